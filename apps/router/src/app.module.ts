@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { CapacityController } from './capacity/capacity.controller.js';
+import { RouterHealthController } from './health/router-health.controller.js';
+import { ModelsController } from './models/models.controller.js';
+import { RouterMetrics } from './router-metrics.js';
+import { RouterState } from './router-state.js';
+import { RouteService } from './routing/route.service.js';
+import { RoutingController } from './routing/routing.controller.js';
+import { SessionsController } from './sessions/sessions.controller.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { HealthPollerService } from './workers/health-poller.service.js';
+import { WorkersController } from './workers/workers.controller.js';
+import { WorkersService } from './workers/workers.service.js';
+
+/** The router: worker registry and health, session pins, models, capacity permits, routing. Never proxies. */
+@Module({
+  controllers: [
+    RouterHealthController,
+    WorkersController,
+    RoutingController,
+    SessionsController,
+    ModelsController,
+    CapacityController,
+  ],
+  providers: [RouterState, RouterMetrics, HealthPollerService, WorkersService, SessionsService, RouteService],
+})
+export class RouterAppModule {}

@@ -1,0 +1,39 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '@app/common';
+import { RouterState } from '../router-state.js';
+
+export class CapacityResponseDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty({ description: 'Permits available now' }) capacity!: number;
+}
+
+@ApiTags('capacity')
+@AdminOnly()
+@Controller()
+export class CapacityController {
+  constructor(private readonly state: RouterState) {}
+
+  @Post('grant_capacity')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add one staleness permit (one episode may start)' })
+  @ApiOkResponse({ type: CapacityResponseDto })
+  grant(): CapacityResponseDto {
+    return { status: 'ok', capacity: this.state.capacity.grant() };
+  }
+
+  @Post('release_capacity')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Return one permit (a session that will not run)' })
+  @ApiOkResponse({ type: CapacityResponseDto })
+  release(): CapacityResponseDto {
+    return { status: 'ok', capacity: this.state.capacity.release() };
+  }
+
+  @Get('capacity')
+  @ApiOperation({ summary: 'Permits available now' })
+  @ApiOkResponse({ type: CapacityResponseDto })
+  current(): CapacityResponseDto {
+    return { status: 'ok', capacity: this.state.capacity.capacity };
+  }
+}

@@ -1,0 +1,38 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { APP_OPTIONS } from '@app/common';
+import type { RouterOptions } from '../config/router-options.js';
+import { RouterState } from '../router-state.js';
+
+export class RouterHealthResponseDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty({ description: 'All registered workers, healthy or not' }) workers!: number;
+  @ApiProperty() healthy_workers!: number;
+  @ApiProperty({ description: 'Registered sessions (the HITL pin counts as one)' }) sessions!: number;
+  @ApiProperty({ description: 'Capacity permits available' }) capacity!: number;
+  @ApiProperty({ example: 'round_robin' }) strategy!: string;
+}
+
+/** Liveness with the reference's body; unauthenticated. */
+@ApiTags('health')
+@Controller('health')
+export class RouterHealthController {
+  constructor(
+    private readonly state: RouterState,
+    @Inject(APP_OPTIONS) private readonly options: RouterOptions,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Liveness and a summary of router state' })
+  @ApiOkResponse({ type: RouterHealthResponseDto })
+  health(): RouterHealthResponseDto {
+    return {
+      status: 'ok',
+      workers: this.state.workers.size,
+      healthy_workers: this.state.workers.healthyWorkers().length,
+      sessions: this.state.sessions.count(),
+      capacity: this.state.capacity.capacity,
+      strategy: this.options['routing-strategy'],
+    };
+  }
+}

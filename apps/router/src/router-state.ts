@@ -1,0 +1,35 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_OPTIONS } from '@app/common';
+import { CapacityManager } from './capacity/capacity-manager.js';
+import type { RouterOptions } from './config/router-options.js';
+import { ModelRegistry } from './models/model-registry.js';
+import { createRoutingStrategy, type RoutingStrategy } from './routing/routing-strategies.js';
+import { SessionRegistry } from './sessions/session-registry.js';
+import { WorkerRegistry } from './workers/worker-registry.js';
+
+/**
+ * All router state, in memory, in one place. Every transition is synchronous (no `await` between
+ * a read and the write that depends on it), which is what makes concurrent requests safe in Node.
+ */
+@Injectable()
+export class RouterState {
+  readonly workers = new WorkerRegistry();
+  readonly sessions = new SessionRegistry();
+  readonly models = new ModelRegistry();
+  readonly capacity = new CapacityManager();
+  readonly strategy: RoutingStrategy;
+
+  constructor(@Inject(APP_OPTIONS) options: RouterOptions) {
+    this.strategy = createRoutingStrategy(options['routing-strategy']);
+  }
+
+  /**
+   * Removes a worker and everything that points at it: its sessions (the HITL pin included, so the
+   * next admin route re-pins) and its address in model entries. Returns the session keys revoked.
+   */
+  removeWorker(addr: string): number {
+    this.workers.deregister(addr);
+    this.models.pruneAddr(addr);
+    return this.sessions.revokeByWorker(addr);
+  }
+}

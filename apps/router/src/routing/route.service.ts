@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
+import type { RouterOptions } from '../config/router-options.js';
+import type { ModelEntry } from '../models/model-registry.js';
+import { RouterState } from '../router-state.js';
+import { HITL_SESSION_ID } from '../sessions/sessions.service.js';
+import type { WorkerRecord } from '../workers/worker-registry.js';
+import type { RouteRequestDto, RouteResponseDto } from './dto/route.dto.js';
+
+/** The gateway path whose admin-key routes create a session, and so must be spread, not pinned. */
+export const START_SESSION_PATH = '/rl/start_session';
+
+/**
+ * Resolves which worker serves a request (`POST /route`). The reference's algorithm (spec §4.3),
+ * with its defects fixed: unknown models and unknown session ids are 404 (no silent fallback to
+ * the first model); unhealthy workers are never picked; each candidate set rotates on its own;
+ * admin-key session creation is spread by the strategy instead of landing on the HITL worker.
+ * Synchronous from lookup to pin, so concurrent routes cannot race.
+ */
+@Injectable()
+export class RouteService {
+  constructor(
+    private readonly state: RouterState,
+    @Inject(APP_OPTIONS) private readonly options: RouterOptions,
+  ) {}
+
+  route(request: RouteRequestDto): RouteResponseDto {
+    const model = this.resolveModel(request.model ?? null);
+    const candidateAddrs = model ? new Set(model.dataProxyAddrs) : null;
+
+    if (request.session_id !== undefined && request.session_id !== null) {
+      const pinned = this.state.sessions.lookupById(request.session_id);
+      if (pinned === null) throw new AppException(404, ErrorCode.NOT_FOUND, 'Session not found');
+      return this.answer(pinned);
+    }
+
+    const apiKey = request.api_key ?? null;
+    if (apiKey === null) {
+      if (!model) {
+        throw new AppException(422, ErrorCode.VALIDATION_FAILED, "Either 'api_key' or 'session_id' must be provided");
+      }
+      const worker = this.pick(candidateAddrs, `model:${model.name}`);
+      return this.answer(worker.addr, worker, model);
+    }
+
+    const isAdmin = constantTimeEquals(apiKey, this.options['admin-api-key']);
+    if (isAdmin && request.path === START_SESSION_PATH) {
+      // A new session: spread it like any other placement, never onto the HITL pin.
+      const worker = this.pick(candidateAddrs, `sessions:${model?.name ?? ''}`);
+      return this.answer(worker.addr, worker);
+    }
+
+    const pinned = this.state.sessions.lookupByKey(apiKey);
+    if (pinned !== null) {
+      const worker = this.state.workers.getByAddr(pinned);
+      if (!worker || !worker.healthy) {
+        throw new AppException(503, ErrorCode.WORKER_UNHEALTHY, 'Pinned worker unhealthy');
+      }
+      return this.answer(pinned, worker);
+    }
+
+    if (isAdmin) {
+      // First admin-key chat: pin the persistent HITL session to one worker; later ones stay there.
+      const worker = this.pick(candidateAddrs, `hitl:${model?.name ?? ''}`);
+      this.state.sessions.register(apiKey, HITL_SESSION_ID, worker.addr);
+      return this.answer(worker.addr, worker);
+    }
+
+    throw new AppException(404, ErrorCode.NOT_FOUND, 'Unknown API key');
+  }
+
+  /** The named model (404 if unknown), else the default model, else none. */
+  private resolveModel(name: string | null): ModelEntry | null {
+    if (name !== null) {
+      const entry = this.state.models.get(name);
+      if (!entry) throw new AppException(404, ErrorCode.NOT_FOUND, `Model '${name}' not found`);
+      return entry;
+    }
+    const configured = this.options['default-model'];
+    if (configured !== undefined) return this.state.models.get(configured) ?? this.state.models.first();
+    return this.state.models.first();
+  }
+
+  private pick(candidateAddrs: Set<string> | null, setKey: string): WorkerRecord {
+    const healthy = this.state.workers.healthyWorkers();
+    const candidates = candidateAddrs ? healthy.filter((worker) => candidateAddrs.has(worker.addr)) : healthy;
+    const worker = this.state.strategy.pick(candidates, setKey);
+    if (!worker) throw new AppException(503, ErrorCode.NO_HEALTHY_WORKERS, 'No healthy workers');
+    return worker;
+  }
+
+  private answer(addr: string, worker?: WorkerRecord | null, model?: ModelEntry): RouteResponseDto {
+    const record = worker ?? this.state.workers.getByAddr(addr);
+    if (record) record.assignedSinceReport++;
+    return {
+      worker_addr: addr,
+      worker_id: record?.workerId ?? null,
+      url: model ? model.url : null,
+      api_key: model ? model.apiKey : null,
+    };
+  }
+}

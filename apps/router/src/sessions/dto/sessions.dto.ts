@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+export class GroupSessionDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) session_api_key!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(512) session_id!: string;
+}
+
+/**
+ * Two forms: the reference's single session (`session_api_key` + `session_id`), or the later
+ * upstream group form (`sessions[]` + `group_id`). Both need `worker_addr`.
+ */
+export class RegisterSessionRequestDto {
+  @ApiPropertyOptional({ description: 'Single-session form: the key the data proxy issued' })
+  @ValidateIf((o: RegisterSessionRequestDto) => o.sessions === undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  session_api_key?: string;
+
+  @ApiPropertyOptional({ description: 'Single-session form: the session id' })
+  @ValidateIf((o: RegisterSessionRequestDto) => o.sessions === undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  session_id?: string;
+
+  @ApiProperty({ description: 'The registered worker that holds the session(s)' })
+  @IsString()
+  @MaxLength(2048)
+  worker_addr!: string;
+
+  @ApiPropertyOptional({ type: [GroupSessionDto], description: 'Group form: every session of the group' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(4096)
+  @ValidateNested({ each: true })
+  @Type(() => GroupSessionDto)
+  sessions?: GroupSessionDto[];
+
+  @ApiPropertyOptional({ description: 'Group form: the group id (must be new)' })
+  @ValidateIf((o: RegisterSessionRequestDto) => o.sessions !== undefined || o.group_id !== undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  group_id?: string;
+}
+
+export class RegisterSessionResponseDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiPropertyOptional() group_id?: string;
+  @ApiPropertyOptional({ description: 'Permits left after this registration' }) capacity?: number;
+}
+
+export class RemoveSessionRequestDto {
+  @ApiPropertyOptional({ description: 'Remove one session (the HITL session is never removed)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  session_id?: string;
+
+  @ApiPropertyOptional({ description: 'Remove every session of a group' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  group_id?: string;
+
+  @ApiPropertyOptional({
+    description: 'Return one capacity permit per removed session (the session was rejected downstream)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  release_capacity?: boolean;
+}
+
+export class RemoveSessionResponseDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty() removed!: boolean;
+  @ApiPropertyOptional({ description: 'Single-session form: true for the persistent HITL session' })
+  persistent?: boolean;
+  @ApiPropertyOptional({ description: 'Group form: sessions removed' }) sessions_removed?: number;
+}

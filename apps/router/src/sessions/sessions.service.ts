@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
+import type { RouterOptions } from '../config/router-options.js';
+import { RouterState } from '../router-state.js';
+import type {
+  RegisterSessionRequestDto,
+  RegisterSessionResponseDto,
+  RemoveSessionRequestDto,
+  RemoveSessionResponseDto,
+} from './dto/sessions.dto.js';
+
+/** The persistent human-in-the-loop session the admin key maps to. */
+export const HITL_SESSION_ID = '__hitl__';
+
+function badRequest(message: string): AppException {
+  return new AppException(422, ErrorCode.VALIDATION_FAILED, message);
+}
+
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly state: RouterState,
+    @Inject(APP_OPTIONS) private readonly options: RouterOptions,
+  ) {}
+
+  /**
+   * Pins session(s) to a worker, taking one capacity permit per session. Everything is validated
+   * before a permit is taken, and the whole registration is applied at once or not at all.
+   */
+  register(body: RegisterSessionRequestDto): RegisterSessionResponseDto {
+    const sessions = body.sessions?.map((s) => ({ key: s.session_api_key, id: s.session_id })) ?? [
+      { key: body.session_api_key as string, id: body.session_id as string },
+    ];
+    const ids = new Set<string>();
+    const keys = new Set<string>();
+    for (const session of sessions) {
+      if (ids.has(session.id)) throw badRequest(`Duplicate session_id '${session.id}' in sessions`);
+      if (keys.has(session.key)) throw badRequest('Duplicate session_api_key in sessions');
+      ids.add(session.id);
+      keys.add(session.key);
+      if (session.id === HITL_SESSION_ID) throw badRequest(`session_id '${HITL_SESSION_ID}' is reserved`);
+      if (constantTimeEquals(session.key, this.options['admin-api-key'])) {
+        throw badRequest('session_api_key must not be the admin key');
+      }
+    }
+    if (!this.state.workers.getByAddr(body.worker_addr)) {
+      throw new AppException(404, ErrorCode.NOT_FOUND, `Worker ${body.worker_addr} is not registered`);
+    }
+    const groupId = body.group_id;
+    if (groupId !== undefined && this.state.sessions.hasGroup(groupId)) {
+      throw new AppException(409, ErrorCode.CONFLICT, `Group '${groupId}' is already registered`);
+    }
+    if (!this.state.capacity.tryAcquire(sessions.length)) {
+      throw new AppException(429, ErrorCode.NO_CAPACITY, 'No available capacity to start a new session');
+    }
+    for (const session of sessions) this.state.sessions.register(session.key, session.id, body.worker_addr);
+    if (groupId !== undefined) {
+      this.state.sessions.registerGroup({
+        groupId,
+        workerAddr: body.worker_addr,
+        sessionIds: sessions.map((s) => s.id),
+        createdAt: Date.now(),
+      });
+    }
+    return {
+      status: 'ok',
+      ...(groupId !== undefined ? { group_id: groupId } : {}),
+      capacity: this.state.capacity.capacity,
+    };
+  }
+
+  remove(body: RemoveSessionRequestDto): RemoveSessionResponseDto {
+    const release = body.release_capacity === true;
+    if (body.group_id !== undefined) {
+      const removed = this.state.sessions.revokeGroup(body.group_id);
+      if (release && removed > 0) this.state.capacity.release(removed);
+      return { status: 'ok', removed: removed > 0, sessions_removed: Math.max(removed, 0) };
+    }
+    if (body.session_id === undefined) throw badRequest("Either 'session_id' or 'group_id' must be provided");
+    const key = this.state.sessions.keyForId(body.session_id);
+    if (key !== null && constantTimeEquals(key, this.options['admin-api-key'])) {
+      return { status: 'ok', removed: false, persistent: true };
+    }
+    const removed = this.state.sessions.revokeSession(body.session_id);
+    if (release && removed) this.state.capacity.release(1);
+    return { status: 'ok', removed, persistent: false };
+  }
+}

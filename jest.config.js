@@ -1,0 +1,31 @@
+// Unit tests (`*.spec.ts` beside the code). Native ES modules (Nest 12 ships ESM only), TypeScript
+// compiled by SWC with decorator metadata, the `@app/common` alias mapped to the source.
+/** @type {import('jest').Config} */
+const swcOptions = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    target: 'es2022',
+    keepClassNames: true,
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+  },
+  module: { type: 'es6' },
+  sourceMaps: 'inline',
+};
+
+export const baseConfig = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swcOptions] },
+  moduleNameMapper: {
+    '^@app/common$': '<rootDir>/libs/common/src/index.ts',
+    '^@app/common/testing$': '<rootDir>/libs/common/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  setupFiles: ['reflect-metadata'],
+};
+
+export default {
+  ...baseConfig,
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+};

@@ -1,0 +1,199 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { AuthMessages } from '../auth/admin-key.guard.js';
+import { CommonModule } from '../common.module.js';
+import {
+  ConfigError,
+  describeOptions,
+  parseOptions,
+  type OptionSpecs,
+  type ParsedOptions,
+} from '../config/app-options.js';
+import type { BaseAppOptions } from '../config/app-config.js';
+import type { WithCommonOptions } from '../config/common-options.js';
+import type { ReadinessCheck } from '../health/health.controller.js';
+import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { assertAdminKeyAllowed } from './admin-key-guard.js';
+import { setupSwagger } from './swagger.js';
+
+/** Everything `bootstrapApp` needs to know about one service. */
+export interface AppDefinition<S extends WithCommonOptions> {
+  name: string;
+  version?: string;
+  /** The app's option spec; must include `COMMON_OPTIONS`. */
+  options: S;
+  /** The app's feature module, built from its parsed options. */
+  module: (options: ParsedOptions<S>) => Type | DynamicModule;
+  authMessages?: AuthMessages;
+  readinessChecks?: ReadinessCheck[];
+  defaultLiveness?: boolean;
+  swagger: { title: string; description: string };
+}
+
+export interface CreateAppOverrides {
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Replaces the pooled dispatcher (tests). */
+  dispatcher?: Dispatcher;
+}
+
+export interface CreatedApp<S extends OptionSpecs> {
+  app: NestFastifyApplication;
+  options: ParsedOptions<S>;
+  logger: PinoLogger;
+}
+
+const REQUEST_ID_PATTERN = /^[\w.:@/+=-]{1,128}$/;
+
+function requestIdOf(req: IncomingMessage): string {
+  const inbound = req.headers['x-request-id'];
+  return typeof inbound === 'string' && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
+}
+
+const START_TIME = Symbol('startTime');
+
+/**
+ * Creates (but does not start) a service: parses options, builds the Fastify adapter (JSON pino
+ * logging with redaction, request ids, body limit, keep-alive), the Nest app with `CommonModule`,
+ * metrics hooks and Swagger. Throws {@link ConfigError} for a bad option.
+ */
+export async function createApp<S extends WithCommonOptions>(
+  definition: AppDefinition<S>,
+  overrides: CreateAppOverrides = {},
+): Promise<CreatedApp<S>> {
+  const env = overrides.env ?? process.env;
+  const { options, unknownFlags } = parseOptions(definition.options, overrides.argv ?? process.argv.slice(2), env);
+  const base = options as unknown as BaseAppOptions;
+  assertAdminKeyAllowed(base.host, base['admin-api-key'], env.AREAL_ALLOW_DEFAULT_ADMIN_KEY === '1');
+
+  const logger = createRootLogger(definition.name, base['log-level']);
+  if (unknownFlags.length > 0) logger.warn({ unknownFlags }, 'ignoring unknown command-line flags');
+
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: !base['access-log'], requestIdLogLabel: 'requestId' }),
+    bodyLimit: base['max-body-bytes'],
+    keepAliveTimeout: base['keep-alive-timeout-ms'],
+    genReqId: requestIdOf,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  @Module({
+    imports: [
+      CommonModule.forApp({
+        identity: { name: definition.name, version: definition.version ?? '0.1.0' },
+        options: base,
+        authMessages: definition.authMessages,
+        readinessChecks: definition.readinessChecks,
+        defaultLiveness: definition.defaultLiveness,
+        dispatcher: overrides.dispatcher,
+      }),
+      definition.module(options),
+    ],
+  })
+  class RootModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+
+  const metrics = app.get(MetricsService);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    (request as unknown as Record<symbol, bigint>)[START_TIME] = process.hrtime.bigint();
+    metrics.httpInFlight.inc();
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const started = (request as unknown as Record<symbol, bigint | undefined>)[START_TIME];
+    metrics.httpInFlight.dec();
+    if (started !== undefined) {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observeRequest(request.method, request.routeOptions.url ?? '<unmatched>', reply.statusCode, seconds);
+    }
+    done();
+  });
+
+  if (base.swagger) setupSwagger(app, definition.swagger);
+  await app.init();
+  const server = app.getHttpServer();
+  // Node requires headersTimeout > keepAliveTimeout, or idle sockets race the header timer.
+  server.headersTimeout = base['keep-alive-timeout-ms'] + 1000;
+  server.requestTimeout = 0;
+  return { app, options, logger };
+}
+
+/**
+ * Starts a service as a process: `node dist/apps/<app>/main.js [flags]`. Prints `--help`, exits
+ * with status 2 and a message naming the flag on a bad option, logs one `listening` line with the
+ * bound URL, and shuts down in order on SIGINT/SIGTERM (forced after `--shutdown-grace-ms`).
+ */
+export async function bootstrapApp<S extends WithCommonOptions>(definition: AppDefinition<S>): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(
+      `Usage: node dist/apps/${definition.name}/main.js [options]\n\n${describeOptions(definition.options)}\n`,
+    );
+    return;
+  }
+  let created: CreatedApp<S>;
+  try {
+    created = await createApp(definition, { argv });
+  } catch (err) {
+    process.stderr.write(`${definition.name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (!(err instanceof ConfigError) && !(err instanceof Error && err.message.startsWith('--'))) {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? '') : ''}\n`);
+    }
+    process.exit(2);
+  }
+  const { app, logger } = created;
+  const base = created.options as unknown as BaseAppOptions;
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn({ graceMs: base['shutdown-grace-ms'] }, 'grace period over; exiting with requests in flight');
+      process.exit(0);
+    }, base['shutdown-grace-ms']);
+    force.unref();
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exitCode = 0;
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    await app.listen({ port: base.port, host: base.host });
+  } catch (err) {
+    logger.fatal({ err }, 'cannot listen');
+    logger.flush();
+    process.exit(1);
+  }
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : base.port;
+  const host = base.host.includes(':') ? `[${base.host}]` : base.host;
+  logger.info({ url: `http://${host}:${port}`, port, version: definition.version ?? '0.1.0' }, 'listening');
+}

@@ -1,0 +1,81 @@
+import type { OptionSpec, OptionSpecs, ParsedOptions } from './app-options.js';
+
+/** The reference's default admin key. Refused on non-loopback binds (see `assertAdminKeyAllowed`). */
+export const DEFAULT_ADMIN_API_KEY = 'areal-admin-key';
+
+/** Log levels as the reference spells them on the command line; `warning` maps to pino's `warn`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/**
+ * Options every service accepts. Apps spread these into their own spec.
+ *
+ * The host defaults to loopback, not the reference's `0.0.0.0`: binding every interface must be
+ * a deliberate choice (and then needs a non-default admin key).
+ */
+export const COMMON_OPTIONS = {
+  host: { type: 'string', default: '127.0.0.1', description: 'bind address' },
+  port: { type: 'int', default: 8080, min: 0, max: 65535, description: 'bind port (0 picks a free port)' },
+  'admin-api-key': {
+    type: 'string',
+    default: DEFAULT_ADMIN_API_KEY,
+    secret: true,
+    description: 'admin key required by every control endpoint',
+  },
+  'log-level': { type: 'string', default: 'info', choices: LOG_LEVELS, description: 'log level' },
+  'access-log': { type: 'boolean', default: false, description: 'log one line per request (off on the hot path)' },
+  'max-body-bytes': {
+    type: 'int',
+    default: 1024 * 1024,
+    min: 1024,
+    description: 'largest accepted request body; larger bodies get 413',
+  },
+  swagger: {
+    type: 'boolean',
+    default: true,
+    description: 'serve Swagger UI at /docs and the document at /openapi.json',
+  },
+  'keep-alive-timeout-ms': {
+    type: 'int',
+    default: 65_000,
+    min: 1000,
+    description: 'server keep-alive timeout; keep it above every client idle timeout',
+  },
+  'shutdown-grace-ms': {
+    type: 'int',
+    default: 5000,
+    min: 0,
+    description: 'time allowed for in-flight requests on shutdown',
+  },
+  'http-connections': {
+    type: 'int',
+    default: 256,
+    min: 1,
+    description: 'outbound HTTP connections per upstream origin (pooled client)',
+  },
+  'http-keep-alive-timeout-ms': {
+    type: 'int',
+    default: 4000,
+    min: 100,
+    description: 'outbound idle keep-alive; below every upstream server keep-alive timeout',
+  },
+  'http-connect-timeout-ms': { type: 'int', default: 5000, min: 1, description: 'outbound connect timeout' },
+  'http-headers-timeout-ms': {
+    type: 'int',
+    default: 300_000,
+    min: 1,
+    description: 'outbound default time to response headers (calls may set a shorter one)',
+  },
+  'http-body-timeout-ms': {
+    type: 'int',
+    default: 300_000,
+    min: 0,
+    description: 'outbound default idle time between body chunks (0 disables)',
+  },
+} as const satisfies OptionSpecs;
+
+export type CommonOptions = ParsedOptions<typeof COMMON_OPTIONS>;
+
+/** The shape an app's option spec must have: every common option, with the same type (defaults may differ). */
+export type WithCommonOptions = OptionSpecs & {
+  [K in keyof typeof COMMON_OPTIONS]: Extract<OptionSpec, { type: (typeof COMMON_OPTIONS)[K]['type'] }>;
+};

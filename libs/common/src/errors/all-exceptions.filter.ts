@@ -1,0 +1,112 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppException } from './app.exception.js';
+import { ErrorCode, errorCodeForStatus } from './error-codes.js';
+
+/** Fastify's own request errors (body parser, limits) carry a 4xx `statusCode` and an `FST_*` code. */
+interface FastifyLikeError {
+  statusCode?: unknown;
+  code?: unknown;
+  message?: unknown;
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: ErrorCode.MALFORMED_JSON, message: 'Malformed JSON body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: ErrorCode.MALFORMED_JSON,
+    message: "Body cannot be empty when content-type is set to 'application/json'",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: ErrorCode.BODY_TOO_LARGE, message: 'Request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    message: 'Unsupported content type; send application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: ErrorCode.BAD_REQUEST,
+    message: 'Content-Length does not match the body',
+  },
+};
+
+function describeHttpException(exception: HttpException): { detail: unknown; message: string } {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return { detail: response, message: response };
+  const message = (response as { message?: unknown }).message;
+  if (exception.getStatus() === 404 && typeof message === 'string' && message.startsWith('Cannot ')) {
+    return { detail: 'Not Found', message: 'Not Found' };
+  }
+  if (Array.isArray(message)) return { detail: message.join('; '), message: message.join('; ') };
+  const text = typeof message === 'string' ? message : exception.message;
+  return { detail: text, message: text };
+}
+
+/**
+ * Turns every error into a JSON body with a stable `code` and never echoes internals on 5xx.
+ * Logs exactly one line per failed request: 4xx at debug, 5xx at error with the stack.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  private knownFastifyError(cause: unknown): FastifyLikeError | undefined {
+    const code = (cause as FastifyLikeError | null)?.code;
+    return typeof code === 'string' && code in FASTIFY_CODES ? (cause as FastifyLikeError) : undefined;
+  }
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+
+    if (reply.sent || reply.raw.headersSent) {
+      // A stream was already flowing: nothing sane can be written, so end the connection.
+      this.logger.warn({ err: exception, requestId: request.id }, 'error after response started');
+      reply.raw.destroy();
+      return;
+    }
+
+    let status: number;
+    let body: Record<string, unknown>;
+    let headers: Record<string, string> | undefined;
+    if (exception instanceof AppException) {
+      status = exception.getStatus();
+      body = exception.toBody();
+      headers = exception.details.headers;
+    } else if (exception instanceof HttpException && !this.knownFastifyError(exception.cause)) {
+      status = exception.getStatus();
+      const { detail } = describeHttpException(exception);
+      body = { detail, code: errorCodeForStatus(status) };
+    } else {
+      // Fastify's own 4xx (body parser, limits) arrive raw or wrapped by Nest in an HttpException.
+      const fastifyError = (this.knownFastifyError((exception as { cause?: unknown } | null)?.cause) ??
+        exception ??
+        {}) as FastifyLikeError;
+      const known = typeof fastifyError.code === 'string' ? FASTIFY_CODES[fastifyError.code] : undefined;
+      if (known) {
+        status = known.status;
+        body = { detail: known.message, code: known.code };
+      } else if (
+        typeof fastifyError.statusCode === 'number' &&
+        fastifyError.statusCode >= 400 &&
+        fastifyError.statusCode < 500
+      ) {
+        status = fastifyError.statusCode;
+        const message = typeof fastifyError.message === 'string' ? fastifyError.message : 'Bad request';
+        body = { detail: message, code: errorCodeForStatus(status) };
+      } else {
+        status = 500;
+        body = { detail: 'Internal server error', code: ErrorCode.INTERNAL };
+      }
+    }
+
+    if (status >= 500) {
+      this.logger.error({ err: exception, requestId: request.id, status }, 'request failed');
+    } else {
+      this.logger.debug({ requestId: request.id, status, code: body.code }, 'request rejected');
+    }
+    if (headers) void reply.headers(headers);
+    void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
+  }
+}

@@ -1,0 +1,10 @@
+// End-to-end tests: real processes started from dist/ (build first), real HTTP on loopback.
+import { baseConfig } from '../jest.config.js';
+
+export default {
+  ...baseConfig,
+  rootDir: '..',
+  testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  testTimeout: 30000,
+};
