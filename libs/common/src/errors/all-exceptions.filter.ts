@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { AppException } from './app.exception.js';
 import { ErrorCode, errorCodeForStatus } from './error-codes.js';
 
@@ -50,6 +51,17 @@ function describeHttpException(exception: HttpException): { detail: unknown; mes
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
+  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
+
+  /** Methods other than the request's that the path is routed for (so a 404 is really a 405). */
+  private allowedMethods(request: FastifyRequest): string[] {
+    const fastify = this.adapterHost?.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return [];
+    const url = request.url.split('?')[0];
+    const methods: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+    return methods.filter((method) => method !== request.method && fastify.hasRoute({ url, method }));
+  }
+
   private knownFastifyError(cause: unknown): FastifyLikeError | undefined {
     const code = (cause as FastifyLikeError | null)?.code;
     return typeof code === 'string' && code in FASTIFY_CODES ? (cause as FastifyLikeError) : undefined;
@@ -78,6 +90,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       status = exception.getStatus();
       const { detail } = describeHttpException(exception);
       body = { detail, code: errorCodeForStatus(status) };
+      const allowed = status === 404 && detail === 'Not Found' ? this.allowedMethods(request) : [];
+      if (allowed.length > 0) {
+        status = 405;
+        body = { detail: 'Method Not Allowed', code: ErrorCode.METHOD_NOT_ALLOWED };
+        headers = { allow: allowed.join(', ') };
+      }
     } else {
       // Fastify's own 4xx (body parser, limits) arrive raw or wrapped by Nest in an HttpException.
       const fastifyError = (this.knownFastifyError((exception as { cause?: unknown } | null)?.cause) ??

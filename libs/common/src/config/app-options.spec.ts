@@ -1,0 +1,88 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, parseOptions, type OptionSpecs } from './app-options.js';
+import { COMMON_OPTIONS } from './common-options.js';
+
+const SPECS = {
+  ...COMMON_OPTIONS,
+  'poll-interval': { type: 'float', default: 5, min: 0.01, description: 'x' },
+  'routing-strategy': {
+    type: 'string',
+    default: 'round_robin',
+    choices: ['round_robin', 'least_busy'],
+    description: 'x',
+  },
+  'router-addr': { type: 'url', description: 'x' },
+  backends: { type: 'string-list', default: [], description: 'x' },
+} as const satisfies OptionSpecs;
+
+describe('parseOptions', () => {
+  it('applies defaults when nothing is given', () => {
+    const { options } = parseOptions(SPECS, [], {});
+    expect(options.host).toBe('127.0.0.1');
+    expect(options.port).toBe(8080);
+    expect(options['poll-interval']).toBe(5);
+    expect(options['router-addr']).toBeUndefined();
+    expect(options['access-log']).toBe(false);
+  });
+
+  it('reads --flag value, --flag=value, bare booleans and --no-flag', () => {
+    const { options } = parseOptions(
+      SPECS,
+      ['--port', '9000', '--poll-interval=0.5', '--access-log', '--no-swagger', '--router-addr', 'http://r:1/'],
+      {},
+    );
+    expect(options.port).toBe(9000);
+    expect(options['poll-interval']).toBe(0.5);
+    expect(options['access-log']).toBe(true);
+    expect(options.swagger).toBe(false);
+    expect(options['router-addr']).toBe('http://r:1');
+  });
+
+  it('falls back to SCREAMING_SNAKE environment variables, command line first', () => {
+    const env = { PORT: '7000', ADMIN_API_KEY: 'from-env', ROUTING_STRATEGY: 'least_busy' };
+    expect(parseOptions(SPECS, [], env).options.port).toBe(7000);
+    expect(parseOptions(SPECS, ['--port', '7001'], env).options.port).toBe(7001);
+    expect(parseOptions(SPECS, [], env).options['admin-api-key']).toBe('from-env');
+    expect(parseOptions(SPECS, [], env).options['routing-strategy']).toBe('least_busy');
+  });
+
+  it('accepts snake_case flag spellings', () => {
+    expect(parseOptions(SPECS, ['--admin_api_key', 'k'], {}).options['admin-api-key']).toBe('k');
+  });
+
+  it('collects unknown flags instead of failing, like the reference', () => {
+    const { unknownFlags, options } = parseOptions(SPECS, ['--bogus', '1', '--port', '1'], {});
+    expect(unknownFlags).toEqual(['bogus']);
+    expect(options.port).toBe(1);
+  });
+
+  it.each([
+    [['--port', 'abc'], 'port'],
+    [['--port', '70000'], 'port'],
+    [['--port', '1.5'], 'port'],
+    [['--poll-interval', '0'], 'poll-interval'],
+    [['--routing-strategy', 'random'], 'routing-strategy'],
+    [['--router-addr', 'ftp://x'], 'router-addr'],
+    [['--router-addr', 'not a url'], 'router-addr'],
+    [['--access-log=maybe'], 'access-log'],
+    [['--port'], 'port'],
+  ])('rejects %j naming the flag', (argv, flag) => {
+    let error: unknown;
+    try {
+      parseOptions(SPECS, argv, {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).flag).toBe(flag);
+    expect((error as ConfigError).message).toContain(`--${flag}`);
+  });
+
+  it('rejects a bad environment value naming the flag', () => {
+    expect(() => parseOptions(SPECS, [], { POLL_INTERVAL: 'fast' })).toThrow('--poll-interval');
+  });
+
+  it('splits string lists', () => {
+    expect(parseOptions(SPECS, ['--backends', 'a, b,,c'], {}).options.backends).toEqual(['a', 'b', 'c']);
+  });
+});

@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { MockAgent } from 'undici';
+import { AppException } from '../errors/app.exception.js';
+import { HttpClient } from './http-client.js';
+
+const ORIGIN = 'http://upstream.test';
+
+describe(HttpClient.name, () => {
+  let agent: MockAgent;
+  let client: HttpClient;
+
+  beforeEach(() => {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+    client = new HttpClient(agent);
+  });
+
+  afterEach(async () => {
+    await agent.close();
+  });
+
+  it('sends JSON and parses a JSON answer, forwarding the request id', async () => {
+    let seenBody: unknown;
+    let seenHeaders: Record<string, string> = {};
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/route', method: 'POST' })
+      .reply(200, (opts) => {
+        seenBody = JSON.parse(opts.body as string);
+        seenHeaders = opts.headers as Record<string, string>;
+        return { worker_addr: 'http://w1' };
+      });
+    const response = await client.requestJson<{ worker_addr: string }>({
+      method: 'POST',
+      url: `${ORIGIN}/route`,
+      json: { api_key: 'k' },
+      requestId: 'req-1',
+    });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({ worker_addr: 'http://w1' });
+    expect(seenBody).toEqual({ api_key: 'k' });
+    expect(seenHeaders['x-request-id']).toBe('req-1');
+    expect(seenHeaders['content-type']).toBe('application/json');
+  });
+
+  it('returns non-2xx statuses instead of throwing, with the body text', async () => {
+    agent.get(ORIGIN).intercept({ path: '/x', method: 'GET' }).reply(404, 'nope');
+    const response = await client.requestJson({ url: `${ORIGIN}/x` });
+    expect(response.status).toBe(404);
+    expect(response.json).toBeUndefined();
+    expect(response.text).toBe('nope');
+  });
+
+  it('forwards raw bytes unchanged', async () => {
+    let seen = '';
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/chat', method: 'POST' })
+      .reply(201, (opts) => {
+        seen = Buffer.isBuffer(opts.body) ? opts.body.toString() : (opts.body as string);
+        return 'raw-answer';
+      });
+    const body = Buffer.from('{"model":"m","messages":[]}');
+    const response = await client.request({ method: 'POST', url: `${ORIGIN}/chat`, body });
+    expect(seen).toBe(body.toString());
+    expect(response.status).toBe(201);
+    expect(response.body.toString()).toBe('raw-answer');
+  });
+
+  it('maps a refused connection to 502 UPSTREAM_UNAVAILABLE naming the upstream', async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/h', method: 'GET' })
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    const error = await client.requestJson({ url: `${ORIGIN}/h`, upstreamName: 'router' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppException);
+    expect((error as AppException).getStatus()).toBe(502);
+    expect((error as AppException).code).toBe('UPSTREAM_UNAVAILABLE');
+    expect((error as AppException).message).toContain('router');
+  });
+
+  it('maps a timeout to 504 UPSTREAM_TIMEOUT', async () => {
+    agent.get(ORIGIN).intercept({ path: '/slow', method: 'GET' }).reply(200, 'late').delay(500);
+    const error = await client.requestJson({ url: `${ORIGIN}/slow`, timeoutMs: 20 }).catch((e: unknown) => e);
+    expect((error as AppException).getStatus()).toBe(504);
+    expect((error as AppException).code).toBe('UPSTREAM_TIMEOUT');
+  });
+
+  it('maps a caller abort to 499 CLIENT_CLOSED_REQUEST', async () => {
+    agent.get(ORIGIN).intercept({ path: '/slow', method: 'GET' }).reply(200, 'late').delay(500);
+    const controller = new AbortController();
+    const pending = client.requestJson({ url: `${ORIGIN}/slow`, signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    const error = await pending;
+    expect((error as AppException).getStatus()).toBe(499);
+  });
+
+  it('rejects answers above the byte limit with 502 UPSTREAM_BAD_RESPONSE', async () => {
+    agent.get(ORIGIN).intercept({ path: '/big', method: 'GET' }).reply(200, 'x'.repeat(2000));
+    const error = await client.requestJson({ url: `${ORIGIN}/big`, maxResponseBytes: 100 }).catch((e: unknown) => e);
+    expect((error as AppException).getStatus()).toBe(502);
+    expect((error as AppException).code).toBe('UPSTREAM_BAD_RESPONSE');
+  });
+
+  it('streams a body the caller reads', async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/sse', method: 'POST' })
+      .reply(200, 'data: a\n\ndata: [DONE]\n\n', {
+        headers: { 'content-type': 'text/event-stream' },
+      });
+    const response = await client.stream({ method: 'POST', url: `${ORIGIN}/sse`, body: '{}' });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/event-stream');
+    let text = '';
+    for await (const chunk of response.body) text += (chunk as Buffer).toString();
+    expect(text).toBe('data: a\n\ndata: [DONE]\n\n');
+  });
+
+  it('maps an invalid URL to 502 without a network call', async () => {
+    const error = await client.requestJson({ url: 'not a url' }).catch((e: unknown) => e);
+    expect((error as AppException).getStatus()).toBe(502);
+  });
+});

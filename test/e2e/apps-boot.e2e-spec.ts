@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { call } from '../support/http.js';
+import { runApp, spawnApp } from '../support/spawn-app.js';
+
+/** Every app boots from dist/ with the shared bootstrap: health, readiness, metrics, docs, flags, shutdown. */
+describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('%s process', (app) => {
+  it('starts, serves /health, /health/ready, /metrics, /docs and /openapi.json, and stops cleanly', async () => {
+    const proc = await spawnApp(app, ['--admin-api-key', 'boot-test-key']);
+    try {
+      const health = await call('GET', `${proc.url}/health`);
+      expect(health.status).toBe(200);
+      expect(health.json.status).toBe('ok');
+      expect((await call('GET', `${proc.url}/health/ready`)).status).toBe(200);
+      expect((await call('GET', `${proc.url}/metrics`)).text).toContain('http_requests_total');
+      expect((await call('GET', `${proc.url}/docs`)).status).toBe(200);
+      expect((await call('GET', `${proc.url}/openapi.json`)).json.openapi).toMatch(/^3\./);
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+  });
+
+  it('exits non-zero naming the flag on an invalid value', async () => {
+    const res = await runApp(app, ['--port', 'eighty']);
+    expect(res.code).not.toBe(0);
+    expect(res.output).toContain('--port');
+  });
+});

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface SpawnedApp {
+  name: string;
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Every stdout/stderr line so far (JSON log lines and anything else). */
+  logs: string[];
+  /** SIGTERM, then waits for exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts `node dist/apps/<app>/main.js --port 0 [args]` as a real process and resolves once it
+ * logs its `listening` line (which carries the port it bound).
+ */
+export function spawnApp(app: string, args: string[] = [], options: SpawnOptions = {}): Promise<SpawnedApp> {
+  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`, '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise<SpawnedApp>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${app} did not start within ${options.timeoutMs ?? 15000} ms:\n${logs.join('\n')}`));
+    }, options.timeoutMs ?? 15000);
+    const onLine = (line: string): void => {
+      logs.push(line);
+      if (!line.startsWith('{')) return;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number; url?: string };
+        if (entry.msg === 'listening' && typeof entry.port === 'number') {
+          clearTimeout(timer);
+          resolve({
+            name: app,
+            url: `http://127.0.0.1:${entry.port}`,
+            port: entry.port,
+            process: child,
+            logs,
+            stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      } catch {
+        // not JSON: keep it in the logs only
+      }
+    };
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${app} exited with ${code} before listening:\n${logs.join('\n')}`));
+    });
+  });
+}
+
+/** Runs an app to completion (for flag errors) and returns its exit code and output. */
+export function runApp(
+  app: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [`dist/apps/${app}/main.js`, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
