@@ -20,6 +20,7 @@ export const baseConfig = {
   moduleNameMapper: {
     '^@app/common$': '<rootDir>/libs/common/src/index.ts',
     '^@app/common/testing$': '<rootDir>/libs/common/src/testing/index.ts',
+    '^@app/tokenizer$': '<rootDir>/libs/tokenizer/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   setupFiles: ['reflect-metadata'],

@@ -1,19 +1,17 @@
-import { Module } from '@nestjs/common';
-import { COMMON_OPTIONS, type AppDefinition, type OptionSpecs } from '@app/common';
+import type { AppDefinition } from '@app/common';
+import { EngineSimAppModule } from './app.module.js';
+import { ENGINE_SIM_OPTIONS } from './config/engine-sim-options.js';
+import { engineErrorBody } from './engine/protocol-errors.js';
 
-export const ENGINE_SIM_OPTIONS = {
-  ...COMMON_OPTIONS,
-  port: { ...COMMON_OPTIONS.port, default: 30000 },
-} as const satisfies OptionSpecs;
-
-/** Placeholder: serves /health, /health/ready, /metrics and /docs until its issue fills it in. */
-@Module({})
-class PlaceholderModule {}
-
+/** How engine-sim boots; shared by `main.ts` and tests. */
 export const ENGINE_SIM_APP: AppDefinition<typeof ENGINE_SIM_OPTIONS> = {
   name: 'engine-sim',
   options: ENGINE_SIM_OPTIONS,
-  module: () => PlaceholderModule,
-  defaultLiveness: true,
-  swagger: { title: 'Engine simulator', description: 'Engine simulator service (not yet implemented beyond health).' },
+  module: (options) => EngineSimAppModule.forOptions(options),
+  errorBodyFormatter: engineErrorBody,
+  swagger: {
+    title: 'engine-sim',
+    description:
+      'A CPU inference engine that speaks the SGLang (/generate, pause/continue, abort, weight versions) and vLLM (/v1/completions, AReaL pause extensions) protocols with real token ids from the configured tokenizer, real sampling and consistent log-probabilities. It is not a language model.',
+  },
 };

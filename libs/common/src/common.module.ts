@@ -4,7 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { Dispatcher } from 'undici';
 import { AdminKeyGuard, AUTH_MESSAGES, DEFAULT_AUTH_MESSAGES, type AuthMessages } from './auth/admin-key.guard.js';
 import { APP_IDENTITY, APP_OPTIONS, type AppIdentity, type BaseAppOptions } from './config/app-config.js';
-import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
+import { AllExceptionsFilter, ERROR_BODY_FORMATTER, type ErrorBodyFormatter } from './errors/all-exceptions.filter.js';
 import { BodyValidationPipe } from './errors/validation.js';
 import {
   DefaultLivenessController,
@@ -24,6 +24,8 @@ export interface CommonModuleOptions {
   readinessChecks?: ReadinessCheck[];
   /** Serve a plain `GET /health` (for apps that do not define their own). */
   defaultLiveness?: boolean;
+  /** Reshapes error bodies into another server's dialect (see `ERROR_BODY_FORMATTER`). */
+  errorBodyFormatter?: ErrorBodyFormatter;
   /** Replace the pooled dispatcher (tests pass undici's `MockAgent`). */
   dispatcher?: Dispatcher;
 }
@@ -42,6 +44,7 @@ export class CommonModule {
       { provide: APP_IDENTITY, useValue: config.identity },
       { provide: AUTH_MESSAGES, useValue: config.authMessages ?? DEFAULT_AUTH_MESSAGES },
       { provide: READINESS_CHECKS, useValue: config.readinessChecks ?? [] },
+      { provide: ERROR_BODY_FORMATTER, useValue: config.errorBodyFormatter ?? null },
       { provide: APP_PIPE, useClass: BodyValidationPipe },
       { provide: APP_FILTER, useClass: AllExceptionsFilter },
       AdminKeyGuard,

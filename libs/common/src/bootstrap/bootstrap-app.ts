@@ -18,6 +18,7 @@ import {
 } from '../config/app-options.js';
 import type { BaseAppOptions } from '../config/app-config.js';
 import type { WithCommonOptions } from '../config/common-options.js';
+import type { ErrorBodyFormatter } from '../errors/all-exceptions.filter.js';
 import type { ReadinessCheck } from '../health/health.controller.js';
 import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -35,6 +36,7 @@ export interface AppDefinition<S extends WithCommonOptions> {
   authMessages?: AuthMessages;
   readinessChecks?: ReadinessCheck[];
   defaultLiveness?: boolean;
+  errorBodyFormatter?: ErrorBodyFormatter;
   swagger: { title: string; description: string };
 }
 
@@ -95,6 +97,7 @@ export async function createApp<S extends WithCommonOptions>(
         authMessages: definition.authMessages,
         readinessChecks: definition.readinessChecks,
         defaultLiveness: definition.defaultLiveness,
+        errorBodyFormatter: definition.errorBodyFormatter,
         dispatcher: overrides.dispatcher,
       }),
       definition.module(options),

@@ -1,8 +1,27 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { AppException } from './app.exception.js';
 import { ErrorCode, errorCodeForStatus } from './error-codes.js';
+
+/** What an app's error formatter is given; it returns the JSON body to send. */
+export interface ErrorBodyInfo {
+  status: number;
+  code: string;
+  /** The human-readable message (the `detail` string, or a summary of a validation list). */
+  message: string;
+  /** The default body (`{"detail", "code"}`), for formatters that only adjust it. */
+  defaultBody: Record<string, unknown>;
+  path: string;
+}
+
+export type ErrorBodyFormatter = (info: ErrorBodyInfo) => Record<string, unknown>;
+
+/**
+ * DI token: an app that must speak another server's error dialect (engine-sim speaks SGLang's and
+ * vLLM's) provides a formatter. Bodies given explicitly with `AppException({ body })` are kept.
+ */
+export const ERROR_BODY_FORMATTER = Symbol('ERROR_BODY_FORMATTER');
 
 /** Fastify's own request errors (body parser, limits) carry a 4xx `statusCode` and an `FST_*` code. */
 interface FastifyLikeError {
@@ -51,7 +70,10 @@ function describeHttpException(exception: HttpException): { detail: unknown; mes
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
-  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
+  constructor(
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional() @Inject(ERROR_BODY_FORMATTER) private readonly formatBody?: ErrorBodyFormatter,
+  ) {}
 
   /** Methods other than the request's that the path is routed for (so a 404 is really a 405). */
   private allowedMethods(request: FastifyRequest): string[] {
@@ -117,6 +139,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
         status = 500;
         body = { detail: 'Internal server error', code: ErrorCode.INTERNAL };
       }
+    }
+
+    const explicitBody = exception instanceof AppException && exception.details.body !== undefined;
+    if (this.formatBody && !explicitBody) {
+      const detail = body.detail;
+      const message =
+        exception instanceof AppException
+          ? exception.message
+          : typeof detail === 'string'
+            ? detail
+            : JSON.stringify(detail);
+      body = this.formatBody({
+        status,
+        code: String(body.code),
+        message,
+        defaultBody: body,
+        path: request.url.split('?')[0],
+      });
     }
 
     if (status >= 500) {

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { MetricsService } from '@app/common';
+import { EngineService } from './engine.service.js';
+
+/** Engine state for Prometheus, read at scrape time. */
+@Injectable()
+export class EngineMetrics {
+  constructor(metrics: MetricsService, engine: EngineService) {
+    const registers = [metrics.registry];
+    new Gauge({
+      name: 'engine_requests_running',
+      help: 'Requests in the running batch',
+      registers,
+      collect() {
+        this.set(engine.runningCount);
+      },
+    });
+    new Gauge({
+      name: 'engine_requests_waiting',
+      help: 'Requests queued (max-running reached, or paused)',
+      registers,
+      collect() {
+        this.set(engine.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'engine_paused',
+      help: '1 while generation is paused',
+      registers,
+      collect() {
+        this.set(engine.pauseMode === null ? 0 : 1);
+      },
+    });
+    let reportedTokens = 0;
+    new Counter({
+      name: 'engine_generated_tokens_total',
+      help: 'Tokens generated',
+      registers,
+      collect() {
+        this.inc(engine.counters.tokensGenerated - reportedTokens);
+        reportedTokens = engine.counters.tokensGenerated;
+      },
+    });
+    const reported: Record<string, number> = { stop: 0, length: 0, abort: 0 };
+    new Counter({
+      name: 'engine_requests_finished_total',
+      help: 'Requests finished, by finish reason',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        for (const [reason, count] of Object.entries(engine.counters.requestsFinished)) {
+          this.inc({ reason }, count - reported[reason]);
+          reported[reason] = count;
+        }
+      },
+    });
+  }
+}

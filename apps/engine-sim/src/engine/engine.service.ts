@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import type { EngineSimOptions } from '../config/engine-sim-options.js';
+import { candidatesAt, EchoPlan, hashIds, planEcho, TextPlan, type AnswerPlan } from './answer-plan.js';
+import { EngineModel } from './engine-model.js';
+import {
+  GenerationRequest,
+  type FinishReason,
+  type GenerationListener,
+  type GenerationParams,
+} from './generation-request.js';
+import { mix, Random } from './random.js';
+import { sampleToken } from './sampler.js';
+
+export type PauseMode = 'abort' | 'in_place' | 'retract';
+
+export interface SubmitInput {
+  rid?: string;
+  promptIds: readonly number[];
+  params: GenerationParams;
+  listener: GenerationListener;
+  /** How many top alternatives to keep per step (vLLM `logprobs: n`). */
+  topLogprobs?: number;
+}
+
+/** Counters the metrics endpoint reads. */
+export interface EngineCounters {
+  tokensGenerated: number;
+  requestsFinished: Record<FinishReason['type'], number>;
+}
+
+/**
+ * The simulated engine: a queue, a running batch and one scheduler loop.
+ *
+ * Each loop iteration ("decoding step") admits waiting requests up to `--max-running` and
+ * appends one token to every running request whose prefill is done, then schedules itself
+ * `--decode-ms-per-token` later (immediately when that is 0, yielding to I/O in between). One
+ * timer for the whole engine, not one per token per request, so thousands of streams are cheap.
+ *
+ * Pause (`abort`): every queued and running request ends now with finish reason `abort` and the
+ * tokens it has; new requests wait until continue. Pause (`in_place`/`retract`): running requests
+ * freeze and resume on continue. Each token records the weight version current when produced.
+ */
+@Injectable()
+export class EngineService implements OnApplicationShutdown {
+  private readonly logger = new Logger(EngineService.name);
+  private readonly waiting: GenerationRequest[] = [];
+  private readonly running = new Set<GenerationRequest>();
+  private readonly byRid = new Map<string, GenerationRequest>();
+  private paused: PauseMode | null = null;
+  private scheduled = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private requestCounter = 0;
+  private readonly nextStepAt = new WeakMap<GenerationRequest, number>();
+  weightVersion: string;
+  readonly counters: EngineCounters = { tokensGenerated: 0, requestsFinished: { stop: 0, length: 0, abort: 0 } };
+
+  constructor(
+    readonly model: EngineModel,
+    @Inject(APP_OPTIONS) private readonly options: EngineSimOptions,
+  ) {
+    this.weightVersion = options['weight-version'];
+  }
+
+  onApplicationShutdown(): void {
+    this.abortAll('Server is shutting down');
+    this.clearTimer();
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  get pauseMode(): PauseMode | null {
+    return this.paused;
+  }
+
+  /** Queues a generation. Throws 400 for a duplicate request id. */
+  submit(input: SubmitInput): GenerationRequest {
+    const rid = input.rid ?? randomUUID().replace(/-/g, '');
+    if (this.byRid.has(rid)) {
+      throw new AppException(400, ErrorCode.BAD_REQUEST, `Duplicate request ID: ${rid}`);
+    }
+    const counter = this.requestCounter++;
+    const seed = input.params.seed ?? mix(this.options.seed, counter);
+    const random = new Random(seed);
+    const contextHash = hashIds(input.promptIds);
+    const request = new GenerationRequest(
+      rid,
+      input.promptIds,
+      input.params,
+      this.planFor(input.promptIds, random, contextHash),
+      random,
+      contextHash,
+      this.model.tokenizer.streamDecoder(input.params.skipSpecialTokens),
+      input.listener,
+      input.topLogprobs ?? 0,
+    );
+    this.byRid.set(rid, request);
+    this.waiting.push(request);
+    this.wake();
+    return request;
+  }
+
+  /** Drops a request whose client went away; nothing more is sent to its listener. */
+  cancel(request: GenerationRequest): void {
+    if (request.finished) return;
+    request.finishReason = { type: 'abort', message: 'client disconnected' };
+    this.detach(request);
+  }
+
+  /** Aborts one request by id, or all; returns how many were aborted. */
+  abort(rid: string | null, all: boolean): number {
+    if (all) return this.abortAll('Abort requested');
+    if (rid === null) return 0;
+    const request = this.byRid.get(rid);
+    if (!request) return 0;
+    this.finish(request, { type: 'abort', message: 'Abort requested' });
+    return 1;
+  }
+
+  pause(mode: PauseMode): void {
+    this.paused = mode;
+    if (mode === 'abort') this.abortAll('Generation paused');
+    this.logger.log({ mode, running: this.running.size, waiting: this.waiting.length }, 'generation paused');
+  }
+
+  resume(): void {
+    const wasPaused = this.paused;
+    this.paused = null;
+    // Requests frozen in place lose no time: they step on the next iteration.
+    if (wasPaused)
+      this.logger.log({ running: this.running.size, waiting: this.waiting.length }, 'generation continued');
+    this.wake();
+  }
+
+  /** Sets the version stamped on tokens from now on; optionally aborts everything in flight. */
+  setWeightVersion(version: string, abortAllRequests: boolean): number {
+    const aborted = abortAllRequests ? this.abortAll('Weights updated') : 0;
+    this.weightVersion = version;
+    return aborted;
+  }
+
+  private abortAll(message: string): number {
+    const all = [...this.waiting, ...this.running];
+    for (const request of all) this.finish(request, { type: 'abort', message });
+    return all.length;
+  }
+
+  private planFor(prompt: readonly number[], random: Random, contextHash: number): AnswerPlan {
+    const { model } = this;
+    if (this.options.mode === 'echo' && model.markers) {
+      const { target, offset } = planEcho(prompt, model.markers);
+      return new EchoPlan(target, offset, model.eosId);
+    }
+    if (this.options.mode === 'echo') return new EchoPlan([...prompt], 0, model.eosId);
+    const min = Math.min(this.options['min-output-tokens'], this.options['max-output-tokens']);
+    const length = random.int(min, Math.max(min, this.options['max-output-tokens']));
+    return new TextPlan(model.corpusIds, contextHash % model.corpusIds.length, length, model.eosId);
+  }
+
+  private wake(): void {
+    if (this.scheduled) return;
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    this.scheduled = true;
+    this.timer = delayMs <= 0 ? setImmediate(() => this.loop()) : setTimeout(() => this.loop(), delayMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    this.timer = null;
+    this.scheduled = false;
+  }
+
+  private loop(): void {
+    this.scheduled = false;
+    this.timer = null;
+    const now = performance.now();
+    if (this.paused === null) this.admit(now);
+    if (this.paused !== null && this.paused !== 'abort') return; // frozen in place until resume()
+    const decodeMs = this.options['decode-ms-per-token'];
+    let nextAt = Infinity;
+    for (const request of this.running) {
+      const due = this.nextStepAt.get(request) ?? request.readyAt;
+      if (due <= now + 0.05) {
+        this.step(request);
+        if (!request.finished) {
+          this.nextStepAt.set(request, now + decodeMs);
+          nextAt = Math.min(nextAt, now + decodeMs);
+        }
+      } else {
+        nextAt = Math.min(nextAt, due);
+      }
+    }
+    if (this.paused === null && this.waiting.length > 0 && this.running.size < this.options['max-running'])
+      nextAt = now;
+    if (nextAt !== Infinity) this.schedule(nextAt - now);
+  }
+
+  private admit(now: number): void {
+    const prefillUs = this.options['prefill-us-per-token'];
+    while (this.waiting.length > 0 && this.running.size < this.options['max-running']) {
+      const request = this.waiting.shift() as GenerationRequest;
+      request.admittedAt = Date.now();
+      request.readyAt = now + (prefillUs * request.promptIds.length) / 1000;
+      this.running.add(request);
+      if (request.params.maxNewTokens === 0) this.finish(request, { type: 'length', length: 0 });
+    }
+  }
+
+  private step(request: GenerationRequest): void {
+    const { model } = this;
+    const { params } = request;
+    const position = request.outputIds.length;
+    const candidates = candidatesAt(
+      request.plan.intendedAt(position),
+      model.alternativePool,
+      request.contextHash,
+      position,
+    );
+    if (params.frequencyPenalty !== 0) {
+      for (const candidate of candidates)
+        candidate.logit -= params.frequencyPenalty * (request.counts.get(candidate.id) ?? 0);
+    }
+    const sampled = sampleToken(candidates, params, request.random);
+    request.outputIds.push(sampled.id);
+    request.outputLogprobs.push(sampled.logprob);
+    request.outputVersions.push(this.weightVersion);
+    if (request.topLogprobsWanted > 0)
+      request.topLogprobs.push(sampled.distribution.slice(0, request.topLogprobsWanted));
+    request.counts.set(sampled.id, (request.counts.get(sampled.id) ?? 0) + 1);
+    const piece = request.decoder.push(sampled.id);
+    request.text += piece;
+    this.counters.tokensGenerated++;
+
+    let reason: FinishReason | null = null;
+    if ((!params.ignoreEos && sampled.id === model.eosId) || params.stopTokenIds.includes(sampled.id)) {
+      reason = { type: 'stop', matched: sampled.id };
+    } else if (params.stop.length > 0) {
+      const matched = findStopString(request.text, piece.length, params.stop);
+      if (matched) {
+        request.text = request.text.slice(0, matched.index);
+        reason = { type: 'stop', matched: matched.stop };
+      }
+    }
+    if (!reason && request.outputIds.length >= params.maxNewTokens) {
+      reason = { type: 'length', length: params.maxNewTokens };
+    }
+    if (reason) {
+      request.finishReason = reason;
+      request.text += request.decoder.end();
+    }
+    request.listener.onToken?.(request, position);
+    if (reason) this.detach(request, true);
+  }
+
+  /** Ends a request that has not produced its final token (abort, or zero budget). */
+  private finish(request: GenerationRequest, reason: FinishReason): void {
+    if (request.finished) return;
+    request.finishReason = reason;
+    request.text += request.decoder.end();
+    this.detach(request, true);
+  }
+
+  private detach(request: GenerationRequest, notify = false): void {
+    this.running.delete(request);
+    const index = this.waiting.indexOf(request);
+    if (index >= 0) this.waiting.splice(index, 1);
+    this.byRid.delete(request.rid);
+    request.finishedAt = Date.now();
+    if (request.finishReason) this.counters.requestsFinished[request.finishReason.type]++;
+    if (notify) request.listener.onFinish(request);
+  }
+}
+
+/** Finds a stop string that the newest piece of text completed. */
+export function findStopString(
+  text: string,
+  pieceLength: number,
+  stops: readonly string[],
+): { index: number; stop: string } | null {
+  let best: { index: number; stop: string } | null = null;
+  for (const stop of stops) {
+    if (stop.length === 0) continue;
+    // Only a match that ends inside the new piece is new.
+    const from = Math.max(0, text.length - pieceLength - stop.length + 1);
+    const index = text.indexOf(stop, from);
+    if (index >= 0 && (best === null || index < best.index)) best = { index, stop };
+  }
+  return best;
+}

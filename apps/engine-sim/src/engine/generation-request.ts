@@ -1,0 +1,61 @@
+import type { StreamDecoder } from '@app/tokenizer';
+import type { AnswerPlan } from './answer-plan.js';
+import type { Random } from './random.js';
+import type { SamplingSettings } from './sampler.js';
+
+/** Why a request ended, in SGLang's shape (vLLM reports `type` alone). */
+export type FinishReason =
+  { type: 'stop'; matched: number | string } | { type: 'length'; length: number } | { type: 'abort'; message: string };
+
+export interface GenerationParams extends SamplingSettings {
+  maxNewTokens: number;
+  stop: string[];
+  stopTokenIds: number[];
+  ignoreEos: boolean;
+  skipSpecialTokens: boolean;
+  frequencyPenalty: number;
+  seed: number | null;
+}
+
+/** What the protocol layer wants to hear about a request. */
+export interface GenerationListener {
+  /** A token was appended (index into `outputIds`). */
+  onToken?(request: GenerationRequest, index: number): void;
+  onFinish(request: GenerationRequest): void;
+}
+
+/** One generation in the engine: its prompt, plan, random stream and everything produced so far. */
+export class GenerationRequest {
+  readonly outputIds: number[] = [];
+  readonly outputLogprobs: number[] = [];
+  /** Top alternatives per step (id, logprob), kept only when a protocol asked for top log-probs. */
+  readonly topLogprobs: { id: number; logprob: number }[][] = [];
+  /** The weight version current when each output token was produced. */
+  readonly outputVersions: string[] = [];
+  /** Decoded output (special tokens per `skipSpecialTokens`), trimmed at a matched stop string. */
+  text = '';
+  finishReason: FinishReason | null = null;
+  /** When the request may take its first decoding step (prefill done). */
+  readyAt = 0;
+  admittedAt: number | null = null;
+  finishedAt: number | null = null;
+  readonly createdAt = Date.now();
+  /** Counts per output token id, for the frequency penalty. */
+  readonly counts = new Map<number, number>();
+
+  constructor(
+    readonly rid: string,
+    readonly promptIds: readonly number[],
+    readonly params: GenerationParams,
+    readonly plan: AnswerPlan,
+    readonly random: Random,
+    readonly contextHash: number,
+    readonly decoder: StreamDecoder,
+    readonly listener: GenerationListener,
+    readonly topLogprobsWanted: number,
+  ) {}
+
+  get finished(): boolean {
+    return this.finishReason !== null;
+  }
+}

@@ -1,0 +1,108 @@
+import type { GenerationParams, GenerationRequest } from '../engine/generation-request.js';
+import {
+  asObject,
+  badRequest,
+  optionalBoolean,
+  optionalNumber,
+  optionalStopStrings,
+  optionalString,
+  tokenIdList,
+} from '../engine/request-fields.js';
+
+/** SGLang's default `max_new_tokens` when a request gives none. */
+export const SGLANG_DEFAULT_MAX_NEW_TOKENS = 128;
+
+export interface SglangGenerateRequest {
+  inputIds: number[] | null;
+  text: string | null;
+  params: GenerationParams;
+  returnLogprob: boolean;
+  rid: string | undefined;
+  stream: boolean;
+}
+
+/** Parses and validates a `/generate` body (single request; batches are refused). */
+export function parseSglangGenerate(body: unknown, isValidId: (id: number) => boolean): SglangGenerateRequest {
+  const obj = asObject(body, 'request body');
+  const hasIds = obj.input_ids !== undefined && obj.input_ids !== null;
+  const hasText = obj.text !== undefined && obj.text !== null;
+  if (hasIds === hasText) throw badRequest('Either text or input_ids should be provided.');
+  if (hasIds && Array.isArray(obj.input_ids) && Array.isArray(obj.input_ids[0])) {
+    throw badRequest('engine-sim serves one request per call; batched input_ids are not supported');
+  }
+  if (hasText && typeof obj.text !== 'string') {
+    throw badRequest(
+      Array.isArray(obj.text)
+        ? 'engine-sim serves one request per call; batched text is not supported'
+        : 'text must be a string',
+    );
+  }
+  const sampling =
+    obj.sampling_params === undefined || obj.sampling_params === null
+      ? {}
+      : asObject(obj.sampling_params, 'sampling_params');
+  const n = optionalNumber(sampling, 'n', { integer: true, min: 1 });
+  if (n !== undefined && n !== 1) throw badRequest('engine-sim supports n = 1 only');
+  const topK = optionalNumber(sampling, 'top_k', { integer: true }) ?? -1;
+  if (topK === 0 || topK < -1) throw badRequest(`top_k must be -1 (disable) or at least 1, got ${topK}.`);
+  const seed =
+    optionalNumber(sampling, 'sampling_seed', { integer: true, min: 0 }) ??
+    optionalNumber(sampling, 'seed', { integer: true, min: 0 });
+  const stopTokenIds =
+    sampling.stop_token_ids === undefined || sampling.stop_token_ids === null
+      ? []
+      : tokenIdList(sampling.stop_token_ids, 'stop_token_ids', isValidId, true);
+  const params: GenerationParams = {
+    maxNewTokens:
+      optionalNumber(sampling, 'max_new_tokens', { integer: true, min: 0 }) ?? SGLANG_DEFAULT_MAX_NEW_TOKENS,
+    temperature: optionalNumber(sampling, 'temperature', { min: 0 }) ?? 1.0,
+    topP: optionalNumber(sampling, 'top_p', { exclusiveMin: 0, max: 1 }) ?? 1.0,
+    topK,
+    stop: optionalStopStrings(sampling, 'stop'),
+    stopTokenIds,
+    ignoreEos: optionalBoolean(sampling, 'ignore_eos') ?? false,
+    skipSpecialTokens: optionalBoolean(sampling, 'skip_special_tokens') ?? true,
+    frequencyPenalty: optionalNumber(sampling, 'frequency_penalty', { min: -2, max: 2 }) ?? 0,
+    seed: seed ?? null,
+  };
+  return {
+    inputIds: hasIds ? tokenIdList(obj.input_ids, 'input_ids', isValidId) : null,
+    text: hasText ? (obj.text as string) : null,
+    params,
+    returnLogprob: optionalBoolean(obj, 'return_logprob') ?? false,
+    rid: optionalString(obj, 'rid', 256),
+    stream: optionalBoolean(obj, 'stream') ?? false,
+  };
+}
+
+export interface SglangOutputOptions {
+  returnLogprob: boolean;
+  weightVersion: string;
+  /** Index of the first output token this message covers (incremental streaming); 0 = cumulative. */
+  fromToken: number;
+  /** Text for this message (cumulative text, or the delta). */
+  text: string;
+}
+
+/** One `/generate` answer (or stream event) in SGLang's shape. */
+export function toSglangOutput(request: GenerationRequest, out: SglangOutputOptions): Record<string, unknown> {
+  const ids = out.fromToken === 0 ? request.outputIds.slice() : request.outputIds.slice(out.fromToken);
+  const meta: Record<string, unknown> = {
+    id: request.rid,
+    finish_reason: request.finishReason,
+    prompt_tokens: request.promptIds.length,
+    weight_version: out.weightVersion,
+    completion_tokens: request.outputIds.length,
+    cached_tokens: 0,
+  };
+  if (out.returnLogprob) {
+    const triples: [number, number, null][] = [];
+    for (let i = out.fromToken; i < request.outputIds.length; i++)
+      triples.push([request.outputLogprobs[i], request.outputIds[i], null]);
+    meta.output_token_logprobs = triples;
+  }
+  // engine-sim extension (not in SGLang): the version each output token was produced under.
+  meta.output_token_weight_versions = request.outputVersions.slice(out.fromToken);
+  if (request.finished) meta.e2e_latency = ((request.finishedAt ?? Date.now()) - request.createdAt) / 1000;
+  return { text: out.text, output_ids: ids, meta_info: meta };
+}

