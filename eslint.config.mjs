@@ -1,6 +1,7 @@
 // Type-aware typescript-eslint (flat config). Prettier formats; ESLint only checks code.
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -74,7 +75,7 @@ export default tseslint.config(
   {
     files: ['scripts/**', 'test/support/*.js', 'bench/**'],
     rules: { 'no-console': 'off' },
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: globals.node },
   },
   prettier,
 );

@@ -25,6 +25,7 @@ export const baseConfig = {
   },
   setupFiles: ['reflect-metadata'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/silence-nest-logger.ts'],
 };
 
 export default {

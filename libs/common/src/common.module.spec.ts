@@ -102,7 +102,7 @@ describe('CommonModule wiring (in-process app)', () => {
   });
 
   it.each([
-    ['missing body', '', 400],
+    ['empty body with a JSON content type', '', 422],
     ['JSON array', '[1,2]', 422],
     ['JSON string', '"x"', 422],
     ['malformed JSON', '{"name":', 400],

@@ -21,7 +21,10 @@ export class EngineApiKeyGuard implements CanActivate {
     if (OPEN_PATHS.has(path) || path.startsWith('/docs')) return true;
     const token = extractBearerToken(request.headers.authorization);
     if (token === null || !constantTimeEquals(token, key)) {
-      throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Unauthorized', { body: { error: 'Unauthorized' } });
+      throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Unauthorized', {
+        body: { error: 'Unauthorized' },
+        omitCode: true,
+      });
     }
     return true;
   }

@@ -13,6 +13,7 @@ export function openEventStream(reply: FastifyReply, onClientGone: () => void): 
     if (!ended && !reply.raw.writableFinished) onClientGone();
   });
   void reply
+    .status(200)
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no')

@@ -108,10 +108,24 @@ export async function createApp<S extends WithCommonOptions>(
   const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    // The JSON body parser is ours (below).
+    bodyParser: false,
   });
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  // Like FastAPI, accept `content-type: application/json` with an empty body (clients send it on
+  // body-less POSTs such as /grant_capacity); Fastify's own parser would answer 400. Everything
+  // else goes to Fastify's secure parser (prototype-poisoning protection included).
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(null, undefined);
+      return;
+    }
+    void jsonParser(request, body as string, done);
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     (request as unknown as Record<symbol, bigint>)[START_TIME] = process.hrtime.bigint();
     metrics.httpInFlight.inc();

@@ -14,6 +14,8 @@ export interface AppExceptionOptions {
    * differently (the gateway's `{"error": ...}`). `code` is always added.
    */
   body?: Record<string, unknown>;
+  /** Send `body` exactly, without adding `code` (a simulated server's byte-exact error). */
+  omitCode?: boolean;
   /** `detail` value when it is not the message (a validation issue list). */
   detail?: unknown;
   /** Extra response headers (`Retry-After`, ...). */
@@ -37,7 +39,7 @@ export class AppException extends HttpException {
 
   /** The JSON body sent to the client. */
   toBody(): Record<string, unknown> {
-    if (this.details.body) return { ...this.details.body, code: this.code };
+    if (this.details.body) return this.details.omitCode ? this.details.body : { ...this.details.body, code: this.code };
     return { detail: this.details.detail ?? this.message, code: this.code };
   }
 }

@@ -1,0 +1,192 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { parseOptions } from '@app/common';
+import { ENGINE_SIM_OPTIONS } from '../config/engine-sim-options.js';
+import { EngineModel } from './engine-model.js';
+import { EngineService, findStopString } from './engine.service.js';
+import type { GenerationParams, GenerationRequest } from './generation-request.js';
+
+const PARAMS: GenerationParams = {
+  maxNewTokens: 16,
+  temperature: 1,
+  topP: 1,
+  topK: -1,
+  stop: [],
+  stopTokenIds: [],
+  ignoreEos: false,
+  skipSpecialTokens: true,
+  frequencyPenalty: 0,
+  seed: null,
+};
+
+describe(EngineService.name, () => {
+  let model: EngineModel;
+  const engines: EngineService[] = [];
+
+  beforeAll(async () => {
+    model = await EngineModel.load(undefined);
+  });
+
+  afterEach(() => {
+    for (const engine of engines.splice(0)) engine.onApplicationShutdown();
+  });
+
+  function engine(argv: string[] = []): EngineService {
+    const { options } = parseOptions(
+      ENGINE_SIM_OPTIONS,
+      ['--decode-ms-per-token', '0', '--prefill-us-per-token', '0', ...argv],
+      {},
+    );
+    const created = new EngineService(model, options);
+    engines.push(created);
+    return created;
+  }
+
+  function run(e: EngineService, prompt: number[], params: Partial<GenerationParams> = {}, rid?: string) {
+    const tokens: number[] = [];
+    let request!: GenerationRequest;
+    const done = new Promise<GenerationRequest>((resolve) => {
+      request = e.submit({
+        rid,
+        promptIds: prompt,
+        params: { ...PARAMS, ...params },
+        listener: { onToken: (g, i) => tokens.push(g.outputIds[i]), onFinish: resolve },
+      });
+    });
+    return { request, done, tokens };
+  }
+
+  const PROMPT = [151644, 872, 198, 9707, 151645, 198, 151644, 77091, 198];
+
+  it('generates up to max_new_tokens with one log-probability and one version per token', async () => {
+    const result = await run(engine(), PROMPT, { maxNewTokens: 5, ignoreEos: true }).done;
+    expect(result.outputIds).toHaveLength(5);
+    expect(result.outputLogprobs).toHaveLength(5);
+    expect(result.outputVersions).toEqual(['0', '0', '0', '0', '0']);
+    expect(result.finishReason).toEqual({ type: 'length', length: 5 });
+    expect(result.outputLogprobs.every((lp) => lp <= 0)).toBe(true);
+  });
+
+  it('ends text mode with EOS (matched) within the configured length', async () => {
+    const result = await run(engine(['--min-output-tokens', '3', '--max-output-tokens', '6']), PROMPT, {
+      maxNewTokens: 100,
+      temperature: 0,
+    }).done;
+    expect(result.finishReason).toEqual({ type: 'stop', matched: 151645 });
+    expect(result.outputIds.length).toBeGreaterThanOrEqual(4);
+    expect(result.outputIds.length).toBeLessThanOrEqual(7);
+    expect(result.outputIds.at(-1)).toBe(151645);
+  });
+
+  it('is deterministic for a seed and a prompt', async () => {
+    const e = engine();
+    const a = await run(e, PROMPT, { seed: 11, temperature: 8 }).done;
+    const b = await run(e, PROMPT, { seed: 11, temperature: 8 }).done;
+    const c = await run(e, PROMPT, { seed: 12, temperature: 8 }).done;
+    expect(a.outputIds).toEqual(b.outputIds);
+    expect(a.outputLogprobs).toEqual(b.outputLogprobs);
+    expect(c.outputIds).not.toEqual(a.outputIds);
+  });
+
+  it('stops on stop_token_ids and on stop strings (text trimmed, matched reported)', async () => {
+    const e = engine();
+    const free = await run(e, PROMPT, { maxNewTokens: 30, temperature: 0, ignoreEos: true }).done;
+    const stopId = free.outputIds[3];
+    const byId = await run(e, PROMPT, { maxNewTokens: 30, temperature: 0, ignoreEos: true, stopTokenIds: [stopId] })
+      .done;
+    expect(byId.finishReason).toEqual({ type: 'stop', matched: stopId });
+    expect(byId.outputIds).toEqual(free.outputIds.slice(0, free.outputIds.indexOf(stopId) + 1));
+    const word = free.text.trim().split(/\s+/)[2];
+    const byString = await run(e, PROMPT, { maxNewTokens: 30, temperature: 0, ignoreEos: true, stop: [word] }).done;
+    expect(byString.finishReason).toEqual({ type: 'stop', matched: word });
+    expect(byString.text).toBe(free.text.slice(0, free.text.indexOf(word)));
+  });
+
+  it('ignore_eos keeps generating past EOS', async () => {
+    const result = await run(engine(['--min-output-tokens', '2', '--max-output-tokens', '2']), PROMPT, {
+      maxNewTokens: 8,
+      temperature: 0,
+      ignoreEos: true,
+    }).done;
+    expect(result.outputIds).toHaveLength(8);
+    expect(result.finishReason?.type).toBe('length');
+  });
+
+  it('pause(abort) ends in-flight requests with their tokens; requests sent while paused wait for continue', async () => {
+    const e = engine(['--decode-ms-per-token', '2']);
+    const inflight = run(e, PROMPT, { maxNewTokens: 500, ignoreEos: true });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    e.pause('abort');
+    const aborted = await inflight.done;
+    expect(aborted.finishReason?.type).toBe('abort');
+    expect(aborted.outputIds.length).toBeGreaterThan(0);
+    expect(aborted.outputIds.length).toBeLessThan(500);
+    const queued = run(e, PROMPT, { maxNewTokens: 3, ignoreEos: true });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(queued.tokens).toHaveLength(0);
+    expect(e.waitingCount).toBe(1);
+    e.resume();
+    expect((await queued.done).outputIds).toHaveLength(3);
+  });
+
+  it('pause(in_place) freezes requests and resumes them without abort', async () => {
+    const e = engine(['--decode-ms-per-token', '2']);
+    const inflight = run(e, PROMPT, { maxNewTokens: 40, ignoreEos: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    e.pause('in_place');
+    const frozenAt = inflight.tokens.length;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(inflight.tokens.length).toBe(frozenAt);
+    e.resume();
+    const result = await inflight.done;
+    expect(result.finishReason).toEqual({ type: 'length', length: 40 });
+  });
+
+  it('stamps each token with the version current when it was produced', async () => {
+    const e = engine(['--decode-ms-per-token', '2']);
+    const inflight = run(e, PROMPT, { maxNewTokens: 30, ignoreEos: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    e.setWeightVersion('7', false);
+    const result = await inflight.done;
+    const switchAt = result.outputVersions.indexOf('7');
+    expect(switchAt).toBeGreaterThan(0);
+    expect(result.outputVersions.slice(0, switchAt).every((v) => v === '0')).toBe(true);
+    expect(result.outputVersions.slice(switchAt).every((v) => v === '7')).toBe(true);
+  });
+
+  it('queues beyond --max-running and aborts by rid', async () => {
+    const e = engine(['--max-running', '1', '--decode-ms-per-token', '2']);
+    const first = run(e, PROMPT, { maxNewTokens: 200, ignoreEos: true }, 'first');
+    const second = run(e, PROMPT, { maxNewTokens: 2, ignoreEos: true }, 'second');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(e.runningCount).toBe(1);
+    expect(e.waitingCount).toBe(1);
+    expect(e.abort('first', false)).toBe(1);
+    expect((await first.done).finishReason?.type).toBe('abort');
+    expect((await second.done).outputIds).toHaveLength(2);
+  });
+
+  it('refuses a duplicate request id and frees a cancelled request', async () => {
+    const e = engine(['--decode-ms-per-token', '5']);
+    const running = run(e, PROMPT, { maxNewTokens: 100, ignoreEos: true }, 'dup');
+    expect(() =>
+      e.submit({ rid: 'dup', promptIds: PROMPT, params: PARAMS, listener: { onFinish: () => undefined } }),
+    ).toThrow('Duplicate request ID');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    e.cancel(running.request);
+    expect(e.runningCount).toBe(0);
+  });
+
+  it('answers max_new_tokens 0 with no tokens and finish reason length', async () => {
+    const result = await run(engine(), PROMPT, { maxNewTokens: 0 }).done;
+    expect(result.outputIds).toHaveLength(0);
+    expect(result.finishReason).toEqual({ type: 'length', length: 0 });
+  });
+});
+
+describe('findStopString', () => {
+  it('finds a stop string completed by the newest piece only', () => {
+    expect(findStopString('hello world', 5, ['world'])).toEqual({ index: 6, stop: 'world' });
+    expect(findStopString('hello world!', 1, ['hello'])).toBeNull();
+    expect(findStopString('ab\n\ncd', 3, ['\n\n', 'cd'])).toEqual({ index: 2, stop: '\n\n' });
+  });
+});

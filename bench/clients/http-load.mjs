@@ -1,0 +1,30 @@
+// Load client: autocannon against one endpoint. Settings as JSON on stdin, report as JSON on stdout.
+import autocannon from 'autocannon';
+
+const input = JSON.parse(
+  await new Promise((resolve) => {
+    let data = '';
+    process.stdin.on('data', (d) => (data += d));
+    process.stdin.on('end', () => resolve(data));
+  }),
+);
+const result = await autocannon({
+  url: input.url,
+  method: input.method ?? 'POST',
+  headers: input.headers ?? {},
+  body: input.body === undefined ? undefined : JSON.stringify(input.body),
+  connections: input.connections,
+  duration: input.durationS,
+  pipelining: 1,
+});
+process.stdout.write(
+  JSON.stringify({
+    requests: result.requests.total,
+    rps: result.requests.average,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  }),
+);

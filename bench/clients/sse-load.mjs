@@ -1,0 +1,86 @@
+// Load client: opens N concurrent streaming generations and checks that every one completes with
+// every token. Reads its settings as JSON on stdin, prints a JSON report on stdout.
+import { Agent, request } from 'undici';
+
+const input = JSON.parse(
+  await new Promise((resolve) => {
+    let data = '';
+    process.stdin.on('data', (d) => (data += d));
+    process.stdin.on('end', () => resolve(data));
+  }),
+);
+const { url, path, body, streams, expectedTokens } = input;
+const agent = new Agent({ connections: streams, pipelining: 1, keepAliveTimeout: 10000 });
+
+async function one() {
+  const started = performance.now();
+  const res = await request(`${url}${path}`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  let buffer = '';
+  let tokenEvents = 0;
+  let done = false;
+  let lastIds = 0;
+  let firstTokenAt = null;
+  for await (const chunk of res.body) {
+    buffer += chunk.toString('utf8');
+    let boundary;
+    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+      const line = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      if (!line.startsWith('data: ')) continue;
+      const data = line.slice(6);
+      if (data === '[DONE]') {
+        done = true;
+        continue;
+      }
+      const event = JSON.parse(data);
+      tokenEvents++;
+      firstTokenAt ??= performance.now();
+      lastIds = event.output_ids
+        ? event.output_ids.length
+        : lastIds + (event.choices?.[0]?.logprobs?.tokens?.length ?? 0);
+    }
+  }
+  return {
+    status: res.statusCode,
+    done,
+    tokenEvents,
+    tokens: lastIds,
+    ms: performance.now() - started,
+    ttftMs: firstTokenAt === null ? null : firstTokenAt - started,
+  };
+}
+
+const started = performance.now();
+const results = await Promise.allSettled(Array.from({ length: streams }, () => one()));
+const wallMs = performance.now() - started;
+const ok = results.filter(
+  (r) => r.status === 'fulfilled' && r.value.status === 200 && r.value.done && r.value.tokens === expectedTokens,
+);
+const tokens = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.tokens : 0), 0);
+const latencies = results
+  .filter((r) => r.status === 'fulfilled')
+  .map((r) => r.value.ms)
+  .sort((a, b) => a - b);
+const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+await agent.close();
+process.stdout.write(
+  JSON.stringify({
+    streams,
+    completed: ok.length,
+    lost: streams - ok.length,
+    errors: results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => String(r.reason))
+      .slice(0, 5),
+    tokensReceived: tokens,
+    tokensExpected: streams * expectedTokens,
+    wallMs,
+    streamMsP50: pct(50),
+    streamMsP99: pct(99),
+  }),
+);

@@ -1,0 +1,84 @@
+// Starting the project's built services as real processes, and measuring them from outside.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** Starts `node dist/apps/<app>/main.js --port 0 ...` and resolves with its URL once it listens. */
+export function startService(app, args = []) {
+  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`, '--port', '0', '--log-level', 'info', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${app} did not start:\n${logs.join('\n')}`)), 20000);
+    const onLine = (line) => {
+      logs.push(line);
+      if (logs.length > 200) logs.shift();
+      try {
+        const entry = JSON.parse(line);
+        if (entry.msg === 'listening') {
+          clearTimeout(timer);
+          resolve({
+            app,
+            url: `http://127.0.0.1:${entry.port}`,
+            pid: child.pid,
+            child,
+            logs,
+            stop: () => stopChild(child),
+          });
+        }
+      } catch {
+        // not a log line
+      }
+    };
+    // The services log `listening` at info; ask for it even at warn by reading the startup line.
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}:\n${logs.join('\n')}`)));
+  });
+}
+
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+/** CPU time (user + system, microseconds) and RSS (bytes) of a process, from /proc. */
+export function processStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuUs = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuUs, rssBytes: rssKb * 1024 };
+}
+
+/** Runs a load client (a separate Node process) and returns the JSON it prints. */
+export function runClient(script, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL(`../clients/${script}`, import.meta.url))], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch (err) {
+        reject(new Error(`${script} printed no JSON: ${out.slice(0, 500)}`, { cause: err }));
+      }
+    });
+    child.stdin.end(JSON.stringify(input));
+  });
+}
