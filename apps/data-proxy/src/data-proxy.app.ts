@@ -1,19 +1,15 @@
-import { Module } from '@nestjs/common';
-import { COMMON_OPTIONS, type AppDefinition, type OptionSpecs } from '@app/common';
+import type { AppDefinition } from '@app/common';
+import { DataProxyAppModule } from './app.module.js';
+import { DATA_PROXY_OPTIONS } from './config/data-proxy-options.js';
 
-export const DATA_PROXY_OPTIONS = {
-  ...COMMON_OPTIONS,
-  port: { ...COMMON_OPTIONS.port, default: 8082 },
-} as const satisfies OptionSpecs;
-
-/** Placeholder: serves /health, /health/ready, /metrics and /docs until its issue fills it in. */
-@Module({})
-class PlaceholderModule {}
-
+/** How the data proxy boots; shared by `main.ts` and tests. */
 export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
   name: 'data-proxy',
   options: DATA_PROXY_OPTIONS,
-  module: () => PlaceholderModule,
-  defaultLiveness: true,
-  swagger: { title: 'Data proxy', description: 'Data proxy service (not yet implemented beyond health).' },
+  module: () => DataProxyAppModule.forOptions(),
+  swagger: {
+    title: 'Data proxy',
+    description:
+      'One per inference engine: OpenAI-compatible chat with the model’s own chat template and tokenizer, generation through the engine with exact token ids, log-probs and weight versions, pause/continue/resubmit, sessions. Control endpoints need the admin key.',
+  },
 };

@@ -18,3 +18,4 @@ export * from './http-client/http-client.module.js';
 export * from './http-client/upstream-errors.js';
 export * from './logging/logger.js';
 export * from './metrics/metrics.service.js';
+export * from './http-client/sse-reader.js';

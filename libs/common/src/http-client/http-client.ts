@@ -16,6 +16,10 @@ export interface HttpRequestOptions {
   headers?: Record<string, string | string[] | undefined>;
   /** Whole-call deadline in ms (connect + headers + body). Omit for the pool's defaults only. */
   timeoutMs?: number;
+  /** Longest wait for the response headers, in ms (undici `headersTimeout`); default: the pool's. */
+  headersTimeoutMs?: number;
+  /** Longest silence between body chunks, in ms (undici `bodyTimeout`, 0 = none); default: the pool's. */
+  bodyTimeoutMs?: number;
   /** Cancels the call, e.g. when the inbound client disconnects. */
   signal?: AbortSignal;
   /** Forwarded as `x-request-id` so a request can be traced across services. */
@@ -105,13 +109,7 @@ export class HttpClient {
     const signal = combineSignals(options.signal, options.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.dispatcher.request({
-        ...splitUrl(options.url),
-        method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-        headers: withRequestId(options.headers, options.requestId),
-        body: options.body,
-        signal,
-      });
+      response = await this.dispatcher.request(requestOptions(options, signal));
     } catch (err) {
       throw mapUpstreamError(err, upstream);
     }
@@ -133,18 +131,24 @@ export class HttpClient {
     const upstream = options.upstreamName ?? safeOrigin(options.url);
     const signal = combineSignals(options.signal, options.timeoutMs);
     try {
-      const response = await this.dispatcher.request({
-        ...splitUrl(options.url),
-        method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-        headers: withRequestId(options.headers, options.requestId),
-        body: options.body,
-        signal,
-      });
+      const response = await this.dispatcher.request(requestOptions(options, signal));
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (err) {
       throw mapUpstreamError(err, upstream);
     }
   }
+}
+
+function requestOptions(options: RawRequestOptions, signal: AbortSignal | undefined): Dispatcher.RequestOptions {
+  return {
+    ...splitUrl(options.url),
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers: withRequestId(options.headers, options.requestId),
+    body: options.body,
+    signal,
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
+  };
 }
 
 function splitUrl(url: string): { origin: string; path: string } {

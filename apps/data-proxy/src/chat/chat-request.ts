@@ -1,0 +1,190 @@
+import { AppException, ErrorCode } from '@app/common';
+import type { EngineSampling } from '../inference/engine-backend.js';
+
+/** A validated `/chat/completions` request, reduced to what the data proxy acts on. */
+export interface ChatRequest {
+  model: string | null;
+  messages: Record<string, unknown>[];
+  tools: Record<string, unknown>[] | null;
+  /** Tool-call parsing runs only when tools are given and tool_choice is not "none". */
+  parseToolCalls: boolean;
+  stream: boolean;
+  includeUsage: boolean;
+  store: boolean;
+  templateKwargs: Record<string, unknown>;
+  /** Completion cap from max_completion_tokens / max_tokens, if given. */
+  maxCompletionTokens: number | null;
+  /** Non-standard cap on prompt + completion. */
+  maxTotalTokens: number | null;
+  sampling: Omit<EngineSampling, 'stopTokenIds'>;
+}
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+export function badRequest(message: string): AppException {
+  return new AppException(400, ErrorCode.BAD_REQUEST, message);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalNumber(body: Record<string, unknown>, field: string, min?: number, max?: number): number | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(`${field} must be a number`);
+  if (min !== undefined && value < min) throw badRequest(`${field} must be >= ${min}`);
+  if (max !== undefined && value > max) throw badRequest(`${field} must be <= ${max}`);
+  return value;
+}
+
+function optionalInteger(body: Record<string, unknown>, field: string, min: number): number | null {
+  const value = optionalNumber(body, field, min);
+  if (value !== null && !Number.isInteger(value)) throw badRequest(`${field} must be an integer`);
+  return value;
+}
+
+function optionalBoolean(body: Record<string, unknown>, field: string): boolean | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'boolean') throw badRequest(`${field} must be a boolean`);
+  return value;
+}
+
+/**
+ * Validates an OpenAI chat request and maps it to generation settings (spec §5.7), answering
+ * 400 for what the reference turned into 500s: empty or malformed messages, unknown roles,
+ * n > 1, both max_tokens and max_completion_tokens, wrong types.
+ */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (!isObject(body)) throw badRequest('The request body must be a JSON object');
+  const messages = body.messages;
+  if (!Array.isArray(messages)) throw badRequest('messages is required and must be a list');
+  if (messages.length === 0) throw badRequest('messages cannot be empty');
+  messages.forEach((message, i) => {
+    if (!isObject(message)) throw badRequest(`messages[${i}] must be an object`);
+    if (typeof message.role !== 'string' || !ROLES.has(message.role)) {
+      throw badRequest(`messages[${i}].role must be one of ${[...ROLES].join(', ')}`);
+    }
+    const content = message.content;
+    if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
+      throw badRequest(`messages[${i}].content must be a string or a list of parts`);
+    }
+    if (Array.isArray(content) && content.some((part) => !isObject(part))) {
+      throw badRequest(`messages[${i}].content parts must be objects`);
+    }
+    if (message.tool_calls !== undefined && message.tool_calls !== null && !Array.isArray(message.tool_calls)) {
+      throw badRequest(`messages[${i}].tool_calls must be a list`);
+    }
+  });
+  const n = optionalInteger(body, 'n', 1);
+  if (n !== null && n !== 1) throw badRequest('n > 1 is not supported: ask for one completion per request');
+  if (body.model !== undefined && body.model !== null && typeof body.model !== 'string')
+    throw badRequest('model must be a string');
+
+  let tools: Record<string, unknown>[] | null = null;
+  if (body.tools !== undefined && body.tools !== null) {
+    if (!Array.isArray(body.tools)) throw badRequest('tools must be a list');
+    body.tools.forEach((tool, i) => {
+      if (!isObject(tool) || !isObject(tool.function) || typeof tool.function.name !== 'string') {
+        throw badRequest(`tools[${i}] must be {"type": "function", "function": {"name": ...}}`);
+      }
+    });
+    tools = body.tools as Record<string, unknown>[];
+  }
+  const toolChoice = body.tool_choice;
+  const parseToolCalls = tools !== null && tools.length > 0 && toolChoice !== 'none';
+
+  const maxTokens = optionalInteger(body, 'max_tokens', 1);
+  const maxCompletionTokens = optionalInteger(body, 'max_completion_tokens', 1);
+  if (maxTokens !== null && maxCompletionTokens !== null) {
+    throw badRequest('max_tokens and max_completion_tokens cannot be set at the same time; use max_completion_tokens');
+  }
+
+  const stop = body.stop;
+  let stopList: string[] = [];
+  if (typeof stop === 'string') stopList = stop.length > 0 ? [stop] : [];
+  else if (Array.isArray(stop)) {
+    if (stop.some((s) => typeof s !== 'string')) throw badRequest('stop must be a string or a list of strings');
+    stopList = (stop as string[]).filter((s) => s.length > 0);
+  } else if (stop !== undefined && stop !== null) throw badRequest('stop must be a string or a list of strings');
+  if (stopList.length > 16) throw badRequest('stop may hold at most 16 strings');
+
+  const stream = optionalBoolean(body, 'stream') ?? false;
+  const streamOptions = body.stream_options;
+  if (streamOptions !== undefined && streamOptions !== null && !isObject(streamOptions))
+    throw badRequest('stream_options must be an object');
+
+  // Template kwargs: OpenAI SDKs send extra_body fields at the top level (`chat_template_kwargs`);
+  // the reference only read a literal `extra_body.chat_template_kwargs`. Both work here.
+  const templateKwargs: Record<string, unknown> = {};
+  const extraBody = body.extra_body;
+  if (isObject(extraBody) && isObject(extraBody.chat_template_kwargs))
+    Object.assign(templateKwargs, extraBody.chat_template_kwargs);
+  if (body.chat_template_kwargs !== undefined && body.chat_template_kwargs !== null) {
+    if (!isObject(body.chat_template_kwargs)) throw badRequest('chat_template_kwargs must be an object');
+    Object.assign(templateKwargs, body.chat_template_kwargs);
+  }
+
+  const temperature = optionalNumber(body, 'temperature', 0, 100);
+  const topP = optionalNumber(body, 'top_p', 0, 1);
+  const topK = optionalInteger(body, 'top_k', -1);
+  return {
+    model: typeof body.model === 'string' ? body.model : null,
+    messages: messages as Record<string, unknown>[],
+    tools,
+    parseToolCalls,
+    stream,
+    includeUsage: isObject(streamOptions) && streamOptions.include_usage === true,
+    store: optionalBoolean(body, 'store') ?? true,
+    templateKwargs,
+    maxCompletionTokens: maxCompletionTokens ?? maxTokens,
+    maxTotalTokens: optionalInteger(body, 'max_total_tokens', 1),
+    sampling: {
+      // Absent or null → 1.0 (the reference's default); 0 → greedy.
+      temperature: temperature ?? 1.0,
+      // The reference turns top_p 0 into 1.0 (falsy); keep that, since 0 would keep nothing.
+      topP: topP === null || topP === 0 ? 1.0 : topP,
+      topK: topK === null || topK === 0 || topK === -1 ? 100_000_000 : topK,
+      stop: stopList,
+      frequencyPenalty: optionalNumber(body, 'frequency_penalty', -2, 2) ?? 0,
+      ignoreEos: false,
+      skipSpecialTokens: true,
+    },
+  };
+}
+
+/** Removes null-valued keys recursively (spec §5.4): what is templated, recorded and compared. */
+export function normalizeMessages(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalizeMessages);
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = normalizeMessages(item);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The completion budget (spec §5.7), with the fixes: a prompt that leaves no room is a 400,
+ * and the engine's context length comes from configuration instead of a hidden 32768.
+ */
+export function completionBudget(
+  promptLength: number,
+  request: Pick<ChatRequest, 'maxCompletionTokens' | 'maxTotalTokens'>,
+  limits: { engineMaxTokens?: number; contextLength: number; defaultMaxTokens: number },
+): number {
+  let total = request.maxTotalTokens ?? undefined;
+  if (limits.engineMaxTokens !== undefined)
+    total = total === undefined ? limits.engineMaxTokens : Math.min(total, limits.engineMaxTokens);
+  total = total === undefined ? limits.contextLength : Math.min(total, limits.contextLength);
+  const room = total - promptLength;
+  if (room <= 0) {
+    throw new AppException(
+      400,
+      ErrorCode.PROMPT_TOO_LONG,
+      `The prompt has ${promptLength} tokens, which leaves no room for a completion within ${total} tokens`,
+    );
+  }
+  return Math.min(room, request.maxCompletionTokens ?? limits.defaultMaxTokens);
+}

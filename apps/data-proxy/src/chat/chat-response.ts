@@ -1,0 +1,83 @@
+import type { ToolCall } from './output-parser.js';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface CompletionMeta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** The assistant message as recorded (null fields omitted, spec §5.3). */
+export function outputMessage(content: string, toolCalls: readonly ToolCall[]): Record<string, unknown> {
+  const message: Record<string, unknown> = { content, role: 'assistant' };
+  if (toolCalls.length > 0)
+    message.tool_calls = toolCalls.map((c) => ({
+      id: c.id,
+      function: { arguments: c.function.arguments, name: c.function.name },
+      type: c.type,
+    }));
+  return message;
+}
+
+/** An OpenAI `chat.completion` (spec §5.11). */
+export function chatCompletion(
+  meta: CompletionMeta,
+  content: string,
+  toolCalls: readonly ToolCall[],
+  finishReason: string,
+  usage: Usage,
+): Record<string, unknown> {
+  return {
+    id: meta.id,
+    object: 'chat.completion',
+    created: meta.created,
+    model: meta.model,
+    choices: [
+      {
+        index: 0,
+        finish_reason: finishReason,
+        logprobs: null,
+        message: { role: 'assistant', content, refusal: null, tool_calls: toolCalls.length > 0 ? toolCalls : null },
+      },
+    ],
+    service_tier: null,
+    system_fingerprint: null,
+    usage,
+  };
+}
+
+/** One `chat.completion.chunk` SSE payload. */
+export function chatChunk(
+  meta: CompletionMeta,
+  delta: Record<string, unknown>,
+  finishReason: string | null,
+  usage?: Usage,
+): Record<string, unknown> {
+  const chunk: Record<string, unknown> = {
+    id: meta.id,
+    object: 'chat.completion.chunk',
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
+  if (usage) chunk.usage = usage;
+  return chunk;
+}
+
+export function toolCallDelta(call: ToolCall, index: number): Record<string, unknown> {
+  return {
+    tool_calls: [
+      {
+        index,
+        id: call.id,
+        type: 'function',
+        function: { name: call.function.name, arguments: call.function.arguments },
+      },
+    ],
+  };
+}

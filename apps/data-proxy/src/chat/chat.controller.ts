@@ -1,0 +1,48 @@
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { extractBearerToken } from '@app/common';
+import { ChatService } from './chat.service.js';
+
+/**
+ * OpenAI-compatible chat. Auth is optional: a session key (or the admin key, for the HITL session)
+ * records the interaction in that session; no key or an unknown one is served but not kept.
+ */
+@ApiTags('chat')
+@Controller()
+export class ChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Post(['chat/completions', 'v1/chat/completions'])
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Chat completion (streaming with stream: true); exact token ids, log-probs and versions are recorded',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: { model: 'default', messages: [{ role: 'user', content: 'Hello' }], max_completion_tokens: 32 },
+    },
+  })
+  @ApiOkResponse({ description: 'chat.completion, or text/event-stream of chat.completion.chunk' })
+  async create(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const prepared = await this.chat.prepare(body, extractBearerToken(authorization));
+    // A client that goes away cancels the generation (and the engine request).
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    if (prepared.request.stream) {
+      await this.chat.stream(prepared, reply, abort.signal, request.id);
+      return;
+    }
+    const completion = await this.chat.complete(prepared, abort.signal, request.id);
+    if (!abort.signal.aborted) void reply.status(200).send(completion);
+  }
+}

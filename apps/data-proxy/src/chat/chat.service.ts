@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import type { EngineSampling } from '../inference/engine-backend.js';
+import { InfBridgeService, type GenerateOutcome } from '../inference/inf-bridge.service.js';
+import type { Interaction } from '../sessions/interaction.js';
+import { SessionStore, type Session } from '../sessions/session-store.service.js';
+import { DataProxyModel } from '../tokenization/data-proxy-model.js';
+import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
+import { completionBudget, normalizeMessages, parseChatRequest, type ChatRequest } from './chat-request.js';
+import {
+  chatChunk,
+  chatCompletion,
+  outputMessage,
+  toolCallDelta,
+  type CompletionMeta,
+  type Usage,
+} from './chat-response.js';
+import { parseToolCalls, StreamingToolCallParser, type ToolCall } from './output-parser.js';
+import { ChatStream } from './chat-stream.js';
+
+interface PreparedChat {
+  request: ChatRequest;
+  session: Session | undefined;
+  messages: unknown[];
+  parent: Interaction | null;
+  promptIds: number[];
+  budget: number;
+  sampling: EngineSampling;
+  meta: CompletionMeta;
+}
+
+/**
+ * The chat path (spec §5): messages → chat template → token ids → InfBridge → exact tokens,
+ * log-probs and versions → decoded text, reasoning and tool calls → OpenAI response, recorded in
+ * the session. Streaming streams from the engine token by token.
+ */
+@Injectable()
+export class ChatService {
+  private readonly logger = new Logger(ChatService.name);
+
+  constructor(
+    private readonly model: DataProxyModel,
+    private readonly bridge: InfBridgeService,
+    private readonly sessions: SessionStore,
+    @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
+  ) {}
+
+  async prepare(body: unknown, token: string | null): Promise<PreparedChat> {
+    const request = parseChatRequest(body);
+    const session = this.sessions.resolve(token);
+    session?.touch();
+    if (!this.bridge.hasBackend) {
+      throw new AppException(
+        503,
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'No inference backend configured (external model mode), and the model is not a registered external model.',
+      );
+    }
+    const messages = normalizeMessages(request.messages) as unknown[];
+    const concat = this.options['chat-template-type'] === 'concat';
+    const parent = session && request.store ? session.active.findParent(messages) : null;
+    const promptInput = { messages, tools: request.tools, kwargs: request.templateKwargs };
+    let promptIds: number[];
+    try {
+      promptIds = concat
+        ? await buildConcatPrompt(this.model, promptInput, parent)
+        : await buildHfPrompt(this.model, promptInput);
+    } catch (err) {
+      if (err instanceof AppException) throw err;
+      throw new AppException(
+        400,
+        ErrorCode.BAD_REQUEST,
+        `The chat template cannot render these messages: ${(err as Error).message}`,
+      );
+    }
+    const budget = completionBudget(promptIds.length, request, {
+      engineMaxTokens: this.options['engine-max-tokens'],
+      contextLength: this.options['context-length'],
+      defaultMaxTokens: this.options['default-max-tokens'],
+    });
+    const sampling: EngineSampling = {
+      ...request.sampling,
+      // The reference drops stop strings in concat mode: the recorded tokens must end where the model ended.
+      stop: concat ? [] : request.sampling.stop,
+      stopTokenIds: this.model.stopTokenIds,
+    };
+    const meta: CompletionMeta = {
+      id: `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 29)}`,
+      created: Math.floor(Date.now() / 1000),
+      model: request.model ?? 'None',
+    };
+    return { request, session, messages, parent, promptIds, budget, sampling, meta };
+  }
+
+  /** Non-streaming: generate, then answer one `chat.completion`. */
+  async complete(chat: PreparedChat, signal: AbortSignal, requestId: string): Promise<Record<string, unknown>> {
+    const outcome = await this.bridge.generate({
+      promptIds: chat.promptIds,
+      maxNewTokens: chat.budget,
+      sampling: chat.sampling,
+      signal,
+      requestId,
+    });
+    const text = this.answerText(outcome);
+    const parsed = chat.request.parseToolCalls
+      ? parseToolCalls(text, toolNames(chat.request))
+      : { content: text, toolCalls: [] };
+    const finishReason = parsed.toolCalls.length > 0 && outcome.stop === 'stop' ? 'tool_calls' : outcome.stop;
+    this.record(chat, outcome, parsed.content, parsed.toolCalls, finishReason);
+    return chatCompletion(chat.meta, parsed.content, parsed.toolCalls, finishReason, usage(chat, outcome));
+  }
+
+  /** Streaming: `chat.completion.chunk` events as tokens arrive, then usage and `[DONE]`. */
+  async stream(chat: PreparedChat, reply: FastifyReply, signal: AbortSignal, requestId: string): Promise<void> {
+    const out = new ChatStream(reply, chat.meta);
+    const tokenizer = this.model.tokenizer;
+    const decoder = tokenizer.streamDecoder(false);
+    const tools = chat.request.parseToolCalls ? new StreamingToolCallParser(toolNames(chat.request)) : null;
+    const stopHold = chat.sampling.stop.reduce((max, s) => Math.max(max, s.length), 0);
+    let held = '';
+    const heldStopTokens: number[] = [];
+    let toolIndex = 0;
+
+    const emitText = (text: string): void => {
+      if (text.length === 0) return;
+      const visible = tools ? tools.push(text) : { content: text, calls: [] as ToolCall[] };
+      if (visible.content.length > 0) out.delta({ content: visible.content });
+      for (const call of visible.calls) out.delta(toolCallDelta(call, toolIndex++));
+    };
+    const pushText = (piece: string): void => {
+      held += piece;
+      // Hold back what could still turn out to be the stop string, which the client must not see.
+      const release = held.length - stopHold;
+      if (release > 0) {
+        emitText(held.slice(0, release));
+        held = held.slice(release);
+      }
+    };
+
+    let outcome: GenerateOutcome;
+    try {
+      outcome = await this.bridge.generate({
+        promptIds: chat.promptIds,
+        maxNewTokens: chat.budget,
+        sampling: chat.sampling,
+        signal,
+        requestId,
+        onTokens: (tokens) => {
+          for (const id of tokens) {
+            // EOS/pad are held: the answer's text never shows a trailing end marker.
+            if (this.model.isStopToken(id)) {
+              heldStopTokens.push(id);
+              continue;
+            }
+            for (const stopId of heldStopTokens.splice(0)) pushText(decoder.push(stopId));
+            pushText(decoder.push(id));
+          }
+          out.start();
+        },
+      });
+    } catch (err) {
+      if (signal.aborted) return out.abandon();
+      if (!out.started) throw err;
+      out.error(err);
+      return;
+    }
+    held += decoder.end();
+    if (outcome.stop === 'length') held += tokenizer.decode(heldStopTokens);
+    if (outcome.matchedStop) {
+      const at = held.indexOf(outcome.matchedStop);
+      if (at >= 0) held = held.slice(0, at);
+    }
+    emitText(held);
+    if (tools) {
+      const rest = tools.finish();
+      if (rest.content.length > 0) out.delta({ content: rest.content });
+    }
+    const toolCalls = tools ? [...tools.toolCalls] : [];
+    const text = this.answerText(outcome);
+    const parsed = tools ? parseToolCalls(text, toolNames(chat.request)) : { content: text, toolCalls: [] };
+    const finishReason = toolCalls.length > 0 && outcome.stop === 'stop' ? 'tool_calls' : outcome.stop;
+    this.record(chat, outcome, parsed.content, toolCalls, finishReason);
+    out.finish(finishReason, usage(chat, outcome));
+  }
+
+  /** The answer's text: output tokens without the trailing EOS/pad, special tokens kept, cut at a matched stop string. */
+  private answerText(outcome: GenerateOutcome): string {
+    const tokens = outcome.outputTokens;
+    let end = tokens.length;
+    if (outcome.stop === 'stop') while (end > 0 && this.model.isStopToken(tokens[end - 1])) end--;
+    let text = this.model.tokenizer.decode(end === tokens.length ? tokens : tokens.slice(0, end), false);
+    if (outcome.matchedStop) {
+      const at = text.indexOf(outcome.matchedStop);
+      if (at >= 0) text = text.slice(0, at);
+    }
+    return text;
+  }
+
+  /** Stores the interaction in the session's current trajectory (sessionless requests are not kept). */
+  private record(
+    chat: PreparedChat,
+    outcome: GenerateOutcome,
+    content: string,
+    toolCalls: readonly ToolCall[],
+    stopReason: string,
+  ): void {
+    if (!chat.session || !chat.request.store) return;
+    const session = this.sessions.get(chat.session.id);
+    if (session !== chat.session) {
+      this.logger.warn(
+        { session: chat.session.id, interaction: chat.meta.id },
+        'session removed while the completion ran; not recorded',
+      );
+      return;
+    }
+    session.active.insert({
+      id: chat.meta.id,
+      messages: chat.messages,
+      chatTemplateType: this.options['chat-template-type'] === 'concat' ? 'concat' : 'hf',
+      parentId: chat.parent?.id ?? null,
+      promptIds: Int32Array.from(chat.promptIds),
+      outputIds: Int32Array.from(outcome.outputTokens),
+      outputLogprobs: Float32Array.from(outcome.outputLogprobs),
+      outputVersions: Int32Array.from(outcome.outputVersions),
+      stopReason: stopReason as Interaction['stopReason'],
+      outputMessages: [outputMessage(content, toolCalls)],
+      reward: null,
+      createdAt: Date.now(),
+    });
+    session.touch();
+  }
+}
+
+function toolNames(request: ChatRequest): Set<string> {
+  return new Set((request.tools ?? []).map((tool) => (tool.function as { name: string }).name));
+}
+
+function usage(chat: PreparedChat, outcome: GenerateOutcome): Usage {
+  return {
+    prompt_tokens: chat.promptIds.length,
+    completion_tokens: outcome.outputTokens.length,
+    total_tokens: chat.promptIds.length + outcome.outputTokens.length,
+  };
+}

@@ -1,0 +1,94 @@
+import { COMMON_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
+
+export const BACKEND_TYPES = ['sglang', 'vllm'] as const;
+export const CHAT_TEMPLATE_TYPES = ['hf', 'concat'] as const;
+
+/** Data proxy flags: the reference's (`--backend-addr`, `--backend-type`, ...) plus ours. */
+export const DATA_PROXY_OPTIONS = {
+  ...COMMON_OPTIONS,
+  port: { ...COMMON_OPTIONS.port, default: 8082 },
+  'max-body-bytes': { ...COMMON_OPTIONS['max-body-bytes'], default: 64 * 1024 * 1024 },
+  'backend-addr': {
+    type: 'string',
+    default: 'http://localhost:30000',
+    description: 'base URL of the co-located SGLang/vLLM engine; empty for external-model-only mode',
+  },
+  'backend-type': { type: 'string', default: 'sglang', choices: BACKEND_TYPES, description: 'engine protocol' },
+  'backend-api-key': {
+    type: 'string',
+    secret: true,
+    description:
+      "the engine's --api-key, sent as a bearer token on every engine call (engines usually run without one)",
+  },
+  'tokenizer-path': {
+    type: 'string',
+    description:
+      'Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json); default: the built-in Qwen3 files',
+  },
+  'request-timeout': {
+    type: 'float',
+    default: 120,
+    min: 0.1,
+    description: 'seconds an engine call may stay silent (no header or no new token) before it fails',
+  },
+  'max-resubmit-retries': {
+    type: 'int',
+    default: 20,
+    min: 1,
+    description: 'most generation attempts per request when the engine aborts (pauses for weight updates)',
+  },
+  'resubmit-wait': {
+    type: 'float',
+    default: 0.5,
+    min: 0,
+    description: 'seconds to wait before resubmitting after an abort that no pause explains',
+  },
+  'tool-call-parser': {
+    type: 'string',
+    default: 'qwen',
+    choices: ['qwen', 'qwen25', 'none'],
+    description: 'tool-call format',
+  },
+  'reasoning-parser': {
+    type: 'string',
+    default: 'qwen3',
+    choices: ['qwen3', 'none'],
+    description: 'think-block markers',
+  },
+  'engine-max-tokens': { type: 'int', min: 1, description: 'cap on prompt + completion tokens per request' },
+  'context-length': {
+    type: 'int',
+    default: 32768,
+    min: 16,
+    description: 'prompt + completion tokens the engine accepts (the reference hard-codes 32768)',
+  },
+  'default-max-tokens': {
+    type: 'int',
+    default: 512,
+    min: 1,
+    description: 'completion budget when a request gives none',
+  },
+  'chat-template-type': {
+    type: 'string',
+    default: 'hf',
+    choices: CHAT_TEMPLATE_TYPES,
+    description: 'hf: template every turn; concat: continue the parent turn token by token',
+  },
+  'set-reward-finish-timeout': {
+    type: 'float',
+    default: 0,
+    min: 0,
+    description: 'seconds a rewarded trajectory waits for more rewards before it is ready',
+  },
+  'callback-server-addr': {
+    type: 'string',
+    default: '',
+    description: 'controller base URL for online ready callbacks',
+  },
+  'serving-addr': {
+    type: 'string',
+    description: 'host:port written into tensor shard references (default: bind host:port)',
+  },
+} as const satisfies OptionSpecs;
+
+export type DataProxyOptions = ParsedOptions<typeof DATA_PROXY_OPTIONS>;

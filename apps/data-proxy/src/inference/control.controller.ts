@@ -1,0 +1,83 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly, AppException, ErrorCode } from '@app/common';
+import { InfBridgeService } from './inf-bridge.service.js';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Weight-update coordination. Every control endpoint needs the admin key (the reference leaves
+ * them open); `/get_version` is readable by anyone, like `/health`.
+ */
+@ApiTags('control')
+@Controller()
+export class ControlController {
+  constructor(private readonly bridge: InfBridgeService) {}
+
+  @Post('pause_generation')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({
+    summary: 'Park new generations and pause the engine (in-flight requests abort and resubmit after continue)',
+  })
+  async pause(): Promise<{ status: string; paused: boolean }> {
+    await this.bridge.pause();
+    return { status: 'ok', paused: true };
+  }
+
+  @Post('continue_generation')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Resume the engine, then release every parked generation' })
+  async continue(): Promise<{ status: string; paused: boolean }> {
+    await this.bridge.resume();
+    return { status: 'ok', paused: false };
+  }
+
+  @Post('set_version')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Set the weight version stamped on tokens generated from now on' })
+  setVersion(@Body() body: unknown): { status: string; version: number } {
+    const version = isObject(body) ? body.version : undefined;
+    if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
+      throw new AppException(400, ErrorCode.BAD_REQUEST, "'version' (int) is required");
+    }
+    this.bridge.version = version;
+    return { status: 'ok', version };
+  }
+
+  @Get('get_version')
+  @ApiOkResponse({ description: '{"version": <int>}' })
+  getVersion(): { version: number } {
+    return { version: this.bridge.version };
+  }
+
+  @Post('configure_backend')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Point new generations at another engine; in-flight ones finish where they are' })
+  configureBackend(@Body() body: unknown): { status: string; backend_addr: string } {
+    const addr = isObject(body) ? body.backend_addr : undefined;
+    if (typeof addr !== 'string' || addr.length === 0)
+      throw new AppException(400, ErrorCode.BAD_REQUEST, 'backend_addr is required');
+    try {
+      const url = new URL(addr);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      throw new AppException(400, ErrorCode.BAD_REQUEST, 'backend_addr must be an http(s) URL');
+    }
+    this.bridge.configureBackend(addr);
+    return { status: 'ok', backend_addr: addr };
+  }
+
+  @Post('configure')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'No-op kept for scheduler compatibility' })
+  configure(): { status: string } {
+    return { status: 'ok' };
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * One recorded chat completion: what was asked, exactly which tokens were generated, their
+ * log-probabilities and weight versions. Token data lives in typed arrays (4 bytes per value).
+ */
+export interface Interaction {
+  /** The completion id (`chatcmpl-...`), also the interaction id. */
+  id: string;
+  /** Normalised request messages. */
+  messages: unknown[];
+  chatTemplateType: 'hf' | 'concat';
+  /** The interaction this one continues (its messages + answer are a prefix of ours). */
+  parentId: string | null;
+  promptIds: Int32Array;
+  outputIds: Int32Array;
+  outputLogprobs: Float32Array;
+  outputVersions: Int32Array;
+  stopReason: 'stop' | 'length' | 'tool_calls';
+  /** The assistant message as returned to the client (null fields omitted). */
+  outputMessages: Record<string, unknown>[];
+  reward: number | null;
+  createdAt: number;
+}
+
+/**
+ * The interactions of one trajectory, in insertion order, with parent detection (spec §6.1):
+ * a new interaction's parent is the interaction with the most input messages whose messages plus
+ * answer are a prefix of the new one's messages.
+ */
+export class InteractionCache {
+  private readonly byId = new Map<string, Interaction>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): Interaction | undefined {
+    return this.byId.get(id);
+  }
+
+  values(): IterableIterator<Interaction> {
+    return this.byId.values();
+  }
+
+  /** The most recently inserted interaction (the default reward target). */
+  last(): Interaction | undefined {
+    let last: Interaction | undefined;
+    for (const interaction of this.byId.values()) last = interaction;
+    return last;
+  }
+
+  insert(interaction: Interaction): void {
+    this.byId.set(interaction.id, interaction);
+  }
+
+  findParent(messages: readonly unknown[]): Interaction | null {
+    let best: Interaction | null = null;
+    for (const candidate of this.byId.values()) {
+      const prefixLength = candidate.messages.length + candidate.outputMessages.length;
+      if (prefixLength > messages.length) continue;
+      if (best && candidate.messages.length <= best.messages.length) continue;
+      if (isPrefix([...candidate.messages, ...candidate.outputMessages], messages)) best = candidate;
+    }
+    return best;
+  }
+}
+
+function isPrefix(prefix: readonly unknown[], full: readonly unknown[]): boolean {
+  for (let i = 0; i < prefix.length; i++) if (!deepEqual(prefix[i], full[i])) return false;
+  return true;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((item, i) => deepEqual(item, other[i]));
+  }
+  const ak = Object.keys(a);
+  const bk = Object.keys(b);
+  if (ak.length !== bk.length) return false;
+  return ak.every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(b, k) &&
+      deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}

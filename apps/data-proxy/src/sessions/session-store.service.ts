@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
+import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import { InteractionCache } from './interaction.js';
+
+/** The persistent human-in-the-loop session the admin key maps to. */
+export const HITL_SESSION_ID = '__hitl__';
+
+/** One RL session: its active trajectory being filled, and bookkeeping. */
+export class Session {
+  active = new InteractionCache();
+  lastAccess = Date.now();
+
+  constructor(readonly id: string) {}
+
+  touch(): void {
+    this.lastAccess = Date.now();
+  }
+}
+
+/**
+ * Sessions and their keys (spec §4): `task_id-idx` ids, fresh opaque keys, the admin key's HITL
+ * session. Every method is synchronous, so concurrent requests see consistent state.
+ */
+@Injectable()
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private readonly sessionByKey = new Map<string, string>();
+  private readonly keyBySession = new Map<string, string>();
+
+  constructor(@Inject(APP_OPTIONS) private readonly options: DataProxyOptions) {}
+
+  get count(): number {
+    return this.sessions.size;
+  }
+
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Creates a session for `taskId`, with a fresh key or a reused one (409 if it is still bound to a live session). */
+  start(taskId: string, reuseKey: string | null): { session: Session; apiKey: string } {
+    if (reuseKey !== null) {
+      if (constantTimeEquals(reuseKey, this.options['admin-api-key'])) {
+        throw new AppException(400, ErrorCode.BAD_REQUEST, 'api_key must not be the admin key');
+      }
+      const boundTo = this.sessionByKey.get(reuseKey);
+      if (boundTo !== undefined && this.sessions.has(boundTo)) {
+        throw new AppException(409, ErrorCode.CONFLICT, `API key is already bound to active session ${boundTo}.`);
+      }
+    }
+    let index = 0;
+    while (this.sessions.has(`${taskId}-${index}`)) index++;
+    const session = new Session(`${taskId}-${index}`);
+    const apiKey = reuseKey ?? this.freshKey();
+    const previous = this.sessionByKey.get(apiKey);
+    if (previous !== undefined) this.keyBySession.delete(previous);
+    this.sessions.set(session.id, session);
+    this.sessionByKey.set(apiKey, session.id);
+    this.keyBySession.set(session.id, apiKey);
+    return { session, apiKey };
+  }
+
+  /** Session key → session; the admin key → the HITL session (created on demand); else undefined. */
+  resolve(token: string | null): Session | undefined {
+    if (token === null || token.length === 0) return undefined;
+    const id = this.sessionByKey.get(token);
+    if (id !== undefined) return this.sessions.get(id);
+    if (constantTimeEquals(token, this.options['admin-api-key'])) return this.hitl();
+    return undefined;
+  }
+
+  hitl(): Session {
+    let session = this.sessions.get(HITL_SESSION_ID);
+    if (!session) {
+      session = new Session(HITL_SESSION_ID);
+      this.sessions.set(HITL_SESSION_ID, session);
+    }
+    return session;
+  }
+
+  remove(id: string): boolean {
+    const existed = this.sessions.delete(id);
+    const key = this.keyBySession.get(id);
+    if (key !== undefined) {
+      this.keyBySession.delete(id);
+      this.sessionByKey.delete(key);
+    }
+    return existed;
+  }
+
+  all(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
+  private freshKey(): string {
+    for (;;) {
+      const key = randomBytes(32).toString('base64url');
+      if (!this.sessionByKey.has(key) && key !== this.options['admin-api-key']) return key;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { Template } from '@huggingface/jinja';
+import type { HfTokenizer } from '@app/tokenizer';
+
+export interface RenderInput {
+  messages: unknown[];
+  tools: unknown[] | null;
+  /** `chat_template_kwargs` of the request, e.g. `{ enable_thinking: false }`. */
+  kwargs: Record<string, unknown>;
+}
+
+/**
+ * The model's own chat template (`tokenizer_config.json`), rendered with `@huggingface/jinja` as
+ * `transformers.apply_chat_template(..., add_generation_prompt=True)` does, then tokenized without
+ * adding special tokens (the template already wrote them).
+ */
+export class ChatTemplate {
+  private readonly template: Template;
+
+  constructor(
+    private readonly tokenizer: HfTokenizer,
+    source: string,
+  ) {
+    this.template = new Template(source);
+  }
+
+  static fromTokenizer(tokenizer: HfTokenizer): ChatTemplate {
+    if (!tokenizer.chatTemplate) throw new Error(`tokenizer at ${tokenizer.path} has no chat_template`);
+    return new ChatTemplate(tokenizer, tokenizer.chatTemplate);
+  }
+
+  render(input: RenderInput): string {
+    const context: Record<string, unknown> = {
+      ...input.kwargs,
+      messages: input.messages,
+      add_generation_prompt: true,
+      bos_token: '',
+      eos_token: this.tokenizer.eosTokenId === null ? '' : (this.tokenizer.idToToken(this.tokenizer.eosTokenId) ?? ''),
+    };
+    if (input.tools && input.tools.length > 0) context.tools = input.tools;
+    return this.template.render(context);
+  }
+
+  async encode(input: RenderInput): Promise<number[]> {
+    return this.tokenizer.encode(this.render(input), false);
+  }
+}
