@@ -11,7 +11,6 @@ import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
 import { completionBudget, normalizeMessages, parseChatRequest, type ChatRequest } from './chat-request.js';
 import {
-  chatChunk,
   chatCompletion,
   outputMessage,
   toolCallDelta,

@@ -6,7 +6,6 @@ import {
   type SegmentFinish,
   type SegmentRequest,
   type SegmentResult,
-  type SegmentStop,
   type StreamEventParser,
 } from './engine-backend.js';
 
