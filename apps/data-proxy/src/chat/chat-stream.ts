@@ -15,6 +15,8 @@ const logger = new Logger('ChatStream');
  */
 export class ChatStream {
   private stream: PassThrough | null = null;
+  /** Every content delta sent, concatenated. */
+  content = '';
   private keepAlive: NodeJS.Timeout | null = null;
 
   constructor(
@@ -41,6 +43,7 @@ export class ChatStream {
 
   delta(delta: Record<string, unknown>): void {
     this.start();
+    if (typeof delta.content === 'string') this.content += delta.content;
     this.write(chatChunk(this.meta, delta, null));
   }
 

@@ -10,13 +10,7 @@ import { SessionStore, type Session } from '../sessions/session-store.service.js
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
 import { completionBudget, normalizeMessages, parseChatRequest, type ChatRequest } from './chat-request.js';
-import {
-  chatCompletion,
-  outputMessage,
-  toolCallDelta,
-  type CompletionMeta,
-  type Usage,
-} from './chat-response.js';
+import { chatCompletion, outputMessage, toolCallDelta, type CompletionMeta, type Usage } from './chat-response.js';
 import { parseToolCalls, StreamingToolCallParser, type ToolCall } from './output-parser.js';
 import { ChatStream } from './chat-stream.js';
 
@@ -178,10 +172,9 @@ export class ChatService {
       if (rest.content.length > 0) out.delta({ content: rest.content });
     }
     const toolCalls = tools ? [...tools.toolCalls] : [];
-    const text = this.answerText(outcome);
-    const parsed = tools ? parseToolCalls(text, toolNames(chat.request)) : { content: text, toolCalls: [] };
     const finishReason = toolCalls.length > 0 && outcome.stop === 'stop' ? 'tool_calls' : outcome.stop;
-    this.record(chat, outcome, parsed.content, toolCalls, finishReason);
+    // Record what the client assembled from the deltas: that is what it will send back next turn.
+    this.record(chat, outcome, out.content, toolCalls, finishReason);
     out.finish(finishReason, usage(chat, outcome));
   }
 

@@ -103,7 +103,6 @@ export class StreamingToolCallParser {
   private pending = '';
   private inThink = false;
   private sawCall = false;
-  /** Text released so far that was held back as a possible call and turned out not to be one. */
   private readonly calls: ToolCall[] = [];
 
   constructor(private readonly toolNames: ReadonlySet<string>) {}
@@ -143,14 +142,14 @@ export class StreamingToolCallParser {
         const end = this.pending.indexOf(TOOL_END, tool + TOOL_START.length);
         if (end < 0) {
           // Show the text before the call; hold the call itself until it closes.
-          content += this.sawCall ? '' : this.pending.slice(0, tool);
+          content += this.sawCall ? '' : this.pending.slice(0, tool).trimEnd();
           this.pending = this.pending.slice(tool);
           break;
         }
         const before = this.pending.slice(0, tool);
         const call = toToolCall(this.pending.slice(tool + TOOL_START.length, end), this.toolNames);
         if (call) {
-          if (!this.sawCall) content += before;
+          if (!this.sawCall) content += before.trimEnd();
           this.sawCall = true;
           this.calls.push(call);
           calls.push(call);
@@ -160,7 +159,9 @@ export class StreamingToolCallParser {
         this.pending = this.pending.slice(end + TOOL_END.length);
         continue;
       }
-      const safe = Math.min(this.safeLength(this.pending, TOOL_START), this.safeLength(this.pending, THINK_START));
+      let safe = Math.min(this.safeLength(this.pending, TOOL_START), this.safeLength(this.pending, THINK_START));
+      // Trailing whitespace waits: if a call follows, it is trimmed away as in the whole-text parse.
+      while (safe > 0 && /\s/.test(this.pending[safe - 1])) safe--;
       if (!this.sawCall) content += this.pending.slice(0, safe);
       this.pending = this.pending.slice(safe);
       break;

@@ -1,5 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
 import { SessionStore } from './session-store.service.js';
 
@@ -34,5 +34,34 @@ export class SessionsController {
       typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null,
     );
     return { session_id: session.id, api_key: key };
+  }
+
+  @Get('rl/sessions/:session_id')
+  @AdminOnly()
+  @ApiOperation({
+    summary:
+      "Inspect a session's active trajectory: every recorded interaction with its exact ids, log-probs and versions",
+  })
+  @ApiNotFoundResponse({ description: 'Unknown session' })
+  inspect(@Param('session_id') sessionId: string): Record<string, unknown> {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new AppException(404, ErrorCode.NOT_FOUND, `Session ${sessionId} not found`);
+    return {
+      session_id: session.id,
+      last_access: session.lastAccess / 1000,
+      interactions: [...session.active.values()].map((i) => ({
+        interaction_id: i.id,
+        parent_id: i.parentId,
+        chat_template_type: i.chatTemplateType,
+        messages: i.messages,
+        output_messages: i.outputMessages,
+        prompt_ids: Array.from(i.promptIds),
+        output_ids: Array.from(i.outputIds),
+        output_logprobs: Array.from(i.outputLogprobs),
+        output_versions: Array.from(i.outputVersions),
+        stop_reason: i.stopReason,
+        reward: i.reward,
+      })),
+    };
   }
 }

@@ -1,0 +1,275 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { MockAgent } from 'undici';
+import { AppException, HttpClient, parseOptions } from '@app/common';
+import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
+import type { EngineSampling } from './engine-backend.js';
+import { InfBridgeService } from './inf-bridge.service.js';
+
+const ENGINE = 'http://engine.test';
+const SAMPLING: EngineSampling = {
+  temperature: 1,
+  topP: 1,
+  topK: 100_000_000,
+  stop: [],
+  stopTokenIds: [151645],
+  frequencyPenalty: 0,
+  ignoreEos: false,
+  skipSpecialTokens: true,
+};
+
+function sglangReply(tokens: number[], type: 'stop' | 'length' | 'abort', extra: Record<string, unknown> = {}) {
+  return {
+    text: '',
+    output_ids: tokens,
+    meta_info: {
+      id: 'x',
+      finish_reason: { type },
+      prompt_tokens: 3,
+      completion_tokens: tokens.length,
+      output_token_logprobs: tokens.map((t) => [-(t % 7) / 10, t, null]),
+      ...extra,
+    },
+  };
+}
+
+function vllmReply(tokens: number[], finish: string) {
+  return {
+    choices: [
+      {
+        index: 0,
+        text: '',
+        finish_reason: finish,
+        logprobs: { tokens: tokens.map((t) => `token_id:${t}`), token_logprobs: tokens.map((t) => -(t % 7) / 10) },
+      },
+    ],
+  };
+}
+
+describe(InfBridgeService.name, () => {
+  let agent: MockAgent;
+
+  afterEach(async () => {
+    await agent.close();
+  });
+
+  function bridge(argv: string[] = []): { bridge: InfBridgeService; bodies: Record<string, any>[] } {
+    agent = new MockAgent();
+    agent.disableNetConnect();
+    const { options } = parseOptions(
+      DATA_PROXY_OPTIONS,
+      ['--backend-addr', ENGINE, '--resubmit-wait', '0', ...argv],
+      {},
+    );
+    return { bridge: new InfBridgeService(new HttpClient(agent), options), bodies: [] };
+  }
+
+  function replies(path: string, bodies: Record<string, any>[], answers: unknown[]): void {
+    for (const answer of answers) {
+      agent
+        .get(ENGINE)
+        .intercept({ path, method: 'POST' })
+        .reply(200, (opts) => {
+          bodies.push(JSON.parse(String(opts.body)));
+          return answer as object;
+        });
+    }
+  }
+
+  it('returns the tokens and log-probs of a single stop reply after one engine call', async () => {
+    const { bridge: b, bodies } = bridge();
+    replies('/generate', bodies, [sglangReply([100, 101], 'stop')]);
+    const outcome = await b.generate({ promptIds: [1, 2, 3], maxNewTokens: 20, sampling: SAMPLING });
+    expect(outcome.outputTokens).toEqual([100, 101]);
+    expect(outcome.outputLogprobs).toEqual([-0.2, -0.3]);
+    expect(outcome.stop).toBe('stop');
+    expect(outcome.segments).toBe(1);
+    expect(bodies[0]).toEqual(
+      expect.objectContaining({
+        input_ids: [1, 2, 3],
+        return_logprob: true,
+        stream: false,
+        sampling_params: expect.objectContaining({ max_new_tokens: 20, stop_token_ids: [151645], top_k: 100_000_000 }),
+      }),
+    );
+  });
+
+  it('resubmits prompt + tokens so far with the remaining budget after an abort', async () => {
+    const { bridge: b, bodies } = bridge();
+    replies('/generate', bodies, [sglangReply([100, 101], 'abort'), sglangReply([200, 201], 'stop')]);
+    const outcome = await b.generate({ promptIds: [1, 2, 3], maxNewTokens: 20, sampling: SAMPLING });
+    expect(outcome.outputTokens).toEqual([100, 101, 200, 201]);
+    expect(outcome.outputLogprobs).toHaveLength(4);
+    expect(outcome.segments).toBe(2);
+    expect(bodies.map((body) => body.input_ids)).toEqual([
+      [1, 2, 3],
+      [1, 2, 3, 100, 101],
+    ]);
+    expect(bodies.map((body) => body.sampling_params.max_new_tokens)).toEqual([20, 18]);
+  });
+
+  it('ends with length when aborted segments use up the budget', async () => {
+    const { bridge: b, bodies } = bridge();
+    replies('/generate', bodies, [sglangReply([1, 2, 3, 4, 5], 'abort'), sglangReply([6, 7, 8, 9, 10], 'abort')]);
+    const outcome = await b.generate({ promptIds: [1], maxNewTokens: 10, sampling: SAMPLING });
+    expect(outcome).toEqual(expect.objectContaining({ stop: 'length', segments: 2 }));
+    expect(outcome.outputTokens).toHaveLength(10);
+  });
+
+  it('reports exhausted retries as a 503, not as a finished answer', async () => {
+    const { bridge: b, bodies } = bridge(['--max-resubmit-retries', '3']);
+    replies('/generate', bodies, [sglangReply([1], 'abort'), sglangReply([2], 'abort'), sglangReply([3], 'abort')]);
+    const error = await b.generate({ promptIds: [1], maxNewTokens: 10, sampling: SAMPLING }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppException);
+    expect((error as AppException).getStatus()).toBe(503);
+    expect((error as AppException).code).toBe('GENERATION_ABORTED');
+    expect(bodies).toHaveLength(3);
+  });
+
+  it('parks on the pause gate and resubmits as soon as it opens (no polling)', async () => {
+    const { bridge: b, bodies } = bridge();
+    replies('/generate', bodies, [sglangReply([100], 'stop')]);
+    b.gate.close();
+    let done = false;
+    const pending = b.generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING }).then((o) => ((done = true), o));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(done).toBe(false);
+    expect(bodies).toHaveLength(0);
+    b.gate.open();
+    expect((await pending).outputTokens).toEqual([100]);
+  });
+
+  it('stamps each segment with the version current when it was dispatched', async () => {
+    const { bridge: b, bodies } = bridge();
+    b.version = 42;
+    agent
+      .get(ENGINE)
+      .intercept({ path: '/generate', method: 'POST' })
+      .reply(200, (opts) => {
+        bodies.push(JSON.parse(String(opts.body)));
+        b.version = 43; // a set_version while the first segment runs
+        return sglangReply([1, 2], 'abort');
+      });
+    replies('/generate', bodies, [sglangReply([3], 'stop')]);
+    const outcome = await b.generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING });
+    expect(outcome.outputVersions).toEqual([42, 42, 43]);
+  });
+
+  it('prefers the weight version the engine reports', async () => {
+    const { bridge: b, bodies } = bridge();
+    b.version = 1;
+    replies('/generate', bodies, [sglangReply([1, 2, 3], 'stop', { weight_version: '9' })]);
+    expect((await b.generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })).outputVersions).toEqual([
+      9, 9, 9,
+    ]);
+  });
+
+  it('speaks vLLM: token-id prompts, max_tokens budget, token_id:N log-probs', async () => {
+    const { bridge: b, bodies } = bridge(['--backend-type', 'vllm']);
+    replies('/v1/completions', bodies, [vllmReply([100, 101], 'abort'), vllmReply([200], 'stop')]);
+    const outcome = await b.generate({
+      promptIds: [1, 2, 3],
+      maxNewTokens: 5,
+      sampling: { ...SAMPLING, stop: ['\n\n'], frequencyPenalty: 0.5 },
+    });
+    expect(outcome.outputTokens).toEqual([100, 101, 200]);
+    expect(bodies.map((body) => [body.prompt, body.max_tokens])).toEqual([
+      [[1, 2, 3], 5],
+      [[1, 2, 3, 100, 101], 3],
+    ]);
+    expect(bodies[0]).toEqual(
+      expect.objectContaining({
+        return_tokens_as_token_ids: true,
+        logprobs: 0,
+        stop: ['\n\n'],
+        frequency_penalty: 0.5,
+      }),
+    );
+  });
+
+  it('reads vLLM chat-format log-probs and tolerates an abort without log-probs', async () => {
+    const { bridge: b, bodies } = bridge(['--backend-type', 'vllm']);
+    replies('/v1/completions', bodies, [
+      { choices: [{ finish_reason: 'abort', text: '', logprobs: null }] },
+      {
+        choices: [
+          {
+            finish_reason: 'stop',
+            logprobs: {
+              content: [
+                { token: 'token_id:42', logprob: -0.1 },
+                { token: 'token_id:43', logprob: -0.2 },
+              ],
+            },
+          },
+        ],
+      },
+    ]);
+    const outcome = await b.generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING });
+    expect(outcome.outputTokens).toEqual([42, 43]);
+    expect(outcome.outputLogprobs).toEqual([-0.1, -0.2]);
+  });
+
+  it('answers 502 for replies that break the protocol or the engine errors', async () => {
+    const { bridge: b } = bridge();
+    agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(200, { text: 'no meta' });
+    expect(
+      (
+        (await b
+          .generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })
+          .catch((e: unknown) => e)) as AppException
+      ).getStatus(),
+    ).toBe(502);
+    agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(500, 'boom');
+    expect(
+      (
+        (await b
+          .generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })
+          .catch((e: unknown) => e)) as AppException
+      ).getStatus(),
+    ).toBe(502);
+    agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(200, 'not json');
+    expect(
+      (
+        (await b
+          .generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })
+          .catch((e: unknown) => e)) as AppException
+      ).getStatus(),
+    ).toBe(502);
+  });
+
+  it('streams SGLang events (cumulative) to onTokens as they arrive', async () => {
+    const { bridge: b } = bridge();
+    const events = [sglangReply([5], 'stop'), sglangReply([5, 6], 'stop'), sglangReply([5, 6, 7], 'stop')].map(
+      (e, i, all) => {
+        if (i < all.length - 1) (e.meta_info as Record<string, unknown>).finish_reason = null;
+        return `data: ${JSON.stringify(e)}\n\n`;
+      },
+    );
+    agent
+      .get(ENGINE)
+      .intercept({ path: '/generate', method: 'POST' })
+      .reply(200, events.join('') + 'data: [DONE]\n\n', { headers: { 'content-type': 'text/event-stream' } });
+    const seen: number[][] = [];
+    const outcome = await b.generate({
+      promptIds: [1],
+      maxNewTokens: 5,
+      sampling: SAMPLING,
+      onTokens: (tokens) => seen.push([...tokens]),
+    });
+    expect(seen).toEqual([[5], [6], [7]]);
+    expect(outcome.outputTokens).toEqual([5, 6, 7]);
+  });
+
+  it('pause closes the gate; if the engine refuses, the gate opens again', async () => {
+    const { bridge: b } = bridge();
+    agent.get(ENGINE).intercept({ path: '/pause_generation', method: 'POST' }).reply(200, { status: 'ok' });
+    await b.pause();
+    expect(b.gate.isPaused).toBe(true);
+    agent.get(ENGINE).intercept({ path: '/continue_generation', method: 'POST' }).reply(200, { status: 'ok' });
+    await b.resume();
+    expect(b.gate.isPaused).toBe(false);
+    agent.get(ENGINE).intercept({ path: '/pause_generation', method: 'POST' }).reply(500, 'no');
+    await expect(b.pause()).rejects.toBeInstanceOf(AppException);
+    expect(b.gate.isPaused).toBe(false);
+  });
+});
