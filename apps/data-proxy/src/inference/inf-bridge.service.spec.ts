@@ -69,7 +69,7 @@ describe(InfBridgeService.name, () => {
         .get(ENGINE)
         .intercept({ path, method: 'POST' })
         .reply(200, (opts) => {
-          bodies.push(JSON.parse(String(opts.body)));
+          bodies.push(JSON.parse(opts.body as string));
           return answer as object;
         });
     }
@@ -145,7 +145,7 @@ describe(InfBridgeService.name, () => {
       .get(ENGINE)
       .intercept({ path: '/generate', method: 'POST' })
       .reply(200, (opts) => {
-        bodies.push(JSON.parse(String(opts.body)));
+        bodies.push(JSON.parse(opts.body as string));
         b.version = 43; // a set_version while the first segment runs
         return sglangReply([1, 2], 'abort');
       });
