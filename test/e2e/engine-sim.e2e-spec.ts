@@ -46,7 +46,7 @@ describe('engine-sim process: SGLang protocol', () => {
     expect(out.meta_info.finish_reason).toEqual({ type: 'length', length: 8 });
     expect(out.meta_info.prompt_tokens).toBe(CHAT_PROMPT.length);
     expect(out.meta_info.completion_tokens).toBe(8);
-    expect(out.meta_info.weight_version).toBe('0');
+    expect(out.meta_info.weight_version).toBe('default');
     expect(out.meta_info.output_token_logprobs!.map((t) => t[1])).toEqual(out.output_ids);
     for (const [logprob, , text] of out.meta_info.output_token_logprobs!) {
       expect(logprob).toBeLessThanOrEqual(0);
@@ -186,7 +186,7 @@ describe('engine-sim process: SGLang protocol', () => {
     expect((await call('GET', `${engine.url}/health`)).status).toBe(200);
     expect((await call('GET', `${engine.url}/health_generate`)).status).toBe(200);
     expect((await call('POST', `${engine.url}/flush_cache`)).status).toBe(200);
-    expect((await call('GET', `${engine.url}/get_weight_version`)).json).toEqual({ weight_version: '0' });
+    expect((await call('GET', `${engine.url}/get_weight_version`)).json).toEqual({ weight_version: 'default' });
   });
 
   it.each([
@@ -312,7 +312,7 @@ describe('engine-sim process: pause, continue, abort and weight versions', () =>
     const versions = last.meta_info.output_token_weight_versions;
     const switchAt = versions.indexOf('5');
     expect(switchAt).toBeGreaterThan(0);
-    expect(new Set(versions.slice(0, switchAt))).toEqual(new Set(['0']));
+    expect(new Set(versions.slice(0, switchAt))).toEqual(new Set(['default']));
     expect(new Set(versions.slice(switchAt))).toEqual(new Set(['5']));
     const after = (await generate({ input_ids: CHAT_PROMPT, sampling_params: { max_new_tokens: 1 } }))
       .json as SglangOutput;

@@ -54,8 +54,8 @@ export const ENGINE_SIM_OPTIONS = {
   'context-length': { type: 'int', default: 32768, min: 16, description: 'prompt + new tokens may not exceed this' },
   'weight-version': {
     type: 'string',
-    default: '0',
-    description: 'initial weight version reported in meta_info.weight_version',
+    default: 'default',
+    description: 'initial weight version reported in meta_info.weight_version (SGLang starts at "default")',
   },
   'api-key': {
     type: 'string',

@@ -61,7 +61,7 @@ describe(EngineService.name, () => {
     const result = await run(engine(), PROMPT, { maxNewTokens: 5, ignoreEos: true }).done;
     expect(result.outputIds).toHaveLength(5);
     expect(result.outputLogprobs).toHaveLength(5);
-    expect(result.outputVersions).toEqual(['0', '0', '0', '0', '0']);
+    expect(result.outputVersions).toEqual(['default', 'default', 'default', 'default', 'default']);
     expect(result.finishReason).toEqual({ type: 'length', length: 5 });
     expect(result.outputLogprobs.every((lp) => lp <= 0)).toBe(true);
   });
@@ -149,7 +149,7 @@ describe(EngineService.name, () => {
     const result = await inflight.done;
     const switchAt = result.outputVersions.indexOf('7');
     expect(switchAt).toBeGreaterThan(0);
-    expect(result.outputVersions.slice(0, switchAt).every((v) => v === '0')).toBe(true);
+    expect(result.outputVersions.slice(0, switchAt).every((v) => v === 'default')).toBe(true);
     expect(result.outputVersions.slice(switchAt).every((v) => v === '7')).toBe(true);
   });
 
