@@ -8,11 +8,18 @@ const input = JSON.parse(
     process.stdin.on('end', () => resolve(data));
   }),
 );
+// With `vary`, every request gets a different body: `{{n}}` in it becomes a running number, so
+// caches keyed by content see each prompt once (the realistic case for new conversation turns).
+const bodyText = input.body === undefined ? undefined : JSON.stringify(input.body);
+let counter = 0;
 const result = await autocannon({
   url: input.url,
   method: input.method ?? 'POST',
-  headers: input.headers ?? {},
-  body: input.body === undefined ? undefined : JSON.stringify(input.body),
+  headers: { 'content-type': 'application/json', ...input.headers },
+  body: bodyText,
+  requests: input.vary
+    ? [{ setupRequest: (req) => ({ ...req, body: bodyText.replaceAll('{{n}}', String(counter++)) }) }]
+    : undefined,
   connections: input.connections,
   duration: input.durationS,
   pipelining: 1,

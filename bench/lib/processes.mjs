@@ -9,10 +9,16 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** Starts `node dist/apps/<app>/main.js --port 0 ...` and resolves with its URL once it listens. */
 export function startService(app, args = []) {
-  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`, '--port', '0', '--log-level', 'info', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // BENCH_CPU_PROF=<dir> profiles every service (node --cpu-prof), for finding what to optimise.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, `dist/apps/${app}/main.js`, '--port', '0', '--log-level', 'info', ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${app} did not start:\n${logs.join('\n')}`)), 20000);

@@ -1,3 +1,4 @@
 /** `@app/tokenizer`: Hugging Face tokenizer folders (encode natively, decode synchronously). */
 export * from './byte-level.js';
 export * from './hf-tokenizer.js';
+export * from './segment-cache.js';

@@ -1,5 +1,5 @@
 import { Template } from '@huggingface/jinja';
-import type { HfTokenizer } from '@app/tokenizer';
+import { SegmentEncodingCache, type HfTokenizer } from '@app/tokenizer';
 
 export interface RenderInput {
   messages: unknown[];
@@ -15,12 +15,18 @@ export interface RenderInput {
  */
 export class ChatTemplate {
   private readonly template: Template;
+  /** Prompt pieces between special tokens, encoded once (system prompts and history repeat every turn). */
+  private readonly pieces: SegmentEncodingCache;
 
   constructor(
     private readonly tokenizer: HfTokenizer,
     source: string,
   ) {
     this.template = new Template(source);
+    const specials = [...tokenizer.specialIds]
+      .map((id) => tokenizer.idToToken(id))
+      .filter((t): t is string => t !== null);
+    this.pieces = new SegmentEncodingCache(tokenizer, specials);
   }
 
   static fromTokenizer(tokenizer: HfTokenizer): ChatTemplate {
@@ -41,6 +47,6 @@ export class ChatTemplate {
   }
 
   async encode(input: RenderInput): Promise<number[]> {
-    return this.tokenizer.encode(this.render(input), false);
+    return this.pieces.encode(this.render(input));
   }
 }

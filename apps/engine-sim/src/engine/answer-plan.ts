@@ -10,8 +10,12 @@ export interface AnswerPlan {
   intendedAt(position: number): number;
 }
 
-/** Margin that makes the intended token near-certain at temperature 1 (≈ 2e-5 chance of a detour per token). */
-const INTENDED_LOGIT = 14;
+/**
+ * Margin that makes the intended token near-certain at temperature 1 (≈ 6e-8 chance of a detour
+ * per token), so echo answers come back intact at default sampling, while higher temperatures
+ * still spread probability over the alternatives.
+ */
+const INTENDED_LOGIT = 20;
 const ALTERNATIVES = 7;
 
 /** Readable text from the built-in corpus, then EOS after `length` tokens. */
