@@ -48,13 +48,23 @@ export async function run({ quick }) {
     });
     const allRunning = await waitFor(async () => (await engineLoad(engine.url)) === count, 20000, 5);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await control('/pause_generation');
+    const paused = await control('/pause_generation');
+    if (!paused.paused) throw new Error(`pause failed: ${JSON.stringify(paused)}`);
     const drained = await waitFor(async () => (await engineLoad(engine.url)) === 0, 5000, 2);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const continuedAt = performance.now();
     await control('/continue_generation');
     const acknowledgedMs = performance.now() - continuedAt;
-    const resubmitted = await waitFor(async () => (await engineLoad(engine.url)) === count, 5000, 1);
+    let maxLoad = 0;
+    const resubmitted = await waitFor(
+      async () => {
+        const load = await engineLoad(engine.url);
+        maxLoad = Math.max(maxLoad, load);
+        return load >= count;
+      },
+      5000,
+      1,
+    );
     const resubmitMs = performance.now() - continuedAt;
     const report = await client;
     return {
@@ -62,7 +72,7 @@ export async function run({ quick }) {
         ['requests in flight at pause', `${count}${allRunning ? '' : ' (not all were running!)'}`],
         ['engine drained by pause', drained ? 'yes' : 'NO'],
         ['continue acknowledged (ms)', acknowledgedMs.toFixed(1)],
-        ['all resubmitted after continue (ms)', resubmitted ? resubmitMs.toFixed(1) : 'timeout'],
+        ['all resubmitted after continue (ms)', resubmitted ? resubmitMs.toFixed(1) : `timeout (at most ${maxLoad} back)`],
         ['completed with the full answer', `${report.completed} / ${count}`],
         ['lost', report.lost],
       ],

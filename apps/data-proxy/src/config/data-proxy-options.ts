@@ -8,6 +8,9 @@ export const DATA_PROXY_OPTIONS = {
   ...COMMON_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8082 },
   'max-body-bytes': { ...COMMON_OPTIONS['max-body-bytes'], default: 64 * 1024 * 1024 },
+  // Generations hold a connection for their whole length; a bounded pool would queue a pause or
+  // an abort behind them (a pause must reach the engine at once).
+  'http-connections': { ...COMMON_OPTIONS['http-connections'], default: 0 },
   'backend-addr': {
     type: 'string',
     default: 'http://localhost:30000',

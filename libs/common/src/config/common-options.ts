@@ -49,8 +49,8 @@ export const COMMON_OPTIONS = {
   'http-connections': {
     type: 'int',
     default: 256,
-    min: 1,
-    description: 'outbound HTTP connections per upstream origin (pooled client)',
+    min: 0,
+    description: 'outbound HTTP connections per upstream origin (pooled client); 0 = unbounded',
   },
   'http-keep-alive-timeout-ms': {
     type: 'int',

@@ -6,7 +6,9 @@ import { HTTP_DISPATCHER, type HttpClientOptions } from './http-client.constants
 /** Builds the one pooled dispatcher of a process. Exposed for tests and scripts outside Nest. */
 export function createDispatcher(options: HttpClientOptions): Agent {
   return new Agent({
-    connections: options.connectionsPerOrigin,
+    // 0 means no bound: a proxy whose calls are long generations must never queue a control
+    // call (pause, abort) behind them.
+    connections: options.connectionsPerOrigin > 0 ? options.connectionsPerOrigin : null,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 1000),
     connect: { timeout: options.connectTimeoutMs },
