@@ -72,7 +72,10 @@ export async function run({ quick }) {
         ['requests in flight at pause', `${count}${allRunning ? '' : ' (not all were running!)'}`],
         ['engine drained by pause', drained ? 'yes' : 'NO'],
         ['continue acknowledged (ms)', acknowledgedMs.toFixed(1)],
-        ['all resubmitted after continue (ms)', resubmitted ? resubmitMs.toFixed(1) : `timeout (at most ${maxLoad} back)`],
+        [
+          'all resubmitted after continue (ms)',
+          resubmitted ? resubmitMs.toFixed(1) : `timeout (at most ${maxLoad} back)`,
+        ],
         ['completed with the full answer', `${report.completed} / ${count}`],
         ['lost', report.lost],
       ],
