@@ -9,14 +9,35 @@ import { InfBridgeService } from './inference/inf-bridge.service.js';
 import { SessionStore } from './sessions/session-store.service.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { DataProxyModel } from './tokenization/data-proxy-model.js';
+import { DataController, ShardReadGuard } from './export/data.controller.js';
+import { ExportController } from './export/export.controller.js';
+import { ExportService } from './export/export.service.js';
+import { ShardStore } from './export/shard-store.service.js';
+import { ExternalModelsController, ExternalModelsService } from './external/external-models.js';
+import { ReadyLoopService } from './rewards/ready-loop.service.js';
+import { RewardsController } from './rewards/rewards.controller.js';
+import { RewardsService } from './rewards/rewards.service.js';
 
-/** The data proxy: chat path (template, tokenizer, InfBridge, versions) and sessions, beside one engine. */
+/**
+ * The data proxy, beside one engine: the chat path (template, tokenizer, InfBridge, versions), and
+ * the RL bookkeeping (sessions, rewards, trajectories, export, tensor shards, online callbacks,
+ * external models).
+ */
 @Module({})
 export class DataProxyAppModule {
   static forOptions(): DynamicModule {
     return {
       module: DataProxyAppModule,
-      controllers: [DataProxyHealthController, ChatController, ControlController, SessionsController],
+      controllers: [
+        DataProxyHealthController,
+        ChatController,
+        ControlController,
+        SessionsController,
+        RewardsController,
+        ExportController,
+        DataController,
+        ExternalModelsController,
+      ],
       providers: [
         {
           provide: DataProxyModel,
@@ -26,6 +47,12 @@ export class DataProxyAppModule {
         InfBridgeService,
         SessionStore,
         ChatService,
+        RewardsService,
+        ReadyLoopService,
+        ShardStore,
+        ShardReadGuard,
+        ExportService,
+        ExternalModelsService,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import type { AppDefinition } from '@app/common';
+import type { AppDefinition, ErrorBodyInfo } from '@app/common';
 import { DataProxyAppModule } from './app.module.js';
 import { DATA_PROXY_OPTIONS } from './config/data-proxy-options.js';
 
@@ -7,6 +7,9 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
   name: 'data-proxy',
   options: DATA_PROXY_OPTIONS,
   module: () => DataProxyAppModule.forOptions(),
+  // The tensor shard endpoints answer in the reference's Flask shape, which AReaL's client reads.
+  errorBodyFormatter: (info: ErrorBodyInfo) =>
+    info.path.startsWith('/data/') ? { status: 'error', message: info.message } : info.defaultBody,
   swagger: {
     title: 'Data proxy',
     description:

@@ -2,6 +2,8 @@ import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/com
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extractBearerToken } from '@app/common';
+import { ExternalModelsService } from '../external/external-models.js';
+import { SessionStore } from '../sessions/session-store.service.js';
 import { ChatService } from './chat.service.js';
 
 /**
@@ -11,7 +13,11 @@ import { ChatService } from './chat.service.js';
 @ApiTags('chat')
 @Controller()
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly external: ExternalModelsService,
+    private readonly sessions: SessionStore,
+  ) {}
 
   @Post(['chat/completions', 'v1/chat/completions'])
   @HttpCode(200)
@@ -32,12 +38,26 @@ export class ChatController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const prepared = await this.chat.prepare(body, extractBearerToken(authorization));
     // A client that goes away cancels the generation (and the engine request).
     const abort = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
+    const externalModel = this.external.match(body);
+    if (externalModel) {
+      const session = this.sessions.resolve(extractBearerToken(authorization));
+      session?.touch();
+      await this.external.forward(
+        externalModel,
+        body as Record<string, unknown>,
+        request.headers,
+        session,
+        reply,
+        abort.signal,
+      );
+      return;
+    }
+    const prepared = await this.chat.prepare(body, extractBearerToken(authorization));
     if (prepared.request.stream) {
       await this.chat.stream(prepared, reply, abort.signal, request.id);
       return;

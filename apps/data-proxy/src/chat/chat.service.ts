@@ -54,7 +54,9 @@ export class ChatService {
     }
     const messages = normalizeMessages(request.messages) as unknown[];
     const concat = this.options['chat-template-type'] === 'concat';
-    const parent = session && request.store ? session.active.findParent(messages) : null;
+    const found = session && request.store ? session.active.findParent(messages) : null;
+    // An external model's answer has no tokens to continue from: such a turn starts fresh.
+    const parent = found && found.kind === 'tokens' ? found : null;
     const promptInput = { messages, tools: request.tools, kwargs: request.templateKwargs };
     let promptIds: number[];
     try {
@@ -210,6 +212,7 @@ export class ChatService {
     }
     session.active.insert({
       id: chat.meta.id,
+      kind: 'tokens',
       messages: chat.messages,
       chatTemplateType: this.options['chat-template-type'] === 'concat' ? 'concat' : 'hf',
       parentId: chat.parent?.id ?? null,

@@ -88,6 +88,29 @@ export const DATA_PROXY_OPTIONS = {
     default: '',
     description: 'controller base URL for online ready callbacks',
   },
+  'callback-all-sessions': {
+    type: 'boolean',
+    default: false,
+    description: 'send ready callbacks for every session (the reference), not only the admin key HITL session',
+  },
+  'session-ttl': {
+    type: 'float',
+    default: 3600,
+    min: 0,
+    description: 'seconds an idle session without rewarded trajectories is kept; 0 keeps sessions forever',
+  },
+  'shard-store-bytes': {
+    type: 'int',
+    default: 2 * 1024 * 1024 * 1024,
+    min: 1024,
+    description: 'byte budget of exported tensor shards awaiting /data fetches; the oldest are evicted beyond it',
+  },
+  'data-require-admin-key': {
+    type: 'boolean',
+    default: false,
+    description:
+      'require the admin key for /data reads and deletes too (the reference trainer sends none; shard ids are unguessable)',
+  },
   'serving-addr': {
     type: 'string',
     description: 'host:port written into tensor shard references (default: bind host:port)',

@@ -4,6 +4,7 @@ import { deepEqual, InteractionCache, type Interaction } from './interaction.js'
 function interaction(id: string, messages: unknown[], answer: string): Interaction {
   return {
     id,
+    kind: 'tokens',
     messages,
     chatTemplateType: 'hf',
     parentId: null,

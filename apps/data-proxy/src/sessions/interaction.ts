@@ -5,6 +5,8 @@
 export interface Interaction {
   /** The completion id (`chatcmpl-...`), also the interaction id. */
   id: string;
+  /** `tokens`: generated here, with exact token data; `string`: an external model's answer (messages only). */
+  kind: 'tokens' | 'string';
   /** Normalised request messages. */
   messages: unknown[];
   chatTemplateType: 'hf' | 'concat';

@@ -2,22 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import { InteractionCache } from './interaction.js';
+import { Session } from './session.js';
+
+export { Session } from './session.js';
 
 /** The persistent human-in-the-loop session the admin key maps to. */
 export const HITL_SESSION_ID = '__hitl__';
-
-/** One RL session: its active trajectory being filled, and bookkeeping. */
-export class Session {
-  active = new InteractionCache();
-  lastAccess = Date.now();
-
-  constructor(readonly id: string) {}
-
-  touch(): void {
-    this.lastAccess = Date.now();
-  }
-}
 
 /**
  * Sessions and their keys (spec §4): `task_id-idx` ids, fresh opaque keys, the admin key's HITL
@@ -46,8 +36,11 @@ export class SessionStore {
         throw new AppException(400, ErrorCode.BAD_REQUEST, 'api_key must not be the admin key');
       }
       const boundTo = this.sessionByKey.get(reuseKey);
-      if (boundTo !== undefined && this.sessions.has(boundTo)) {
-        throw new AppException(409, ErrorCode.CONFLICT, `API key is already bound to active session ${boundTo}.`);
+      const bound = boundTo === undefined ? undefined : this.sessions.get(boundTo);
+      // Refreshing a key is allowed once its session has a rewarded trajectory (or is gone); the
+      // old session stays exportable by id.
+      if (bound && bound.ready.size === 0) {
+        throw new AppException(409, ErrorCode.CONFLICT, `API key is already bound to active session ${bound.id}.`);
       }
     }
     let index = 0;
@@ -60,6 +53,14 @@ export class SessionStore {
     this.sessionByKey.set(apiKey, session.id);
     this.keyBySession.set(session.id, apiKey);
     return { session, apiKey };
+  }
+
+  /** Starts `size` sessions of one task at once; the reused key (if any) goes to the first. All or nothing. */
+  startGroup(taskId: string, size: number, reuseKey: string | null): { session: Session; apiKey: string }[] {
+    const first = this.start(taskId, reuseKey);
+    const group = [first];
+    for (let i = 1; i < size; i++) group.push(this.start(taskId, null));
+    return group;
   }
 
   /** Session key → session; the admin key → the HITL session (created on demand); else undefined. */
@@ -92,6 +93,19 @@ export class SessionStore {
 
   all(): IterableIterator<Session> {
     return this.sessions.values();
+  }
+
+  /** Removes sessions idle longer than `ttlMs` that hold nothing a trainer could still want (never the HITL session). */
+  removeStale(ttlMs: number, now: number = Date.now()): string[] {
+    const removed: string[] = [];
+    for (const session of [...this.sessions.values()]) {
+      if (session.id === HITL_SESSION_ID || session.ready.size > 0 || session.pendingReward) continue;
+      if (now - session.lastAccess > ttlMs) {
+        this.remove(session.id);
+        removed.push(session.id);
+      }
+    }
+    return removed;
   }
 
   private freshKey(): string {

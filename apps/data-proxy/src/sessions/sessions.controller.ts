@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
 import { SessionStore } from './session-store.service.js';
 
-/** Session creation (admin key). Rewards and export live in the RL-bookkeeping part. */
+function invalid(message: string): AppException {
+  return new AppException(422, ErrorCode.VALIDATION_FAILED, message);
+}
+
+/** Session creation and inspection (admin key). */
 @ApiTags('sessions')
 @Controller()
 export class SessionsController {
@@ -12,35 +17,42 @@ export class SessionsController {
   @Post('rl/start_session')
   @HttpCode(201)
   @AdminOnly()
-  @ApiOperation({ summary: 'Start a session for task_id: returns its id (task_id-idx) and a fresh session key' })
-  @ApiCreatedResponse({ description: '{"session_id", "api_key"}' })
-  @ApiConflictResponse({ description: 'api_key is still bound to a live session' })
-  start(@Body() body: unknown): { session_id: string; api_key: string } {
+  @ApiOperation({
+    summary:
+      'Start a session for task_id: {"session_id", "api_key"}; with group_size, the later upstream group form {"group_id", "sessions": [...]}',
+  })
+  @ApiCreatedResponse({ description: '{"session_id", "api_key"} or {"group_id", "sessions"}' })
+  @ApiConflictResponse({ description: 'api_key is still bound to a live session without a rewarded trajectory' })
+  start(@Body() body: unknown): Record<string, unknown> {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object with task_id');
-    const { task_id: taskId, api_key: apiKey } = body as Record<string, unknown>;
+      throw invalid('body must be a JSON object with task_id');
+    const { task_id: taskId, api_key: apiKey, group_size: groupSize } = body as Record<string, unknown>;
     if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > 256) {
-      throw new AppException(
-        422,
-        ErrorCode.VALIDATION_FAILED,
-        'task_id must be a non-empty string of at most 256 characters',
-      );
+      throw invalid('task_id must be a non-empty string of at most 256 characters');
     }
     if (apiKey !== undefined && apiKey !== null && (typeof apiKey !== 'string' || apiKey.length > 1024)) {
-      throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'api_key must be a string');
+      throw invalid('api_key must be a string');
     }
-    const { session, apiKey: key } = this.sessions.start(
-      taskId,
-      typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null,
-    );
-    return { session_id: session.id, api_key: key };
+    const reuse = typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null;
+    if (groupSize === undefined || groupSize === null) {
+      const { session, apiKey: key } = this.sessions.start(taskId, reuse);
+      return { session_id: session.id, api_key: key };
+    }
+    if (typeof groupSize !== 'number' || !Number.isInteger(groupSize) || groupSize > 1024) {
+      throw invalid('group_size must be an integer of at most 1024');
+    }
+    const group = this.sessions.startGroup(taskId, Math.max(1, groupSize), reuse);
+    return {
+      group_id: `grp-${randomUUID()}`,
+      sessions: group.map((s) => ({ session_id: s.session.id, session_api_key: s.apiKey })),
+    };
   }
 
   @Get('rl/sessions/:session_id')
   @AdminOnly()
   @ApiOperation({
     summary:
-      "Inspect a session's active trajectory: every recorded interaction with its exact ids, log-probs and versions",
+      "Inspect a session: its active trajectory's interactions (exact ids, log-probs, versions) and ready trajectories",
   })
   @ApiNotFoundResponse({ description: 'Unknown session' })
   inspect(@Param('session_id') sessionId: string): Record<string, unknown> {
@@ -49,8 +61,15 @@ export class SessionsController {
     return {
       session_id: session.id,
       last_access: session.lastAccess / 1000,
+      pending_reward: session.pendingReward !== null,
+      ready_trajectories: [...session.ready.values()].map((t) => ({
+        trajectory_id: t.trajectoryId,
+        interaction_count: t.cache.size,
+        callback_delivered: t.callback.delivered,
+      })),
       interactions: [...session.active.values()].map((i) => ({
         interaction_id: i.id,
+        kind: i.kind,
         parent_id: i.parentId,
         chat_template_type: i.chatTemplateType,
         messages: i.messages,

@@ -34,6 +34,7 @@ describe('Qwen3 chat template', () => {
     function parentOf(promptIds: number[], outputIds: number[], messages: unknown[], answer: string): Interaction {
       return {
         id: 'chatcmpl-parent',
+        kind: 'tokens',
         messages,
         chatTemplateType: 'concat',
         parentId: null,

@@ -58,7 +58,11 @@ export class AdminKeyGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!adminOnly) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    return this.check(context.switchToHttp().getRequest<FastifyRequest>());
+  }
+
+  /** The admin check itself, for guards that apply it conditionally. Throws 401/403, else true. */
+  check(request: FastifyRequest): boolean {
     const token = requestBearerToken(request);
     if (token === null) {
       throw new AppException(401, ErrorCode.UNAUTHENTICATED, this.messages.malformed, {

@@ -126,6 +126,10 @@ export async function createApp<S extends WithCommonOptions>(
     }
     void jsonParser(request, body as string, done);
   });
+  // Raw bytes (tensor payloads, forwarded bodies) arrive as a Buffer for the handler to read.
+  fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
     (request as unknown as Record<symbol, bigint>)[START_TIME] = process.hrtime.bigint();
     metrics.httpInFlight.inc();

@@ -1,0 +1,129 @@
+import type { AddressInfo } from 'node:net';
+import { Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import type { ReadyTrajectory } from '../sessions/session.js';
+import { SessionStore, type Session } from '../sessions/session-store.service.js';
+import { rtensorReference } from './rpc-encoding.js';
+import { ShardStore } from './shard-store.service.js';
+import {
+  ExportError,
+  exportTrajectory,
+  TENSOR_KEYS,
+  toJsonEntry,
+  type ExportedInteraction,
+  type ExportStyle,
+} from './trajectory-export.js';
+
+export type ExportFormat = 'rpc' | 'json';
+
+export interface ExportRequest {
+  sessionIds: string[];
+  /** True for the later upstream form (`session_ids`): unknown or unready sessions are skipped. */
+  lenient: boolean;
+  trajectoryId: number | null;
+  discount: number;
+  style: ExportStyle;
+  removeSession: boolean;
+  format: ExportFormat;
+}
+
+/**
+ * Exports ready trajectories (spec §3.11, §4.7, §6). The trajectory leaves the session only after
+ * its export was built, so a request that cannot be served (bad style, concat on hf data) loses
+ * nothing. In the reference encoding every tensor becomes a shard held here for `/data/*`.
+ */
+@Injectable()
+export class ExportService {
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly shards: ShardStore,
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
+  ) {}
+
+  export(request: ExportRequest): { interactions: Record<string, unknown> } {
+    const picked: { session: Session; trajectory: ReadyTrajectory; items: ExportedInteraction[] }[] = [];
+    for (const sessionId of request.sessionIds) {
+      const session = this.sessions.get(sessionId);
+      if (!session) {
+        if (request.lenient) continue;
+        throw new AppException(404, ErrorCode.NOT_FOUND, `Session ${sessionId} not found`);
+      }
+      const trajectory = this.pick(session, request);
+      if (!trajectory) continue;
+      let items: ExportedInteraction[];
+      try {
+        items = exportTrajectory(trajectory.cache, request.style, request.discount);
+      } catch (err) {
+        if (err instanceof ExportError) throw new AppException(400, ErrorCode.BAD_REQUEST, err.message);
+        throw err;
+      }
+      picked.push({ session, trajectory, items });
+    }
+    // Everything was built: now the trajectories leave their sessions.
+    const interactions: Record<string, unknown> = {};
+    for (const { session, trajectory, items } of picked) {
+      session.ready.delete(trajectory.trajectoryId);
+      for (const item of items)
+        interactions[item.interaction.id] = request.format === 'json' ? toJsonEntry(item) : this.rpcEntry(item);
+    }
+    if (request.removeSession) {
+      for (const sessionId of request.sessionIds) {
+        const session = this.sessions.get(sessionId);
+        // Never drop a session that still holds a pending reward, more trajectories or new turns.
+        if (session && (!request.lenient || !session.holdsData)) this.sessions.remove(sessionId);
+      }
+    }
+    return { interactions };
+  }
+
+  private pick(session: Session, request: ExportRequest): ReadyTrajectory | null {
+    if (session.ready.size === 0) {
+      if (request.lenient) return null;
+      const status = request.trajectoryId === null ? 409 : 404;
+      throw new AppException(
+        status,
+        status === 409 ? ErrorCode.CONFLICT : ErrorCode.NOT_FOUND,
+        `No ready trajectories for session ${session.id}`,
+      );
+    }
+    const id = request.trajectoryId ?? session.latestReady()!.trajectoryId;
+    const trajectory = session.ready.get(id);
+    if (!trajectory) {
+      if (request.lenient) return null;
+      throw new AppException(404, ErrorCode.NOT_FOUND, `Trajectory ${id} not found for session ${session.id}`);
+    }
+    return trajectory;
+  }
+
+  /** The reference encoding: tensors replaced by RTensor references to shards held here. */
+  private rpcEntry(item: ExportedInteraction): Record<string, unknown> {
+    if (!item.tensors) {
+      return {
+        messages: item.interaction.messages,
+        output_message_list: item.interaction.outputMessages,
+        reward: item.reward,
+        interaction_id: item.interaction.id,
+      };
+    }
+    const nodeAddr = this.servingAddr();
+    const tensorDict: Record<string, unknown> = {};
+    for (const key of TENSOR_KEYS) {
+      const tensor = item.tensors[key];
+      tensorDict[key] = rtensorReference(tensor, this.shards.put(tensor), nodeAddr);
+    }
+    return { tensor_dict: tensorDict, reward: item.reward, interaction_id: item.interaction.id };
+  }
+
+  /** `host:port` trainers fetch shards from (`--serving-addr`, else the bind address). */
+  servingAddr(): string {
+    const configured = this.options['serving-addr'];
+    if (configured) return configured;
+    const server = this.adapterHost.httpAdapter.getHttpServer() as { address(): AddressInfo | string | null };
+    const address = server.address() as AddressInfo | null;
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `${host}:${address?.port ?? this.options.port}`;
+  }
+}

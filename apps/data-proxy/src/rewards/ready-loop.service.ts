@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { APP_OPTIONS, HttpClient, MetricsService } from '@app/common';
+import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import type { ReadyTrajectory } from '../sessions/session.js';
+import { HITL_SESSION_ID, SessionStore } from '../sessions/session-store.service.js';
+import { RewardsService } from './rewards.service.js';
+
+const TICK_MS = 100;
+const STALE_SWEEP_MS = 60_000;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_MAX_MS = 30_000;
+
+/**
+ * The background loop (spec §4.6), every 100 ms: finalise rewards whose debounce window passed,
+ * and announce ready trajectories to the controller (`POST /callback/online_ready`). Deliveries run
+ * in parallel and never block the loop; a failed one is retried with exponential back-off (200 ms
+ * doubling to 30 s) until it is acknowledged or the trajectory is exported. Each trajectory is
+ * announced once: a delivery in flight is never started twice, and an exported trajectory is
+ * never announced. Also sweeps stale sessions every minute.
+ */
+@Injectable()
+export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReadyLoopService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private lastSweep = Date.now();
+  private readonly delivered: Counter;
+  private readonly failed: Counter;
+
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly rewards: RewardsService,
+    private readonly http: HttpClient,
+    @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
+    metrics: MetricsService,
+  ) {
+    this.delivered = new Counter({
+      name: 'data_proxy_callbacks_delivered_total',
+      help: 'Ready callbacks acknowledged by the controller',
+      registers: [metrics.registry],
+    });
+    this.failed = new Counter({
+      name: 'data_proxy_callback_failures_total',
+      help: 'Ready callback attempts that failed (retried)',
+      registers: [metrics.registry],
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** One pass; exposed for tests. Never throws. */
+  tick(now: number = Date.now()): void {
+    try {
+      this.rewards.finalizeDue(this.sessions.all(), now);
+      this.announce(now);
+      const ttl = this.options['session-ttl'];
+      if (ttl > 0 && now - this.lastSweep >= STALE_SWEEP_MS) {
+        this.lastSweep = now;
+        const removed = this.sessions.removeStale(ttl * 1000, now);
+        if (removed.length > 0) this.logger.log({ count: removed.length }, 'removed stale sessions');
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'ready loop pass failed');
+    }
+  }
+
+  private announce(now: number): void {
+    const target = this.options['callback-server-addr'].replace(/\/+$/, '');
+    if (!target) return;
+    for (const session of this.sessions.all()) {
+      if (session.id !== HITL_SESSION_ID && !this.options['callback-all-sessions']) continue;
+      for (const trajectory of session.ready.values()) {
+        const state = trajectory.callback;
+        if (state.delivered || state.inFlight || state.nextAttemptAt > now) continue;
+        void this.deliver(target, session.id, trajectory);
+      }
+    }
+  }
+
+  private async deliver(target: string, sessionId: string, trajectory: ReadyTrajectory): Promise<void> {
+    const state = trajectory.callback;
+    state.inFlight = true;
+    try {
+      const response = await this.http.request({
+        method: 'POST',
+        url: `${target}/callback/online_ready`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options['admin-api-key']}` },
+        body: JSON.stringify({ session_id: sessionId, trajectory_id: trajectory.trajectoryId }),
+        timeoutMs: Math.min(this.options['request-timeout'] * 1000, 10_000),
+        upstreamName: 'controller',
+      });
+      if (response.status < 400) {
+        state.delivered = true;
+        this.delivered.inc();
+        return;
+      }
+      this.retryLater(state, `HTTP ${response.status}`, sessionId, trajectory.trajectoryId);
+    } catch (err) {
+      this.retryLater(state, err instanceof Error ? err.message : String(err), sessionId, trajectory.trajectoryId);
+    } finally {
+      state.inFlight = false;
+    }
+  }
+
+  private retryLater(state: ReadyTrajectory['callback'], error: string, sessionId: string, trajectoryId: number): void {
+    state.attempts++;
+    state.nextAttemptAt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (state.attempts - 1));
+    this.failed.inc();
+    if (state.attempts === 1 || state.attempts % 10 === 0) {
+      this.logger.warn(
+        { session: sessionId, trajectory: trajectoryId, attempts: state.attempts, error },
+        'ready callback failed; retrying',
+      );
+    }
+  }
+}

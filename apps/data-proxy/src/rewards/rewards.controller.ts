@@ -1,0 +1,55 @@
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AppException, ErrorCode, extractBearerToken } from '@app/common';
+import { SessionStore } from '../sessions/session-store.service.js';
+import { RewardsService, type SetRewardResult } from './rewards.service.js';
+
+/** `/rl/set_reward`: with a session key, or the admin key for the HITL session. */
+@ApiTags('sessions')
+@Controller()
+export class RewardsController {
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly rewards: RewardsService,
+  ) {}
+
+  @Post('rl/set_reward')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Reward an interaction (default: the last one); closes the trajectory (after the finish timeout, if set)',
+  })
+  @ApiOkResponse({
+    description: '{message, interaction_count, session_id, trajectory_id, trajectory_ready, ready_transition}',
+  })
+  @ApiBadRequestResponse({ description: 'No interactions in session / Interaction not found / bad body' })
+  setReward(@Body() body: unknown, @Headers('authorization') authorization: string | undefined): SetRewardResult {
+    const token = extractBearerToken(authorization);
+    if (token === null) {
+      throw new AppException(
+        401,
+        ErrorCode.UNAUTHENTICATED,
+        "Missing or malformed Authorization header. Expected 'Bearer <token>'.",
+      );
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object with reward');
+    const { reward, interaction_id: interactionId } = body as Record<string, unknown>;
+    if (typeof reward !== 'number' || !Number.isFinite(reward))
+      throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'reward must be a finite number');
+    if (
+      interactionId !== undefined &&
+      interactionId !== null &&
+      (typeof interactionId !== 'string' || interactionId.length > 256)
+    ) {
+      throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'interaction_id must be a string');
+    }
+    const session = this.sessions.resolve(token);
+    if (!session) throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
+    return this.rewards.setReward(
+      session,
+      typeof interactionId === 'string' && interactionId.length > 0 ? interactionId : null,
+      reward,
+    );
+  }
+}

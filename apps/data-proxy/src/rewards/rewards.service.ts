@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import type { Session } from '../sessions/session-store.service.js';
+
+export interface SetRewardResult {
+  message: 'success';
+  interaction_count: number;
+  session_id: string;
+  trajectory_id: number | null;
+  trajectory_ready: boolean;
+  ready_transition: boolean;
+}
+
+/**
+ * Rewards close trajectories (spec §4.5). Synchronous, so each call is atomic for its session.
+ * With `--set-reward-finish-timeout > 0` a reward starts a debounce window: more rewards (and
+ * completions) may join until it elapses, then the finaliser marks the trajectory ready.
+ */
+@Injectable()
+export class RewardsService {
+  private readonly logger = new Logger(RewardsService.name);
+
+  constructor(@Inject(APP_OPTIONS) private readonly options: DataProxyOptions) {}
+
+  setReward(session: Session, interactionId: string | null, reward: number, now: number = Date.now()): SetRewardResult {
+    session.touch(now);
+    const latest = session.latestReady();
+    // A repeat after the trajectory became ready (no new completion since): report it, change nothing.
+    if (latest && session.active.size === 0 && (interactionId === null || interactionId === latest.interactionId)) {
+      return this.result(session, latest.trajectoryId, latest.cache.size, false);
+    }
+    if (session.active.size === 0) throw new AppException(400, ErrorCode.BAD_REQUEST, 'No interactions in session');
+    const target = interactionId ?? session.active.last()?.id ?? null;
+    const interaction = target === null ? undefined : session.active.get(target);
+    if (!interaction) throw new AppException(400, ErrorCode.BAD_REQUEST, `Interaction ${target ?? ''} not found`);
+    interaction.reward = reward;
+    session.pendingReward = { at: now, interactionId: interaction.id };
+    const timeoutMs = this.options['set-reward-finish-timeout'] * 1000;
+    if (timeoutMs <= 0) {
+      const ready = session.markReady(now);
+      return this.result(session, ready.trajectoryId, ready.cache.size, true);
+    }
+    return this.result(session, null, session.active.size, false);
+  }
+
+  /** Marks ready every trajectory whose debounce window has passed; returns how many. */
+  finalizeDue(sessions: Iterable<Session>, now: number = Date.now()): number {
+    const timeoutMs = this.options['set-reward-finish-timeout'] * 1000;
+    let count = 0;
+    for (const session of sessions) {
+      if (session.pendingReward && now - session.pendingReward.at >= timeoutMs && session.active.size > 0) {
+        const ready = session.markReady(now);
+        this.logger.debug({ session: session.id, trajectory: ready.trajectoryId }, 'trajectory ready');
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private result(session: Session, trajectoryId: number | null, count: number, transition: boolean): SetRewardResult {
+    return {
+      message: 'success',
+      interaction_count: count,
+      session_id: session.id,
+      trajectory_id: trajectoryId,
+      trajectory_ready: trajectoryId !== null,
+      ready_transition: transition,
+    };
+  }
+}
