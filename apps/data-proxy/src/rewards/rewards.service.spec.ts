@@ -1,0 +1,100 @@
+import { describe, expect, it } from '@jest/globals';
+import { AppException, parseOptions } from '@app/common';
+import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
+import { fixedInteraction } from '../export/test-fixtures.js';
+import { Session } from '../sessions/session.js';
+import { RewardsService } from './rewards.service.js';
+
+function service(finishTimeout = 0): RewardsService {
+  return new RewardsService(
+    parseOptions(DATA_PROXY_OPTIONS, ['--set-reward-finish-timeout', String(finishTimeout)], {}).options,
+  );
+}
+
+function sessionWith(...ids: string[]): Session {
+  const session = new Session('task-0');
+  for (const id of ids) session.active.insert(fixedInteraction(id));
+  return session;
+}
+
+function status(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AppException) return err.getStatus();
+    throw err;
+  }
+  return 200;
+}
+
+describe(RewardsService.name, () => {
+  it('with no finish timeout, a reward makes the trajectory ready at once', () => {
+    const session = sessionWith('a');
+    expect(service().setReward(session, null, 1)).toEqual({
+      message: 'success',
+      interaction_count: 1,
+      session_id: 'task-0',
+      trajectory_id: 0,
+      trajectory_ready: true,
+      ready_transition: true,
+    });
+    expect(session.ready.get(0)?.cache.get('a')?.reward).toBe(1);
+    expect(session.active.size).toBe(0);
+  });
+
+  it('a reward of 0 also finalises', () => {
+    expect(service().setReward(sessionWith('a'), null, 0).ready_transition).toBe(true);
+  });
+
+  it('rewards the last interaction by default, or the named one', () => {
+    const session = sessionWith('a', 'b');
+    service().setReward(session, 'a', 5);
+    const cache = session.ready.get(0)!.cache;
+    expect(cache.get('a')!.reward).toBe(5);
+    expect(cache.get('b')!.reward).toBeNull();
+    expect(session.ready.get(0)!.interactionId).toBe('a');
+  });
+
+  it('answers 400 for an empty session and for an unknown interaction', () => {
+    expect(status(() => service().setReward(new Session('x'), null, 1))).toBe(400);
+    expect(status(() => service().setReward(sessionWith('a'), 'zzz', 1))).toBe(400);
+  });
+
+  it('a repeat after readiness reports the ready trajectory and changes nothing', () => {
+    const rewards = service();
+    const session = sessionWith('a');
+    rewards.setReward(session, null, 1);
+    expect(rewards.setReward(session, null, 2)).toEqual(
+      expect.objectContaining({
+        trajectory_id: 0,
+        trajectory_ready: true,
+        ready_transition: false,
+        interaction_count: 1,
+      }),
+    );
+    expect(session.ready.get(0)!.cache.get('a')!.reward).toBe(1);
+    expect(session.ready.size).toBe(1);
+  });
+
+  it('numbers trajectories 0, 1, ... per session', () => {
+    const rewards = service();
+    const session = sessionWith('a');
+    rewards.setReward(session, null, 1);
+    session.active.insert(fixedInteraction('b'));
+    expect(rewards.setReward(session, null, 1).trajectory_id).toBe(1);
+  });
+
+  it('with a finish timeout, rewards debounce: last write wins, ready after the window', () => {
+    const rewards = service(5);
+    const session = sessionWith('a');
+    const t0 = 1_000_000;
+    expect(rewards.setReward(session, null, 1, t0)).toEqual(
+      expect.objectContaining({ trajectory_id: null, trajectory_ready: false, ready_transition: false }),
+    );
+    expect(rewards.setReward(session, null, 2, t0 + 1000).trajectory_id).toBeNull();
+    expect(rewards.finalizeDue([session], t0 + 2000)).toBe(0);
+    expect(session.ready.size).toBe(0);
+    expect(rewards.finalizeDue([session], t0 + 7000)).toBe(1);
+    expect(session.ready.get(0)!.cache.get('a')!.reward).toBe(2);
+  });
+});
