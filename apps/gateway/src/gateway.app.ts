@@ -1,19 +1,26 @@
-import { Module } from '@nestjs/common';
-import { COMMON_OPTIONS, type AppDefinition, type OptionSpecs } from '@app/common';
+import type { AppDefinition } from '@app/common';
+import { GatewayAppModule } from './app.module.js';
+import { GATEWAY_OPTIONS } from './config/gateway-options.js';
+import { MALFORMED_AUTH } from './endpoints/bearer.js';
+import { RouterClient } from './router-client/router-client.service.js';
 
-export const GATEWAY_OPTIONS = {
-  ...COMMON_OPTIONS,
-  port: { ...COMMON_OPTIONS.port, default: 8080 },
-} as const satisfies OptionSpecs;
-
-/** Placeholder: serves /health, /health/ready, /metrics and /docs until its issue fills it in. */
-@Module({})
-class PlaceholderModule {}
-
+/** How the gateway boots; shared by `main.ts` and tests. */
 export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
   name: 'gateway',
   options: GATEWAY_OPTIONS,
-  module: () => PlaceholderModule,
-  defaultLiveness: true,
-  swagger: { title: 'Gateway', description: 'Gateway service (not yet implemented beyond health).' },
+  module: () => GatewayAppModule,
+  authMessages: { malformed: MALFORMED_AUTH, notAdmin: 'Admin API key required.' },
+  rawJsonBodies: true,
+  readinessChecks: [
+    async (indicators, modules) => {
+      const check = indicators.check('router');
+      const reachable = await modules.get(RouterClient, { strict: false }).reachable();
+      return reachable ? check.up() : check.down({ message: 'router unreachable' });
+    },
+  ],
+  swagger: {
+    title: 'Gateway',
+    description:
+      'The OpenAI-compatible edge agents talk to: /v1/chat/completions with a session key (or the admin key for the HITL session), sessions, rewards, export, and the trainer’s per-worker controls. Stateless: it asks the router where a request goes and forwards the original bytes.',
+  },
 };

@@ -39,6 +39,10 @@ export class ExternalModelsService {
     this.models.set(model.name, model);
   }
 
+  unregister(name: string): boolean {
+    return this.models.delete(name);
+  }
+
   /** The external model a chat targets, if `model` names one with a URL. */
   match(body: unknown): ExternalModel | null {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
@@ -205,5 +209,15 @@ export class ExternalModelsController {
     const model = 'model' in b ? (typeof b.model === 'string' ? b.model : null) : name;
     this.external.register({ name, url, model, apiKey: typeof b.api_key === 'string' ? b.api_key : null });
     return { status: 'ok', name };
+  }
+
+  @Post('unregister_model')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Forget a registered model (the gateway rolls back a failed registration)' })
+  unregister(@Body() body: unknown): { status: string; removed: boolean } {
+    const name = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).name : undefined;
+    if (typeof name !== 'string' || !name) throw new AppException(400, ErrorCode.BAD_REQUEST, 'name is required');
+    return { status: 'ok', removed: this.external.unregister(name) };
   }
 }

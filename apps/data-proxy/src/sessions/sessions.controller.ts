@@ -48,6 +48,19 @@ export class SessionsController {
     };
   }
 
+  @Post('rl/remove_session')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Remove sessions (the gateway drops a session the router refused to pin)' })
+  remove(@Body() body: unknown): { status: string; removed: string[] } {
+    const b =
+      typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const ids = Array.isArray(b.session_ids) ? b.session_ids : typeof b.session_id === 'string' ? [b.session_id] : null;
+    if (!ids || ids.length === 0 || ids.some((id) => typeof id !== 'string'))
+      throw invalid('session_id or session_ids is required');
+    return { status: 'ok', removed: (ids as string[]).filter((id) => this.sessions.remove(id)) };
+  }
+
   @Get('rl/sessions/:session_id')
   @AdminOnly()
   @ApiOperation({

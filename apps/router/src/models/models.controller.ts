@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -47,6 +47,15 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelsResponseDto })
   list(): ModelsResponseDto {
     return { models: this.state.models.names() };
+  }
+
+  @Get('models/:name')
+  @ApiOperation({ summary: 'One model entry (the gateway restores it when a registration must be rolled back)' })
+  @ApiNotFoundResponse({ description: 'Unknown model' })
+  get(@Param('name') name: string): { model: string; url: string; api_key: string | null; data_proxy_addrs: string[] } {
+    const entry = this.state.models.get(name);
+    if (!entry) throw new AppException(404, ErrorCode.NOT_FOUND, `Model '${name}' not found`);
+    return { model: entry.name, url: entry.url, api_key: entry.apiKey, data_proxy_addrs: [...entry.dataProxyAddrs] };
   }
 
   @Post('remove_model')

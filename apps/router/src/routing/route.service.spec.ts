@@ -88,6 +88,16 @@ describe(RouteService.name, () => {
     expect(failure(() => routes.route({ model: 'zzz' }))).toEqual({ status: 404, detail: "Model 'zzz' not found" });
   });
 
+  it('ignores an unknown model name when routing by key (OpenAI SDKs always send one)', () => {
+    const { state, routes, sessions } = setup();
+    state.workers.register('http://w1');
+    state.capacity.grant();
+    sessions.register({ session_api_key: 'sk', session_id: 's1', worker_addr: 'http://w1' });
+    expect(routes.route({ api_key: 'sk', model: 'gpt-4o' }).worker_addr).toBe('http://w1');
+    expect(routes.route({ api_key: ADMIN, model: 'gpt-4o' }).worker_addr).toBe('http://w1');
+    expect(routes.route({ api_key: ADMIN, model: 'gpt-4o', path: '/rl/start_session' }).worker_addr).toBe('http://w1');
+  });
+
   it('routes model-only requests among the model workers with the provider url and key', () => {
     const { state, routes } = setup();
     state.workers.register('http://w1');

@@ -25,9 +25,6 @@ export class RouteService {
   ) {}
 
   route(request: RouteRequestDto): RouteResponseDto {
-    const model = this.resolveModel(request.model ?? null);
-    const candidateAddrs = model ? new Set(model.dataProxyAddrs) : null;
-
     if (request.session_id !== undefined && request.session_id !== null) {
       const pinned = this.state.sessions.lookupById(request.session_id);
       if (pinned === null) throw new AppException(404, ErrorCode.NOT_FOUND, 'Session not found');
@@ -35,6 +32,10 @@ export class RouteService {
     }
 
     const apiKey = request.api_key ?? null;
+    // Model-only routing needs a model that exists (404 otherwise). With a key, the model only
+    // narrows the candidates when it is registered: OpenAI SDKs always send some model name.
+    const model = apiKey === null ? this.resolveModel(request.model ?? null) : this.knownModel(request.model ?? null);
+    const candidateAddrs = model ? new Set(model.dataProxyAddrs) : null;
     if (apiKey === null) {
       if (!model) {
         throw new AppException(422, ErrorCode.VALIDATION_FAILED, "Either 'api_key' or 'session_id' must be provided");
@@ -69,6 +70,18 @@ export class RouteService {
     throw new AppException(404, ErrorCode.NOT_FOUND, 'Unknown API key');
   }
 
+  /** The named model if registered; else the default model; else none (never an error). */
+  private knownModel(name: string | null): ModelEntry | null {
+    if (name !== null) return this.state.models.get(name) ?? this.defaultModel();
+    return this.defaultModel();
+  }
+
+  private defaultModel(): ModelEntry | null {
+    const configured = this.options['default-model'];
+    if (configured !== undefined) return this.state.models.get(configured) ?? this.state.models.first();
+    return this.state.models.first();
+  }
+
   /** The named model (404 if unknown), else the default model, else none. */
   private resolveModel(name: string | null): ModelEntry | null {
     if (name !== null) {
@@ -76,9 +89,7 @@ export class RouteService {
       if (!entry) throw new AppException(404, ErrorCode.NOT_FOUND, `Model '${name}' not found`);
       return entry;
     }
-    const configured = this.options['default-model'];
-    if (configured !== undefined) return this.state.models.get(configured) ?? this.state.models.first();
-    return this.state.models.first();
+    return this.defaultModel();
   }
 
   private pick(candidateAddrs: Set<string> | null, setKey: string): WorkerRecord {

@@ -37,6 +37,11 @@ export interface AppDefinition<S extends WithCommonOptions> {
   readinessChecks?: ReadinessCheck[];
   defaultLiveness?: boolean;
   errorBodyFormatter?: ErrorBodyFormatter;
+  /**
+   * Hand JSON bodies to handlers as the raw Buffer instead of parsing them: for proxies that
+   * forward the original bytes and read only a field or two.
+   */
+  rawJsonBodies?: boolean;
   swagger: { title: string; description: string };
 }
 
@@ -119,13 +124,16 @@ export async function createApp<S extends WithCommonOptions>(
   // else goes to Fastify's secure parser (prototype-poisoning protection included).
   const jsonParser = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
-      done(null, undefined);
-      return;
-    }
-    void jsonParser(request, body as string, done);
-  });
+  if (definition.rawJsonBodies) {
+    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  } else
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+        done(null, undefined);
+        return;
+      }
+      void jsonParser(request, body as string, done);
+    });
   // Raw bytes (tensor payloads, forwarded bodies) arrive as a Buffer for the handler to read.
   fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheckService,
@@ -9,8 +10,11 @@ import {
 import { AppException } from '../errors/app.exception.js';
 import { ErrorCode } from '../errors/error-codes.js';
 
-/** A readiness check an app contributes: resolves with the indicator result, or reports down. */
-export type ReadinessCheck = (indicators: HealthIndicatorService) => Promise<HealthIndicatorResult>;
+/**
+ * A readiness check an app contributes: resolves with the indicator result, or reports down.
+ * `modules` resolves the app's providers (e.g. the client that reaches a dependency).
+ */
+export type ReadinessCheck = (indicators: HealthIndicatorService, modules: ModuleRef) => Promise<HealthIndicatorResult>;
 
 /** DI token: the app's readiness checks (`ReadinessCheck[]`). */
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -25,6 +29,7 @@ export class ReadinessController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
+    private readonly modules: ModuleRef,
     @Optional() @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[] = [],
   ) {}
 
@@ -33,7 +38,7 @@ export class ReadinessController {
   @ApiServiceUnavailableResponse({ description: 'A dependency this service needs is down' })
   async ready(): Promise<HealthCheckResult> {
     try {
-      return await this.health.check(this.checks.map((check) => () => check(this.indicators)));
+      return await this.health.check(this.checks.map((check) => () => check(this.indicators, this.modules)));
     } catch (err) {
       const response = (err as { getResponse?: () => unknown }).getResponse?.();
       throw new AppException(503, ErrorCode.SERVICE_UNAVAILABLE, 'not ready', {

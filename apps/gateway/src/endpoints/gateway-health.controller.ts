@@ -1,0 +1,17 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { APP_OPTIONS } from '@app/common';
+import type { GatewayOptions } from '../config/gateway-options.js';
+
+/** Liveness with the reference's body; readiness (router reachable) is `/health/ready`. */
+@ApiTags('health')
+@Controller('health')
+export class GatewayHealthController {
+  constructor(@Inject(APP_OPTIONS) private readonly options: GatewayOptions) {}
+
+  @Get()
+  @ApiOkResponse({ description: '{"status": "ok", "router_addr": ...}' })
+  health(): { status: string; router_addr: string } {
+    return { status: 'ok', router_addr: this.options['router-addr'] };
+  }
+}

@@ -1,0 +1,120 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdminOnly, APP_OPTIONS } from '@app/common';
+import type { GatewayOptions } from '../config/gateway-options.js';
+import { ForwarderService, rawBody, send } from '../proxy/forwarder.service.js';
+import { RouterClient } from '../router-client/router-client.service.js';
+
+export interface WorkerResult {
+  worker_addr: string;
+  status: number;
+  ok: boolean;
+  error: string | null;
+}
+
+/** Per-worker control (weight updates): resolve the worker id in the router, then call that data proxy. */
+@ApiTags('workers')
+@AdminOnly()
+@Controller()
+export class WorkersController {
+  constructor(
+    private readonly router: RouterClient,
+    private readonly forwarder: ForwarderService,
+    @Inject(APP_OPTIONS) private readonly options: GatewayOptions,
+  ) {}
+
+  @Post(['pause_generation/:worker_id', 'callback/pause_generation/:worker_id'])
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Pause one data proxy's generation (its in-flight requests park and resubmit after continue)",
+  })
+  @ApiOkResponse({ description: '{"results": [{"worker_addr", "status", "ok", "error"}]}' })
+  pause(
+    @Param('worker_id') workerId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<{ results: WorkerResult[] }> {
+    return this.control(workerId, '/pause_generation', body, request);
+  }
+
+  @Post(['continue_generation/:worker_id', 'callback/continue_generation/:worker_id'])
+  @HttpCode(200)
+  @ApiOperation({ summary: "Continue one data proxy's generation" })
+  resume(
+    @Param('worker_id') workerId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<{ results: WorkerResult[] }> {
+    return this.control(workerId, '/continue_generation', body, request);
+  }
+
+  @Post('set_version/:worker_id')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Set the weight version one data proxy stamps on new tokens' })
+  async setVersion(
+    @Param('worker_id') workerId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const workerAddr = await this.router.resolveWorker(workerId, request.id);
+    send(
+      reply,
+      await this.forwarder.call(request, {
+        workerAddr,
+        path: '/set_version',
+        body: rawBody(body),
+        timeoutMs: this.options['control-timeout'] * 1000,
+      }),
+    );
+  }
+
+  @Get('get_version/:worker_id')
+  @ApiOperation({ summary: "One data proxy's current weight version" })
+  async getVersion(
+    @Param('worker_id') workerId: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const workerAddr = await this.router.resolveWorker(workerId, request.id);
+    send(
+      reply,
+      await this.forwarder.call(request, {
+        workerAddr,
+        path: '/get_version',
+        body: undefined,
+        method: 'GET',
+        timeoutMs: this.options['control-timeout'] * 1000,
+      }),
+    );
+  }
+
+  /** Always 200 with the worker's result: a failed worker is `ok: false`, never a gateway error. */
+  private async control(
+    workerId: string,
+    path: string,
+    body: unknown,
+    request: FastifyRequest,
+  ): Promise<{ results: WorkerResult[] }> {
+    const workerAddr = await this.router.resolveWorker(workerId, request.id);
+    try {
+      const given = rawBody(body);
+      const response = await this.forwarder.call(request, {
+        workerAddr,
+        path,
+        body: given ?? '{}',
+        contentType: given === undefined || given.length === 0 ? 'application/json' : undefined,
+        timeoutMs: this.options['control-timeout'] * 1000,
+      });
+      const error = response.status < 400 ? null : response.body.toString('utf8').slice(0, 500);
+      return { results: [{ worker_addr: workerAddr, status: response.status, ok: response.status < 400, error }] };
+    } catch (err) {
+      return {
+        results: [
+          { worker_addr: workerAddr, status: 502, ok: false, error: err instanceof Error ? err.message : String(err) },
+        ],
+      };
+    }
+  }
+}
