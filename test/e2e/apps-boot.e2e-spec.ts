@@ -5,7 +5,13 @@ import { runApp, spawnApp } from '../support/spawn-app.js';
 /** Every app boots from dist/ with the shared bootstrap: health, readiness, metrics, docs, flags, shutdown. */
 describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('%s process', (app) => {
   it('starts, serves /health, /health/ready, /metrics, /docs and /openapi.json, and stops cleanly', async () => {
-    const proc = await spawnApp(app, ['--admin-api-key', 'boot-test-key']);
+    // The gateway is ready only while its router answers, so it gets one.
+    const router = app === 'gateway' ? await spawnApp('router', ['--admin-api-key', 'boot-test-key']) : undefined;
+    const proc = await spawnApp(app, [
+      '--admin-api-key',
+      'boot-test-key',
+      ...(router ? ['--router-addr', router.url] : []),
+    ]);
     try {
       const health = await call('GET', `${proc.url}/health`);
       expect(health.status).toBe(200);
@@ -18,6 +24,7 @@ describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('
       expect((await call('GET', `${proc.url}/openapi.json`)).json.openapi).toMatch(/^3\./);
     } finally {
       expect(await proc.stop()).toBe(0);
+      await router?.stop();
     }
   });
 

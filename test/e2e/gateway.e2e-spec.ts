@@ -372,6 +372,82 @@ describe('gateway process with a real router and fake data proxies', () => {
   });
 });
 
+describe('gateway pin cache', () => {
+  it('serves pinned sessions from the cache and never after the router moved, revoked or unhealthied the pin', async () => {
+    const proxy = await fakeDataProxy().start();
+    const other = await fakeDataProxy().start();
+    const router = await spawnApp('router', ['--admin-api-key', ADMIN, '--poll-interval', '30']);
+    const gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+    const rt = (path: string, body?: unknown) => call('POST', `${router.url}${path}`, { body, token: ADMIN });
+    const chat = () => call('POST', `${gateway.url}/chat/completions`, { body: { messages: [] }, token: 'cached-key' });
+    const hits = async () =>
+      Number(
+        /gateway_pin_cache_hits_total\{app="gateway"\} (\d+)/.exec(
+          (await call('GET', `${gateway.url}/metrics`)).text,
+        )?.[1],
+      );
+    try {
+      await rt('/register', { worker_addr: proxy.url });
+      await rt('/grant_capacity');
+      await rt('/register_session', { session_api_key: 'cached-key', session_id: 'cached-0', worker_addr: proxy.url });
+      expect((await chat()).status).toBe(200);
+      const before = await hits();
+      expect((await chat()).status).toBe(200);
+      expect(await hits()).toBe(before + 1);
+
+      // Moved to another data proxy while cached: the next turn goes to the new one.
+      await rt('/register', { worker_addr: other.url });
+      await rt('/grant_capacity');
+      await rt('/register_session', { session_api_key: 'cached-key', session_id: 'cached-0', worker_addr: other.url });
+      await sleep(50);
+      const onOther = other.requests.length;
+      expect((await chat()).status).toBe(200);
+      expect(other.requests.length).toBe(onOther + 1);
+      await rt('/grant_capacity');
+      await rt('/register_session', { session_api_key: 'cached-key', session_id: 'cached-0', worker_addr: proxy.url });
+
+      // The worker leaves: its sessions are revoked, so the key is unknown, not the cached worker.
+      await rt('/unregister', { worker_addr: proxy.url });
+      await sleep(50);
+      expect((await chat()).status).toBe(401);
+
+      // Re-pinned elsewhere and revoked: never served from the cache.
+      await rt('/register', { worker_addr: proxy.url });
+      await rt('/grant_capacity');
+      await rt('/register_session', { session_api_key: 'cached-key', session_id: 'cached-1', worker_addr: proxy.url });
+      expect((await chat()).status).toBe(200);
+      expect((await chat()).status).toBe(200);
+      await rt('/remove_session', { session_id: 'cached-1' });
+      await sleep(50);
+      expect((await chat()).json.error).toBe('Unknown API key');
+
+      // Export through this gateway drops the pin at once (no event needed).
+      await rt('/grant_capacity');
+      await rt('/register_session', { session_api_key: 'cached-key', session_id: 'cached-2', worker_addr: proxy.url });
+      expect((await chat()).status).toBe(200);
+      expect((await chat()).status).toBe(200);
+      expect(
+        (await call('POST', `${gateway.url}/export_trajectories`, { body: { session_id: 'cached-2' }, token: ADMIN }))
+          .status,
+      ).toBe(200);
+      expect((await chat()).status).toBe(401);
+
+      // Router gone: the cache is off, so the gateway reports the router instead of guessing.
+      await rt('/grant_capacity');
+      await rt('/register_session', { session_api_key: 'cached-key', session_id: 'cached-3', worker_addr: proxy.url });
+      expect((await chat()).status).toBe(200);
+      await router.stop();
+      await sleep(100);
+      expect((await chat()).status).toBe(502);
+    } finally {
+      await gateway.stop();
+      await router.stop();
+      await proxy.stop();
+      await other.stop();
+    }
+  });
+});
+
 describe('gateway process: router and data proxy failures', () => {
   it('answers JSON 502 while the router is down and recovers when it returns; an unreachable data proxy is a JSON 502', async () => {
     const router = await spawnApp('router', ['--admin-api-key', ADMIN]);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { request } from 'undici';
 import { FakeWorker, waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
 import { runApp, spawnApp, type SpawnedApp } from '../support/spawn-app.js';
@@ -412,5 +413,72 @@ describe('router process: command line and lifecycle', () => {
     await post(router, '/register', { worker_addr: 'http://127.0.0.1:1' });
     expect(await router.stop('SIGTERM')).toBe(0);
     expect(router.logs.join('\n')).not.toContain(ADMIN);
+  });
+});
+
+describe('router process: pin-change stream for gateway pin caches', () => {
+  it('GET /pins/events needs the admin key, says hello with the current seq, and reports every pin change before /route shows it', async () => {
+    const router = await startRouter(['--poll-interval', '30']);
+    const a = await new FakeWorker().start();
+    const b = await new FakeWorker().start();
+    const abort = new AbortController();
+    try {
+      expect((await get(router, '/pins/events', null)).status).toBe(401);
+      expect((await get(router, '/pins/events', 'wrong')).status).toBe(403);
+      await register(router, a.url);
+      await register(router, b.url);
+      for (let i = 0; i < 2; i++) await post(router, '/grant_capacity');
+
+      const res = await request(`${router.url}/pins/events`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+        signal: abort.signal,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/event-stream');
+      const events: { type: string; seq: number; keys?: string[] }[] = [];
+      let buffer = '';
+      res.body.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (frame.startsWith('data: ')) events.push(JSON.parse(frame.slice(6)));
+        }
+      });
+      res.body.on('error', () => undefined);
+      await waitFor(() => events.length === 1);
+      expect(events[0].type).toBe('hello');
+
+      // A new pin changes nothing a cache holds; the /route answer carries the seq the stream is at.
+      await post(router, '/register_session', { session_api_key: 'k1', session_id: 's1', worker_addr: a.url });
+      const routed = await post(router, '/route', { api_key: 'k1' });
+      expect(routed.json.worker_addr).toBe(a.url);
+      expect(routed.json.session_id).toBe('s1');
+      expect(routed.json.pin_seq).toBe(events[0].seq);
+
+      // Moved to another worker: invalidated before /route answers with the new pin.
+      await post(router, '/register_session', { session_api_key: 'k1', session_id: 's1', worker_addr: b.url });
+      const moved = await post(router, '/route', { api_key: 'k1' });
+      expect(moved.json.worker_addr).toBe(b.url);
+      expect(moved.json.pin_seq).toBeGreaterThan(routed.json.pin_seq);
+      await waitFor(() => events.at(-1)?.seq === moved.json.pin_seq);
+      expect(events.at(-1)).toEqual({ type: 'invalidate', seq: moved.json.pin_seq, keys: ['k1'] });
+
+      // Revoked, then the worker leaves: both reach the stream.
+      await post(router, '/remove_session', { session_id: 's1' });
+      await waitFor(() => events.some((e) => e.type === 'invalidate' && e.seq > moved.json.pin_seq));
+      await post(router, '/unregister', { worker_addr: b.url });
+      await waitFor(() => events.at(-1)?.type === 'flush');
+      expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((x, y) => x - y));
+    } finally {
+      // Shutdown ends open pin streams instead of waiting out its grace period on them.
+      const stopping = Date.now();
+      expect(await router.stop()).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(2000);
+      abort.abort();
+      await a.stop();
+      await b.stop();
+    }
   });
 });

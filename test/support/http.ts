@@ -23,7 +23,14 @@ export async function call(
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await request(url, { method: method as 'GET', headers, body });
+  let res;
+  try {
+    res = await request(url, { method: method as 'GET', headers, body });
+  } catch (err) {
+    // A pooled connection to a process that was restarted on the same port: try once more.
+    if ((err as { code?: string }).code !== 'ECONNRESET') throw err;
+    res = await request(url, { method: method as 'GET', headers, body });
+  }
   const text = await res.body.text();
   let json: unknown;
   try {

@@ -5,11 +5,12 @@ import { ModelsController } from './endpoints/models.controller.js';
 import { SessionsController } from './endpoints/sessions.controller.js';
 import { WorkersController } from './endpoints/workers.controller.js';
 import { ForwarderService } from './proxy/forwarder.service.js';
+import { PinCacheService } from './router-client/pin-cache.service.js';
 import { RouterClient } from './router-client/router-client.service.js';
 
 /** The gateway: the OpenAI-compatible edge. Stateless: asks the router, forwards bytes, relays answers. */
 @Module({
   controllers: [GatewayHealthController, ChatController, SessionsController, WorkersController, ModelsController],
-  providers: [RouterClient, ForwarderService],
+  providers: [RouterClient, ForwarderService, PinCacheService],
 })
 export class GatewayAppModule {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CapacityController } from './capacity/capacity.controller.js';
 import { RouterHealthController } from './health/router-health.controller.js';
 import { ModelsController } from './models/models.controller.js';
+import { PinsController } from './pins/pins.controller.js';
 import { RouterMetrics } from './router-metrics.js';
 import { RouterState } from './router-state.js';
 import { RouteService } from './routing/route.service.js';
@@ -21,6 +22,7 @@ import { WorkersService } from './workers/workers.service.js';
     SessionsController,
     ModelsController,
     CapacityController,
+    PinsController,
   ],
   providers: [RouterState, RouterMetrics, HealthPollerService, WorkersService, SessionsService, RouteService],
 })

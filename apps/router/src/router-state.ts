@@ -3,6 +3,7 @@ import { APP_OPTIONS } from '@app/common';
 import { CapacityManager } from './capacity/capacity-manager.js';
 import type { RouterOptions } from './config/router-options.js';
 import { ModelRegistry } from './models/model-registry.js';
+import { PinEvents } from './pins/pin-events.js';
 import { createRoutingStrategy, type RoutingStrategy } from './routing/routing-strategies.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { WorkerRegistry } from './workers/worker-registry.js';
@@ -17,10 +18,14 @@ export class RouterState {
   readonly sessions = new SessionRegistry();
   readonly models = new ModelRegistry();
   readonly capacity = new CapacityManager();
+  readonly pins = new PinEvents();
   readonly strategy: RoutingStrategy;
 
   constructor(@Inject(APP_OPTIONS) options: RouterOptions) {
     this.strategy = createRoutingStrategy(options['routing-strategy']);
+    this.sessions.onKeysChanged = (keys) => this.pins.invalidate(keys);
+    // A health flip changes what every pin to that worker answers (200 or 503): drop them all.
+    this.workers.onWorkerChanged = () => this.pins.flush();
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseData } from '@app/common';
+import { APP_OPTIONS, AppException, discardBody, ErrorCode, HttpClient, readSseData } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import {
   EngineProtocolError,
@@ -224,7 +224,7 @@ export class InfBridgeService {
           if (parsed.finish) finish = parsed.finish;
         }
       } catch (err) {
-        response.body.destroy();
+        discardBody(response.body);
         if (err instanceof EngineProtocolError) throw this.protocolError(err, target);
         throw err;
       }

@@ -22,6 +22,11 @@ export const GATEWAY_OPTIONS = {
     min: 0.1,
     description: 'seconds for pause/continue/version calls to a data proxy',
   },
+  'pin-cache': {
+    type: 'boolean',
+    default: true,
+    description: "cache session pins, kept exact by the router's pin-change stream (off: ask the router on every turn)",
+  },
   'sse-keepalive': {
     type: 'float',
     default: 15,

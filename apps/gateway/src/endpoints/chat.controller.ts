@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
+import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
 import { isObject, requireBearer } from './bearer.js';
 
@@ -16,7 +17,17 @@ export class ChatController {
   constructor(
     private readonly router: RouterClient,
     private readonly forwarder: ForwarderService,
+    private readonly pins: PinCacheService,
   ) {}
+
+  /** The data proxy holding the caller's session: from the pin cache, else from the router. */
+  private async workerFor(token: string, path: string, model: string | undefined, requestId: string): Promise<string> {
+    const cached = this.pins.lookup(token);
+    if (cached !== undefined) return cached;
+    const route = await this.router.route({ api_key: token, path, ...(model ? { model } : {}) }, requestId);
+    this.pins.remember(token, route.worker_addr, route.pin_seq, route.session_id);
+    return route.worker_addr;
+  }
 
   @Post(['chat/completions', 'v1/chat/completions'])
   @HttpCode(200)
@@ -28,11 +39,8 @@ export class ChatController {
     const { value } = readJson(body);
     const model = isObject(value) && typeof value.model === 'string' ? value.model : undefined;
     const stream = isObject(value) && value.stream === true;
-    const route = await this.router.route(
-      { api_key: token, path: '/chat/completions', ...(model ? { model } : {}) },
-      request.id,
-    );
-    const target = { workerAddr: route.worker_addr, path: '/chat/completions', body: rawBody(body) };
+    const workerAddr = await this.workerFor(token, '/chat/completions', model, request.id);
+    const target = { workerAddr, path: '/chat/completions', body: rawBody(body) };
     if (stream) await this.forwarder.stream(request, reply, target);
     else await this.forwarder.relay(request, reply, target);
   }
@@ -44,12 +52,9 @@ export class ChatController {
     const token = requireBearer(request);
     const { value } = readJson(body);
     const model = isObject(value) && typeof value.model === 'string' ? value.model : undefined;
-    const route = await this.router.route(
-      { api_key: token, path: '/rl/set_reward', ...(model ? { model } : {}) },
-      request.id,
-    );
+    const workerAddr = await this.workerFor(token, '/rl/set_reward', model, request.id);
     await this.forwarder.relay(request, reply, {
-      workerAddr: route.worker_addr,
+      workerAddr,
       path: '/rl/set_reward',
       body: rawBody(body),
     });

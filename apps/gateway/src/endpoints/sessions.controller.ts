@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminOnly, ErrorCode } from '@app/common';
 import { ForwarderService, rawBody, readJson, send } from '../proxy/forwarder.service.js';
 import { gatewayError } from '../proxy/gateway-error.js';
+import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
 import { isObject } from './bearer.js';
 
@@ -17,6 +18,7 @@ export class SessionsController {
   constructor(
     private readonly router: RouterClient,
     private readonly forwarder: ForwarderService,
+    private readonly pins: PinCacheService,
   ) {}
 
   @Post('rl/start_session')
@@ -107,6 +109,7 @@ export class SessionsController {
       // Release the pin (the router keeps the persistent HITL one). An explicit remove_session:
       // false keeps the session reachable for more turns.
       const ids = sessionIds ?? [sessionId as string];
+      for (const id of ids) this.pins.forgetSession(id);
       await Promise.all(ids.map((id) => this.router.removeSession({ session_id: id }, request.id)));
     }
     send(reply, response);

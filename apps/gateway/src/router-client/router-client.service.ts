@@ -13,6 +13,8 @@ export interface RouteQuery {
 export interface RouteAnswer {
   worker_addr: string;
   worker_id: string | null;
+  pin_seq?: number;
+  session_id?: string | null;
 }
 
 function detailOf(json: unknown, fallback: string): string {

@@ -31,7 +31,13 @@ describe(RouteService.name, () => {
     const first = routes.route({ api_key: ADMIN, path: '/chat/completions' });
     expect(routes.route({ api_key: ADMIN, path: '/chat/completions' }).worker_addr).toBe(first.worker_addr);
     expect(routes.route({ session_id: '__hitl__' }).worker_addr).toBe(first.worker_addr);
-    expect(first).toEqual({ worker_addr: 'http://w1', worker_id: expect.any(String), url: null, api_key: null });
+    expect(first).toEqual({
+      worker_addr: 'http://w1',
+      worker_id: expect.any(String),
+      url: null,
+      api_key: null,
+      pin_seq: expect.any(Number),
+    });
   });
 
   it('spreads admin-key session creation over workers instead of the HITL pin', () => {

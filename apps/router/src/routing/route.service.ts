@@ -57,7 +57,7 @@ export class RouteService {
       if (!worker || !worker.healthy) {
         throw new AppException(503, ErrorCode.WORKER_UNHEALTHY, 'Pinned worker unhealthy');
       }
-      return this.answer(pinned, worker);
+      return { ...this.answer(pinned, worker), session_id: this.state.sessions.idForKey(apiKey) };
     }
 
     if (isAdmin) {
@@ -108,6 +108,7 @@ export class RouteService {
       worker_id: record?.workerId ?? null,
       url: model ? model.url : null,
       api_key: model ? model.apiKey : null,
+      pin_seq: this.state.pins.seq,
     };
   }
 }

@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
+  ApiBody,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly } from '@app/common';
+import { AdminOnly, validationFailed, type ValidationIssue } from '@app/common';
 import { RouteRequestDto, RouteResponseDto } from './dto/route.dto.js';
 import { RouteService } from './route.service.js';
 
@@ -22,7 +23,38 @@ export class RoutingController {
   @ApiOkResponse({ type: RouteResponseDto })
   @ApiNotFoundResponse({ description: 'Unknown API key, session or model' })
   @ApiServiceUnavailableResponse({ description: 'No healthy workers, or the pinned worker is unhealthy' })
-  route(@Body() body: RouteRequestDto): RouteResponseDto {
-    return this.routes.route(body);
+  @ApiBody({ type: RouteRequestDto })
+  route(@Body() body: unknown): RouteResponseDto {
+    return this.routes.route(parseRouteRequest(body));
   }
+}
+
+const ROUTE_FIELDS: Record<keyof RouteRequestDto, number> = { api_key: 1024, path: 1024, session_id: 512, model: 512 };
+
+/**
+ * `/route` is on every chat turn's path, so its body is checked by hand (same rules and 422 shape
+ * as the class-validator DTOs elsewhere, without their per-request cost).
+ */
+export function parseRouteRequest(body: unknown): RouteRequestDto {
+  if (body === undefined || body === null)
+    throw validationFailed([{ loc: ['body'], msg: 'Field required', type: 'missing' }]);
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw validationFailed([{ loc: ['body'], msg: 'Input should be a JSON object', type: 'model_type' }]);
+  const issues: ValidationIssue[] = [];
+  const out: RouteRequestDto = {};
+  for (const [field, maxLength] of Object.entries(ROUTE_FIELDS) as [keyof RouteRequestDto, number][]) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string')
+      issues.push({ loc: ['body', field], msg: `${field} must be a string`, type: 'isString' });
+    else if (value.length > maxLength)
+      issues.push({
+        loc: ['body', field],
+        msg: `${field} must be shorter than or equal to ${maxLength} characters`,
+        type: 'maxLength',
+      });
+    else out[field] = value;
+  }
+  if (issues.length > 0) throw validationFailed(issues);
+  return out;
 }

@@ -20,6 +20,8 @@ export class SessionRegistry {
   private readonly idByKey = new Map<string, string>();
   private readonly groups = new Map<string, SessionGroup>();
   private readonly groupBySessionId = new Map<string, string>();
+  /** Told about every key whose pin changed or vanished (gateways drop it from their pin caches). */
+  onKeysChanged: (keys: string[]) => void = () => undefined;
 
   register(key: string, sessionId: string, workerAddr: string): void {
     const previousId = this.idByKey.get(key);
@@ -29,8 +31,11 @@ export class SessionRegistry {
       this.workerByKey.delete(previousKey);
       this.idByKey.delete(previousKey);
     }
+    const moved = this.workerByKey.get(key);
     this.workerByKey.set(key, workerAddr);
     this.workerById.set(sessionId, workerAddr);
+    if (moved !== undefined && moved !== workerAddr) this.onKeysChanged([key]);
+    if (previousKey !== undefined && previousKey !== key) this.onKeysChanged([previousKey]);
     this.keyById.set(sessionId, key);
     this.idByKey.set(key, sessionId);
   }
@@ -41,6 +46,10 @@ export class SessionRegistry {
 
   lookupById(sessionId: string): string | null {
     return this.workerById.get(sessionId) ?? null;
+  }
+
+  idForKey(key: string): string | null {
+    return this.idByKey.get(key) ?? null;
   }
 
   keyForId(sessionId: string): string | null {
@@ -70,6 +79,7 @@ export class SessionRegistry {
     if (key !== undefined) {
       this.workerByKey.delete(key);
       this.idByKey.delete(key);
+      this.onKeysChanged([key]);
     }
     const groupId = this.groupBySessionId.get(sessionId);
     if (groupId !== undefined) {
@@ -106,6 +116,7 @@ export class SessionRegistry {
       if (addr === workerAddr) {
         this.workerByKey.delete(key);
         this.idByKey.delete(key);
+        this.onKeysChanged([key]);
         keys++;
       }
     }

@@ -25,6 +25,8 @@ export interface WorkerRecord {
 export class WorkerRegistry {
   private readonly byAddr = new Map<string, WorkerRecord>();
   private readonly addrById = new Map<string, string>();
+  /** Told when a worker's health flag flips or it leaves (pins to it may now answer differently). */
+  onWorkerChanged: (addr: string) => void = () => undefined;
 
   /** Idempotent: an address already known keeps its id and health, and its last-seen time is refreshed. */
   register(addr: string, now: number = Date.now()): { worker: WorkerRecord; created: boolean } {
@@ -55,6 +57,7 @@ export class WorkerRegistry {
     if (!worker) return false;
     this.byAddr.delete(addr);
     this.addrById.delete(worker.workerId);
+    this.onWorkerChanged(addr);
     return true;
   }
 
@@ -88,6 +91,17 @@ export class WorkerRegistry {
     const worker = this.byAddr.get(addr);
     if (!worker) return;
     worker.lastCheckedAt = now;
+    const wasHealthy = worker.healthy;
+    this.applyCheck(worker, result, failureThreshold, now);
+    if (worker.healthy !== wasHealthy) this.onWorkerChanged(addr);
+  }
+
+  private applyCheck(
+    worker: WorkerRecord,
+    result: { ok: true; activeRequests?: number } | { ok: false; error: string },
+    failureThreshold: number,
+    now: number,
+  ): void {
     if (result.ok) {
       worker.healthy = true;
       worker.consecutiveFailures = 0;
@@ -105,6 +119,7 @@ export class WorkerRegistry {
   setHealthy(addr: string, healthy: boolean): void {
     const worker = this.byAddr.get(addr);
     if (!worker) return;
+    if (worker.healthy !== healthy) this.onWorkerChanged(addr);
     worker.healthy = healthy;
     worker.consecutiveFailures = healthy ? 0 : worker.consecutiveFailures;
   }

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { MockAgent } from 'undici';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, MockAgent } from 'undici';
 import { AppException } from '../errors/app.exception.js';
-import { HttpClient } from './http-client.js';
+import { discardBody, HttpClient } from './http-client.js';
 
 const ORIGIN = 'http://upstream.test';
 
@@ -115,6 +117,33 @@ describe(HttpClient.name, () => {
     let text = '';
     for await (const chunk of response.body) text += (chunk as Buffer).toString();
     expect(text).toBe('data: a\n\ndata: [DONE]\n\n');
+  });
+
+  it('discards an unread body without an unhandled error event', async () => {
+    // A real socket: undici's body errors when destroyed before its end, which MockAgent does not show.
+    const server = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('shutting down');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dispatcher = new Agent();
+    const real = new HttpClient(dispatcher);
+    const uncaught: Error[] = [];
+    const onUncaught = (err: Error): void => void uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await real.stream({ url: `http://127.0.0.1:${port}/`, signal: new AbortController().signal });
+      discardBody(response.body);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(response.body.destroyed).toBe(true);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      server.closeAllConnections();
+      server.close();
+      await dispatcher.close();
+    }
   });
 
   it('maps an invalid URL to 502 without a network call', async () => {

@@ -118,7 +118,7 @@ export class HttpClient {
       const body = await readLimited(response.body, limit, upstream);
       return { status: response.statusCode, headers: response.headers, body };
     } catch (err) {
-      response.body.destroy();
+      discardBody(response.body);
       throw mapUpstreamError(err, upstream);
     }
   }
@@ -137,6 +137,16 @@ export class HttpClient {
       throw mapUpstreamError(err, upstream);
     }
   }
+}
+
+/**
+ * Throws away a response body the caller will not read. undici's body emits an `error` when it is
+ * destroyed before its end, and an `error` with no listener kills the process, so a listener is
+ * attached first.
+ */
+export function discardBody(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function requestOptions(options: RawRequestOptions, signal: AbortSignal | undefined): Dispatcher.RequestOptions {

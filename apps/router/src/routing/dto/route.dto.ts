@@ -42,4 +42,8 @@ export class RouteResponseDto {
     string | null;
   @ApiProperty({ description: 'External provider key (model-only routing)', nullable: true, type: String }) api_key!:
     string | null;
+  @ApiProperty({ description: 'Pin-change sequence number this answer is valid at (see GET /pins/events)' })
+  pin_seq!: number;
+  @ApiPropertyOptional({ description: 'The session a session key routes to', nullable: true, type: String })
+  session_id?: string | null;
 }
