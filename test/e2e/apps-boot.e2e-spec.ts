@@ -1,4 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
 import { runApp, spawnApp } from '../support/spawn-app.js';
 
@@ -6,13 +10,17 @@ import { runApp, spawnApp } from '../support/spawn-app.js';
 describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('%s process', (app) => {
   it('starts, serves /health, /health/ready, /metrics, /docs and /openapi.json, and stops cleanly', async () => {
     // The gateway is ready only while its router answers, so it gets one.
+    // The controller launches a stack of its own (one engine-sim); it is ready once that is up.
     const router = app === 'gateway' ? await spawnApp('router', ['--admin-api-key', 'boot-test-key']) : undefined;
     const proc = await spawnApp(app, [
       '--admin-api-key',
       'boot-test-key',
       ...(router ? ['--router-addr', router.url] : []),
+      ...(app === 'controller' ? ['--gateway-port', '0', '--log-dir', mkdtempSync(join(tmpdir(), 'boot-'))] : []),
     ]);
     try {
+      if (app === 'controller')
+        await waitFor(async () => (await call('GET', `${proc.url}/health/ready`)).status === 200, 30_000);
       const health = await call('GET', `${proc.url}/health`);
       expect(health.status).toBe(200);
       // engine-sim answers /health as SGLang and vLLM do: 200 with an empty body.

@@ -1,19 +1,26 @@
-import { Module } from '@nestjs/common';
-import { COMMON_OPTIONS, type AppDefinition, type OptionSpecs } from '@app/common';
+import type { AppDefinition } from '@app/common';
+import { ControllerAppModule } from './app.module.js';
+import { CONTROLLER_OPTIONS, expandConfigFile } from './config/controller-options.js';
+import { StackService } from './launcher/stack.service.js';
 
-export const CONTROLLER_OPTIONS = {
-  ...COMMON_OPTIONS,
-  port: { ...COMMON_OPTIONS.port, default: 8090 },
-} as const satisfies OptionSpecs;
-
-/** Placeholder: serves /health, /health/ready, /metrics and /docs until its issue fills it in. */
-@Module({})
-class PlaceholderModule {}
+export { CONTROLLER_OPTIONS };
 
 export const CONTROLLER_APP: AppDefinition<typeof CONTROLLER_OPTIONS> = {
   name: 'controller',
   options: CONTROLLER_OPTIONS,
-  module: () => PlaceholderModule,
+  module: () => ControllerAppModule,
+  expandArgv: expandConfigFile,
   defaultLiveness: true,
-  swagger: { title: 'Controller', description: 'Controller service (not yet implemented beyond health).' },
+  readinessChecks: [
+    (indicators, modules) => {
+      const check = indicators.check('stack');
+      const state = modules.get(StackService, { strict: false }).state;
+      return Promise.resolve(state === 'ready' ? check.up() : check.down({ message: `stack ${state}` }));
+    },
+  ],
+  swagger: {
+    title: 'Controller',
+    description:
+      'Launches and supervises the stack (engines, router, data proxies, gateway) and gives the trainer one control API: status, set_version, pause, continue, ready trajectories. Every endpoint needs the admin key.',
+  },
 };

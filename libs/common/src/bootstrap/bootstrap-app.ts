@@ -42,6 +42,8 @@ export interface AppDefinition<S extends WithCommonOptions> {
    * forward the original bytes and read only a field or two.
    */
   rawJsonBodies?: boolean;
+  /** Rewrites the command line before it is parsed (the controller expands `--config FILE`). */
+  expandArgv?: (argv: readonly string[]) => string[];
   swagger: { title: string; description: string };
 }
 
@@ -77,7 +79,11 @@ export async function createApp<S extends WithCommonOptions>(
   overrides: CreateAppOverrides = {},
 ): Promise<CreatedApp<S>> {
   const env = overrides.env ?? process.env;
-  const { options, unknownFlags } = parseOptions(definition.options, overrides.argv ?? process.argv.slice(2), env);
+  const { options, unknownFlags } = parseOptions(
+    definition.options,
+    (definition.expandArgv ?? ((argv: readonly string[]) => argv))(overrides.argv ?? process.argv.slice(2)),
+    env,
+  );
   const base = options as unknown as BaseAppOptions;
   assertAdminKeyAllowed(base.host, base['admin-api-key'], env.AREAL_ALLOW_DEFAULT_ADMIN_KEY === '1');
 

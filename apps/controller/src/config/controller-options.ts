@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { COMMON_OPTIONS, ConfigError, type OptionSpecs, type ParsedOptions } from '@app/common';
+
+export const ROLLOUT_MODES = ['local', 'attach'] as const;
+
+/**
+ * Controller settings. Every one is a flag (`--setup-timeout 60`), an environment variable
+ * (`SETUP_TIMEOUT`) or a key of the YAML file given with `--config` (`setup_timeout: 60`, the
+ * reference's field names). Flags win over the file.
+ */
+export const CONTROLLER_OPTIONS = {
+  ...COMMON_OPTIONS,
+  port: { ...COMMON_OPTIONS.port, default: 8090 },
+  // Stopping the stack stops every child in order (each may take its own grace period).
+  'shutdown-grace-ms': { ...COMMON_OPTIONS['shutdown-grace-ms'], default: 30_000 },
+  config: { type: 'string', default: '', description: 'YAML file with any of these settings (snake_case keys)' },
+  mode: {
+    type: 'string',
+    default: 'local',
+    choices: ROLLOUT_MODES,
+    description: 'local: launch the stack as child processes; attach: drive services that already run',
+  },
+  backend: {
+    type: 'string',
+    default: 'sim:d1',
+    description: 'engines to launch: `sim:dN` (engine-sim), `sglang:dN` or `vllm:dN` (with --engine-command)',
+  },
+  model: { type: 'string', default: 'engine-sim', description: 'model name registered in the gateway' },
+  'tokenizer-path': {
+    type: 'string',
+    default: '',
+    description: 'Hugging Face tokenizer folder (empty: built-in Qwen3)',
+  },
+  'engine-command': {
+    type: 'string',
+    default: '',
+    description:
+      'launch command for sglang/vllm engines; {host}, {port}, {model}, {index} are filled in (e.g. "python3 -m sglang.launch_server --model-path {model} --host {host} --port {port}")',
+  },
+  'engine-sim-args': {
+    type: 'string',
+    default: '',
+    description: 'extra flags for each engine-sim (space-separated, e.g. "--decode-ms-per-token 5")',
+  },
+  'gateway-port': {
+    type: 'int',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    description: 'gateway port in local mode (0: any free)',
+  },
+  'routing-strategy': {
+    type: 'string',
+    default: 'round_robin',
+    choices: ['round_robin', 'least_busy'],
+    description: 'router strategy',
+  },
+  'poll-interval': { type: 'float', default: 5, min: 0.05, description: 'router health-poll interval (s)' },
+  'request-timeout': {
+    type: 'float',
+    default: 120,
+    min: 0.1,
+    description: 'data proxy → engine and broadcast timeout (s)',
+  },
+  'setup-timeout': {
+    type: 'float',
+    default: 120,
+    min: 1,
+    description: 'seconds a launched service may take to become healthy',
+  },
+  'set-reward-finish-timeout': { type: 'float', default: 0, min: 0, description: 'data proxy flag of the same name' },
+  'tool-call-parser': { type: 'string', default: 'qwen', description: 'data proxy flag of the same name' },
+  'reasoning-parser': { type: 'string', default: 'qwen3', description: 'data proxy flag of the same name' },
+  'chat-template-type': { type: 'string', default: 'hf', description: 'data proxy flag of the same name' },
+  'engine-max-tokens': { type: 'int', min: 1, description: 'data proxy flag of the same name' },
+  'log-dir': { type: 'string', default: 'logs', description: 'one log file per launched service' },
+  'restart-children': {
+    type: 'boolean',
+    default: true,
+    description: 'restart a launched service that dies (with backoff)',
+  },
+  'gateway-addr': { type: 'string', default: '', description: 'attach mode: the gateway' },
+  'router-addr': { type: 'string', default: '', description: 'attach mode: the router' },
+  'data-proxy-addrs': { type: 'string-list', default: [], description: 'attach mode: comma-separated data proxies' },
+  'ready-queue-size': {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description: 'ready-trajectory notifications kept while no one waits (oldest dropped beyond it, counted)',
+  },
+  'strict-broadcast': {
+    type: 'boolean',
+    default: false,
+    description: 'pause/continue/set_version fail unless every data proxy succeeds (default: at least one)',
+  },
+} as const satisfies OptionSpecs;
+
+export type ControllerOptions = ParsedOptions<typeof CONTROLLER_OPTIONS>;
+
+/** Engine allocation `kind:dN`, as the reference writes it (`sglang:d2`). */
+export interface BackendAllocation {
+  kind: 'sim' | 'sglang' | 'vllm';
+  count: number;
+}
+
+export function parseBackend(value: string): BackendAllocation {
+  const match = /^(sim|sglang|vllm):d(\d+)$/.exec(value.trim());
+  const count = match ? Number(match[2]) : 0;
+  if (!match || count < 1 || count > 64)
+    throw new ConfigError('backend', `must look like sim:d2, sglang:d1 or vllm:d4 (got ${JSON.stringify(value)})`);
+  return { kind: match[1] as BackendAllocation['kind'], count };
+}
+
+/**
+ * Replaces `--config FILE` with the file's settings as flags, placed before the other flags so
+ * that flags given on the command line win. Unknown keys are an error: a typo in a config file
+ * must not be silently ignored.
+ */
+export function expandConfigFile(argv: readonly string[]): string[] {
+  const at = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  if (at < 0) return [...argv];
+  const inline = argv[at].startsWith('--config=') ? argv[at].slice('--config='.length) : undefined;
+  const path = inline ?? argv[at + 1];
+  if (!path || path.startsWith('--')) throw new ConfigError('config', 'expects a file path');
+  const rest = [...argv.slice(0, at), ...argv.slice(at + (inline === undefined ? 2 : 1))];
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('config', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (document === null || document === undefined) return rest;
+  if (typeof document !== 'object' || Array.isArray(document))
+    throw new ConfigError('config', `${path} must be a mapping of setting: value`);
+  const flags: string[] = [];
+  for (const [key, value] of Object.entries(document as Record<string, unknown>)) {
+    const name = key.replace(/_/g, '-');
+    if (!(name in CONTROLLER_OPTIONS) || name === 'config')
+      throw new ConfigError('config', `${path}: unknown setting "${key}"`);
+    if (value === null || value === undefined) continue;
+    const scalar = (v: unknown): string => {
+      if (typeof v === 'object' && v !== null)
+        throw new ConfigError('config', `${path}: "${key}" must be a scalar or a list`);
+      return String(v);
+    };
+    flags.push(`--${name}`, Array.isArray(value) ? value.map(scalar).join(',') : scalar(value));
+  }
+  return [...flags, ...rest];
+}

@@ -1,0 +1,161 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_OPTIONS, AppException, ErrorCode, HttpClient, type JsonResponse } from '@app/common';
+import type { ControllerOptions } from '../config/controller-options.js';
+import { StackService } from '../launcher/stack.service.js';
+import { ReadyQueueService } from '../online/ready-queue.service.js';
+
+export interface TargetResult {
+  worker_id: string | null;
+  data_proxy: string;
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+}
+
+export type BroadcastOp = 'pause_generation' | 'continue_generation' | 'set_version';
+
+/** The trainer's operations on the whole stack, carried out through the gateway. */
+@Injectable()
+export class ControlService {
+  private readonly logger = new Logger(ControlService.name);
+  /** The weight version the trainer last set successfully (the reference's controller keeps it too). */
+  version = 0;
+  paused = false;
+
+  constructor(
+    @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
+    private readonly http: HttpClient,
+    private readonly stack: StackService,
+    private readonly ready: ReadyQueueService,
+  ) {}
+
+  requireReady(): void {
+    if (this.stack.state !== 'ready')
+      throw new AppException(503, ErrorCode.SERVICE_UNAVAILABLE, `the stack is ${this.stack.state}`);
+  }
+
+  /**
+   * Sends one operation to every data proxy through the gateway, in parallel, each with its own
+   * timeout. Succeeds when at least one target did (all of them with `--strict-broadcast` or
+   * `strict: true`); the answer lists every target's result either way.
+   */
+  async broadcast(op: BroadcastOp, body: unknown, strict: boolean): Promise<{ ok: boolean; results: TargetResult[] }> {
+    this.requireReady();
+    const results = await Promise.all(
+      this.stack.dataProxies.map(async (proxy): Promise<TargetResult> => {
+        const base = { worker_id: proxy.workerId, data_proxy: proxy.addr };
+        if (!proxy.workerId) return { ...base, ok: false, status: null, error: 'not registered in the router' };
+        try {
+          const res = await this.gateway('POST', `/${op}/${encodeURIComponent(proxy.workerId)}`, body ?? {});
+          const failed = res.status !== 200 || workerResultsFailed(res.json);
+          return { ...base, ok: !failed, status: res.status, error: failed ? res.text.slice(0, 300) : null };
+        } catch (err) {
+          return { ...base, ok: false, status: null, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    const succeeded = results.filter((r) => r.ok).length;
+    const ok = strict || this.options['strict-broadcast'] ? succeeded === results.length : succeeded > 0;
+    if (!ok) {
+      this.logger.warn({ op, failures: results.filter((r) => !r.ok) }, 'broadcast failed');
+      throw new AppException(
+        502,
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `${op} failed on ${results.length - succeeded} of ${results.length} data proxies`,
+        {
+          body: { error: `${op} failed`, code: ErrorCode.UPSTREAM_UNAVAILABLE, results },
+        },
+      );
+    }
+    if (op === 'set_version') this.version = (body as { version: number }).version;
+    if (op === 'pause_generation') this.paused = true;
+    if (op === 'continue_generation') this.paused = false;
+    return { ok, results };
+  }
+
+  /** One call to the gateway with the admin key. */
+  gateway(method: 'GET' | 'POST', path: string, json?: unknown, timeoutMs?: number): Promise<JsonResponse> {
+    return this.http.requestJson({
+      method,
+      url: `${this.stack.gatewayAddr}${path}`,
+      headers: this.stack.adminHeaders(),
+      ...(json !== undefined ? { json } : {}),
+      timeoutMs: timeoutMs ?? this.options['request-timeout'] * 1000,
+      upstreamName: 'gateway',
+    });
+  }
+
+  router(method: 'GET' | 'POST', path: string): Promise<JsonResponse> {
+    return this.http.requestJson({
+      method,
+      url: `${this.stack.routerAddr}${path}`,
+      headers: this.stack.adminHeaders(),
+      timeoutMs: 5_000,
+      upstreamName: 'router',
+    });
+  }
+
+  /** Topology and the health of every service, asked in parallel. */
+  async status(): Promise<Record<string, unknown>> {
+    const health = async (addr: string): Promise<unknown> => {
+      if (!addr) return null;
+      try {
+        const res = await this.http.requestJson({ method: 'GET', url: `${addr}/health`, timeoutMs: 2_000 });
+        return res.status === 200
+          ? { ok: true, ...(isObject(res.json) ? res.json : {}) }
+          : { ok: false, status: res.status };
+      } catch (err) {
+        return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+    const [gateway, router, proxies, engines, capacity] = await Promise.all([
+      health(this.stack.gatewayAddr),
+      health(this.stack.routerAddr),
+      Promise.all(this.stack.dataProxies.map((d) => health(d.addr))),
+      Promise.all(this.stack.engineAddrs.map((a) => health(a))),
+      this.stack.routerAddr
+        ? this.router('GET', '/capacity').then(
+            (r) => r.json ?? null,
+            () => null,
+          )
+        : Promise.resolve(null),
+    ]);
+    return {
+      state: this.stack.state,
+      error: this.stack.error,
+      mode: this.options.mode,
+      version: this.version,
+      paused: this.paused,
+      gateway: { addr: this.stack.gatewayAddr, health: gateway },
+      router: { addr: this.stack.routerAddr, health: router },
+      data_proxies: this.stack.dataProxies.map((d, i) => ({ addr: d.addr, worker_id: d.workerId, health: proxies[i] })),
+      engines: this.stack.engineAddrs.map((addr, i) => ({ addr, health: engines[i] })),
+      capacity,
+      processes: this.stack.processes.map((p) => ({
+        name: p.name,
+        state: p.state,
+        pid: p.pid ?? null,
+        port: p.port,
+        restarts: p.restarts,
+        last_exit: p.lastExit,
+      })),
+      ready_queue: {
+        queued: this.ready.size,
+        waiters: this.ready.waiting,
+        received: this.ready.received,
+        duplicates: this.ready.duplicates,
+        dropped: this.ready.dropped,
+      },
+    };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The gateway's per-worker answer `{results: [{ok}]}`: any `ok: false` is a failure. */
+function workerResultsFailed(json: unknown): boolean {
+  if (!isObject(json) || !Array.isArray(json.results)) return false;
+  return json.results.some((r) => isObject(r) && r.ok === false);
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ControllerOptions } from '../config/controller-options.js';
+import { ReadyQueueService } from './ready-queue.service.js';
+
+const queue = (size = 10) => new ReadyQueueService({ 'ready-queue-size': size } as ControllerOptions);
+
+describe(ReadyQueueService.name, () => {
+  it('hands each trajectory out once; repeats of a callback are dropped and counted', async () => {
+    const q = queue();
+    expect(q.push('s', 0)).toBe(true);
+    expect(q.push('s', 0)).toBe(false);
+    expect(q.push('s', 1)).toBe(true);
+    expect((await q.take(2, 1000)).map((r) => r.trajectory_id)).toEqual([0, 1]);
+    expect(q.push('s', 1)).toBe(false);
+    expect(q.duplicates).toBe(2);
+    expect(q.size).toBe(0);
+  });
+
+  it('a waiter gets its whole count when it arrives, or what there is at its timeout', async () => {
+    const q = queue();
+    const waiting = q.take(2, 5000);
+    q.push('a', 0);
+    expect(q.waiting).toBe(1);
+    q.push('b', 0);
+    expect((await waiting).map((r) => r.session_id)).toEqual(['a', 'b']);
+    q.push('c', 0);
+    expect((await q.take(3, 20)).map((r) => r.session_id)).toEqual(['c']);
+    expect(await q.take(1, 10)).toEqual([]);
+  });
+
+  it('serves waiters in arrival order', async () => {
+    const q = queue();
+    const first = q.take(1, 5000);
+    const second = q.take(1, 5000);
+    q.push('x', 0);
+    q.push('y', 0);
+    expect((await first)[0].session_id).toBe('x');
+    expect((await second)[0].session_id).toBe('y');
+  });
+
+  it('keeps at most --ready-queue-size notifications, dropping the oldest and counting them', async () => {
+    const q = queue(2);
+    for (let i = 0; i < 5; i++) q.push('s', i);
+    expect(q.dropped).toBe(3);
+    expect((await q.take(2, 10)).map((r) => r.trajectory_id)).toEqual([3, 4]);
+  });
+});

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_OPTIONS } from '@app/common';
+import type { ControllerOptions } from '../config/controller-options.js';
+
+export interface ReadyTrajectoryRef {
+  session_id: string;
+  trajectory_id: number;
+  received_at: string;
+}
+
+interface Waiter {
+  count: number;
+  resolve: (items: ReadyTrajectoryRef[]) => void;
+  timer: NodeJS.Timeout;
+}
+
+const REMEMBERED_KEYS = 100_000;
+
+/**
+ * Ready-trajectory notifications from the data proxies, handed to trainers that wait for them.
+ * Each (session, trajectory) is taken at most once: the data proxies retry a callback until it
+ * is acknowledged, so repeats are expected and dropped. With no waiter, notifications queue up
+ * to `--ready-queue-size`; beyond that the oldest is dropped and counted.
+ */
+@Injectable()
+export class ReadyQueueService {
+  private readonly queue: ReadyTrajectoryRef[] = [];
+  private readonly waiters: Waiter[] = [];
+  /** Keys seen recently, oldest first (a Set keeps insertion order). */
+  private readonly seen = new Set<string>();
+  received = 0;
+  duplicates = 0;
+  dropped = 0;
+
+  constructor(@Inject(APP_OPTIONS) private readonly options: ControllerOptions) {}
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Returns false for a repeat of a notification already taken or queued. */
+  push(sessionId: string, trajectoryId: number): boolean {
+    const key = `${trajectoryId}\u0000${sessionId}`;
+    if (this.seen.has(key)) {
+      this.duplicates++;
+      return false;
+    }
+    this.seen.add(key);
+    if (this.seen.size > REMEMBERED_KEYS) this.seen.delete(this.seen.values().next().value as string);
+    this.received++;
+    this.queue.push({ session_id: sessionId, trajectory_id: trajectoryId, received_at: new Date().toISOString() });
+    if (this.queue.length > this.options['ready-queue-size']) {
+      this.queue.shift();
+      this.dropped++;
+    }
+    this.serve();
+    return true;
+  }
+
+  /** Resolves with `count` items once that many are queued, or with whatever is there at the timeout. */
+  take(count: number, timeoutMs: number): Promise<ReadyTrajectoryRef[]> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        count,
+        resolve,
+        timer: setTimeout(() => {
+          const at = this.waiters.indexOf(waiter);
+          if (at >= 0) this.waiters.splice(at, 1);
+          resolve(this.queue.splice(0, count));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+      this.serve();
+    });
+  }
+
+  /** Waiters are served in arrival order, each only once it can have all it asked for. */
+  private serve(): void {
+    while (this.waiters.length > 0 && this.queue.length >= this.waiters[0].count) {
+      const waiter = this.waiters.shift()!;
+      clearTimeout(waiter.timer);
+      waiter.resolve(this.queue.splice(0, waiter.count));
+    }
+  }
+}
