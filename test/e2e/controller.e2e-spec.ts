@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
+import { json, Listener } from '../support/listener.js';
 import { runApp, spawnApp, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'controller-admin-key';
@@ -208,6 +209,48 @@ describe('controller, attach mode and configuration', () => {
       await router.stop();
       await engine.stop();
     }
+  });
+
+  it('external model mode: no engines, one data proxy forwarding to the provider with its key (never logged)', async () => {
+    const provider = await new Listener((req, res) =>
+      json(res, 200, {
+        id: 'chatcmpl-provider',
+        object: 'chat.completion',
+        model: req.json?.model,
+        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'from the provider' } }],
+      }),
+    ).start();
+    const controller = await spawnApp('controller', [
+      '--admin-api-key',
+      ADMIN,
+      '--gateway-port',
+      '0',
+      '--log-dir',
+      mkdtempSync(join(tmpdir(), 'controller-ext-')),
+      '--api-url',
+      `${provider.url}/v1`,
+      '--provider-api-key',
+      'provider-secret-123',
+      '--model',
+      'gpt-test',
+    ]);
+    try {
+      await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 30_000);
+      const s = (await call('GET', `${controller.url}/status`, { token: ADMIN })).json as Status;
+      expect(s.processes.map((p) => p.name).sort()).toEqual(['data-proxy-0', 'gateway-0', 'router-0']);
+      const chat = await call('POST', `${s.gateway.addr}/v1/chat/completions`, {
+        body: { model: 'gpt-test', messages: [{ role: 'user', content: 'Hi' }] },
+        token: ADMIN,
+      });
+      expect(chat.status).toBe(200);
+      expect(chat.json.choices[0].message.content).toBe('from the provider');
+      const forwarded = provider.requests.find((r) => r.path === '/v1/chat/completions');
+      expect(forwarded?.headers.authorization).toBe('Bearer provider-secret-123');
+    } finally {
+      await controller.stop();
+      await provider.stop();
+    }
+    expect(controller.logs.join('\n')).not.toContain('provider-secret-123');
   });
 
   it('reads a YAML config; an unknown key or a bad backend exits 2 naming it', async () => {

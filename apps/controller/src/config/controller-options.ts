@@ -43,6 +43,17 @@ export const CONTROLLER_OPTIONS = {
     default: '',
     description: 'extra flags for each engine-sim (space-separated, e.g. "--decode-ms-per-token 5")',
   },
+  'api-url': {
+    type: 'string',
+    default: '',
+    description: 'external model mode: no engines, one data proxy forwarding chats to {api-url}/chat/completions',
+  },
+  'provider-api-key': {
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'external model mode: bearer key sent to the provider',
+  },
   'gateway-port': {
     type: 'int',
     default: 8080,

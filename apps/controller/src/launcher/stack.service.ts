@@ -112,7 +112,9 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async launchLocal(): Promise<void> {
     const o = this.options;
-    const backend = parseBackend(o.backend);
+    // External model mode (`api-url`): no engines, one data proxy that forwards to the provider.
+    const external = o['api-url'] !== '';
+    const backend = external ? { kind: 'sim' as const, count: 0 } : parseBackend(o.backend);
     const admin = ['--admin-api-key', o['admin-api-key'], '--log-level', o['log-level']];
 
     const engines: ManagedProcess[] = [];
@@ -151,11 +153,12 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
     this.routerAddr = router.url;
 
     const backendType = backend.kind === 'vllm' ? 'vllm' : 'sglang';
-    const proxies = engines.map((engine, i) =>
+    const backendAddrs = external ? [''] : engines.map((engine) => engine.url);
+    const proxies = backendAddrs.map((backendAddr, i) =>
       this.ourService('data-proxy', i, 'data-proxy', [
         ...admin,
         '--backend-addr',
-        engine.url,
+        backendAddr,
         '--backend-type',
         backendType,
         '--request-timeout',
@@ -246,8 +249,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
       headers: this.adminHeaders(),
       json: {
         model: this.options.model,
-        url: '',
-        api_key: null,
+        url: this.options['api-url'],
+        api_key: this.options['provider-api-key'] || null,
         data_proxy_addrs: this.dataProxies.map((d) => d.addr),
       },
       timeoutMs: this.options['request-timeout'] * 1000,
