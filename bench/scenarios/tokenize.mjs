@@ -1,0 +1,63 @@
+// tokenize: chat template + encode of a new ~200, ~2k and ~20k-token prompt, as the data proxy
+// does it for a turn it has not seen (PERFORMANCE.md scenario 5). In-process: this is the data
+// proxy's own code (from dist/), timed call by call; each call's user turn is new, so the prompt
+// piece cache does not help.
+import { ChatTemplate } from '../../dist/apps/data-proxy/src/tokenization/chat-template.js';
+import { HfTokenizer } from '../../dist/libs/tokenizer/src/index.js';
+
+export const description = 'Qwen3 chat template + native encode of a new prompt: ~200, ~2k, ~20k tokens';
+
+const WORDS =
+  'The trainer updates the weights while agents keep running episodes; every token carries the version of the weights that produced it, and nothing is lost when generation pauses. '.split(
+    ' ',
+  );
+
+function text(words) {
+  return Array.from({ length: words }, (_, i) => WORDS[i % WORDS.length]).join(' ');
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+export async function run({ quick }) {
+  const tokenizer = await HfTokenizer.load();
+  const template = ChatTemplate.fromTokenizer(tokenizer);
+  const sizes = [
+    ['~200', 150, quick ? 50 : 500],
+    ['~2k', 1800, quick ? 20 : 200],
+    ['~20k', 18000, quick ? 3 : 30],
+  ];
+  const rows = [];
+  const result = {};
+  let ok = true;
+  for (const [label, words, iterations] of sizes) {
+    const body = text(words);
+    const times = [];
+    let tokens = 0;
+    for (let i = -3; i < iterations; i++) {
+      const input = {
+        messages: [
+          { role: 'system', content: 'You are a helpful assistant.' },
+          { role: 'user', content: `Request ${i} ${Math.random()}: ${body}` },
+        ],
+        tools: null,
+        kwargs: {},
+      };
+      const started = process.hrtime.bigint();
+      const ids = await template.encode(input);
+      const us = Number(process.hrtime.bigint() - started) / 1000;
+      if (i >= 0) times.push(us); // the first three warm up
+      tokens = ids.length;
+    }
+    times.sort((a, b) => a - b);
+    const p50 = percentile(times, 50);
+    rows.push([
+      `${label} (${tokens} tokens) p50 / p99 (µs)`,
+      `${p50.toFixed(0)} / ${percentile(times, 99).toFixed(0)}`,
+    ]);
+    result[label] = { tokens, iterations, p50Us: p50, p99Us: percentile(times, 99) };
+    if (!(tokens > 0)) ok = false;
+  }
+  const twoK = result['~2k'].p50Us;
+  rows.push(['2k-token prompt (bar ≤ 2 ms, goal ≤ 1 ms)', `${(twoK / 1000).toFixed(2)} ms`]);
+  return { rows, ok, result };
+}
