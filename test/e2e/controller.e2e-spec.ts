@@ -96,6 +96,33 @@ describe('controller, local mode: launches and supervises engine-sim, router, tw
     expect(s.data_proxies.every((d) => d.health.paused === false)).toBe(true);
   });
 
+  it('offload and onload reach every engine through gateway and data proxies', async () => {
+    const engines = (await ctl('GET', '/status')).json.engines as { addr: string }[];
+    const memoryReleased = async () =>
+      Promise.all(
+        engines.map(async (e) =>
+          Number(
+            /engine_memory_released\{app="engine-sim"\} (\d)/.exec((await call('GET', `${e.addr}/metrics`)).text)?.[1],
+          ),
+        ),
+      );
+    const off = await ctl('POST', '/offload');
+    expect(off.status).toBe(200);
+    expect(off.json.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
+    expect(await memoryReleased()).toEqual([1, 1]);
+    expect((await status()) as unknown as { offloaded: boolean }).toEqual(expect.objectContaining({ offloaded: true }));
+    expect((await ctl('POST', '/onload', { tags: [5] })).status).toBe(400);
+    const on = await ctl('POST', '/onload', { tags: ['weights', 'kv_cache'] });
+    expect(on.status).toBe(200);
+    expect(await memoryReleased()).toEqual([0, 0]);
+    // The data proxy endpoint itself is admin-only and validates tags.
+    const proxy = (await status()).data_proxies[0].addr;
+    expect((await call('POST', `${proxy}/release_memory_occupation`, { body: {} })).status).toBe(401);
+    expect(
+      (await call('POST', `${proxy}/resume_memory_occupation`, { body: { tags: 'x' }, token: ADMIN })).status,
+    ).toBe(400);
+  });
+
   it('online flow: HITL chat with the admin key, reward, callback, /trajectories/wait returns it exactly once', async () => {
     const { gateway } = await status();
     const chat = await call('POST', `${gateway.addr}/v1/chat/completions`, {

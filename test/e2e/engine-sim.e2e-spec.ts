@@ -278,6 +278,23 @@ describe('engine-sim process: pause, continue, abort and weight versions', () =>
     expect(out.meta_info.finish_reason?.type).toBe('length');
   });
 
+  it('release_memory_occupation aborts what runs and holds new requests until resume_memory_occupation', async () => {
+    const inflight = generate({ input_ids: CHAT_PROMPT, sampling_params: { max_new_tokens: 2000, ignore_eos: true } });
+    await sleep(40);
+    const released = await call('POST', `${engine.url}/release_memory_occupation`, { body: {} });
+    expect(released.json.success).toBe(true);
+    expect(((await inflight).json as SglangOutput).meta_info.finish_reason?.type).toBe('abort');
+    expect(await metric('engine_memory_released')).toBe(1);
+    const held = generate({ input_ids: CHAT_PROMPT, sampling_params: { max_new_tokens: 2, ignore_eos: true } });
+    await sleep(40);
+    expect(await metric('engine_requests_waiting')).toBe(1);
+    expect((await call('POST', `${engine.url}/resume_memory_occupation`, { body: { tags: 5 } })).status).toBe(400);
+    const resumed = await call('POST', `${engine.url}/resume_memory_occupation`, { body: { tags: ['weights'] } });
+    expect(resumed.json.success).toBe(true);
+    expect(((await held).json as SglangOutput).output_ids).toHaveLength(2);
+    expect(await metric('engine_memory_released')).toBe(0);
+  });
+
   it('pause in_place freezes a stream and resumes it without abort', async () => {
     const stream = await postSse(`${engine.url}/generate`, {
       input_ids: CHAT_PROMPT,
@@ -487,6 +504,16 @@ describe('engine-sim process: vLLM protocol', () => {
     const held = complete({ prompt: CHAT_PROMPT, max_tokens: 2, ignore_eos: true });
     await sleep(40);
     await call('POST', `${engine.url}/areal_continue_generation`, { body: {} });
+    expect((await held).json.choices[0].finish_reason).toBe('length');
+  });
+
+  it('sleep and wake_up (vLLM sleep mode) answer an empty 200 and hold requests in between', async () => {
+    const slept = await call('POST', `${engine.url}/sleep`, { body: {} });
+    expect([slept.status, slept.text]).toEqual([200, '']);
+    const held = complete({ prompt: CHAT_PROMPT, max_tokens: 2, ignore_eos: true });
+    await sleep(40);
+    const woke = await call('POST', `${engine.url}/wake_up?tags=weights&tags=kv_cache`, { body: {} });
+    expect([woke.status, woke.text]).toEqual([200, '']);
     expect((await held).json.choices[0].finish_reason).toBe('length');
   });
 

@@ -30,7 +30,12 @@ function fakeDataProxy(): Listener {
     if (req.path === '/rl/set_reward')
       return json(res, 200, { message: 'success', ready_transition: true, trajectory_ready: true });
     if (req.path === '/export_trajectories') return json(res, 200, { interactions: {} });
-    if (req.path === '/pause_generation' || req.path === '/continue_generation')
+    if (
+      req.path === '/pause_generation' ||
+      req.path === '/continue_generation' ||
+      req.path === '/release_memory_occupation' ||
+      req.path === '/resume_memory_occupation'
+    )
       return json(res, 200, { status: 'ok' });
     if (req.path === '/set_version') return json(res, 200, { status: 'ok', version: req.json.version });
     if (req.path === '/get_version') return json(res, 200, { version: 7 });
@@ -207,6 +212,18 @@ describe('gateway process with a real router and fake data proxies', () => {
     expect(unknown.json.error).toBe('Worker ID fake-worker-id not found');
     expect((await gw('POST', '/pause_generation/fake-worker-id', {}, 'not-admin')).status).toBe(403);
     expect((await gw('POST', '/pause_generation/..%2Fworkers', {})).status).toBe(404);
+  });
+
+  it('release/resume_memory_occupation by worker id reach that data proxy with the body', async () => {
+    const released = await gw('POST', `/release_memory_occupation/${workerIdA}`);
+    expect(released.json).toEqual({ results: [{ worker_addr: proxyA.url, status: 200, ok: true, error: null }] });
+    const resumed = await gw('POST', `/resume_memory_occupation/${workerIdA}`, { tags: ['weights'] });
+    expect(resumed.json.results[0].ok).toBe(true);
+    expect(proxyA.requests.filter((r) => r.path === '/resume_memory_occupation').at(-1)?.json).toEqual({
+      tags: ['weights'],
+    });
+    expect((await gw('POST', '/release_memory_occupation/nope')).status).toBe(404);
+    expect((await gw('POST', `/release_memory_occupation/${workerIdA}`, undefined, 'wrong')).status).toBe(403);
   });
 
   it('a failing worker is reported in the results, still 200', async () => {

@@ -56,6 +56,25 @@ export class ControlController {
     return this.control.broadcast('continue_generation', {}, strict(optionalObject(body)));
   }
 
+  @Post('offload')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Offload every engine's weights and KV cache (SGLang release_memory_occupation, vLLM sleep)",
+  })
+  offload(@Body() body: unknown): Promise<unknown> {
+    return this.control.broadcast('release_memory_occupation', {}, strict(optionalObject(body)));
+  }
+
+  @Post('onload')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Load them back on every engine: {"tags"?: ["weights", "kv_cache"]}' })
+  onload(@Body() body: unknown): Promise<unknown> {
+    const b = optionalObject(body);
+    if (b.tags !== undefined && (!Array.isArray(b.tags) || b.tags.some((t) => typeof t !== 'string' || !t)))
+      throw bad('tags must be a list of non-empty strings');
+    return this.control.broadcast('resume_memory_occupation', b.tags ? { tags: b.tags } : {}, strict(b));
+  }
+
   @Post('register_model')
   @HttpCode(200)
   @ApiOperation({ summary: 'Register a model through the gateway: {"model", "url"?, "api_key"?, "data_proxy_addrs"?}' })

@@ -12,7 +12,8 @@ export interface TargetResult {
   error: string | null;
 }
 
-export type BroadcastOp = 'pause_generation' | 'continue_generation' | 'set_version';
+export type BroadcastOp =
+  'pause_generation' | 'continue_generation' | 'set_version' | 'release_memory_occupation' | 'resume_memory_occupation';
 
 /** The trainer's operations on the whole stack, carried out through the gateway. */
 @Injectable()
@@ -21,6 +22,7 @@ export class ControlService {
   /** The weight version the trainer last set successfully (the reference's controller keeps it too). */
   version = 0;
   paused = false;
+  offloaded = false;
 
   constructor(
     @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
@@ -70,6 +72,8 @@ export class ControlService {
     if (op === 'set_version') this.version = (body as { version: number }).version;
     if (op === 'pause_generation') this.paused = true;
     if (op === 'continue_generation') this.paused = false;
+    if (op === 'release_memory_occupation') this.offloaded = true;
+    if (op === 'resume_memory_occupation') this.offloaded = false;
     return { ok, results };
   }
 
@@ -126,6 +130,7 @@ export class ControlService {
       mode: this.options.mode,
       version: this.version,
       paused: this.paused,
+      offloaded: this.offloaded,
       gateway: { addr: this.stack.gatewayAddr, health: gateway },
       router: { addr: this.stack.routerAddr, health: router },
       data_proxies: this.stack.dataProxies.map((d, i) => ({ addr: d.addr, worker_id: d.workerId, health: proxies[i] })),

@@ -36,6 +36,31 @@ export class ControlController {
     return { status: 'ok', paused: false };
   }
 
+  @Post('release_memory_occupation')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: "Offload the engine's weights and KV cache (SGLang release_memory_occupation, vLLM sleep)" })
+  async releaseMemory(): Promise<{ status: string }> {
+    await this.bridge.offload();
+    return { status: 'ok' };
+  }
+
+  @Post('resume_memory_occupation')
+  @HttpCode(200)
+  @AdminOnly()
+  @ApiOperation({ summary: 'Load them back: {"tags"?: ["weights", "kv_cache"]} (everything when absent)' })
+  async resumeMemory(@Body() body: unknown): Promise<{ status: string }> {
+    const tags = body === undefined || body === null ? undefined : isObject(body) ? body.tags : 'invalid';
+    if (
+      tags !== undefined &&
+      tags !== null &&
+      (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0 || t.length > 64))
+    )
+      throw new AppException(400, ErrorCode.BAD_REQUEST, 'tags must be a list of non-empty strings');
+    await this.bridge.onload(Array.isArray(tags) ? (tags as string[]) : null);
+    return { status: 'ok' };
+  }
+
   @Post('set_version')
   @HttpCode(200)
   @AdminOnly()

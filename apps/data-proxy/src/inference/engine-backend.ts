@@ -55,6 +55,10 @@ export interface EngineBackend {
   buildRequest(request: SegmentRequest): Record<string, unknown>;
   parseResponse(body: unknown): SegmentResult;
   createStreamParser(): StreamEventParser;
+  /** Offload weights and KV cache (SGLang release_memory_occupation, vLLM sleep). */
+  offloadRequest(): { path: string; body: string };
+  /** Load them back; `tags` picks what (e.g. `["weights"]`), null for everything. */
+  onloadRequest(tags: string[] | null): { path: string; body: string };
   /** An explicit abort for one request id, if the protocol has one. */
   abortRequest(rid: string): { path: string; body: Record<string, unknown> } | null;
 }

@@ -53,6 +53,9 @@ interface EngineTarget {
  * (or the version the engine reports, when it reports one). `/configure_backend` swaps the
  * engine for new segments without touching segments in flight.
  */
+/** Moving weights between GPU and host memory takes a while (the reference allows 30 s). */
+const MEMORY_TIMEOUT_MS = 30_000;
+
 @Injectable()
 export class InfBridgeService {
   private readonly logger = new Logger(InfBridgeService.name);
@@ -265,13 +268,26 @@ export class InfBridgeService {
     this.gate.open();
   }
 
-  private async control(target: EngineTarget, path: string): Promise<void> {
+  /** Offload the engine's weights and KV cache (the trainer needs the GPU memory). The pause state is untouched. */
+  async offload(): Promise<void> {
+    const target = this.requireTarget();
+    const { path, body } = target.backend.offloadRequest();
+    await this.control(target, path, body, MEMORY_TIMEOUT_MS);
+  }
+
+  async onload(tags: string[] | null): Promise<void> {
+    const target = this.requireTarget();
+    const { path, body } = target.backend.onloadRequest(tags);
+    await this.control(target, path, body, MEMORY_TIMEOUT_MS);
+  }
+
+  private async control(target: EngineTarget, path: string, body = '{}', timeoutMs = 10_000): Promise<void> {
     const response = await this.http.request({
       method: 'POST',
       url: `${target.addr}${path}`,
       headers: this.headers(),
-      body: '{}',
-      timeoutMs: 10_000,
+      body,
+      timeoutMs,
       upstreamName: `engine ${target.addr}`,
     });
     if (response.status < 200 || response.status >= 300) {

@@ -50,6 +50,14 @@ export class SglangBackend implements EngineBackend {
   readonly pausePath = '/pause_generation';
   readonly resumePath = '/continue_generation';
 
+  offloadRequest(): { path: string; body: string } {
+    return { path: '/release_memory_occupation', body: '{}' };
+  }
+
+  onloadRequest(tags: string[] | null): { path: string; body: string } {
+    return { path: '/resume_memory_occupation', body: JSON.stringify(tags ? { tags } : {}) };
+  }
+
   buildRequest(request: SegmentRequest): Record<string, unknown> {
     const { sampling } = request;
     const params: Record<string, unknown> = {

@@ -64,6 +64,16 @@ export class VllmBackend implements EngineBackend {
   readonly pausePath = '/areal_pause_generation';
   readonly resumePath = '/areal_continue_generation';
 
+  /** vLLM's sleep mode (its dev-mode server). It answers with an empty body: only the status counts. */
+  offloadRequest(): { path: string; body: string } {
+    return { path: '/sleep', body: '{}' };
+  }
+
+  onloadRequest(tags: string[] | null): { path: string; body: string } {
+    const query = tags && tags.length > 0 ? `?${tags.map((t) => `tags=${encodeURIComponent(t)}`).join('&')}` : '';
+    return { path: `/wake_up${query}`, body: '{}' };
+  }
+
   buildRequest(request: SegmentRequest): Record<string, unknown> {
     const { sampling } = request;
     const body: Record<string, unknown> = {

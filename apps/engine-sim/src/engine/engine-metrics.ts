@@ -32,6 +32,14 @@ export class EngineMetrics {
         this.set(engine.pauseMode === null ? 0 : 1);
       },
     });
+    new Gauge({
+      name: 'engine_memory_released',
+      help: '1 while weights and KV cache are offloaded (release_memory_occupation / sleep)',
+      registers,
+      collect() {
+        this.set(engine.isMemoryReleased ? 1 : 0);
+      },
+    });
     let reportedTokens = 0;
     new Counter({
       name: 'engine_generated_tokens_total',

@@ -49,6 +49,8 @@ export class EngineService implements OnApplicationShutdown {
   private readonly running = new Set<GenerationRequest>();
   private readonly byRid = new Map<string, GenerationRequest>();
   private paused: PauseMode | null = null;
+  /** Weights and KV cache offloaded (`release_memory_occupation`, vLLM `sleep`): nothing runs until resumed. */
+  private memoryReleased = false;
   private scheduled = false;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private requestCounter = 0;
@@ -130,6 +132,24 @@ export class EngineService implements OnApplicationShutdown {
     this.logger.log({ mode, running: this.running.size, waiting: this.waiting.length }, 'generation paused');
   }
 
+  get isMemoryReleased(): boolean {
+    return this.memoryReleased;
+  }
+
+  /** Offload: what runs is aborted (its tokens come back), new requests wait until `resumeMemory`. */
+  releaseMemory(): void {
+    this.memoryReleased = true;
+    const aborted = this.abortAll('Memory released');
+    this.logger.log({ aborted }, 'memory released');
+  }
+
+  resumeMemory(): void {
+    if (!this.memoryReleased) return;
+    this.memoryReleased = false;
+    this.logger.log({ waiting: this.waiting.length }, 'memory resumed');
+    this.wake();
+  }
+
   resume(): void {
     const wasPaused = this.paused;
     this.paused = null;
@@ -187,7 +207,7 @@ export class EngineService implements OnApplicationShutdown {
     this.scheduled = false;
     this.timer = null;
     const now = performance.now();
-    if (this.paused === null) this.admit(now);
+    if (this.paused === null && !this.memoryReleased) this.admit(now);
     if (this.paused !== null && this.paused !== 'abort') return; // frozen in place until resume()
     const decodeMs = this.options['decode-ms-per-token'];
     let nextAt = Infinity;
@@ -203,7 +223,12 @@ export class EngineService implements OnApplicationShutdown {
         nextAt = Math.min(nextAt, due);
       }
     }
-    if (this.paused === null && this.waiting.length > 0 && this.running.size < this.options['max-running'])
+    if (
+      this.paused === null &&
+      !this.memoryReleased &&
+      this.waiting.length > 0 &&
+      this.running.size < this.options['max-running']
+    )
       nextAt = now;
     if (nextAt !== Infinity) this.schedule(nextAt - now);
   }

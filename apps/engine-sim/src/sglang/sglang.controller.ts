@@ -119,6 +119,30 @@ export class SglangController {
     return { message: 'Generation continued successfully.', status: 'ok' };
   }
 
+  @Post('release_memory_occupation')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Offload weights and KV cache: running requests abort, new ones wait for resume' })
+  releaseMemory(@Body() body: unknown): { success: boolean; message: string } {
+    if (body !== undefined && body !== null) asObject(body, 'request body');
+    this.engine.releaseMemory();
+    return { success: true, message: 'Memory released.' };
+  }
+
+  @Post('resume_memory_occupation')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Load weights and KV cache back: {"tags"?: ["weights", "kv_cache"]}' })
+  resumeMemory(@Body() body: unknown): { success: boolean; message: string } {
+    const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
+    if (
+      obj.tags !== undefined &&
+      obj.tags !== null &&
+      (!Array.isArray(obj.tags) || obj.tags.some((t) => typeof t !== 'string'))
+    )
+      throw badRequest('tags must be a list of strings');
+    this.engine.resumeMemory();
+    return { success: true, message: 'Memory resumed.' };
+  }
+
   @Post('abort_request')
   @HttpCode(200)
   @ApiOperation({ summary: 'Abort one request by rid, or all with abort_all' })

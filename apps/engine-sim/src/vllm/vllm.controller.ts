@@ -139,6 +139,23 @@ export class VllmController {
     };
   }
 
+  @Post('sleep')
+  @HttpCode(200)
+  @ApiOperation({ summary: "vLLM's sleep mode: offload weights and KV cache (running requests abort, new ones wait)" })
+  sleep(@Res() reply: FastifyReply): void {
+    this.engine.releaseMemory();
+    // vLLM answers sleep and wake_up with an empty 200.
+    void reply.status(200).send('');
+  }
+
+  @Post('wake_up')
+  @HttpCode(200)
+  @ApiOperation({ summary: "vLLM's wake_up (`?tags=weights&tags=kv_cache` accepted)" })
+  wakeUp(@Res() reply: FastifyReply): void {
+    this.engine.resumeMemory();
+    void reply.status(200).send('');
+  }
+
   @Post('areal_pause_generation')
   @HttpCode(200)
   @ApiOperation({ summary: "AReaL's vLLM extension: abort everything in flight and hold new requests until continue" })

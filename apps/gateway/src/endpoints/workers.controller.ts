@@ -49,6 +49,28 @@ export class WorkersController {
     return this.control(workerId, '/continue_generation', body, request);
   }
 
+  @Post('release_memory_occupation/:worker_id')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Offload one data proxy's engine (weights and KV cache) to free GPU memory for training" })
+  releaseMemory(
+    @Param('worker_id') workerId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<{ results: WorkerResult[] }> {
+    return this.control(workerId, '/release_memory_occupation', body, request);
+  }
+
+  @Post('resume_memory_occupation/:worker_id')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Load them back: {"tags"?: [...]}' })
+  resumeMemory(
+    @Param('worker_id') workerId: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<{ results: WorkerResult[] }> {
+    return this.control(workerId, '/resume_memory_occupation', body, request);
+  }
+
   @Post('set_version/:worker_id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set the weight version one data proxy stamps on new tokens' })
