@@ -1,9 +1,13 @@
-// full: a short non-streaming chat (≈200-token prompt, 32-token answer) through the data proxy to
-// engine-sim at zero simulated latency, against engine-sim direct in the same run. The gateway and
-// router join this path when they land (PERFORMANCE.md scenario 2).
+// full: a short non-streaming chat (≈200-token prompt, 32-token answer) to engine-sim at zero
+// simulated latency, three ways in one run: engine-sim direct, data proxy → engine, and the whole
+// path gateway → router → data proxy → engine with a session key (PERFORMANCE.md scenario 2).
+// CPU time per request of every process on the whole path.
 import { processStats, runClient, startService } from '../lib/processes.mjs';
 
-export const description = 'data proxy → engine-sim (0 ms), 200-token prompt, 32-token answer, vs engine direct';
+export const description =
+  'gateway → router → data proxy → engine-sim (0 ms), and data proxy → engine, vs engine direct; 200-token prompt, 32-token answer';
+
+const ADMIN = 'bench-admin-key';
 
 const PROMPT_WORDS = 'reinforcement learning agents run many episodes while a trainer updates weights underneath them';
 
@@ -20,8 +24,22 @@ export async function run({ quick }) {
     '--max-running',
     '1024',
   ]);
-  const proxy = await startService('data-proxy', ['--backend-addr', engine.url]);
+  const proxy = await startService('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
+  const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
+  const gateway = await startService('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
   try {
+    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    await fetch(`${router.url}/register`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ worker_addr: proxy.url }),
+    });
+    await fetch(`${router.url}/grant_capacity`, { method: 'POST', headers: admin });
+    const session = await fetch(`${gateway.url}/rl/start_session`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ task_id: 'bench' }),
+    }).then((r) => r.json());
     const content = Array.from({ length: 14 }, () => PROMPT_WORDS).join(' ');
     // Each request's user turn is new ({{n}} varies), so nothing about it is cached; the system
     // prompt repeats, as it does across an RL batch.
@@ -63,6 +81,23 @@ export async function run({ quick }) {
       durationS: quick ? 1 : 5,
       vary: true,
     });
+    const statsOfPath = () => ({
+      gateway: processStats(gateway.pid),
+      router: processStats(router.pid),
+      proxy: processStats(proxy.pid),
+      engine: processStats(engine.pid),
+    });
+    const pathBefore = statsOfPath();
+    const whole = await runClient('http-load.mjs', {
+      url: `${gateway.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${session.api_key}` },
+      body: chatBody,
+      connections: 32,
+      durationS,
+      vary: true,
+    });
+    const pathAfter = statsOfPath();
+    const perRequest = (name) => (pathAfter[name].cpuUs - pathBefore[name].cpuUs) / whole.requests;
     const proxyCpu = (after.proxy.cpuUs - before.proxy.cpuUs) / through.requests;
     const engineCpu = (after.engine.cpuUs - before.engine.cpuUs) / through.requests;
     return {
@@ -76,7 +111,17 @@ export async function run({ quick }) {
         ['data proxy CPU per request (µs)', proxyCpu.toFixed(0)],
         ['engine CPU per request (µs)', engineCpu.toFixed(0)],
         ['data proxy RSS (MB)', (after.proxy.rssBytes / 1e6).toFixed(0)],
-        ['non-2xx / errors', `${through.non2xx + direct.non2xx} / ${through.errors + direct.errors}`],
+        ['gateway → … → engine req/s (32 conn, session key)', whole.rps.toFixed(0)],
+        ['whole path vs engine direct', `${((whole.rps / direct.rps) * 100).toFixed(0)} %`],
+        ['whole path p50 / p99 at 32 conn (ms)', `${whole.latencyP50Ms} / ${whole.latencyP99Ms}`],
+        [
+          'CPU per request on the whole path: gateway / router / data proxy / engine (µs)',
+          ['gateway', 'router', 'proxy', 'engine'].map((n) => perRequest(n).toFixed(0)).join(' / '),
+        ],
+        [
+          'non-2xx / errors',
+          `${through.non2xx + direct.non2xx + whole.non2xx} / ${through.errors + direct.errors + whole.errors}`,
+        ],
       ],
       result: {
         direct,
@@ -85,10 +130,19 @@ export async function run({ quick }) {
         dataProxyCpuUsPerRequest: proxyCpu,
         engineCpuUsPerRequest: engineCpu,
         dataProxyRssBytes: after.proxy.rssBytes,
+        wholePath: whole,
+        wholePathCpuUsPerRequest: Object.fromEntries(
+          ['gateway', 'router', 'proxy', 'engine'].map((n) => [n, perRequest(n)]),
+        ),
       },
-      ok: through.non2xx + direct.non2xx + through.errors + direct.errors === 0 && through.requests > 0,
+      ok:
+        through.non2xx + direct.non2xx + whole.non2xx + through.errors + direct.errors + whole.errors === 0 &&
+        through.requests > 0 &&
+        whole.requests > 0,
     };
   } finally {
+    await gateway.stop();
+    await router.stop();
     await proxy.stop();
     await engine.stop();
   }
