@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { request } from 'undici';
+import { call } from '../support/http.js';
+import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { fuzzRequest, seeded } from './requests.js';
+
+/**
+ * Every endpoint of every service (read from its own /openapi.json) gets 1,000 generated malformed
+ * requests with a fixed seed. Nothing may answer 500 (an unhandled error), no process may die,
+ * and each service must still be healthy afterwards. 502/503/504 are allowed: a fuzzed request
+ * that happens to be valid can point a service at a dead peer (e.g. `configure_backend` to
+ * 127.0.0.1:1), and then saying "upstream unavailable" is the right answer.
+ */
+const ADMIN = 'fuzz-admin-key';
+const REQUESTS_PER_SERVICE = 1000;
+const CONCURRENCY = 8;
+const SEED = 20261127;
+
+/** Endpoints that stop the process; fuzzed separately below without the admin key. */
+const NEVER_WITH_ADMIN = new Set(['/shutdown']);
+
+interface Outcome {
+  statuses: Record<number, number>;
+  serverErrors: string[];
+  timeouts: number;
+}
+
+async function operationsOf(app: SpawnedApp): Promise<{ method: string; path: string }[]> {
+  const doc = (await call('GET', `${app.url}/openapi.json`)).json as { paths: Record<string, Record<string, unknown>> };
+  const ops: { method: string; path: string }[] = [];
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    if (NEVER_WITH_ADMIN.has(path)) continue;
+    for (const method of Object.keys(methods)) ops.push({ method: method.toUpperCase(), path });
+  }
+  expect(ops.length).toBeGreaterThan(3);
+  return ops;
+}
+
+async function fuzz(
+  app: SpawnedApp,
+  seed: number,
+  otherKeys: string[],
+  restore?: (path: string) => Promise<void>,
+): Promise<Outcome> {
+  const random = seeded(seed);
+  const operations = await operationsOf(app);
+  const outcome: Outcome = { statuses: {}, serverErrors: [], timeouts: 0 };
+  let sent = 0;
+  const worker = async (): Promise<void> => {
+    while (sent < REQUESTS_PER_SERVICE) {
+      sent++;
+      // Generated one at a time, in order: the same seed gives the same sequence.
+      const r = fuzzRequest(random, operations, { admin: ADMIN, others: otherKeys });
+      try {
+        const res = await request(`${app.url}${r.path}`, {
+          method: r.method as 'POST',
+          headers: r.headers,
+          body: r.body,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+          // An endpoint that streams forever (the router's /pins/events) ends here.
+          signal: AbortSignal.timeout(5_000),
+        });
+        const text = await res.body.text();
+        outcome.statuses[res.statusCode] = (outcome.statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode === 500 || res.statusCode > 504)
+          outcome.serverErrors.push(`${r.method} ${r.path.slice(0, 80)} → ${res.statusCode} ${text.slice(0, 200)}`);
+        if (res.statusCode < 300 && restore) await restore(r.path);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const name = (err as { name?: string }).name;
+        if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || name === 'TimeoutError')
+          outcome.timeouts++;
+        // A server that refuses an oversized body answers 413 and closes while the client is
+        // still writing: the client sees EPIPE or a reset. The health check afterwards decides.
+        else if (!['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'].includes(code ?? ''))
+          outcome.serverErrors.push(`${r.method} ${r.path.slice(0, 80)} → ${String(err)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return outcome;
+}
+
+async function expectSurvived(app: SpawnedApp, outcome: Outcome): Promise<void> {
+  process.stdout.write(`fuzz ${app.name}: ${JSON.stringify(outcome.statuses)}, ${outcome.timeouts} timeouts\n`);
+  expect(outcome.serverErrors).toEqual([]);
+  expect(app.process.exitCode).toBeNull();
+  expect((await call('GET', `${app.url}/health`)).status).toBe(200);
+  const total = Object.values(outcome.statuses).reduce((a, b) => a + b, 0) + outcome.timeouts;
+  expect(total).toBeGreaterThan(REQUESTS_PER_SERVICE * 0.9);
+}
+
+describe('fuzz: 1,000 malformed requests per service, fixed seed', () => {
+  let engine: SpawnedApp;
+  let proxy: SpawnedApp;
+  let router: SpawnedApp;
+  let gateway: SpawnedApp;
+  let controller: SpawnedApp;
+  let sessionKey: string;
+  const admin = { authorization: `Bearer ${ADMIN}` };
+
+  // A fuzzed request that happens to be valid may pause or offload a service: undo it at once so
+  // the rest of the run still reaches every code path.
+  const undo = (base: () => string, pairs: [string, string][]) => async (path: string) => {
+    for (const [done, undoPath] of pairs) {
+      if (path.startsWith(done)) await call('POST', `${base()}${undoPath}`, { body: {}, token: ADMIN });
+    }
+  };
+
+  beforeAll(async () => {
+    engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0', '--max-output-tokens', '16']);
+    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
+    router = await spawnApp('router', ['--admin-api-key', ADMIN, '--poll-interval', '0.5']);
+    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+    await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
+    const session = await call('POST', `${proxy.url}/rl/start_session`, { body: { task_id: 'fuzz' }, token: ADMIN });
+    sessionKey = session.json.api_key as string;
+    controller = await spawnApp('controller', [
+      '--admin-api-key',
+      ADMIN,
+      '--mode',
+      'attach',
+      '--gateway-addr',
+      gateway.url,
+      '--router-addr',
+      router.url,
+      '--data-proxy-addrs',
+      proxy.url,
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const app of [controller, gateway, router, proxy, engine]) await app?.stop();
+  });
+
+  it('engine-sim', async () => {
+    const restore = undo(
+      () => engine.url,
+      [
+        ['/pause_generation', '/continue_generation'],
+        ['/areal_pause_generation', '/areal_continue_generation'],
+        ['/release_memory_occupation', '/resume_memory_occupation'],
+        ['/sleep', '/wake_up'],
+      ],
+    );
+    await expectSurvived(engine, await fuzz(engine, SEED, ['x'], restore));
+  }, 180_000);
+
+  it('router', async () => {
+    await expectSurvived(router, await fuzz(router, SEED + 1, [sessionKey, 'wrong']));
+  }, 180_000);
+
+  it('data proxy', async () => {
+    const restore = async (path: string): Promise<void> => {
+      await undo(
+        () => proxy.url,
+        [
+          ['/pause_generation', '/continue_generation'],
+          ['/release_memory_occupation', '/resume_memory_occupation'],
+        ],
+      )(path);
+      if (path.startsWith('/configure_backend'))
+        await call('POST', `${proxy.url}/configure_backend`, { body: { backend_addr: engine.url }, token: ADMIN });
+    };
+    await expectSurvived(proxy, await fuzz(proxy, SEED + 2, [sessionKey, 'wrong'], restore));
+  }, 180_000);
+
+  it('gateway', async () => {
+    const restore = async (path: string): Promise<void> => {
+      const [, op, id] = path.split('/');
+      if (op === 'pause_generation' || op === 'release_memory_occupation') {
+        const back = op === 'pause_generation' ? 'continue_generation' : 'resume_memory_occupation';
+        await call('POST', `${gateway.url}/${back}/${id}`, { body: {}, token: ADMIN });
+      }
+      // A fuzzed unregister can drop the data proxy: put it back.
+      await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
+    };
+    await expectSurvived(gateway, await fuzz(gateway, SEED + 3, [sessionKey, 'wrong'], restore));
+  }, 180_000);
+
+  it('controller (attach mode), /shutdown only without the admin key', async () => {
+    const restore = undo(
+      () => controller.url,
+      [
+        ['/pause', '/continue'],
+        ['/offload', '/onload'],
+      ],
+    );
+    await expectSurvived(controller, await fuzz(controller, SEED + 4, [sessionKey, 'wrong'], restore));
+    for (const token of [null, 'wrong', sessionKey]) {
+      expect((await call('POST', `${controller.url}/shutdown`, { token })).status).toBeGreaterThanOrEqual(401);
+    }
+    expect(controller.process.exitCode).toBeNull();
+    void admin;
+  }, 180_000);
+});
