@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/fake-worker.js';
@@ -149,6 +150,27 @@ describe('controller, local mode: launches and supervises engine-sim, router, tw
     expect(repeat.json.queued).toBe(false);
     const again = await ctl('POST', '/trajectories/wait', { count: 1, timeout_s: 0.3 });
     expect(again.json).toEqual({ trajectories: [], timed_out: true });
+
+    // A trainer that gives up waiting loses nothing: the next trajectory goes to the next waiter.
+    const impatient = new AbortController();
+    const abandoned = request(`${controller.url}/trajectories/wait`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 1, timeout_s: 30 }),
+      signal: impatient.signal,
+    }).catch(() => null);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    impatient.abort();
+    await abandoned;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await call('POST', `${gateway.addr}/v1/chat/completions`, {
+      body: { model: 'engine-sim', messages: [{ role: 'user', content: 'Second turn' }], max_tokens: 4 },
+      token: ADMIN,
+    });
+    await call('POST', `${gateway.addr}/rl/set_reward`, { body: { reward: 2 }, token: ADMIN });
+    const next = await ctl('POST', '/trajectories/wait', { count: 1, timeout_s: 10 });
+    expect(next.json.trajectories).toHaveLength(1);
+    expect(next.json.trajectories[0].ok).toBe(true);
   });
 
   it('bad input: 401/403 without the admin key, 400 for bad bodies, nothing broadcast, no 5xx', async () => {

@@ -19,3 +19,4 @@ export * from './http-client/upstream-errors.js';
 export * from './logging/logger.js';
 export * from './metrics/metrics.service.js';
 export * from './http-client/sse-reader.js';
+export * from './http-server/client-abort.js';

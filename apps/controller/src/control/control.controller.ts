@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminOnly, AppException, ErrorCode } from '@app/common';
+import { abortOnClientClose, AdminOnly, AppException, ErrorCode } from '@app/common';
 import { StackService } from '../launcher/stack.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import { ControlService } from './control.service.js';
@@ -127,7 +127,10 @@ export class ControlController {
     summary:
       'Wait for ready trajectories and export them: {"count"?: 1, "timeout_s"?: 30, "discount"?, "style"?, "format"?: "json" | "rpc"}',
   })
-  async waitTrajectories(@Body() body: unknown): Promise<{ trajectories: unknown[]; timed_out: boolean }> {
+  async waitTrajectories(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ trajectories: unknown[]; timed_out: boolean }> {
     this.control.requireReady();
     const b = optionalObject(body);
     const count = b.count ?? 1;
@@ -141,7 +144,13 @@ export class ControlController {
       throw bad('style must be "individual" or "concat"');
     if (b.format !== undefined && b.format !== 'json' && b.format !== 'rpc')
       throw bad('format must be "json" or "rpc"');
-    const refs = await this.ready.take(count as number, timeoutS * 1000);
+    const clientLeft = abortOnClientClose(reply).signal;
+    const refs = await this.ready.take(count as number, timeoutS * 1000, clientLeft);
+    if (clientLeft.aborted) {
+      // Nobody to hand them to: keep them for the next waiter instead of exporting them into the void.
+      this.ready.giveBack(refs);
+      return { trajectories: [], timed_out: false };
+    }
     const trajectories = await Promise.all(
       refs.map(async (ref) => {
         const res = await this.control

@@ -44,4 +44,28 @@ describe(ReadyQueueService.name, () => {
     expect(q.dropped).toBe(3);
     expect((await q.take(2, 10)).map((r) => r.trajectory_id)).toEqual([3, 4]);
   });
+
+  it('a waiter whose client left takes nothing; the items wait for the next one', async () => {
+    const q = queue();
+    const left = new AbortController();
+    const gone = q.take(1, 5000, left.signal);
+    left.abort();
+    expect(await gone).toEqual([]);
+    expect(q.waiting).toBe(0);
+    q.push('s', 0);
+    expect(q.size).toBe(1);
+    expect((await q.take(1, 10))[0].session_id).toBe('s');
+  });
+
+  it('gives items back to the head of the queue, and shutdown releases every waiter empty-handed', async () => {
+    const q = queue();
+    q.push('b', 0);
+    q.giveBack([{ session_id: 'a', trajectory_id: 0, received_at: '' }]);
+    expect((await q.take(2, 10)).map((r) => r.session_id)).toEqual(['a', 'b']);
+    const waiting = q.take(5, 60_000);
+    q.push('c', 0);
+    q.beforeApplicationShutdown();
+    expect(await waiting).toEqual([]);
+    expect(q.size).toBe(1);
+  });
 });

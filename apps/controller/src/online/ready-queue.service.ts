@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 
@@ -23,7 +23,7 @@ const REMEMBERED_KEYS = 100_000;
  * to `--ready-queue-size`; beyond that the oldest is dropped and counted.
  */
 @Injectable()
-export class ReadyQueueService {
+export class ReadyQueueService implements BeforeApplicationShutdown {
   private readonly queue: ReadyTrajectoryRef[] = [];
   private readonly waiters: Waiter[] = [];
   /** Keys seen recently, oldest first (a Set keeps insertion order). */
@@ -61,21 +61,53 @@ export class ReadyQueueService {
     return true;
   }
 
-  /** Resolves with `count` items once that many are queued, or with whatever is there at the timeout. */
-  take(count: number, timeoutMs: number): Promise<ReadyTrajectoryRef[]> {
+  /**
+   * Resolves with `count` items once that many are queued, or with whatever is there at the
+   * timeout. A waiter whose `signal` aborts (its client left) takes nothing: the items stay queued
+   * for the next trainer that asks.
+   */
+  take(count: number, timeoutMs: number, signal?: AbortSignal): Promise<ReadyTrajectoryRef[]> {
     return new Promise((resolve) => {
+      if (signal?.aborted) return resolve([]);
+      const leave = (): void => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        clearTimeout(waiter.timer);
+      };
       const waiter: Waiter = {
         count,
-        resolve,
+        resolve: (items) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(items);
+        },
         timer: setTimeout(() => {
-          const at = this.waiters.indexOf(waiter);
-          if (at >= 0) this.waiters.splice(at, 1);
-          resolve(this.queue.splice(0, count));
+          leave();
+          waiter.resolve(this.queue.splice(0, count));
         }, timeoutMs),
       };
+      const onAbort = (): void => {
+        leave();
+        waiter.resolve([]);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
       this.serve();
     });
+  }
+
+  /** Puts items back at the head of the queue, in order (a taker could not deliver them). */
+  giveBack(items: ReadyTrajectoryRef[]): void {
+    if (items.length === 0) return;
+    this.queue.unshift(...items);
+    this.serve();
+  }
+
+  /** Shutdown: every waiter returns now, empty-handed; nothing is taken. */
+  beforeApplicationShutdown(): void {
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.resolve([]);
+    }
   }
 
   /** Waiters are served in arrival order, each only once it can have all it asked for. */

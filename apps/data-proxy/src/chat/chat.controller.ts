@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { extractBearerToken } from '@app/common';
+import { abortOnClientClose, extractBearerToken } from '@app/common';
 import { ExternalModelsService } from '../external/external-models.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import { ChatService } from './chat.service.js';
@@ -39,10 +39,7 @@ export class ChatController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // A client that goes away cancels the generation (and the engine request).
-    const abort = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const abort = abortOnClientClose(reply);
     const externalModel = this.external.match(body);
     if (externalModel) {
       const session = this.sessions.resolve(extractBearerToken(authorization));

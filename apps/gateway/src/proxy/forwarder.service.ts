@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_OPTIONS, HttpClient, type RawResponse } from '@app/common';
+import { abortOnClientClose, APP_OPTIONS, HttpClient, type RawResponse } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { transportError } from './gateway-error.js';
 import { forwardRequestHeaders, responseHeaders } from './headers.js';
@@ -57,7 +57,7 @@ export class ForwarderService {
 
   /** Forwards and relays the answer as is. */
   async relay(request: FastifyRequest, reply: FastifyReply, target: ForwardTarget): Promise<void> {
-    const abort = clientAbort(reply);
+    const abort = abortOnClientClose(reply);
     const response = await this.call(request, target, abort.signal);
     send(reply, response);
   }
@@ -69,7 +69,7 @@ export class ForwarderService {
    * get `: keep-alive` comments between events.
    */
   async stream(request: FastifyRequest, reply: FastifyReply, target: ForwardTarget): Promise<void> {
-    const abort = clientAbort(reply);
+    const abort = abortOnClientClose(reply);
     const timeoutMs = this.options['forward-timeout'] * 1000;
     let upstream;
     try {
@@ -153,15 +153,6 @@ export class ForwarderService {
       if (!reply.raw.writableFinished) body.destroy();
     });
   }
-}
-
-/** Aborts the upstream call when the client disconnects before the answer is complete. */
-function clientAbort(reply: FastifyReply): AbortController {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller;
 }
 
 export function send(reply: FastifyReply, response: RawResponse): void {
