@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
 import { json, Listener } from '../support/listener.js';
-import { runApp, spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { runApp, spawnApp, spawnAttachedController, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'controller-admin-key';
 
@@ -229,18 +229,7 @@ describe('controller, attach mode and configuration', () => {
     const router = await spawnApp('router', ['--admin-api-key', ADMIN]);
     const proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
     const gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
-    const controller = await spawnApp('controller', [
-      '--admin-api-key',
-      ADMIN,
-      '--mode',
-      'attach',
-      '--gateway-addr',
-      gateway.url,
-      '--router-addr',
-      router.url,
-      '--data-proxy-addrs',
-      proxy.url,
-    ]);
+    const controller = await spawnAttachedController(ADMIN, { gateway, router, dataProxies: [proxy] });
     try {
       await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 20_000);
       const set = await call('POST', `${controller.url}/set_version`, { body: { version: 4 }, token: ADMIN });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent, request } from 'undici';
 import { call } from '../support/http.js';
-import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { spawnApp, spawnAttachedController, type SpawnedApp } from '../support/spawn-app.js';
 import { fuzzRequest, seeded } from './requests.js';
 
 /**
@@ -121,18 +121,7 @@ describe('fuzz: 1,000 malformed requests per service, fixed seed', () => {
     await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
     const session = await call('POST', `${proxy.url}/rl/start_session`, { body: { task_id: 'fuzz' }, token: ADMIN });
     sessionKey = session.json.api_key as string;
-    controller = await spawnApp('controller', [
-      '--admin-api-key',
-      ADMIN,
-      '--mode',
-      'attach',
-      '--gateway-addr',
-      gateway.url,
-      '--router-addr',
-      router.url,
-      '--data-proxy-addrs',
-      proxy.url,
-    ]);
+    controller = await spawnAttachedController(ADMIN, { gateway, router, dataProxies: [proxy] });
   }, 60_000);
 
   afterAll(async () => {

@@ -91,3 +91,22 @@ export function runApp(
     });
   });
 }
+
+/** A controller in attach mode over services the test started itself. */
+export function spawnAttachedController(
+  adminKey: string,
+  services: { gateway: SpawnedApp; router: SpawnedApp; dataProxies: SpawnedApp[] },
+): Promise<SpawnedApp> {
+  return spawnApp('controller', [
+    '--admin-api-key',
+    adminKey,
+    '--mode',
+    'attach',
+    '--gateway-addr',
+    services.gateway.url,
+    '--router-addr',
+    services.router.url,
+    '--data-proxy-addrs',
+    services.dataProxies.map((p) => p.url).join(','),
+  ]);
+}
