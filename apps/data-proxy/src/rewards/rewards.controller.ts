@@ -32,6 +32,9 @@ export class RewardsController {
         "Missing or malformed Authorization header. Expected 'Bearer <token>'.",
       );
     }
+    // The key first: an unknown key learns nothing about what a valid body looks like.
+    const session = this.sessions.resolve(token);
+    if (!session) throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object with reward');
     const { reward, interaction_id: interactionId } = body as Record<string, unknown>;
@@ -44,8 +47,6 @@ export class RewardsController {
     ) {
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'interaction_id must be a string');
     }
-    const session = this.sessions.resolve(token);
-    if (!session) throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
     return this.rewards.setReward(
       session,
       typeof interactionId === 'string' && interactionId.length > 0 ? interactionId : null,
