@@ -20,3 +20,4 @@ export * from './logging/logger.js';
 export * from './metrics/metrics.service.js';
 export * from './http-client/sse-reader.js';
 export * from './http-server/client-abort.js';
+export * from './http-server/event-stream.js';

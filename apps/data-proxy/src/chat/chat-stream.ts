@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AppException } from '@app/common';
+import { AppException, sendEventStream } from '@app/common';
 import { chatChunk, type CompletionMeta, type Usage } from './chat-response.js';
 
 const KEEP_ALIVE_MS = 15_000;
@@ -30,13 +30,7 @@ export class ChatStream {
 
   start(): void {
     if (this.stream) return;
-    this.stream = new PassThrough();
-    void this.reply
-      .status(200)
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .header('x-accel-buffering', 'no')
-      .send(this.stream);
+    this.stream = sendEventStream(this.reply);
     this.write(chatChunk(this.meta, { role: 'assistant', content: '' }, null));
     this.armKeepAlive();
   }

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { Body, Controller, HttpCode, Inject, Injectable, Logger, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminOnly, APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseData } from '@app/common';
+import { AdminOnly, APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseData, sendEventStream } from '@app/common';
 import { normalizeMessages } from '../chat/chat-request.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Session } from '../sessions/session.js';
@@ -119,13 +119,7 @@ export class ExternalModelsService {
         .send(text);
       return;
     }
-    const out = new PassThrough();
-    void reply
-      .status(200)
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .header('x-accel-buffering', 'no')
-      .send(out);
+    const out = sendEventStream(reply);
     let content = '';
     let completed = false;
     const tee = new PassThrough();

@@ -1,23 +1,18 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import { sendEventStream } from '@app/common';
 
 /**
  * Opens a `text/event-stream` answer on `reply` and returns the stream to write events into.
  * `onClose` runs if the client goes away before the stream ended.
  */
 export function openEventStream(reply: FastifyReply, onClientGone: () => void): PassThrough {
-  const stream = new PassThrough();
+  const stream = sendEventStream(reply);
   let ended = false;
   stream.once('end', () => (ended = true));
   reply.raw.once('close', () => {
     if (!ended && !reply.raw.writableFinished) onClientGone();
   });
-  void reply
-    .status(200)
-    .header('content-type', 'text/event-stream; charset=utf-8')
-    .header('cache-control', 'no-cache')
-    .header('x-accel-buffering', 'no')
-    .send(stream);
   return stream;
 }
 

@@ -1,7 +1,6 @@
-import { PassThrough } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, APP_OPTIONS, HttpClient, type RawResponse } from '@app/common';
+import { abortOnClientClose, APP_OPTIONS, HttpClient, sendEventStream, type RawResponse } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { transportError } from './gateway-error.js';
 import { forwardRequestHeaders, responseHeaders } from './headers.js';
@@ -100,13 +99,7 @@ export class ForwarderService {
       return;
     }
 
-    const out = new PassThrough();
-    void reply
-      .status(200)
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .header('x-accel-buffering', 'no')
-      .send(out);
+    const out = sendEventStream(reply);
     const body = upstream.body;
     let atEventBoundary = true;
     let lastWrite = Date.now();

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { BeforeApplicationShutdown, Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminOnly } from '@app/common';
+import { AdminOnly, sendEventStream } from '@app/common';
 import { RouterState } from '../router-state.js';
 
 const KEEP_ALIVE_MS = 10_000;
@@ -27,7 +27,7 @@ export class PinsController implements BeforeApplicationShutdown {
       'Server-sent events: {"type":"hello","seq"} then {"type":"invalidate","seq","keys"} / {"type":"flush","seq"} on every pin change',
   })
   events(@Res() reply: FastifyReply): void {
-    const out = new PassThrough();
+    const out = sendEventStream(reply);
     const write = (payload: unknown): void => {
       out.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
@@ -40,11 +40,6 @@ export class PinsController implements BeforeApplicationShutdown {
       clearInterval(keepAlive);
       out.destroy();
     });
-    void reply
-      .status(200)
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send(out);
     write({ type: 'hello', seq: this.state.pins.seq });
   }
 }
