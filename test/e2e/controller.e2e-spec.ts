@@ -306,6 +306,25 @@ describe('controller, attach mode and configuration', () => {
     expect(res.output).toContain('missing.yaml');
   });
 
+  it('a controller killed with SIGKILL leaves no service behind', async () => {
+    const controller = await spawnApp('controller', [
+      '--admin-api-key',
+      ADMIN,
+      '--gateway-port',
+      '0',
+      '--log-dir',
+      mkdtempSync(join(tmpdir(), 'controller-kill-')),
+    ]);
+    await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 30_000);
+    const pids = ((await call('GET', `${controller.url}/status`, { token: ADMIN })).json as Status).processes.map(
+      (p) => p.pid!,
+    );
+    expect(pids).toHaveLength(4);
+    await controller.stop('SIGKILL');
+    // Each service reads its stdin from the controller; the pipe closing shuts it down.
+    await waitFor(() => pids.filter(alive).length === 0, 15_000);
+  }, 45_000);
+
   it('a service that fails to start stops everything and exits non-zero with its last lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'controller-fail-'));
     const res = await runApp('controller', [

@@ -85,7 +85,9 @@ export class ManagedProcess {
         // Its own process group, so that stopping it stops whatever it forked. The environment
         // is inherited (PATH, CUDA_VISIBLE_DEVICES, ...).
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // stdin is a pipe only the controller holds: our services exit when it closes
+        // (`--exit-with-stdin`), so none outlives a controller that was killed outright.
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     this.child = child;

@@ -196,7 +196,7 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
       role,
       index,
       command: process.execPath,
-      args: [main, '--host', '127.0.0.1', '--port', String(port), ...args],
+      args: [main, '--host', '127.0.0.1', '--port', String(port), '--exit-with-stdin', ...args],
       readiness: 'listening-line',
       port,
     });

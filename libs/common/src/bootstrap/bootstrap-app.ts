@@ -200,6 +200,8 @@ export async function bootstrapApp<S extends WithCommonOptions>(definition: AppD
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
+    // A resumed stdin would keep the event loop, and so the process, alive after the close.
+    if (base['exit-with-stdin']) process.stdin.destroy();
     const force = setTimeout(() => {
       logger.warn({ graceMs: base['shutdown-grace-ms'] }, 'grace period over; exiting with requests in flight');
       process.exit(0);
@@ -219,6 +221,12 @@ export async function bootstrapApp<S extends WithCommonOptions>(definition: AppD
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  if (base['exit-with-stdin']) {
+    // The launcher holds the other end of our stdin: when it goes, however it went, so do we.
+    process.stdin.once('end', () => shutdown('stdin closed'));
+    process.stdin.once('error', () => shutdown('stdin closed'));
+    process.stdin.resume();
+  }
 
   try {
     await app.listen({ port: base.port, host: base.host });

@@ -46,6 +46,12 @@ export const COMMON_OPTIONS = {
     min: 0,
     description: 'time allowed for in-flight requests on shutdown',
   },
+  'exit-with-stdin': {
+    type: 'boolean',
+    default: false,
+    description:
+      'shut down when standard input closes (the controller starts services this way, so none outlives it, even after a kill -9)',
+  },
   'http-connections': {
     type: 'int',
     default: 256,
