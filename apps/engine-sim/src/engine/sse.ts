@@ -1,6 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { sendEventStream } from '@app/common';
+import type { EngineService, SubmitInput } from './engine.service.js';
+import type { GenerationRequest } from './generation-request.js';
 
 /**
  * Opens a `text/event-stream` answer on `reply` and returns the stream to write events into.
@@ -30,5 +32,25 @@ export function endEventStream(stream: PassThrough): void {
 export function onClientDisconnect(reply: FastifyReply, onClientGone: () => void): void {
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) onClientGone();
+  });
+}
+
+/**
+ * Runs one generation to its end for a client that waits for the whole answer (no streaming).
+ * Resolves with the finished generation, or with null when the client left first, in which
+ * case the generation is cancelled.
+ */
+export function generateForClient(
+  engine: EngineService,
+  reply: FastifyReply,
+  input: Omit<SubmitInput, 'listener'>,
+): Promise<GenerationRequest | null> {
+  return new Promise((resolve) => {
+    let generation: GenerationRequest | null = null;
+    onClientDisconnect(reply, () => {
+      if (generation) engine.cancel(generation);
+      resolve(null);
+    });
+    generation = engine.submit({ ...input, listener: { onFinish: (g) => resolve(g) } });
   });
 }

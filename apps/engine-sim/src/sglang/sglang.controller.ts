@@ -6,7 +6,7 @@ import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineService, type PauseMode } from '../engine/engine.service.js';
 import type { GenerationRequest } from '../engine/generation-request.js';
 import { asObject, badRequest, optionalBoolean, optionalString } from '../engine/request-fields.js';
-import { endEventStream, onClientDisconnect, openEventStream, writeEvent } from '../engine/sse.js';
+import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
 import { checkContextLength, SIMULATOR_NOTE } from '../engine/limits.js';
 import { parseSglangGenerate, toSglangOutput } from './sglang-protocol.js';
 
@@ -74,28 +74,11 @@ export class SglangController {
       return;
     }
 
-    let generation: GenerationRequest | null = null;
-    await new Promise<void>((resolve) => {
-      onClientDisconnect(reply, () => {
-        if (generation) this.engine.cancel(generation);
-        resolve();
-      });
-      generation = this.engine.submit({
-        rid: request.rid,
-        promptIds,
-        params: request.params,
-        listener: {
-          onFinish: (g) => {
-            void reply
-              .status(200)
-              .send(
-                toSglangOutput(g, { ...output, weightVersion: this.engine.weightVersion, fromToken: 0, text: g.text }),
-              );
-            resolve();
-          },
-        },
-      });
-    });
+    const g = await generateForClient(this.engine, reply, { rid: request.rid, promptIds, params: request.params });
+    if (!g) return;
+    void reply
+      .status(200)
+      .send(toSglangOutput(g, { ...output, weightVersion: this.engine.weightVersion, fromToken: 0, text: g.text }));
   }
 
   @Post('pause_generation')

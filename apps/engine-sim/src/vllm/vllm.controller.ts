@@ -8,7 +8,7 @@ import { EngineService } from '../engine/engine.service.js';
 import type { GenerationRequest } from '../engine/generation-request.js';
 import { checkContextLength } from '../engine/limits.js';
 import { badRequest } from '../engine/request-fields.js';
-import { endEventStream, onClientDisconnect, openEventStream, writeEvent } from '../engine/sse.js';
+import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
 import { parseVllmCompletion, vllmFinish, vllmLogprobs } from './vllm-protocol.js';
 
 /**
@@ -90,34 +90,17 @@ export class VllmController {
       return;
     }
 
-    let generation: GenerationRequest | null = null;
-    await new Promise<void>((resolve) => {
-      onClientDisconnect(reply, () => {
-        if (generation) this.engine.cancel(generation);
-        resolve();
-      });
-      generation = this.engine.submit({
-        promptIds,
-        params: request.params,
-        topLogprobs,
-        listener: {
-          onFinish: (g) => {
-            const choice = {
-              index: 0,
-              text: g.text,
-              logprobs:
-                request.logprobs === null
-                  ? null
-                  : vllmLogprobs(g, tokenizer, 0, g.outputIds.length, request.tokensAsIds, 0),
-              ...vllmFinish(g),
-              prompt_logprobs: null,
-            };
-            void reply.status(200).send({ ...base, choices: [choice], usage: usage(g) });
-            resolve();
-          },
-        },
-      });
-    });
+    const g = await generateForClient(this.engine, reply, { promptIds, params: request.params, topLogprobs });
+    if (!g) return;
+    const choice = {
+      index: 0,
+      text: g.text,
+      logprobs:
+        request.logprobs === null ? null : vllmLogprobs(g, tokenizer, 0, g.outputIds.length, request.tokensAsIds, 0),
+      ...vllmFinish(g),
+      prompt_logprobs: null,
+    };
+    void reply.status(200).send({ ...base, choices: [choice], usage: usage(g) });
   }
 
   @Get('v1/models')
