@@ -9,6 +9,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AuthMessages } from '../auth/admin-key.guard.js';
 import { CommonModule } from '../common.module.js';
+import { trackConnections } from '../http-server/connection-tracker.js';
 import {
   ConfigError,
   describeOptions,
@@ -144,13 +145,23 @@ export async function createApp<S extends WithCommonOptions>(
   fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );
+  const connections = trackConnections(app.getHttpServer());
+  // Connections with no request in flight go at close, including ones that never sent a request
+  // (Node's own idle-connection close keeps those, and they would hold the shutdown until the
+  // grace period ends).
+  fastify.addHook('preClose', (done) => {
+    connections.closeUnused();
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
+    connections.requestStarted(request.raw.socket);
     (request as unknown as Record<symbol, bigint>)[START_TIME] = process.hrtime.bigint();
     metrics.httpInFlight.inc();
     void reply.header('x-request-id', request.id);
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
+    connections.requestEnded(request.raw.socket);
     const started = (request as unknown as Record<symbol, bigint | undefined>)[START_TIME];
     metrics.httpInFlight.dec();
     if (started !== undefined) {
