@@ -100,6 +100,47 @@ export const CONTROLLER_OPTIONS = {
     min: 1,
     description: 'ready-trajectory notifications kept while no one waits (oldest dropped beyond it, counted)',
   },
+  'consumer-batch-size': {
+    type: 'int',
+    default: 16,
+    min: 1,
+    description: 'staleness unit: accepted episodes the trainer consumes per version step',
+  },
+  'max-concurrent-rollouts': {
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'episodes running at once (0: consumer_batch_size)',
+  },
+  'max-head-offpolicyness': {
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'how many versions an accepted episode may lag behind (0: on-policy)',
+  },
+  'turn-discount': {
+    type: 'float',
+    default: 1,
+    min: 0,
+    description: 'reward discount across the turns of an exported episode',
+  },
+  'export-style': {
+    type: 'string',
+    default: 'individual',
+    choices: ['individual', 'concat'],
+    description: 'individual: every interaction is a sample; concat: only the leaves of the conversation tree',
+  },
+  agent: {
+    type: 'string',
+    default: '',
+    description: 'default agent module (a file exporting run(data, ctx)); empty: online mode',
+  },
+  'episode-timeout': {
+    type: 'float',
+    default: 3600,
+    min: 0.1,
+    description: "seconds an episode may run before its agent's signal aborts and it is rejected",
+  },
   'strict-broadcast': {
     type: 'boolean',
     default: false,

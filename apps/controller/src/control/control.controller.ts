@@ -102,13 +102,6 @@ export class ControlController {
     relay(reply, await this.control.gateway('POST', '/grant_capacity', {}));
   }
 
-  @Get('capacity')
-  @ApiOperation({ summary: "The router's capacity permits" })
-  async capacity(@Res() reply: FastifyReply): Promise<void> {
-    this.control.requireReady();
-    relay(reply, await this.control.router('GET', '/capacity'));
-  }
-
   @Post('callback/online_ready')
   @HttpCode(200)
   @ApiOperation({ summary: 'A data proxy announces a ready trajectory: {"session_id", "trajectory_id"} (idempotent)' })

@@ -12,6 +12,18 @@ export interface TargetResult {
   error: string | null;
 }
 
+export interface GatewayCall {
+  method: 'GET' | 'POST';
+  path: string;
+  json?: unknown;
+  /** Call as this session instead of as the admin. */
+  sessionKey?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export type ControlEvent = { kind: 'version'; version: number } | { kind: 'pause' } | { kind: 'continue' };
+
 export type BroadcastOp =
   'pause_generation' | 'continue_generation' | 'set_version' | 'release_memory_occupation' | 'resume_memory_occupation';
 
@@ -23,6 +35,7 @@ export class ControlService {
   version = 0;
   paused = false;
   offloaded = false;
+  private readonly listeners = new Set<(event: ControlEvent) => void>();
 
   constructor(
     @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
@@ -30,6 +43,11 @@ export class ControlService {
     private readonly stack: StackService,
     private readonly ready: ReadyQueueService,
   ) {}
+
+  /** The gateway's base URL (what agents' OpenAI clients use). */
+  get gatewayUrl(): string {
+    return this.stack.gatewayAddr;
+  }
 
   requireReady(): void {
     if (this.stack.state !== 'ready')
@@ -43,6 +61,30 @@ export class ControlService {
    */
   async broadcast(op: BroadcastOp, body: unknown, strict: boolean): Promise<{ ok: boolean; results: TargetResult[] }> {
     this.requireReady();
+    // Pause stops new episodes before the engines stop; a failed pause takes that back.
+    if (op === 'pause_generation') this.emit({ kind: 'pause' });
+    try {
+      return await this.broadcastNow(op, body, strict);
+    } catch (err) {
+      if (op === 'pause_generation' && !this.paused) this.emit({ kind: 'continue' });
+      throw err;
+    }
+  }
+
+  /** Listens to version changes and pause/continue (the rollout executor follows them). */
+  onControl(listener: (event: ControlEvent) => void): void {
+    this.listeners.add(listener);
+  }
+
+  private emit(event: ControlEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private async broadcastNow(
+    op: BroadcastOp,
+    body: unknown,
+    strict: boolean,
+  ): Promise<{ ok: boolean; results: TargetResult[] }> {
     const results = await Promise.all(
       this.stack.dataProxies.map(async (proxy): Promise<TargetResult> => {
         const base = { worker_id: proxy.workerId, data_proxy: proxy.addr };
@@ -69,9 +111,15 @@ export class ControlService {
         },
       );
     }
-    if (op === 'set_version') this.version = (body as { version: number }).version;
+    if (op === 'set_version') {
+      this.version = (body as { version: number }).version;
+      this.emit({ kind: 'version', version: this.version });
+    }
     if (op === 'pause_generation') this.paused = true;
-    if (op === 'continue_generation') this.paused = false;
+    if (op === 'continue_generation') {
+      this.paused = false;
+      this.emit({ kind: 'continue' });
+    }
     if (op === 'release_memory_occupation') this.offloaded = true;
     if (op === 'resume_memory_occupation') this.offloaded = false;
     return { ok, results };
@@ -79,12 +127,18 @@ export class ControlService {
 
   /** One call to the gateway with the admin key. */
   gateway(method: 'GET' | 'POST', path: string, json?: unknown, timeoutMs?: number): Promise<JsonResponse> {
+    return this.gatewayCall({ method, path, json, timeoutMs });
+  }
+
+  /** One call to the gateway: with the admin key unless a session key is given. */
+  gatewayCall(call: GatewayCall): Promise<JsonResponse> {
     return this.http.requestJson({
-      method,
-      url: `${this.stack.gatewayAddr}${path}`,
-      headers: this.stack.adminHeaders(),
-      ...(json !== undefined ? { json } : {}),
-      timeoutMs: timeoutMs ?? this.options['request-timeout'] * 1000,
+      method: call.method,
+      url: `${this.stack.gatewayAddr}${call.path}`,
+      headers: call.sessionKey ? { authorization: `Bearer ${call.sessionKey}` } : this.stack.adminHeaders(),
+      ...(call.json !== undefined ? { json: call.json } : {}),
+      timeoutMs: call.timeoutMs ?? this.options['request-timeout'] * 1000,
+      ...(call.signal ? { signal: call.signal } : {}),
       upstreamName: 'gateway',
     });
   }

@@ -167,6 +167,9 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
         String(o['set-reward-finish-timeout']),
         '--callback-server-addr',
         this.selfUrl,
+        // Every session's ready trajectories: external agents' sessions feed online episodes, and
+        // agent episodes with a finish timeout learn when theirs is final (no polling).
+        '--callback-all-sessions',
         '--tool-call-parser',
         o['tool-call-parser'],
         '--reasoning-parser',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
@@ -15,12 +16,18 @@ interface Waiter {
 }
 
 const REMEMBERED_KEYS = 100_000;
+/** Ready notices kept for the controller's own (agent) sessions until their episode exports them. */
+const REMEMBERED_OFFLINE = 10_000;
 
 /**
  * Ready-trajectory notifications from the data proxies, handed to trainers that wait for them.
  * Each (session, trajectory) is taken at most once: the data proxies retry a callback until it
  * is acknowledged, so repeats are expected and dropped. With no waiter, notifications queue up
  * to `--ready-queue-size`; beyond that the oldest is dropped and counted.
+ *
+ * Sessions that the controller's own agent episodes start (their ids begin with `offlinePrefix`)
+ * never enter the online queue: their notices go to the episode waiting for them. The reference
+ * queued them too, so an online waiter could export an agent episode's trajectory (spec §7.13).
  */
 @Injectable()
 export class ReadyQueueService implements BeforeApplicationShutdown {
@@ -31,6 +38,10 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
   received = 0;
   duplicates = 0;
   dropped = 0;
+  /** Task ids of the controller's agent sessions start with this; unique per controller run. */
+  readonly offlinePrefix = `rollout-${randomBytes(4).toString('hex')}-`;
+  private readonly offlineReady = new Map<string, number>();
+  private readonly offlineWaiters = new Map<string, Set<(trajectoryId: number) => void>>();
 
   constructor(@Inject(APP_OPTIONS) private readonly options: ControllerOptions) {}
 
@@ -52,6 +63,13 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
     this.seen.add(key);
     if (this.seen.size > REMEMBERED_KEYS) this.seen.delete(this.seen.values().next().value as string);
     this.received++;
+    if (sessionId.startsWith(this.offlinePrefix)) {
+      this.offlineReady.set(sessionId, trajectoryId);
+      if (this.offlineReady.size > REMEMBERED_OFFLINE)
+        this.offlineReady.delete(this.offlineReady.keys().next().value as string);
+      for (const wake of this.offlineWaiters.get(sessionId) ?? []) wake(trajectoryId);
+      return true;
+    }
     this.queue.push({ session_id: sessionId, trajectory_id: trajectoryId, received_at: new Date().toISOString() });
     if (this.queue.length > this.options['ready-queue-size']) {
       this.queue.shift();
@@ -93,6 +111,36 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
       this.waiters.push(waiter);
       this.serve();
     });
+  }
+
+  /**
+   * The trajectory id announced ready for one of the controller's own sessions: at once if it
+   * was, else when it is, or null after `waitMs` (the caller then looks for itself).
+   */
+  readyTrajectory(sessionId: string, waitMs: number, signal: AbortSignal): Promise<number | null> {
+    const known = this.offlineReady.get(sessionId);
+    if (known !== undefined || signal.aborted) return Promise.resolve(known ?? null);
+    return new Promise((resolve) => {
+      const waiters = this.offlineWaiters.get(sessionId) ?? new Set();
+      this.offlineWaiters.set(sessionId, waiters);
+      const finish = (value: number | null): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        waiters.delete(wake);
+        if (waiters.size === 0) this.offlineWaiters.delete(sessionId);
+        resolve(value);
+      };
+      const wake = (trajectoryId: number): void => finish(trajectoryId);
+      const onAbort = (): void => finish(null);
+      const timer = setTimeout(() => finish(null), waitMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiters.add(wake);
+    });
+  }
+
+  /** An agent session was exported or removed: its ready notice is no longer needed. */
+  forget(sessionId: string): void {
+    this.offlineReady.delete(sessionId);
   }
 
   /** Puts items back at the head of the queue, in order (a taker could not deliver them). */

@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppException, ErrorCode, extractBearerToken } from '@app/common';
 import { SessionStore } from '../sessions/session-store.service.js';
-import { RewardsService, type SetRewardResult } from './rewards.service.js';
+import { RewardsService, type RewardsByInteraction, type SetRewardResult } from './rewards.service.js';
 
 /** `/rl/set_reward`: with a session key, or the admin key for the HITL session. */
 @ApiTags('sessions')
@@ -17,7 +17,8 @@ export class RewardsController {
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOperation({
-    summary: 'Reward an interaction (default: the last one); closes the trajectory (after the finish timeout, if set)',
+    summary:
+      'Reward an interaction (default: the last one), or several with {"rewards": {id: r} | [r, ...]}; closes the trajectory (after the finish timeout, if set)',
   })
   @ApiOkResponse({
     description: '{message, interaction_count, session_id, trajectory_id, trajectory_ready, ready_transition}',
@@ -37,7 +38,8 @@ export class RewardsController {
     if (!session) throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object with reward');
-    const { reward, interaction_id: interactionId } = body as Record<string, unknown>;
+    const { reward, rewards, interaction_id: interactionId } = body as Record<string, unknown>;
+    if (rewards !== undefined && rewards !== null) return this.rewards.setRewards(session, parseRewards(rewards));
     if (typeof reward !== 'number' || !Number.isFinite(reward))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'reward must be a finite number');
     if (
@@ -53,4 +55,21 @@ export class RewardsController {
       reward,
     );
   }
+}
+
+const MAX_REWARDS = 4096;
+
+/** `rewards`: `{interaction_id: number}` or `[number, ...]`, every value finite. */
+function parseRewards(value: unknown): RewardsByInteraction {
+  const invalid = (message: string): AppException => new AppException(422, ErrorCode.VALIDATION_FAILED, message);
+  const values = Array.isArray(value)
+    ? value
+    : typeof value === 'object' && value !== null
+      ? Object.values(value)
+      : null;
+  if (values === null) throw invalid('rewards must be a list of numbers or an object of interaction_id: number');
+  if (values.length > MAX_REWARDS) throw invalid(`rewards may hold at most ${MAX_REWARDS} values`);
+  if (values.some((r) => typeof r !== 'number' || !Number.isFinite(r)))
+    throw invalid('every reward must be a finite number');
+  return value as RewardsByInteraction;
 }

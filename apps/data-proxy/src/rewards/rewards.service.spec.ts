@@ -55,6 +55,26 @@ describe(RewardsService.name, () => {
     expect(session.ready.get(0)!.interactionId).toBe('a');
   });
 
+  it('rewards several interactions at once, by id or in order, then closes the trajectory', () => {
+    const byId = sessionWith('a', 'b', 'c');
+    expect(service().setRewards(byId, { c: 3, a: 1 }).trajectory_id).toBe(0);
+    const cache = byId.ready.get(0)!.cache;
+    expect([cache.get('a')!.reward, cache.get('b')!.reward, cache.get('c')!.reward]).toEqual([1, null, 3]);
+    expect(byId.ready.get(0)!.interactionId).toBe('c');
+    const inOrder = sessionWith('a', 'b');
+    service().setRewards(inOrder, [0.5, 2]);
+    expect([...inOrder.ready.get(0)!.cache.values()].map((i) => i.reward)).toEqual([0.5, 2]);
+  });
+
+  it('changes nothing when one of several rewards cannot be applied', () => {
+    const session = sessionWith('a', 'b');
+    expect(status(() => service().setRewards(session, { a: 1, zzz: 2 }))).toBe(400);
+    expect(status(() => service().setRewards(session, [1]))).toBe(400);
+    expect(status(() => service().setRewards(session, {}))).toBe(400);
+    expect(session.active.get('a')!.reward).toBeNull();
+    expect(session.ready.size).toBe(0);
+  });
+
   it('answers 400 for an empty session and for an unknown interaction', () => {
     expect(status(() => service().setReward(new Session('x'), null, 1))).toBe(400);
     expect(status(() => service().setReward(sessionWith('a'), 'zzz', 1))).toBe(400);

@@ -2,6 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Session } from '../sessions/session-store.service.js';
+import type { Interaction } from '../sessions/interaction.js';
+
+/** Per-interaction rewards: by interaction id, or one per interaction of the active trajectory in order. */
+export type RewardsByInteraction = Record<string, number> | number[];
 
 export interface SetRewardResult {
   message: 'success';
@@ -42,6 +46,39 @@ export class RewardsService {
       return this.result(session, ready.trajectoryId, ready.cache.size, true);
     }
     return this.result(session, null, session.active.size, false);
+  }
+
+  /**
+   * Rewards several interactions of the active trajectory in one step (our extension: an agent
+   * that scores each turn). Every target is checked before anything changes; the trajectory then
+   * closes exactly as a single reward on the newest of them would close it.
+   */
+  setRewards(session: Session, rewards: RewardsByInteraction, now: number = Date.now()): SetRewardResult {
+    session.touch(now);
+    const active = [...session.active.values()];
+    if (active.length === 0) throw new AppException(400, ErrorCode.BAD_REQUEST, 'No interactions in session');
+    let targets: [Interaction, number][];
+    if (Array.isArray(rewards)) {
+      if (rewards.length !== active.length) {
+        throw new AppException(
+          400,
+          ErrorCode.BAD_REQUEST,
+          `rewards has ${rewards.length} values but the trajectory has ${active.length} interactions`,
+        );
+      }
+      targets = active.map((interaction, i) => [interaction, rewards[i]]);
+    } else {
+      targets = Object.entries(rewards).map(([id, reward]) => {
+        const interaction = session.active.get(id);
+        if (!interaction) throw new AppException(400, ErrorCode.BAD_REQUEST, `Interaction ${id} not found`);
+        return [interaction, reward];
+      });
+      if (targets.length === 0) throw new AppException(400, ErrorCode.BAD_REQUEST, 'rewards is empty');
+      targets.sort((a, b) => active.indexOf(a[0]) - active.indexOf(b[0]));
+    }
+    for (const [interaction, reward] of targets.slice(0, -1)) interaction.reward = reward;
+    const [newest, reward] = targets[targets.length - 1];
+    return this.setReward(session, newest.id, reward, now);
   }
 
   /** Marks ready every trajectory whose debounce window has passed; returns how many. */

@@ -1,0 +1,414 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_OPTIONS, type JsonResponse } from '@app/common';
+import type { ControllerOptions } from '../config/controller-options.js';
+import { ControlService } from '../control/control.service.js';
+import { ReadyQueueService } from '../online/ready-queue.service.js';
+import type { AcceptPredicate } from './accept-predicate.js';
+import type { Agent } from './agent-loader.js';
+
+export type ExportFormat = 'json' | 'rpc';
+
+/** How one episode runs: everything a task needs besides its data. */
+export interface EpisodeSpec {
+  /** null ⇒ online mode: the episode exports the next trajectory announced ready (spec §2.4). */
+  agent: Agent | null;
+  agentKwargs: Record<string, unknown>;
+  groupSize: number;
+  accept: AcceptPredicate | null;
+  discount: number;
+  style: 'individual' | 'concat';
+  format: ExportFormat;
+  timeoutMs: number;
+}
+
+export interface EpisodeOutcome {
+  task_id: number;
+  accepted: boolean;
+  /** Why the episode was rejected (agent error, bad reward, predicate, timeout, …). */
+  reason?: string;
+  rejected_by?: RejectedBy;
+  /** One reward per run of the group (the reward of each run's last interaction). */
+  rewards: number[];
+  session_ids: string[];
+  group_id?: string;
+  /** The exported training data, keyed by interaction id (`format` json: plain arrays). */
+  interactions: Record<string, unknown>;
+  started_at: string;
+  finished_at: string;
+}
+
+/** Who rejected an episode: the agent (a bug to fix), the predicate, the clock, or the service. */
+export type RejectedBy = 'agent' | 'predicate' | 'timeout' | 'service' | 'empty';
+
+/** A failure that rejects the episode; the message is the reason reported to the trainer. */
+class EpisodeError extends Error {
+  constructor(
+    message: string,
+    readonly by: RejectedBy = 'service',
+  ) {
+    super(message);
+  }
+}
+
+interface Member {
+  sessionId: string;
+  apiKey: string;
+}
+
+const CLEANUP_TIMEOUT_MS = 10_000;
+/** With a finish timeout, how often to look for the trajectory when no ready callback came. */
+const READY_POLL_MS = 1_000;
+
+/**
+ * The episode workflow of spec §2: grant capacity → start session(s) → `agent.run` →
+ * set_reward → export, with the reference's defects fixed (§7): failed runs leave no session
+ * behind (25, 30), a group is exported together and never half-aborted, per-interaction rewards
+ * are kept (24), and with a finish timeout the export waits for the trajectory instead of
+ * failing with 409 (23).
+ */
+@Injectable()
+export class EpisodeRunner {
+  private readonly logger = new Logger(EpisodeRunner.name);
+
+  constructor(
+    @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
+    private readonly control: ControlService,
+    private readonly ready: ReadyQueueService,
+  ) {}
+
+  async run(taskId: number, data: unknown, spec: EpisodeSpec, signal: AbortSignal): Promise<EpisodeOutcome> {
+    const startedAt = new Date().toISOString();
+    const outcome = (fields: Partial<EpisodeOutcome>): EpisodeOutcome => ({
+      task_id: taskId,
+      accepted: false,
+      rewards: [],
+      session_ids: [],
+      interactions: {},
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      ...fields,
+    });
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs)]);
+    // Filled in as soon as sessions exist, so that a rejection still names them.
+    const started: Started = { session_ids: [] };
+    try {
+      const done = spec.agent
+        ? await this.runAgent(taskId, data, spec, spec.agent, deadline, started)
+        : await this.runOnline(spec, deadline);
+      if (Object.keys(done.interactions).length === 0)
+        return outcome({ ...done, reason: 'the episode has no interactions', rejected_by: 'empty' });
+      if (spec.accept) {
+        const verdict = await spec.accept({
+          task_id: taskId,
+          data,
+          rewards: done.rewards,
+          interactions: done.interactions,
+        });
+        if (!verdict) return outcome({ ...done, reason: 'rejected by the accept predicate', rejected_by: 'predicate' });
+      }
+      return outcome({ ...done, accepted: true });
+    } catch (err) {
+      const failure =
+        err instanceof EpisodeError
+          ? err
+          : deadline.aborted
+            ? abortError(deadline, spec)
+            : new EpisodeError(message(err));
+      this.logger.warn({ task: taskId, reason: failure.message }, 'episode rejected');
+      return outcome({ ...started, reason: failure.message, rejected_by: failure.by });
+    }
+  }
+
+  private async runAgent(
+    taskId: number,
+    data: unknown,
+    spec: EpisodeSpec,
+    agent: Agent,
+    signal: AbortSignal,
+    begun: Started,
+  ): Promise<Pick<EpisodeOutcome, 'rewards' | 'session_ids' | 'group_id' | 'interactions'>> {
+    const groupSize = spec.groupSize;
+    const grants = await Promise.all(
+      Array.from({ length: groupSize }, () =>
+        this.control.gatewayCall({ method: 'POST', path: '/grant_capacity', signal }),
+      ),
+    );
+    const refused = grants.find((res) => res.status !== 200);
+    if (refused) {
+      await this.releasePermits(grants.filter((res) => res.status === 200).length);
+      throw new EpisodeError(`grant_capacity answered ${refused.status}: ${refused.text.slice(0, 200)}`);
+    }
+    const sessionTaskId = `${this.ready.offlinePrefix}${taskId}`;
+    const started = await this.control
+      .gatewayCall({
+        method: 'POST',
+        path: '/rl/start_session',
+        json: groupSize > 1 ? { task_id: sessionTaskId, group_size: groupSize } : { task_id: sessionTaskId },
+        signal,
+      })
+      .catch(async (err: unknown) => {
+        await this.releasePermits(groupSize);
+        throw err;
+      });
+    const members = parseStarted(started, groupSize);
+    if (!members) {
+      await this.releasePermits(groupSize);
+      throw new EpisodeError(`start_session answered ${started.status}: ${started.text.slice(0, 200)}`);
+    }
+    const sessionIds = members.sessions.map((m) => m.sessionId);
+    const groupId = members.groupId;
+    const ids = { session_ids: sessionIds, ...(groupId ? { group_id: groupId } : {}) };
+    Object.assign(begun, ids);
+
+    // One failing run stops its siblings: the group is kept or rejected as a whole.
+    const group = new AbortController();
+    const runSignal = AbortSignal.any([signal, group.signal]);
+    const runs = members.sessions.map((member, index) =>
+      this.runMember(agent, data, member, { taskId, index, spec, signal: runSignal }).catch((err: unknown) => {
+        group.abort(err);
+        throw err;
+      }),
+    );
+    const settled = await Promise.allSettled(runs);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) {
+      await this.discard(members.sessions);
+      throw failure.reason instanceof Error ? failure.reason : new EpisodeError(String(failure.reason));
+    }
+    const results = settled.map((s) => (s as PromiseFulfilledResult<MemberResult>).value);
+    const interactions: Record<string, unknown> = {};
+    try {
+      for (let i = 0; i < members.sessions.length; i++)
+        Object.assign(
+          interactions,
+          await this.exportMember(members.sessions[i], results[i].trajectoryId, spec, signal),
+        );
+    } catch (err) {
+      await this.discard(members.sessions);
+      throw err;
+    }
+    return { ...ids, rewards: results.map((r) => r.reward), interactions };
+  }
+
+  /** One run of the agent on its own session, closed with its reward(s). */
+  private async runMember(
+    agent: Agent,
+    data: unknown,
+    member: Member,
+    run: { taskId: number; index: number; spec: EpisodeSpec; signal: AbortSignal },
+  ): Promise<MemberResult> {
+    const result = await untilAborted(
+      Promise.resolve().then(() =>
+        agent.run(structuredClone(data), {
+          baseUrl: this.control.gatewayUrl,
+          apiKey: member.apiKey,
+          signal: run.signal,
+          model: this.options.model,
+          sessionId: member.sessionId,
+          taskId: run.taskId,
+          groupIndex: run.index,
+          groupSize: run.spec.groupSize,
+          kwargs: run.spec.agentKwargs,
+        }),
+      ),
+      run.signal,
+    ).catch((err: unknown) => {
+      if (run.signal.aborted) throw err;
+      throw new EpisodeError(`agent error: ${message(err)}`, 'agent');
+    });
+    const reward = normalizeReward(result);
+    const res = await this.control.gatewayCall({
+      method: 'POST',
+      path: '/rl/set_reward',
+      sessionKey: member.apiKey,
+      json: reward.perInteraction !== undefined ? { rewards: reward.perInteraction } : { reward: reward.last },
+      signal: run.signal,
+    });
+    if (res.status !== 200) throw new EpisodeError(`set_reward answered ${res.status}: ${res.text.slice(0, 200)}`);
+    const trajectoryId = (res.json as { trajectory_id?: unknown } | undefined)?.trajectory_id;
+    return { reward: reward.last, trajectoryId: typeof trajectoryId === 'number' ? trajectoryId : null };
+  }
+
+  /**
+   * Exports one session's trajectory and removes the session. When the trajectory is not final
+   * yet (`set_reward_finish_timeout`), waits for the data proxy's ready callback, looking again
+   * every second in case the callback goes elsewhere.
+   */
+  private async exportMember(
+    member: Member,
+    trajectoryId: number | null,
+    spec: EpisodeSpec,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    let known = trajectoryId;
+    for (;;) {
+      const res = await this.control.gatewayCall({
+        method: 'POST',
+        path: '/export_trajectories',
+        json: {
+          session_id: member.sessionId,
+          trajectory_id: known,
+          discount: spec.discount,
+          style: spec.style,
+          format: spec.format,
+          remove_session: true,
+        },
+      });
+      if (res.status === 200) {
+        this.ready.forget(member.sessionId);
+        return (res.json as { interactions?: Record<string, unknown> } | undefined)?.interactions ?? {};
+      }
+      if (res.status !== 409 || known !== null)
+        throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
+      known = await this.ready.readyTrajectory(member.sessionId, READY_POLL_MS, signal);
+      if (signal.aborted) throw new EpisodeError('timed out waiting for the trajectory to become ready');
+    }
+  }
+
+  /** Online mode: the next trajectory announced ready, exported with the configured discount and style. */
+  private async runOnline(
+    spec: EpisodeSpec,
+    signal: AbortSignal,
+  ): Promise<Pick<EpisodeOutcome, 'rewards' | 'session_ids' | 'interactions'>> {
+    // Each waiting online episode lets one external session start (the router's permits, spec §3.6).
+    const grant = await this.control.gatewayCall({ method: 'POST', path: '/grant_capacity', signal });
+    if (grant.status !== 200) throw new EpisodeError(`grant_capacity answered ${grant.status}`);
+    const [ref] = await this.ready.take(1, spec.timeoutMs, signal);
+    if (!ref) throw new EpisodeError('no trajectory became ready in time');
+    const res = await this.control.gatewayCall({
+      method: 'POST',
+      path: '/export_trajectories',
+      json: {
+        session_id: ref.session_id,
+        trajectory_id: ref.trajectory_id,
+        discount: spec.discount,
+        style: spec.style,
+        format: spec.format,
+        remove_session: false,
+      },
+    });
+    if (res.status !== 200)
+      throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
+    const interactions = ((res.json as { interactions?: Record<string, unknown> }).interactions ?? {}) as Record<
+      string,
+      { reward?: unknown }
+    >;
+    const last = Object.values(interactions).at(-1)?.reward;
+    return { rewards: [typeof last === 'number' ? last : 0], session_ids: [ref.session_id], interactions };
+  }
+
+  /**
+   * A rejected episode's sessions: closed with reward 0 (as the reference does) and then
+   * exported with `remove_session` so that nothing stays behind on the data proxy or the router.
+   */
+  private async discard(members: Member[]): Promise<void> {
+    await Promise.all(
+      members.map(async (member) => {
+        try {
+          await this.control.gatewayCall({
+            method: 'POST',
+            path: '/rl/set_reward',
+            sessionKey: member.apiKey,
+            json: { reward: 0 },
+            timeoutMs: CLEANUP_TIMEOUT_MS,
+          });
+          await this.control.gatewayCall({
+            method: 'POST',
+            path: '/export_trajectories',
+            json: { session_ids: [member.sessionId], remove_session: true, format: 'json' },
+            timeoutMs: CLEANUP_TIMEOUT_MS,
+          });
+        } catch (err) {
+          this.logger.warn({ session: member.sessionId, error: message(err) }, 'could not remove a rejected session');
+        } finally {
+          this.ready.forget(member.sessionId);
+        }
+      }),
+    );
+  }
+
+  /** Gives back router permits granted for sessions that never started. */
+  private async releasePermits(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      await this.control.router('POST', '/release_capacity').catch((err: unknown) => {
+        this.logger.warn({ error: message(err) }, 'could not release a capacity permit');
+      });
+    }
+  }
+}
+
+type Started = Pick<EpisodeOutcome, 'session_ids' | 'group_id'>;
+
+interface MemberResult {
+  reward: number;
+  trajectoryId: number | null;
+}
+
+/** `{session_id, api_key}` or the group form `{group_id, sessions: [{session_id, session_api_key}]}`. */
+function parseStarted(res: JsonResponse, groupSize: number): { sessions: Member[]; groupId?: string } | null {
+  if (res.status !== 201 || typeof res.json !== 'object' || res.json === null) return null;
+  const body = res.json as Record<string, unknown>;
+  if (groupSize === 1) {
+    return typeof body.session_id === 'string' && typeof body.api_key === 'string'
+      ? { sessions: [{ sessionId: body.session_id, apiKey: body.api_key }] }
+      : null;
+  }
+  if (typeof body.group_id !== 'string' || !Array.isArray(body.sessions) || body.sessions.length !== groupSize)
+    return null;
+  const sessions: Member[] = [];
+  for (const s of body.sessions as Record<string, unknown>[]) {
+    if (typeof s?.session_id !== 'string' || typeof s.session_api_key !== 'string') return null;
+    sessions.push({ sessionId: s.session_id, apiKey: s.session_api_key });
+  }
+  return { sessions, groupId: body.group_id };
+}
+
+/**
+ * An agent's result as rewards: a number (or boolean) for the episode, or one per interaction
+ * (a list in order, or an object keyed by interaction id). Anything else rejects the episode.
+ */
+export function normalizeReward(result: unknown): {
+  last: number;
+  perInteraction?: number[] | Record<string, number>;
+} {
+  if (typeof result === 'boolean') return { last: result ? 1 : 0 };
+  if (typeof result === 'number') {
+    if (!Number.isFinite(result)) throw new EpisodeError(`the agent returned a non-finite reward (${result})`, 'agent');
+    return { last: result };
+  }
+  const values = Array.isArray(result)
+    ? result
+    : typeof result === 'object' && result !== null
+      ? Object.values(result)
+      : null;
+  if (values === null || values.length === 0 || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+    throw new EpisodeError(
+      `the agent returned a non-numeric reward (${JSON.stringify(result)?.slice(0, 100) ?? String(result)}): run() must return a number, a list of numbers or {interaction_id: number}`,
+      'agent',
+    );
+  }
+  return { last: values.at(-1) as number, perInteraction: result as number[] | Record<string, number> };
+}
+
+/** The agent's promise, or a rejection as soon as the signal aborts (an agent may ignore it). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function abortError(signal: AbortSignal, spec: EpisodeSpec): EpisodeError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof DOMException && reason.name === 'TimeoutError')
+    return new EpisodeError(`the episode ran past its timeout (${spec.timeoutMs / 1000} s)`, 'timeout');
+  return new EpisodeError(`the episode was aborted: ${message(reason)}`);
+}
+
+function message(err: unknown): string {
+  if (err instanceof EpisodeError) return err.message;
+  if (err instanceof Error) return err.name === 'Error' ? err.message : `${err.name}: ${err.message}`;
+  return String(err);
+}
