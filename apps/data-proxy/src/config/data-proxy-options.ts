@@ -38,7 +38,8 @@ export const DATA_PROXY_OPTIONS = {
     type: 'int',
     default: 20,
     min: 1,
-    description: 'most generation attempts per request when the engine aborts (pauses for weight updates)',
+    description:
+      'aborts no pause explains that one request survives (pause/continue aborts never count: the request resumes after each)',
   },
   'resubmit-wait': {
     type: 'float',
@@ -110,6 +111,17 @@ export const DATA_PROXY_OPTIONS = {
     default: false,
     description:
       'require the admin key for /data reads and deletes too (the reference trainer sends none; shard ids are unguessable)',
+  },
+  'router-addr': {
+    type: 'string',
+    default: '',
+    description: 'router base URL to register with and heartbeat (self-registration); empty: someone else registers us',
+  },
+  'heartbeat-interval': {
+    type: 'float',
+    default: 5,
+    min: 0.05,
+    description: "seconds between heartbeats to --router-addr (pair with the router's --evict-after-polls)",
   },
   'serving-addr': {
     type: 'string',

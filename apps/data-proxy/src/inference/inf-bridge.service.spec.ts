@@ -125,6 +125,26 @@ describe(InfBridgeService.name, () => {
     expect(bodies).toHaveLength(3);
   });
 
+  it('does not count aborts that a pause explains against the retry budget', async () => {
+    const { bridge: b, bodies } = bridge(['--max-resubmit-retries', '2']);
+    const pauseAndAbort = (tokens: number[]) => (opts: { body?: unknown }) => {
+      bodies.push(JSON.parse(opts.body as string));
+      // A pause/continue cycle while the segment runs: the engine aborts it.
+      b.gate.close();
+      b.gate.open();
+      return sglangReply(tokens, 'abort');
+    };
+    for (let i = 0; i < 5; i++)
+      agent
+        .get(ENGINE)
+        .intercept({ path: '/generate', method: 'POST' })
+        .reply(200, pauseAndAbort([10 + i]));
+    replies('/generate', bodies, [sglangReply([99], 'stop')]);
+    const outcome = await b.generate({ promptIds: [1], maxNewTokens: 10, sampling: SAMPLING });
+    expect(outcome.outputTokens).toEqual([10, 11, 12, 13, 14, 99]);
+    expect(outcome.segments).toBe(6);
+  });
+
   it('parks on the pause gate and resubmits as soon as it opens (no polling)', async () => {
     const { bridge: b, bodies } = bridge();
     replies('/generate', bodies, [sglangReply([100], 'stop')]);

@@ -110,7 +110,10 @@ export class InfBridgeService {
     const retries = this.options['max-resubmit-retries'];
     let finish: SegmentFinish | null = null;
     let segments = 0;
-    while (segments < retries) {
+    // Only aborts that no pause explains count against the retry budget: a request that lives
+    // through any number of pause/continue cycles (weight updates) is resubmitted every time.
+    let unexplainedAborts = 0;
+    while (unexplainedAborts < retries) {
       await this.gate.waitUntilOpen(input.signal);
       const remaining = budget - tokens.length;
       if (remaining <= 0) {
@@ -150,6 +153,7 @@ export class InfBridgeService {
       // Aborted. A pause explains it (the gate parks us until continue); anything else gets a
       // short wait so a misbehaving engine is not hammered.
       if (!this.gate.isPaused && this.gate.epoch === dispatchEpoch) {
+        unexplainedAborts++;
         this.logger.warn(
           { rid: request.rid, tokens: tokens.length },
           'engine aborted a request without a pause; resubmitting',
@@ -161,7 +165,7 @@ export class InfBridgeService {
       throw new AppException(
         503,
         ErrorCode.GENERATION_ABORTED,
-        `generation was aborted by the engine ${segments} times (--max-resubmit-retries ${retries}) after ${tokens.length} tokens; the answer is incomplete`,
+        `generation was aborted by the engine ${unexplainedAborts} times without a pause (--max-resubmit-retries ${retries}) after ${tokens.length} tokens; the answer is incomplete`,
       );
     }
     return {
