@@ -4,7 +4,11 @@ import { baseConfig } from '../jest.config.js';
 export default {
   ...baseConfig,
   rootDir: '..',
-  testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
+  testMatch: [
+    '<rootDir>/test/e2e/**/*.e2e-spec.ts',
+    '<rootDir>/test/fuzz/**/*.fuzz-spec.ts',
+    '<rootDir>/test/chaos/**/*.chaos-spec.ts',
+  ],
   globalSetup: '<rootDir>/test/support/global-setup.js',
   testTimeout: 30000,
 };

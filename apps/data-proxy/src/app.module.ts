@@ -17,6 +17,7 @@ import { ExternalModelsController, ExternalModelsService } from './external/exte
 import { ReadyLoopService } from './rewards/ready-loop.service.js';
 import { RewardsController } from './rewards/rewards.controller.js';
 import { RewardsService } from './rewards/rewards.service.js';
+import { RouterRegistrationService } from './registration/router-registration.service.js';
 
 /**
  * The data proxy, beside one engine: the chat path (template, tokenizer, InfBridge, versions), and
@@ -48,6 +49,7 @@ export class DataProxyAppModule {
         SessionStore,
         ChatService,
         RewardsService,
+        RouterRegistrationService,
         ReadyLoopService,
         ShardStore,
         ShardReadGuard,

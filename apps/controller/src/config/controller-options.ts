@@ -74,6 +74,12 @@ export const CONTROLLER_OPTIONS = {
     min: 0.1,
     description: 'data proxy → engine and broadcast timeout (s)',
   },
+  'gateway-forward-timeout': {
+    type: 'float',
+    default: 600,
+    min: 0.1,
+    description: 'local mode: seconds the gateway waits for a data proxy (at least the longest generation)',
+  },
   'setup-timeout': {
     type: 'float',
     default: 120,
@@ -91,9 +97,20 @@ export const CONTROLLER_OPTIONS = {
     default: true,
     description: 'restart a launched service that dies (with backoff)',
   },
+  'restart-backoff-max': {
+    type: 'float',
+    default: 10,
+    min: 0,
+    description:
+      'longest wait (s) between restarts of a service that keeps dying; the wait starts at 0.5 s and doubles, and starts over once a service ran 30 s',
+  },
   'gateway-addr': { type: 'string', default: '', description: 'attach mode: the gateway' },
   'router-addr': { type: 'string', default: '', description: 'attach mode: the router' },
-  'data-proxy-addrs': { type: 'string-list', default: [], description: 'attach mode: comma-separated data proxies' },
+  'data-proxy-addrs': {
+    type: 'string-list',
+    default: [],
+    description: 'attach mode: comma-separated data proxies (empty: those registered with the router)',
+  },
   'ready-queue-size': {
     type: 'int',
     default: 10_000,

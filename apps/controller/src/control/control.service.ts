@@ -85,6 +85,7 @@ export class ControlService {
     body: unknown,
     strict: boolean,
   ): Promise<{ ok: boolean; results: TargetResult[] }> {
+    await this.stack.refreshWorkers();
     const results = await Promise.all(
       this.stack.dataProxies.map(async (proxy): Promise<TargetResult> => {
         const base = { worker_id: proxy.workerId, data_proxy: proxy.addr };
@@ -155,6 +156,7 @@ export class ControlService {
 
   /** Topology and the health of every service, asked in parallel. */
   async status(): Promise<Record<string, unknown>> {
+    await this.stack.refreshWorkers();
     const health = async (addr: string): Promise<unknown> => {
       if (!addr) return null;
       try {

@@ -24,7 +24,8 @@ export interface ProcessSpec {
 
 const LAST_LINES = 40;
 const RESTART_MIN_MS = 500;
-const RESTART_MAX_MS = 10_000;
+/** A service that ran this long before dying is not crash-looping: its backoff starts over. */
+const STABLE_MS = 30_000;
 
 /**
  * One launched service: its own process group (so stopping it stops whatever it forked), output
@@ -36,6 +37,9 @@ export class ManagedProcess {
   state: ProcessState = 'starting';
   pid: number | undefined;
   restarts = 0;
+  /** Deaths in a row that came soon after a start: they set the backoff. */
+  private quickDeaths = 0;
+  private runningSince = 0;
   lastExit: { code: number | null; signal: string | null; at: string } | null = null;
   private child: ChildProcess | null = null;
   private readonly lastLines: string[] = [];
@@ -50,6 +54,8 @@ export class ManagedProcess {
     private readonly options: {
       setupTimeoutMs: number;
       restart: boolean;
+      /** Longest wait between restarts of a crash-looping service. */
+      restartBackoffMaxMs: number;
       echo: (line: string) => void;
       onRestarted: (process: ManagedProcess) => void;
       /** True once `url` answers 200 (through the controller's pooled client). */
@@ -130,6 +136,7 @@ export class ManagedProcess {
           : this.healthy();
       await Promise.race([ready, exited, timeout]);
       this.state = 'running';
+      this.runningSince = Date.now();
     } catch (err) {
       await this.kill(child, 2_000);
       this.state = 'failed';
@@ -167,6 +174,7 @@ export class ManagedProcess {
     this.lastExit = { code, signal, at: new Date().toISOString() };
     if (this.stopping || this.state !== 'running') return;
     this.logger.warn({ code, signal }, 'service died');
+    this.quickDeaths = Date.now() - this.runningSince >= STABLE_MS ? 0 : this.quickDeaths + 1;
     if (!this.options.restart) {
       this.state = 'failed';
       return;
@@ -176,7 +184,10 @@ export class ManagedProcess {
 
   private scheduleRestart(): void {
     this.state = 'restarting';
-    const delay = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** Math.min(this.restarts, 10));
+    const delay = Math.min(
+      this.options.restartBackoffMaxMs,
+      RESTART_MIN_MS * 2 ** Math.min(Math.max(this.quickDeaths - 1, 0), 10),
+    );
     this.restarts++;
     this.restartTimer = setTimeout(() => {
       if (this.stopping) return;

@@ -31,6 +31,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   engineAddrs: string[] = [];
   readonly processes: ManagedProcess[] = [];
   private selfUrl = '';
+  private discoverDataProxies = false;
+  private workerWatch: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private readonly started: Promise<void>;
   private markStarted: () => void = () => undefined;
@@ -68,6 +70,7 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.state = 'stopping';
+      if (this.workerWatch) clearInterval(this.workerWatch);
       for (const role of ['gateway', 'data-proxy', 'router', 'engine'] as const) {
         await Promise.all(this.processes.filter((p) => p.spec.role === role).map((p) => p.stop()));
       }
@@ -100,14 +103,72 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async attach(): Promise<void> {
     const { 'gateway-addr': gateway, 'router-addr': router, 'data-proxy-addrs': proxies } = this.options;
-    if (!gateway || !router || proxies.length === 0)
-      throw new Error('attach mode needs --gateway-addr, --router-addr and --data-proxy-addrs');
+    if (!gateway || !router) throw new Error('attach mode needs --gateway-addr and --router-addr');
     this.gatewayAddr = trimSlash(gateway);
     this.routerAddr = trimSlash(router);
+    // Without --data-proxy-addrs the data proxies are whatever registered with the router (they
+    // register themselves with --router-addr): scaling them needs no controller action.
+    this.discoverDataProxies = proxies.length === 0;
     this.dataProxies = proxies.map((addr, index) => ({ index, addr: trimSlash(addr), workerId: null }));
     await Promise.all(
       [this.gatewayAddr, this.routerAddr, ...this.dataProxies.map((d) => d.addr)].map((addr) => this.waitHealthy(addr)),
     );
+    await this.refreshWorkers();
+    if (!this.discoverDataProxies) return;
+    const deadline = Date.now() + this.options['setup-timeout'] * 1000;
+    while (this.dataProxies.length === 0) {
+      if (Date.now() > deadline) throw new Error('no data proxy registered with the router in time');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await this.refreshWorkers();
+    }
+    this.watchWorkers();
+  }
+
+  /** Discovery mode: follows the router's worker list, re-registering the model when it changes. */
+  private watchWorkers(): void {
+    let known = this.dataProxies.map((d) => d.addr).join(',');
+    const tick = async (): Promise<void> => {
+      await this.refreshWorkers();
+      const now = this.dataProxies.map((d) => d.addr).join(',');
+      if (now !== known && this.state === 'ready' && this.dataProxies.length > 0) {
+        this.logger.log({ dataProxies: this.dataProxies.map((d) => d.addr) }, 'data proxies changed');
+        await this.registerModel().catch((err: unknown) =>
+          this.logger.warn({ err: String(err) }, 'model re-registration failed'),
+        );
+      }
+      known = now;
+    };
+    this.workerWatch = setInterval(() => void tick(), this.options['poll-interval'] * 1000);
+    this.workerWatch.unref();
+  }
+
+  /**
+   * Reads the router's worker list: worker ids are the router's (a restarted router hands out new
+   * ones), and in discovery mode the list of data proxies is the router's too. Kept as it was when
+   * the router cannot be asked.
+   */
+  async refreshWorkers(): Promise<void> {
+    if (!this.routerAddr) return;
+    let workers: { worker_id: string; addr: string }[];
+    try {
+      const res = await this.http.requestJson<{ workers?: { worker_id: string; addr: string }[] }>({
+        method: 'GET',
+        url: `${this.routerAddr}/workers`,
+        headers: this.adminHeaders(),
+        timeoutMs: 5_000,
+        upstreamName: 'router',
+      });
+      if (res.status !== 200 || !Array.isArray(res.json?.workers)) return;
+      workers = res.json.workers;
+    } catch {
+      return;
+    }
+    const idByAddr = new Map(workers.map((w) => [trimSlash(w.addr), w.worker_id]));
+    if (this.discoverDataProxies) {
+      this.dataProxies = workers.map((w, index) => ({ index, addr: trimSlash(w.addr), workerId: w.worker_id }));
+      return;
+    }
+    for (const entry of this.dataProxies) entry.workerId = idByAddr.get(entry.addr) ?? null;
   }
 
   private async launchLocal(): Promise<void> {
@@ -167,6 +228,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
         String(o['set-reward-finish-timeout']),
         '--callback-server-addr',
         this.selfUrl,
+        '--router-addr',
+        router.url,
         // Every session's ready trajectories: external agents' sessions feed online episodes, and
         // agent episodes with a finish timeout learn when theirs is final (no polling).
         '--callback-all-sessions',
@@ -184,7 +247,7 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
       'gateway',
       0,
       'gateway',
-      [...admin, '--router-addr', router.url, '--forward-timeout', String(Math.max(o['request-timeout'], 600))],
+      [...admin, '--router-addr', router.url, '--forward-timeout', String(o['gateway-forward-timeout'])],
       o['gateway-port'],
     );
     await Promise.all([...proxies, gateway].map((p) => p.start()));
@@ -209,6 +272,7 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
     const managed = new ManagedProcess(spec, this.options['log-dir'], {
       setupTimeoutMs: this.options['setup-timeout'] * 1000,
       restart: this.options['restart-children'],
+      restartBackoffMaxMs: this.options['restart-backoff-max'] * 1000,
       echo: (line) => process.stdout.write(`${line}\n`),
       onRestarted: (p) => void this.onRestarted(p),
       probeHealth: (url) => this.probe(url),
@@ -218,6 +282,16 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async onRestarted(p: ManagedProcess): Promise<void> {
+    if (p.spec.role === 'router') {
+      // A restarted router knows nothing: give it the data proxies and the model again (the data
+      // proxies' heartbeats would too, within a heartbeat interval).
+      await this.registerDataProxies()
+        .then(() => this.registerModel())
+        .catch((err: unknown) =>
+          this.logger.warn({ err: String(err) }, 're-registration after a router restart failed'),
+        );
+      return;
+    }
     if (p.spec.role !== 'data-proxy') return;
     // Its sessions died with it; re-register so the router routes to it again at once.
     const entry = this.dataProxies.find((d) => d.addr === p.url);

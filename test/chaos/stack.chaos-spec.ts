@@ -1,0 +1,397 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { startSessions, steadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
+import { waitFor } from '../support/fake-worker.js';
+import { call } from '../support/http.js';
+import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+
+const ADMIN = 'chaos-admin-key';
+/** The data proxy → engine and gateway → data proxy timeouts: no request may hang past them. */
+const TIMEOUT_S = 4;
+const CLIENT_DEADLINE_MS = (TIMEOUT_S + 3) * 1000;
+
+interface Proc {
+  name: string;
+  state: string;
+  pid: number | null;
+  port: number;
+  restarts: number;
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
+  return Number(/\d+/.exec(line)![0]) / 1024;
+}
+
+/** V8 heap in use, from a service's Prometheus metrics. */
+async function heapUsedMb(base: string): Promise<number> {
+  const res = await request(`${base}/metrics`);
+  const text = await res.body.text();
+  const match = /^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(text);
+  return match ? Number(match[1]) / 1024 / 1024 : Number.NaN;
+}
+
+function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Fault injection under steady load through the whole stack, launched and supervised by the
+ * controller: kill -9 of each kind of process, pause/continue storms with version changes,
+ * and peers that stop answering. Every failure must be clean (an HTTP status or an SSE error
+ * event, never a hang past the configured timeouts) and limited to what the fault touched.
+ */
+describe('chaos: faults under load through the full stack', () => {
+  let controller: SpawnedApp;
+  let gateway = '';
+  let router = '';
+  const ctl = (method: string, path: string, body?: unknown) =>
+    call(method, `${controller.url}${path}`, { body, token: ADMIN });
+  const processes = async (): Promise<Proc[]> => (await ctl('GET', '/status')).json.processes as Proc[];
+  const proc = async (name: string): Promise<Proc> => (await processes()).find((p) => p.name === name)!;
+  const dataProxyAddr = async (index: number): Promise<string> =>
+    ((await ctl('GET', '/status')).json.data_proxies as { addr: string }[])[index].addr;
+  /** Which data proxy serves a session (its pin in the router). */
+  const pinnedTo = async (session: Session): Promise<string> =>
+    (await call('POST', `${router}/route`, { body: { api_key: session.apiKey }, token: ADMIN })).json.worker_addr;
+
+  /** Kills a launched service with SIGKILL and waits until the controller has it running again. */
+  async function killAndAwaitRestart(name: string): Promise<void> {
+    const before = await proc(name);
+    process.kill(before.pid!, 'SIGKILL');
+    await waitFor(
+      async () => {
+        const now = await proc(name);
+        return now.restarts === before.restarts + 1 && now.state === 'running' && now.pid !== before.pid;
+      },
+      20_000,
+      50,
+    );
+  }
+
+  async function healthyWorkers(): Promise<number> {
+    const res = await call('GET', `${router}/health`).catch(() => null);
+    return res?.status === 200 ? (res.json.healthy_workers as number) : -1;
+  }
+
+  function expectClean(results: ChatResult[]): void {
+    for (const r of results) {
+      expect(r.ms).toBeLessThan(CLIENT_DEADLINE_MS);
+      // A status, or a refused/reset connection while the process was down: never a timeout.
+      if (r.status === 0) expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain(r.error);
+    }
+  }
+
+  beforeAll(async () => {
+    controller = await spawnApp('controller', [
+      '--admin-api-key',
+      ADMIN,
+      '--backend',
+      'sim:d2',
+      '--gateway-port',
+      '0',
+      '--poll-interval',
+      '0.2',
+      '--request-timeout',
+      String(TIMEOUT_S),
+      '--gateway-forward-timeout',
+      String(TIMEOUT_S),
+      '--restart-backoff-max',
+      '0.5',
+      '--engine-sim-args',
+      '--decode-ms-per-token 1',
+      '--log-dir',
+      mkdtempSync(join(tmpdir(), 'chaos-')),
+    ]);
+    await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 60_000, 100);
+    const status = (await ctl('GET', '/status')).json;
+    gateway = status.gateway.addr;
+    router = status.router.addr;
+  }, 70_000);
+
+  afterAll(async () => {
+    if (controller && controller.process.exitCode === null) await controller.stop();
+  });
+
+  it('kill -9 a data proxy: only its sessions fail, cleanly; it is restarted and routed to again; nothing else restarts', async () => {
+    const sessions = await startSessions(gateway, ADMIN, 8, 'dp-kill');
+    const victim = await dataProxyAddr(0);
+    const onVictim = new Set<number>();
+    for (const s of sessions) if ((await pinnedTo(s)) === victim) onVictim.add(s.index);
+    expect(onVictim.size).toBeGreaterThan(0);
+    expect(onVictim.size).toBeLessThan(sessions.length);
+    const before = await processes();
+    const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
+    await sleep(300);
+    const killedAt = Date.now();
+    await killAndAwaitRestart('data-proxy-0');
+    await sleep(500);
+    const results = await load.stop();
+    expectClean(results);
+    const survivors = results.filter((r) => !onVictim.has(r.session));
+    expect(survivors.length).toBeGreaterThan(20);
+    expect(survivors.every((r) => r.status === 200)).toBe(true);
+    // The victim's sessions died with it: clean failures after the kill.
+    expect(results.some((r) => onVictim.has(r.session) && r.at > killedAt && r.status !== 200)).toBe(true);
+    const after = await processes();
+    for (const p of after)
+      if (p.name !== 'data-proxy-0') expect(p.restarts).toBe(before.find((b) => b.name === p.name)!.restarts);
+    // New sessions reach the restarted data proxy again.
+    await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
+    const fresh = await startSessions(gateway, ADMIN, 4, 'dp-kill-after');
+    const pins = await Promise.all(fresh.map(pinnedTo));
+    expect(pins).toContain(victim);
+    const check = steadyLoad(gateway, fresh);
+    await sleep(300);
+    const afterRestart = await check.stop();
+    expect(afterRestart.length).toBeGreaterThan(4);
+    expect(afterRestart.every((r) => r.status === 200)).toBe(true);
+  }, 60_000);
+
+  it('kill -9 an engine: its data proxy answers cleanly until the engine is back; the other engine is untouched', async () => {
+    const sessions = await startSessions(gateway, ADMIN, 8, 'engine-kill');
+    const victim = await dataProxyAddr(1);
+    const onVictim = new Set<number>();
+    for (const s of sessions) if ((await pinnedTo(s)) === victim) onVictim.add(s.index);
+    const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
+    await sleep(300);
+    await killAndAwaitRestart('engine-1');
+    await sleep(800);
+    const results = await load.stop();
+    expectClean(results);
+    expect(results.filter((r) => !onVictim.has(r.session)).every((r) => r.status === 200)).toBe(true);
+    // Once the engine is back, its sessions work again (sessions live in the data proxy).
+    const tail = steadyLoad(
+      gateway,
+      sessions.filter((s) => onVictim.has(s.index)),
+    );
+    await sleep(500);
+    const recovered = await tail.stop();
+    expect(recovered.length).toBeGreaterThan(0);
+    expect(recovered.every((r) => r.status === 200)).toBe(true);
+  }, 60_000);
+
+  it('kill -9 the router: failures are clean while it is down; restarted, it rebuilds its registry and serves new sessions', async () => {
+    const sessions = await startSessions(gateway, ADMIN, 4, 'router-kill');
+    const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
+    await sleep(300);
+    await killAndAwaitRestart('router-0');
+    const results = await load.stop();
+    expectClean(results);
+    await waitFor(
+      async () => ((await call('GET', `${router}/workers`, { token: ADMIN })).json?.workers?.length ?? 0) === 2,
+      10_000,
+      50,
+    );
+    await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
+    const fresh = await startSessions(gateway, ADMIN, 4, 'router-kill-after');
+    const check = steadyLoad(gateway, fresh);
+    await sleep(400);
+    const after = await check.stop();
+    expect(after.length).toBeGreaterThan(4);
+    expect(after.every((r) => r.status === 200)).toBe(true);
+    // The control path follows the new worker ids.
+    expect((await ctl('POST', '/set_version', { version: 1, strict: true })).status).toBe(200);
+  }, 60_000);
+
+  it('kill -9 the gateway: in-flight requests fail cleanly; restarted on its port, existing sessions continue', async () => {
+    const sessions = await startSessions(gateway, ADMIN, 4, 'gateway-kill');
+    const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
+    await sleep(300);
+    await killAndAwaitRestart('gateway-0');
+    await sleep(300);
+    const results = await load.stop();
+    expectClean(results);
+    const l = steadyLoad(gateway, sessions);
+    await sleep(400);
+    const after = await l.stop();
+    expect(after.length).toBeGreaterThan(4);
+    expect(after.every((r) => r.status === 200)).toBe(true);
+  }, 60_000);
+
+  it('10 kill -9 cycles of a data proxy under load: the gateway and the router leak neither sockets nor memory', async () => {
+    const sessions = await startSessions(gateway, ADMIN, 8, 'cycles');
+    const warm = steadyLoad(gateway, sessions);
+    await sleep(500);
+    await warm.stop();
+    const watched = [await proc('gateway-0'), await proc('router-0')];
+    const fdsBefore = watched.map((p) => openFds(p.pid!));
+    const rssBefore = watched.map((p) => rssMb(p.pid!));
+    // Heap in use, sampled all along: its minima (right after collections) are the live data.
+    // A leak makes the late minima climb above the early ones; garbage not yet collected does not.
+    const heapSamples: { cycle: number; mb: number[] }[] = [];
+    let cycle = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        heapSamples.push({ cycle, mb: await Promise.all([gateway, router].map(heapUsedMb)) });
+        await sleep(100);
+      }
+    })();
+    const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
+    for (; cycle < 10; cycle++) {
+      await killAndAwaitRestart('data-proxy-1');
+      await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
+    }
+    const results = await load.stop();
+    sampling = false;
+    await sampler;
+    expectClean(results);
+    const fdsAfter = watched.map((p) => openFds(p.pid!));
+    const rssAfter = watched.map((p) => rssMb(p.pid!));
+    for (let i = 0; i < watched.length; i++) {
+      const min = (from: number, to: number) =>
+        Math.min(...heapSamples.filter((s) => s.cycle >= from && s.cycle <= to).map((s) => s.mb[i]));
+      const [early, late] = [min(0, 2), min(7, 9)];
+      expect([watched[i].name, late - early < 16]).toEqual([watched[i].name, true]);
+      expect([watched[i].name, fdsAfter[i] - fdsBefore[i] < 24]).toEqual([watched[i].name, true]);
+      // RSS only grows while V8 sizes its heap; a bound that a leak of this load would break.
+      expect([watched[i].name, rssAfter[i] - rssBefore[i] < 160]).toEqual([watched[i].name, true]);
+    }
+    // Gateway and router were never restarted by the cycles.
+    expect((await proc('gateway-0')).pid).toBe(watched[0].pid);
+    expect((await proc('router-0')).pid).toBe(watched[1].pid);
+  }, 120_000);
+
+  it('100 pause/continue cycles with set_version between, under load: no request lost, versions only move forward', async () => {
+    await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
+    const sessions = await startSessions(gateway, ADMIN, 6, 'pause-storm');
+    const load = steadyLoad(gateway, sessions, { maxTokens: 24, deadlineMs: 30_000 });
+    const base = (await ctl('GET', '/get_version')).json.version as number;
+    for (let i = 1; i <= 100; i++) {
+      expect((await ctl('POST', '/pause', { strict: true })).status).toBe(200);
+      expect((await ctl('POST', '/set_version', { version: base + i, strict: true })).status).toBe(200);
+      expect((await ctl('POST', '/continue', { strict: true })).status).toBe(200);
+    }
+    const results = await load.stop();
+    expect(results.length).toBeGreaterThan(30);
+    expect(
+      results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.error ?? ''} ${r.detail ?? ''} ${r.ms}ms`),
+    ).toEqual([]);
+    // Every recorded completion: one contiguous block of generated tokens, stamped with
+    // versions that never go back, all of them versions the trainer set.
+    for (const session of sessions) {
+      const rewarded = await call('POST', `${gateway}/rl/set_reward`, { body: { reward: 1 }, token: session.apiKey });
+      expect(rewarded.status).toBe(200);
+      const exported = await call('POST', `${gateway}/export_trajectories`, {
+        body: { session_id: session.sessionId, format: 'json', remove_session: true },
+        token: ADMIN,
+      });
+      expect(exported.status).toBe(200);
+      const interactions: { loss_mask: number[]; versions: number[] }[] = Object.values(exported.json.interactions);
+      for (const interaction of interactions) {
+        const firstGenerated = interaction.loss_mask.indexOf(1);
+        expect(firstGenerated).toBeGreaterThan(0);
+        expect(interaction.loss_mask.slice(firstGenerated).every((m) => m === 1)).toBe(true);
+        const versions = interaction.versions.slice(firstGenerated);
+        for (let k = 1; k < versions.length; k++) expect(versions[k]).toBeGreaterThanOrEqual(versions[k - 1]);
+        expect(versions[0]).toBeGreaterThanOrEqual(0);
+        expect(versions[versions.length - 1]).toBeLessThanOrEqual(base + 100);
+      }
+    }
+  }, 120_000);
+
+  it('an engine that stops answering mid-stream: the stream ends with an error within the timeout; others are unaffected', async () => {
+    const sessions = await startSessions(gateway, ADMIN, 8, 'stuck-engine');
+    const victim = await dataProxyAddr(1);
+    const pins = await Promise.all(sessions.map(pinnedTo));
+    const stuckSession = sessions[pins.indexOf(victim)];
+    const others = sessions.filter((_, i) => pins[i] !== victim);
+    const engine = await proc('engine-1');
+    const started = Date.now();
+    const res = await request(`${gateway}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stuckSession.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'long' }], max_tokens: 4000, stream: true }),
+    });
+    expect(res.statusCode).toBe(200);
+    let text = '';
+    let stopped = false;
+    const reading = (async () => {
+      for await (const chunk of res.body) {
+        text += (chunk as Buffer).toString();
+        if (!stopped && text.length > 2000) {
+          stopped = true;
+          process.kill(engine.pid!, 'SIGSTOP');
+        }
+      }
+    })();
+    const load = steadyLoad(gateway, others, { deadlineMs: CLIENT_DEADLINE_MS });
+    try {
+      await reading;
+    } finally {
+      process.kill(engine.pid!, 'SIGCONT');
+    }
+    const elapsed = Date.now() - started;
+    const results = await load.stop();
+    expect(stopped).toBe(true);
+    expect(elapsed).toBeLessThan((TIMEOUT_S + 3) * 1000);
+    expect(text).toMatch(/"error"/);
+    expect(results.length).toBeGreaterThan(10);
+    expect(results.every((r) => r.status === 200)).toBe(true);
+  }, 60_000);
+
+  it('a data proxy that accepts connections but never answers: the gateway times out cleanly; others are unaffected', async () => {
+    const sessions = await startSessions(gateway, ADMIN, 8, 'stuck-proxy');
+    const victim = await dataProxyAddr(0);
+    const pins = await Promise.all(sessions.map(pinnedTo));
+    const stuckSession = sessions[pins.indexOf(victim)];
+    const others = sessions.filter((_, i) => pins[i] !== victim);
+    const proxy = await proc('data-proxy-0');
+    process.kill(proxy.pid!, 'SIGSTOP');
+    try {
+      const load = steadyLoad(gateway, others, { deadlineMs: CLIENT_DEADLINE_MS });
+      const started = Date.now();
+      const res = await call('POST', `${gateway}/v1/chat/completions`, {
+        body: { messages: [{ role: 'user', content: 'anyone?' }], max_tokens: 4 },
+        token: stuckSession.apiKey,
+      });
+      const elapsed = Date.now() - started;
+      const results = await load.stop();
+      expect(res.status).toBe(504);
+      expect(elapsed).toBeLessThan((TIMEOUT_S + 2) * 1000);
+      expect(results.length).toBeGreaterThan(10);
+      expect(results.every((r) => r.status === 200)).toBe(true);
+    } finally {
+      process.kill(proxy.pid!, 'SIGCONT');
+    }
+    await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
+  }, 60_000);
+
+  it('a client that reads its stream very slowly: the gateway applies backpressure, memory stays bounded, others unaffected', async () => {
+    const [slow, ...others] = await startSessions(gateway, ADMIN, 5, 'slow-reader');
+    const gatewayPid = (await proc('gateway-0')).pid!;
+    const rssBefore = rssMb(gatewayPid);
+    const res = await request(`${gateway}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${slow.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'a long story' }], max_tokens: 6000, stream: true }),
+    });
+    expect(res.statusCode).toBe(200);
+    // Read a little, then nothing for a while, then a little: the gateway must not buffer the rest.
+    const iterator = res.body[Symbol.asyncIterator]();
+    await iterator.next();
+    const load = steadyLoad(gateway, others, { deadlineMs: CLIENT_DEADLINE_MS });
+    await sleep(1500);
+    const rssDuring = rssMb(gatewayPid);
+    const results = await load.stop();
+    let received = 0;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      received += (next.value as Buffer).length;
+      await sleep(1);
+    }
+    expect(received).toBeGreaterThan(0);
+    expect(rssDuring - rssBefore).toBeLessThan(64);
+    expect(results.length).toBeGreaterThan(10);
+    expect(results.every((r) => r.status === 200)).toBe(true);
+  }, 60_000);
+});

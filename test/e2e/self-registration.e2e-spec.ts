@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '../support/fake-worker.js';
+import { call } from '../support/http.js';
+import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+
+const ADMIN = 'self-registration-admin-key';
+
+/**
+ * Data proxies started with --router-addr register themselves and heartbeat; the router evicts
+ * the ones that go silent; the gateway routes to whatever is registered; a controller in attach
+ * mode without --data-proxy-addrs follows the router's list. No controller launches anything.
+ */
+describe('self-registering data proxies (no controller), scaled by starting and killing processes', () => {
+  let engine: SpawnedApp;
+  let router: SpawnedApp;
+  let gateway: SpawnedApp;
+  let controller: SpawnedApp | undefined;
+  const proxies: SpawnedApp[] = [];
+
+  const startProxy = async (): Promise<SpawnedApp> => {
+    const proxy = await spawnApp('data-proxy', [
+      '--admin-api-key',
+      ADMIN,
+      '--backend-addr',
+      engine.url,
+      '--router-addr',
+      router.url,
+      '--heartbeat-interval',
+      '0.2',
+    ]);
+    proxies.push(proxy);
+    return proxy;
+  };
+  const registered = async (): Promise<string[]> =>
+    ((await call('GET', `${router.url}/workers`, { token: ADMIN })).json.workers as { addr: string }[])
+      .map((w) => w.addr)
+      .sort();
+  /** The router's permits gate session starts (spec §3.6): one grant per session. */
+  const startSession = async (taskId: string) => {
+    await call('POST', `${gateway.url}/grant_capacity`, { token: ADMIN });
+    return call('POST', `${gateway.url}/rl/start_session`, { body: { task_id: taskId }, token: ADMIN });
+  };
+  const sessionsOn = async (proxy: SpawnedApp): Promise<number> =>
+    (await call('GET', `${proxy.url}/health`)).json.sessions as number;
+
+  beforeAll(async () => {
+    engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0']);
+    router = await spawnApp('router', ['--admin-api-key', ADMIN, '--poll-interval', '0.2', '--evict-after-polls', '3']);
+    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const app of [controller, gateway, ...proxies, router, engine])
+      if (app && app.process.exitCode === null) await app.stop();
+  });
+
+  it('two data proxies register themselves and new sessions are spread over both', async () => {
+    const [a, b] = [await startProxy(), await startProxy()];
+    await waitFor(async () => (await registered()).length === 2, 5_000, 50);
+    expect(await registered()).toEqual([a.url, b.url].sort());
+    for (let i = 0; i < 4; i++) {
+      const started = await startSession(`t${i}`);
+      expect(started.status).toBe(201);
+    }
+    expect([await sessionsOn(a), await sessionsOn(b)]).toEqual([2, 2]);
+  });
+
+  it('a data proxy killed with -9 is evicted (its sessions revoked) and routing follows the survivors', async () => {
+    const [a, b] = proxies;
+    const keyOnA = await (async () => {
+      for (let i = 0; i < 4; i++) {
+        const s = await startSession(`k${i}`);
+        const resolved = await call('POST', `${router.url}/route`, { body: { api_key: s.json.api_key }, token: ADMIN });
+        if (resolved.json.worker_addr === a.url) return s.json.api_key as string;
+      }
+      throw new Error('no session landed on the first data proxy');
+    })();
+    await a.stop('SIGKILL');
+    await waitFor(async () => (await registered()).length === 1, 5_000, 50);
+    expect(await registered()).toEqual([b.url]);
+    // The dead proxy's sessions are gone with it: a clean 4xx, not a hang.
+    const orphan = await call('POST', `${gateway.url}/v1/chat/completions`, {
+      body: { messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 },
+      token: keyOnA,
+    });
+    expect(orphan.status).toBeGreaterThanOrEqual(400);
+    expect(orphan.status).toBeLessThan(500);
+    const before = await sessionsOn(b);
+    for (let i = 0; i < 3; i++) expect((await startSession(`s${i}`)).status).toBe(201);
+    expect(await sessionsOn(b)).toBe(before + 3);
+  });
+
+  it('a new data proxy joins without anyone registering it; an orderly stop unregisters at once', async () => {
+    const c = await startProxy();
+    await waitFor(async () => (await registered()).includes(c.url), 5_000, 50);
+    const before = await sessionsOn(c);
+    for (let i = 0; i < 4; i++) await startSession(`n${i}`);
+    expect(await sessionsOn(c)).toBe(before + 2);
+    const started = Date.now();
+    await c.stop('SIGTERM');
+    expect(await registered()).not.toContain(c.url);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('a controller in attach mode without --data-proxy-addrs follows the router: scaling needs no action', async () => {
+    controller = await spawnApp('controller', [
+      '--admin-api-key',
+      ADMIN,
+      '--mode',
+      'attach',
+      '--gateway-addr',
+      gateway.url,
+      '--router-addr',
+      router.url,
+      '--poll-interval',
+      '0.2',
+    ]);
+    await waitFor(async () => (await call('GET', `${controller!.url}/health/ready`)).status === 200, 10_000, 50);
+    const listed = async (): Promise<string[]> =>
+      ((await call('GET', `${controller!.url}/status`, { token: ADMIN })).json.data_proxies as { addr: string }[])
+        .map((d) => d.addr)
+        .sort();
+    expect(await listed()).toEqual(await registered());
+    const d = await startProxy();
+    await waitFor(async () => (await listed()).includes(d.url), 5_000, 50);
+    // Broadcasts reach the newcomer too.
+    const set = await call('POST', `${controller.url}/set_version`, { body: { version: 7 }, token: ADMIN });
+    expect(set.status).toBe(200);
+    expect((await call('GET', `${d.url}/health`)).json.version).toBe(7);
+    // The model follows the worker set: a chat naming it can land on the newcomer.
+    await waitFor(
+      async () =>
+        (
+          (await call('GET', `${router.url}/models/engine-sim`, { token: ADMIN })).json?.data_proxy_addrs ?? []
+        ).includes(d.url),
+      5_000,
+      50,
+    );
+  });
+});
