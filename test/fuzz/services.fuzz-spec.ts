@@ -14,6 +14,8 @@ import { fuzzRequest, seeded } from './requests.js';
 const ADMIN = 'fuzz-admin-key';
 const REQUESTS_PER_SERVICE = 1000;
 const CONCURRENCY = 8;
+/** The first requests run one at a time, each between two snapshots of the service's state. */
+const STATE_CHECKED = 200;
 const SEED = 20261127;
 
 /** Endpoints that stop the process; fuzzed separately below without the admin key. */
@@ -23,6 +25,28 @@ interface Outcome {
   statuses: Record<number, number>;
   serverErrors: string[];
   timeouts: number;
+  /** Rejected requests (4xx) after which the service's state was not what it was before. */
+  stateChanges: string[];
+  /** V8 heap in use (MB), sampled along the run. */
+  heapSamples: number[];
+}
+
+/** A service's observable state, as a string: what a rejected request must leave untouched. */
+type Snapshot = () => Promise<string>;
+
+async function heapUsedMb(base: string): Promise<number> {
+  const res = await request(`${base}/metrics`);
+  const match = /^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await res.body.text());
+  return match ? Number(match[1]) / 1024 / 1024 : Number.NaN;
+}
+
+async function getJson(url: string): Promise<unknown> {
+  return (await call('GET', url, { token: ADMIN })).json;
+}
+
+/** Drops the fields that change on their own (load counters, clocks). */
+function stable(value: unknown, volatile: string[]): unknown {
+  return JSON.parse(JSON.stringify(value ?? null, (key, v: unknown) => (volatile.includes(key) ? undefined : v)));
 }
 
 async function operationsOf(app: SpawnedApp): Promise<{ method: string; path: string }[]> {
@@ -40,18 +64,21 @@ async function fuzz(
   app: SpawnedApp,
   seed: number,
   otherKeys: string[],
+  snapshot: Snapshot,
   restore?: (path: string) => Promise<void>,
 ): Promise<Outcome> {
   const random = seeded(seed);
   const operations = await operationsOf(app);
-  const outcome: Outcome = { statuses: {}, serverErrors: [], timeouts: 0 };
+  const outcome: Outcome = { statuses: {}, serverErrors: [], timeouts: 0, stateChanges: [], heapSamples: [] };
   // Its own connections, closed at the end: a request the server answered early (401 before a
   // 70 MiB body) leaves a half-read connection that would otherwise hold the server's shutdown.
   const dispatcher = new Agent();
   let sent = 0;
-  const worker = async (): Promise<void> => {
-    while (sent < REQUESTS_PER_SERVICE) {
+  const worker = async (checkState: boolean): Promise<void> => {
+    while (sent < (checkState ? STATE_CHECKED : REQUESTS_PER_SERVICE)) {
       sent++;
+      if (sent % 50 === 0) outcome.heapSamples.push(await heapUsedMb(app.url));
+      const before = checkState ? await snapshot() : '';
       // Generated one at a time, in order: the same seed gives the same sequence.
       const r = fuzzRequest(random, operations, { admin: ADMIN, others: otherKeys });
       try {
@@ -70,6 +97,11 @@ async function fuzz(
         if (res.statusCode === 500 || res.statusCode > 504)
           outcome.serverErrors.push(`${r.method} ${r.path.slice(0, 80)} → ${res.statusCode} ${text.slice(0, 200)}`);
         if (res.statusCode < 300 && restore) await restore(r.path);
+        if (checkState && res.statusCode >= 400 && res.statusCode < 500) {
+          const after = await snapshot();
+          if (after !== before)
+            outcome.stateChanges.push(`${r.method} ${r.path.slice(0, 80)} → ${res.statusCode}: ${before} ⇒ ${after}`);
+        }
       } catch (err) {
         const code = (err as { code?: string }).code;
         const name = (err as { name?: string }).name;
@@ -82,7 +114,8 @@ async function fuzz(
       }
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await worker(true);
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => worker(false)));
   await dispatcher.destroy();
   return outcome;
 }
@@ -90,6 +123,12 @@ async function fuzz(
 async function expectSurvived(app: SpawnedApp, outcome: Outcome): Promise<void> {
   process.stdout.write(`fuzz ${app.name}: ${JSON.stringify(outcome.statuses)}, ${outcome.timeouts} timeouts\n`);
   expect(outcome.serverErrors).toEqual([]);
+  expect(outcome.stateChanges).toEqual([]);
+  // Memory flat: the live heap (the lowest samples, right after collections) does not climb.
+  const third = Math.max(1, Math.floor(outcome.heapSamples.length / 3));
+  const early = Math.min(...outcome.heapSamples.slice(0, third));
+  const late = Math.min(...outcome.heapSamples.slice(-third));
+  expect([app.name, late - early < 24]).toEqual([app.name, true]);
   expect(app.process.exitCode).toBeNull();
   expect((await call('GET', `${app.url}/health`)).status).toBe(200);
   const total = Object.values(outcome.statuses).reduce((a, b) => a + b, 0) + outcome.timeouts;
@@ -128,6 +167,20 @@ describe('fuzz: 1,000 malformed requests per service, fixed seed', () => {
     for (const app of [controller, gateway, router, proxy, engine]) await app?.stop();
   });
 
+  const routerState = async (): Promise<string> => {
+    const workers = (await getJson(`${router.url}/workers`)) as { workers?: { worker_id: string; addr: string }[] };
+    return JSON.stringify([
+      workers.workers?.map((w) => [w.worker_id, w.addr]),
+      await getJson(`${router.url}/models`),
+      await getJson(`${router.url}/capacity`),
+    ]);
+  };
+  const proxyState = async (): Promise<string> =>
+    JSON.stringify([
+      stable(await getJson(`${proxy.url}/health`), ['active_requests']),
+      stable(await getJson(`${proxy.url}/rl/sessions/fuzz-0`), ['last_access']),
+    ]);
+
   it('engine-sim', async () => {
     const restore = undo(
       () => engine.url,
@@ -138,11 +191,16 @@ describe('fuzz: 1,000 malformed requests per service, fixed seed', () => {
         ['/sleep', '/wake_up'],
       ],
     );
-    await expectSurvived(engine, await fuzz(engine, SEED, ['x'], restore));
+    const snapshot = async () =>
+      JSON.stringify([
+        stable(await getJson(`${engine.url}/get_server_info`), ['running_requests', 'waiting_requests']),
+        await getJson(`${engine.url}/get_weight_version`),
+      ]);
+    await expectSurvived(engine, await fuzz(engine, SEED, ['x'], snapshot, restore));
   }, 180_000);
 
   it('router', async () => {
-    await expectSurvived(router, await fuzz(router, SEED + 1, [sessionKey, 'wrong']));
+    await expectSurvived(router, await fuzz(router, SEED + 1, [sessionKey, 'wrong'], routerState));
   }, 180_000);
 
   it('data proxy', async () => {
@@ -157,7 +215,7 @@ describe('fuzz: 1,000 malformed requests per service, fixed seed', () => {
       if (path.startsWith('/configure_backend'))
         await call('POST', `${proxy.url}/configure_backend`, { body: { backend_addr: engine.url }, token: ADMIN });
     };
-    await expectSurvived(proxy, await fuzz(proxy, SEED + 2, [sessionKey, 'wrong'], restore));
+    await expectSurvived(proxy, await fuzz(proxy, SEED + 2, [sessionKey, 'wrong'], proxyState, restore));
   }, 180_000);
 
   it('gateway', async () => {
@@ -170,7 +228,8 @@ describe('fuzz: 1,000 malformed requests per service, fixed seed', () => {
       // A fuzzed unregister can drop the data proxy: put it back.
       await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
     };
-    await expectSurvived(gateway, await fuzz(gateway, SEED + 3, [sessionKey, 'wrong'], restore));
+    const snapshot = async () => `${await routerState()} ${await proxyState()}`;
+    await expectSurvived(gateway, await fuzz(gateway, SEED + 3, [sessionKey, 'wrong'], snapshot, restore));
   }, 180_000);
 
   it('controller (attach mode), /shutdown only without the admin key', async () => {
@@ -181,7 +240,15 @@ describe('fuzz: 1,000 malformed requests per service, fixed seed', () => {
         ['/offload', '/onload'],
       ],
     );
-    await expectSurvived(controller, await fuzz(controller, SEED + 4, [sessionKey, 'wrong'], restore));
+    const snapshot = async () => {
+      const status = (await getJson(`${controller.url}/status`)) as Record<string, unknown>;
+      return JSON.stringify([
+        [status.version, status.paused, status.offloaded, status.ready_queue],
+        stable(await getJson(`${controller.url}/rollout/status`), ['capacity']),
+        stable(await getJson(`${controller.url}/capacity`), ['router_permits']),
+      ]);
+    };
+    await expectSurvived(controller, await fuzz(controller, SEED + 4, [sessionKey, 'wrong'], snapshot, restore));
     for (const token of [null, 'wrong', sessionKey]) {
       expect((await call('POST', `${controller.url}/shutdown`, { token })).status).toBeGreaterThanOrEqual(401);
     }

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppException, ErrorCode, extractBearerToken } from '@app/common';
-import { SessionStore } from '../sessions/session-store.service.js';
+import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { RewardsService, type RewardsByInteraction, type SetRewardResult } from './rewards.service.js';
 
 /** `/rl/set_reward`: with a session key, or the admin key for the HITL session. */
@@ -34,12 +34,18 @@ export class RewardsController {
       );
     }
     // The key first: an unknown key learns nothing about what a valid body looks like.
-    const session = this.sessions.resolve(token);
-    if (!session) throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
+    if (!this.sessions.authorize(token))
+      throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
+    // Never created here: a HITL session that does not exist yet has nothing to reward.
+    const sessionOf = (): Session => {
+      const session = this.sessions.peek(token);
+      if (!session) throw new AppException(400, ErrorCode.BAD_REQUEST, 'No interactions in session');
+      return session;
+    };
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object with reward');
     const { reward, rewards, interaction_id: interactionId } = body as Record<string, unknown>;
-    if (rewards !== undefined && rewards !== null) return this.rewards.setRewards(session, parseRewards(rewards));
+    if (rewards !== undefined && rewards !== null) return this.rewards.setRewards(sessionOf(), parseRewards(rewards));
     if (typeof reward !== 'number' || !Number.isFinite(reward))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'reward must be a finite number');
     if (
@@ -50,7 +56,7 @@ export class RewardsController {
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'interaction_id must be a string');
     }
     return this.rewards.setReward(
-      session,
+      sessionOf(),
       typeof interactionId === 'string' && interactionId.length > 0 ? interactionId : null,
       reward,
     );

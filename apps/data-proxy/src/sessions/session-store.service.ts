@@ -65,10 +65,29 @@ export class SessionStore {
 
   /** Session key → session; the admin key → the HITL session (created on demand); else undefined. */
   resolve(token: string | null): Session | undefined {
+    return this.authorize(token)?.();
+  }
+
+  /** The key's session if it exists (the HITL session only once created); never creates one. */
+  peek(token: string | null): Session | undefined {
     if (token === null || token.length === 0) return undefined;
     const id = this.sessionByKey.get(token);
     if (id !== undefined) return this.sessions.get(id);
-    if (constantTimeEquals(token, this.options['admin-api-key'])) return this.hitl();
+    return constantTimeEquals(token, this.options['admin-api-key']) ? this.sessions.get(HITL_SESSION_ID) : undefined;
+  }
+
+  /**
+   * Checks a key without creating anything: undefined for an unknown key, else a function that
+   * returns its session (creating the HITL session for the admin key). Callers that may still
+   * reject the request call it only once the request is valid, so a rejected request changes
+   * nothing.
+   */
+  authorize(token: string | null): (() => Session) | undefined {
+    if (token === null || token.length === 0) return undefined;
+    const id = this.sessionByKey.get(token);
+    const session = id !== undefined ? this.sessions.get(id) : undefined;
+    if (session) return () => session;
+    if (constantTimeEquals(token, this.options['admin-api-key'])) return () => this.hitl();
     return undefined;
   }
 
