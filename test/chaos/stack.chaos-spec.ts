@@ -63,9 +63,10 @@ describe('chaos: faults under load through the full stack', () => {
     (await call('POST', `${router}/route`, { body: { api_key: session.apiKey }, token: ADMIN })).json.worker_addr;
 
   /** Kills a launched service with SIGKILL and waits until the controller has it running again. */
-  async function killAndAwaitRestart(name: string): Promise<void> {
+  async function killAndAwaitRestart(name: string, whileDown?: () => Promise<void>): Promise<void> {
     const before = await proc(name);
     process.kill(before.pid!, 'SIGKILL');
+    await whileDown?.();
     await waitFor(
       async () => {
         const now = await proc(name);
@@ -131,7 +132,27 @@ describe('chaos: faults under load through the full stack', () => {
     const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
     await sleep(300);
     const killedAt = Date.now();
-    await killAndAwaitRestart('data-proxy-0');
+    let markedUnhealthyAfterMs = -1;
+    let sessionWhileDown = '';
+    await killAndAwaitRestart('data-proxy-0', async () => {
+      // The router stops routing to it within its unhealthy threshold (2 failed polls of 0.2 s).
+      await waitFor(
+        async () => {
+          const workers = (await call('GET', `${router}/workers`, { token: ADMIN })).json.workers as {
+            addr: string;
+            healthy: boolean;
+          }[];
+          return workers.find((w) => w.addr === victim)?.healthy === false;
+        },
+        5_000,
+        20,
+      );
+      markedUnhealthyAfterMs = Date.now() - killedAt;
+      const [session] = await startSessions(gateway, ADMIN, 1, 'dp-kill-while-down');
+      sessionWhileDown = await pinnedTo(session);
+    });
+    expect(markedUnhealthyAfterMs).toBeLessThan(1_500);
+    expect(sessionWhileDown).not.toBe(victim);
     await sleep(500);
     const results = await load.stop();
     expectClean(results);
