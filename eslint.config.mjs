@@ -52,7 +52,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
-    files: ['libs/common/src/bootstrap/**', '**/config/**', 'test/**', 'bench/**', 'scripts/**', '**/*.spec.ts'],
+    files: [
+      'libs/common/src/bootstrap/**',
+      '**/config/**',
+      'test/**',
+      'bench/**',
+      'scripts/**',
+      'deploy/**',
+      '**/*.spec.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
@@ -78,7 +86,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['scripts/**', 'test/support/*.js', 'bench/**'],
+    files: ['scripts/**', 'test/support/*.js', 'bench/**', 'deploy/**'],
     rules: { 'no-console': 'off' },
     languageOptions: { globals: globals.node },
   },

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startSessions, steadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
-import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'chaos-admin-key';
 /** The data proxy → engine and gateway → data proxy timeouts: no request may hang past them. */
@@ -82,6 +80,17 @@ describe('chaos: faults under load through the full stack', () => {
     return res?.status === 200 ? (res.json.healthy_workers as number) : -1;
   }
 
+  /** Steady load for a while on sessions that must all be served. */
+  async function expectServed(sessions: Session[], ms: number): Promise<void> {
+    const load = steadyLoad(gateway, sessions);
+    await sleep(ms);
+    const results = await load.stop();
+    expect(results.length).toBeGreaterThan(sessions.length);
+    expect(
+      results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.error ?? ''} ${r.detail ?? ''}`),
+    ).toEqual([]);
+  }
+
   function expectClean(results: ChatResult[]): void {
     for (const r of results) {
       expect(r.ms).toBeLessThan(CLIENT_DEADLINE_MS);
@@ -91,15 +100,9 @@ describe('chaos: faults under load through the full stack', () => {
   }
 
   beforeAll(async () => {
-    controller = await spawnApp('controller', [
-      '--admin-api-key',
-      ADMIN,
+    controller = await spawnLocalStack(ADMIN, [
       '--backend',
       'sim:d2',
-      '--gateway-port',
-      '0',
-      '--poll-interval',
-      '0.2',
       '--request-timeout',
       String(TIMEOUT_S),
       '--gateway-forward-timeout',
@@ -108,10 +111,7 @@ describe('chaos: faults under load through the full stack', () => {
       '0.5',
       '--engine-sim-args',
       '--decode-ms-per-token 1',
-      '--log-dir',
-      mkdtempSync(join(tmpdir(), 'chaos-')),
     ]);
-    await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 60_000, 100);
     const status = (await ctl('GET', '/status')).json;
     gateway = status.gateway.addr;
     router = status.router.addr;
@@ -169,11 +169,7 @@ describe('chaos: faults under load through the full stack', () => {
     const fresh = await startSessions(gateway, ADMIN, 4, 'dp-kill-after');
     const pins = await Promise.all(fresh.map(pinnedTo));
     expect(pins).toContain(victim);
-    const check = steadyLoad(gateway, fresh);
-    await sleep(300);
-    const afterRestart = await check.stop();
-    expect(afterRestart.length).toBeGreaterThan(4);
-    expect(afterRestart.every((r) => r.status === 200)).toBe(true);
+    await expectServed(fresh, 300);
   }, 60_000);
 
   it('kill -9 an engine: its data proxy answers cleanly until the engine is back; the other engine is untouched', async () => {
@@ -213,11 +209,7 @@ describe('chaos: faults under load through the full stack', () => {
     );
     await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
     const fresh = await startSessions(gateway, ADMIN, 4, 'router-kill-after');
-    const check = steadyLoad(gateway, fresh);
-    await sleep(400);
-    const after = await check.stop();
-    expect(after.length).toBeGreaterThan(4);
-    expect(after.every((r) => r.status === 200)).toBe(true);
+    await expectServed(fresh, 400);
     // The control path follows the new worker ids.
     expect((await ctl('POST', '/set_version', { version: 1, strict: true })).status).toBe(200);
   }, 60_000);
@@ -230,11 +222,7 @@ describe('chaos: faults under load through the full stack', () => {
     await sleep(300);
     const results = await load.stop();
     expectClean(results);
-    const l = steadyLoad(gateway, sessions);
-    await sleep(400);
-    const after = await l.stop();
-    expect(after.length).toBeGreaterThan(4);
-    expect(after.every((r) => r.status === 200)).toBe(true);
+    await expectServed(sessions, 400);
   }, 60_000);
 
   it('10 kill -9 cycles of a data proxy under load: the gateway and the router leak neither sockets nor memory', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
 import { json, Listener } from '../support/listener.js';
-import { runApp, spawnApp, spawnAttachedController, type SpawnedApp } from '../support/spawn-app.js';
+import { runApp, spawnApp, spawnAttachedController, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'controller-admin-key';
 
@@ -37,21 +37,7 @@ describe('controller, local mode: launches and supervises engine-sim, router, tw
   const status = async (): Promise<Status> => (await ctl('GET', '/status')).json as Status;
 
   beforeAll(async () => {
-    controller = await spawnApp('controller', [
-      '--admin-api-key',
-      ADMIN,
-      '--backend',
-      'sim:d2',
-      '--gateway-port',
-      '0',
-      '--poll-interval',
-      '0.2',
-      '--engine-sim-args',
-      '--decode-ms-per-token 0',
-      '--log-dir',
-      mkdtempSync(join(tmpdir(), 'controller-')),
-    ]);
-    await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 60_000, 100);
+    controller = await spawnLocalStack(ADMIN, ['--backend', 'sim:d2', '--engine-sim-args', '--decode-ms-per-token 0']);
   }, 70_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
-import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'rollout-admin-key';
 const MATH_AGENT = 'examples/math-agent/agent.mjs';
@@ -46,20 +46,8 @@ interface Outcome {
   >;
 }
 
-async function launch(args: string[]): Promise<SpawnedApp> {
-  const controller = await spawnApp('controller', [
-    '--admin-api-key',
-    ADMIN,
-    '--gateway-port',
-    '0',
-    '--poll-interval',
-    '0.2',
-    '--log-dir',
-    mkdtempSync(join(dir, 'logs-')),
-    ...args,
-  ]);
-  await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 60_000, 100);
-  return controller;
+function launch(args: string[]): Promise<SpawnedApp> {
+  return spawnLocalStack(ADMIN, args);
 }
 
 function expectTrainingData(outcome: Outcome): void {

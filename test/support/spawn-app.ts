@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -109,4 +113,35 @@ export function spawnAttachedController(
     '--data-proxy-addrs',
     services.dataProxies.map((p) => p.url).join(','),
   ]);
+}
+
+/**
+ * A controller in local mode with everything it launches (engine-sim engines, router, data
+ * proxies, gateway), on free ports, logging into a temporary folder; resolves once the whole
+ * stack is ready.
+ */
+export async function spawnLocalStack(adminKey: string, args: string[] = []): Promise<SpawnedApp> {
+  const controller = await spawnApp('controller', [
+    '--admin-api-key',
+    adminKey,
+    '--gateway-port',
+    '0',
+    '--poll-interval',
+    '0.2',
+    '--log-dir',
+    mkdtempSync(join(tmpdir(), 'stack-')),
+    ...args,
+  ]);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await request(`${controller.url}/health/ready`).catch(() => null);
+    const ok = res?.statusCode === 200;
+    await res?.body.dump();
+    if (ok) return controller;
+    if (Date.now() > deadline || controller.process.exitCode !== null) {
+      await controller.stop();
+      throw new Error(`the stack did not become ready:\n${controller.logs.slice(-30).join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -21,3 +21,4 @@ export * from './metrics/metrics.service.js';
 export * from './http-client/sse-reader.js';
 export * from './http-server/client-abort.js';
 export * from './http-server/event-stream.js';
+export * from './async/keyed-waiters.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import { APP_OPTIONS } from '@app/common';
+import { APP_OPTIONS, KeyedWaiters } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 
 export interface ReadyTrajectoryRef {
@@ -41,7 +41,7 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
   /** Task ids of the controller's agent sessions start with this; unique per controller run. */
   readonly offlinePrefix = `rollout-${randomBytes(4).toString('hex')}-`;
   private readonly offlineReady = new Map<string, number>();
-  private readonly offlineWaiters = new Map<string, Set<(trajectoryId: number) => void>>();
+  private readonly offlineWaiters = new KeyedWaiters<string, number>();
 
   constructor(@Inject(APP_OPTIONS) private readonly options: ControllerOptions) {}
 
@@ -67,7 +67,7 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
       this.offlineReady.set(sessionId, trajectoryId);
       if (this.offlineReady.size > REMEMBERED_OFFLINE)
         this.offlineReady.delete(this.offlineReady.keys().next().value as string);
-      for (const wake of this.offlineWaiters.get(sessionId) ?? []) wake(trajectoryId);
+      this.offlineWaiters.wakeAll(sessionId, trajectoryId);
       return true;
     }
     this.queue.push({ session_id: sessionId, trajectory_id: trajectoryId, received_at: new Date().toISOString() });
@@ -119,23 +119,8 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
    */
   readyTrajectory(sessionId: string, waitMs: number, signal: AbortSignal): Promise<number | null> {
     const known = this.offlineReady.get(sessionId);
-    if (known !== undefined || signal.aborted) return Promise.resolve(known ?? null);
-    return new Promise((resolve) => {
-      const waiters = this.offlineWaiters.get(sessionId) ?? new Set();
-      this.offlineWaiters.set(sessionId, waiters);
-      const finish = (value: number | null): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        waiters.delete(wake);
-        if (waiters.size === 0) this.offlineWaiters.delete(sessionId);
-        resolve(value);
-      };
-      const wake = (trajectoryId: number): void => finish(trajectoryId);
-      const onAbort = (): void => finish(null);
-      const timer = setTimeout(() => finish(null), waitMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-      waiters.add(wake);
-    });
+    if (known !== undefined) return Promise.resolve(known);
+    return this.offlineWaiters.wait(sessionId, waitMs, signal);
   }
 
   /** An agent session was exported or removed: its ready notice is no longer needed. */

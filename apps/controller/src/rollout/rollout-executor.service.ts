@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_OPTIONS } from '@app/common';
+import { APP_OPTIONS, KeyedWaiters } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 import { ControlService } from '../control/control.service.js';
 import { EpisodeRunner, type EpisodeOutcome, type EpisodeSpec } from './episode.js';
@@ -41,21 +41,15 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
   /** Finished tasks of the shared pool not yet taken, by task id. */
   private readonly pool = new Map<number, EpisodeOutcome>();
   private readonly poolWaiters: PoolWaiter[] = [];
-  private readonly taskWaiters = new Map<number, Set<(outcome: EpisodeOutcome) => void>>();
+  private readonly taskWaiters = new KeyedWaiters<number, EpisodeOutcome>();
   private stopping = false;
   paused = false;
   finished = 0;
 
   readonly poolOwner: TaskOwner = {
     deliver: (outcome) => {
-      const wakers = this.taskWaiters.get(outcome.task_id);
-      if (wakers) {
-        // Someone waits for this very task: it is theirs, not the pool's.
-        this.taskWaiters.delete(outcome.task_id);
-        const [first] = wakers;
-        first(outcome);
-        return;
-      }
+      // Someone waits for this very task: it is theirs, not the pool's.
+      if (this.taskWaiters.wakeFirst(outcome.task_id, outcome)) return;
       this.pool.set(outcome.task_id, outcome);
       this.servePool();
     },
@@ -159,22 +153,7 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
     }
     const task = this.tasks.get(taskId);
     if (!task || task.owner !== this.poolOwner) return undefined;
-    return new Promise((resolve) => {
-      const wakers = this.taskWaiters.get(taskId) ?? new Set();
-      this.taskWaiters.set(taskId, wakers);
-      const finish = (outcome: EpisodeOutcome | null): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', leave);
-        wakers.delete(wake);
-        if (wakers.size === 0 && this.taskWaiters.get(taskId) === wakers) this.taskWaiters.delete(taskId);
-        resolve(outcome);
-      };
-      const wake = (outcome: EpisodeOutcome): void => finish(outcome);
-      const leave = (): void => finish(null);
-      const timer = setTimeout(leave, timeoutMs);
-      signal.addEventListener('abort', leave, { once: true });
-      wakers.add(wake);
-    });
+    return this.taskWaiters.wait(taskId, timeoutMs, signal);
   }
 
   /**
