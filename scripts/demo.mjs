@@ -123,7 +123,9 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const result = await batch;
-  if (tty) process.stdout.write(`\r${bar(items.length, items.length, 0)}\n`);
+  const done = bar(items.length, items.length, 0);
+  if (tty) process.stdout.write(`\r${done}\n`);
+  else if (done !== last) console.log(done);
   console.log(
     `batch done in ${((Date.now() - batchStarted) / 1000).toFixed(2)} s: ` +
       `${result.accepted} accepted, ${result.rejected} rejected\n`,

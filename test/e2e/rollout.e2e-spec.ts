@@ -399,6 +399,28 @@ export async function run(data, ctx) {
   }, 60_000);
 });
 
+describe('npm run demo', () => {
+  it('starts the stack, runs a batch with a progress bar, prints the table and the shapes, stops cleanly', async () => {
+    const output = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ['scripts/demo.mjs', '--items', '3', '--group-size', '2'], {
+        cwd: process.cwd(),
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect([output.code, output.stdout.slice(-3000)]).toEqual([0, expect.any(String)]);
+    expect(output.stdout).toMatch(/3\/3 episodes done/);
+    expect(output.stdout).toMatch(/batch done in [\d.]+ s: 3 accepted, 0 rejected/);
+    expect(output.stdout).toMatch(
+      /task +question +answer +rewards \(per run\) +interactions +tokens +generated +versions/,
+    );
+    expect(output.stdout).toMatch(/input_ids +\[1, \d+\]/);
+    expect(output.stdout).toMatch(/stack stopped\s*$/);
+  }, 90_000);
+});
+
 describe('controller rollouts with set_reward_finish_timeout and a multi-turn tool agent (echo engine)', () => {
   let controller: SpawnedApp;
 
