@@ -50,7 +50,13 @@ async function one(n) {
       }
     }
   }
-  return { status: res.statusCode, done, chunks, completionTokens };
+  return {
+    status: res.statusCode,
+    done,
+    chunks,
+    completionTokens,
+    text: res.statusCode === 200 ? '' : buffer.slice(0, 200),
+  };
 }
 
 const started = performance.now();
@@ -66,10 +72,10 @@ process.stdout.write(
     streams,
     completed: complete.length,
     lost: streams - complete.length,
-    errors: results
-      .filter((r) => r.status === 'rejected')
-      .map((r) => String(r.reason))
-      .slice(0, 5),
+    errors: [
+      ...results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)),
+      ...fulfilled.filter((r) => r.status !== 200).map((r) => `HTTP ${r.status}: ${r.text}`),
+    ].slice(0, 5),
     tokensReported: fulfilled.reduce((sum, r) => sum + (r.completionTokens ?? 0), 0),
     tokensExpected: streams * expectedTokens,
     contentChunks: fulfilled.reduce((sum, r) => sum + r.chunks, 0),

@@ -240,7 +240,7 @@ export async function bootstrapApp<S extends WithCommonOptions>(definition: AppD
   }
 
   try {
-    await app.listen({ port: base.port, host: base.host });
+    await app.listen({ port: base.port, host: base.host, backlog: base['listen-backlog'] });
   } catch (err) {
     logger.fatal({ err }, 'cannot listen');
     logger.flush();

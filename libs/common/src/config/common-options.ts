@@ -34,6 +34,13 @@ export const COMMON_OPTIONS = {
     default: true,
     description: 'serve Swagger UI at /docs and the document at /openapi.json',
   },
+  'listen-backlog': {
+    type: 'int',
+    default: 4096,
+    min: 1,
+    description:
+      "pending connections the kernel queues before accept (Node's default is 511: thousands of agents connecting at once are reset); capped by net.core.somaxconn",
+  },
   'keep-alive-timeout-ms': {
     type: 'int',
     default: 65_000,
