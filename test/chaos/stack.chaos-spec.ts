@@ -225,12 +225,21 @@ describe('chaos: faults under load through the full stack', () => {
     await expectServed(sessions, 400);
   }, 60_000);
 
-  it('10 kill -9 cycles of a data proxy under load: the gateway and the router leak neither sockets nor memory', async () => {
+  it('10 kill -9 cycles of a data proxy under load: no other process leaks sockets or memory', async () => {
     const sessions = await startSessions(gateway, ADMIN, 8, 'cycles');
     const warm = steadyLoad(gateway, sessions);
     await sleep(500);
     await warm.stop();
-    const watched = [await proc('gateway-0'), await proc('router-0')];
+    // Every process the cycles do not kill: the gateway, the router, the other data proxy, both engines.
+    const status = (await ctl('GET', '/status')).json;
+    const urls: Record<string, string> = {
+      'gateway-0': gateway,
+      'router-0': router,
+      'data-proxy-0': status.data_proxies[0].addr,
+      'engine-0': status.engines[0].addr,
+      'engine-1': status.engines[1].addr,
+    };
+    const watched = await Promise.all(Object.keys(urls).map(proc));
     const fdsBefore = watched.map((p) => openFds(p.pid!));
     const rssBefore = watched.map((p) => rssMb(p.pid!));
     // Heap in use, sampled all along: its minima (right after collections) are the live data.
@@ -240,7 +249,7 @@ describe('chaos: faults under load through the full stack', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        heapSamples.push({ cycle, mb: await Promise.all([gateway, router].map(heapUsedMb)) });
+        heapSamples.push({ cycle, mb: await Promise.all(watched.map((p) => heapUsedMb(urls[p.name]))) });
         await sleep(100);
       }
     })();
@@ -255,18 +264,26 @@ describe('chaos: faults under load through the full stack', () => {
     expectClean(results);
     const fdsAfter = watched.map((p) => openFds(p.pid!));
     const rssAfter = watched.map((p) => rssMb(p.pid!));
+    const problems: string[] = [];
     for (let i = 0; i < watched.length; i++) {
       const min = (from: number, to: number) =>
         Math.min(...heapSamples.filter((s) => s.cycle >= from && s.cycle <= to).map((s) => s.mb[i]));
       const [early, late] = [min(0, 2), min(7, 9)];
-      expect([watched[i].name, late - early < 16]).toEqual([watched[i].name, true]);
-      expect([watched[i].name, fdsAfter[i] - fdsBefore[i] < 24]).toEqual([watched[i].name, true]);
+      const name = watched[i].name;
+      // The surviving data proxy keeps every chat of its sessions until they are rewarded and
+      // exported (by design: the load never exports), so its heap grows with the data; its
+      // sockets and RSS are still checked.
+      const growthAllowed = name.startsWith('data-proxy') ? Infinity : 32;
+      if (!(late - early < growthAllowed))
+        problems.push(`${name}: live heap ${early.toFixed(1)} → ${late.toFixed(1)} MB`);
+      if (!(fdsAfter[i] - fdsBefore[i] < 24)) problems.push(`${name}: fds ${fdsBefore[i]} → ${fdsAfter[i]}`);
       // RSS only grows while V8 sizes its heap; a bound that a leak of this load would break.
-      expect([watched[i].name, rssAfter[i] - rssBefore[i] < 160]).toEqual([watched[i].name, true]);
+      if (!(rssAfter[i] - rssBefore[i] < 160))
+        problems.push(`${name}: RSS ${rssBefore[i].toFixed(0)} → ${rssAfter[i].toFixed(0)} MB`);
     }
-    // Gateway and router were never restarted by the cycles.
-    expect((await proc('gateway-0')).pid).toBe(watched[0].pid);
-    expect((await proc('router-0')).pid).toBe(watched[1].pid);
+    expect(problems).toEqual([]);
+    // None of them was restarted by the cycles.
+    for (const p of watched) expect([p.name, (await proc(p.name)).pid]).toEqual([p.name, p.pid]);
   }, 120_000);
 
   it('100 pause/continue cycles with set_version between, under load: no request lost, versions only move forward', async () => {
