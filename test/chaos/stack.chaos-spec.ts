@@ -60,6 +60,17 @@ describe('chaos: faults under load through the full stack', () => {
   const pinnedTo = async (session: Session): Promise<string> =>
     (await call('POST', `${router}/route`, { body: { api_key: session.apiKey }, token: ADMIN })).json.worker_addr;
 
+  /** The sessions pinned to a data proxy, and the others (by their pins in the router). */
+  async function splitByPin(sessions: Session[], victim: string) {
+    const pins = await Promise.all(sessions.map(pinnedTo));
+    const victims = sessions.filter((_, i) => pins[i] === victim);
+    return {
+      victims,
+      others: sessions.filter((_, i) => pins[i] !== victim),
+      onVictim: new Set(victims.map((v) => v.index)),
+    };
+  }
+
   /** Kills a launched service with SIGKILL and waits until the controller has it running again. */
   async function killAndAwaitRestart(name: string, whileDown?: () => Promise<void>): Promise<void> {
     const before = await proc(name);
@@ -124,8 +135,7 @@ describe('chaos: faults under load through the full stack', () => {
   it('kill -9 a data proxy: only its sessions fail, cleanly; it is restarted and routed to again; nothing else restarts', async () => {
     const sessions = await startSessions(gateway, ADMIN, 8, 'dp-kill');
     const victim = await dataProxyAddr(0);
-    const onVictim = new Set<number>();
-    for (const s of sessions) if ((await pinnedTo(s)) === victim) onVictim.add(s.index);
+    const { onVictim } = await splitByPin(sessions, victim);
     expect(onVictim.size).toBeGreaterThan(0);
     expect(onVictim.size).toBeLessThan(sessions.length);
     const before = await processes();
@@ -175,8 +185,7 @@ describe('chaos: faults under load through the full stack', () => {
   it('kill -9 an engine: its data proxy answers cleanly until the engine is back; the other engine is untouched', async () => {
     const sessions = await startSessions(gateway, ADMIN, 8, 'engine-kill');
     const victim = await dataProxyAddr(1);
-    const onVictim = new Set<number>();
-    for (const s of sessions) if ((await pinnedTo(s)) === victim) onVictim.add(s.index);
+    const { onVictim } = await splitByPin(sessions, victim);
     const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
     await sleep(300);
     await killAndAwaitRestart('engine-1');
@@ -327,9 +336,10 @@ describe('chaos: faults under load through the full stack', () => {
   it('an engine that stops answering mid-stream: the stream ends with an error within the timeout; others are unaffected', async () => {
     const sessions = await startSessions(gateway, ADMIN, 8, 'stuck-engine');
     const victim = await dataProxyAddr(1);
-    const pins = await Promise.all(sessions.map(pinnedTo));
-    const stuckSession = sessions[pins.indexOf(victim)];
-    const others = sessions.filter((_, i) => pins[i] !== victim);
+    const {
+      victims: [stuckSession],
+      others,
+    } = await splitByPin(sessions, victim);
     const engine = await proc('engine-1');
     const started = Date.now();
     const res = await request(`${gateway}/v1/chat/completions`, {
@@ -367,9 +377,10 @@ describe('chaos: faults under load through the full stack', () => {
   it('a data proxy that accepts connections but never answers: the gateway times out cleanly; others are unaffected', async () => {
     const sessions = await startSessions(gateway, ADMIN, 8, 'stuck-proxy');
     const victim = await dataProxyAddr(0);
-    const pins = await Promise.all(sessions.map(pinnedTo));
-    const stuckSession = sessions[pins.indexOf(victim)];
-    const others = sessions.filter((_, i) => pins[i] !== victim);
+    const {
+      victims: [stuckSession],
+      others,
+    } = await splitByPin(sessions, victim);
     const proxy = await proc('data-proxy-0');
     process.kill(proxy.pid!, 'SIGSTOP');
     try {

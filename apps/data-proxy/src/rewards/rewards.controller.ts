@@ -34,7 +34,7 @@ export class RewardsController {
       );
     }
     // The key first: an unknown key learns nothing about what a valid body looks like.
-    if (!this.sessions.authorize(token))
+    if (!this.sessions.accepts(token))
       throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
     // Never created here: a HITL session that does not exist yet has nothing to reward.
     const sessionOf = (): Session => {

@@ -65,7 +65,9 @@ export class SessionStore {
 
   /** Session key → session; the admin key → the HITL session (created on demand); else undefined. */
   resolve(token: string | null): Session | undefined {
-    return this.authorize(token)?.();
+    const session = this.peek(token);
+    if (session || !this.isAdminKey(token)) return session;
+    return this.hitl();
   }
 
   /** The key's session if it exists (the HITL session only once created); never creates one. */
@@ -73,22 +75,19 @@ export class SessionStore {
     if (token === null || token.length === 0) return undefined;
     const id = this.sessionByKey.get(token);
     if (id !== undefined) return this.sessions.get(id);
-    return constantTimeEquals(token, this.options['admin-api-key']) ? this.sessions.get(HITL_SESSION_ID) : undefined;
+    return this.isAdminKey(token) ? this.sessions.get(HITL_SESSION_ID) : undefined;
   }
 
   /**
-   * Checks a key without creating anything: undefined for an unknown key, else a function that
-   * returns its session (creating the HITL session for the admin key). Callers that may still
-   * reject the request call it only once the request is valid, so a rejected request changes
-   * nothing.
+   * Whether the key opens a session (a session key, or the admin key for the HITL session),
+   * checked without creating anything: a request rejected afterwards changes nothing.
    */
-  authorize(token: string | null): (() => Session) | undefined {
-    if (token === null || token.length === 0) return undefined;
-    const id = this.sessionByKey.get(token);
-    const session = id !== undefined ? this.sessions.get(id) : undefined;
-    if (session) return () => session;
-    if (constantTimeEquals(token, this.options['admin-api-key'])) return () => this.hitl();
-    return undefined;
+  accepts(token: string | null): boolean {
+    return this.peek(token) !== undefined || this.isAdminKey(token);
+  }
+
+  private isAdminKey(token: string | null): boolean {
+    return token !== null && token.length > 0 && constantTimeEquals(token, this.options['admin-api-key']);
   }
 
   hitl(): Session {
