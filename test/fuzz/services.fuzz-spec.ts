@@ -128,7 +128,10 @@ async function expectSurvived(app: SpawnedApp, outcome: Outcome): Promise<void> 
   const third = Math.max(1, Math.floor(outcome.heapSamples.length / 3));
   const early = Math.min(...outcome.heapSamples.slice(0, third));
   const late = Math.min(...outcome.heapSamples.slice(-third));
-  expect([app.name, late - early < 24]).toEqual([app.name, true]);
+  process.stdout.write(`fuzz ${app.name}: live heap ${early.toFixed(1)} → ${late.toFixed(1)} MB\n`);
+  // A leak of 64 KB per request would add 64 MB over the run; collections that happen (or not)
+  // inside a one-second run move the minima by a few tens of MB, so the bound sits between.
+  expect([app.name, early, late - early < 48]).toEqual([app.name, early, true]);
   expect(app.process.exitCode).toBeNull();
   expect((await call('GET', `${app.url}/health`)).status).toBe(200);
   const total = Object.values(outcome.statuses).reduce((a, b) => a + b, 0) + outcome.timeouts;
