@@ -381,7 +381,7 @@ describe('data proxy: failing engines and limits', () => {
         body: { messages: [{ role: 'user', content: 'hi' }] },
       });
       expect(bad.status).toBe(502);
-      expect(bad.json.code).toBe('UPSTREAM_BAD_RESPONSE');
+      expect(bad.json.code).toBe('ENGINE_PROTOCOL');
       const oversized = await call('POST', `${junk.url}/chat/completions`, {
         body: { messages: [{ role: 'user', content: 'x'.repeat(100_000) }] },
       });

@@ -18,7 +18,7 @@ interface SglangOutput {
     completion_tokens: number;
     weight_version: string;
     output_token_logprobs?: [number, number, null][];
-    output_token_weight_versions: string[];
+    weight_versions?: { version: string; start: number; end: number }[];
   };
 }
 
@@ -204,7 +204,6 @@ describe('engine-sim process: SGLang protocol', () => {
     [{ text: 'a', sampling_params: { top_k: 0 } }, 'top_k'],
     [{ text: 'a', sampling_params: { stop: [1] } }, 'stop'],
     [{ text: 'a', sampling_params: { n: 2 } }, 'n = 1'],
-    [{ text: 'a', sampling_params: { max_new_tokens: 10_000_000 } }, 'context length'],
     [{ text: 'a', stream: 'yes' }, 'stream'],
   ])('rejects %j with 400 in SGLang error shape', async (body, message) => {
     const res = await generate(body);
@@ -216,6 +215,27 @@ describe('engine-sim process: SGLang protocol', () => {
       param: null,
       code: 400,
     });
+  });
+
+  it('refuses a prompt that does not fit the context with the tokenizer error shape: 400, or one error chunk when streaming', async () => {
+    const body = { text: 'a', sampling_params: { max_new_tokens: 10_000_000 } };
+    const res = await generate(body);
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: { message: expect.stringContaining('context length') } });
+    const stream = await postSse(`${engine.url}/generate`, { ...body, stream: true });
+    expect(stream.status).toBe(200);
+    const events = await stream.done;
+    expect(events).toEqual([
+      {
+        error: {
+          message: expect.stringContaining('context length'),
+          type: 'invalid_request_error',
+          code: 400,
+          retryable: false,
+        },
+      },
+      '[DONE]',
+    ]);
   });
 
   it('rejects malformed JSON, non-object bodies and a bad pause mode with 4xx, and keeps serving', async () => {
@@ -244,7 +264,13 @@ describe('engine-sim process: pause, continue, abort and weight versions', () =>
     );
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '4', '--prefill-us-per-token', '0']);
+    engine = await spawnApp('engine-sim', [
+      '--decode-ms-per-token',
+      '4',
+      '--prefill-us-per-token',
+      '0',
+      '--enable-memory-saver',
+    ]);
   });
 
   afterAll(async () => {
@@ -278,19 +304,25 @@ describe('engine-sim process: pause, continue, abort and weight versions', () =>
     expect(out.meta_info.finish_reason?.type).toBe('length');
   });
 
-  it('release_memory_occupation aborts what runs and holds new requests until resume_memory_occupation', async () => {
+  it('release_memory_occupation is refused while a request runs; once drained it answers null and holds new requests until resume', async () => {
     const inflight = generate({ input_ids: CHAT_PROMPT, sampling_params: { max_new_tokens: 2000, ignore_eos: true } });
     await sleep(40);
-    const released = await call('POST', `${engine.url}/release_memory_occupation`, { body: {} });
-    expect(released.json.success).toBe(true);
+    const refused = await call('POST', `${engine.url}/release_memory_occupation`, { body: {} });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toContain('running');
+    expect(await metric('engine_memory_released')).toBe(0);
+    await call('POST', `${engine.url}/pause_generation`, { body: {} });
     expect(((await inflight).json as SglangOutput).meta_info.finish_reason?.type).toBe('abort');
+    await call('POST', `${engine.url}/continue_generation`, { body: {} });
+    const released = await call('POST', `${engine.url}/release_memory_occupation`, { body: {} });
+    expect([released.status, released.text]).toEqual([200, 'null']);
     expect(await metric('engine_memory_released')).toBe(1);
     const held = generate({ input_ids: CHAT_PROMPT, sampling_params: { max_new_tokens: 2, ignore_eos: true } });
     await sleep(40);
     expect(await metric('engine_requests_waiting')).toBe(1);
     expect((await call('POST', `${engine.url}/resume_memory_occupation`, { body: { tags: 5 } })).status).toBe(400);
     const resumed = await call('POST', `${engine.url}/resume_memory_occupation`, { body: { tags: ['weights'] } });
-    expect(resumed.json.success).toBe(true);
+    expect([resumed.status, resumed.text]).toEqual([200, 'null']);
     expect(((await held).json as SglangOutput).output_ids).toHaveLength(2);
     expect(await metric('engine_memory_released')).toBe(0);
   });
@@ -314,23 +346,28 @@ describe('engine-sim process: pause, continue, abort and weight versions', () =>
     expect(last.output_ids).toHaveLength(40);
   });
 
-  it('a version bump shows in meta_info and in the per-token versions from that point on', async () => {
+  it('a version bump without abort shows in meta_info and as half-open weight_versions spans on the finishing output', async () => {
     const stream = await postSse(`${engine.url}/generate`, {
       input_ids: CHAT_PROMPT,
       sampling_params: { max_new_tokens: 40, ignore_eos: true },
       stream: true,
     });
     await sleep(50);
-    const bumped = await call('POST', `${engine.url}/update_weight_version`, { body: { new_version: '5' } });
+    const bumped = await call('POST', `${engine.url}/update_weight_version`, {
+      body: { new_version: '5', abort_all_requests: false },
+    });
     expect(bumped.json).toEqual({ success: true, message: 'Weight version updated to 5', new_version: '5' });
     const events = await stream.done;
-    const last = events.at(-2) as SglangOutput;
+    const chunks = events.slice(0, -1) as SglangOutput[];
+    // Intermediate chunks carry no spans; the last one does.
+    expect(chunks.slice(0, -1).every((c) => c.meta_info.weight_versions === undefined)).toBe(true);
+    const last = chunks.at(-1)!;
     expect(last.meta_info.weight_version).toBe('5');
-    const versions = last.meta_info.output_token_weight_versions;
-    const switchAt = versions.indexOf('5');
-    expect(switchAt).toBeGreaterThan(0);
-    expect(new Set(versions.slice(0, switchAt))).toEqual(new Set(['default']));
-    expect(new Set(versions.slice(switchAt))).toEqual(new Set(['5']));
+    const spans = last.meta_info.weight_versions!;
+    expect(spans).toHaveLength(2);
+    expect(spans[0]).toEqual({ version: 'default', start: 0, end: spans[1].start });
+    expect(spans[1]).toEqual({ version: '5', start: spans[0].end, end: 40 });
+    expect(spans[0].end).toBeGreaterThan(0);
     const after = (await generate({ input_ids: CHAT_PROMPT, sampling_params: { max_new_tokens: 1 } }))
       .json as SglangOutput;
     expect(after.meta_info.weight_version).toBe('5');
@@ -407,6 +444,8 @@ describe('engine-sim process: vLLM protocol', () => {
       '3',
       '--prefill-us-per-token',
       '0',
+      '--vllm-server-dev-mode',
+      '--enable-sleep-mode',
       '--served-model-name',
       'sim-model',
     ]);
@@ -507,7 +546,7 @@ describe('engine-sim process: vLLM protocol', () => {
     expect((await held).json.choices[0].finish_reason).toBe('length');
   });
 
-  it('sleep and wake_up (vLLM sleep mode) answer an empty 200 and hold requests in between', async () => {
+  it('sleep and wake_up (dev mode, sleep mode) answer an empty 200 and hold requests in between', async () => {
     const slept = await call('POST', `${engine.url}/sleep`, { body: {} });
     expect([slept.status, slept.text]).toEqual([200, '']);
     const held = complete({ prompt: CHAT_PROMPT, max_tokens: 2, ignore_eos: true });

@@ -1,12 +1,21 @@
 import type { AppDefinition, ErrorBodyInfo } from '@app/common';
 import { DataProxyAppModule } from './app.module.js';
 import { DATA_PROXY_OPTIONS } from './config/data-proxy-options.js';
+import { InfBridgeService } from './inference/inf-bridge.service.js';
 
 /** How the data proxy boots; shared by `main.ts` and tests. */
 export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
   name: 'data-proxy',
   options: DATA_PROXY_OPTIONS,
   module: () => DataProxyAppModule.forOptions(),
+  readinessChecks: [
+    // `GET /v1/models` neither generates nor waits behind a pause (SGLang's /health does both).
+    async (indicators, modules) => {
+      const check = indicators.check('engine');
+      const reachable = await modules.get(InfBridgeService, { strict: false }).engineReachable();
+      return reachable ? check.up() : check.down({ message: 'engine unreachable (GET /v1/models)' });
+    },
+  ],
   // The tensor shard endpoints answer in the reference's Flask shape, which AReaL's client reads.
   errorBodyFormatter: (info: ErrorBodyInfo) =>
     info.path.startsWith('/data/') ? { status: 'error', message: info.message } : info.defaultBody,

@@ -25,7 +25,10 @@ describe('parseChatRequest', () => {
       frequencyPenalty: 0,
       ignoreEos: false,
       skipSpecialTokens: true,
+      seed: null,
     });
+    expect(parseChatRequest({ ...base, seed: 7 }).sampling.seed).toBe(7);
+    expect(() => parseChatRequest({ ...base, seed: -1 })).toThrow();
     expect(request.stream).toBe(false);
     expect(request.store).toBe(true);
     expect(request.maxCompletionTokens).toBeNull();

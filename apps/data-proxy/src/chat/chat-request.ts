@@ -44,6 +44,13 @@ function optionalInteger(body: Record<string, unknown>, field: string, min: numb
   return value;
 }
 
+/** `seed`: a non-negative integer that fits both engines (vLLM takes int64, SGLang a Python int). */
+function optionalSeed(body: Record<string, unknown>): number | null {
+  const seed = optionalInteger(body, 'seed', 0);
+  if (seed !== null && !Number.isSafeInteger(seed)) throw badRequest('seed must be an integer below 2^53');
+  return seed;
+}
+
 function optionalBoolean(body: Record<string, unknown>, field: string): boolean | null {
   const value = body[field];
   if (value === undefined || value === null) return null;
@@ -148,6 +155,8 @@ export function parseChatRequest(body: unknown): ChatRequest {
       topK: topK === null || topK === 0 || topK === -1 ? 100_000_000 : topK,
       stop: stopList,
       frequencyPenalty: optionalNumber(body, 'frequency_penalty', -2, 2) ?? 0,
+      // Reaches SGLang as sampling_params.sampling_seed and vLLM as seed.
+      seed: optionalSeed(body),
       ignoreEos: false,
       skipSpecialTokens: true,
     },

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import { Counter } from 'prom-client';
+import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
 import { InfBridgeService, type GenerateOutcome } from '../inference/inf-bridge.service.js';
@@ -39,7 +40,29 @@ export class ChatService {
     private readonly bridge: InfBridgeService,
     private readonly sessions: SessionStore,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.promptTokens = new Counter({
+      name: 'data_proxy_prompt_tokens_total',
+      help: 'Prompt tokens sent to the engine (first segment of each generation)',
+      registers: [metrics.registry],
+    });
+    this.cachedPromptTokens = new Counter({
+      name: 'data_proxy_cached_prompt_tokens_total',
+      help: "Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate",
+      registers: [metrics.registry],
+    });
+  }
+
+  private readonly promptTokens: Counter;
+  private readonly cachedPromptTokens: Counter;
+
+  /** Prefix-cache accounting for one finished generation (only when the engine reports its cache hits). */
+  private countCache(chat: PreparedChat, outcome: GenerateOutcome): void {
+    if (outcome.cachedTokens === null) return;
+    this.promptTokens.inc(chat.promptIds.length);
+    this.cachedPromptTokens.inc(outcome.cachedTokens);
+  }
 
   async prepare(body: unknown, token: string | null): Promise<PreparedChat> {
     const request = parseChatRequest(body);
@@ -73,7 +96,7 @@ export class ChatService {
     }
     const budget = completionBudget(promptIds.length, request, {
       engineMaxTokens: this.options['engine-max-tokens'],
-      contextLength: this.options['context-length'],
+      contextLength: await this.bridge.contextLength(),
       defaultMaxTokens: this.options['default-max-tokens'],
     });
     const sampling: EngineSampling = {
@@ -99,6 +122,7 @@ export class ChatService {
       signal,
       requestId,
     });
+    this.countCache(chat, outcome);
     const text = this.answerText(outcome);
     const parsed = chat.request.parseToolCalls
       ? parseToolCalls(text, toolNames(chat.request))
@@ -162,6 +186,7 @@ export class ChatService {
       out.error(err);
       return;
     }
+    this.countCache(chat, outcome);
     held += decoder.end();
     if (outcome.stop === 'length') held += tokenizer.decode(heldStopTokens);
     if (outcome.matchedStop) {
@@ -234,9 +259,13 @@ function toolNames(request: ChatRequest): Set<string> {
 }
 
 function usage(chat: PreparedChat, outcome: GenerateOutcome): Usage {
-  return {
+  const out: Usage = {
     prompt_tokens: chat.promptIds.length,
     completion_tokens: outcome.outputTokens.length,
     total_tokens: chat.promptIds.length + outcome.outputTokens.length,
   };
+  // As OpenAI reports prompt caching; present only when the engine says (SGLang always, vLLM with
+  // --enable-prompt-tokens-details).
+  if (outcome.cachedTokens !== null) out.prompt_tokens_details = { cached_tokens: outcome.cachedTokens };
+  return out;
 }

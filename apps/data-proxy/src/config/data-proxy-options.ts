@@ -2,6 +2,7 @@ import { COMMON_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/commo
 
 export const BACKEND_TYPES = ['sglang', 'vllm'] as const;
 export const CHAT_TEMPLATE_TYPES = ['hf', 'concat'] as const;
+export const VLLM_PAUSE_APIS = ['areal', 'stock'] as const;
 
 /** Data proxy flags: the reference's (`--backend-addr`, `--backend-type`, ...) plus ours. */
 export const DATA_PROXY_OPTIONS = {
@@ -21,7 +22,20 @@ export const DATA_PROXY_OPTIONS = {
     type: 'string',
     secret: true,
     description:
-      "the engine's --api-key, sent as a bearer token on every engine call (engines usually run without one)",
+      "the engine's --api-key, sent as a bearer token on generation (and on control calls when no admin key is given)",
+  },
+  'backend-admin-api-key': {
+    type: 'string',
+    secret: true,
+    description:
+      "SGLang's --admin-api-key, sent on pause, continue, abort, weight and memory calls (with both keys set SGLang accepts only this one there)",
+  },
+  'vllm-pause-api': {
+    type: 'string',
+    default: 'areal',
+    choices: VLLM_PAUSE_APIS,
+    description:
+      "vLLM pause endpoints: areal (AReaL's vLLM entrypoint: /areal_pause_generation) or stock (vLLM with VLLM_SERVER_DEV_MODE=1: /pause?mode=abort, /resume)",
   },
   'tokenizer-path': {
     type: 'string',
@@ -62,9 +76,9 @@ export const DATA_PROXY_OPTIONS = {
   'engine-max-tokens': { type: 'int', min: 1, description: 'cap on prompt + completion tokens per request' },
   'context-length': {
     type: 'int',
-    default: 32768,
     min: 16,
-    description: 'prompt + completion tokens the engine accepts (the reference hard-codes 32768)',
+    description:
+      "prompt + completion tokens the engine accepts; default: the engine's max_model_len from /v1/models (32768 until it answers)",
   },
   'default-max-tokens': {
     type: 'int',

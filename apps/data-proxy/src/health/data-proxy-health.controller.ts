@@ -16,7 +16,7 @@ export class DataProxyHealthController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ description: '{"status", "backend", "sessions", "paused", "version", "active_requests"}' })
+  @ApiOkResponse({ description: '{"status", "backend", "sessions", "paused", "offloaded", "version", "active_requests"}' })
   health(): Record<string, unknown> {
     return {
       status: 'ok',
@@ -24,6 +24,7 @@ export class DataProxyHealthController {
       backend_type: this.options['backend-type'],
       sessions: this.sessions.count,
       paused: this.bridge.gate.isPaused,
+      offloaded: this.bridge.isOffloaded,
       version: this.bridge.version,
       active_requests: this.bridge.activeRequests,
     };

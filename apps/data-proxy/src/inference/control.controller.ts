@@ -1,7 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
+import type { PauseMode } from './engine-backend.js';
 import { InfBridgeService } from './inf-bridge.service.js';
+
+const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -20,17 +23,23 @@ export class ControlController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({
-    summary: 'Park new generations and pause the engine (in-flight requests abort and resubmit after continue)',
+    summary:
+      'Park new generations and pause the engine. {"mode": "abort"} (default): in-flight requests abort and resubmit after continue; SGLang "in_place"/"retract": they stay on the engine and finish after continue',
   })
-  async pause(): Promise<{ status: string; paused: boolean }> {
-    await this.bridge.pause();
+  async pause(@Body() body: unknown): Promise<{ status: string; paused: boolean }> {
+    const mode = isObject(body) && body.mode !== undefined && body.mode !== null ? body.mode : 'abort';
+    if (!PAUSE_MODES.includes(mode as PauseMode))
+      throw new AppException(400, ErrorCode.BAD_REQUEST, `mode must be one of ${PAUSE_MODES.join(', ')}`);
+    await this.bridge.pause(mode as PauseMode);
     return { status: 'ok', paused: true };
   }
 
   @Post('continue_generation')
   @HttpCode(200)
   @AdminOnly()
-  @ApiOperation({ summary: 'Resume the engine, then release every parked generation' })
+  @ApiOperation({
+    summary: 'Resume the engine, then release every parked generation (after onload, when memory was offloaded)',
+  })
   async continue(): Promise<{ status: string; paused: boolean }> {
     await this.bridge.resume();
     return { status: 'ok', paused: false };
@@ -39,7 +48,10 @@ export class ControlController {
   @Post('release_memory_occupation')
   @HttpCode(200)
   @AdminOnly()
-  @ApiOperation({ summary: "Offload the engine's weights and KV cache (SGLang release_memory_occupation, vLLM sleep)" })
+  @ApiOperation({
+    summary:
+      "Pause and drain the engine, then offload its weights and KV cache (SGLang release_memory_occupation, vLLM sleep); generation resumes after onload and continue. 409 ENGINE_MISCONFIGURED when the engine lacks the flag that makes it free memory",
+  })
   async releaseMemory(): Promise<{ status: string }> {
     await this.bridge.offload();
     return { status: 'ok' };
@@ -65,12 +77,12 @@ export class ControlController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Set the weight version stamped on tokens generated from now on' })
-  setVersion(@Body() body: unknown): { status: string; version: number } {
+  async setVersion(@Body() body: unknown): Promise<{ status: string; version: number }> {
     const version = isObject(body) ? body.version : undefined;
     if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
       throw new AppException(400, ErrorCode.BAD_REQUEST, "'version' (int) is required");
     }
-    this.bridge.version = version;
+    await this.bridge.setVersion(version);
     return { status: 'ok', version };
   }
 

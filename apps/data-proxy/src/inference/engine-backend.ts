@@ -8,6 +8,8 @@ export interface EngineSampling {
   frequencyPenalty: number;
   ignoreEos: boolean;
   skipSpecialTokens: boolean;
+  /** The request's seed, sent in the engine's own field; null lets the engine choose. */
+  seed: number | null;
 }
 
 export type SegmentStop = 'stop' | 'length' | 'abort';
@@ -29,38 +31,79 @@ export interface SegmentTokens {
   engineVersion: number | null;
 }
 
+/** SGLang's `weight_versions` entry: output tokens `[start, end)` of the segment were sampled under `version`. */
+export interface VersionSpan {
+  /** The integer version, or null for a label that is not one (e.g. SGLang's `"default"`). */
+  version: number | null;
+  start: number;
+  end: number;
+}
+
 export interface SegmentFinish {
   stop: SegmentStop;
   /** The stop string that ended generation, when one did. */
   matchedStop: string | null;
+  /** Per-token versions of the whole segment, when the engine reports them (SGLang after a version change). */
+  versionSpans?: VersionSpan[];
+  /** Prompt tokens the engine served from its prefix cache, when it reports them. */
+  cachedTokens?: number;
 }
 
 export type SegmentResult = SegmentTokens & SegmentFinish;
 
-/** A reply that does not follow the engine protocol. */
+/** A reply that does not follow the engine protocol, or carries no exact sampling evidence. Never recorded. */
 export class EngineProtocolError extends Error {}
+
+/**
+ * The engine refused the request itself (a 4xx, an SGLang abort that carries a `status_code`, a
+ * vLLM `error` finish): resubmitting cannot help, so it reaches the agent at once.
+ */
+export class EngineRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Consumes one stream event; returns the new tokens and, on the last event, how it finished. */
 export type StreamEventParser = (event: unknown) => { tokens?: SegmentTokens; finish?: SegmentFinish };
 
+/** An engine HTTP call with no streaming answer: where, and the JSON body to send. */
+export interface EngineCall {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+/** How the data proxy pauses the engine: SGLang's modes (abort resubmits; in_place/retract freeze). */
+export type PauseMode = 'abort' | 'in_place' | 'retract';
+
 /**
  * One engine protocol (SGLang or vLLM) behind a small interface: how to ask for tokens, how to
- * read them back (whole or streamed), and where pause/continue/abort live.
+ * read them back (whole or streamed) with their validation, and where the control calls live.
  */
 export interface EngineBackend {
   readonly name: 'sglang' | 'vllm';
   readonly generatePath: string;
-  readonly pausePath: string;
-  readonly resumePath: string;
   buildRequest(request: SegmentRequest): Record<string, unknown>;
   parseResponse(body: unknown): SegmentResult;
   createStreamParser(): StreamEventParser;
+  /** The calls that pause generation, in order (each must succeed). */
+  pauseCalls(mode: PauseMode): EngineCall[];
+  resumeCall(): EngineCall;
   /** Offload weights and KV cache (SGLang release_memory_occupation, vLLM sleep). */
-  offloadRequest(): { path: string; body: string };
+  offloadCall(): EngineCall;
   /** Load them back; `tags` picks what (e.g. `["weights"]`), null for everything. */
-  onloadRequest(tags: string[] | null): { path: string; body: string };
+  onloadCall(tags: string[] | null): EngineCall;
   /** An explicit abort for one request id, if the protocol has one. */
-  abortRequest(rid: string): { path: string; body: Record<string, unknown> } | null;
+  abortCall(rid: string): EngineCall | null;
+  /**
+   * How to tell that offloading would really free memory: the call, and a judge of its answer
+   * that returns what the engine lacks (its launch flag), or null when offloading works.
+   */
+  memoryCheck(): { call: EngineCall; lacks: (status: number, body: unknown) => string | null };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -72,4 +115,47 @@ export function parseEngineVersion(value: unknown): number | null {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'string' && /^-?\d{1,15}$/.test(value)) return Number(value);
   return null;
+}
+
+/**
+ * Exact sampling evidence, as AReaL 2.0 requires of every engine answer: one log-prob per output
+ * token, each a real finite number (not null, not a boolean; 0 is valid). Anything else would put
+ * a made-up probability into the importance ratio, so the answer is refused and nothing recorded.
+ */
+export function checkLogprobs(tokens: number, logprobs: readonly unknown[]): number[] {
+  if (logprobs.length !== tokens) {
+    throw new EngineProtocolError(
+      `Malformed generation result: received ${tokens} output tokens but ${logprobs.length} output logprobs; every sampled output token requires exactly one sampling logprob.`,
+    );
+  }
+  for (let i = 0; i < logprobs.length; i++) {
+    const value = logprobs[i];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new EngineProtocolError(
+        `Malformed generation result: output_logprobs[${i}] must be a real, finite number, got ${JSON.stringify(value) ?? String(value)}.`,
+      );
+    }
+  }
+  return logprobs as number[];
+}
+
+/** SGLang's `weight_versions`: half-open spans, contiguous from 0 up to the segment's token count. */
+export function readVersionSpans(value: unknown, tokens: number): VersionSpan[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new EngineProtocolError('SGLang weight_versions is not a list');
+  const spans: VersionSpan[] = [];
+  let next = 0;
+  for (const entry of value as unknown[]) {
+    if (!isObject(entry) || !Number.isInteger(entry.start) || !Number.isInteger(entry.end))
+      throw new EngineProtocolError('SGLang weight_versions entries must be {version, start, end}');
+    const start = entry.start as number;
+    const end = entry.end as number;
+    if (start !== next || end < start || end > tokens)
+      throw new EngineProtocolError(
+        `SGLang weight_versions span [${start}, ${end}) does not continue [0, ${next}) within ${tokens} tokens`,
+      );
+    spans.push({ version: parseEngineVersion(entry.version), start, end });
+    next = end;
+  }
+  return spans;
 }

@@ -15,6 +15,7 @@ const SAMPLING: EngineSampling = {
   frequencyPenalty: 0,
   ignoreEos: false,
   skipSpecialTokens: true,
+  seed: null,
 };
 
 function sglangReply(tokens: number[], type: 'stop' | 'length' | 'abort', extra: Record<string, unknown> = {}) {
@@ -160,13 +161,13 @@ describe(InfBridgeService.name, () => {
 
   it('stamps each segment with the version current when it was dispatched', async () => {
     const { bridge: b, bodies } = bridge();
-    b.version = 42;
+    void b.setVersion(42);
     agent
       .get(ENGINE)
       .intercept({ path: '/generate', method: 'POST' })
       .reply(200, (opts) => {
         bodies.push(JSON.parse(opts.body as string));
-        b.version = 43; // a set_version while the first segment runs
+        void b.setVersion(43); // a set_version while the first segment runs
         return sglangReply([1, 2], 'abort');
       });
     replies('/generate', bodies, [sglangReply([3], 'stop')]);
@@ -176,7 +177,7 @@ describe(InfBridgeService.name, () => {
 
   it('prefers the weight version the engine reports', async () => {
     const { bridge: b, bodies } = bridge();
-    b.version = 1;
+    void b.setVersion(1);
     replies('/generate', bodies, [sglangReply([1, 2, 3], 'stop', { weight_version: '9' })]);
     expect((await b.generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })).outputVersions).toEqual([
       9, 9, 9,

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_OPTIONS, AppException, discardBody, ErrorCode, HttpClient, readSseData } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import {
   EngineProtocolError,
+  EngineRequestError,
+  isObject,
   type EngineBackend,
+  type EngineCall,
   type EngineSampling,
+  type PauseMode,
   type SegmentFinish,
   type SegmentRequest,
   type SegmentResult,
@@ -13,7 +17,7 @@ import {
 } from './engine-backend.js';
 import { PauseGate } from './pause-gate.js';
 import { SglangBackend } from './sglang-backend.js';
-import { VllmBackend } from './vllm-backend.js';
+import { VllmBackend, type VllmPauseApi } from './vllm-backend.js';
 
 export interface GenerateInput {
   promptIds: readonly number[];
@@ -30,47 +34,91 @@ export interface GenerateInput {
 export interface GenerateOutcome {
   outputTokens: number[];
   outputLogprobs: number[];
-  /** The weight version of every output token: the engine's report, else the version current when its segment was sent. */
+  /**
+   * The weight version of every output token: the engine's per-token spans when it reports them,
+   * else the version it reports for the answer, else the version current when the segment was sent.
+   */
   outputVersions: number[];
   stop: 'stop' | 'length';
   matchedStop: string | null;
   /** Engine requests this generation took (1 + resubmissions). */
   segments: number;
+  /** Prompt tokens the engine served from its prefix cache (first segment), when it reports them. */
+  cachedTokens: number | null;
 }
 
 interface EngineTarget {
   addr: string;
   backend: EngineBackend;
+  /** The engine's context length from `/v1/models` (asked once per engine, until it answers). */
+  contextLength?: Promise<number | null>;
+  /** When to ask again after the engine gave no answer. */
+  contextLengthRetryAt?: number;
+  /** What the engine lacks for offloading to free memory, or null (asked once per engine). */
+  memoryProblem?: Promise<string | null>;
 }
+
+/** Moving weights between GPU and host memory takes a while (the reference allows 30 s). */
+const MEMORY_TIMEOUT_MS = 30_000;
+/** An SGLang abort pause answers only once every in-flight request has returned. */
+const PAUSE_TIMEOUT_MS = 60_000;
+/** The reference's fixed context length, used while the engine has not said its own. */
+const FALLBACK_CONTEXT_LENGTH = 32768;
+const CONTEXT_LENGTH_RETRY_MS = 5_000;
 
 /**
  * InfBridge: generation through the engine that survives weight-update pauses.
  *
  * A pause sets the shared gate and asks the engine to pause, which aborts in-flight requests;
  * each comes back with the tokens it produced, parks on the gate, and after continue resubmits
- * `prompt + tokens so far` with the remaining budget, up to `--max-resubmit-retries` engine
- * requests. Every token is stamped with the version current when its segment was dispatched
- * (or the version the engine reports, when it reports one). `/configure_backend` swaps the
- * engine for new segments without touching segments in flight.
+ * `prompt + tokens so far` with the remaining budget. Only aborts that no pause explains count
+ * against `--max-resubmit-retries`; a request error (an abort with a status) fails at once.
+ * Every answer is validated before its tokens count (exact log-probs, matching counts), and
+ * every token is stamped with the version it was sampled under.
+ *
+ * Offload pauses and drains the engine before releasing memory, and generation resumes only once
+ * memory is back **and** the trainer has continued, in whatever order those arrive.
+ * `/configure_backend` swaps the engine for new segments without touching segments in flight.
  */
-/** Moving weights between GPU and host memory takes a while (the reference allows 30 s). */
-const MEMORY_TIMEOUT_MS = 30_000;
-
 @Injectable()
-export class InfBridgeService {
+export class InfBridgeService implements OnApplicationBootstrap {
   private readonly logger = new Logger(InfBridgeService.name);
   readonly gate = new PauseGate();
   private target: EngineTarget | null;
   /** The weight version stamped on tokens dispatched from now on (`/set_version`). */
-  version = 0;
+  private currentVersion = 0;
   private inFlight = 0;
+  /** The trainer paused (or offloaded) and has not continued yet. */
+  private pausedByTrainer = false;
+  /** Memory tags released and not yet resumed; generation waits while any is out. */
+  private releasedTags: Set<string> | null = null;
+  /** The mode of the latest pause: in_place/retract keep requests on the engine across the update. */
+  private pauseMode: PauseMode = 'abort';
 
   constructor(
     private readonly http: HttpClient,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
   ) {
     const addr = options['backend-addr'];
-    this.target = addr ? { addr: addr.replace(/\/+$/, ''), backend: createBackend(options['backend-type']) } : null;
+    this.target = addr ? this.createTarget(addr) : null;
+  }
+
+  /** Asks the engine what the data proxy needs to know, without delaying start (it may still be loading). */
+  onApplicationBootstrap(): void {
+    const target = this.target;
+    if (!target) return;
+    void this.contextLength().then((length) => this.logger.log({ backend: target.addr, length }, 'context length'));
+    this.memoryProblem(target).then(
+      (lacks) => {
+        if (lacks)
+          this.logger.warn(
+            { backend: target.addr, lacks },
+            'the engine cannot offload: /release_memory_occupation will be refused until it is restarted with the flag',
+          );
+      },
+      // Not up yet: the first offload asks again.
+      () => undefined,
+    );
   }
 
   get hasBackend(): boolean {
@@ -86,10 +134,56 @@ export class InfBridgeService {
     return this.inFlight;
   }
 
+  get version(): number {
+    return this.currentVersion;
+  }
+
+  get isOffloaded(): boolean {
+    return this.releasedTags !== null;
+  }
+
   /** Points new segments at another engine; in-flight segments finish where they are. */
   configureBackend(addr: string): void {
-    this.target = { addr: addr.replace(/\/+$/, ''), backend: createBackend(this.options['backend-type']) };
+    this.target = this.createTarget(addr);
     this.logger.log({ backend: this.target.addr }, 'backend reconfigured');
+  }
+
+  /**
+   * Prompt + completion tokens the engine accepts: `--context-length` when given, else the
+   * engine's `max_model_len` from `/v1/models` (both engines serve it; SGLang's model info lacks it).
+   */
+  async contextLength(): Promise<number> {
+    const configured = this.options['context-length'];
+    if (configured !== undefined) return configured;
+    const target = this.target;
+    if (!target) return FALLBACK_CONTEXT_LENGTH;
+    if (!target.contextLength || (target.contextLengthRetryAt !== undefined && Date.now() >= target.contextLengthRetryAt)) {
+      target.contextLengthRetryAt = undefined;
+      target.contextLength = this.askContextLength(target).then((length) => {
+        // Not known yet (engine still loading, or down): the fallback serves for a while, then ask again.
+        if (length === null) target.contextLengthRetryAt = Date.now() + CONTEXT_LENGTH_RETRY_MS;
+        return length;
+      });
+    }
+    return (await target.contextLength) ?? FALLBACK_CONTEXT_LENGTH;
+  }
+
+  /** Readiness: the engine answers a call that neither generates nor waits behind a pause. */
+  async engineReachable(): Promise<boolean> {
+    const target = this.target;
+    if (!target) return true;
+    try {
+      const res = await this.http.request({
+        method: 'GET',
+        url: `${target.addr}/v1/models`,
+        headers: this.headers(false),
+        timeoutMs: 5_000,
+        maxResponseBytes: 1024 * 1024,
+      });
+      return res.status === 200;
+    } catch {
+      return false;
+    }
   }
 
   async generate(input: GenerateInput): Promise<GenerateOutcome> {
@@ -106,10 +200,10 @@ export class InfBridgeService {
     const tokens: number[] = [];
     const logprobs: number[] = [];
     const versions: number[] = [];
-    const baseRid = randomUUID().replace(/-/g, '');
     const retries = this.options['max-resubmit-retries'];
     let finish: SegmentFinish | null = null;
     let segments = 0;
+    let cachedTokens: number | null = null;
     // Only aborts that no pause explains count against the retry budget: a request that lives
     // through any number of pause/continue cycles (weight updates) is resubmitted every time.
     let unexplainedAborts = 0;
@@ -121,11 +215,14 @@ export class InfBridgeService {
         break;
       }
       const target = this.requireTarget();
-      const dispatchVersion = this.version;
+      const dispatchVersion = this.currentVersion;
       const dispatchEpoch = this.gate.epoch;
+      const segmentStart = tokens.length;
       segments++;
       const request: SegmentRequest = {
-        rid: `${baseRid}-${segments}`,
+        // Fixed-length and random: SGLang aborts every rid that *starts with* the one named, so
+        // no rid may be a prefix of another (`X-1` would also abort `X-10`).
+        rid: randomUUID().replace(/-/g, ''),
         promptIds: tokens.length === 0 ? input.promptIds : [...input.promptIds, ...tokens],
         maxNewTokens: remaining,
         sampling: input.sampling,
@@ -133,15 +230,23 @@ export class InfBridgeService {
       };
       const accept = (arrived: SegmentTokens): void => {
         const version = arrived.engineVersion ?? dispatchVersion;
-        const stamped = arrived.tokens.map(() => version);
         for (let i = 0; i < arrived.tokens.length; i++) {
           tokens.push(arrived.tokens[i]);
           logprobs.push(arrived.logprobs[i]);
           versions.push(version);
         }
-        if (arrived.tokens.length > 0) input.onTokens?.(arrived.tokens, arrived.logprobs, stamped);
+        if (arrived.tokens.length > 0)
+          input.onTokens?.(arrived.tokens, arrived.logprobs, versions.slice(versions.length - arrived.tokens.length));
       };
       const result = await this.runSegment(target, request, accept, input);
+      if (segments === 1 && result.cachedTokens !== undefined) cachedTokens = result.cachedTokens;
+      // The engine's spans say which version sampled each token of the segment; they win over
+      // the single version it reports for the whole answer.
+      for (const span of result.versionSpans ?? []) {
+        if (span.version === null) continue;
+        const end = Math.min(segmentStart + span.end, tokens.length);
+        for (let i = segmentStart + span.start; i < end; i++) versions[i] = span.version;
+      }
       if (result.stop === 'stop' || result.stop === 'length') {
         finish = result;
         break;
@@ -175,6 +280,7 @@ export class InfBridgeService {
       stop: finish.stop === 'stop' ? 'stop' : 'length',
       matchedStop: finish.matchedStop,
       segments,
+      cachedTokens,
     };
   }
 
@@ -189,7 +295,7 @@ export class InfBridgeService {
     const common = {
       method: 'POST' as const,
       url,
-      headers: this.headers(),
+      headers: this.headers(false),
       body: JSON.stringify(target.backend.buildRequest(request)),
       signal: input.signal,
       requestId: input.requestId,
@@ -205,15 +311,15 @@ export class InfBridgeService {
           bodyTimeoutMs: timeoutMs,
           maxResponseBytes: 256 * 1024 * 1024,
         });
-        const body = this.parseJson(response.status, response.body.toString('utf8'), target);
-        const result: SegmentResult = this.protocol(() => target.backend.parseResponse(body), target);
+        const body = this.parseAnswer(response.status, response.body.toString('utf8'), target);
+        const result: SegmentResult = this.engineCall(() => target.backend.parseResponse(body), target);
         accept(result);
         return result;
       }
       const response = await this.http.stream({ ...common, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
       if (response.status < 200 || response.status >= 300) {
         const text = await readAll(response.body);
-        this.parseJson(response.status, text, target);
+        this.parseAnswer(response.status, text, target);
       }
       const parse = target.backend.createStreamParser();
       let finish: SegmentFinish | undefined;
@@ -226,14 +332,13 @@ export class InfBridgeService {
           } catch {
             throw new EngineProtocolError('engine stream event is not JSON');
           }
-          const parsed = this.protocol(() => parse(event), target);
+          const parsed = parse(event);
           if (parsed.tokens) accept(parsed.tokens);
           if (parsed.finish) finish = parsed.finish;
         }
       } catch (err) {
         discardBody(response.body);
-        if (err instanceof EngineProtocolError) throw this.protocolError(err, target);
-        throw err;
+        throw this.engineError(err, target);
       }
       if (!finish)
         throw new AppException(
@@ -251,46 +356,168 @@ export class InfBridgeService {
     }
   }
 
-  /** Pause: close the gate first (new requests park), then pause the engine (in-flight ones abort). */
-  async pause(): Promise<void> {
+  /**
+   * Pause: close the gate first (new requests park), then pause the engine. With `abort` (the
+   * default) in-flight requests come back and resubmit after continue; with SGLang's `in_place`
+   * or `retract` they stay on the engine and finish as one answer after continue.
+   */
+  async pause(mode: PauseMode = 'abort'): Promise<void> {
     const target = this.requireTarget();
+    if (mode !== 'abort' && target.backend.name !== 'sglang')
+      throw new AppException(400, ErrorCode.BAD_REQUEST, `pause mode '${mode}' needs an SGLang engine`);
     const wasPaused = this.gate.isPaused;
     this.gate.close();
     try {
-      await this.control(target, target.backend.pausePath);
+      for (const call of target.backend.pauseCalls(mode)) await this.control(target, call, PAUSE_TIMEOUT_MS);
     } catch (err) {
       // The engine did not pause: do not leave every generation parked behind a closed gate.
       if (!wasPaused) this.gate.open();
       throw err;
     }
+    this.pausedByTrainer = true;
+    this.pauseMode = mode;
   }
 
-  /** Continue: resume the engine first, then open the gate (parked requests resubmit at once). */
+  /** Continue: resume the engine, then open the gate (parked requests resubmit at once) — unless memory is still offloaded. */
   async resume(): Promise<void> {
     const target = this.requireTarget();
-    await this.control(target, target.backend.resumePath);
+    this.pausedByTrainer = false;
+    if (this.releasedTags !== null) {
+      this.logger.log('continue received while offloaded: generation resumes after onload');
+      return;
+    }
+    await this.control(target, target.backend.resumeCall());
     this.gate.open();
   }
 
-  /** Offload the engine's weights and KV cache (the trainer needs the GPU memory). The pause state is untouched. */
+  /**
+   * Offload the engine's weights and KV cache. SGLang asserts that no request is running, so the
+   * engine is paused and drained first (abort, then SGLang's scheduler flag with `in_place`, as
+   * AReaL does); generation resumes only after onload and continue. Refused with a clear error
+   * when the engine was started without the flag that makes a release free anything.
+   */
   async offload(): Promise<void> {
     const target = this.requireTarget();
-    const { path, body } = target.backend.offloadRequest();
-    await this.control(target, path, body, MEMORY_TIMEOUT_MS);
+    const lacks = await this.memoryProblem(target);
+    if (lacks) {
+      throw new AppException(
+        409,
+        ErrorCode.ENGINE_MISCONFIGURED,
+        `engine ${target.addr} (${target.backend.name}) cannot release memory: start it with ${lacks}`,
+      );
+    }
+    const wasPaused = this.gate.isPaused;
+    this.gate.close();
+    try {
+      if (!wasPaused || this.pauseMode !== 'abort')
+        for (const call of target.backend.pauseCalls('abort')) await this.control(target, call, PAUSE_TIMEOUT_MS);
+      if (target.backend.name === 'sglang')
+        for (const call of target.backend.pauseCalls('in_place')) await this.control(target, call, PAUSE_TIMEOUT_MS);
+      await this.control(target, target.backend.offloadCall(), MEMORY_TIMEOUT_MS);
+    } catch (err) {
+      if (!wasPaused) {
+        await this.control(target, target.backend.resumeCall()).catch(() => undefined);
+        this.gate.open();
+      }
+      throw err;
+    }
+    this.pausedByTrainer = true;
+    this.pauseMode = 'abort';
+    this.releasedTags = new Set(['all']);
   }
 
+  /** Load memory back (`tags` picks what; null for everything); generation resumes if the trainer has continued too. */
   async onload(tags: string[] | null): Promise<void> {
     const target = this.requireTarget();
-    const { path, body } = target.backend.onloadRequest(tags);
-    await this.control(target, path, body, MEMORY_TIMEOUT_MS);
+    await this.control(target, target.backend.onloadCall(tags), MEMORY_TIMEOUT_MS);
+    if (this.releasedTags === null) return;
+    if (tags === null || tags.length === 0) this.releasedTags = null;
+    else {
+      // A partial onload (AReaL loads weights, updates them, then the KV cache) keeps us offloaded until every tag is back.
+      const left = this.releasedTags.has('all') ? new Set(['weights', 'kv_cache']) : this.releasedTags;
+      for (const tag of tags) left.delete(tag);
+      this.releasedTags = left.size === 0 ? null : left;
+    }
+    if (this.releasedTags === null && !this.pausedByTrainer) {
+      await this.control(target, target.backend.resumeCall());
+      this.gate.open();
+    }
   }
 
-  private async control(target: EngineTarget, path: string, body = '{}', timeoutMs = 10_000): Promise<void> {
+  /**
+   * The version stamped on tokens from now on. After an `in_place`/`retract` pause, requests that
+   * stayed on the SGLang engine go on under the new weights: the engine is told the version
+   * (without aborting anything) so its per-token spans stamp them exactly.
+   */
+  async setVersion(version: number): Promise<void> {
+    this.currentVersion = version;
+    const target = this.target;
+    if (target?.backend.name === 'sglang' && this.pauseMode !== 'abort' && this.gate.isPaused) {
+      await this.control(target, {
+        method: 'POST',
+        path: '/update_weight_version',
+        body: JSON.stringify({ new_version: String(version), abort_all_requests: false }),
+      });
+    }
+  }
+
+  private createTarget(addr: string): EngineTarget {
+    return { addr: addr.replace(/\/+$/, ''), backend: createBackend(this.options['backend-type'], this.options['vllm-pause-api']) };
+  }
+
+  private async askContextLength(target: EngineTarget): Promise<number | null> {
+    try {
+      const res = await this.http.request({
+        method: 'GET',
+        url: `${target.addr}/v1/models`,
+        headers: this.headers(false),
+        timeoutMs: 5_000,
+        maxResponseBytes: 1024 * 1024,
+      });
+      const body = res.status === 200 ? (JSON.parse(res.body.toString('utf8')) as unknown) : null;
+      const first = isObject(body) && Array.isArray(body.data) ? (body.data[0] as unknown) : null;
+      const length = isObject(first) ? first.max_model_len : null;
+      if (typeof length === 'number' && Number.isInteger(length) && length > 0) return length;
+      this.logger.warn({ backend: target.addr, status: res.status }, 'engine /v1/models has no max_model_len');
+    } catch (err) {
+      this.logger.debug({ err, backend: target.addr }, 'engine /v1/models not reachable yet');
+    }
+    return null;
+  }
+
+  private memoryProblem(target: EngineTarget): Promise<string | null> {
+    target.memoryProblem ??= (async () => {
+      const { call, lacks } = target.backend.memoryCheck();
+      try {
+        const res = await this.http.request({
+          method: call.method,
+          url: `${target.addr}${call.path}`,
+          headers: this.headers(true),
+          timeoutMs: 5_000,
+          maxResponseBytes: 4 * 1024 * 1024,
+        });
+        let body: unknown = null;
+        try {
+          body = JSON.parse(res.body.toString('utf8'));
+        } catch {
+          // an empty or non-JSON answer: judged by its status
+        }
+        return lacks(res.status, body);
+      } catch (err) {
+        target.memoryProblem = undefined; // unreachable: ask again next time
+        throw err;
+      }
+    })();
+    return target.memoryProblem;
+  }
+
+  /** A control call; only the status counts (SGLang answers `null` or nothing, vLLM an empty body). */
+  private async control(target: EngineTarget, call: EngineCall, timeoutMs = 10_000): Promise<void> {
     const response = await this.http.request({
-      method: 'POST',
-      url: `${target.addr}${path}`,
-      headers: this.headers(),
-      body,
+      method: call.method,
+      url: `${target.addr}${call.path}`,
+      headers: this.headers(true),
+      body: call.body,
       timeoutMs,
       upstreamName: `engine ${target.addr}`,
     });
@@ -298,28 +525,32 @@ export class InfBridgeService {
       throw new AppException(
         502,
         ErrorCode.UPSTREAM_BAD_RESPONSE,
-        `engine ${target.addr}${path} answered HTTP ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`,
+        `engine ${target.addr}${call.path} answered HTTP ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`,
       );
     }
   }
 
   private abortOnEngine(target: EngineTarget, rid: string): void {
-    const abort = target.backend.abortRequest(rid);
+    const abort = target.backend.abortCall(rid);
     if (!abort) return;
     this.http
       .request({
-        method: 'POST',
+        method: abort.method,
         url: `${target.addr}${abort.path}`,
-        headers: this.headers(),
-        body: JSON.stringify(abort.body),
+        headers: this.headers(true),
+        body: abort.body,
         timeoutMs: 5000,
       })
       .catch((err: unknown) => this.logger.debug({ err, rid }, 'engine abort_request failed'));
   }
 
-  private headers(): Record<string, string> {
+  /**
+   * Generation takes the engine's api key; control calls (pause, continue, abort, weights,
+   * memory) its admin key when one is set: SGLang with both keys accepts only the admin key there.
+   */
+  private headers(control: boolean): Record<string, string> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    const key = this.options['backend-api-key'];
+    const key = (control ? this.options['backend-admin-api-key'] : undefined) ?? this.options['backend-api-key'];
     if (key) headers.authorization = `Bearer ${key}`;
     return headers;
   }
@@ -335,13 +566,21 @@ export class InfBridgeService {
     return this.target;
   }
 
-  private parseJson(status: number, text: string, target: EngineTarget): unknown {
+  /**
+   * A generation answer's JSON. An engine that refuses the request (4xx: prompt too long, bad
+   * parameter) passes its status and message to the agent; anything else it fails with is a 502.
+   */
+  private parseAnswer(status: number, text: string, target: EngineTarget): unknown {
     if (status < 200 || status >= 300) {
-      throw new AppException(
-        502,
-        ErrorCode.UPSTREAM_BAD_RESPONSE,
-        `engine ${target.addr} answered HTTP ${status}: ${text.slice(0, 500)}`,
-      );
+      let body: unknown = null;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: reported as text below
+      }
+      const error = isObject(body) ? (isObject(body.error) ? body.error : body) : null;
+      const message = error && typeof error.message === 'string' ? error.message : text.slice(0, 500);
+      throw this.engineError(new EngineRequestError(status, message), target);
     }
     try {
       return JSON.parse(text);
@@ -350,23 +589,36 @@ export class InfBridgeService {
     }
   }
 
-  private protocol<T>(fn: () => T, target: EngineTarget): T {
+  private engineCall<T>(fn: () => T, target: EngineTarget): T {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof EngineProtocolError) throw this.protocolError(err, target);
-      throw err;
+      throw this.engineError(err, target);
     }
   }
 
-  private protocolError(err: EngineProtocolError, target: EngineTarget): AppException {
-    return new AppException(502, ErrorCode.UPSTREAM_BAD_RESPONSE, `engine ${target.addr}: ${err.message}`);
+  /** Engine-side failures as the agent sees them; anything else passes unchanged. */
+  private engineError(err: unknown, target: EngineTarget): unknown {
+    if (err instanceof EngineProtocolError)
+      return new AppException(502, ErrorCode.ENGINE_PROTOCOL, `engine ${target.addr}: ${err.message}`);
+    if (err instanceof EngineRequestError) {
+      // The engine refusing our key, or being overloaded, is not the agent's request at fault.
+      const passes = err.status >= 400 && err.status < 500 && ![401, 403, 407, 408, 429].includes(err.status);
+      return passes
+        ? new AppException(err.status, ErrorCode.ENGINE_REQUEST_REJECTED, err.message)
+        : new AppException(
+            502,
+            ErrorCode.UPSTREAM_BAD_RESPONSE,
+            `engine ${target.addr} failed the request (${err.status}): ${err.message}`,
+          );
+    }
+    return err;
   }
 }
 
-export function createBackend(type: string): EngineBackend {
+export function createBackend(type: string, vllmPauseApi: string = 'areal'): EngineBackend {
   if (type === 'sglang') return new SglangBackend();
-  if (type === 'vllm') return new VllmBackend();
+  if (type === 'vllm') return new VllmBackend(vllmPauseApi as VllmPauseApi);
   throw new Error(`Unsupported backend_type: '${type}'`);
 }
 
@@ -390,3 +642,4 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     );
   });
 }
+

@@ -1,14 +1,25 @@
 import {
+  checkLogprobs,
   EngineProtocolError,
+  EngineRequestError,
   isObject,
   parseEngineVersion,
+  readVersionSpans,
   type EngineBackend,
+  type EngineCall,
+  type PauseMode,
   type SegmentFinish,
   type SegmentRequest,
   type SegmentResult,
+  type SegmentTokens,
   type StreamEventParser,
 } from './engine-backend.js';
 
+/**
+ * How an SGLang output ended. An abort that carries a `status_code` is a request error
+ * (`set_finish_with_abort`: bad grammar, too long, …) and fails the request; an abort without one
+ * (pause, `/abort_request`) is an ordinary end with the tokens so far, which the bridge resubmits.
+ */
 function readFinish(meta: Record<string, unknown>): SegmentFinish | null {
   const reason = meta.finish_reason;
   if (reason === null || reason === undefined) return null;
@@ -18,44 +29,95 @@ function readFinish(meta: Record<string, unknown>): SegmentFinish | null {
   if (type !== 'stop' && type !== 'length' && type !== 'abort') {
     throw new EngineProtocolError(`SGLang finish_reason.type "${type}" is not stop, length or abort`);
   }
+  if (type === 'abort' && typeof reason.status_code === 'number') {
+    throw new EngineRequestError(
+      reason.status_code,
+      typeof reason.message === 'string' ? reason.message : `SGLang aborted the request (${reason.status_code})`,
+    );
+  }
   return { stop: type, matchedStop: typeof reason.matched === 'string' ? reason.matched : null };
 }
 
-/** Reads `[logprob, token_id, text]` triples. */
-function readLogprobs(meta: Record<string, unknown>): { tokens: number[]; logprobs: number[] } {
+/**
+ * The output tokens of one message and their log-probs, validated: `output_ids` and the
+ * `[logprob, token_id, text]` triples must agree in count and ids, every log-prob must be real.
+ */
+function readTokens(body: Record<string, unknown>, meta: Record<string, unknown>): { tokens: number[]; logprobs: number[] } {
   const triples = meta.output_token_logprobs;
-  if (triples === undefined || triples === null) return { tokens: [], logprobs: [] };
-  if (!Array.isArray(triples)) throw new EngineProtocolError('SGLang output_token_logprobs is not a list');
+  if (!Array.isArray(triples)) {
+    throw new EngineProtocolError(
+      'Malformed SGLang response: output_token_logprobs is missing from meta_info (send return_logprob: true).',
+    );
+  }
+  const ids = Array.isArray(body.output_ids) ? (body.output_ids as unknown[]) : null;
   const tokens: number[] = new Array<number>(triples.length);
-  const logprobs: number[] = new Array<number>(triples.length);
+  const values: unknown[] = new Array<unknown>(triples.length);
   for (let i = 0; i < triples.length; i++) {
     const triple = triples[i] as unknown;
-    if (
-      !Array.isArray(triple) ||
-      typeof triple[1] !== 'number' ||
-      (typeof triple[0] !== 'number' && triple[0] !== null)
-    ) {
+    if (!Array.isArray(triple) || !Number.isInteger(triple[1]))
       throw new EngineProtocolError('SGLang output_token_logprobs entries must be [logprob, token_id, text]');
-    }
-    tokens[i] = triple[1];
-    logprobs[i] = typeof triple[0] === 'number' ? triple[0] : 0;
+    tokens[i] = triple[1] as number;
+    values[i] = triple[0];
   }
-  return { tokens, logprobs };
+  if (ids) {
+    checkLogprobs(ids.length, values);
+    for (let i = 0; i < ids.length; i++)
+      if (ids[i] !== tokens[i])
+        throw new EngineProtocolError(`SGLang output_ids[${i}] is ${String(ids[i])} but its log-prob is for ${tokens[i]}`);
+  }
+  return { tokens, logprobs: checkLogprobs(tokens.length, values) };
 }
 
-/** SGLang's native `/generate` protocol (spec §8.3). */
+/** An abort without a status and without new tokens (waiting queue, before prefill) carries no evidence: nothing to check. */
+function isEmptyAbort(finish: SegmentFinish | null, freshTokens: number): boolean {
+  return finish?.stop === 'abort' && freshTokens === 0;
+}
+
+function extras(meta: Record<string, unknown>, tokens: number): Pick<SegmentFinish, 'versionSpans' | 'cachedTokens'> {
+  const out: Pick<SegmentFinish, 'versionSpans' | 'cachedTokens'> = {};
+  const spans = readVersionSpans(meta.weight_versions, tokens);
+  if (spans) out.versionSpans = spans;
+  if (Number.isInteger(meta.cached_tokens)) out.cachedTokens = meta.cached_tokens as number;
+  return out;
+}
+
+const EMPTY: SegmentTokens = { tokens: [], logprobs: [], engineVersion: null };
+
+/** SGLang's native `/generate` protocol and its control endpoints. */
 export class SglangBackend implements EngineBackend {
   readonly name = 'sglang' as const;
   readonly generatePath = '/generate';
-  readonly pausePath = '/pause_generation';
-  readonly resumePath = '/continue_generation';
 
-  offloadRequest(): { path: string; body: string } {
-    return { path: '/release_memory_occupation', body: '{}' };
+  /**
+   * `abort` drains: every in-flight request returns with its tokens (the bridge resubmits them).
+   * Before releasing memory AReaL also sets the scheduler's pause flag with `in_place`, which the
+   * abort path never sets; `in_place`/`retract` alone freeze requests where they are.
+   */
+  pauseCalls(mode: PauseMode): EngineCall[] {
+    return [{ method: 'POST', path: '/pause_generation', body: JSON.stringify({ mode }) }];
   }
 
-  onloadRequest(tags: string[] | null): { path: string; body: string } {
-    return { path: '/resume_memory_occupation', body: JSON.stringify(tags ? { tags } : {}) };
+  resumeCall(): EngineCall {
+    return { method: 'POST', path: '/continue_generation', body: '{}' };
+  }
+
+  offloadCall(): EngineCall {
+    return { method: 'POST', path: '/release_memory_occupation', body: '{}' };
+  }
+
+  onloadCall(tags: string[] | null): EngineCall {
+    return { method: 'POST', path: '/resume_memory_occupation', body: JSON.stringify(tags ? { tags } : {}) };
+  }
+
+  /** Without `--enable-memory-saver` SGLang's release answers 200 and frees nothing. */
+  memoryCheck(): { call: EngineCall; lacks: (status: number, body: unknown) => string | null } {
+    return {
+      call: { method: 'GET', path: '/get_server_info' },
+      lacks: (status, body) =>
+        status === 200 && isObject(body) && body.enable_memory_saver === true
+          ? null
+          : '--enable-memory-saver (without it release_memory_occupation frees no GPU memory)',
+    };
   }
 
   buildRequest(request: SegmentRequest): Record<string, unknown> {
@@ -71,6 +133,7 @@ export class SglangBackend implements EngineBackend {
       frequency_penalty: sampling.frequencyPenalty,
     };
     if (sampling.stop.length > 0) params.stop = sampling.stop;
+    if (sampling.seed !== null) params.sampling_seed = sampling.seed;
     return {
       rid: request.rid,
       input_ids: request.promptIds,
@@ -86,35 +149,51 @@ export class SglangBackend implements EngineBackend {
     const meta = body.meta_info;
     const finish = readFinish(meta);
     if (!finish) throw new EngineProtocolError('SGLang reply has a null finish_reason');
-    return { ...readLogprobs(meta), ...finish, engineVersion: parseEngineVersion(meta.weight_version) };
+    const completion = Number.isInteger(meta.completion_tokens) ? (meta.completion_tokens as number) : null;
+    if (isEmptyAbort(finish, completion ?? (Array.isArray(body.output_ids) ? body.output_ids.length : 0)))
+      return { ...EMPTY, ...finish };
+    const { tokens, logprobs } = readTokens(body, meta);
+    return {
+      tokens,
+      logprobs,
+      engineVersion: parseEngineVersion(meta.weight_version),
+      ...finish,
+      ...extras(meta, tokens.length),
+    };
   }
 
   createStreamParser(): StreamEventParser {
     let seen = 0;
     return (event) => {
       if (!isObject(event)) throw new EngineProtocolError('SGLang stream event is not an object');
-      if (isObject(event.error)) throw new EngineProtocolError(`SGLang stream error: ${String(event.error.message)}`);
+      // A tokenizer-side ValueError (prompt too long, bad parameter) arrives as one error chunk.
+      if (isObject(event.error)) {
+        const code = event.error.code;
+        const message = typeof event.error.message === 'string' ? event.error.message : 'SGLang refused the request';
+        throw new EngineRequestError(typeof code === 'number' && code >= 400 && code < 600 ? code : 400, message);
+      }
       if (!isObject(event.meta_info)) throw new EngineProtocolError('SGLang stream event has no meta_info');
       const meta = event.meta_info;
-      const { tokens, logprobs } = readLogprobs(meta);
+      const finish = readFinish(meta);
       // Cumulative (default) and incremental streaming both end with the newest tokens; how many
-      // are new follows from completion_tokens.
-      const total = typeof meta.completion_tokens === 'number' ? meta.completion_tokens : seen + tokens.length;
-      const fresh = Math.max(0, Math.min(total - seen, tokens.length));
-      seen = total;
-      const finish = readFinish(meta) ?? undefined;
+      // are new follows from completion_tokens, which is always cumulative.
+      const total = Number.isInteger(meta.completion_tokens) ? (meta.completion_tokens as number) : null;
+      if (finish && isEmptyAbort(finish, (total ?? seen) - seen)) return { finish };
+      const { tokens, logprobs } = readTokens(event, meta);
+      const fresh = Math.max(0, Math.min((total ?? seen + tokens.length) - seen, tokens.length));
+      seen += fresh;
       return {
         tokens: {
-          tokens: tokens.slice(tokens.length - fresh),
-          logprobs: logprobs.slice(logprobs.length - fresh),
+          tokens: fresh === tokens.length ? tokens : tokens.slice(tokens.length - fresh),
+          logprobs: fresh === logprobs.length ? logprobs : logprobs.slice(logprobs.length - fresh),
           engineVersion: parseEngineVersion(meta.weight_version),
         },
-        finish,
+        finish: finish ? { ...finish, ...extras(meta, total ?? seen) } : undefined,
       };
     };
   }
 
-  abortRequest(rid: string): { path: string; body: Record<string, unknown> } {
-    return { path: '/abort_request', body: { rid } };
+  abortCall(rid: string): EngineCall {
+    return { method: 'POST', path: '/abort_request', body: JSON.stringify({ rid }) };
   }
 }

@@ -1,12 +1,21 @@
 import {
+  checkLogprobs,
   EngineProtocolError,
+  EngineRequestError,
   isObject,
   type EngineBackend,
+  type EngineCall,
   type SegmentFinish,
   type SegmentRequest,
   type SegmentResult,
   type StreamEventParser,
 } from './engine-backend.js';
+
+/** vLLM's clamp for a log-prob it could not compute: never real sampling evidence. */
+const VLLM_LOGPROB_SENTINEL = -9999.0;
+
+/** Which pause endpoints the vLLM server has: AReaL's entrypoint, or stock vLLM's dev-mode ones. */
+export type VllmPauseApi = 'areal' | 'stock';
 
 function readChoice(body: unknown): Record<string, unknown> {
   if (!isObject(body) || !Array.isArray(body.choices)) throw new EngineProtocolError('vLLM reply has no choices');
@@ -15,11 +24,14 @@ function readChoice(body: unknown): Record<string, unknown> {
   return choice;
 }
 
+/** `stop`, `length`, `abort`; `repetition` (repetition detection) ends like a stop; `error` fails the request. */
 function readFinish(choice: Record<string, unknown>): SegmentFinish | null {
   const reason = choice.finish_reason;
   if (reason === null || reason === undefined) return null;
+  if (reason === 'error') throw new EngineRequestError(502, 'vLLM finished the request with an error');
+  if (reason === 'repetition') return { stop: 'stop', matchedStop: null };
   if (reason !== 'stop' && reason !== 'length' && reason !== 'abort') {
-    throw new EngineProtocolError(`vLLM finish_reason ${JSON.stringify(reason)} is not stop, length or abort`);
+    throw new EngineProtocolError(`vLLM finish_reason ${JSON.stringify(reason)} is not one vLLM documents`);
   }
   return { stop: reason, matchedStop: typeof choice.stop_reason === 'string' ? choice.stop_reason : null };
 }
@@ -34,44 +46,97 @@ function tokenId(label: unknown): number {
   return id;
 }
 
-function readLogprobs(
-  choice: Record<string, unknown>,
-  finish: SegmentFinish | null,
-): { tokens: number[]; logprobs: number[] } {
+/** Output tokens and their log-probs, validated: -9999.0 first (vLLM's sentinel), then count and type. */
+function readTokens(choice: Record<string, unknown>, finish: SegmentFinish | null): { tokens: number[]; logprobs: number[] } {
   const logprobs = choice.logprobs;
   if (logprobs === null || logprobs === undefined) {
-    // Some abort paths carry no log-probs at all: that is an empty segment, not a crash.
+    // An abort before any token carries no log-probs at all: an empty segment, not a failure.
     if (finish?.stop === 'abort' || (typeof choice.text === 'string' && choice.text.length === 0))
       return { tokens: [], logprobs: [] };
     throw new EngineProtocolError('vLLM reply has no logprobs (send logprobs: 0)');
   }
   if (!isObject(logprobs)) throw new EngineProtocolError('vLLM logprobs is not an object');
+  let labels: unknown[];
+  let values: unknown[];
   if (Array.isArray(logprobs.tokens)) {
-    const values = Array.isArray(logprobs.token_logprobs) ? logprobs.token_logprobs : [];
-    return { tokens: logprobs.tokens.map(tokenId), logprobs: logprobs.tokens.map((_, i) => Number(values[i] ?? 0)) };
-  }
-  if (Array.isArray(logprobs.content)) {
+    labels = logprobs.tokens;
+    values = Array.isArray(logprobs.token_logprobs) ? logprobs.token_logprobs : [];
+  } else if (Array.isArray(logprobs.content)) {
     const entries = logprobs.content as Record<string, unknown>[];
-    return { tokens: entries.map((e) => tokenId(e.token)), logprobs: entries.map((e) => Number(e.logprob ?? 0)) };
+    labels = entries.map((e) => (isObject(e) ? e.token : undefined));
+    values = entries.map((e) => (isObject(e) ? e.logprob : undefined));
+  } else {
+    throw new EngineProtocolError('Unexpected vLLM response format.');
   }
-  throw new EngineProtocolError('Unexpected vLLM response format.');
+  if (finish?.stop === 'abort' && labels.length === 0) return { tokens: [], logprobs: [] };
+  const clamped = values.indexOf(VLLM_LOGPROB_SENTINEL);
+  if (clamped >= 0) {
+    throw new EngineProtocolError(
+      `vLLM output_logprobs[${clamped}] is -9999.0, which may represent a missing or clamped logprob; exact sampling evidence is required.`,
+    );
+  }
+  return { tokens: labels.map(tokenId), logprobs: checkLogprobs(labels.length, values) };
 }
 
-/** vLLM's `/v1/completions` with token-id prompts, plus AReaL's pause extension (spec §8.4). */
+function cachedTokens(body: Record<string, unknown>): number | undefined {
+  const usage = body.usage;
+  if (!isObject(usage) || !isObject(usage.prompt_tokens_details)) return undefined;
+  const cached = usage.prompt_tokens_details.cached_tokens;
+  return Number.isInteger(cached) ? (cached as number) : undefined;
+}
+
+/** An error body or chunk (`{"error": {message, code}}`): a request error for a 4xx, else the engine failed. */
+export function vllmError(error: unknown): EngineRequestError {
+  const obj = isObject(error) ? error : {};
+  const code = typeof obj.code === 'number' ? obj.code : 500;
+  const message = typeof obj.message === 'string' ? obj.message : 'vLLM reported an error';
+  return new EngineRequestError(code >= 400 && code < 500 ? code : 502, message);
+}
+
+/**
+ * vLLM's `/v1/completions` with token-id prompts. Pausing uses AReaL's entrypoint extension
+ * (`/areal_pause_generation`) or stock vLLM's `/pause?mode=abort` (`VLLM_SERVER_DEV_MODE=1`).
+ */
 export class VllmBackend implements EngineBackend {
   readonly name = 'vllm' as const;
   readonly generatePath = '/v1/completions';
-  readonly pausePath = '/areal_pause_generation';
-  readonly resumePath = '/areal_continue_generation';
 
-  /** vLLM's sleep mode (its dev-mode server). It answers with an empty body: only the status counts. */
-  offloadRequest(): { path: string; body: string } {
-    return { path: '/sleep', body: '{}' };
+  constructor(private readonly pauseApi: VllmPauseApi = 'areal') {}
+
+  /** vLLM's pause aborts in flight in every form the data proxy uses (its `keep` has no SGLang twin here). */
+  pauseCalls(): EngineCall[] {
+    return [
+      this.pauseApi === 'stock'
+        ? { method: 'POST', path: '/pause?mode=abort', body: '' }
+        : { method: 'POST', path: '/areal_pause_generation', body: '{}' },
+    ];
   }
 
-  onloadRequest(tags: string[] | null): { path: string; body: string } {
+  resumeCall(): EngineCall {
+    return this.pauseApi === 'stock'
+      ? { method: 'POST', path: '/resume', body: '' }
+      : { method: 'POST', path: '/areal_continue_generation', body: '{}' };
+  }
+
+  /** vLLM's sleep mode (dev-mode server). It answers with an empty body: only the status counts. */
+  offloadCall(): EngineCall {
+    return { method: 'POST', path: '/sleep', body: '' };
+  }
+
+  onloadCall(tags: string[] | null): EngineCall {
     const query = tags && tags.length > 0 ? `?${tags.map((t) => `tags=${encodeURIComponent(t)}`).join('&')}` : '';
-    return { path: `/wake_up${query}`, body: '{}' };
+    return { method: 'POST', path: `/wake_up${query}`, body: '' };
+  }
+
+  /** `/sleep` and `/wake_up` exist only on a dev-mode server; `/is_sleeping` tells without side effects. */
+  memoryCheck(): { call: EngineCall; lacks: (status: number, body: unknown) => string | null } {
+    return {
+      call: { method: 'GET', path: '/is_sleeping' },
+      lacks: (status) =>
+        status === 200
+          ? null
+          : 'VLLM_SERVER_DEV_MODE=1 and --enable-sleep-mode (without them /sleep and /wake_up do not exist)',
+    };
   }
 
   buildRequest(request: SegmentRequest): Record<string, unknown> {
@@ -90,9 +155,12 @@ export class VllmBackend implements EngineBackend {
       stream: request.stream,
       prompt: request.promptIds,
     };
+    // The final usage chunk is the only place a stream reports cached prompt tokens.
+    if (request.stream) body.stream_options = { include_usage: true };
     // The reference drops these for vLLM; vLLM's completions API supports both.
     if (sampling.stop.length > 0) body.stop = sampling.stop;
     if (sampling.frequencyPenalty !== 0) body.frequency_penalty = sampling.frequencyPenalty;
+    if (sampling.seed !== null) body.seed = sampling.seed;
     return body;
   }
 
@@ -100,23 +168,35 @@ export class VllmBackend implements EngineBackend {
     const choice = readChoice(body);
     const finish = readFinish(choice);
     if (!finish) throw new EngineProtocolError('vLLM reply has a null finish_reason');
-    return { ...readLogprobs(choice, finish), ...finish, engineVersion: null };
-  }
-
-  createStreamParser(): StreamEventParser {
-    return (event) => {
-      if (!isObject(event)) throw new EngineProtocolError('vLLM stream event is not an object');
-      if (isObject(event.error)) throw new EngineProtocolError(`vLLM stream error: ${String(event.error.message)}`);
-      if (Array.isArray(event.choices) && event.choices.length === 0) return {}; // the usage chunk
-      const choice = readChoice(event);
-      const finish = readFinish(choice) ?? undefined;
-      const hasLogprobs = choice.logprobs !== null && choice.logprobs !== undefined;
-      const { tokens, logprobs } = hasLogprobs ? readLogprobs(choice, finish ?? null) : { tokens: [], logprobs: [] };
-      return { tokens: { tokens, logprobs, engineVersion: null }, finish };
+    const cached = cachedTokens(body as Record<string, unknown>);
+    return {
+      ...readTokens(choice, finish),
+      ...finish,
+      engineVersion: null,
+      ...(cached !== undefined ? { cachedTokens: cached } : {}),
     };
   }
 
-  abortRequest(): null {
+  /** Deltas; the finish arrives before the usage chunk, so the cached count is attached to the finish when it comes. */
+  createStreamParser(): StreamEventParser {
+    let finished: SegmentFinish | null = null;
+    return (event) => {
+      if (!isObject(event)) throw new EngineProtocolError('vLLM stream event is not an object');
+      if (event.error !== undefined) throw vllmError(event.error);
+      if (Array.isArray(event.choices) && event.choices.length === 0) {
+        const cached = cachedTokens(event);
+        if (finished && cached !== undefined) finished.cachedTokens = cached;
+        return {};
+      }
+      const choice = readChoice(event);
+      const finish = readFinish(choice);
+      if (finish) finished = finish;
+      const { tokens, logprobs } = readTokens(choice, finish);
+      return { tokens: { tokens, logprobs, engineVersion: null }, finish: finish ?? undefined };
+    };
+  }
+
+  abortCall(): null {
     // vLLM aborts a request when its connection closes.
     return null;
   }

@@ -2,6 +2,7 @@ import { COMMON_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/commo
 
 export const ENGINE_PROTOCOLS = ['both', 'sglang', 'vllm'] as const;
 export const GENERATION_MODES = ['text', 'echo'] as const;
+export const VLLM_PAUSE_APIS = ['areal', 'stock'] as const;
 
 /** engine-sim flags. Latency knobs are per token; 0 makes the engine as fast as the CPU allows. */
 export const ENGINE_SIM_OPTIONS = {
@@ -61,7 +62,78 @@ export const ENGINE_SIM_OPTIONS = {
     type: 'string',
     secret: true,
     description:
-      'if set, every endpoint except health and metrics requires Authorization: Bearer <key> (as SGLang/vLLM --api-key)',
+      "the engines' --api-key: SGLang requires it on normal endpoints (and on control ones when no admin key is set); vLLM only on /v1 paths",
+  },
+  'admin-api-key': {
+    type: 'string',
+    secret: true,
+    description:
+      "SGLang's --admin-api-key: when set, only this key opens the control endpoints (pause, continue, abort, weights, memory), and it is refused on generation",
+  },
+  'enable-memory-saver': {
+    type: 'boolean',
+    default: false,
+    description:
+      "SGLang's --enable-memory-saver: without it release_memory_occupation answers 200 and frees nothing, as SGLang does",
+  },
+  'vllm-server-dev-mode': {
+    type: 'boolean',
+    default: false,
+    description:
+      "vLLM's VLLM_SERVER_DEV_MODE=1: without it /pause, /resume, /is_paused, /sleep, /wake_up and /is_sleeping are 404",
+  },
+  'enable-sleep-mode': {
+    type: 'boolean',
+    default: false,
+    description: "vLLM's --enable-sleep-mode: without it /sleep is refused",
+  },
+  'vllm-pause-api': {
+    type: 'string',
+    default: 'areal',
+    choices: VLLM_PAUSE_APIS,
+    description:
+      "areal: AReaL's vLLM entrypoint (/areal_pause_generation, /areal_continue_generation); stock: plain vLLM, no /areal_* endpoints",
+  },
+  'enable-prompt-tokens-details': {
+    type: 'boolean',
+    default: false,
+    description: "vLLM's --enable-prompt-tokens-details: usage.prompt_tokens_details.cached_tokens in completions",
+  },
+  'health-generation': {
+    type: 'boolean',
+    default: true,
+    description:
+      "SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION: SGLang's /health runs a one-token generation (>= 1 s; 503 after --health-check-timeout while paused). Off: an immediate 200",
+  },
+  'health-check-timeout': {
+    type: 'float',
+    default: 20,
+    min: 0.1,
+    description: "SGLANG_HEALTH_CHECK_TIMEOUT: seconds SGLang's generating /health waits for output before 503",
+  },
+  'tokenizer-worker-num': {
+    type: 'int',
+    default: 1,
+    min: 1,
+    description:
+      "SGLang's --tokenizer-worker-num: above 1, /abort_request forwards rids that are not live, so prefix matching reaches every live rid that starts with it",
+  },
+  'stream-abort-delay': {
+    type: 'float',
+    default: 2,
+    min: 0,
+    description: 'seconds after a SGLang stream ends before the server aborts its rid in the background (SGLang: 2)',
+  },
+  'legacy-abort-message': {
+    type: 'boolean',
+    default: false,
+    description: 'waiting-queue aborts say "Abort before prefill" (older SGLang) instead of "Abort in waiting queue"',
+  },
+  'enable-fault-injection': {
+    type: 'boolean',
+    default: false,
+    description:
+      'serve POST/DELETE /engine_sim/faults: make the next requests fail the ways real engines do (request errors, bad log-probs, vLLM error/repetition finishes); for tests',
   },
   'incremental-streaming-output': {
     type: 'boolean',

@@ -9,11 +9,21 @@ import {
   type FinishReason,
   type GenerationListener,
   type GenerationParams,
+  type RequestFault,
 } from './generation-request.js';
 import { mix, Random } from './random.js';
 import { sampleToken } from './sampler.js';
 
-export type PauseMode = 'abort' | 'in_place' | 'retract';
+/** SGLang's pause modes, plus vLLM's `wait` (in-flight requests finish, new ones wait) and `keep` (= in place). */
+export type PauseMode = 'abort' | 'in_place' | 'retract' | 'wait';
+
+/** A release refused because requests are live (SGLang asserts that none is). */
+export class EngineBusyError extends Error {}
+
+/** Prompt blocks the prefix cache hashes (vLLM's default block size; SGLang caches per token). */
+const PREFIX_BLOCK = 16;
+/** Cap on remembered blocks; the cache starts over beyond it (a simulator needs no eviction policy). */
+const PREFIX_CACHE_MAX_BLOCKS = 200_000;
 
 export interface SubmitInput {
   rid?: string;
@@ -55,6 +65,13 @@ export class EngineService implements OnApplicationShutdown {
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private requestCounter = 0;
   private readonly nextStepAt = new WeakMap<GenerationRequest, number>();
+  private readonly prefixBlocks = new Set<number>();
+  /** One-shot faults for the next requests, in order (`POST /engine_sim/faults`). */
+  private readonly pendingFaults: RequestFault[] = [];
+  /** Resolvers waiting for the running batch to drain (vLLM `/pause?mode=wait`). */
+  private drainWaiters: (() => void)[] = [];
+  /** When the scheduler last produced a token or finished a request (SGLang's /health watches this). */
+  lastOutputAt = 0;
   weightVersion: string;
   readonly counters: EngineCounters = { tokensGenerated: 0, requestsFinished: { stop: 0, length: 0, abort: 0 } };
 
@@ -66,7 +83,7 @@ export class EngineService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    this.abortAll('Server is shutting down');
+    this.abortAll();
     this.clearTimer();
   }
 
@@ -103,6 +120,8 @@ export class EngineService implements OnApplicationShutdown {
       input.listener,
       input.topLogprobs ?? 0,
     );
+    request.cachedTokens = this.lookupPrefix(input.promptIds);
+    request.fault = this.pendingFaults.shift() ?? null;
     this.byRid.set(rid, request);
     this.waiting.push(request);
     this.wake();
@@ -116,31 +135,73 @@ export class EngineService implements OnApplicationShutdown {
     this.detach(request);
   }
 
-  /** Aborts one request by id, or all; returns how many were aborted. */
+  /**
+   * SGLang's `/abort_request`: `abort_all`, or every live request whose rid **starts with** `rid`.
+   * With one tokenizer worker the abort goes ahead only if `rid` itself is live; with several it
+   * is forwarded regardless, so `X-1` also ends a live `X-10`. Returns how many were aborted.
+   */
   abort(rid: string | null, all: boolean): number {
-    if (all) return this.abortAll('Abort requested');
-    if (rid === null) return 0;
-    const request = this.byRid.get(rid);
-    if (!request) return 0;
-    this.finish(request, { type: 'abort', message: 'Abort requested' });
-    return 1;
+    if (all) return this.abortAll();
+    if (rid === null || rid.length === 0) return 0;
+    if (this.options['tokenizer-worker-num'] === 1 && !this.byRid.has(rid)) return 0;
+    const matched = [...this.byRid.values()].filter((r) => r.rid.startsWith(rid));
+    for (const request of matched) this.abortOne(request);
+    return matched.length;
   }
 
+  /**
+   * `abort` ends every request now (SGLang answers the pause once they have all returned);
+   * `wait` lets running ones finish; `in_place`/`retract` freeze them. New requests wait in every mode.
+   */
   pause(mode: PauseMode): void {
     this.paused = mode;
-    if (mode === 'abort') this.abortAll('Generation paused');
+    if (mode === 'abort') this.abortAll();
     this.logger.log({ mode, running: this.running.size, waiting: this.waiting.length }, 'generation paused');
+  }
+
+  /** Resolves once no request is running (the waiting queue is held by the pause). */
+  drained(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Queues one-shot faults for the next requests (tests only, `--enable-fault-injection`). */
+  injectFaults(faults: RequestFault[]): void {
+    this.pendingFaults.push(...faults);
+  }
+
+  clearFaults(): number {
+    return this.pendingFaults.splice(0).length;
   }
 
   get isMemoryReleased(): boolean {
     return this.memoryReleased;
   }
 
-  /** Offload: what runs is aborted (its tokens come back), new requests wait until `resumeMemory`. */
+  /**
+   * SGLang's release: refused while any request is running or waiting (the scheduler asserts
+   * that none is; pause with `abort` first). Without `--enable-memory-saver` it succeeds and
+   * frees nothing, as SGLang's no-op saver adapter does. New requests wait until `resumeMemory`.
+   */
   releaseMemory(): void {
+    if (this.running.size > 0 || this.waiting.length > 0) {
+      throw new EngineBusyError(
+        `release_memory_occupation needs an idle engine: ${this.running.size} running and ${this.waiting.length} waiting requests (pause with mode abort first)`,
+      );
+    }
+    if (!this.options['enable-memory-saver']) {
+      this.logger.warn('release_memory_occupation without --enable-memory-saver: nothing is freed');
+      return;
+    }
     this.memoryReleased = true;
-    const aborted = this.abortAll('Memory released');
-    this.logger.log({ aborted }, 'memory released');
+    this.logger.log('memory released');
+  }
+
+  /** vLLM's `/sleep` (mode abort): what runs is aborted, then the weights go. */
+  sleep(): void {
+    this.abortAll();
+    this.memoryReleased = true;
+    this.logger.log('sleeping');
   }
 
   resumeMemory(): void {
@@ -159,17 +220,59 @@ export class EngineService implements OnApplicationShutdown {
     this.wake();
   }
 
-  /** Sets the version stamped on tokens from now on; optionally aborts everything in flight. */
+  /**
+   * Sets the version stamped on tokens from now on; optionally aborts everything in flight first.
+   * Requests that stay live remember the change: their final output carries `weight_versions`.
+   */
   setWeightVersion(version: string, abortAllRequests: boolean): number {
-    const aborted = abortAllRequests ? this.abortAll('Weights updated') : 0;
+    const aborted = abortAllRequests ? this.abortAll() : 0;
+    if (version !== this.weightVersion) for (const request of this.byRid.values()) request.versionChanged = true;
     this.weightVersion = version;
     return aborted;
   }
 
-  private abortAll(message: string): number {
+  private abortAll(): number {
     const all = [...this.waiting, ...this.running];
-    for (const request of all) this.finish(request, { type: 'abort', message });
+    for (const request of all) this.abortOne(request);
     return all.length;
+  }
+
+  /**
+   * SGLang's abort echoes: a running request ends with `"Aborted"` and no status; one still in the
+   * waiting queue with `"Abort in waiting queue"` (older SGLang: `"Abort before prefill"`).
+   */
+  private abortOne(request: GenerationRequest): void {
+    const waiting = this.waiting.includes(request);
+    request.endedWaiting = waiting;
+    const message = !waiting
+      ? 'Aborted'
+      : this.options['legacy-abort-message']
+        ? 'Abort before prefill'
+        : 'Abort in waiting queue';
+    this.finish(request, { type: 'abort', message, status_code: null, err_type: null });
+  }
+
+  /** Prompt tokens covered by cached blocks, counted from the start (whole blocks). */
+  private lookupPrefix(ids: readonly number[]): number {
+    let hash = 0;
+    let cached = 0;
+    for (let block = 0; (block + 1) * PREFIX_BLOCK <= ids.length; block++) {
+      hash = hashBlock(hash, ids, block * PREFIX_BLOCK);
+      if (!this.prefixBlocks.has(hash)) break;
+      cached = (block + 1) * PREFIX_BLOCK;
+    }
+    return cached;
+  }
+
+  /** Remembers every whole block of prompt + output (SGLang keeps finished requests in its radix cache). */
+  private rememberPrefix(request: GenerationRequest): void {
+    const ids = request.outputIds.length > 0 ? [...request.promptIds, ...request.outputIds] : request.promptIds;
+    if (this.prefixBlocks.size + ids.length / PREFIX_BLOCK > PREFIX_CACHE_MAX_BLOCKS) this.prefixBlocks.clear();
+    let hash = 0;
+    for (let block = 0; (block + 1) * PREFIX_BLOCK <= ids.length; block++) {
+      hash = hashBlock(hash, ids, block * PREFIX_BLOCK);
+      this.prefixBlocks.add(hash);
+    }
   }
 
   private planFor(prompt: readonly number[], random: Random, contextHash: number): AnswerPlan {
@@ -208,7 +311,7 @@ export class EngineService implements OnApplicationShutdown {
     this.timer = null;
     const now = performance.now();
     if (this.paused === null && !this.memoryReleased) this.admit(now);
-    if (this.paused !== null && this.paused !== 'abort') return; // frozen in place until resume()
+    if (this.paused === 'in_place' || this.paused === 'retract') return; // frozen in place until resume()
     const decodeMs = this.options['decode-ms-per-token'];
     let nextAt = Infinity;
     for (const request of this.running) {
@@ -259,6 +362,7 @@ export class EngineService implements OnApplicationShutdown {
         candidate.logit -= params.frequencyPenalty * (request.counts.get(candidate.id) ?? 0);
     }
     const sampled = sampleToken(candidates, params, request.random);
+    this.lastOutputAt = performance.now();
     request.outputIds.push(sampled.id);
     request.outputLogprobs.push(sampled.logprob);
     request.outputVersions.push(this.weightVersion);
@@ -282,6 +386,16 @@ export class EngineService implements OnApplicationShutdown {
     if (!reason && request.outputIds.length >= params.maxNewTokens) {
       reason = { type: 'length', length: params.maxNewTokens };
     }
+    const requestError = request.fault?.requestError;
+    if (requestError && request.outputIds.length >= requestError.afterTokens) {
+      // SGLang's scheduler-side request error (set_finish_with_abort): an abort that carries a status.
+      reason = {
+        type: 'abort',
+        message: requestError.message,
+        status_code: requestError.statusCode,
+        err_type: requestError.statusCode < 500 ? 'BadRequestError' : 'InternalServerError',
+      };
+    }
     if (reason) {
       request.finishReason = reason;
       request.text += request.decoder.end();
@@ -304,7 +418,11 @@ export class EngineService implements OnApplicationShutdown {
     if (index >= 0) this.waiting.splice(index, 1);
     this.byRid.delete(request.rid);
     request.finishedAt = Date.now();
+    this.lastOutputAt = performance.now();
     if (request.finishReason) this.counters.requestsFinished[request.finishReason.type]++;
+    if (!request.endedWaiting) this.rememberPrefix(request);
+    if (this.running.size === 0 && this.drainWaiters.length > 0)
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
     if (notify) request.listener.onFinish(request);
   }
 }
@@ -324,4 +442,11 @@ export function findStopString(
     if (index >= 0 && (best === null || index < best.index)) best = { index, stop };
   }
   return best;
+}
+
+/** Folds one block of token ids into a running prefix hash (FNV-1a over 32-bit ids). */
+function hashBlock(seed: number, ids: readonly number[], start: number): number {
+  let hash = (seed ^ 0x811c9dc5) >>> 0;
+  for (let i = start; i < start + PREFIX_BLOCK; i++) hash = Math.imul(hash ^ ids[i], 0x01000193) >>> 0;
+  return hash;
 }

@@ -3,9 +3,25 @@ import type { AnswerPlan } from './answer-plan.js';
 import type { Random } from './random.js';
 import type { SamplingSettings } from './sampler.js';
 
-/** Why a request ended, in SGLang's shape (vLLM reports `type` alone). */
+/**
+ * Why a request ended, in SGLang's shape (vLLM reports `type` alone). An abort with a
+ * `status_code` is a request error (SGLang's `set_finish_with_abort`); one without is an ordinary
+ * abort (pause, `/abort_request`) that ends in a 200 with the tokens so far.
+ */
 export type FinishReason =
-  { type: 'stop'; matched: number | string } | { type: 'length'; length: number } | { type: 'abort'; message: string };
+  | { type: 'stop'; matched: number | string }
+  | { type: 'length'; length: number }
+  | { type: 'abort'; message: string; status_code?: number | null; err_type?: string | null };
+
+/** Ways a test can make one request misbehave as real engines do (`POST /engine_sim/faults`). */
+export interface RequestFault {
+  /** After `afterTokens` tokens, finish with an abort that carries this status (SGLang request error). */
+  requestError?: { statusCode: number; message: string; afterTokens: number };
+  /** The log-prob reported for output token `index`: SGLang/vLLM `null`, vLLM's -9999.0 clamp, a boolean, or one entry fewer than tokens. */
+  logprob?: { kind: 'null' | 'clamp' | 'bool' | 'missing'; index: number };
+  /** vLLM: the finish reason reported instead of the real one. */
+  vllmFinish?: 'error' | 'repetition';
+}
 
 export interface GenerationParams extends SamplingSettings {
   maxNewTokens: number;
@@ -42,6 +58,13 @@ export class GenerationRequest {
   readonly createdAt = Date.now();
   /** Counts per output token id, for the frequency penalty. */
   readonly counts = new Map<number, number>();
+  /** Prompt tokens found in the prefix cache when the request arrived. */
+  cachedTokens = 0;
+  /** Still in the waiting queue when it ended (SGLang's "Abort in waiting queue" echo). */
+  endedWaiting = false;
+  /** The weight version changed while this request was live: its final output carries `weight_versions`. */
+  versionChanged = false;
+  fault: RequestFault | null = null;
 
   constructor(
     readonly rid: string,

@@ -87,22 +87,53 @@ export interface SglangOutputOptions {
 /** One `/generate` answer (or stream event) in SGLang's shape. */
 export function toSglangOutput(request: GenerationRequest, out: SglangOutputOptions): Record<string, unknown> {
   const ids = out.fromToken === 0 ? request.outputIds.slice() : request.outputIds.slice(out.fromToken);
-  const meta: Record<string, unknown> = {
-    id: request.rid,
-    finish_reason: request.finishReason,
-    prompt_tokens: request.promptIds.length,
-    weight_version: out.weightVersion,
-    completion_tokens: request.outputIds.length,
-    cached_tokens: 0,
-  };
+  const meta: Record<string, unknown> = { id: request.rid, finish_reason: request.finishReason };
+  // A request aborted in the waiting queue never reached prefill: SGLang's echo has no prompt counts.
+  if (!request.endedWaiting) {
+    meta.prompt_tokens = request.promptIds.length;
+    meta.cached_tokens = request.cachedTokens;
+  }
+  meta.completion_tokens = request.outputIds.length;
+  meta.weight_version = out.weightVersion;
   if (out.returnLogprob) {
-    const triples: [number, number, null][] = [];
+    const triples: [unknown, number, null][] = [];
     for (let i = out.fromToken; i < request.outputIds.length; i++)
       triples.push([request.outputLogprobs[i], request.outputIds[i], null]);
+    applyLogprobFault(request, triples, out.fromToken);
     meta.output_token_logprobs = triples;
   }
-  // engine-sim extension (not in SGLang): the version each output token was produced under.
-  meta.output_token_weight_versions = request.outputVersions.slice(out.fromToken);
-  if (request.finished) meta.e2e_latency = ((request.finishedAt ?? Date.now()) - request.createdAt) / 1000;
+  if (request.finished) {
+    // Only the finishing output of a request that lived through a version change carries spans.
+    if (request.versionChanged) {
+      const spans = versionSpans(request.outputVersions);
+      meta.weight_versions = spans;
+      if (spans.length > 0) meta.weight_version = spans[spans.length - 1].version;
+    }
+    meta.e2e_latency = ((request.finishedAt ?? Date.now()) - request.createdAt) / 1000;
+  }
   return { text: out.text, output_ids: ids, meta_info: meta };
+}
+
+/**
+ * SGLang's `weight_versions`: half-open `[start, end)` ranges of output tokens, one per run of
+ * tokens sampled under the same version, contiguous from 0 to the output length.
+ */
+export function versionSpans(versions: readonly string[]): { version: string; start: number; end: number }[] {
+  const spans: { version: string; start: number; end: number }[] = [];
+  for (let i = 0; i < versions.length; i++) {
+    const last = spans[spans.length - 1];
+    if (last && last.version === versions[i]) last.end = i + 1;
+    else spans.push({ version: versions[i], start: i, end: i + 1 });
+  }
+  return spans;
+}
+
+/** The injected log-prob fault for this message's slice of `[logprob, id, text]` triples. */
+function applyLogprobFault(request: GenerationRequest, triples: [unknown, number, null][], from: number): void {
+  const fault = request.fault?.logprob;
+  if (!fault) return;
+  const at = fault.index - from;
+  if (at < 0 || at >= triples.length) return;
+  if (fault.kind === 'missing') triples.splice(at, 1);
+  else triples[at][0] = fault.kind === 'null' ? null : fault.kind === 'bool' ? true : -9999.0;
 }

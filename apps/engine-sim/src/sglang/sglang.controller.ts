@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { APP_OPTIONS } from '@app/common';
+import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
-import { EngineService, type PauseMode } from '../engine/engine.service.js';
+import { EngineBusyError, EngineService, type PauseMode } from '../engine/engine.service.js';
 import type { GenerationRequest } from '../engine/generation-request.js';
 import { asObject, badRequest, optionalBoolean, optionalString } from '../engine/request-fields.js';
 import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
-import { checkContextLength, SIMULATOR_NOTE } from '../engine/limits.js';
+import { contextLengthError, SIMULATOR_NOTE } from '../engine/limits.js';
 import { parseSglangGenerate, toSglangOutput } from './sglang-protocol.js';
 
 const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
@@ -34,13 +34,26 @@ export class SglangController {
     const request = parseSglangGenerate(body, (id) => tokenizer.isValidId(id));
     const promptIds = request.inputIds ?? (await tokenizer.encode(request.text ?? ''));
     if (promptIds.length === 0) throw badRequest('The input is empty');
-    checkContextLength(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
+    // A tokenizer-side ValueError: 400 when not streaming; a 200 stream with one error chunk when streaming.
+    const tooLong = contextLengthError(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
+    if (tooLong && !request.stream) throw sglangError(400, tooLong);
     const output = { returnLogprob: request.returnLogprob };
 
     if (request.stream) {
       const incremental = this.options['incremental-streaming-output'];
       let generation: GenerationRequest | null = null;
-      const stream = openEventStream(reply, () => generation && this.engine.cancel(generation));
+      const stream = openEventStream(reply, () => {
+        if (!generation) return;
+        this.engine.cancel(generation);
+        this.abortLater(generation.rid);
+      });
+      if (tooLong) {
+        writeEvent(stream, {
+          error: { message: tooLong, type: 'invalid_request_error', code: 400, retryable: false },
+        });
+        endEventStream(stream);
+        return;
+      }
       let sentTokens = 0;
       let sentText = 0;
       let lastHadFinish = false;
@@ -68,6 +81,7 @@ export class SglangController {
           onFinish: (g) => {
             if (!lastHadFinish) emit(g);
             endEventStream(stream);
+            this.abortLater(g.rid);
           },
         },
       });
@@ -76,6 +90,10 @@ export class SglangController {
 
     const g = await generateForClient(this.engine, reply, { rid: request.rid, promptIds, params: request.params });
     if (!g) return;
+    const reason = g.finishReason;
+    // A request error (an abort with a status) is an HTTP error when not streaming.
+    if (reason?.type === 'abort' && typeof reason.status_code === 'number')
+      throw sglangError(reason.status_code, reason.message);
     void reply
       .status(200)
       .send(toSglangOutput(g, { ...output, weightVersion: this.engine.weightVersion, fromToken: 0, text: g.text }));
@@ -104,17 +122,25 @@ export class SglangController {
 
   @Post('release_memory_occupation')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Offload weights and KV cache: running requests abort, new ones wait for resume' })
-  releaseMemory(@Body() body: unknown): { success: boolean; message: string } {
+  @ApiOperation({
+    summary:
+      'Offload weights and KV cache (200 null). Refused (400) while requests run or wait; frees nothing without --enable-memory-saver',
+  })
+  releaseMemory(@Body() body: unknown, @Res() reply: FastifyReply): void {
     if (body !== undefined && body !== null) asObject(body, 'request body');
-    this.engine.releaseMemory();
-    return { success: true, message: 'Memory released.' };
+    try {
+      this.engine.releaseMemory();
+    } catch (err) {
+      if (err instanceof EngineBusyError) throw sglangError(400, err.message);
+      throw err;
+    }
+    sendJsonNull(reply);
   }
 
   @Post('resume_memory_occupation')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Load weights and KV cache back: {"tags"?: ["weights", "kv_cache"]}' })
-  resumeMemory(@Body() body: unknown): { success: boolean; message: string } {
+  @ApiOperation({ summary: 'Load weights and KV cache back (200 null): {"tags"?: ["weights", "kv_cache"]}' })
+  resumeMemory(@Body() body: unknown, @Res() reply: FastifyReply): void {
     const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
     if (
       obj.tags !== undefined &&
@@ -123,7 +149,7 @@ export class SglangController {
     )
       throw badRequest('tags must be a list of strings');
     this.engine.resumeMemory();
-    return { success: true, message: 'Memory resumed.' };
+    sendJsonNull(reply);
   }
 
   @Post('abort_request')
@@ -139,12 +165,15 @@ export class SglangController {
 
   @Post('update_weight_version')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Set the weight version reported from now on (optionally aborting all requests)' })
+  @ApiOperation({
+    summary:
+      'Set the weight version reported from now on; aborts every request first unless abort_all_requests is false (SGLang default true)',
+  })
   updateWeightVersion(@Body() body: unknown): { success: boolean; message: string; new_version: string } {
     const obj = asObject(body, 'request body');
     const version = versionField(obj, 'new_version');
     if (version === undefined) throw badRequest('new_version is required');
-    this.engine.setWeightVersion(version, optionalBoolean(obj, 'abort_all_requests') ?? false);
+    this.engine.setWeightVersion(version, optionalBoolean(obj, 'abort_all_requests') ?? true);
     return { success: true, message: `Weight version updated to ${version}`, new_version: version };
   }
 
@@ -194,6 +223,7 @@ export class SglangController {
       max_running_requests: this.options['max-running'],
       random_seed: this.options.seed,
       weight_version: this.engine.weightVersion,
+      enable_memory_saver: this.options['enable-memory-saver'],
       mode: this.options.mode,
       protocol: this.options.protocol,
       prefill_us_per_token: this.options['prefill-us-per-token'],
@@ -204,6 +234,7 @@ export class SglangController {
           running_requests: this.engine.runningCount,
           waiting_requests: this.engine.waitingCount,
           paused: this.engine.pauseMode,
+          memory_released: this.engine.isMemoryReleased,
         },
       ],
       version: 'engine-sim-0.1.0',
@@ -227,6 +258,29 @@ export class SglangController {
   flushCacheGet(@Res() reply: FastifyReply): void {
     this.flushCache(reply);
   }
+
+  /**
+   * SGLang aborts a stream's rid in the background 2 s after the stream ends or its client goes
+   * (a no-op for a finished rid unless aborts are forwarded by several tokenizer workers).
+   */
+  private abortLater(rid: string): void {
+    const delayMs = this.options['stream-abort-delay'] * 1000;
+    setTimeout(() => this.engine.abort(rid, false), delayMs).unref();
+  }
+}
+
+/** SGLang's error body for tokenizer-side and request errors: `{"error": {"message": ...}}` (503/500: its `object: error` shape). */
+function sglangError(status: number, message: string): AppException {
+  const body =
+    status >= 500
+      ? { object: 'error', message, type: String(status), param: null, code: status }
+      : { error: { message } };
+  return new AppException(status, ErrorCode.BAD_REQUEST, message, { body, omitCode: true });
+}
+
+/** SGLang's memory endpoints answer 200 with the JSON `null`. */
+function sendJsonNull(reply: FastifyReply): void {
+  void reply.status(200).header('content-type', 'application/json').send('null');
 }
 
 /** A version given as a string (SGLang's type) or a number (what AReaL trainers hold). */

@@ -79,13 +79,18 @@ export function parseVllmCompletion(body: unknown, isValidId: (id: number) => bo
   };
 }
 
-/** vLLM reports `stop`, `length` or `abort`; `stop_reason` is the matched stop string or token id. */
+/**
+ * vLLM reports `stop`, `length`, `abort`, `error` or `repetition`; `stop_reason` is the matched
+ * stop string or token id. An injected fault replaces the real reason.
+ */
 export function vllmFinish(request: GenerationRequest): {
   finish_reason: string | null;
   stop_reason: string | number | null;
 } {
   const reason = request.finishReason;
   if (!reason) return { finish_reason: null, stop_reason: null };
+  const forced = request.fault?.vllmFinish;
+  if (forced) return { finish_reason: forced, stop_reason: null };
   if (reason.type === 'stop') {
     // vLLM leaves stop_reason null when EOS ended the sequence.
     const isStopToken = typeof reason.matched === 'number' && request.params.stopTokenIds.includes(reason.matched);
@@ -108,7 +113,7 @@ export function vllmLogprobs(
 ): Record<string, unknown> {
   const label = (id: number): string => (tokensAsIds ? `token_id:${id}` : tokenizer.decode([id]));
   const tokens: string[] = [];
-  const tokenLogprobs: number[] = [];
+  const tokenLogprobs: unknown[] = [];
   const textOffset: number[] = [];
   const top: Record<string, number>[] = [];
   let offset = textOffsetStart;
@@ -121,6 +126,13 @@ export function vllmLogprobs(
     const entry: Record<string, number> = { [label(id)]: request.outputLogprobs[i] };
     for (const alt of request.topLogprobs[i] ?? []) entry[label(alt.id)] ??= alt.logprob;
     top.push(entry);
+  }
+  const fault = request.fault?.logprob;
+  const at = fault ? fault.index - from : -1;
+  if (fault && at >= 0 && at < tokenLogprobs.length) {
+    if (fault.kind === 'missing') tokenLogprobs.splice(at, 1);
+    // vLLM clamps to -9999.0 and reports null for a step without log-prob data.
+    else tokenLogprobs[at] = fault.kind === 'null' ? null : fault.kind === 'bool' ? false : -9999.0;
   }
   return { text_offset: textOffset, token_logprobs: tokenLogprobs, tokens, top_logprobs: top };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
@@ -11,9 +11,14 @@ import { badRequest } from '../engine/request-fields.js';
 import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
 import { parseVllmCompletion, vllmFinish, vllmLogprobs } from './vllm-protocol.js';
 
+/** vLLM's `finish_reason: "error"` becomes this failure (non-streaming 500; an error chunk when streaming). */
+const VLLM_INTERNAL_ERROR = { message: 'Internal server error', type: 'InternalServerError', param: null, code: 500 };
+
 /**
- * vLLM's OpenAI-compatible `/v1/completions` with token-id prompts, plus the pause/continue
- * endpoints AReaL's vLLM server extension adds (`/areal_pause_generation`, `/areal_continue_generation`).
+ * vLLM's OpenAI-compatible `/v1/completions` with token-id prompts; the dev-mode endpoints
+ * (`/pause`, `/resume`, `/is_paused`, `/sleep`, `/wake_up`, `/is_sleeping`: 404 unless
+ * `--vllm-server-dev-mode`), and the pause/continue endpoints AReaL's vLLM entrypoint adds
+ * (`/areal_pause_generation`, `/areal_continue_generation`: 404 with `--vllm-pause-api stock`).
  */
 @ApiTags('vllm')
 @Controller()
@@ -51,6 +56,10 @@ export class VllmController {
       prompt_tokens: promptIds.length,
       total_tokens: promptIds.length + g.outputIds.length,
       completion_tokens: g.outputIds.length,
+      // Only a server started with --enable-prompt-tokens-details reports cache hits.
+      ...(this.options['enable-prompt-tokens-details']
+        ? { prompt_tokens_details: { cached_tokens: g.cachedTokens } }
+        : {}),
     });
 
     if (request.stream) {
@@ -60,6 +69,11 @@ export class VllmController {
       let sentText = 0;
       let lastHadFinish = false;
       const emit = (g: GenerationRequest): void => {
+        if (g.finished && vllmFinish(g).finish_reason === 'error') {
+          writeEvent(stream, { error: VLLM_INTERNAL_ERROR });
+          lastHadFinish = true;
+          return;
+        }
         const choice = {
           index: 0,
           text: g.text.slice(sentText),
@@ -92,6 +106,10 @@ export class VllmController {
 
     const g = await generateForClient(this.engine, reply, { promptIds, params: request.params, topLogprobs });
     if (!g) return;
+    if (vllmFinish(g).finish_reason === 'error') {
+      void reply.status(500).send({ error: VLLM_INTERNAL_ERROR });
+      return;
+    }
     const choice = {
       index: 0,
       text: g.text,
@@ -124,25 +142,71 @@ export class VllmController {
 
   @Post('sleep')
   @HttpCode(200)
-  @ApiOperation({ summary: "vLLM's sleep mode: offload weights and KV cache (running requests abort, new ones wait)" })
+  @ApiOperation({
+    summary:
+      "vLLM's sleep (dev mode, --enable-sleep-mode): in-flight requests abort, weights and KV cache go; 200 with an empty body",
+  })
   sleep(@Res() reply: FastifyReply): void {
-    this.engine.releaseMemory();
-    // vLLM answers sleep and wake_up with an empty 200.
+    this.requireDevMode();
+    if (!this.options['enable-sleep-mode'])
+      throw new AppException(400, ErrorCode.BAD_REQUEST, 'Sleep mode is not enabled. Start vLLM with --enable-sleep-mode.');
+    this.engine.sleep();
     void reply.status(200).send('');
   }
 
   @Post('wake_up')
   @HttpCode(200)
-  @ApiOperation({ summary: "vLLM's wake_up (`?tags=weights&tags=kv_cache` accepted)" })
+  @ApiOperation({ summary: "vLLM's wake_up (dev mode; `?tags=weights&tags=kv_cache` accepted); 200 with an empty body" })
   wakeUp(@Res() reply: FastifyReply): void {
+    this.requireDevMode();
     this.engine.resumeMemory();
     void reply.status(200).send('');
+  }
+
+  @Get('is_sleeping')
+  isSleeping(): { is_sleeping: boolean } {
+    this.requireDevMode();
+    return { is_sleeping: this.engine.isMemoryReleased };
+  }
+
+  @Post('pause')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Stock vLLM pause (dev mode): mode=abort aborts in-flight requests, wait lets them finish first, keep freezes them; new requests wait until /resume",
+  })
+  async stockPause(@Query('mode') mode: string | undefined): Promise<{ status: string }> {
+    this.requireDevMode();
+    const chosen = mode ?? 'abort';
+    if (chosen !== 'abort' && chosen !== 'wait' && chosen !== 'keep')
+      throw new AppException(400, ErrorCode.BAD_REQUEST, `Invalid mode: ${chosen}`, {
+        body: { error: `Invalid mode: ${chosen}` },
+        omitCode: true,
+      });
+    this.engine.pause(chosen === 'keep' ? 'in_place' : chosen);
+    if (chosen === 'wait') await this.engine.drained();
+    return { status: 'paused' };
+  }
+
+  @Post('resume')
+  @HttpCode(200)
+  stockResume(): { status: string } {
+    this.requireDevMode();
+    this.engine.resume();
+    return { status: 'resumed' };
+  }
+
+  @Get('is_paused')
+  isPaused(): { is_paused: boolean } {
+    this.requireDevMode();
+    return { is_paused: this.engine.pauseMode !== null };
   }
 
   @Post('areal_pause_generation')
   @HttpCode(200)
   @ApiOperation({ summary: "AReaL's vLLM extension: abort everything in flight and hold new requests until continue" })
   pause(): { success: boolean; message: string } {
+    this.requireArealEntrypoint();
     this.engine.pause('abort');
     return { success: true, message: 'Generation paused and all requests aborted' };
   }
@@ -150,7 +214,22 @@ export class VllmController {
   @Post('areal_continue_generation')
   @HttpCode(200)
   continue(): { success: boolean; message: string } {
+    this.requireArealEntrypoint();
     this.engine.resume();
     return { success: true, message: 'Generation continued' };
   }
+
+  /** vLLM registers these routes only with VLLM_SERVER_DEV_MODE=1: FastAPI's plain 404 otherwise. */
+  private requireDevMode(): void {
+    if (!this.options['vllm-server-dev-mode']) throw routeNotFound();
+  }
+
+  /** Only AReaL's vLLM entrypoint has the /areal_* routes. */
+  private requireArealEntrypoint(): void {
+    if (this.options['vllm-pause-api'] !== 'areal') throw routeNotFound();
+  }
+}
+
+function routeNotFound(): AppException {
+  return new AppException(404, ErrorCode.NOT_FOUND, 'Not Found', { body: { detail: 'Not Found' }, omitCode: true });
 }

@@ -18,6 +18,12 @@ export const ErrorCode = {
   UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
   CLIENT_CLOSED_REQUEST: 'CLIENT_CLOSED_REQUEST',
   GENERATION_ABORTED: 'GENERATION_ABORTED',
+  /** The engine's answer broke its protocol or carried no exact sampling evidence (log-probs); nothing was recorded. */
+  ENGINE_PROTOCOL: 'ENGINE_PROTOCOL',
+  /** The engine refused the request itself (bad parameter, too long, …); resubmitting cannot help. */
+  ENGINE_REQUEST_REJECTED: 'ENGINE_REQUEST_REJECTED',
+  /** The engine lacks a launch flag this operation needs (e.g. SGLang --enable-memory-saver). */
+  ENGINE_MISCONFIGURED: 'ENGINE_MISCONFIGURED',
   PROMPT_TOO_LONG: 'PROMPT_TOO_LONG',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
