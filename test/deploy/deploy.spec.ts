@@ -118,6 +118,16 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect(problems).toEqual([]);
       });
 
+      it("the engine: memory release really frees memory, and no pause can fail a liveness or readiness probe (SGLang's /health generates)", () => {
+        const engine = podSpec(byKind('StatefulSet', 'inference')!)!.containers.find((c) => c.name === 'engine')!;
+        expect(engine.livenessProbe.httpGet).toBeUndefined();
+        expect(engine.readinessProbe.httpGet?.path).not.toBe('/health');
+        const flags = [...(engine.command ?? []), ...(engine.args ?? [])].join(' ');
+        expect(flags).toContain('--enable-memory-saver');
+        if (engine.startupProbe?.httpGet?.path === '/health')
+          expect(engine.startupProbe.timeoutSeconds).toBeGreaterThanOrEqual(2);
+      });
+
       it('the topology: gateway ≥ 2 replicas with an HPA, router and controller single, graceful termination past the longest stream', () => {
         const gateway = byKind('Deployment', 'gateway')!;
         expect((gateway.spec as { replicas: number }).replicas).toBeGreaterThanOrEqual(2);

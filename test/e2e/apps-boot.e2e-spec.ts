@@ -9,13 +9,16 @@ import { runApp, spawnApp } from '../support/spawn-app.js';
 /** Every app boots from dist/ with the shared bootstrap: health, readiness, metrics, docs, flags, shutdown. */
 describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('%s process', (app) => {
   it('starts, serves /health, /health/ready, /metrics, /docs and /openapi.json, and stops cleanly', async () => {
-    // The gateway is ready only while its router answers, so it gets one.
+    // The gateway is ready only while its router answers, so it gets one; the data proxy only
+    // while its engine answers, so it gets one too.
     // The controller launches a stack of its own (one engine-sim); it is ready once that is up.
     const router = app === 'gateway' ? await spawnApp('router', ['--admin-api-key', 'boot-test-key']) : undefined;
+    const engine = app === 'data-proxy' ? await spawnApp('engine-sim') : undefined;
     const proc = await spawnApp(app, [
       '--admin-api-key',
       'boot-test-key',
       ...(router ? ['--router-addr', router.url] : []),
+      ...(engine ? ['--backend-addr', engine.url] : []),
       ...(app === 'controller' ? ['--gateway-port', '0', '--log-dir', mkdtempSync(join(tmpdir(), 'boot-'))] : []),
     ]);
     try {
@@ -30,9 +33,16 @@ describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('
       expect((await call('GET', `${proc.url}/metrics`)).text).toContain('http_requests_total');
       expect((await call('GET', `${proc.url}/docs`)).status).toBe(200);
       expect((await call('GET', `${proc.url}/openapi.json`)).json.openapi).toMatch(/^3\./);
+      if (engine) {
+        await engine.stop();
+        const notReady = await call('GET', `${proc.url}/health/ready`);
+        expect(notReady.status).toBe(503);
+        expect(notReady.json.error.engine.status).toBe('down');
+      }
     } finally {
       expect(await proc.stop()).toBe(0);
       await router?.stop();
+      await engine?.stop();
     }
   });
 

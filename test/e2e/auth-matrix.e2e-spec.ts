@@ -73,7 +73,13 @@ describe('auth matrix (docs/SECURITY.md), every endpoint of every service', () =
   let otherSessionKey: string;
 
   beforeAll(async () => {
-    const engine = await spawnApp('engine-sim', ['--api-key', ENGINE_KEY, '--decode-ms-per-token', '0']);
+    const engine = await spawnApp('engine-sim', [
+      '--api-key',
+      ENGINE_KEY,
+      '--decode-ms-per-token',
+      '0',
+      '--enable-memory-saver',
+    ]);
     const proxy = await spawnApp('data-proxy', [
       '--admin-api-key',
       ADMIN,
@@ -161,6 +167,9 @@ describe('auth matrix (docs/SECURITY.md), every endpoint of every service', () =
 
   it('a session key reaches only its own session', async () => {
     const { gateway, 'data-proxy': proxy } = apps;
+    // The matrix above called every control endpoint; an offload pauses until onload and continue.
+    for (const path of ['/resume_memory_occupation', '/continue_generation'])
+      expect((await call('POST', `${proxy.url}${path}`, { body: {}, token: ADMIN })).status).toBe(200);
     const sessions = async () =>
       Promise.all(
         ['a-0', 'b-0'].map(async (id) => (await call('GET', `${proxy.url}/rl/sessions/${id}`, { token: ADMIN })).json),

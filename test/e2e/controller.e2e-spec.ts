@@ -102,6 +102,10 @@ describe('controller, local mode: launches and supervises engine-sim, router, tw
     const on = await ctl('POST', '/onload', { tags: ['weights', 'kv_cache'] });
     expect(on.status).toBe(200);
     expect(await memoryReleased()).toEqual([0, 0]);
+    // An offload pauses: generation resumes only once the trainer continues too.
+    expect((await status()).data_proxies.every((d) => d.health.paused === true)).toBe(true);
+    expect((await ctl('POST', '/resume')).status).toBe(200);
+    expect((await status()).data_proxies.every((d) => d.health.paused === false)).toBe(true);
     // The data proxy endpoint itself is admin-only and validates tags.
     const proxy = (await status()).data_proxies[0].addr;
     expect((await call('POST', `${proxy}/release_memory_occupation`, { body: {} })).status).toBe(401);

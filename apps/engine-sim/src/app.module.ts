@@ -8,6 +8,7 @@ import { EngineMetrics } from './engine/engine-metrics.js';
 import { EngineModel } from './engine/engine-model.js';
 import { EngineService } from './engine/engine.service.js';
 import { FaultsController } from './engine/faults.controller.js';
+import { EngineModelsController } from './engine/models.controller.js';
 import { SglangController } from './sglang/sglang.controller.js';
 import { VllmController } from './vllm/vllm.controller.js';
 
@@ -15,7 +16,7 @@ import { VllmController } from './vllm/vllm.controller.js';
 @Module({})
 export class EngineSimAppModule {
   static forOptions(options: EngineSimOptions): DynamicModule {
-    const controllers: Type[] = [EngineHealthController, FaultsController];
+    const controllers: Type[] = [EngineHealthController, EngineModelsController, FaultsController];
     if (options.protocol !== 'vllm') controllers.push(SglangController);
     if (options.protocol !== 'sglang') controllers.push(VllmController);
     return {

@@ -91,6 +91,22 @@ export const CONTROLLER_OPTIONS = {
   'reasoning-parser': { type: 'string', default: 'qwen3', description: 'data proxy flag of the same name' },
   'chat-template-type': { type: 'string', default: 'hf', description: 'data proxy flag of the same name' },
   'engine-max-tokens': { type: 'int', min: 1, description: 'data proxy flag of the same name' },
+  'vllm-pause-api': {
+    type: 'string',
+    default: 'areal',
+    choices: ['areal', 'stock'],
+    description: 'data proxy flag of the same name: areal (AReaL vLLM entrypoint) or stock (VLLM_SERVER_DEV_MODE=1)',
+  },
+  'backend-api-key': {
+    type: 'string',
+    secret: true,
+    description: "data proxy flag of the same name (the engines' --api-key)",
+  },
+  'backend-admin-api-key': {
+    type: 'string',
+    secret: true,
+    description: "data proxy flag of the same name (SGLang's --admin-api-key)",
+  },
   'log-dir': { type: 'string', default: 'logs', description: 'one log file per launched service' },
   'restart-children': {
     type: 'boolean',

@@ -121,7 +121,12 @@ export class ControlService {
       this.paused = false;
       this.emit({ kind: 'continue' });
     }
-    if (op === 'release_memory_occupation') this.offloaded = true;
+    // The data proxies pause and drain their engines before releasing memory; generation resumes
+    // only after onload and continue, so an offload is a pause too.
+    if (op === 'release_memory_occupation') {
+      this.offloaded = true;
+      this.paused = true;
+    }
     if (op === 'resume_memory_occupation') this.offloaded = false;
     return { ok, results };
   }
@@ -157,10 +162,10 @@ export class ControlService {
   /** Topology and the health of every service, asked in parallel. */
   async status(): Promise<Record<string, unknown>> {
     await this.stack.refreshWorkers();
-    const health = async (addr: string): Promise<unknown> => {
+    const health = async (addr: string, path = '/health'): Promise<unknown> => {
       if (!addr) return null;
       try {
-        const res = await this.http.requestJson({ method: 'GET', url: `${addr}/health`, timeoutMs: 2_000 });
+        const res = await this.http.requestJson({ method: 'GET', url: `${addr}${path}`, timeoutMs: 2_000 });
         return res.status === 200
           ? { ok: true, ...(isObject(res.json) ? res.json : {}) }
           : { ok: false, status: res.status };
@@ -172,7 +177,8 @@ export class ControlService {
       health(this.stack.gatewayAddr),
       health(this.stack.routerAddr),
       Promise.all(this.stack.dataProxies.map((d) => health(d.addr))),
-      Promise.all(this.stack.engineAddrs.map((a) => health(a))),
+      // Not the engines' /health: SGLang's generates a token (>= 1 s) and fails during a long pause.
+      Promise.all(this.stack.engineAddrs.map((a) => health(a, '/v1/models'))),
       this.stack.routerAddr
         ? this.router('GET', '/capacity').then(
             (r) => r.json ?? null,

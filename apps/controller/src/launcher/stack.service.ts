@@ -181,7 +181,16 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
     const engines: ManagedProcess[] = [];
     for (let i = 0; i < backend.count; i++) {
       if (backend.kind === 'sim') {
-        engines.push(this.ourService('engine', i, 'engine-sim', splitArgs(o['engine-sim-args'])));
+        // Launched as a real engine should be for RL: memory release works (SGLang
+        // --enable-memory-saver; vLLM dev mode and sleep mode).
+        engines.push(
+          this.ourService('engine', i, 'engine-sim', [
+            '--enable-memory-saver',
+            '--vllm-server-dev-mode',
+            '--enable-sleep-mode',
+            ...splitArgs(o['engine-sim-args']),
+          ]),
+        );
       } else {
         if (!o['engine-command']) throw new Error(`--backend ${o.backend} needs --engine-command`);
         const port = await freePort();
@@ -241,6 +250,10 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
         o['chat-template-type'],
         ...(o['tokenizer-path'] ? ['--tokenizer-path', o['tokenizer-path']] : []),
         ...(o['engine-max-tokens'] !== undefined ? ['--engine-max-tokens', String(o['engine-max-tokens'])] : []),
+        '--vllm-pause-api',
+        o['vllm-pause-api'],
+        ...(o['backend-api-key'] ? ['--backend-api-key', o['backend-api-key']] : []),
+        ...(o['backend-admin-api-key'] ? ['--backend-admin-api-key', o['backend-admin-api-key']] : []),
       ]),
     );
     const gateway = this.ourService(

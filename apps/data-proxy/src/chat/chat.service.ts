@@ -49,7 +49,7 @@ export class ChatService {
     });
     this.cachedPromptTokens = new Counter({
       name: 'data_proxy_cached_prompt_tokens_total',
-      help: "Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate",
+      help: 'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
       registers: [metrics.registry],
     });
   }

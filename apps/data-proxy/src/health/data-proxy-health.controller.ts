@@ -16,7 +16,9 @@ export class DataProxyHealthController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ description: '{"status", "backend", "sessions", "paused", "offloaded", "version", "active_requests"}' })
+  @ApiOkResponse({
+    description: '{"status", "backend", "sessions", "paused", "offloaded", "version", "active_requests"}',
+  })
   health(): Record<string, unknown> {
     return {
       status: 'ok',

@@ -50,7 +50,7 @@ export class ControlController {
   @AdminOnly()
   @ApiOperation({
     summary:
-      "Pause and drain the engine, then offload its weights and KV cache (SGLang release_memory_occupation, vLLM sleep); generation resumes after onload and continue. 409 ENGINE_MISCONFIGURED when the engine lacks the flag that makes it free memory",
+      'Pause and drain the engine, then offload its weights and KV cache (SGLang release_memory_occupation, vLLM sleep); generation resumes after onload and continue. 409 ENGINE_MISCONFIGURED when the engine lacks the flag that makes it free memory',
   })
   async releaseMemory(): Promise<{ status: string }> {
     await this.bridge.offload();

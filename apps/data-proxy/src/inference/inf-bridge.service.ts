@@ -157,7 +157,10 @@ export class InfBridgeService implements OnApplicationBootstrap {
     if (configured !== undefined) return configured;
     const target = this.target;
     if (!target) return FALLBACK_CONTEXT_LENGTH;
-    if (!target.contextLength || (target.contextLengthRetryAt !== undefined && Date.now() >= target.contextLengthRetryAt)) {
+    if (
+      !target.contextLength ||
+      (target.contextLengthRetryAt !== undefined && Date.now() >= target.contextLengthRetryAt)
+    ) {
       target.contextLengthRetryAt = undefined;
       target.contextLength = this.askContextLength(target).then((length) => {
         // Not known yet (engine still loading, or down): the fallback serves for a while, then ask again.
@@ -462,7 +465,10 @@ export class InfBridgeService implements OnApplicationBootstrap {
   }
 
   private createTarget(addr: string): EngineTarget {
-    return { addr: addr.replace(/\/+$/, ''), backend: createBackend(this.options['backend-type'], this.options['vllm-pause-api']) };
+    return {
+      addr: addr.replace(/\/+$/, ''),
+      backend: createBackend(this.options['backend-type'], this.options['vllm-pause-api']),
+    };
   }
 
   private async askContextLength(target: EngineTarget): Promise<number | null> {
@@ -642,4 +648,3 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     );
   });
 }
-

@@ -42,7 +42,10 @@ function readFinish(meta: Record<string, unknown>): SegmentFinish | null {
  * The output tokens of one message and their log-probs, validated: `output_ids` and the
  * `[logprob, token_id, text]` triples must agree in count and ids, every log-prob must be real.
  */
-function readTokens(body: Record<string, unknown>, meta: Record<string, unknown>): { tokens: number[]; logprobs: number[] } {
+function readTokens(
+  body: Record<string, unknown>,
+  meta: Record<string, unknown>,
+): { tokens: number[]; logprobs: number[] } {
   const triples = meta.output_token_logprobs;
   if (!Array.isArray(triples)) {
     throw new EngineProtocolError(
@@ -63,7 +66,9 @@ function readTokens(body: Record<string, unknown>, meta: Record<string, unknown>
     checkLogprobs(ids.length, values);
     for (let i = 0; i < ids.length; i++)
       if (ids[i] !== tokens[i])
-        throw new EngineProtocolError(`SGLang output_ids[${i}] is ${String(ids[i])} but its log-prob is for ${tokens[i]}`);
+        throw new EngineProtocolError(
+          `SGLang output_ids[${i}] is ${String(ids[i])} but its log-prob is for ${tokens[i]}`,
+        );
   }
   return { tokens, logprobs: checkLogprobs(tokens.length, values) };
 }

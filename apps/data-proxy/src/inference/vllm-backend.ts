@@ -47,7 +47,10 @@ function tokenId(label: unknown): number {
 }
 
 /** Output tokens and their log-probs, validated: -9999.0 first (vLLM's sentinel), then count and type. */
-function readTokens(choice: Record<string, unknown>, finish: SegmentFinish | null): { tokens: number[]; logprobs: number[] } {
+function readTokens(
+  choice: Record<string, unknown>,
+  finish: SegmentFinish | null,
+): { tokens: number[]; logprobs: number[] } {
   const logprobs = choice.logprobs;
   if (logprobs === null || logprobs === undefined) {
     // An abort before any token carries no log-probs at all: an empty segment, not a failure.

@@ -343,7 +343,9 @@ export class EngineService implements OnApplicationShutdown {
       request.admittedAt = Date.now();
       request.readyAt = now + (prefillUs * request.promptIds.length) / 1000;
       this.running.add(request);
-      if (request.params.maxNewTokens === 0) this.finish(request, { type: 'length', length: 0 });
+      const requestError = request.fault?.requestError;
+      if (requestError && requestError.afterTokens === 0) this.finish(request, this.requestErrorReason(request));
+      else if (request.params.maxNewTokens === 0) this.finish(request, { type: 'length', length: 0 });
     }
   }
 
@@ -387,21 +389,24 @@ export class EngineService implements OnApplicationShutdown {
       reason = { type: 'length', length: params.maxNewTokens };
     }
     const requestError = request.fault?.requestError;
-    if (requestError && request.outputIds.length >= requestError.afterTokens) {
-      // SGLang's scheduler-side request error (set_finish_with_abort): an abort that carries a status.
-      reason = {
-        type: 'abort',
-        message: requestError.message,
-        status_code: requestError.statusCode,
-        err_type: requestError.statusCode < 500 ? 'BadRequestError' : 'InternalServerError',
-      };
-    }
+    if (requestError && request.outputIds.length >= requestError.afterTokens) reason = this.requestErrorReason(request);
     if (reason) {
       request.finishReason = reason;
       request.text += request.decoder.end();
     }
     request.listener.onToken?.(request, position);
     if (reason) this.detach(request, true);
+  }
+
+  /** SGLang's scheduler-side request error (`set_finish_with_abort`): an abort that carries a status. */
+  private requestErrorReason(request: GenerationRequest): FinishReason {
+    const { statusCode, message } = request.fault!.requestError!;
+    return {
+      type: 'abort',
+      message,
+      status_code: statusCode,
+      err_type: statusCode < 500 ? 'BadRequestError' : 'InternalServerError',
+    };
   }
 
   /** Ends a request that has not produced its final token (abort, or zero budget). */

@@ -23,8 +23,6 @@ const VLLM_INTERNAL_ERROR = { message: 'Internal server error', type: 'InternalS
 @ApiTags('vllm')
 @Controller()
 export class VllmController {
-  private readonly created = Math.floor(Date.now() / 1000);
-
   constructor(
     private readonly engine: EngineService,
     @Inject(APP_OPTIONS) private readonly options: EngineSimOptions,
@@ -121,25 +119,6 @@ export class VllmController {
     void reply.status(200).send({ ...base, choices: [choice], usage: usage(g) });
   }
 
-  @Get('v1/models')
-  models(): Record<string, unknown> {
-    const name = this.options['served-model-name'];
-    return {
-      object: 'list',
-      data: [
-        {
-          id: name,
-          object: 'model',
-          created: this.created,
-          owned_by: 'engine-sim',
-          root: name,
-          parent: null,
-          max_model_len: this.options['context-length'],
-        },
-      ],
-    };
-  }
-
   @Post('sleep')
   @HttpCode(200)
   @ApiOperation({
@@ -149,14 +128,20 @@ export class VllmController {
   sleep(@Res() reply: FastifyReply): void {
     this.requireDevMode();
     if (!this.options['enable-sleep-mode'])
-      throw new AppException(400, ErrorCode.BAD_REQUEST, 'Sleep mode is not enabled. Start vLLM with --enable-sleep-mode.');
+      throw new AppException(
+        400,
+        ErrorCode.BAD_REQUEST,
+        'Sleep mode is not enabled. Start vLLM with --enable-sleep-mode.',
+      );
     this.engine.sleep();
     void reply.status(200).send('');
   }
 
   @Post('wake_up')
   @HttpCode(200)
-  @ApiOperation({ summary: "vLLM's wake_up (dev mode; `?tags=weights&tags=kv_cache` accepted); 200 with an empty body" })
+  @ApiOperation({
+    summary: "vLLM's wake_up (dev mode; `?tags=weights&tags=kv_cache` accepted); 200 with an empty body",
+  })
   wakeUp(@Res() reply: FastifyReply): void {
     this.requireDevMode();
     this.engine.resumeMemory();
@@ -173,7 +158,7 @@ export class VllmController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      "Stock vLLM pause (dev mode): mode=abort aborts in-flight requests, wait lets them finish first, keep freezes them; new requests wait until /resume",
+      'Stock vLLM pause (dev mode): mode=abort aborts in-flight requests, wait lets them finish first, keep freezes them; new requests wait until /resume',
   })
   async stockPause(@Query('mode') mode: string | undefined): Promise<{ status: string }> {
     this.requireDevMode();

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
@@ -165,6 +166,41 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.debug({ requestId: request.id, status, code: body.code }, 'request rejected');
     }
     if (headers) void reply.headers(headers);
-    void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
+    const send = (): void =>
+      void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
+    // Refused before its body was read (413, 415): the connection closes after this answer, and a
+    // client still writing would see a broken pipe instead of the status. Read what it sends first.
+    afterDrain(request.raw, send);
   }
+}
+
+/** Bounds on reading an unwanted body: past them the connection just closes. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
+
+/** Calls `send` once the request body has been read and discarded (bounded), or at once when it is complete. */
+function afterDrain(raw: IncomingMessage, send: () => void): void {
+  if (raw.complete || raw.destroyed || raw.readableEnded) return send();
+  let received = 0;
+  let sent = false;
+  const finish = (): void => {
+    if (sent) return;
+    sent = true;
+    clearTimeout(timer);
+    raw.removeListener('data', onData);
+    raw.removeListener('end', finish);
+    raw.removeListener('error', finish);
+    raw.removeListener('close', finish);
+    send();
+  };
+  const onData = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received > DRAIN_MAX_BYTES) finish();
+  };
+  const timer = setTimeout(finish, DRAIN_MAX_MS);
+  raw.on('data', onData);
+  raw.once('end', finish);
+  raw.once('error', finish);
+  raw.once('close', finish);
+  raw.resume();
 }
