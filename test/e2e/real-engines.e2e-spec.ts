@@ -252,6 +252,26 @@ describe('real engines: offload (SGLang --enable-memory-saver, vLLM dev mode)', 
   });
 });
 
+/** One engine-sim and one data proxy in front of it, stopped whatever the test does. */
+async function withEngine(
+  engineArgs: string[],
+  type: 'sglang' | 'vllm',
+  proxyArgs: string[],
+  test: (engine: SpawnedApp, proxy: SpawnedApp) => Promise<void>,
+): Promise<void> {
+  const engine = await spawnApp('engine-sim', engineArgs);
+  try {
+    const proxy = await proxyFor(engine, type, proxyArgs);
+    try {
+      await test(engine, proxy);
+    } finally {
+      await proxy.stop();
+    }
+  } finally {
+    await engine.stop();
+  }
+}
+
 describe('real engines: launch flags the data proxy checks', () => {
   it('defect 4: offloading an engine that would free nothing is refused with 409 naming the missing flag', async () => {
     const engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0']);
@@ -274,7 +294,7 @@ describe('real engines: launch flags the data proxy checks', () => {
   });
 
   it('defect 5: --vllm-pause-api stock pauses with /pause?mode=abort and resumes with /resume; the answer is whole', async () => {
-    const engine = await spawnApp('engine-sim', [
+    const stockVllm = [
       '--decode-ms-per-token',
       '2',
       '--protocol',
@@ -282,10 +302,8 @@ describe('real engines: launch flags the data proxy checks', () => {
       '--vllm-pause-api',
       'stock',
       '--vllm-server-dev-mode',
-      ...LONG_ANSWER,
-    ]);
-    const proxy = await proxyFor(engine, 'vllm', ['--vllm-pause-api', 'stock']);
-    try {
+    ];
+    await withEngine([...stockVllm, ...LONG_ANSWER], 'vllm', ['--vllm-pause-api', 'stock'], async (engine, proxy) => {
       expect((await call('POST', `${engine.url}/areal_pause_generation`)).status).toBe(404);
       const { session_id, api_key } = await startSession(proxy, 'stock-pause');
       const pending = chat(proxy, { max_tokens: 400 }, api_key);
@@ -298,28 +316,13 @@ describe('real engines: launch flags the data proxy checks', () => {
       expect((await pending).json.usage.completion_tokens).toBe(400);
       const [recorded] = await interactions(proxy, session_id);
       expect(recorded.output_ids).toHaveLength(400);
-    } finally {
-      await proxy.stop();
-      await engine.stop();
-    }
+    });
   });
 
   it('defect 7: with SGLang --api-key and --admin-api-key, generation uses the api key and control calls the admin key', async () => {
-    const engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '0',
-      '--api-key',
-      'gen-key',
-      '--admin-api-key',
-      'adm-key',
-    ]);
-    const proxy = await proxyFor(engine, 'sglang', [
-      '--backend-api-key',
-      'gen-key',
-      '--backend-admin-api-key',
-      'adm-key',
-    ]);
-    try {
+    const engineKeys = ['--decode-ms-per-token', '0', '--api-key', 'gen-key', '--admin-api-key', 'adm-key'];
+    const proxyKeys = ['--backend-api-key', 'gen-key', '--backend-admin-api-key', 'adm-key'];
+    await withEngine(engineKeys, 'sglang', proxyKeys, async (engine, proxy) => {
       // The engine's own rules: the admin key is refused on generation, the api key on control.
       expect((await call('POST', `${engine.url}/generate`, { body: { text: 'x' }, token: 'adm-key' })).status).toBe(
         401,
@@ -330,55 +333,41 @@ describe('real engines: launch flags the data proxy checks', () => {
       expect((await control(proxy, '/continue_generation')).status).toBe(200);
       expect((await chat(proxy, {})).status).toBe(200);
       expect(proxy.logs.join('\n')).not.toMatch(/gen-key|adm-key/);
-    } finally {
-      await proxy.stop();
-      await engine.stop();
-    }
+    });
   });
 
   it('defect 8: the data proxy is ready during a long pause although SGLang /health fails then', async () => {
-    const engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0', '--health-check-timeout', '1.5']);
-    const proxy = await proxyFor(engine, 'sglang');
-    try {
-      expect((await call('GET', `${proxy.url}/health/ready`)).status).toBe(200);
-      let started = Date.now();
-      expect((await call('GET', `${engine.url}/health`)).status).toBe(200);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(900); // a generating probe takes a second
-      expect((await control(proxy, '/pause_generation')).status).toBe(200);
-      started = Date.now();
-      expect((await call('GET', `${engine.url}/health`)).status).toBe(503);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
-      started = Date.now();
-      expect((await call('GET', `${proxy.url}/health/ready`)).status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(500);
-      expect((await control(proxy, '/continue_generation')).status).toBe(200);
-    } finally {
-      await proxy.stop();
-      await engine.stop();
-    }
+    await withEngine(
+      ['--decode-ms-per-token', '0', '--health-check-timeout', '1.5'],
+      'sglang',
+      [],
+      async (engine, proxy) => {
+        expect((await call('GET', `${proxy.url}/health/ready`)).status).toBe(200);
+        let started = Date.now();
+        expect((await call('GET', `${engine.url}/health`)).status).toBe(200);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900); // a generating probe takes a second
+        expect((await control(proxy, '/pause_generation')).status).toBe(200);
+        started = Date.now();
+        expect((await call('GET', `${engine.url}/health`)).status).toBe(503);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+        started = Date.now();
+        expect((await call('GET', `${proxy.url}/health/ready`)).status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(500);
+        expect((await control(proxy, '/continue_generation')).status).toBe(200);
+      },
+    );
   });
 
   it('defect 9: without --context-length the data proxy takes the engine max_model_len from /v1/models', async () => {
-    const engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '0',
-      '--context-length',
-      '200',
-      '--mode',
-      'echo',
-    ]);
-    const proxy = await proxyFor(engine, 'sglang');
-    try {
+    const smallContext = ['--decode-ms-per-token', '0', '--context-length', '200', '--mode', 'echo'];
+    await withEngine(smallContext, 'sglang', [], async (_engine, proxy) => {
       const res = await chat(proxy, { max_tokens: 1000 });
       expect(res.status).toBe(200);
       expect(res.json.usage.total_tokens).toBeLessThanOrEqual(200);
       const tooLong = await chat(proxy, { messages: [{ role: 'user', content: 'word '.repeat(300) }] });
       expect(tooLong.status).toBe(400);
       expect(tooLong.json.code).toBe('PROMPT_TOO_LONG');
-    } finally {
-      await proxy.stop();
-      await engine.stop();
-    }
+    });
   });
 });
 
@@ -426,34 +415,27 @@ describe('real engines: versions, rids, seeds, cache, pause modes', () => {
   it('defect 9: rids are never prefixes of each other, so SGLang prefix-matched aborts hit nothing else', async () => {
     // Several tokenizer workers forward the 2 s background abort of every finished stream; with
     // rids `X-1`, `X-2`, … the abort of `X-1` killed the live `X-10`…`X-19` of the same request.
-    const multi = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '4',
-      '--tokenizer-worker-num',
-      '2',
-      '--stream-abort-delay',
-      '1.2',
-      ...LONG_ANSWER,
-    ]);
-    const proxy = await proxyFor(multi, 'sglang', ['--max-resubmit-retries', '1']);
-    try {
-      const stream = await postSse(`${proxy.url}/chat/completions`, {
-        messages: [{ role: 'user', content: 'Hi' }],
-        max_tokens: 400,
-        stream: true,
-      });
-      for (let i = 0; i < 12; i++) {
-        await sleep(25);
-        expect((await control(proxy, '/pause_generation')).status).toBe(200);
-        expect((await control(proxy, '/continue_generation')).status).toBe(200);
-      }
-      const events = (await stream.done).filter((e) => e !== '[DONE]') as ChatChunk[];
-      expect(events.some((e) => e.error !== undefined)).toBe(false);
-      expect(events.at(-1)!.choices[0].finish_reason).toBe('length');
-    } finally {
-      await proxy.stop();
-      await multi.stop();
-    }
+    const multiTokenizer = ['--decode-ms-per-token', '4', '--tokenizer-worker-num', '2', '--stream-abort-delay', '1.2'];
+    await withEngine(
+      [...multiTokenizer, ...LONG_ANSWER],
+      'sglang',
+      ['--max-resubmit-retries', '1'],
+      async (_e, proxy) => {
+        const stream = await postSse(`${proxy.url}/chat/completions`, {
+          messages: [{ role: 'user', content: 'Hi' }],
+          max_tokens: 400,
+          stream: true,
+        });
+        for (let i = 0; i < 12; i++) {
+          await sleep(25);
+          expect((await control(proxy, '/pause_generation')).status).toBe(200);
+          expect((await control(proxy, '/continue_generation')).status).toBe(200);
+        }
+        const events = (await stream.done).filter((e) => e !== '[DONE]') as ChatChunk[];
+        expect(events.some((e) => e.error !== undefined)).toBe(false);
+        expect(events.at(-1)!.choices[0].finish_reason).toBe('length');
+      },
+    );
   });
 
   it('seeds reach the engine: the same seed gives the same tokens, another seed other tokens', async () => {

@@ -281,6 +281,72 @@ describe(InfBridgeService.name, () => {
     expect(outcome.outputTokens).toEqual([5, 6, 7]);
   });
 
+  it('stamps tokens from weight_versions spans, relative to each resubmitted segment', async () => {
+    const { bridge: b, bodies } = bridge();
+    void b.setVersion(1);
+    replies('/generate', bodies, [
+      sglangReply([1, 2], 'abort'),
+      sglangReply([3, 4, 5], 'stop', {
+        weight_versions: [
+          { version: 'default', start: 0, end: 1 },
+          { version: '7', start: 1, end: 3 },
+        ],
+      }),
+    ]);
+    const outcome = await b.generate({ promptIds: [1], maxNewTokens: 9, sampling: SAMPLING });
+    // "default" is no integer: those tokens keep the version they were dispatched under.
+    expect(outcome.outputVersions).toEqual([1, 1, 1, 7, 7]);
+    expect(bodies[0].rid).toMatch(/^[0-9a-f]{32}$/);
+    expect(bodies[1].rid).toMatch(/^[0-9a-f]{32}$/);
+    expect(bodies[1].rid).not.toBe(bodies[0].rid);
+  });
+
+  it('offload drains first and resumes only after both onload and continue, in either order', async () => {
+    for (const order of [
+      ['onload', 'continue'],
+      ['continue', 'onload'],
+    ]) {
+      const { bridge: b } = bridge();
+      const calls: string[] = [];
+      const engine = agent.get(ENGINE);
+      engine.intercept({ path: '/get_server_info', method: 'GET' }).reply(200, { enable_memory_saver: true }).persist();
+      for (const path of [
+        '/pause_generation',
+        '/release_memory_occupation',
+        '/resume_memory_occupation',
+        '/continue_generation',
+      ])
+        engine
+          .intercept({ path, method: 'POST' })
+          .reply(200, (opts) => (calls.push(`${path} ${opts.body as string}`), 'null'))
+          .persist();
+      await b.offload();
+      expect(calls).toEqual([
+        '/pause_generation {"mode":"abort"}',
+        '/pause_generation {"mode":"in_place"}',
+        '/release_memory_occupation {}',
+      ]);
+      expect([b.gate.isPaused, b.isOffloaded]).toEqual([true, true]);
+      await (order[0] === 'onload' ? b.onload(null) : b.resume());
+      expect(b.gate.isPaused).toBe(true);
+      expect(calls.filter((c) => c.startsWith('/continue'))).toEqual([]);
+      await (order[1] === 'onload' ? b.onload(null) : b.resume());
+      expect([b.gate.isPaused, b.isOffloaded]).toEqual([false, false]);
+      expect(calls.filter((c) => c.startsWith('/continue'))).toHaveLength(1);
+      if (order[0] === 'onload') await agent.close(); // the next bridge() makes a new one; afterEach closes the last
+    }
+  });
+
+  it('refuses to offload an SGLang engine without --enable-memory-saver, pausing nothing', async () => {
+    const { bridge: b } = bridge();
+    agent.get(ENGINE).intercept({ path: '/get_server_info', method: 'GET' }).reply(200, { enable_memory_saver: false });
+    const error = await b.offload().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(AppException);
+    expect((error as AppException).code).toBe('ENGINE_MISCONFIGURED');
+    expect((error as AppException).message).toContain('--enable-memory-saver');
+    expect(b.gate.isPaused).toBe(false);
+  });
+
   it('pause closes the gate; if the engine refuses, the gate opens again', async () => {
     const { bridge: b } = bridge();
     agent.get(ENGINE).intercept({ path: '/pause_generation', method: 'POST' }).reply(200, { status: 'ok' });

@@ -176,14 +176,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
     const target = this.target;
     if (!target) return true;
     try {
-      const res = await this.http.request({
-        method: 'GET',
-        url: `${target.addr}/v1/models`,
-        headers: this.headers(false),
-        timeoutMs: 5_000,
-        maxResponseBytes: 1024 * 1024,
-      });
-      return res.status === 200;
+      return (await this.listModels(target)).status === 200;
     } catch {
       return false;
     }
@@ -471,15 +464,20 @@ export class InfBridgeService implements OnApplicationBootstrap {
     };
   }
 
+  /** `GET /v1/models`: both engines serve it, it states `max_model_len`, and it never generates or waits behind a pause. */
+  private listModels(target: EngineTarget): ReturnType<HttpClient['request']> {
+    return this.http.request({
+      method: 'GET',
+      url: `${target.addr}/v1/models`,
+      headers: this.headers(false),
+      timeoutMs: 5_000,
+      maxResponseBytes: 1024 * 1024,
+    });
+  }
+
   private async askContextLength(target: EngineTarget): Promise<number | null> {
     try {
-      const res = await this.http.request({
-        method: 'GET',
-        url: `${target.addr}/v1/models`,
-        headers: this.headers(false),
-        timeoutMs: 5_000,
-        maxResponseBytes: 1024 * 1024,
-      });
+      const res = await this.listModels(target);
       const body = res.status === 200 ? (JSON.parse(res.body.toString('utf8')) as unknown) : null;
       const first = isObject(body) && Array.isArray(body.data) ? (body.data[0] as unknown) : null;
       const length = isObject(first) ? first.max_model_len : null;
