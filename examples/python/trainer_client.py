@@ -6,11 +6,17 @@ accepted episodes (token ids, log-probs and weight versions per token), "train" 
 generation, publish the new weight version, continue. Run the stack first (`npm start`), then:
 
     python3 examples/python/trainer_client.py --steps 2
+    python3 examples/python/trainer_client.py --steps 2 --areal2   # AReaL 2.0's `traj` batches
 
-Nothing here is specific to this example: any trainer can make the same calls.
+With --areal2 every episode comes back as AReaL 2.0 exports it: one padded batch per group, each
+tensor an RTensor reference whose bytes the trainer fetches from the data proxy that holds them
+(POST /data/batch), as AReaL 2.0's RPC client does. Nothing here is specific to this example:
+any trainer can make the same calls.
 """
 
 import argparse
+import base64
+import struct
 import json
 import os
 import sys
@@ -59,6 +65,54 @@ class Controller:
         return self.call("POST", "/rollout/batch", fields)
 
 
+DTYPES = {"torch.int64": ("q", 8), "torch.int32": ("i", 4), "torch.float32": ("f", 4), "torch.bool": ("?", 1)}
+
+
+def decode_tensor(tensor):
+    """AReaL's tensor encoding: base64 of raw little-endian C-order bytes, as nested row lists."""
+    code, size = DTYPES[tensor["dtype"]]
+    raw = base64.b64decode(tensor["data"])
+    values = list(struct.unpack("<%d%s" % (len(raw) // size, code), raw))
+    shape = tensor["shape"]
+    if len(shape) == 1:
+        return values
+    width = shape[1]
+    return [values[i * width:(i + 1) * width] for i in range(shape[0])]
+
+
+def fetch_traj(traj, timeout=60):
+    """Resolves every RTensor reference of a `traj` answer: one POST /data/batch per data proxy."""
+    by_node = {}
+    for key, ref in traj.items():
+        shard = ref["data"]["shard"]["data"]
+        by_node.setdefault(shard["node_addr"], []).append((key, shard["shard_id"]))
+    out = {}
+    for node, wanted in by_node.items():
+        body = json.dumps({"shard_ids": [shard_id for _, shard_id in wanted]}).encode()
+        request = urllib.request.Request("http://%s/data/batch" % node, data=body, method="POST",
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            tensors = json.loads(response.read())
+        for (key, _), tensor in zip(wanted, tensors):
+            out[key] = decode_tensor(tensor)
+    return out
+
+
+def summarize_traj(episode):
+    """The same summary from an AReaL 2.0 batch: rows are padded, attention_mask marks real tokens."""
+    t = fetch_traj(episode["traj"])
+    rows = len(t["input_ids"])
+    assert rows == len(episode["rewards"]), "one row per group member"
+    for key in ("loss_mask", "logprobs", "versions", "turn_ids", "attention_mask"):
+        assert [len(r) for r in t[key]] == [len(r) for r in t["input_ids"]], key
+    tokens = sum(sum(1 for m in row if m) for row in t["attention_mask"])
+    generated = sum(sum(row) for row in t["loss_mask"])
+    versions = sorted({v for vr, mr in zip(t["versions"], t["loss_mask"]) for v, m in zip(vr, mr) if m})
+    return {"task_id": episode["task_id"], "rewards": episode["rewards"], "tokens": tokens,
+            "generated": generated, "versions": versions, "rows": rows,
+            "traj_rewards": [round(r, 6) for r in t["rewards"]]}
+
+
 def summarize(episode):
     """Tokens, completion tokens and the versions that produced them, from the json export."""
     interactions = list(episode["interactions"].values())
@@ -81,17 +135,21 @@ def main():
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--group-size", type=int, default=2)
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--areal2", action="store_true",
+                        help="ask for AReaL 2.0 `traj` batches (RPC encoding, shards fetched from the data proxies)")
     args = parser.parse_args()
+    export = {"schema": "traj", "format": "rpc"} if args.areal2 else {}
+    summary = summarize_traj if args.areal2 else summarize
 
     controller = Controller(args.controller, args.admin_key)
     version = controller.call("GET", "/get_version")["version"]
     report = {"steps": []}
     for step in range(args.steps):
         batch = controller.prepare_batch(dataset=args.dataset, agent=args.agent, batch_size=args.batch_size,
-                                         group_size=args.group_size, timeout_s=300)
+                                         group_size=args.group_size, timeout_s=300, **export)
         if batch["timed_out"]:
             raise RuntimeError("prepare_batch timed out")
-        episodes = [summarize(e) for e in batch["trajectories"]]
+        episodes = [summary(e) for e in batch["trajectories"]]
         # ... a real trainer computes advantages and updates the weights here ...
         controller.pause()
         version += 1
@@ -104,9 +162,10 @@ def main():
 
     # One explicit batch too: the same items, each run group_size times.
     items = [{"question": "What is 2 + 2?", "answer": "4"}, {"question": "What is 3 * 5?", "answer": "15"}]
-    batch = controller.rollout_batch(items=items, agent=args.agent, group_size=args.group_size, timeout_s=300)
+    batch = controller.rollout_batch(items=items, agent=args.agent, group_size=args.group_size, timeout_s=300,
+                                     **export)
     report["batch"] = {"accepted": batch["accepted"], "rejected": batch["rejected"],
-                       "episodes": [summarize(e) for e in batch["trajectories"]]}
+                       "episodes": [summary(e) for e in batch["trajectories"]]}
     report["version"] = version
     print(json.dumps(report))
 

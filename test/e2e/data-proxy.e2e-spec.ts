@@ -209,10 +209,12 @@ describe('data proxy + engine-sim (real processes)', () => {
       stream: true,
     });
     const events = (await stream.done).slice(0, -1) as ChunkEvent[];
-    const toolDeltas = events.flatMap(
-      (e) => (e.choices[0]?.delta.tool_calls ?? []) as { function: { name: string; arguments: string } }[],
-    );
-    expect(toolDeltas.map((d) => d.function)).toEqual([{ name: 'get_weather', arguments: '{"city": "Paris"}' }]);
+    const toolDeltas = events.flatMap((e) => e.choices[0]?.delta.tool_calls ?? []);
+    // Two chunks per call, as OpenAI and AReaL 2.0 stream them (AReaL: test_client_with_tool.py::test_streaming_with_tool_calling).
+    expect(toolDeltas).toEqual([
+      { index: 0, id: expect.any(String), type: 'function', function: { name: 'get_weather', arguments: '' } },
+      { index: 0, function: { arguments: '{"city": "Paris"}' } },
+    ]);
     expect(events.at(-1)!.choices[0].finish_reason).toBe('tool_calls');
   });
 

@@ -91,6 +91,17 @@ export const CONTROLLER_OPTIONS = {
   'reasoning-parser': { type: 'string', default: 'qwen3', description: 'data proxy flag of the same name' },
   'chat-template-type': { type: 'string', default: 'hf', description: 'data proxy flag of the same name' },
   'engine-max-tokens': { type: 'int', min: 1, description: 'data proxy flag of the same name' },
+  'export-schema': {
+    type: 'string',
+    default: 'interactions',
+    choices: ['interactions', 'traj'],
+    description: "data proxy flag of the same name: traj answers exports in AReaL 2.0's padded-batch schema",
+  },
+  'deterministic-sampling': {
+    type: 'boolean',
+    default: false,
+    description: "data proxy flag of the same name (AReaL 2.0's derived seeds for every session)",
+  },
   'vllm-pause-api': {
     type: 'string',
     default: 'areal',

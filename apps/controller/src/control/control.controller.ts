@@ -118,7 +118,7 @@ export class ControlController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Wait for ready trajectories and export them: {"count"?: 1, "timeout_s"?: 30, "discount"?, "style"?, "format"?: "json" | "rpc"}',
+      'Wait for ready trajectories and export them: {"count"?: 1, "timeout_s"?: 30, "discount"?, "style"?, "format"?: "json" | "rpc", "schema"?: "interactions" | "traj"}',
   })
   async waitTrajectories(
     @Body() body: unknown,
@@ -137,6 +137,8 @@ export class ControlController {
       throw bad('style must be "individual" or "concat"');
     if (b.format !== undefined && b.format !== 'json' && b.format !== 'rpc')
       throw bad('format must be "json" or "rpc"');
+    if (b.schema !== undefined && b.schema !== 'interactions' && b.schema !== 'traj')
+      throw bad('schema must be "interactions" or "traj" (AReaL 2.0)');
     const clientLeft = abortOnClientClose(reply).signal;
     const refs = await this.ready.take(count as number, timeoutS * 1000, clientLeft);
     if (clientLeft.aborted) {
@@ -153,6 +155,7 @@ export class ControlController {
             ...(b.discount !== undefined ? { discount: b.discount } : {}),
             ...(b.style !== undefined ? { style: b.style } : {}),
             format: b.format ?? 'json',
+            ...(b.schema !== undefined ? { schema: b.schema } : {}),
             remove_session: false,
           })
           .catch((err: unknown) => ({ status: 0, json: undefined, text: String(err) }));

@@ -159,6 +159,18 @@ export class ControlService {
     });
   }
 
+  /** One exported tensor shard (`GET /data/{id}` on the data proxy that holds it), or null. */
+  async fetchShard(nodeAddr: string, shardId: string): Promise<{ data?: unknown; dtype?: unknown } | null> {
+    const res = await this.http.requestJson<{ data?: unknown; dtype?: unknown }>({
+      method: 'GET',
+      url: `http://${nodeAddr}/data/${encodeURIComponent(shardId)}`,
+      headers: this.stack.adminHeaders(),
+      timeoutMs: 10_000,
+      upstreamName: 'data proxy',
+    });
+    return res.status === 200 ? (res.json ?? null) : null;
+  }
+
   /** Topology and the health of every service, asked in parallel. */
   async status(): Promise<Record<string, unknown>> {
     await this.stack.refreshWorkers();

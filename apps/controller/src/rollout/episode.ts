@@ -18,6 +18,12 @@ export interface EpisodeSpec {
   discount: number;
   style: 'individual' | 'concat';
   format: ExportFormat;
+  /** `traj`: one AReaL 2.0 padded batch per episode (the whole group), in `traj`. */
+  schema: 'interactions' | 'traj';
+  deterministicSampling: boolean;
+  serializeGroupSamples: boolean;
+  rewardNormalization: boolean;
+  dropIncompleteGroup: boolean;
   timeoutMs: number;
 }
 
@@ -31,8 +37,12 @@ export interface EpisodeOutcome {
   rewards: number[];
   session_ids: string[];
   group_id?: string;
-  /** The exported training data, keyed by interaction id (`format` json: plain arrays). */
+  /** The exported training data, keyed by interaction id (`format` json: plain arrays). Empty with `schema: traj`. */
   interactions: Record<string, unknown>;
+  /** `schema: traj`: the episode's AReaL 2.0 batch (every member's rows), as the data proxy exported it. */
+  traj?: Record<string, unknown>;
+  /** Members that failed and were left out (only with `drop_incomplete_group: false`). */
+  dropped_members?: number[];
   started_at: string;
   finished_at: string;
 }
@@ -95,7 +105,7 @@ export class EpisodeRunner {
       const done = spec.agent
         ? await this.runAgent(taskId, data, spec, spec.agent, deadline, started)
         : await this.runOnline(spec, deadline);
-      if (Object.keys(done.interactions).length === 0)
+      if (Object.keys(done.traj ?? done.interactions).length === 0)
         return outcome({ ...done, reason: 'the episode has no interactions', rejected_by: 'empty' });
       if (spec.accept) {
         const verdict = await spec.accept({
@@ -103,6 +113,7 @@ export class EpisodeRunner {
           data,
           rewards: done.rewards,
           interactions: done.interactions,
+          ...(done.traj ? { traj: done.traj } : {}),
         });
         if (!verdict) return outcome({ ...done, reason: 'rejected by the accept predicate', rejected_by: 'predicate' });
       }
@@ -126,7 +137,7 @@ export class EpisodeRunner {
     agent: Agent,
     signal: AbortSignal,
     begun: Started,
-  ): Promise<Pick<EpisodeOutcome, 'rewards' | 'session_ids' | 'group_id' | 'interactions'>> {
+  ): Promise<Done> {
     const groupSize = spec.groupSize;
     const grants = await Promise.all(
       Array.from({ length: groupSize }, () =>
@@ -143,7 +154,11 @@ export class EpisodeRunner {
       .gatewayCall({
         method: 'POST',
         path: '/rl/start_session',
-        json: groupSize > 1 ? { task_id: sessionTaskId, group_size: groupSize } : { task_id: sessionTaskId },
+        json: {
+          task_id: sessionTaskId,
+          ...(groupSize > 1 ? { group_size: groupSize } : {}),
+          ...(spec.deterministicSampling ? { deterministic_sampling: true } : {}),
+        },
         signal,
       })
       .catch(async (err: unknown) => {
@@ -160,38 +175,129 @@ export class EpisodeRunner {
     const ids = { session_ids: sessionIds, ...(groupId ? { group_id: groupId } : {}) };
     Object.assign(begun, ids);
 
-    // One failing run stops its siblings: the group is kept or rejected as a whole.
-    const group = new AbortController();
-    const runSignal = AbortSignal.any([signal, group.signal]);
-    const runs = members.sessions.map((member, index) =>
-      this.runMember(agent, data, member, { taskId, index, spec, signal: runSignal }).catch((err: unknown) => {
-        group.abort(err);
-        throw err;
-      }),
-    );
-    const settled = await Promise.allSettled(runs);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failure) {
+    const settled = await this.runGroup(agent, data, members.sessions, { taskId, spec, signal });
+    const failedIndexes = settled.flatMap((s, i) => (s.status === 'rejected' ? [i] : []));
+    if (failedIndexes.length > 0 && (spec.dropIncompleteGroup || failedIndexes.length === settled.length)) {
       await this.discard(members.sessions);
+      const failure = settled[failedIndexes[0]] as PromiseRejectedResult;
       throw failure.reason instanceof Error ? failure.reason : new EpisodeError(String(failure.reason));
     }
-    const results = settled.map((s) => (s as PromiseFulfilledResult<MemberResult>).value);
-    const interactions: Record<string, unknown> = {};
+    // drop_incomplete_group false: the failed members leave, the others make the episode.
+    await this.discard(failedIndexes.map((i) => members.sessions[i]));
+    const kept = members.sessions.filter((_, i) => !failedIndexes.includes(i));
+    const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const dropped = failedIndexes.length > 0 ? { dropped_members: failedIndexes } : {};
     try {
-      for (let i = 0; i < members.sessions.length; i++)
-        Object.assign(
-          interactions,
-          await this.exportMember(members.sessions[i], results[i].trajectoryId, spec, signal),
-        );
+      if (spec.schema === 'traj' || (spec.rewardNormalization && kept.length > 1)) {
+        const exported = await this.exportGroup(kept, results, spec, signal);
+        return { ...ids, ...dropped, rewards: results.map((r) => r.reward), ...exported };
+      }
+      const interactions: Record<string, unknown> = {};
+      for (let i = 0; i < kept.length; i++)
+        Object.assign(interactions, await this.exportMember(kept[i], results[i].trajectoryId, spec, signal));
+      return { ...ids, ...dropped, rewards: results.map((r) => r.reward), interactions };
     } catch (err) {
-      await this.discard(members.sessions);
+      await this.discard(kept);
       throw err;
     }
-    return { ...ids, rewards: results.map((r) => r.reward), interactions };
+  }
+
+  /**
+   * Runs every member: concurrently (a failure aborts the siblings when the group is dropped
+   * whole), or with `serialize_group_samples` one after another in member order, where a failure
+   * closes that member with reward 0 and the next one still runs (AReaL 2.0).
+   */
+  private async runGroup(
+    agent: Agent,
+    data: unknown,
+    sessions: Member[],
+    run: { taskId: number; spec: EpisodeSpec; signal: AbortSignal },
+  ): Promise<PromiseSettledResult<MemberResult>[]> {
+    const { spec } = run;
+    if (spec.serializeGroupSamples) {
+      const settled: PromiseSettledResult<MemberResult>[] = [];
+      for (const [index, member] of sessions.entries()) {
+        try {
+          settled.push({ status: 'fulfilled', value: await this.runMember(agent, data, member, { ...run, index }) });
+        } catch (err) {
+          if (run.signal.aborted) throw err;
+          settled.push({ status: 'rejected', reason: err });
+        }
+      }
+      return settled;
+    }
+    const group = new AbortController();
+    const runSignal = AbortSignal.any([run.signal, group.signal]);
+    return Promise.allSettled(
+      sessions.map((member, index) =>
+        this.runMember(agent, data, member, { ...run, index, signal: runSignal }).catch((err: unknown) => {
+          if (spec.dropIncompleteGroup) group.abort(err);
+          throw err;
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The whole group in one export: AReaL 2.0's `traj` batch, and/or rewards normalized across
+   * the members by the data proxy (`normalize_rewards`). Each member's trajectory must be ready
+   * first (with a finish timeout it may not be yet).
+   */
+  private async exportGroup(
+    members: Member[],
+    results: MemberResult[],
+    spec: EpisodeSpec,
+    signal: AbortSignal,
+  ): Promise<Pick<Done, 'interactions' | 'traj'>> {
+    for (const [i, member] of members.entries()) {
+      let known = results[i].trajectoryId;
+      while (known === null) {
+        known = await this.ready.readyTrajectory(member.sessionId, READY_POLL_MS, signal);
+        if (signal.aborted) throw new EpisodeError('timed out waiting for the trajectory to become ready');
+      }
+    }
+    const res = await this.control.gatewayCall({
+      method: 'POST',
+      path: '/export_trajectories',
+      json: {
+        session_ids: members.map((m) => m.sessionId),
+        discount: spec.discount,
+        style: spec.style,
+        format: spec.format,
+        schema: spec.schema,
+        normalize_rewards: spec.rewardNormalization && members.length > 1,
+        remove_session: true,
+      },
+    });
+    for (const member of members) this.ready.forget(member.sessionId);
+    if (res.status !== 200)
+      throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
+    const body = (res.json ?? {}) as { interactions?: Record<string, unknown>; traj?: Record<string, unknown> };
+    return spec.schema === 'traj'
+      ? { interactions: {}, traj: body.traj ?? {} }
+      : { interactions: body.interactions ?? {} };
   }
 
   /** One run of the agent on its own session, closed with its reward(s). */
   private async runMember(
+    agent: Agent,
+    data: unknown,
+    member: Member,
+    run: { taskId: number; index: number; spec: EpisodeSpec; signal: AbortSignal },
+  ): Promise<MemberResult> {
+    if (run.spec.serializeGroupSamples) {
+      // AReaL 2.0: a failed member is still closed (reward 0) before the next one starts.
+      return this.runAndReward(agent, data, member, run).catch(async (err: unknown) => {
+        await this.control
+          .gatewayCall({ method: 'POST', path: '/rl/set_reward', sessionKey: member.apiKey, json: { reward: 0 } })
+          .catch(() => undefined);
+        throw err;
+      });
+    }
+    return this.runAndReward(agent, data, member, run);
+  }
+
+  private async runAndReward(
     agent: Agent,
     data: unknown,
     member: Member,
@@ -266,10 +372,7 @@ export class EpisodeRunner {
   }
 
   /** Online mode: the next trajectory announced ready, exported with the configured discount and style. */
-  private async runOnline(
-    spec: EpisodeSpec,
-    signal: AbortSignal,
-  ): Promise<Pick<EpisodeOutcome, 'rewards' | 'session_ids' | 'interactions'>> {
+  private async runOnline(spec: EpisodeSpec, signal: AbortSignal): Promise<Done> {
     // Each waiting online episode lets one external session start (the router's permits, spec §3.6).
     const grant = await this.control.gatewayCall({ method: 'POST', path: '/grant_capacity', signal });
     if (grant.status !== 200) throw new EpisodeError(`grant_capacity answered ${grant.status}`);
@@ -284,17 +387,47 @@ export class EpisodeRunner {
         discount: spec.discount,
         style: spec.style,
         format: spec.format,
+        schema: spec.schema,
         remove_session: false,
       },
     });
     if (res.status !== 200)
       throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
+    if (spec.schema === 'traj') {
+      const traj = (res.json as { traj?: Record<string, unknown> }).traj ?? {};
+      return { rewards: [await this.lastTrajReward(traj)], session_ids: [ref.session_id], interactions: {}, traj };
+    }
     const interactions = ((res.json as { interactions?: Record<string, unknown> }).interactions ?? {}) as Record<
       string,
       { reward?: unknown }
     >;
     const last = Object.values(interactions).at(-1)?.reward;
     return { rewards: [typeof last === 'number' ? last : 0], session_ids: [ref.session_id], interactions };
+  }
+
+  /**
+   * The last row's reward of a `traj` answer: the string form's last entry, the JSON lists, or
+   * (the RPC encoding) the `rewards` shard fetched from the data proxy that holds it.
+   */
+  private async lastTrajReward(traj: Record<string, unknown>): Promise<number> {
+    const list = Array.isArray(traj.interactions)
+      ? (traj.interactions as { reward?: unknown }[]).map((i) => i.reward)
+      : Array.isArray(traj.rewards)
+        ? (traj.rewards as unknown[])
+        : await this.fetchShardValues(traj.rewards);
+    const last = list.at(-1);
+    return typeof last === 'number' ? last : 0;
+  }
+
+  /** Reads a float32 RTensor shard (`{"data": {"shard": {"data": {shard_id, node_addr}}}}`) back as numbers. */
+  private async fetchShardValues(reference: unknown): Promise<unknown[]> {
+    const shard = (reference as { data?: { shard?: { data?: { shard_id?: unknown; node_addr?: unknown } } } })?.data
+      ?.shard?.data;
+    if (typeof shard?.shard_id !== 'string' || typeof shard.node_addr !== 'string') return [];
+    const res = await this.control.fetchShard(shard.node_addr, shard.shard_id);
+    if (!res || res.dtype !== 'torch.float32' || typeof res.data !== 'string') return [];
+    const bytes = Buffer.from(res.data, 'base64');
+    return Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));
   }
 
   /**
@@ -338,6 +471,7 @@ export class EpisodeRunner {
 }
 
 type Started = Pick<EpisodeOutcome, 'session_ids' | 'group_id'>;
+type Done = Pick<EpisodeOutcome, 'rewards' | 'session_ids' | 'group_id' | 'interactions' | 'traj' | 'dropped_members'>;
 
 interface MemberResult {
   reward: number;

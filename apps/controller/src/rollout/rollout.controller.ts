@@ -41,7 +41,7 @@ export class RolloutController {
   })
   async submit(@Body() body: unknown): Promise<{ task_id: number }> {
     const b = requireObject(body);
-    const request = parseEpisodeRequest(b, this.options.agent);
+    const request = parseEpisodeRequest(b, this.options.agent, ['data', 'task_id']);
     const taskId = b.task_id === undefined ? undefined : integerField(b, 'task_id', 0, Number.MAX_SAFE_INTEGER);
     if (taskId !== undefined && !this.rollouts.executor.isTaskIdFree(taskId))
       throw new AppException(409, ErrorCode.CONFLICT, `Task ${taskId} already exists`);
@@ -91,7 +91,7 @@ export class RolloutController {
   })
   async batch(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchAnswer> {
     const b = requireObject(body);
-    const request = parseEpisodeRequest(b, this.options.agent);
+    const request = parseEpisodeRequest(b, this.options.agent, ['items', 'batch_size', 'timeout_s']);
     let items: unknown[];
     if (b.items !== undefined && b.items !== null) {
       if (!Array.isArray(b.items) || b.items.length === 0 || b.items.length > MAX_BATCH_ITEMS)
@@ -117,7 +117,13 @@ export class RolloutController {
   })
   async prepareBatch(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const b = requireObject(body);
-    const request = parseEpisodeRequest(b, this.options.agent);
+    const request = parseEpisodeRequest(b, this.options.agent, [
+      'dataset',
+      'batch_size',
+      'dynamic_bs',
+      'reset',
+      'timeout_s',
+    ]);
     if (b.dataset !== undefined && b.dataset !== null && (typeof b.dataset !== 'string' || !b.dataset))
       throw bad('dataset must be a JSONL file path');
     const dataset = (b.dataset as string | undefined) ?? null;

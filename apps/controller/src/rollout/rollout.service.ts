@@ -40,6 +40,11 @@ export class RolloutService {
         discount: request.discount ?? this.options['turn-discount'],
         style: request.style ?? (this.options['export-style'] as EpisodeSpec['style']),
         format: request.format,
+        schema: request.schema,
+        deterministicSampling: request.deterministicSampling,
+        serializeGroupSamples: request.serializeGroupSamples,
+        rewardNormalization: request.rewardNormalization,
+        dropIncompleteGroup: request.dropIncompleteGroup,
         timeoutMs: (request.episodeTimeoutS ?? this.options['episode-timeout']) * 1000,
       };
     } catch (err) {

@@ -163,6 +163,32 @@ export function parseChatRequest(body: unknown): ChatRequest {
   };
 }
 
+/**
+ * AReaL 2.0 (#1463): the template sees tool-call `arguments` given as JSON strings decoded into
+ * values, so a template that renders them as a mapping (`| tojson`) gives the same prompt tokens
+ * as AReaL. Undecodable strings and everything else stay as they are; the stored messages keep
+ * the strings. Returns the input itself when nothing changes (the common case costs nothing).
+ */
+export function decodeToolCallArguments(messages: unknown[]): unknown[] {
+  let changed = false;
+  const out = messages.map((message) => {
+    if (!isObject(message) || !Array.isArray(message.tool_calls) || message.tool_calls.length === 0) return message;
+    const calls = message.tool_calls.map((call: unknown) => {
+      if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== 'string') return call;
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(call.function.arguments);
+      } catch {
+        return call;
+      }
+      changed = true;
+      return { ...call, function: { ...call.function, arguments: decoded } };
+    });
+    return { ...message, tool_calls: calls };
+  });
+  return changed ? out : messages;
+}
+
 /** Removes null-valued keys recursively (spec §5.4): what is templated, recorded and compared. */
 export function normalizeMessages(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalizeMessages);

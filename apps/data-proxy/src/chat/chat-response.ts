@@ -70,15 +70,13 @@ export function chatChunk(
   return chunk;
 }
 
-export function toolCallDelta(call: ToolCall, index: number): Record<string, unknown> {
-  return {
-    tool_calls: [
-      {
-        index,
-        id: call.id,
-        type: 'function',
-        function: { name: call.function.name, arguments: call.function.arguments },
-      },
-    ],
-  };
+/**
+ * One streamed tool call as two chunks, the way OpenAI and AReaL 2.0 stream them: id, type and
+ * name with empty arguments, then the same index with the whole arguments string.
+ */
+export function toolCallDeltas(call: ToolCall, index: number): Record<string, unknown>[] {
+  return [
+    { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] },
+    { tool_calls: [{ index, function: { arguments: call.function.arguments } }] },
+  ];
 }

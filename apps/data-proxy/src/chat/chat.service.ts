@@ -10,10 +10,17 @@ import type { Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
-import { completionBudget, normalizeMessages, parseChatRequest, type ChatRequest } from './chat-request.js';
-import { chatCompletion, outputMessage, toolCallDelta, type CompletionMeta, type Usage } from './chat-response.js';
+import {
+  completionBudget,
+  decodeToolCallArguments,
+  normalizeMessages,
+  parseChatRequest,
+  type ChatRequest,
+} from './chat-request.js';
+import { chatCompletion, outputMessage, toolCallDeltas, type CompletionMeta, type Usage } from './chat-response.js';
 import { parseToolCalls, StreamingToolCallParser, type ToolCall } from './output-parser.js';
 import { ChatStream } from './chat-stream.js';
+import { deterministicSeed } from './sampling-seed.js';
 
 interface PreparedChat {
   request: ChatRequest;
@@ -80,7 +87,11 @@ export class ChatService {
     const found = session && request.store ? session.active.findParent(messages) : null;
     // An external model's answer has no tokens to continue from: such a turn starts fresh.
     const parent = found && found.kind === 'tokens' ? found : null;
-    const promptInput = { messages, tools: request.tools, kwargs: request.templateKwargs };
+    const promptInput = {
+      messages: decodeToolCallArguments(messages),
+      tools: request.tools,
+      kwargs: request.templateKwargs,
+    };
     let promptIds: number[];
     try {
       promptIds = concat
@@ -101,6 +112,7 @@ export class ChatService {
     });
     const sampling: EngineSampling = {
       ...request.sampling,
+      seed: this.seedFor(session, request.sampling.seed),
       // The reference drops stop strings in concat mode: the recorded tokens must end where the model ended.
       stop: concat ? [] : request.sampling.stop,
       stopTokenIds: this.model.stopTokenIds,
@@ -111,6 +123,17 @@ export class ChatService {
       model: request.model ?? 'None',
     };
     return { request, session, messages, parent, promptIds, budget, sampling, meta };
+  }
+
+  /**
+   * The seed sent to the engine: the request's own, else with deterministic sampling (the flag,
+   * or the session asked at start) AReaL 2.0's derived seed. A deterministic session counts every
+   * chat request, seeded or not, so request k always gets seed k.
+   */
+  private seedFor(session: Session | undefined, explicit: number | null): number | null {
+    if (!session || !(this.options['deterministic-sampling'] || session.deterministicSampling)) return explicit;
+    const index = session.requestIndex++;
+    return explicit ?? deterministicSeed(session.seedIdentity, index);
   }
 
   /** Non-streaming: generate, then answer one `chat.completion`. */
@@ -147,7 +170,7 @@ export class ChatService {
       if (text.length === 0) return;
       const visible = tools ? tools.push(text) : { content: text, calls: [] as ToolCall[] };
       if (visible.content.length > 0) out.delta({ content: visible.content });
-      for (const call of visible.calls) out.delta(toolCallDelta(call, toolIndex++));
+      for (const call of visible.calls) for (const delta of toolCallDeltas(call, toolIndex++)) out.delta(delta);
     };
     const pushText = (piece: string): void => {
       held += piece;

@@ -137,6 +137,19 @@ export const DATA_PROXY_OPTIONS = {
     min: 0.05,
     description: "seconds between heartbeats to --router-addr (pair with the router's --evict-after-polls)",
   },
+  'export-schema': {
+    type: 'string',
+    default: 'interactions',
+    choices: ['interactions', 'traj'],
+    description:
+      'default /export_trajectories answer: interactions ({"interactions": ...}) or traj (AReaL 2.0\'s padded batch); a request\'s "schema" wins',
+  },
+  'deterministic-sampling': {
+    type: 'boolean',
+    default: false,
+    description:
+      "AReaL 2.0's deterministic seeds: a session chat without a seed gets SHA-256(identity:k) & 0x7FFFFFFF, k counting the session's requests",
+  },
   'serving-addr': {
     type: 'string',
     description: 'host:port written into tensor shard references (default: bind host:port)',

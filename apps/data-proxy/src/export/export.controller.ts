@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
-import { ExportService, type ExportRequest } from './export.service.js';
+import { EXPORT_SCHEMAS, ExportService, type ExportRequest, type ExportSchema } from './export.service.js';
 import { EXPORT_STYLES, type ExportStyle } from './trajectory-export.js';
 
 function bad(message: string): AppException {
@@ -45,6 +45,11 @@ export function parseExportRequest(body: unknown): ExportRequest {
   if (typeof removeSession !== 'boolean') throw bad('remove_session must be a boolean');
   const format = body.format ?? 'rpc';
   if (format !== 'rpc' && format !== 'json') throw bad('format must be "rpc" (the reference encoding) or "json"');
+  const schema = body.schema ?? null;
+  if (schema !== null && !EXPORT_SCHEMAS.includes(schema as ExportSchema))
+    throw bad('schema must be "interactions" or "traj" (AReaL 2.0)');
+  const normalizeRewards = body.normalize_rewards ?? false;
+  if (typeof normalizeRewards !== 'boolean') throw bad('normalize_rewards must be a boolean');
   return {
     sessionIds,
     lenient,
@@ -53,6 +58,8 @@ export function parseExportRequest(body: unknown): ExportRequest {
     style: style as ExportStyle,
     removeSession,
     format,
+    schema: schema as ExportSchema | null,
+    normalizeRewards,
   };
 }
 
@@ -66,11 +73,11 @@ export class ExportController {
   @AdminOnly()
   @ApiOperation({
     summary:
-      'Export a ready trajectory as training data: format "rpc" (default, AReaL RTensor references fetched from /data) or "json" (plain arrays)',
+      'Export ready trajectories as training data. schema "interactions" ({"interactions": {<id>: ...}}) or "traj" (AReaL 2.0: {"traj": one padded batch}); format "rpc" (AReaL RTensor references fetched from /data) or "json" (plain arrays); normalize_rewards: group reward normalization across the listed sessions',
   })
-  @ApiOkResponse({ description: '{"interactions": {<interaction_id>: ...}}' })
-  @ApiNotFoundResponse({ description: 'Unknown session or trajectory' })
-  export(@Body() body: unknown): { interactions: Record<string, unknown> } {
+  @ApiOkResponse({ description: '{"interactions": {<interaction_id>: ...}} or {"traj": {...}}' })
+  @ApiNotFoundResponse({ description: 'Unknown session or trajectory (interactions schema, session_id form)' })
+  export(@Body() body: unknown): { interactions: Record<string, unknown> } | { traj: Record<string, unknown> } {
     return this.exports.export(parseExportRequest(body));
   }
 }

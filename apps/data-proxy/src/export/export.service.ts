@@ -8,15 +8,22 @@ import { SessionStore, type Session } from '../sessions/session-store.service.js
 import { rtensorReference } from './rpc-encoding.js';
 import { ShardStore } from './shard-store.service.js';
 import {
+  buildTraj,
   ExportError,
   exportTrajectory,
+  normalizeGroupRewards,
   TENSOR_KEYS,
+  TRAJ_KEYS,
+  trajToJson,
   toJsonEntry,
   type ExportedInteraction,
   type ExportStyle,
 } from './trajectory-export.js';
 
 export type ExportFormat = 'rpc' | 'json';
+/** `interactions`: one entry per interaction (what we have always answered); `traj`: AReaL 2.0's padded batch. */
+export type ExportSchema = 'interactions' | 'traj';
+export const EXPORT_SCHEMAS: readonly ExportSchema[] = ['interactions', 'traj'];
 
 export interface ExportRequest {
   sessionIds: string[];
@@ -27,6 +34,10 @@ export interface ExportRequest {
   style: ExportStyle;
   removeSession: boolean;
   format: ExportFormat;
+  /** null: the data proxy's `--export-schema`. */
+  schema: ExportSchema | null;
+  /** Normalize rewards across the listed sessions (one group member each) before exporting. */
+  normalizeRewards: boolean;
 }
 
 /**
@@ -43,40 +54,86 @@ export class ExportService {
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
   ) {}
 
-  export(request: ExportRequest): { interactions: Record<string, unknown> } {
-    const picked: { session: Session; trajectory: ReadyTrajectory; items: ExportedInteraction[] }[] = [];
+  export(request: ExportRequest): { interactions: Record<string, unknown> } | { traj: Record<string, unknown> } {
+    const schema = request.schema ?? (this.options['export-schema'] as ExportSchema);
+    // AReaL 2.0's export skips what it cannot find; it has no 404 or 409.
+    const lenient = request.lenient || schema === 'traj';
+    const chosen: { session: Session; trajectory: ReadyTrajectory }[] = [];
     for (const sessionId of request.sessionIds) {
       const session = this.sessions.get(sessionId);
       if (!session) {
-        if (request.lenient) continue;
+        if (lenient) continue;
         throw new AppException(404, ErrorCode.NOT_FOUND, `Session ${sessionId} not found`);
       }
-      const trajectory = this.pick(session, request);
-      if (!trajectory) continue;
-      let items: ExportedInteraction[];
+      const trajectory = this.pick(session, { ...request, lenient });
+      if (trajectory) chosen.push({ session, trajectory });
+    }
+    let normalized: Map<string, number> | undefined;
+    if (request.normalizeRewards && chosen.length > 1) {
+      normalized = normalizeGroupRewards(chosen.map((c) => c.trajectory.cache)) ?? undefined;
+      if (!normalized)
+        throw new AppException(
+          400,
+          ErrorCode.BAD_REQUEST,
+          'Cannot normalize rewards: a listed session has no reward on its last interaction',
+        );
+    }
+    const picked: { session: Session; trajectory: ReadyTrajectory; items: ExportedInteraction[] }[] = [];
+    for (const { session, trajectory } of chosen) {
       try {
-        items = exportTrajectory(trajectory.cache, request.style, request.discount);
+        picked.push({
+          session,
+          trajectory,
+          items: exportTrajectory(trajectory.cache, request.style, request.discount, normalized),
+        });
       } catch (err) {
         if (err instanceof ExportError) throw new AppException(400, ErrorCode.BAD_REQUEST, err.message);
         throw err;
       }
-      picked.push({ session, trajectory, items });
     }
     // Everything was built: now the trajectories leave their sessions.
-    const interactions: Record<string, unknown> = {};
-    for (const { session, trajectory, items } of picked) {
-      session.ready.delete(trajectory.trajectoryId);
-      for (const item of items)
-        interactions[item.interaction.id] = request.format === 'json' ? toJsonEntry(item) : this.rpcEntry(item);
-    }
+    for (const { session, trajectory } of picked) session.ready.delete(trajectory.trajectoryId);
+    const answer =
+      schema === 'traj'
+        ? {
+            traj: this.trajAnswer(
+              picked.flatMap((p) => p.items),
+              request.format,
+            ),
+          }
+        : {
+            interactions: this.interactionsAnswer(
+              picked.flatMap((p) => p.items),
+              request.format,
+            ),
+          };
     if (request.removeSession) {
       for (const sessionId of request.sessionIds) {
         const session = this.sessions.get(sessionId);
         // Never drop a session that still holds a pending reward, more trajectories or new turns.
-        if (session && (!request.lenient || !session.holdsData)) this.sessions.remove(sessionId);
+        if (session && (!lenient || !session.holdsData)) this.sessions.remove(sessionId);
       }
     }
-    return { interactions };
+    return answer;
+  }
+
+  private interactionsAnswer(items: ExportedInteraction[], format: ExportFormat): Record<string, unknown> {
+    const interactions: Record<string, unknown> = {};
+    for (const item of items)
+      interactions[item.interaction.id] = format === 'json' ? toJsonEntry(item) : this.rpcEntry(item);
+    return interactions;
+  }
+
+  /** AReaL 2.0's `traj`: one padded batch, one shard per key (rpc), or nested lists (json). */
+  private trajAnswer(items: ExportedInteraction[], format: ExportFormat): Record<string, unknown> {
+    const traj = buildTraj(items);
+    if (traj === null) return {};
+    if ('interactions' in traj) return traj as unknown as Record<string, unknown>;
+    if (format === 'json') return trajToJson(traj);
+    const nodeAddr = this.servingAddr();
+    const out: Record<string, unknown> = {};
+    for (const key of TRAJ_KEYS) out[key] = rtensorReference(traj[key], this.shards.put(traj[key]), nodeAddr);
+    return out;
   }
 
   private pick(session: Session, request: ExportRequest): ReadyTrajectory | null {

@@ -48,6 +48,12 @@ export function int64Tensor(values: ArrayLike<number>, shape: number[]): HostTen
   return { dtype: 'torch.int64', shape, bytes };
 }
 
+export function int32Tensor(values: ArrayLike<number>, shape: number[]): HostTensor {
+  const bytes = Buffer.alloc(values.length * 4);
+  for (let i = 0; i < values.length; i++) bytes.writeInt32LE(values[i], i * 4);
+  return { dtype: 'torch.int32', shape, bytes };
+}
+
 export function float32Tensor(values: ArrayLike<number>, shape: number[]): HostTensor {
   const bytes = Buffer.alloc(values.length * 4);
   for (let i = 0; i < values.length; i++) bytes.writeFloatLE(values[i], i * 4);

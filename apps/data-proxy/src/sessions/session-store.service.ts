@@ -46,6 +46,7 @@ export class SessionStore {
     let index = 0;
     while (this.sessions.has(`${taskId}-${index}`)) index++;
     const session = new Session(`${taskId}-${index}`);
+    session.seedIdentity = taskId;
     const apiKey = reuseKey ?? this.freshKey();
     const previous = this.sessionByKey.get(apiKey);
     if (previous !== undefined) this.keyBySession.delete(previous);
@@ -60,6 +61,7 @@ export class SessionStore {
     const first = this.start(taskId, reuseKey);
     const group = [first];
     for (let i = 1; i < size; i++) group.push(this.start(taskId, null));
+    if (size > 1) group.forEach((member, i) => (member.session.seedIdentity = `${taskId}:${i}`));
     return group;
   }
 

@@ -26,12 +26,22 @@ export class Session {
   /** A reward waiting for the finish timeout (debounce), if any. */
   pendingReward: { at: number; interactionId: string } | null = null;
   lastAccess: number;
+  /**
+   * AReaL 2.0's deterministic sampling: the identity seeds derive from (`task_id`, or
+   * `task_id:i` for member i of a group: never the physical `-k` suffix, so a restarted task
+   * replays its seeds), the count of chat requests so far, and whether this session asked for it
+   * at start (otherwise `--deterministic-sampling` decides).
+   */
+  seedIdentity: string;
+  requestIndex = 0;
+  deterministicSampling = false;
 
   constructor(
     readonly id: string,
     now: number = Date.now(),
   ) {
     this.lastAccess = now;
+    this.seedIdentity = id;
   }
 
   touch(now: number = Date.now()): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
-import { SessionStore } from './session-store.service.js';
+import { SessionStore, type Session } from './session-store.service.js';
 
 function invalid(message: string): AppException {
   return new AppException(422, ErrorCode.VALIDATION_FAILED, message);
@@ -26,7 +26,15 @@ export class SessionsController {
   start(@Body() body: unknown): Record<string, unknown> {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw invalid('body must be a JSON object with task_id');
-    const { task_id: taskId, api_key: apiKey, group_size: groupSize } = body as Record<string, unknown>;
+    const {
+      task_id: taskId,
+      api_key: apiKey,
+      group_size: groupSize,
+      deterministic_sampling: deterministic,
+    } = body as Record<string, unknown>;
+    if (deterministic !== undefined && deterministic !== null && typeof deterministic !== 'boolean')
+      throw invalid('deterministic_sampling must be a boolean');
+    const seeded = (session: Session): Session => ((session.deterministicSampling = deterministic === true), session);
     if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > 256) {
       throw invalid('task_id must be a non-empty string of at most 256 characters');
     }
@@ -36,7 +44,7 @@ export class SessionsController {
     const reuse = typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null;
     if (groupSize === undefined || groupSize === null) {
       const { session, apiKey: key } = this.sessions.start(taskId, reuse);
-      return { session_id: session.id, api_key: key };
+      return { session_id: seeded(session).id, api_key: key };
     }
     if (typeof groupSize !== 'number' || !Number.isInteger(groupSize) || groupSize > 1024) {
       throw invalid('group_size must be an integer of at most 1024');
@@ -44,7 +52,7 @@ export class SessionsController {
     const group = this.sessions.startGroup(taskId, Math.max(1, groupSize), reuse);
     return {
       group_id: `grp-${randomUUID()}`,
-      sessions: group.map((s) => ({ session_id: s.session.id, session_api_key: s.apiKey })),
+      sessions: group.map((s) => ({ session_id: seeded(s.session).id, session_api_key: s.apiKey })),
     };
   }
 

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Interaction } from '../sessions/interaction.js';
 import type { DataProxyModel } from './data-proxy-model.js';
+import { decodeToolCallArguments } from '../chat/chat-request.js';
 
 export interface PromptInput {
   messages: unknown[];
@@ -35,7 +36,7 @@ export async function buildConcatPrompt(
   const parentTokens = [...parent.promptIds, ...parent.outputIds.subarray(0, end), eos];
   const prefixLength = parent.messages.length + parent.outputMessages.length;
   const allMessages = [...parent.messages, ...parent.outputMessages, ...input.messages.slice(prefixLength)];
-  const allTokens = await model.template.encode({ ...input, messages: allMessages });
+  const allTokens = await model.template.encode({ ...input, messages: decodeToolCallArguments(allMessages) });
   const eosCount = parentTokens.reduce((n, id) => (id === eos ? n + 1 : n), 0);
   let seen = 0;
   let cut = -1;

@@ -35,7 +35,8 @@ export class RouteService {
     // Model-only routing needs a model that exists (404 otherwise). With a key, the model only
     // narrows the candidates when it is registered: OpenAI SDKs always send some model name.
     const model = apiKey === null ? this.resolveModel(request.model ?? null) : this.knownModel(request.model ?? null);
-    const candidateAddrs = model ? new Set(model.dataProxyAddrs) : null;
+    // In the model's declared order, each address once (AReaL 2.0): the order is the trainer's to choose.
+    const candidateAddrs = model ? [...new Set(model.dataProxyAddrs)] : null;
     if (apiKey === null) {
       if (!model) {
         throw new AppException(422, ErrorCode.VALIDATION_FAILED, "Either 'api_key' or 'session_id' must be provided");
@@ -92,9 +93,13 @@ export class RouteService {
     return this.defaultModel();
   }
 
-  private pick(candidateAddrs: Set<string> | null, setKey: string): WorkerRecord {
+  private pick(candidateAddrs: readonly string[] | null, setKey: string): WorkerRecord {
     const healthy = this.state.workers.healthyWorkers();
-    const candidates = candidateAddrs ? healthy.filter((worker) => candidateAddrs.has(worker.addr)) : healthy;
+    let candidates = healthy;
+    if (candidateAddrs) {
+      const byAddr = new Map(healthy.map((worker) => [worker.addr, worker]));
+      candidates = candidateAddrs.map((addr) => byAddr.get(addr)).filter((w): w is WorkerRecord => w !== undefined);
+    }
     const worker = this.state.strategy.pick(candidates, setKey);
     if (!worker) throw new AppException(503, ErrorCode.NO_HEALTHY_WORKERS, 'No healthy workers');
     return worker;
