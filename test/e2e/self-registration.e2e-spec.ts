@@ -138,3 +138,82 @@ describe('self-registering data proxies (no controller), scaled by starting and 
     );
   });
 });
+
+describe('a router restart loses nothing: the data proxies restore their sessions (kill -9, same port)', () => {
+  it('session keys, groups and the HITL session route again within a heartbeat; rewards and exports work', async () => {
+    const engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0']);
+    let router = await spawnApp('router', ['--admin-api-key', ADMIN, '--poll-interval', '0.2']);
+    const routerPort = router.port;
+    const proxy = await spawnApp('data-proxy', [
+      '--admin-api-key',
+      ADMIN,
+      '--backend-addr',
+      engine.url,
+      '--router-addr',
+      router.url,
+      '--heartbeat-interval',
+      '0.2',
+    ]);
+    const gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+    const gw = (path: string, body: unknown, token: string = ADMIN) =>
+      call('POST', `${gateway.url}${path}`, { body, token });
+    const chat = (key: string, content: string) =>
+      gw('/v1/chat/completions', { messages: [{ role: 'user', content }], max_tokens: 4 }, key);
+    try {
+      await waitFor(
+        async () => ((await call('GET', `${router.url}/workers`, { token: ADMIN })).json.workers ?? []).length === 1,
+        5_000,
+        50,
+      );
+      for (let i = 0; i < 3; i++) expect((await gw('/grant_capacity', {})).status).toBe(200);
+      const single = (await gw('/rl/start_session', { task_id: 'solo' })).json as {
+        session_id: string;
+        api_key: string;
+      };
+      const group = (await gw('/rl/start_session', { task_id: 'pair', group_size: 2 })).json as {
+        group_id: string;
+        sessions: { session_id: string; session_api_key: string }[];
+      };
+      const keys = [single.api_key, ...group.sessions.map((s) => s.session_api_key)];
+      for (const key of keys) expect((await chat(key, 'first turn')).status).toBe(200);
+      expect((await chat(ADMIN, 'hitl turn')).status).toBe(200);
+
+      router.process.kill('SIGKILL');
+      await router.stop();
+      const killedAt = Date.now();
+      router = await spawnApp('router', [
+        '--admin-api-key',
+        ADMIN,
+        '--poll-interval',
+        '0.2',
+        '--port',
+        String(routerPort),
+      ]);
+      // Within a heartbeat or two every key routes again, to the same data proxy, with its history.
+      await waitFor(async () => (await chat(single.api_key, 'second turn')).status === 200, 10_000, 100);
+      const recoveredMs = Date.now() - killedAt;
+      process.stderr.write(`router restart: every session routes again after ${recoveredMs} ms\n`);
+      expect(recoveredMs).toBeLessThan(10_000);
+      for (const key of keys.slice(1)) expect((await chat(key, 'second turn')).status).toBe(200);
+      expect((await chat(ADMIN, 'hitl again')).status).toBe(200);
+      const interactions = async (id: string) =>
+        (await call('GET', `${proxy.url}/rl/sessions/${id}`, { token: ADMIN })).json.interactions as unknown[];
+      expect(await interactions(single.session_id)).toHaveLength(2);
+      expect(await interactions('__hitl__')).toHaveLength(2);
+      // Rewards, and a group export that revokes the group's pins on the restored router.
+      for (const key of keys) expect((await gw('/rl/set_reward', { reward: 1 }, key)).status).toBe(200);
+      const exported = await gw('/export_trajectories', {
+        session_ids: group.sessions.map((s) => s.session_id),
+        group_id: group.group_id,
+        format: 'json',
+      });
+      expect(exported.status).toBe(200);
+      expect(Object.keys(exported.json.interactions)).toHaveLength(4);
+      const solo = await gw('/export_trajectories', { session_id: single.session_id, format: 'json' });
+      expect(Object.keys(solo.json.interactions)).toHaveLength(2);
+      expect((await chat(group.sessions[0].session_api_key, 'after export')).status).toBe(401);
+    } finally {
+      for (const app of [gateway, proxy, router, engine]) if (app.process.exitCode === null) await app.stop();
+    }
+  }, 60_000);
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS } from '@app/common';
 import { CapacityManager } from './capacity/capacity-manager.js';
@@ -20,6 +21,11 @@ export class RouterState {
   readonly capacity = new CapacityManager();
   readonly pins = new PinEvents();
   readonly strategy: RoutingStrategy;
+  /**
+   * Changes with every router process. A data proxy that sees a new one in its heartbeat answer
+   * knows this router has lost its pins and announces its live sessions again (`/restore_sessions`).
+   */
+  readonly instanceId = randomUUID();
 
   constructor(@Inject(APP_OPTIONS) options: RouterOptions) {
     this.strategy = createRoutingStrategy(options['routing-strategy']);

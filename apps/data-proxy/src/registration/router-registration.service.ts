@@ -3,6 +3,7 @@ import { APP_OPTIONS, HttpClient } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { ExportService } from '../export/export.service.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
+import { SessionStore } from '../sessions/session-store.service.js';
 
 /**
  * Self-registration: with `--router-addr`, the data proxy registers itself with the router and
@@ -23,7 +24,11 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
     private readonly http: HttpClient,
     private readonly exports: ExportService,
     private readonly bridge: InfBridgeService,
+    private readonly sessions: SessionStore,
   ) {}
+
+  /** The router process our sessions were last announced to; another one has lost them. */
+  private announcedTo: string | null = null;
 
   private get routerAddr(): string {
     return this.options['router-addr'].replace(/\/+$/, '');
@@ -56,6 +61,36 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
       .catch(() => undefined);
   }
 
+  /**
+   * The data proxy is the source of truth for its sessions: a router it has not told about them
+   * (it restarted, or this data proxy did) gets every live session, its group and the HITL
+   * session, so session keys keep routing here with no trainer action.
+   */
+  private async restoreSessions(instance: string): Promise<void> {
+    const { sessions, hitl } = this.sessions.pinnable();
+    if (sessions.length === 0 && !hitl) {
+      this.announcedTo = instance;
+      return;
+    }
+    const res = await this.http.requestJson<{ restored?: number; conflicts?: string[] }>({
+      method: 'POST',
+      url: `${this.routerAddr}/restore_sessions`,
+      headers: { authorization: `Bearer ${this.options['admin-api-key']}` },
+      json: { worker_addr: this.advertisedAddr, sessions, hitl },
+      timeoutMs: 10_000,
+      upstreamName: 'router',
+    });
+    if (res.status !== 200) {
+      this.logger.warn({ router: this.routerAddr, status: res.status }, 'the router refused the session restore');
+      return;
+    }
+    this.announcedTo = instance;
+    this.logger.log(
+      { router: this.routerAddr, restored: res.json?.restored, conflicts: res.json?.conflicts?.length ?? 0, hitl },
+      'sessions restored on the router',
+    );
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.beat(), delayMs);
@@ -65,7 +100,7 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
   private async beat(): Promise<void> {
     try {
       if (this.exports.servingAddr().endsWith(':0')) return; // not listening yet
-      const res = await this.http.requestJson<{ worker_id?: string }>({
+      const res = await this.http.requestJson<{ worker_id?: string; router_instance?: string }>({
         method: 'POST',
         url: `${this.routerAddr}/register`,
         headers: { authorization: `Bearer ${this.options['admin-api-key']}` },
@@ -80,6 +115,8 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
         else this.logger.warn({ router: this.routerAddr, status: res.status }, 'the router refused the registration');
       }
       this.registered = ok;
+      const instance = res.json?.router_instance;
+      if (ok && typeof instance === 'string' && instance !== this.announcedTo) await this.restoreSessions(instance);
     } catch (err) {
       if (this.registered) this.logger.warn({ router: this.routerAddr, error: String(err) }, 'router unreachable');
       this.registered = false;

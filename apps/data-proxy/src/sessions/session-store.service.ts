@@ -65,6 +65,24 @@ export class SessionStore {
     return group;
   }
 
+  /**
+   * Every session a router should pin to this data proxy: id, key and group (the HITL session is
+   * the admin key's and is announced apart, as `hitl`).
+   */
+  pinnable(): { sessions: { session_id: string; session_api_key: string; group_id?: string }[]; hitl: boolean } {
+    const sessions: { session_id: string; session_api_key: string; group_id?: string }[] = [];
+    for (const [id, key] of this.keyBySession) {
+      const session = this.sessions.get(id);
+      if (!session || id === HITL_SESSION_ID) continue;
+      sessions.push({
+        session_id: id,
+        session_api_key: key,
+        ...(session.groupId ? { group_id: session.groupId } : {}),
+      });
+    }
+    return { sessions, hitl: this.sessions.has(HITL_SESSION_ID) };
+  }
+
   /** Session key → session; the admin key → the HITL session (created on demand); else undefined. */
   resolve(token: string | null): Session | undefined {
     const session = this.peek(token);

@@ -35,6 +35,8 @@ export class Session {
   seedIdentity: string;
   requestIndex = 0;
   deterministicSampling = false;
+  /** The group this session was started in (`/rl/start_session` with `group_size`), for the router's group pins. */
+  groupId: string | null = null;
 
   constructor(
     readonly id: string,

@@ -50,8 +50,10 @@ export class SessionsController {
       throw invalid('group_size must be an integer of at most 1024');
     }
     const group = this.sessions.startGroup(taskId, Math.max(1, groupSize), reuse);
+    const groupId = `grp-${randomUUID()}`;
+    for (const member of group) member.session.groupId = groupId;
     return {
-      group_id: `grp-${randomUUID()}`,
+      group_id: groupId,
       sessions: group.map((s) => ({ session_id: seeded(s.session).id, session_api_key: s.apiKey })),
     };
   }

@@ -13,6 +13,8 @@ import {
   RegisterSessionResponseDto,
   RemoveSessionRequestDto,
   RemoveSessionResponseDto,
+  RestoreSessionsRequestDto,
+  RestoreSessionsResponseDto,
 } from './dto/sessions.dto.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -33,6 +35,18 @@ export class SessionsController {
   @ApiTooManyRequestsResponse({ description: 'No capacity permit left; nothing registered' })
   register(@Body() body: RegisterSessionRequestDto): RegisterSessionResponseDto {
     return this.sessions.register(body);
+  }
+
+  @Post('restore_sessions')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "A data proxy's live sessions, announced after a router restart: pinned again with their groups (and the HITL pin), without capacity permits",
+  })
+  @ApiOkResponse({ type: RestoreSessionsResponseDto })
+  @ApiNotFoundResponse({ description: 'worker_addr is not a registered worker' })
+  restore(@Body() body: RestoreSessionsRequestDto): RestoreSessionsResponseDto {
+    return this.sessions.restore(body);
   }
 
   @Post('remove_session')

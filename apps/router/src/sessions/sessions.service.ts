@@ -7,6 +7,8 @@ import type {
   RegisterSessionResponseDto,
   RemoveSessionRequestDto,
   RemoveSessionResponseDto,
+  RestoreSessionsRequestDto,
+  RestoreSessionsResponseDto,
 } from './dto/sessions.dto.js';
 
 /** The persistent human-in-the-loop session the admin key maps to. */
@@ -67,6 +69,55 @@ export class SessionsService {
       ...(groupId !== undefined ? { group_id: groupId } : {}),
       capacity: this.state.capacity.capacity,
     };
+  }
+
+  /**
+   * Pins a data proxy's live sessions again after the router lost them (a restart). The data proxy
+   * is the source of truth; a session whose key or id is already pinned to another worker is left
+   * alone and reported. No capacity permits are taken: they were granted before the restart (the
+   * trainer's next grants refill the budget; see docs/DEPLOYMENT.md).
+   */
+  restore(body: RestoreSessionsRequestDto): RestoreSessionsResponseDto {
+    const addr = body.worker_addr;
+    if (!this.state.workers.getByAddr(addr)) {
+      throw new AppException(404, ErrorCode.NOT_FOUND, `Worker ${addr} is not registered`);
+    }
+    const adminKey = this.options['admin-api-key'];
+    const conflicts: string[] = [];
+    const groups = new Map<string, string[]>();
+    let restored = 0;
+    for (const s of body.sessions) {
+      if (s.session_id === HITL_SESSION_ID || constantTimeEquals(s.session_api_key, adminKey)) {
+        conflicts.push(s.session_id);
+        continue;
+      }
+      const byKey = this.state.sessions.lookupByKey(s.session_api_key);
+      const byId = this.state.sessions.lookupById(s.session_id);
+      if ((byKey !== null && byKey !== addr) || (byId !== null && byId !== addr)) {
+        conflicts.push(s.session_id);
+        continue;
+      }
+      this.state.sessions.register(s.session_api_key, s.session_id, addr);
+      restored++;
+      if (s.group_id !== undefined) groups.set(s.group_id, [...(groups.get(s.group_id) ?? []), s.session_id]);
+    }
+    for (const [groupId, sessionIds] of groups) {
+      const known = this.state.sessions.getGroup(groupId);
+      if (known && known.workerAddr !== addr) continue;
+      const ids = [...new Set([...(known?.sessionIds ?? []), ...sessionIds])];
+      this.state.sessions.registerGroup({
+        groupId,
+        workerAddr: addr,
+        sessionIds: ids,
+        createdAt: known?.createdAt ?? Date.now(),
+      });
+    }
+    let hitl = this.state.sessions.lookupByKey(adminKey) === addr;
+    if (body.hitl === true && this.state.sessions.lookupByKey(adminKey) === null) {
+      this.state.sessions.register(adminKey, HITL_SESSION_ID, addr);
+      hitl = true;
+    }
+    return { status: 'ok', restored, conflicts, hitl };
   }
 
   remove(body: RemoveSessionRequestDto): RemoveSessionResponseDto {

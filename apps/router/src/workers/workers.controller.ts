@@ -22,7 +22,11 @@ export class WorkersController {
   @ApiOperation({ summary: 'Register a data proxy, or heartbeat an already registered one (idempotent)' })
   @ApiOkResponse({ type: RegisterWorkerResponseDto })
   register(@Body() body: RegisterWorkerRequestDto): RegisterWorkerResponseDto {
-    return { status: 'ok', worker_id: this.workers.register(body.worker_addr, body.active_requests) };
+    return {
+      status: 'ok',
+      worker_id: this.workers.register(body.worker_addr, body.active_requests),
+      router_instance: this.workers.routerInstance,
+    };
   }
 
   @Post('unregister')

@@ -14,6 +14,10 @@ export class WorkersService {
   ) {}
 
   /** Registers (or heartbeats) a worker; a new worker is health-checked right away. */
+  get routerInstance(): string {
+    return this.state.instanceId;
+  }
+
   register(addr: string, activeRequests?: number): string {
     const { worker, created } = this.state.workers.register(addr);
     if (activeRequests !== undefined) this.state.workers.reportLoad(worker, activeRequests);

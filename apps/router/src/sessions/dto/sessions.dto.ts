@@ -93,3 +93,48 @@ export class RemoveSessionResponseDto {
   persistent?: boolean;
   @ApiPropertyOptional({ description: 'Group form: sessions removed' }) sessions_removed?: number;
 }
+
+export class RestoredSessionDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) session_api_key!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(512) session_id!: string;
+  @ApiPropertyOptional({ description: 'The group the session was started in, if any' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  group_id?: string;
+}
+
+/**
+ * A data proxy's live sessions, announced after the router restarted (or forgot them): pinned
+ * again to that data proxy with their groups, without taking capacity permits (they were granted
+ * before the restart).
+ */
+export class RestoreSessionsRequestDto {
+  @ApiProperty({ description: 'The registered worker that holds the sessions' })
+  @IsString()
+  @MaxLength(2048)
+  worker_addr!: string;
+
+  @ApiProperty({ type: [RestoredSessionDto] })
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @ValidateNested({ each: true })
+  @Type(() => RestoredSessionDto)
+  sessions!: RestoredSessionDto[];
+
+  @ApiPropertyOptional({
+    description: "The worker holds the admin key's HITL session: pin it there unless it is pinned elsewhere",
+  })
+  @IsOptional()
+  @IsBoolean()
+  hitl?: boolean;
+}
+
+export class RestoreSessionsResponseDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty({ description: 'Sessions pinned to the worker by this call' }) restored!: number;
+  @ApiProperty({ type: [String], description: 'Sessions left alone: their key or id is pinned to another worker' })
+  conflicts!: string[];
+  @ApiProperty({ description: 'Whether the HITL pin now points at this worker' }) hitl!: boolean;
+}

@@ -26,6 +26,11 @@ export class RegisterWorkerRequestDto {
 export class RegisterWorkerResponseDto {
   @ApiProperty({ example: 'ok' }) status!: string;
   @ApiProperty() worker_id!: string;
+  @ApiProperty({
+    description:
+      'This router process; a new value means the router restarted and knows no session pins: the data proxy restores them (/restore_sessions)',
+  })
+  router_instance!: string;
 }
 
 export class UnregisterWorkerRequestDto {
