@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
@@ -212,6 +215,70 @@ describe('a router restart loses nothing: the data proxies restore their session
       const solo = await gw('/export_trajectories', { session_id: single.session_id, format: 'json' });
       expect(Object.keys(solo.json.interactions)).toHaveLength(2);
       expect((await chat(group.sessions[0].session_api_key, 'after export')).status).toBe(401);
+    } finally {
+      for (const app of [gateway, proxy, router, engine]) if (app.process.exitCode === null) await app.stop();
+    }
+  }, 60_000);
+});
+
+describe('a data proxy restart loses nothing: sessions and interactions come back from its journal (--state-dir)', () => {
+  it('kill -9 between turns: the key still works, the next turn continues the conversation, the export has every turn', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'dp-state-'));
+    const engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0']);
+    const router = await spawnApp('router', ['--admin-api-key', ADMIN, '--poll-interval', '0.2']);
+    const proxyArgs = [
+      '--admin-api-key',
+      ADMIN,
+      '--backend-addr',
+      engine.url,
+      '--router-addr',
+      router.url,
+      '--heartbeat-interval',
+      '0.2',
+      '--state-dir',
+      stateDir,
+    ];
+    let proxy = await spawnApp('data-proxy', proxyArgs);
+    const gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+    const gw = (path: string, body: unknown, token: string = ADMIN) =>
+      call('POST', `${gateway.url}${path}`, { body, token });
+    try {
+      await waitFor(
+        async () => ((await call('GET', `${router.url}/workers`, { token: ADMIN })).json.workers ?? []).length === 1,
+        5_000,
+        50,
+      );
+      expect((await gw('/grant_capacity', {})).status).toBe(200);
+      const { session_id, api_key } = (await gw('/rl/start_session', { task_id: 'durable' })).json as {
+        session_id: string;
+        api_key: string;
+      };
+      const first = [{ role: 'user', content: 'What is 2 + 2?' }];
+      const turn1 = await gw('/v1/chat/completions', { messages: first, max_tokens: 6 }, api_key);
+      expect(turn1.status).toBe(200);
+      const before = (await call('GET', `${proxy.url}/rl/sessions/${session_id}`, { token: ADMIN })).json.interactions;
+
+      const port = proxy.port;
+      proxy.process.kill('SIGKILL');
+      await proxy.stop();
+      const killedAt = Date.now();
+      proxy = await spawnApp('data-proxy', [...proxyArgs, '--port', String(port)]);
+      const second = [...first, turn1.json.choices[0].message, { role: 'user', content: 'And 3 + 3?' }];
+      await waitFor(
+        async () => (await gw('/v1/chat/completions', { messages: second, max_tokens: 6 }, api_key)).status === 200,
+        10_000,
+        100,
+      );
+      process.stderr.write(`data proxy restart: the session answers again after ${Date.now() - killedAt} ms\n`);
+      const after = (await call('GET', `${proxy.url}/rl/sessions/${session_id}`, { token: ADMIN })).json.interactions;
+      expect(after).toHaveLength(2);
+      // The recovered turn is exactly what was recorded, and the new turn continues it.
+      expect(after[0]).toEqual(before[0]);
+      expect(after[1].parent_id).toBe(after[0].interaction_id);
+      expect((await gw('/rl/set_reward', { reward: 1 }, api_key)).status).toBe(200);
+      const exported = await gw('/export_trajectories', { session_id, format: 'json' });
+      expect(exported.status).toBe(200);
+      expect(Object.keys(exported.json.interactions)).toEqual([after[0].interaction_id, after[1].interaction_id]);
     } finally {
       for (const app of [gateway, proxy, router, engine]) if (app.process.exitCode === null) await app.stop();
     }

@@ -119,6 +119,12 @@ export const CONTROLLER_OPTIONS = {
     description: "data proxy flag of the same name (SGLang's --admin-api-key)",
   },
   'log-dir': { type: 'string', default: 'logs', description: 'one log file per launched service' },
+  'data-proxy-state-dir': {
+    type: 'string',
+    default: '',
+    description:
+      'local mode: where each launched data proxy journals its sessions (<dir>/data-proxy-<i>), so a restarted one loses nothing; empty: a fresh folder under the OS temp dir, removed when the stack stops',
+  },
   'restart-children': {
     type: 'boolean',
     default: true,

@@ -1,4 +1,6 @@
-import { dirname, resolve as resolvePath } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_OPTIONS, HttpClient } from '@app/common';
@@ -34,6 +36,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   private discoverDataProxies = false;
   private workerWatch: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  /** The journal folder this stack created (removed at shutdown), if it made one. */
+  private ownStateDir: string | null = null;
   private readonly started: Promise<void>;
   private markStarted: () => void = () => undefined;
 
@@ -74,6 +78,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
       for (const role of ['gateway', 'data-proxy', 'router', 'engine'] as const) {
         await Promise.all(this.processes.filter((p) => p.spec.role === role).map((p) => p.stop()));
       }
+      // A folder we made for this stack's journals goes with it; one the user named stays.
+      if (this.ownStateDir) rmSync(this.ownStateDir, { recursive: true, force: true });
       this.state = 'stopped';
     })();
     return this.stopping;
@@ -223,6 +229,9 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
     this.routerAddr = router.url;
 
     const backendType = backend.kind === 'vllm' ? 'vllm' : 'sglang';
+    // Journals outlive a data proxy's crash (the controller restarts it on the same port and it
+    // recovers its sessions), not the stack: a fresh `npm start` starts clean.
+    const stateDir = o['data-proxy-state-dir'] || (this.ownStateDir = mkdtempSync(join(tmpdir(), 'rollout-state-')));
     const backendAddrs = external ? [''] : engines.map((engine) => engine.url);
     const proxies = backendAddrs.map((backendAddr, i) =>
       this.ourService('data-proxy', i, 'data-proxy', [
@@ -252,6 +261,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
         ...(o['engine-max-tokens'] !== undefined ? ['--engine-max-tokens', String(o['engine-max-tokens'])] : []),
         '--vllm-pause-api',
         o['vllm-pause-api'],
+        '--state-dir',
+        join(stateDir, `data-proxy-${i}`),
         '--export-schema',
         o['export-schema'],
         ...(o['deterministic-sampling'] ? ['--deterministic-sampling'] : []),

@@ -258,7 +258,7 @@ export class ChatService {
       );
       return;
     }
-    session.active.insert({
+    this.sessions.record(session, {
       id: chat.meta.id,
       kind: 'tokens',
       messages: chat.messages,
@@ -273,7 +273,6 @@ export class ChatService {
       reward: null,
       createdAt: Date.now(),
     });
-    session.touch();
   }
 }
 

@@ -150,6 +150,23 @@ export const DATA_PROXY_OPTIONS = {
     description:
       "AReaL 2.0's deterministic seeds: a session chat without a seed gets SHA-256(identity:k) & 0x7FFFFFFF, k counting the session's requests",
   },
+  'state-dir': {
+    type: 'string',
+    default: '',
+    description:
+      'directory of the crash journal: sessions, recorded interactions, rewards and ready trajectories survive kill -9 and are recovered on start; empty: memory only',
+  },
+  'state-compact-bytes': {
+    type: 'int',
+    default: 64 * 1024 * 1024,
+    min: 4096,
+    description: 'the journal is rewritten with only live records once past this size and twice its live size',
+  },
+  'state-fsync': {
+    type: 'boolean',
+    default: false,
+    description: 'fsync every journal write (survives a machine crash, not only a process crash; slower)',
+  },
   'serving-addr': {
     type: 'string',
     description: 'host:port written into tensor shard references (default: bind host:port)',

@@ -92,7 +92,10 @@ export class ExportService {
       }
     }
     // Everything was built: now the trajectories leave their sessions.
-    for (const { session, trajectory } of picked) session.ready.delete(trajectory.trajectoryId);
+    for (const { session, trajectory } of picked) {
+      session.ready.delete(trajectory.trajectoryId);
+      this.sessions.persist(session);
+    }
     const answer =
       schema === 'traj'
         ? {

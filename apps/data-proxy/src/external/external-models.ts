@@ -7,6 +7,7 @@ import { AdminOnly, APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseDat
 import { normalizeMessages } from '../chat/chat-request.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Session } from '../sessions/session.js';
+import { SessionStore } from '../sessions/session-store.service.js';
 
 export interface ExternalModel {
   name: string;
@@ -33,6 +34,7 @@ export class ExternalModelsService {
   constructor(
     private readonly http: HttpClient,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
+    private readonly sessions: SessionStore,
   ) {}
 
   register(model: ExternalModel): void {
@@ -154,7 +156,7 @@ export class ExternalModelsService {
 
   private record(session: Session, messages: unknown[], answer: Record<string, unknown>): void {
     const parent = session.active.findParent(messages);
-    session.active.insert({
+    this.sessions.record(session, {
       id: randomUUID(),
       kind: 'string',
       messages,
@@ -169,7 +171,6 @@ export class ExternalModelsService {
       reward: null,
       createdAt: Date.now(),
     });
-    session.touch();
   }
 }
 

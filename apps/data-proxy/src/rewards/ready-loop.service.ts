@@ -58,7 +58,7 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
   /** One pass; exposed for tests. Never throws. */
   tick(now: number = Date.now()): void {
     try {
-      this.rewards.finalizeDue(this.sessions.all(), now);
+      this.rewards.finalizeDue(this.sessions.all(), now, (session) => this.sessions.persist(session));
       this.announce(now);
       const ttl = this.options['session-ttl'];
       if (ttl > 0 && now - this.lastSweep >= STALE_SWEEP_MS) {
@@ -99,6 +99,9 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
       if (response.status < 400) {
         state.delivered = true;
         this.delivered.inc();
+        // Delivered is part of what survives a crash: a recovered trajectory is not announced twice.
+        const session = this.sessions.get(sessionId);
+        if (session) this.sessions.persist(session);
         return;
       }
       this.retryLater(state, `HTTP ${response.status}`, sessionId, trajectory.trajectoryId);

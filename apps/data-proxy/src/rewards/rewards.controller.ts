@@ -45,7 +45,12 @@ export class RewardsController {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object with reward');
     const { reward, rewards, interaction_id: interactionId } = body as Record<string, unknown>;
-    if (rewards !== undefined && rewards !== null) return this.rewards.setRewards(sessionOf(), parseRewards(rewards));
+    if (rewards !== undefined && rewards !== null) {
+      const session = sessionOf();
+      const result = this.rewards.setRewards(session, parseRewards(rewards));
+      this.sessions.persist(session);
+      return result;
+    }
     if (typeof reward !== 'number' || !Number.isFinite(reward))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'reward must be a finite number');
     if (
@@ -55,11 +60,14 @@ export class RewardsController {
     ) {
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'interaction_id must be a string');
     }
-    return this.rewards.setReward(
-      sessionOf(),
+    const session = sessionOf();
+    const result = this.rewards.setReward(
+      session,
       typeof interactionId === 'string' && interactionId.length > 0 ? interactionId : null,
       reward,
     );
+    this.sessions.persist(session);
+    return result;
   }
 }
 

@@ -82,13 +82,14 @@ export class RewardsService {
   }
 
   /** Marks ready every trajectory whose debounce window has passed; returns how many. */
-  finalizeDue(sessions: Iterable<Session>, now: number = Date.now()): number {
+  finalizeDue(sessions: Iterable<Session>, now: number = Date.now(), onReady?: (session: Session) => void): number {
     const timeoutMs = this.options['set-reward-finish-timeout'] * 1000;
     let count = 0;
     for (const session of sessions) {
       if (session.pendingReward && now - session.pendingReward.at >= timeoutMs && session.active.size > 0) {
         const ready = session.markReady(now);
         this.logger.debug({ session: session.id, trajectory: ready.trajectoryId }, 'trajectory ready');
+        onReady?.(session);
         count++;
       }
     }

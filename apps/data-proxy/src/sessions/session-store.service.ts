@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import {
+  serializeInteraction,
+  SessionJournal,
+  type RecoveredState,
+  type SessionRecord,
+} from '../persistence/session-journal.js';
+import { InteractionCache, type Interaction } from './interaction.js';
 import { Session } from './session.js';
 
 export { Session } from './session.js';
@@ -14,12 +21,127 @@ export const HITL_SESSION_ID = '__hitl__';
  * session. Every method is synchronous, so concurrent requests see consistent state.
  */
 @Injectable()
-export class SessionStore {
+export class SessionStore implements OnApplicationShutdown {
+  private readonly logger = new Logger(SessionStore.name);
   private readonly sessions = new Map<string, Session>();
   private readonly sessionByKey = new Map<string, string>();
   private readonly keyBySession = new Map<string, string>();
+  /** With `--state-dir`: every change is journaled, and a restart recovers it. */
+  private readonly journal: SessionJournal | null = null;
 
-  constructor(@Inject(APP_OPTIONS) private readonly options: DataProxyOptions) {}
+  constructor(@Inject(APP_OPTIONS) private readonly options: DataProxyOptions) {
+    const dir = options['state-dir'];
+    if (!dir) return;
+    const { journal, state } = SessionJournal.open(dir, {
+      compactBytes: options['state-compact-bytes'],
+      fsync: options['state-fsync'],
+    });
+    this.journal = journal;
+    this.restore(state);
+    this.logger.log(
+      {
+        stateDir: dir,
+        sessions: state.sessions.length,
+        interactions: state.interactions.size,
+        tornBytesDropped: state.tornBytes,
+      },
+      'sessions recovered from the journal',
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.journal?.close();
+  }
+
+  /** Records a completed interaction in the session's active trajectory (journaled before the client hears of it). */
+  record(session: Session, interaction: Interaction): void {
+    session.active.insert(interaction);
+    session.touch();
+    this.journal?.appendInteraction(session.id, interaction);
+    this.persist(session);
+  }
+
+  /** Journals the session's current state (after a reward, a ready transition, an export, …). */
+  persist(session: Session): void {
+    if (!this.journal || this.sessions.get(session.id) !== session) return;
+    this.journal.appendState(this.recordOf(session));
+    if (this.journal.wantsCompaction) this.compact();
+  }
+
+  private recordOf(session: Session): SessionRecord {
+    const rewards: Record<string, number> = {};
+    const caches = [session.active, ...[...session.ready.values()].map((r) => r.cache)];
+    for (const cache of caches) for (const i of cache.values()) if (i.reward !== null) rewards[i.id] = i.reward;
+    return {
+      id: session.id,
+      key: this.keyBySession.get(session.id) ?? null,
+      seedIdentity: session.seedIdentity,
+      deterministic: session.deterministicSampling,
+      groupId: session.groupId,
+      requestIndex: session.requestIndex,
+      nextTrajectoryId: session.nextTrajectoryId,
+      active: [...session.active.values()].map((i) => i.id),
+      ready: [...session.ready.values()].map((r) => ({
+        trajectoryId: r.trajectoryId,
+        interactionId: r.interactionId,
+        ids: [...r.cache.values()].map((i) => i.id),
+        createdAt: r.createdAt,
+        delivered: r.callback.delivered,
+      })),
+      rewards,
+      pendingReward: session.pendingReward,
+    };
+  }
+
+  /** Rebuilds sessions, keys, trajectories and rewards from the journal. */
+  private restore(state: RecoveredState): void {
+    const cacheOf = (ids: string[], rewards: Record<string, number>): InteractionCache => {
+      const cache = new InteractionCache();
+      for (const id of ids) {
+        const interaction = state.interactions.get(id);
+        if (interaction) cache.insert({ ...interaction, reward: rewards[id] ?? null });
+      }
+      return cache;
+    };
+    for (const record of state.sessions) {
+      const session = new Session(record.id);
+      session.seedIdentity = record.seedIdentity;
+      session.deterministicSampling = record.deterministic;
+      session.groupId = record.groupId;
+      session.requestIndex = record.requestIndex;
+      session.nextTrajectoryId = record.nextTrajectoryId;
+      session.pendingReward = record.pendingReward;
+      session.active = cacheOf(record.active, record.rewards);
+      for (const ready of record.ready)
+        session.ready.set(ready.trajectoryId, {
+          trajectoryId: ready.trajectoryId,
+          interactionId: ready.interactionId,
+          cache: cacheOf(ready.ids, record.rewards),
+          createdAt: ready.createdAt,
+          callback: { delivered: ready.delivered, inFlight: false, attempts: 0, nextAttemptAt: 0 },
+        });
+      this.sessions.set(session.id, session);
+      if (record.key !== null) {
+        this.sessionByKey.set(record.key, session.id);
+        this.keyBySession.set(session.id, record.key);
+      }
+    }
+  }
+
+  private compact(): void {
+    const journal = this.journal!;
+    const started = Date.now();
+    journal.compact((write) => {
+      for (const session of this.sessions.values()) {
+        const caches = [session.active, ...[...session.ready.values()].map((r) => r.cache)];
+        for (const cache of caches)
+          for (const interaction of cache.values())
+            write({ t: 'i', s: session.id, i: serializeInteraction(interaction) });
+        write({ t: 's', ...this.recordOf(session) });
+      }
+    });
+    this.logger.log({ sessions: this.sessions.size, ms: Date.now() - started }, 'journal compacted');
+  }
 
   get count(): number {
     return this.sessions.size;
@@ -53,6 +175,10 @@ export class SessionStore {
     this.sessions.set(session.id, session);
     this.sessionByKey.set(apiKey, session.id);
     this.keyBySession.set(session.id, apiKey);
+    this.persist(session);
+    // The key moved to the new session: the old one's journaled record must not claim it any more.
+    const before = previous === undefined ? undefined : this.sessions.get(previous);
+    if (before) this.persist(before);
     return { session, apiKey };
   }
 
@@ -115,12 +241,14 @@ export class SessionStore {
     if (!session) {
       session = new Session(HITL_SESSION_ID);
       this.sessions.set(HITL_SESSION_ID, session);
+      this.persist(session);
     }
     return session;
   }
 
   remove(id: string): boolean {
     const existed = this.sessions.delete(id);
+    if (existed) this.journal?.appendDelete(id);
     const key = this.keyBySession.get(id);
     if (key !== undefined) {
       this.keyBySession.delete(id);

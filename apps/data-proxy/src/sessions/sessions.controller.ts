@@ -34,7 +34,11 @@ export class SessionsController {
     } = body as Record<string, unknown>;
     if (deterministic !== undefined && deterministic !== null && typeof deterministic !== 'boolean')
       throw invalid('deterministic_sampling must be a boolean');
-    const seeded = (session: Session): Session => ((session.deterministicSampling = deterministic === true), session);
+    const seeded = (session: Session): Session => {
+      session.deterministicSampling = deterministic === true;
+      this.sessions.persist(session);
+      return session;
+    };
     if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > 256) {
       throw invalid('task_id must be a non-empty string of at most 256 characters');
     }
