@@ -11,7 +11,7 @@ import {
   readJournal,
   serializeInteraction,
   SessionJournal,
-  type SessionRecord,
+  type SessionScalars,
 } from './session-journal.js';
 
 const ADMIN = 'journal-admin';
@@ -21,7 +21,7 @@ function store(dir: string, extra: string[] = []): SessionStore {
   return new SessionStore(options);
 }
 
-function stateOf(id: string, active: string[]): SessionRecord {
+function stateOf(id: string): SessionScalars {
   return {
     id,
     key: `key-${id}`,
@@ -30,22 +30,20 @@ function stateOf(id: string, active: string[]): SessionRecord {
     groupId: null,
     requestIndex: 0,
     nextTrajectoryId: 0,
-    active,
-    ready: [],
-    rewards: {},
     pendingReward: null,
+    delivered: [],
   };
 }
 
 describe('session journal: crash consistency', () => {
   it('a journal cut at any byte keeps every complete record and drops only the torn one', () => {
     const records = [
-      frameJournalRecord({ t: 's', ...stateOf('a-0', []) }),
+      frameJournalRecord({ t: 's', ...stateOf('a-0') }),
       frameJournalRecord({ t: 'i', s: 'a-0', i: serializeInteraction(fixedInteraction('x1')) }),
-      frameJournalRecord({ t: 's', ...stateOf('a-0', ['x1']) }),
+      frameJournalRecord({ t: 'w', s: 'a-0', id: 'x1', reward: 0.5 }),
       frameJournalRecord({ t: 'i', s: 'a-0', i: serializeInteraction(fixedInteraction('x2')) }),
-      frameJournalRecord({ t: 's', ...stateOf('a-0', ['x1', 'x2']) }),
-      frameJournalRecord({ t: 's', ...stateOf('b-0', []) }),
+      frameJournalRecord({ t: 'r', s: 'a-0', trajectoryId: 0, interactionId: 'x2', createdAt: 1 }),
+      frameJournalRecord({ t: 's', ...stateOf('b-0') }),
     ];
     const whole = Buffer.concat(records);
     const ends = records.reduce<number[]>((acc, r) => [...acc, (acc.at(-1) ?? 0) + r.length], []);
@@ -65,26 +63,29 @@ describe('session journal: crash consistency', () => {
       // What a complete prefix says, exactly.
       const interactions = records.slice(0, complete).filter((_, i) => i === 1 || i === 3).length;
       expect(recovered.interactions.size).toBe(interactions);
-      const a = recovered.sessions.find((s) => s.id === 'a-0');
-      if (complete >= 5) expect(a?.active).toEqual(['x1', 'x2']);
-      else if (complete >= 3) expect(a?.active).toEqual(['x1']);
+      const a = recovered.sessions.find((s) => s.scalars.id === 'a-0');
+      if (complete >= 5) expect([a?.active, a?.ready[0].ids]).toEqual([[], ['x1', 'x2']]);
+      else if (complete >= 4) expect(a?.active).toEqual(['x1', 'x2']);
+      else if (complete >= 2) expect(a?.active).toEqual(['x1']);
+      if (complete >= 3) expect(a?.rewards.get('x1')).toBe(0.5);
+      expect(recovered.sessions.some((s) => s.scalars.id === 'b-0')).toBe(complete === 6);
     }
   });
 
   it('a corrupted byte in the middle ends the journal there; opening cuts the file and appends after it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journal-'));
     const file = join(dir, 'sessions.journal');
-    const first = frameJournalRecord({ t: 's', ...stateOf('a-0', []) });
-    const second = frameJournalRecord({ t: 's', ...stateOf('b-0', []) });
+    const first = frameJournalRecord({ t: 's', ...stateOf('a-0') });
+    const second = frameJournalRecord({ t: 's', ...stateOf('b-0') });
     const corrupted = Buffer.from(second);
     corrupted[corrupted.length - 3] ^= 0xff;
     writeFileSync(file, Buffer.concat([first, corrupted]));
     const { journal, state } = SessionJournal.open(dir, { compactBytes: 1 << 20, fsync: false });
-    expect(state.sessions.map((s) => s.id)).toEqual(['a-0']);
+    expect(state.sessions.map((s) => s.scalars.id)).toEqual(['a-0']);
     expect(statSync(file).size).toBe(first.length);
-    journal.appendState(stateOf('c-0', []));
+    journal.append({ t: 's', ...stateOf('c-0') });
     journal.close();
-    expect(readJournal(readFileSync(file)).sessions.map((s) => s.id)).toEqual(['a-0', 'c-0']);
+    expect(readJournal(readFileSync(file)).sessions.map((s) => s.scalars.id)).toEqual(['a-0', 'c-0']);
   });
 });
 
@@ -137,6 +138,20 @@ describe('SessionStore with --state-dir: what a restarted data proxy recovers', 
     const recovered = store(dir);
     expect(recovered.count).toBe(1);
     expect([...recovered.get(keep)!.active.values()].map((i) => i.id)).toEqual(['n199']);
+  });
+
+  it('a turn costs the same to journal in a session of 1 or 2,000 interactions', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'long-'));
+    const s = store(dir);
+    const { session } = s.start('long', null);
+    const file = join(dir, 'sessions.journal');
+    const sizes: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const before = statSync(file).size;
+      s.record(session, fixedInteraction(`t${i}`));
+      sizes.push(statSync(file).size - before);
+    }
+    expect(Math.max(...sizes.slice(-10))).toBeLessThanOrEqual(sizes[0] + 16);
   });
 
   it('a torn last write after a crash is dropped; everything before it is recovered', () => {

@@ -3,13 +3,13 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   writeSync,
 } from 'node:fs';
-import { ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Interaction } from '../sessions/interaction.js';
@@ -19,11 +19,16 @@ import type { Interaction } from '../sessions/interaction.js';
  * `kill -9` a restarted data proxy has every session, recorded interaction, reward and ready
  * trajectory it had answered for. docs/adr/0001-session-journal.md says why this format.
  *
- * Frame: `u32 LE payload length | u32 LE CRC-32 of the payload | payload (UTF-8 JSON)`. Records:
- * - `{"t":"i","s":<session>,"i":<interaction>}` an interaction, written once when recorded;
- * - `{"t":"s", ...SessionRecord}` a session's small state (ids, rewards, trajectories), written
- *   after every change; the last one wins;
- * - `{"t":"d","s":<session>}` the session is gone (exported and removed, expired).
+ * Frame: `u32 LE payload length | u32 LE CRC-32 of the payload | payload (UTF-8 JSON)`. Records
+ * are events, each small and written once, so a long session costs the same per turn as a short
+ * one:
+ * - `s` a session's scalars (key, seed identity, group, counters, pending reward, delivered
+ *   callbacks); the last one wins;
+ * - `i` an interaction appended to the session's active trajectory;
+ * - `w` a reward set on an interaction;
+ * - `r` the active trajectory became ready trajectory N;
+ * - `x` ready trajectory N left (exported);
+ * - `d` the session is gone (removed, expired).
  *
  * Every write is a synchronous `write(2)` before the client gets its answer: the operating system
  * keeps it through a process crash (not through a machine crash, unless `fsync` is asked for). A
@@ -32,15 +37,7 @@ import type { Interaction } from '../sessions/interaction.js';
  * written aside and renamed over) once it is both past `compactBytes` and twice its live size.
  */
 
-export interface ReadyRecord {
-  trajectoryId: number;
-  interactionId: string;
-  ids: string[];
-  createdAt: number;
-  delivered: boolean;
-}
-
-export interface SessionRecord {
+export interface SessionScalars {
   id: string;
   key: string | null;
   seedIdentity: string;
@@ -48,23 +45,32 @@ export interface SessionRecord {
   groupId: string | null;
   requestIndex: number;
   nextTrajectoryId: number;
-  active: string[];
-  ready: ReadyRecord[];
-  /** Rewards by interaction id (only the rewarded ones). */
-  rewards: Record<string, number>;
   pendingReward: { at: number; interactionId: string } | null;
+  /** Ready trajectories whose online callback was delivered. */
+  delivered: number[];
+}
+
+export interface RecoveredTrajectory {
+  trajectoryId: number;
+  interactionId: string;
+  createdAt: number;
+  ids: string[];
+}
+
+export interface RecoveredSession {
+  scalars: SessionScalars;
+  active: string[];
+  ready: RecoveredTrajectory[];
+  rewards: Map<string, number>;
 }
 
 export interface RecoveredState {
-  sessions: SessionRecord[];
+  sessions: RecoveredSession[];
   interactions: Map<string, Interaction>;
   /** Bytes of complete records read; a torn tail beyond them was cut off. */
   validBytes: number;
   tornBytes: number;
 }
-
-type JournalRecord =
-  { t: 'i'; s: string; i: SerializedInteraction } | ({ t: 's' } & SessionRecord) | { t: 'd'; s: string };
 
 interface SerializedInteraction extends Omit<
   Interaction,
@@ -76,10 +82,18 @@ interface SerializedInteraction extends Omit<
   outputVersions: number[];
 }
 
+export type JournalRecord =
+  | ({ t: 's' } & SessionScalars)
+  | { t: 'i'; s: string; i: SerializedInteraction }
+  | { t: 'w'; s: string; id: string; reward: number | null }
+  | { t: 'r'; s: string; trajectoryId: number; interactionId: string; createdAt: number }
+  | { t: 'x'; s: string; trajectoryId: number }
+  | { t: 'd'; s: string };
+
 const HEADER = 8;
 const JOURNAL_FILE = 'sessions.journal';
 
-function frame(record: JournalRecord): Buffer {
+export function frameJournalRecord(record: JournalRecord): Buffer {
   const payload = Buffer.from(JSON.stringify(record), 'utf8');
   const out = Buffer.allocUnsafe(HEADER + payload.length);
   out.writeUInt32LE(payload.length, 0);
@@ -88,7 +102,7 @@ function frame(record: JournalRecord): Buffer {
   return out;
 }
 
-function serializeInteraction(interaction: Interaction): SerializedInteraction {
+export function serializeInteraction(interaction: Interaction): SerializedInteraction {
   return {
     ...interaction,
     promptIds: Array.from(interaction.promptIds),
@@ -108,47 +122,102 @@ function deserializeInteraction(value: SerializedInteraction): Interaction {
   };
 }
 
-/** Reads every complete record of `buffer`; stops at the first torn or corrupt one. */
+/** Replays every complete record of `buffer`; stops at the first torn or corrupt one. */
 export function readJournal(buffer: Buffer): RecoveredState {
   const interactions = new Map<string, Interaction>();
-  const bySession = new Map<string, Set<string>>();
-  const sessions = new Map<string, SessionRecord>();
+  const sessions = new Map<string, RecoveredSession>();
+  const sessionOf = (id: string): RecoveredSession => {
+    let session = sessions.get(id);
+    if (!session) {
+      session = {
+        scalars: {
+          id,
+          key: null,
+          seedIdentity: id,
+          deterministic: false,
+          groupId: null,
+          requestIndex: 0,
+          nextTrajectoryId: 0,
+          pendingReward: null,
+          delivered: [],
+        },
+        active: [],
+        ready: [],
+        rewards: new Map(),
+      };
+      sessions.set(id, session);
+    }
+    return session;
+  };
   let offset = 0;
   while (offset + HEADER <= buffer.length) {
     const length = buffer.readUInt32LE(offset);
-    const crc = buffer.readUInt32LE(offset + 4);
     const end = offset + HEADER + length;
     if (end > buffer.length) break;
     const payload = buffer.subarray(offset + HEADER, end);
-    if (crc32(payload) !== crc) break;
+    if (crc32(payload) !== buffer.readUInt32LE(offset + 4)) break;
     let record: JournalRecord;
     try {
       record = JSON.parse(payload.toString('utf8')) as JournalRecord;
     } catch {
       break;
     }
-    if (record.t === 'i') {
-      interactions.set(record.i.id, deserializeInteraction(record.i));
-      if (!bySession.has(record.s)) bySession.set(record.s, new Set());
-      bySession.get(record.s)!.add(record.i.id);
-    } else if (record.t === 's') {
-      const { t: _t, ...state } = record;
-      sessions.set(state.id, state);
-    } else if (record.t === 'd') {
-      sessions.delete(record.s);
-      for (const id of bySession.get(record.s) ?? []) interactions.delete(id);
-      bySession.delete(record.s);
+    switch (record.t) {
+      case 's': {
+        const { t: _t, ...scalars } = record;
+        sessionOf(scalars.id).scalars = scalars;
+        break;
+      }
+      case 'i':
+        interactions.set(record.i.id, deserializeInteraction(record.i));
+        sessionOf(record.s).active.push(record.i.id);
+        break;
+      case 'w':
+        if (record.reward === null) sessionOf(record.s).rewards.delete(record.id);
+        else sessionOf(record.s).rewards.set(record.id, record.reward);
+        break;
+      case 'r': {
+        const session = sessionOf(record.s);
+        session.ready.push({
+          trajectoryId: record.trajectoryId,
+          interactionId: record.interactionId,
+          createdAt: record.createdAt,
+          ids: session.active,
+        });
+        session.active = [];
+        break;
+      }
+      case 'x': {
+        const session = sessionOf(record.s);
+        const gone = session.ready.find((r) => r.trajectoryId === record.trajectoryId);
+        session.ready = session.ready.filter((r) => r !== gone);
+        for (const id of gone?.ids ?? []) interactions.delete(id);
+        break;
+      }
+      case 'd': {
+        const session = sessions.get(record.s);
+        for (const id of [...(session?.active ?? []), ...(session?.ready.flatMap((r) => r.ids) ?? [])])
+          interactions.delete(id);
+        sessions.delete(record.s);
+        break;
+      }
     }
     offset = end;
   }
   return { sessions: [...sessions.values()], interactions, validBytes: offset, tornBytes: buffer.length - offset };
 }
 
+/** Bytes of a session's records that recovery still needs (what compaction would keep). */
+interface LiveBytes {
+  scalars: number;
+  active: number;
+  ready: Map<number, number>;
+}
+
 export class SessionJournal {
   private fd: number;
   private bytes: number;
-  /** Bytes of the records that are still live (latest state of live sessions and their interactions). */
-  private readonly liveBytes = new Map<string, { state: number; interactions: number }>();
+  private readonly live = new Map<string, LiveBytes>();
 
   private constructor(
     private readonly dir: string,
@@ -160,8 +229,8 @@ export class SessionJournal {
   }
 
   /**
-   * Opens the journal in `dir` (created if missing), reads what it holds and cuts off a torn
-   * tail, so that new records follow the last complete one.
+   * Opens the journal in `dir` (created if missing), replays it and cuts off a torn tail, so
+   * that new records follow the last complete one.
    */
   static open(
     dir: string,
@@ -169,56 +238,51 @@ export class SessionJournal {
   ): { journal: SessionJournal; state: RecoveredState } {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, JOURNAL_FILE);
-    const state = existsSync(file) ? readJournal(readFileSync(file)) : readJournal(Buffer.alloc(0));
+    const state = readJournal(existsSync(file) ? readFileSync(file) : Buffer.alloc(0));
     if (state.tornBytes > 0) {
       const fd = openSync(file, 'r+');
       ftruncateSync(fd, state.validBytes);
       closeSync(fd);
     }
     const journal = new SessionJournal(dir, options.compactBytes, options.fsync);
-    for (const session of state.sessions) {
-      const interactions = [...session.active, ...session.ready.flatMap((r) => r.ids)];
-      journal.liveBytes.set(session.id, { state: 0, interactions: interactions.length * 1024 });
-    }
+    // Until the next compaction the recovered records count as live at their file share.
+    const share = state.sessions.length > 0 ? state.validBytes / state.sessions.length : 0;
+    for (const session of state.sessions)
+      journal.live.set(session.scalars.id, { scalars: share, active: 0, ready: new Map() });
     return { journal, state };
   }
 
-  appendInteraction(sessionId: string, interaction: Interaction): void {
-    const written = this.write(frame({ t: 'i', s: sessionId, i: serializeInteraction(interaction) }));
-    const live = this.liveBytes.get(sessionId) ?? { state: 0, interactions: 0 };
-    live.interactions += written;
-    this.liveBytes.set(sessionId, live);
-  }
-
-  appendState(state: SessionRecord): void {
-    const written = this.write(frame({ t: 's', ...state }));
-    const live = this.liveBytes.get(state.id) ?? { state: 0, interactions: 0 };
-    live.state = written;
-    this.liveBytes.set(state.id, live);
-  }
-
-  appendDelete(sessionId: string): void {
-    this.write(frame({ t: 'd', s: sessionId }));
-    this.liveBytes.delete(sessionId);
+  append(record: JournalRecord): void {
+    const buffer = frameJournalRecord(record);
+    writeSync(this.fd, buffer);
+    if (this.sync) fsyncSync(this.fd);
+    this.bytes += buffer.length;
+    this.account(record, buffer.length);
   }
 
   /** Whether the file has grown past its bound and holds mostly dead records. */
   get wantsCompaction(): boolean {
+    if (this.bytes <= this.compactBytes) return false;
     let live = 0;
-    for (const entry of this.liveBytes.values()) live += entry.state + entry.interactions;
-    return this.bytes > this.compactBytes && this.bytes > 2 * live;
+    for (const entry of this.live.values()) {
+      live += entry.scalars + entry.active;
+      for (const bytes of entry.ready.values()) live += bytes;
+    }
+    return this.bytes > 2 * live;
   }
 
-  /** Rewrites the journal with only the live records (`dump` writes them), then swaps it in atomically. */
+  /** Rewrites the journal with only the records `dump` gives (the live state), then swaps it in atomically. */
   compact(dump: (write: (record: JournalRecord) => void) => void): void {
     const file = join(this.dir, JOURNAL_FILE);
     const next = `${file}.compact`;
     const fd = openSync(next, 'w');
+    this.live.clear();
     let bytes = 0;
     dump((record) => {
-      const buffer = frame(record);
+      const buffer = frameJournalRecord(record);
       writeSync(fd, buffer);
       bytes += buffer.length;
+      this.account(record, buffer.length);
     });
     fsyncSync(fd);
     closeSync(fd);
@@ -232,13 +296,22 @@ export class SessionJournal {
     closeSync(this.fd);
   }
 
-  private write(buffer: Buffer): number {
-    writeSync(this.fd, buffer);
-    if (this.sync) fsyncSync(this.fd);
-    this.bytes += buffer.length;
-    return buffer.length;
+  private account(record: JournalRecord, size: number): void {
+    const id = record.t === 's' ? record.id : record.s;
+    if (record.t === 'd') {
+      this.live.delete(id);
+      return;
+    }
+    let entry = this.live.get(id);
+    if (!entry) {
+      entry = { scalars: 0, active: 0, ready: new Map() };
+      this.live.set(id, entry);
+    }
+    if (record.t === 's') entry.scalars = size;
+    else if (record.t === 'i' || record.t === 'w') entry.active += size;
+    else if (record.t === 'r') {
+      entry.ready.set(record.trajectoryId, entry.active + size);
+      entry.active = 0;
+    } else if (record.t === 'x') entry.ready.delete(record.trajectoryId);
   }
 }
-
-export type { JournalRecord, SerializedInteraction };
-export { frame as frameJournalRecord, serializeInteraction };

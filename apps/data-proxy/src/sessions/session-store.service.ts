@@ -6,8 +6,16 @@ import {
   serializeInteraction,
   SessionJournal,
   type RecoveredState,
-  type SessionRecord,
+  type SessionScalars,
 } from '../persistence/session-journal.js';
+
+/** What the journal already says about a session, so that only changes are appended. */
+interface JournaledView {
+  scalars: string;
+  rewards: Map<string, number | null>;
+  /** Ready trajectories journaled, with their interaction ids. */
+  ready: Map<number, string[]>;
+}
 import { InteractionCache, type Interaction } from './interaction.js';
 import { Session } from './session.js';
 
@@ -28,6 +36,7 @@ export class SessionStore implements OnApplicationShutdown {
   private readonly keyBySession = new Map<string, string>();
   /** With `--state-dir`: every change is journaled, and a restart recovers it. */
   private readonly journal: SessionJournal | null = null;
+  private readonly views = new WeakMap<Session, JournaledView>();
 
   constructor(@Inject(APP_OPTIONS) private readonly options: DataProxyOptions) {
     const dir = options['state-dir'];
@@ -57,21 +66,63 @@ export class SessionStore implements OnApplicationShutdown {
   record(session: Session, interaction: Interaction): void {
     session.active.insert(interaction);
     session.touch();
-    this.journal?.appendInteraction(session.id, interaction);
-    this.persist(session);
+    const journal = this.journal;
+    if (!journal || this.sessions.get(session.id) !== session) return;
+    journal.append({ t: 'i', s: session.id, i: serializeInteraction(interaction) });
+    this.viewOf(session).rewards.set(interaction.id, interaction.reward);
+    this.journalScalars(session);
+    if (journal.wantsCompaction) this.compact();
   }
 
-  /** Journals the session's current state (after a reward, a ready transition, an export, …). */
+  /**
+   * Journals what changed in the session since it was last journaled: rewards, trajectories that
+   * became ready or left, its scalars. Called after every change outside {@link record}.
+   */
   persist(session: Session): void {
-    if (!this.journal || this.sessions.get(session.id) !== session) return;
-    this.journal.appendState(this.recordOf(session));
-    if (this.journal.wantsCompaction) this.compact();
+    const journal = this.journal;
+    if (!journal || this.sessions.get(session.id) !== session) return;
+    const view = this.viewOf(session);
+    const trajectories = [...session.ready.values()].sort((a, b) => a.trajectoryId - b.trajectoryId);
+    for (const cache of [...trajectories.map((t) => t.cache), session.active])
+      for (const interaction of cache.values())
+        if (view.rewards.get(interaction.id) !== interaction.reward) {
+          journal.append({ t: 'w', s: session.id, id: interaction.id, reward: interaction.reward });
+          view.rewards.set(interaction.id, interaction.reward);
+        }
+    for (const trajectory of trajectories)
+      if (!view.ready.has(trajectory.trajectoryId)) {
+        journal.append({
+          t: 'r',
+          s: session.id,
+          trajectoryId: trajectory.trajectoryId,
+          interactionId: trajectory.interactionId,
+          createdAt: trajectory.createdAt,
+        });
+        view.ready.set(
+          trajectory.trajectoryId,
+          [...trajectory.cache.values()].map((i) => i.id),
+        );
+      }
+    for (const [trajectoryId, ids] of view.ready)
+      if (!session.ready.has(trajectoryId)) {
+        journal.append({ t: 'x', s: session.id, trajectoryId });
+        view.ready.delete(trajectoryId);
+        for (const id of ids) view.rewards.delete(id);
+      }
+    this.journalScalars(session);
+    if (journal.wantsCompaction) this.compact();
   }
 
-  private recordOf(session: Session): SessionRecord {
-    const rewards: Record<string, number> = {};
-    const caches = [session.active, ...[...session.ready.values()].map((r) => r.cache)];
-    for (const cache of caches) for (const i of cache.values()) if (i.reward !== null) rewards[i.id] = i.reward;
+  private viewOf(session: Session): JournaledView {
+    let view = this.views.get(session);
+    if (!view) {
+      view = { scalars: '', rewards: new Map(), ready: new Map() };
+      this.views.set(session, view);
+    }
+    return view;
+  }
+
+  private scalarsOf(session: Session): SessionScalars {
     return {
       id: session.id,
       key: this.keyBySession.get(session.id) ?? null,
@@ -80,64 +131,92 @@ export class SessionStore implements OnApplicationShutdown {
       groupId: session.groupId,
       requestIndex: session.requestIndex,
       nextTrajectoryId: session.nextTrajectoryId,
-      active: [...session.active.values()].map((i) => i.id),
-      ready: [...session.ready.values()].map((r) => ({
-        trajectoryId: r.trajectoryId,
-        interactionId: r.interactionId,
-        ids: [...r.cache.values()].map((i) => i.id),
-        createdAt: r.createdAt,
-        delivered: r.callback.delivered,
-      })),
-      rewards,
       pendingReward: session.pendingReward,
+      delivered: [...session.ready.values()].filter((r) => r.callback.delivered).map((r) => r.trajectoryId),
     };
+  }
+
+  private journalScalars(session: Session): void {
+    const scalars = this.scalarsOf(session);
+    const text = JSON.stringify(scalars);
+    const view = this.viewOf(session);
+    if (text === view.scalars) return;
+    this.journal!.append({ t: 's', ...scalars });
+    view.scalars = text;
   }
 
   /** Rebuilds sessions, keys, trajectories and rewards from the journal. */
   private restore(state: RecoveredState): void {
-    const cacheOf = (ids: string[], rewards: Record<string, number>): InteractionCache => {
-      const cache = new InteractionCache();
-      for (const id of ids) {
-        const interaction = state.interactions.get(id);
-        if (interaction) cache.insert({ ...interaction, reward: rewards[id] ?? null });
-      }
-      return cache;
-    };
-    for (const record of state.sessions) {
-      const session = new Session(record.id);
-      session.seedIdentity = record.seedIdentity;
-      session.deterministicSampling = record.deterministic;
-      session.groupId = record.groupId;
-      session.requestIndex = record.requestIndex;
-      session.nextTrajectoryId = record.nextTrajectoryId;
-      session.pendingReward = record.pendingReward;
-      session.active = cacheOf(record.active, record.rewards);
-      for (const ready of record.ready)
+    for (const recovered of state.sessions) {
+      const { scalars } = recovered;
+      const view: JournaledView = { scalars: JSON.stringify(scalars), rewards: new Map(), ready: new Map() };
+      const cacheOf = (ids: string[]): InteractionCache => {
+        const cache = new InteractionCache();
+        for (const id of ids) {
+          const interaction = state.interactions.get(id);
+          if (!interaction) continue;
+          const reward = recovered.rewards.get(id) ?? null;
+          cache.insert({ ...interaction, reward });
+          view.rewards.set(id, reward);
+        }
+        return cache;
+      };
+      const session = new Session(scalars.id);
+      session.seedIdentity = scalars.seedIdentity;
+      session.deterministicSampling = scalars.deterministic;
+      session.groupId = scalars.groupId;
+      session.requestIndex = scalars.requestIndex;
+      session.nextTrajectoryId = scalars.nextTrajectoryId;
+      session.pendingReward = scalars.pendingReward;
+      for (const ready of recovered.ready) {
         session.ready.set(ready.trajectoryId, {
           trajectoryId: ready.trajectoryId,
           interactionId: ready.interactionId,
-          cache: cacheOf(ready.ids, record.rewards),
+          cache: cacheOf(ready.ids),
           createdAt: ready.createdAt,
-          callback: { delivered: ready.delivered, inFlight: false, attempts: 0, nextAttemptAt: 0 },
+          callback: {
+            delivered: scalars.delivered.includes(ready.trajectoryId),
+            inFlight: false,
+            attempts: 0,
+            nextAttemptAt: 0,
+          },
         });
+        view.ready.set(ready.trajectoryId, ready.ids);
+      }
+      session.active = cacheOf(recovered.active);
       this.sessions.set(session.id, session);
-      if (record.key !== null) {
-        this.sessionByKey.set(record.key, session.id);
-        this.keyBySession.set(session.id, record.key);
+      this.views.set(session, view);
+      if (scalars.key !== null) {
+        this.sessionByKey.set(scalars.key, session.id);
+        this.keyBySession.set(session.id, scalars.key);
       }
     }
   }
 
+  /** Rewrites the journal with the live state only: each session's scalars, trajectories and rewards. */
   private compact(): void {
-    const journal = this.journal!;
     const started = Date.now();
-    journal.compact((write) => {
+    this.journal!.compact((write) => {
       for (const session of this.sessions.values()) {
-        const caches = [session.active, ...[...session.ready.values()].map((r) => r.cache)];
-        for (const cache of caches)
-          for (const interaction of cache.values())
+        write({ t: 's', ...this.scalarsOf(session) });
+        const emit = (cache: InteractionCache): void => {
+          for (const interaction of cache.values()) {
             write({ t: 'i', s: session.id, i: serializeInteraction(interaction) });
-        write({ t: 's', ...this.recordOf(session) });
+            if (interaction.reward !== null)
+              write({ t: 'w', s: session.id, id: interaction.id, reward: interaction.reward });
+          }
+        };
+        for (const trajectory of [...session.ready.values()].sort((a, b) => a.trajectoryId - b.trajectoryId)) {
+          emit(trajectory.cache);
+          write({
+            t: 'r',
+            s: session.id,
+            trajectoryId: trajectory.trajectoryId,
+            interactionId: trajectory.interactionId,
+            createdAt: trajectory.createdAt,
+          });
+        }
+        emit(session.active);
       }
     });
     this.logger.log({ sessions: this.sessions.size, ms: Date.now() - started }, 'journal compacted');
@@ -248,7 +327,7 @@ export class SessionStore implements OnApplicationShutdown {
 
   remove(id: string): boolean {
     const existed = this.sessions.delete(id);
-    if (existed) this.journal?.appendDelete(id);
+    if (existed) this.journal?.append({ t: 'd', s: id });
     const key = this.keyBySession.get(id);
     if (key !== undefined) {
       this.keyBySession.delete(id);
