@@ -24,7 +24,9 @@ export async function run({ quick }) {
     '--max-running',
     '1024',
   ]);
-  const proxy = await startService('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
+  // BENCH_DATA_PROXY_ARGS adds data-proxy flags (e.g. "--state-dir /tmp/x" to measure the journal).
+  const extra = (process.env.BENCH_DATA_PROXY_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const proxy = await startService('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url, ...extra]);
   const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
   const gateway = await startService('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
   try {
