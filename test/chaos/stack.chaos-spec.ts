@@ -132,7 +132,7 @@ describe('chaos: faults under load through the full stack', () => {
     if (controller && controller.process.exitCode === null) await controller.stop();
   });
 
-  it('kill -9 a data proxy: only its sessions fail, cleanly; it is restarted and routed to again; nothing else restarts', async () => {
+  it('kill -9 a data proxy: only its sessions fail, cleanly, while it is down; restarted, it recovers them from its journal; nothing else restarts', async () => {
     const sessions = await startSessions(gateway, ADMIN, 8, 'dp-kill');
     const victim = await dataProxyAddr(0);
     const { onVictim } = await splitByPin(sessions, victim);
@@ -169,7 +169,7 @@ describe('chaos: faults under load through the full stack', () => {
     const survivors = results.filter((r) => !onVictim.has(r.session));
     expect(survivors.length).toBeGreaterThan(20);
     expect(survivors.every((r) => r.status === 200)).toBe(true);
-    // The victim's sessions died with it: clean failures after the kill.
+    // The victim's sessions fail cleanly while it is down.
     expect(results.some((r) => onVictim.has(r.session) && r.at > killedAt && r.status !== 200)).toBe(true);
     const after = await processes();
     for (const p of after)
@@ -180,6 +180,11 @@ describe('chaos: faults under load through the full stack', () => {
     const pins = await Promise.all(fresh.map(pinnedTo));
     expect(pins).toContain(victim);
     await expectServed(fresh, 300);
+    // The restarted data proxy recovered its sessions from its journal (--state-dir): their keys work again.
+    await expectServed(
+      sessions.filter((s) => onVictim.has(s.index)),
+      300,
+    );
   }, 60_000);
 
   it('kill -9 an engine: its data proxy answers cleanly until the engine is back; the other engine is untouched', async () => {
@@ -204,7 +209,7 @@ describe('chaos: faults under load through the full stack', () => {
     expect(recovered.every((r) => r.status === 200)).toBe(true);
   }, 60_000);
 
-  it('kill -9 the router: failures are clean while it is down; restarted, it rebuilds its registry and serves new sessions', async () => {
+  it('kill -9 the router: failures are clean while it is down; restarted, it rebuilds its registry from the data proxies: old and new sessions are served', async () => {
     const sessions = await startSessions(gateway, ADMIN, 4, 'router-kill');
     const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
     await sleep(300);
@@ -219,6 +224,19 @@ describe('chaos: faults under load through the full stack', () => {
     await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
     const fresh = await startSessions(gateway, ADMIN, 4, 'router-kill-after');
     await expectServed(fresh, 400);
+    // Sessions started before the kill were announced again by their data proxies (/restore_sessions).
+    await waitFor(
+      async () =>
+        (
+          await call('POST', `${gateway}/v1/chat/completions`, {
+            body: { messages: [{ role: 'user', content: 'still there?' }], max_tokens: 2 },
+            token: sessions[0].apiKey,
+          })
+        ).status === 200,
+      10_000,
+      100,
+    );
+    await expectServed(sessions, 400);
     // The control path follows the new worker ids.
     expect((await ctl('POST', '/set_version', { version: 1, strict: true })).status).toBe(200);
   }, 60_000);
