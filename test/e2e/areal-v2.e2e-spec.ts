@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeWorker } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
+import { runPython } from '../support/python.js';
 import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 
 /**
@@ -460,29 +460,18 @@ export async function run(data, ctx) {
   });
 
   it('the Python trainer example with --areal2 reads traj batches, fetching the shards itself', async () => {
-    const output = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        'python3',
-        [
-          'examples/python/trainer_client.py',
-          '--controller',
-          stack.url,
-          '--admin-key',
-          ADMIN,
-          '--steps',
-          '1',
-          '--batch-size',
-          '2',
-          '--areal2',
-        ],
-        { cwd: process.cwd() },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const output = await runPython([
+      'examples/python/trainer_client.py',
+      '--controller',
+      stack.url,
+      '--admin-key',
+      ADMIN,
+      '--steps',
+      '1',
+      '--batch-size',
+      '2',
+      '--areal2',
+    ]);
     expect([output.code, output.stderr.slice(-2000)]).toEqual([0, expect.any(String)]);
     const report = JSON.parse(output.stdout);
     for (const episode of [...report.steps[0].episodes, ...report.batch.episodes]) {

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { runPython } from '../support/python.js';
 import { spawnApp, spawnAttachedController, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'body-limit-admin';
@@ -24,13 +24,7 @@ except urllib.error.HTTPError as e:
 except Exception as e:
     print(type(e).__name__)
 `;
-  return new Promise((resolve) => {
-    const child = spawn('python3', ['-c', script, url]);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', () => resolve(out.trim()));
-  });
+  return runPython(['-c', script, url]).then((run) => (run.stdout + run.stderr).trim());
 }
 
 describe('oversized bodies: every service answers 413 that a Python client can read', () => {

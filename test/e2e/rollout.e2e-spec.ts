@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
+import { runPython } from '../support/python.js';
 import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'rollout-admin-key';
@@ -364,28 +365,17 @@ export async function run(data, ctx) {
   });
 
   it('the Python trainer example (standard library only) drives the stack', async () => {
-    const output = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        'python3',
-        [
-          'examples/python/trainer_client.py',
-          '--controller',
-          main.url,
-          '--admin-key',
-          ADMIN,
-          '--steps',
-          '2',
-          '--batch-size',
-          '2',
-        ],
-        { cwd: process.cwd() },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const output = await runPython([
+      'examples/python/trainer_client.py',
+      '--controller',
+      main.url,
+      '--admin-key',
+      ADMIN,
+      '--steps',
+      '2',
+      '--batch-size',
+      '2',
+    ]);
     expect([output.code, output.stderr.slice(-2000)]).toEqual([0, expect.any(String)]);
     const report = JSON.parse(output.stdout);
     expect(report.steps).toHaveLength(2);

@@ -8,6 +8,7 @@ import { fixedInteraction } from '../export/test-fixtures.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import {
   frameJournalRecord,
+  freshScalars,
   readJournal,
   serializeInteraction,
   SessionJournal,
@@ -22,17 +23,7 @@ function store(dir: string, extra: string[] = []): SessionStore {
 }
 
 function stateOf(id: string): SessionScalars {
-  return {
-    id,
-    key: `key-${id}`,
-    seedIdentity: id,
-    deterministic: false,
-    groupId: null,
-    requestIndex: 0,
-    nextTrajectoryId: 0,
-    pendingReward: null,
-    delivered: [],
-  };
+  return freshScalars(id, `key-${id}`);
 }
 
 describe('session journal: crash consistency', () => {

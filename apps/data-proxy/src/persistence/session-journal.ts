@@ -135,6 +135,21 @@ function deserializeInteraction(value: SerializedInteraction): Interaction {
   };
 }
 
+/** The scalars of a session that has journaled none yet. */
+export function freshScalars(id: string, key: string | null): SessionScalars {
+  return {
+    id,
+    key,
+    seedIdentity: id,
+    deterministic: false,
+    groupId: null,
+    requestIndex: 0,
+    nextTrajectoryId: 0,
+    pendingReward: null,
+    delivered: [],
+  };
+}
+
 /** Replays every complete record of `buffer`; stops at the first torn or corrupt one. */
 export function readJournal(buffer: Buffer): RecoveredState {
   const interactions = new Map<string, Interaction>();
@@ -143,17 +158,7 @@ export function readJournal(buffer: Buffer): RecoveredState {
     let session = sessions.get(id);
     if (!session) {
       session = {
-        scalars: {
-          id,
-          key: null,
-          seedIdentity: id,
-          deterministic: false,
-          groupId: null,
-          requestIndex: 0,
-          nextTrajectoryId: 0,
-          pendingReward: null,
-          delivered: [],
-        },
+        scalars: freshScalars(id, null),
         active: [],
         ready: [],
         rewards: new Map(),
