@@ -38,7 +38,7 @@ describe('self-registering data proxies (no controller), scaled by starting and 
     ((await call('GET', `${router.url}/workers`, { token: ADMIN })).json.workers as { addr: string }[])
       .map((w) => w.addr)
       .sort();
-  /** The router's permits gate session starts (spec §3.6): one grant per session. */
+  /** The router's permits gate session starts: one grant per session. */
   const startSession = async (taskId: string) => {
     await call('POST', `${gateway.url}/grant_capacity`, { token: ADMIN });
     return call('POST', `${gateway.url}/rl/start_session`, { body: { task_id: taskId }, token: ADMIN });

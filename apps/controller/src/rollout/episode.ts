@@ -10,7 +10,7 @@ export type ExportFormat = 'json' | 'rpc';
 
 /** How one episode runs: everything a task needs besides its data. */
 export interface EpisodeSpec {
-  /** null ⇒ online mode: the episode exports the next trajectory announced ready (spec §2.4). */
+  /** null ⇒ online mode: the episode exports the next trajectory announced ready (the reference's online workflow). */
   agent: Agent | null;
   agentKwargs: Record<string, unknown>;
   groupSize: number;
@@ -70,8 +70,8 @@ const CLEANUP_TIMEOUT_MS = 10_000;
 const READY_POLL_MS = 1_000;
 
 /**
- * The episode workflow of spec §2: grant capacity → start session(s) → `agent.run` →
- * set_reward → export, with the reference's defects fixed (§7): failed runs leave no session
+ * The reference's episode workflow: grant capacity → start session(s) → `agent.run` →
+ * set_reward → export, with its defects fixed (docs/COMPATIBILITY.md, Controller): failed runs leave no session
  * behind (25, 30), a group is exported together and never half-aborted, per-interaction rewards
  * are kept (24), and with a finish timeout the export waits for the trajectory instead of
  * failing with 409 (23).
@@ -373,7 +373,7 @@ export class EpisodeRunner {
 
   /** Online mode: the next trajectory announced ready, exported with the configured discount and style. */
   private async runOnline(spec: EpisodeSpec, signal: AbortSignal): Promise<Done> {
-    // Each waiting online episode lets one external session start (the router's permits, spec §3.6).
+    // Each waiting online episode lets one external session start (the router's capacity permits gate session starts).
     const grant = await this.control.gatewayCall({ method: 'POST', path: '/grant_capacity', signal });
     if (grant.status !== 200) throw new EpisodeError(`grant_capacity answered ${grant.status}`);
     const [ref] = await this.ready.take(1, spec.timeoutMs, signal);

@@ -19,7 +19,7 @@ import { RolloutService } from './rollout.service.js';
 const DEFAULT_WAIT_S = 3600;
 
 /**
- * The trainer's rollout API (spec §1.9, §3.3): agent episodes run by the controller, gated by
+ * The trainer's rollout API (the reference's rollout calls, over HTTP): agent episodes run by the controller, gated by
  * the staleness budget. Every endpoint needs the admin key. Waiting endpoints never lose work:
  * at their timeout, or when the caller leaves, what they would have returned stays available.
  */
@@ -161,7 +161,7 @@ export class RolloutController {
 
   @Get('capacity')
   @ApiOperation({
-    summary: "How many episodes may start now, with the staleness terms (spec §3.1), and the router's session permits",
+    summary: "How many episodes may start now, with the staleness terms, and the router's session permits",
   })
   async capacity(): Promise<Record<string, unknown>> {
     const terms = this.rollouts.executor.staleness.terms();

@@ -55,7 +55,7 @@ export class RolloutService {
 
   /**
    * The stream of one (dataset, episode setup): created on first use, so a later call with other
-   * settings gets its own stream and cursor instead of silently reusing the first call's (§7.18).
+   * settings gets its own stream and cursor instead of silently reusing the first call's (a reference defect).
    */
   async stream(dataset: string | null, request: EpisodeRequest): Promise<DatasetStream> {
     const key = JSON.stringify([dataset, request]);

@@ -59,7 +59,7 @@ function optionalBoolean(body: Record<string, unknown>, field: string): boolean 
 }
 
 /**
- * Validates an OpenAI chat request and maps it to generation settings (spec §5.7), answering
+ * Validates an OpenAI chat request and maps it to generation settings (the reference's accepted fields, with its 500s turned into 400s), answering
  * 400 for what the reference turned into 500s: empty or malformed messages, unknown roles,
  * n > 1, both max_tokens and max_completion_tokens, wrong types.
  */
@@ -189,7 +189,7 @@ export function decodeToolCallArguments(messages: unknown[]): unknown[] {
   return changed ? out : messages;
 }
 
-/** Removes null-valued keys recursively (spec §5.4): what is templated, recorded and compared. */
+/** Removes null-valued keys recursively (as the reference does): what is templated, recorded and compared. */
 export function normalizeMessages(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalizeMessages);
   if (isObject(value)) {
@@ -201,7 +201,7 @@ export function normalizeMessages(value: unknown): unknown {
 }
 
 /**
- * The completion budget (spec §5.7), with the fixes: a prompt that leaves no room is a 400,
+ * The completion budget, with the reference's defects fixed: a prompt that leaves no room is a 400,
  * and the engine's context length comes from configuration instead of a hidden 32768.
  */
 export function completionBudget(

@@ -13,7 +13,7 @@ export interface CompletionMeta {
   model: string;
 }
 
-/** The assistant message as recorded (null fields omitted, spec §5.3). */
+/** The assistant message as recorded (null fields omitted). */
 export function outputMessage(content: string, toolCalls: readonly ToolCall[]): Record<string, unknown> {
   const message: Record<string, unknown> = { content, role: 'assistant' };
   if (toolCalls.length > 0)
@@ -25,7 +25,7 @@ export function outputMessage(content: string, toolCalls: readonly ToolCall[]): 
   return message;
 }
 
-/** An OpenAI `chat.completion` (spec §5.11). */
+/** An OpenAI `chat.completion`. */
 export function chatCompletion(
   meta: CompletionMeta,
   content: string,

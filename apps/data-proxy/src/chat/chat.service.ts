@@ -34,7 +34,7 @@ interface PreparedChat {
 }
 
 /**
- * The chat path (spec §5): messages → chat template → token ids → InfBridge → exact tokens,
+ * The chat path: messages → chat template → token ids → InfBridge → exact tokens,
  * log-probs and versions → decoded text, reasoning and tool calls → OpenAI response, recorded in
  * the session. Streaming streams from the engine token by token.
  */

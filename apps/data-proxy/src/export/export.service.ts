@@ -41,7 +41,7 @@ export interface ExportRequest {
 }
 
 /**
- * Exports ready trajectories (spec §3.11, §4.7, §6). The trajectory leaves the session only after
+ * Exports ready trajectories. The trajectory leaves the session only after
  * its export was built, so a request that cannot be served (bad style, concat on hf data) loses
  * nothing. In the reference encoding every tensor becomes a shard held here for `/data/*`.
  */

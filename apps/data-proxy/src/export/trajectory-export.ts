@@ -4,7 +4,7 @@ import { boolTensor, float32Tensor, int32Tensor, int64Tensor, tensorValues, type
 export type ExportStyle = 'individual' | 'concat';
 export const EXPORT_STYLES: readonly ExportStyle[] = ['individual', 'concat'];
 
-/** The six tensors AReaL trains on for one interaction (spec §6.4), as `[1, L]` rows. */
+/** The six tensors AReaL trains on for one interaction, as `[1, L]` rows. */
 export interface TensorDict {
   input_ids: HostTensor;
   loss_mask: HostTensor;
@@ -26,7 +26,7 @@ interface Row {
 }
 
 /**
- * Discounted rewards (spec §6.2): walking the trajectory from its last interaction to its first,
+ * Discounted rewards: walking the trajectory from its last interaction to its first,
  * G := G × discount + (reward or 0), and each interaction's reward becomes G. Returns the new
  * rewards by interaction id; the cache itself is not changed (an export that fails loses nothing).
  */
@@ -123,7 +123,7 @@ export interface ExportedInteraction {
 }
 
 /**
- * Chooses what a trajectory exports (spec §6.3) and builds the tensors. Throws `ExportError`
+ * Chooses what a trajectory exports and builds the tensors. Throws `ExportError`
  * for a request the trajectory cannot satisfy (concat style on non-concat data) before
  * anything is changed.
  */

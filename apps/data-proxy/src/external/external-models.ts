@@ -22,7 +22,7 @@ export interface ExternalModel {
 const FORWARDED_HEADERS = ['content-type', 'accept', 'accept-language', 'user-agent'];
 
 /**
- * External model mode (spec §7): chats for a registered model go to an OpenAI-compatible
+ * External model mode: chats for a registered model go to an OpenAI-compatible
  * provider through the shared pooled client, with the provider's key injected (the caller's key
  * never leaves), and are recorded in the session as messages-only interactions.
  */

@@ -12,7 +12,7 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 30_000;
 
 /**
- * The background loop (spec §4.6), every 100 ms: finalise rewards whose debounce window passed,
+ * The background loop, every 100 ms: finalise rewards whose debounce window passed,
  * and announce ready trajectories to the controller (`POST /callback/online_ready`). Deliveries run
  * in parallel and never block the loop; a failed one is retried with exponential back-off (200 ms
  * doubling to 30 s) until it is acknowledged or the trajectory is exported. Each trajectory is

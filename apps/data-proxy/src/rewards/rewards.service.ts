@@ -17,7 +17,7 @@ export interface SetRewardResult {
 }
 
 /**
- * Rewards close trajectories (spec §4.5). Synchronous, so each call is atomic for its session.
+ * Rewards close trajectories. Synchronous, so each call is atomic for its session.
  * With `--set-reward-finish-timeout > 0` a reward starts a debounce window: more rewards (and
  * completions) may join until it elapses, then the finaliser marks the trajectory ready.
  */

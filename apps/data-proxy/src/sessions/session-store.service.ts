@@ -25,7 +25,7 @@ export { Session } from './session.js';
 export const HITL_SESSION_ID = '__hitl__';
 
 /**
- * Sessions and their keys (spec §4): `task_id-idx` ids, fresh opaque keys, the admin key's HITL
+ * Sessions and their keys: `task_id-idx` ids, fresh opaque keys, the admin key's HITL
  * session. Every method is synchronous, so concurrent requests see consistent state.
  */
 @Injectable()

@@ -11,7 +11,7 @@ export interface PromptInput {
 
 const logger = new Logger('PromptBuilder');
 
-/** `hf`: the chat template over the whole conversation (spec §5.6). */
+/** `hf`: the chat template over the whole conversation. */
 export function buildHfPrompt(model: DataProxyModel, input: PromptInput): Promise<number[]> {
   return model.template.encode(input);
 }

@@ -11,7 +11,7 @@ import type { RouteRequestDto, RouteResponseDto } from './dto/route.dto.js';
 export const START_SESSION_PATH = '/rl/start_session';
 
 /**
- * Resolves which worker serves a request (`POST /route`). The reference's algorithm (spec §4.3),
+ * Resolves which worker serves a request (`POST /route`). The reference's algorithm,
  * with its defects fixed: unknown models and unknown session ids are 404 (no silent fallback to
  * the first model); unhealthy workers are never picked; each candidate set rotates on its own;
  * admin-key session creation is spread by the strategy instead of landing on the HITL worker.
