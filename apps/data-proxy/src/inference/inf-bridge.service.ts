@@ -419,7 +419,8 @@ export class InfBridgeService implements OnApplicationBootstrap {
     }
     this.pausedByTrainer = true;
     this.pauseMode = 'abort';
-    this.releasedTags = new Set(['all']);
+    // What AReaL onloads, in its order (weights, update, then the KV cache); any other tag is ignored.
+    this.releasedTags = new Set(['weights', 'kv_cache']);
   }
 
   /** Load memory back (`tags` picks what; null for everything); generation resumes if the trainer has continued too. */
@@ -430,9 +431,8 @@ export class InfBridgeService implements OnApplicationBootstrap {
     if (tags === null || tags.length === 0) this.releasedTags = null;
     else {
       // A partial onload (AReaL loads weights, updates them, then the KV cache) keeps us offloaded until every tag is back.
-      const left = this.releasedTags.has('all') ? new Set(['weights', 'kv_cache']) : this.releasedTags;
-      for (const tag of tags) left.delete(tag);
-      this.releasedTags = left.size === 0 ? null : left;
+      for (const tag of tags) this.releasedTags.delete(tag);
+      if (this.releasedTags.size === 0) this.releasedTags = null;
     }
     if (this.releasedTags === null && !this.pausedByTrainer) {
       await this.control(target, target.backend.resumeCall());
