@@ -224,15 +224,20 @@ describe('chaos: faults under load through the full stack', () => {
     await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
     const fresh = await startSessions(gateway, ADMIN, 4, 'router-kill-after');
     await expectServed(fresh, 400);
-    // Sessions started before the kill were announced again by their data proxies (/restore_sessions).
+    // Sessions started before the kill were announced again by their data proxies
+    // (/restore_sessions), each data proxy within one heartbeat of the router's return.
     await waitFor(
       async () =>
         (
-          await call('POST', `${gateway}/v1/chat/completions`, {
-            body: { messages: [{ role: 'user', content: 'still there?' }], max_tokens: 2 },
-            token: sessions[0].apiKey,
-          })
-        ).status === 200,
+          await Promise.all(
+            sessions.map((session) =>
+              call('POST', `${gateway}/v1/chat/completions`, {
+                body: { messages: [{ role: 'user', content: 'still there?' }], max_tokens: 2 },
+                token: session.apiKey,
+              }),
+            ),
+          )
+        ).every((res) => res.status === 200),
       10_000,
       100,
     );
@@ -240,6 +245,96 @@ describe('chaos: faults under load through the full stack', () => {
     // The control path follows the new worker ids.
     expect((await ctl('POST', '/set_version', { version: 1, strict: true })).status).toBe(200);
   }, 60_000);
+
+  it('kill -9 the router in the middle of 50 multi-turn episodes under load: every episode completes and exports all its turns', async () => {
+    const EPISODES = 50;
+    const TURNS = 4;
+    const DEADLINE_MS = 30_000;
+    let killedAt = 0;
+    let turnsDone = 0;
+    let failedAttempts = 0;
+    /** When the last turn that failed because of the kill was served at last. */
+    let lastRecoveredAt = 0;
+    const headers = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+    /** An agent retries what fails, as a real one would: every attempt must end cleanly, and one must succeed. */
+    async function retried<T>(what: string, attempt: () => Promise<{ ok: boolean; value?: T; detail: string }>) {
+      const started = Date.now();
+      let failed = false;
+      for (;;) {
+        const outcome = await attempt().catch((err: unknown) => ({
+          ok: false,
+          value: undefined,
+          detail: (err as { code?: string }).code ?? String(err),
+        }));
+        if (outcome.ok) {
+          if (failed && killedAt > 0) lastRecoveredAt = Math.max(lastRecoveredAt, Date.now());
+          return outcome.value as T;
+        }
+        failed = true;
+        failedAttempts++;
+        if (Date.now() - started > DEADLINE_MS) throw new Error(`${what} kept failing: ${outcome.detail}`);
+        await sleep(50);
+      }
+    }
+    const post = async (path: string, key: string, body: unknown) => {
+      const res = await request(`${gateway}${path}`, {
+        method: 'POST',
+        headers: headers(key),
+        body: JSON.stringify(body),
+        headersTimeout: CLIENT_DEADLINE_MS,
+        bodyTimeout: CLIENT_DEADLINE_MS,
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, json: res.statusCode < 300 ? JSON.parse(text) : undefined, text };
+    };
+    async function episode(index: number): Promise<number> {
+      const session = await retried<{ session_id: string; api_key: string }>('start_session', async () => {
+        await post('/grant_capacity', ADMIN, {});
+        const res = await post('/rl/start_session', ADMIN, { task_id: `episodes-${index}` });
+        return { ok: res.status === 201, value: res.json, detail: res.text };
+      });
+      const messages: { role: string; content: string }[] = [];
+      for (let turn = 0; turn < TURNS; turn++) {
+        messages.push({ role: 'user', content: `episode ${index} turn ${turn}` });
+        const reply = await retried<string>(`turn ${turn} of episode ${index}`, async () => {
+          const res = await post('/v1/chat/completions', session.api_key, { messages, max_tokens: 6 });
+          return { ok: res.status === 200, value: res.json?.choices[0].message.content, detail: res.text };
+        });
+        messages.push({ role: 'assistant', content: reply });
+        turnsDone++;
+      }
+      await retried('set_reward', async () => {
+        const res = await post('/rl/set_reward', session.api_key, { reward: index });
+        return { ok: res.status === 200, detail: res.text };
+      });
+      const exported = await retried<{ interactions: Record<string, { reward: number }> }>('export', async () => {
+        const res = await post('/export_trajectories', ADMIN, {
+          session_id: session.session_id,
+          trajectory_id: 0,
+          format: 'json',
+        });
+        return { ok: res.status === 200, value: res.json, detail: res.text };
+      });
+      const rows = Object.values(exported.interactions);
+      expect(rows.every((row) => row.reward === index)).toBe(true);
+      return rows.length;
+    }
+
+    const episodes = Promise.all(Array.from({ length: EPISODES }, (_, i) => episode(i)));
+    // The kill lands mid-run: about half of all turns served.
+    await waitFor(() => turnsDone >= (EPISODES * TURNS) / 2, 30_000, 5);
+    killedAt = Date.now();
+    const turnsAtKill = turnsDone;
+    await killAndAwaitRestart('router-0');
+    const exportedTurns = await episodes;
+    expect(turnsAtKill).toBeLessThan(EPISODES * TURNS);
+    // 0 lost: every episode exported every one of its turns, none twice.
+    expect(exportedTurns).toEqual(Array.from({ length: EPISODES }, () => TURNS));
+    process.stderr.write(
+      `router kill -9 mid ${EPISODES} episodes × ${TURNS} turns (${turnsAtKill} turns done at the kill): ` +
+        `${failedAttempts} failed attempts retried, every turn served again ${lastRecoveredAt > 0 ? lastRecoveredAt - killedAt : 0} ms after the kill, 0 lost\n`,
+    );
+  }, 90_000);
 
   it('kill -9 the gateway: in-flight requests fail cleanly; restarted on its port, existing sessions continue', async () => {
     const sessions = await startSessions(gateway, ADMIN, 4, 'gateway-kill');

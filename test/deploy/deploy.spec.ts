@@ -150,6 +150,37 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         );
       });
 
+      it('crash state lives on persistent volumes: every data proxy and the controller journal under a mounted claim', () => {
+        const claims = (spec: PodSpec & { volumeClaimTemplates?: unknown }, w: Manifest): string[] => [
+          ...(spec.volumes ?? []).flatMap((v) =>
+            (v as { persistentVolumeClaim?: unknown }).persistentVolumeClaim ? [v.name] : [],
+          ),
+          ...((w.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []).map(
+            (t) => t.metadata.name,
+          ),
+        ];
+        for (const [kind, name, container] of [
+          ['StatefulSet', 'inference', 'data-proxy'],
+          ['Deployment', 'controller', 'controller'],
+        ]) {
+          const workload = byKind(kind, name)!;
+          const spec = podSpec(workload)!;
+          const c = spec.containers.find((x) => x.name === container)!;
+          const dir = (c.args as string[]).find((a) => a.startsWith('--state-dir='))?.slice('--state-dir='.length);
+          expect(dir).toBeDefined();
+          const mount = (c.volumeMounts as { name: string; mountPath: string }[]).find((m) =>
+            dir!.startsWith(m.mountPath),
+          );
+          expect(claims(spec, workload)).toContain(mount?.name);
+        }
+        const claim = byKind('PersistentVolumeClaim', 'controller-state');
+        expect(claim).toBeDefined();
+        // One writer: a second controller pod must never run on the same journal.
+        expect((byKind('Deployment', 'controller')!.spec as { strategy: { type: string } }).strategy.type).toBe(
+          'Recreate',
+        );
+      });
+
       it('every Service selects a workload, every config and secret reference resolves', () => {
         const problems: string[] = [];
         for (const service of manifests.filter((m) => m.kind === 'Service')) {

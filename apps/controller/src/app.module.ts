@@ -3,6 +3,7 @@ import { ControlController } from './control/control.controller.js';
 import { ControlService } from './control/control.service.js';
 import { StackService } from './launcher/stack.service.js';
 import { ReadyQueueService } from './online/ready-queue.service.js';
+import { ControllerStateService } from './persistence/controller-state.service.js';
 import { EpisodeRunner } from './rollout/episode.js';
 import { RolloutController } from './rollout/rollout.controller.js';
 import { RolloutExecutor } from './rollout/rollout-executor.service.js';
@@ -11,6 +12,14 @@ import { RolloutService } from './rollout/rollout.service.js';
 /** The controller: launches (or attaches to) the stack and gives the trainer one control API. */
 @Module({
   controllers: [ControlController, RolloutController],
-  providers: [StackService, ControlService, ReadyQueueService, EpisodeRunner, RolloutExecutor, RolloutService],
+  providers: [
+    ControllerStateService,
+    StackService,
+    ControlService,
+    ReadyQueueService,
+    EpisodeRunner,
+    RolloutExecutor,
+    RolloutService,
+  ],
 })
 export class ControllerAppModule {}

@@ -22,3 +22,4 @@ export * from './http-client/sse-reader.js';
 export * from './http-server/client-abort.js';
 export * from './http-server/event-stream.js';
 export * from './async/keyed-waiters.js';
+export * from './persistence/record-log.js';

@@ -119,11 +119,11 @@ export const CONTROLLER_OPTIONS = {
     description: "data proxy flag of the same name (SGLang's --admin-api-key)",
   },
   'log-dir': { type: 'string', default: 'logs', description: 'one log file per launched service' },
-  'data-proxy-state-dir': {
+  'state-dir': {
     type: 'string',
     default: '',
     description:
-      'local mode: where each launched data proxy journals its sessions (<dir>/data-proxy-<i>), so a restarted one loses nothing; empty: a fresh folder under the OS temp dir, removed when the stack stops',
+      "what survives a crash: the controller's ready queue, uncollected rollout results and dataset cursors (<dir>/controller) and, in local mode, each launched data proxy's sessions (<dir>/data-proxy-<i>); empty: the controller keeps nothing and the data proxies journal into a fresh folder under the OS temp dir, removed when the stack stops",
   },
   'restart-children': {
     type: 'boolean',

@@ -164,6 +164,7 @@ export class ControlController {
           : { ...ref, ok: false, status: res.status, error: res.text.slice(0, 500) };
       }),
     );
+    this.ready.delivered(refs);
     return { trajectories, timed_out: refs.length < (count as number) };
   }
 

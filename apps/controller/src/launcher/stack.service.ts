@@ -230,8 +230,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
 
     const backendType = backend.kind === 'vllm' ? 'vllm' : 'sglang';
     // Journals outlive a data proxy's crash (the controller restarts it on the same port and it
-    // recovers its sessions), not the stack: a fresh `npm start` starts clean.
-    const stateDir = o['data-proxy-state-dir'] || (this.ownStateDir = mkdtempSync(join(tmpdir(), 'rollout-state-')));
+    // recovers its sessions); without --state-dir not the stack: a fresh `npm start` starts clean.
+    const stateDir = o['state-dir'] || (this.ownStateDir = mkdtempSync(join(tmpdir(), 'rollout-state-')));
     const backendAddrs = external ? [''] : engines.map((engine) => engine.url);
     const proxies = backendAddrs.map((backendAddr, i) =>
       this.ourService('data-proxy', i, 'data-proxy', [

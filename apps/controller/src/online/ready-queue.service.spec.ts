@@ -1,8 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ControllerOptions } from '../config/controller-options.js';
+import { ControllerStateService } from '../persistence/controller-state.service.js';
 import { ReadyQueueService } from './ready-queue.service.js';
 
-const queue = (size = 10) => new ReadyQueueService({ 'ready-queue-size': size } as ControllerOptions);
+const queue = (size = 10, stateDir = ''): ReadyQueueService => {
+  const options = { 'ready-queue-size': size, 'state-dir': stateDir } as ControllerOptions;
+  return new ReadyQueueService(options, new ControllerStateService(options));
+};
 
 describe(ReadyQueueService.name, () => {
   it('hands each trajectory out once; repeats of a callback are dropped and counted', async () => {
@@ -67,5 +74,30 @@ describe(ReadyQueueService.name, () => {
     q.beforeApplicationShutdown();
     expect(await waiting).toEqual([]);
     expect(q.size).toBe(1);
+  });
+});
+
+describe('ReadyQueueService with --state-dir: what a restarted controller still delivers', () => {
+  it('queued notices survive a crash; delivered ones are never delivered again, even when a data proxy repeats them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'controller-state-'));
+    const before = queue(10, dir);
+    for (const id of ['a', 'b', 'c', 'd']) before.push(id, 0);
+    const taken = await before.take(2, 10);
+    before.delivered(taken);
+    // Taken but the answer never reached a trainer (the crash came first): delivered again.
+    await before.take(1, 10);
+    // The crash: a new controller opens the same folder (the old one never closed its file).
+    const after = queue(10, dir);
+    expect(after.offlinePrefix).toBe(before.offlinePrefix);
+    expect(after.push('a', 0)).toBe(false);
+    expect(after.push('e', 0)).toBe(true);
+    expect((await after.take(10, 10)).map((r) => r.session_id)).toEqual(['c', 'd', 'e']);
+  });
+
+  it('a notice dropped at the queue bound stays dropped after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'controller-state-'));
+    const before = queue(2, dir);
+    for (let i = 0; i < 3; i++) before.push('s', i);
+    expect((await queue(2, dir).take(5, 10)).map((r) => r.trajectory_id)).toEqual([1, 2]);
   });
 });

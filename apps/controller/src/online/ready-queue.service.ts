@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS, KeyedWaiters } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
+import { ControllerStateService, readyKey } from '../persistence/controller-state.service.js';
 
 export interface ReadyTrajectoryRef {
   session_id: string;
@@ -27,7 +27,11 @@ const REMEMBERED_OFFLINE = 10_000;
  *
  * Sessions that the controller's own agent episodes start (their ids begin with `offlinePrefix`)
  * never enter the online queue: their notices go to the episode waiting for them. The reference
- * queued them too, so an online waiter could export an agent episode's trajectory (spec §7.13).
+ * queued them too, so an online waiter could export an agent episode's trajectory.
+ *
+ * With `--state-dir` the queue survives a controller crash: a notice is journaled before the data
+ * proxy's callback is acknowledged, and leaves the journal only once a trainer's answer carried it
+ * (`delivered`), so each is delivered once.
  */
 @Injectable()
 export class ReadyQueueService implements BeforeApplicationShutdown {
@@ -38,12 +42,23 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
   received = 0;
   duplicates = 0;
   dropped = 0;
-  /** Task ids of the controller's agent sessions start with this; unique per controller run. */
-  readonly offlinePrefix = `rollout-${randomBytes(4).toString('hex')}-`;
+  /** Task ids of the controller's agent sessions start with this; unique per controller (kept across its restarts). */
+  readonly offlinePrefix: string;
   private readonly offlineReady = new Map<string, number>();
   private readonly offlineWaiters = new KeyedWaiters<string, number>();
 
-  constructor(@Inject(APP_OPTIONS) private readonly options: ControllerOptions) {}
+  constructor(
+    @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
+    private readonly state: ControllerStateService,
+  ) {
+    this.offlinePrefix = state.offlinePrefix;
+    const recovered = state.recoveredReady();
+    for (const key of recovered.delivered) this.seen.add(key);
+    for (const ref of recovered.queue) {
+      this.seen.add(readyKey(ref));
+      this.queue.push(ref);
+    }
+  }
 
   get size(): number {
     return this.queue.length;
@@ -55,7 +70,7 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
 
   /** Returns false for a repeat of a notification already taken or queued. */
   push(sessionId: string, trajectoryId: number): boolean {
-    const key = `${trajectoryId}\u0000${sessionId}`;
+    const key = readyKey({ session_id: sessionId, trajectory_id: trajectoryId });
     if (this.seen.has(key)) {
       this.duplicates++;
       return false;
@@ -70,9 +85,11 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
       this.offlineWaiters.wakeAll(sessionId, trajectoryId);
       return true;
     }
-    this.queue.push({ session_id: sessionId, trajectory_id: trajectoryId, received_at: new Date().toISOString() });
+    const ref = { session_id: sessionId, trajectory_id: trajectoryId, received_at: new Date().toISOString() };
+    this.state.readyQueued(ref);
+    this.queue.push(ref);
     if (this.queue.length > this.options['ready-queue-size']) {
-      this.queue.shift();
+      this.state.readyGone([this.queue.shift()!]);
       this.dropped++;
     }
     this.serve();
@@ -126,6 +143,11 @@ export class ReadyQueueService implements BeforeApplicationShutdown {
   /** An agent session was exported or removed: its ready notice is no longer needed. */
   forget(sessionId: string): void {
     this.offlineReady.delete(sessionId);
+  }
+
+  /** Taken items reached a trainer: they leave the journal, never to be delivered again. */
+  delivered(items: ReadyTrajectoryRef[]): void {
+    this.state.readyGone(items);
   }
 
   /** Puts items back at the head of the queue, in order (a taker could not deliver them). */

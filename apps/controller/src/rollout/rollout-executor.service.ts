@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { APP_OPTIONS, KeyedWaiters } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 import { ControlService } from '../control/control.service.js';
+import { ControllerStateService } from '../persistence/controller-state.service.js';
 import { EpisodeRunner, type EpisodeOutcome, type EpisodeSpec } from './episode.js';
 import { StalenessManager } from './staleness-manager.js';
 
@@ -50,6 +51,7 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
     deliver: (outcome) => {
       // Someone waits for this very task: it is theirs, not the pool's.
       if (this.taskWaiters.wakeFirst(outcome.task_id, outcome)) return;
+      this.state.pooled(outcome);
       this.pool.set(outcome.task_id, outcome);
       this.servePool();
     },
@@ -59,7 +61,10 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
     @Inject(APP_OPTIONS) options: ControllerOptions,
     control: ControlService,
     private readonly episodes: EpisodeRunner,
+    readonly state: ControllerStateService,
   ) {
+    // Finished episodes nobody collected before a controller crash (--state-dir).
+    for (const outcome of state.recoveredPool()) this.pool.set(outcome.task_id, outcome);
     this.staleness = new StalenessManager(
       {
         maxConcurrent: options['max-concurrent-rollouts'],
@@ -149,6 +154,7 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
     const done = this.pool.get(taskId);
     if (done) {
       this.pool.delete(taskId);
+      this.state.collected([taskId]);
       return Promise.resolve(done);
     }
     const task = this.tasks.get(taskId);
@@ -242,6 +248,7 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
       const ids = [...this.pool.keys()].sort((a, b) => a - b).slice(0, waiter.count);
       const outcomes = ids.map((id) => this.pool.get(id)!);
       for (const id of ids) this.pool.delete(id);
+      this.state.collected(ids);
       waiter.resolve(outcomes);
     }
   }

@@ -73,7 +73,8 @@ export class RolloutService {
     const spec = await this.resolveSpec(request);
     if (this.streams.size >= MAX_STREAMS)
       throw new AppException(429, ErrorCode.NO_CAPACITY, `at most ${MAX_STREAMS} prepare_batch streams`);
-    const stream = new DatasetStream(key, dataset, this.executor, spec, cursor);
+    const state = this.executor.state;
+    const stream = new DatasetStream(key, dataset, this.executor, spec, cursor, state, state.recoveredStream(key));
     this.streams.set(key, stream);
     return stream;
   }

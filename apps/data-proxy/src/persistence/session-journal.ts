@@ -1,27 +1,11 @@
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { frameRecord, readRecords, RecordLog } from '@app/common';
 import type { Interaction } from '../sessions/interaction.js';
 
 /**
- * The data proxy's crash journal: an append-only file of framed records, so that after a
- * `kill -9` a restarted data proxy has every session, recorded interaction, reward and ready
- * trajectory it had answered for. docs/adr/0001-session-journal.md says why this format.
- *
- * Frame: `u32 LE payload length | u32 LE CRC-32 of the payload | payload (UTF-8 JSON)`; token
- * arrays inside are base64 of their little-endian bytes. Records
- * are events, each small and written once, so a long session costs the same per turn as a short
+ * The data proxy's crash journal, a `RecordLog` (framed, CRC-checked, torn tail cut at open), so
+ * that after a `kill -9` a restarted data proxy has every session, recorded interaction, reward
+ * and ready trajectory it had answered for. docs/adr/0001-session-journal.md says why this
+ * format. Token arrays inside records are base64 of their little-endian bytes. Records are events, each small and written once, so a long session costs the same per turn as a short
  * one:
  * - `s` a session's scalars (key, seed identity, group, counters, pending reward, delivered
  *   callbacks); the last one wins;
@@ -92,17 +76,9 @@ export type JournalRecord =
   | { t: 'x'; s: string; trajectoryId: number }
   | { t: 'd'; s: string };
 
-const HEADER = 8;
 const JOURNAL_FILE = 'sessions.journal';
 
-export function frameJournalRecord(record: JournalRecord): Buffer {
-  const payload = Buffer.from(JSON.stringify(record), 'utf8');
-  const out = Buffer.allocUnsafe(HEADER + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  payload.copy(out, HEADER);
-  return out;
-}
+export const frameJournalRecord = (record: JournalRecord): Buffer => frameRecord(record);
 
 const bytesOf = (array: Int32Array | Float32Array): string =>
   Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
@@ -152,6 +128,11 @@ export function freshScalars(id: string, key: string | null): SessionScalars {
 
 /** Replays every complete record of `buffer`; stops at the first torn or corrupt one. */
 export function readJournal(buffer: Buffer): RecoveredState {
+  const { records, validBytes } = readRecords<JournalRecord>(buffer);
+  return { ...replay(records.map((r) => r.record)), validBytes, tornBytes: buffer.length - validBytes };
+}
+
+function replay(records: JournalRecord[]): Pick<RecoveredState, 'sessions' | 'interactions'> {
   const interactions = new Map<string, Interaction>();
   const sessions = new Map<string, RecoveredSession>();
   const sessionOf = (id: string): RecoveredSession => {
@@ -167,19 +148,7 @@ export function readJournal(buffer: Buffer): RecoveredState {
     }
     return session;
   };
-  let offset = 0;
-  while (offset + HEADER <= buffer.length) {
-    const length = buffer.readUInt32LE(offset);
-    const end = offset + HEADER + length;
-    if (end > buffer.length) break;
-    const payload = buffer.subarray(offset + HEADER, end);
-    if (crc32(payload) !== buffer.readUInt32LE(offset + 4)) break;
-    let record: JournalRecord;
-    try {
-      record = JSON.parse(payload.toString('utf8')) as JournalRecord;
-    } catch {
-      break;
-    }
+  for (const record of records) {
     switch (record.t) {
       case 's': {
         const { t: _t, ...scalars } = record;
@@ -220,9 +189,8 @@ export function readJournal(buffer: Buffer): RecoveredState {
         break;
       }
     }
-    offset = end;
   }
-  return { sessions: [...sessions.values()], interactions, validBytes: offset, tornBytes: buffer.length - offset };
+  return { sessions: [...sessions.values()], interactions };
 }
 
 /** Bytes of a session's records that recovery still needs (what compaction would keep). */
@@ -233,18 +201,12 @@ interface LiveBytes {
 }
 
 export class SessionJournal {
-  private fd: number;
-  private bytes: number;
   private readonly live = new Map<string, LiveBytes>();
 
   private constructor(
-    private readonly dir: string,
+    private readonly log: RecordLog<JournalRecord>,
     private readonly compactBytes: number,
-    private readonly sync: boolean,
-  ) {
-    this.fd = openSync(join(dir, JOURNAL_FILE), 'a');
-    this.bytes = fstatSync(this.fd).size;
-  }
+  ) {}
 
   /**
    * Opens the journal in `dir` (created if missing), replays it and cuts off a torn tail, so
@@ -254,15 +216,13 @@ export class SessionJournal {
     dir: string,
     options: { compactBytes: number; fsync: boolean },
   ): { journal: SessionJournal; state: RecoveredState } {
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, JOURNAL_FILE);
-    const state = readJournal(existsSync(file) ? readFileSync(file) : Buffer.alloc(0));
-    if (state.tornBytes > 0) {
-      const fd = openSync(file, 'r+');
-      ftruncateSync(fd, state.validBytes);
-      closeSync(fd);
-    }
-    const journal = new SessionJournal(dir, options.compactBytes, options.fsync);
+    const opened = RecordLog.open<JournalRecord>(dir, JOURNAL_FILE, { fsync: options.fsync });
+    const state: RecoveredState = {
+      ...replay(opened.records.map((r) => r.record)),
+      validBytes: opened.validBytes,
+      tornBytes: opened.tornBytes,
+    };
+    const journal = new SessionJournal(opened.log, options.compactBytes);
     // Until the next compaction the recovered records count as live at their file share.
     const share = state.sessions.length > 0 ? state.validBytes / state.sessions.length : 0;
     for (const session of state.sessions)
@@ -271,47 +231,28 @@ export class SessionJournal {
   }
 
   append(record: JournalRecord): void {
-    const buffer = frameJournalRecord(record);
-    writeSync(this.fd, buffer);
-    if (this.sync) fsyncSync(this.fd);
-    this.bytes += buffer.length;
-    this.account(record, buffer.length);
+    this.account(record, this.log.append(record));
   }
 
   /** Whether the file has grown past its bound and holds mostly dead records. */
   get wantsCompaction(): boolean {
-    if (this.bytes <= this.compactBytes) return false;
+    if (this.log.bytes <= this.compactBytes) return false;
     let live = 0;
     for (const entry of this.live.values()) {
       live += entry.scalars + entry.active;
       for (const bytes of entry.ready.values()) live += bytes;
     }
-    return this.bytes > 2 * live;
+    return this.log.bytes > 2 * live;
   }
 
   /** Rewrites the journal with only the records `dump` gives (the live state), then swaps it in atomically. */
   compact(dump: (write: (record: JournalRecord) => void) => void): void {
-    const file = join(this.dir, JOURNAL_FILE);
-    const next = `${file}.compact`;
-    const fd = openSync(next, 'w');
     this.live.clear();
-    let bytes = 0;
-    dump((record) => {
-      const buffer = frameJournalRecord(record);
-      writeSync(fd, buffer);
-      bytes += buffer.length;
-      this.account(record, buffer.length);
-    });
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(next, file);
-    closeSync(this.fd);
-    this.fd = openSync(file, 'a');
-    this.bytes = bytes;
+    this.log.rewrite((write) => dump((record) => this.account(record, write(record))));
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.log.close();
   }
 
   private account(record: JournalRecord, size: number): void {
