@@ -21,6 +21,7 @@ export const baseConfig = {
     '^@app/common$': '<rootDir>/libs/common/src/index.ts',
     '^@app/common/testing$': '<rootDir>/libs/common/src/testing/index.ts',
     '^@app/tokenizer$': '<rootDir>/libs/tokenizer/src/index.ts',
+    '^@app/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   setupFiles: ['reflect-metadata'],

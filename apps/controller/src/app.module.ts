@@ -3,6 +3,7 @@ import { ControlController } from './control/control.controller.js';
 import { ControlService } from './control/control.service.js';
 import { StackService } from './launcher/stack.service.js';
 import { ReadyQueueService } from './online/ready-queue.service.js';
+import { TrajectoryDeliveryService } from './online/trajectory-delivery.service.js';
 import { ControllerStateService } from './persistence/controller-state.service.js';
 import { EpisodeRunner } from './rollout/episode.js';
 import { RolloutController } from './rollout/rollout.controller.js';
@@ -17,6 +18,7 @@ import { RolloutService } from './rollout/rollout.service.js';
     StackService,
     ControlService,
     ReadyQueueService,
+    TrajectoryDeliveryService,
     EpisodeRunner,
     RolloutExecutor,
     RolloutService,

@@ -1,3 +1,4 @@
+import { ErrorResponseDto, ShardErrorResponseDto } from '@app/contracts';
 import type { AppDefinition, ErrorBodyInfo } from '@app/common';
 import { DataProxyAppModule } from './app.module.js';
 import { DATA_PROXY_OPTIONS } from './config/data-proxy-options.js';
@@ -23,5 +24,7 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
     title: 'Data proxy',
     description:
       'One per inference engine: OpenAI-compatible chat with the model’s own chat template and tokenizer, generation through the engine with exact token ids, log-probs and weight versions, pause/continue/resubmit, sessions. Control endpoints need the admin key.',
+    errorBody: (path) => (path.startsWith('/data/') ? ShardErrorResponseDto : ErrorResponseDto),
+    errorBodies: [ShardErrorResponseDto],
   },
 };

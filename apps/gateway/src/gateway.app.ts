@@ -1,4 +1,5 @@
 import type { AppDefinition } from '@app/common';
+import { ErrorResponseDto, GatewayErrorResponseDto } from '@app/contracts';
 import { GatewayAppModule } from './app.module.js';
 import { GATEWAY_OPTIONS } from './config/gateway-options.js';
 import { MALFORMED_AUTH } from './endpoints/bearer.js';
@@ -22,5 +23,8 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
     title: 'Gateway',
     description:
       'The OpenAI-compatible edge agents talk to: /v1/chat/completions with a session key (or the admin key for the HITL session), sessions, rewards, export, and the trainer’s per-worker controls. Stateless: it asks the router where a request goes and forwards the original bytes.',
+    // The admin guard answers in the common shape; everything the gateway decides, in the reference gateway's.
+    errorBody: (_path, status) => (status === 401 || status === 403 ? ErrorResponseDto : GatewayErrorResponseDto),
+    errorBodies: [GatewayErrorResponseDto],
   },
 };

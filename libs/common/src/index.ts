@@ -23,3 +23,5 @@ export * from './http-server/client-abort.js';
 export * from './http-server/event-stream.js';
 export * from './async/keyed-waiters.js';
 export * from './persistence/record-log.js';
+export * from './bootstrap/swagger.js';
+export * from './validation/request-fields.js';

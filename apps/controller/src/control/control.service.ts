@@ -3,14 +3,7 @@ import { APP_OPTIONS, AppException, ErrorCode, HttpClient, type JsonResponse } f
 import type { ControllerOptions } from '../config/controller-options.js';
 import { StackService } from '../launcher/stack.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
-
-export interface TargetResult {
-  worker_id: string | null;
-  data_proxy: string;
-  ok: boolean;
-  status: number | null;
-  error: string | null;
-}
+import type { BroadcastResponseDto, BroadcastTargetResultDto, ControllerStatusResponseDto } from '@app/contracts';
 
 export interface GatewayCall {
   method: 'GET' | 'POST';
@@ -59,7 +52,7 @@ export class ControlService {
    * timeout. Succeeds when at least one target did (all of them with `--strict-broadcast` or
    * `strict: true`); the answer lists every target's result either way.
    */
-  async broadcast(op: BroadcastOp, body: unknown, strict: boolean): Promise<{ ok: boolean; results: TargetResult[] }> {
+  async broadcast(op: BroadcastOp, body: unknown, strict: boolean): Promise<BroadcastResponseDto> {
     this.requireReady();
     // Pause stops new episodes before the engines stop; a failed pause takes that back.
     if (op === 'pause_generation') this.emit({ kind: 'pause' });
@@ -80,14 +73,10 @@ export class ControlService {
     for (const listener of this.listeners) listener(event);
   }
 
-  private async broadcastNow(
-    op: BroadcastOp,
-    body: unknown,
-    strict: boolean,
-  ): Promise<{ ok: boolean; results: TargetResult[] }> {
+  private async broadcastNow(op: BroadcastOp, body: unknown, strict: boolean): Promise<BroadcastResponseDto> {
     await this.stack.refreshWorkers();
     const results = await Promise.all(
-      this.stack.dataProxies.map(async (proxy): Promise<TargetResult> => {
+      this.stack.dataProxies.map(async (proxy): Promise<BroadcastTargetResultDto> => {
         const base = { worker_id: proxy.workerId, data_proxy: proxy.addr };
         if (!proxy.workerId) return { ...base, ok: false, status: null, error: 'not registered in the router' };
         try {
@@ -172,7 +161,7 @@ export class ControlService {
   }
 
   /** Topology and the health of every service, asked in parallel. */
-  async status(): Promise<Record<string, unknown>> {
+  async status(): Promise<ControllerStatusResponseDto> {
     await this.stack.refreshWorkers();
     const health = async (addr: string, path = '/health'): Promise<unknown> => {
       if (!addr) return null;

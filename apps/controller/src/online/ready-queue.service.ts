@@ -2,12 +2,10 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS, KeyedWaiters } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 import { ControllerStateService, readyKey } from '../persistence/controller-state.service.js';
+import type { ReadyTrajectoryRefDto } from '@app/contracts';
 
-export interface ReadyTrajectoryRef {
-  session_id: string;
-  trajectory_id: number;
-  received_at: string;
-}
+/** A ready notice in the queue: the contract's shape (it is what the trainer gets back). */
+export type ReadyTrajectoryRef = ReadyTrajectoryRefDto;
 
 interface Waiter {
   count: number;

@@ -5,6 +5,7 @@ import { ControlService } from '../control/control.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import type { AcceptPredicate } from './accept-predicate.js';
 import type { Agent } from './agent-loader.js';
+import type { EpisodeOutcomeDto } from '@app/contracts';
 
 export type ExportFormat = 'json' | 'rpc';
 
@@ -27,28 +28,11 @@ export interface EpisodeSpec {
   timeoutMs: number;
 }
 
-export interface EpisodeOutcome {
-  task_id: number;
-  accepted: boolean;
-  /** Why the episode was rejected (agent error, bad reward, predicate, timeout, …). */
-  reason?: string;
-  rejected_by?: RejectedBy;
-  /** One reward per run of the group (the reward of each run's last interaction). */
-  rewards: number[];
-  session_ids: string[];
-  group_id?: string;
-  /** The exported training data, keyed by interaction id (`format` json: plain arrays). Empty with `schema: traj`. */
-  interactions: Record<string, unknown>;
-  /** `schema: traj`: the episode's AReaL 2.0 batch (every member's rows), as the data proxy exported it. */
-  traj?: Record<string, unknown>;
-  /** Members that failed and were left out (only with `drop_incomplete_group: false`). */
-  dropped_members?: number[];
-  started_at: string;
-  finished_at: string;
-}
+/** One finished episode with its training data: the contract's shape (the trainer gets it as is). */
+export type EpisodeOutcome = EpisodeOutcomeDto;
 
 /** Who rejected an episode: the agent (a bug to fix), the predicate, the clock, or the service. */
-export type RejectedBy = 'agent' | 'predicate' | 'timeout' | 'service' | 'empty';
+export type RejectedBy = NonNullable<EpisodeOutcomeDto['rejected_by']>;
 
 /** A failure that rejects the episode; the message is the reason reported to the trainer. */
 class EpisodeError extends Error {

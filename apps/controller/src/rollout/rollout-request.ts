@@ -1,4 +1,4 @@
-import { AppException, ErrorCode } from '@app/common';
+import { AppException, ErrorCode, fieldReaders } from '@app/common';
 import { acceptSpecError } from './accept-predicate.js';
 
 export const MAX_BATCH_ITEMS = 4096;
@@ -49,27 +49,24 @@ export function bad(message: string): AppException {
   return new AppException(400, ErrorCode.BAD_REQUEST, message);
 }
 
-export function requireObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body must be a JSON object');
-  return body as Record<string, unknown>;
-}
+const fields = fieldReaders(bad);
 
-export function optionalObject(body: unknown): Record<string, unknown> {
-  return body === undefined || body === null || body === '' ? {} : requireObject(body);
-}
-
-export function integerField(b: Record<string, unknown>, key: string, min: number, max: number, fallback?: number) {
-  const value = b[key] ?? fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max)
-    throw bad(`${key} must be an integer from ${min} to ${max}`);
-  return value as number;
-}
-
-export function timeoutField(b: Record<string, unknown>, key: string, fallback: number): number {
-  const value = b[key] ?? fallback;
-  if (typeof value !== 'number' || !(value >= 0) || value > MAX_TIMEOUT_S)
-    throw bad(`${key} must be a number of seconds from 0 to ${MAX_TIMEOUT_S}`);
+/** An integer from `min` to `max`; absent: `fallback`, or a 400 when there is none. */
+export function integerField(
+  b: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+  fallback?: number,
+): number {
+  const value = fields.integer(b, key, { min, max }) ?? fallback;
+  if (value === undefined) throw bad(`${key} is required: an integer from ${min} to ${max}`);
   return value;
+}
+
+/** Seconds, from 0 to a week; absent: `fallback`. */
+export function timeoutField(b: Record<string, unknown>, key: string, fallback: number): number {
+  return fields.number(b, key, { min: 0, max: MAX_TIMEOUT_S }) ?? fallback;
 }
 
 /**

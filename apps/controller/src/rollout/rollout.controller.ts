@@ -1,20 +1,37 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { abortOnClientClose, AdminOnly, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import {
+  abortOnClientClose,
+  AdminOnly,
+  APP_OPTIONS,
+  AppException,
+  ErrorCode,
+  optionalJsonObject,
+  requireJsonObject,
+} from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 import { ControlService } from '../control/control.service.js';
 import type { EpisodeOutcome } from './episode.js';
-import {
-  bad,
-  integerField,
-  MAX_BATCH_ITEMS,
-  optionalObject,
-  parseEpisodeRequest,
-  requireObject,
-  timeoutField,
-} from './rollout-request.js';
+import { bad, integerField, MAX_BATCH_ITEMS, parseEpisodeRequest, timeoutField } from './rollout-request.js';
 import { RolloutService } from './rollout.service.js';
+import {
+  BatchRolloutRequestDto,
+  BatchRolloutResponseDto,
+  CapacityResponseDto,
+  ControllerCapacityResponseDto,
+  PrepareBatchRequestDto,
+  PrepareBatchResponseDto,
+  ResetRolloutRequestDto,
+  ResetRolloutResponseDto,
+  RolloutStatusResponseDto,
+  SubmitRolloutRequestDto,
+  SubmitRolloutResponseDto,
+  WaitForTaskRequestDto,
+  WaitForTaskResponseDto,
+  WaitRolloutRequestDto,
+  WaitRolloutResponseDto,
+} from '@app/contracts';
 
 const DEFAULT_WAIT_S = 3600;
 
@@ -39,8 +56,11 @@ export class RolloutController {
     summary:
       'Queue one episode: {"data", "agent"?, "agent_kwargs"?, "group_size"?, "accept"?, "task_id"?, "discount"?, "style"?, "format"?}; its outcome goes to /rollout/wait',
   })
-  async submit(@Body() body: unknown): Promise<{ task_id: number }> {
-    const b = requireObject(body);
+  @ApiBody({ type: SubmitRolloutRequestDto })
+  @ApiOkResponse({ type: SubmitRolloutResponseDto })
+  @ApiResponse({ status: 409, description: 'task_id already taken' })
+  async submit(@Body() body: unknown): Promise<SubmitRolloutResponseDto> {
+    const b = requireJsonObject(body);
     const request = parseEpisodeRequest(b, this.options.agent, ['data', 'task_id']);
     const taskId = b.task_id === undefined ? undefined : integerField(b, 'task_id', 0, Number.MAX_SAFE_INTEGER);
     if (taskId !== undefined && !this.rollouts.executor.isTaskIdFree(taskId))
@@ -56,11 +76,10 @@ export class RolloutController {
     summary:
       'Wait for `count` finished episodes of /rollout/submit (oldest first, rejected ones included with their reason): {"count", "timeout_s"?}',
   })
-  async wait(
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ results: EpisodeOutcome[]; timed_out: boolean }> {
-    const b = requireObject(body);
+  @ApiBody({ type: WaitRolloutRequestDto })
+  @ApiOkResponse({ type: WaitRolloutResponseDto })
+  async wait(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<WaitRolloutResponseDto> {
+    const b = requireJsonObject(body);
     const count = integerField(b, 'count', 1, MAX_BATCH_ITEMS);
     const timeoutS = timeoutField(b, 'timeout_s', DEFAULT_WAIT_S);
     const results = await this.rollouts.executor.waitPool(count, timeoutS * 1000, abortOnClientClose(reply).signal);
@@ -70,11 +89,14 @@ export class RolloutController {
   @Post('rollout/wait_for_task')
   @HttpCode(200)
   @ApiOperation({ summary: 'Wait for one submitted episode: {"task_id", "timeout_s"?}' })
+  @ApiBody({ type: WaitForTaskRequestDto })
+  @ApiOkResponse({ type: WaitForTaskResponseDto })
+  @ApiResponse({ status: 404, description: 'Unknown task id' })
   async waitForTask(
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ result: EpisodeOutcome | null; timed_out: boolean }> {
-    const b = requireObject(body);
+  ): Promise<WaitForTaskResponseDto> {
+    const b = requireJsonObject(body);
     const taskId = integerField(b, 'task_id', 0, Number.MAX_SAFE_INTEGER);
     const timeoutS = timeoutField(b, 'timeout_s', DEFAULT_WAIT_S);
     const pending = this.rollouts.executor.waitForTask(taskId, timeoutS * 1000, abortOnClientClose(reply).signal);
@@ -89,8 +111,13 @@ export class RolloutController {
     summary:
       'Run a batch and return its accepted episodes: {"items" | "batch_size", "agent"?, "agent_kwargs"?, "group_size"?, "accept"?, "timeout_s"?, ...}',
   })
-  async batch(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchAnswer> {
-    const b = requireObject(body);
+  @ApiBody({ type: BatchRolloutRequestDto })
+  @ApiOkResponse({ type: BatchRolloutResponseDto })
+  async batch(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BatchRolloutResponseDto> {
+    const b = requireJsonObject(body);
     const request = parseEpisodeRequest(b, this.options.agent, ['items', 'batch_size', 'timeout_s']);
     let items: unknown[];
     if (b.items !== undefined && b.items !== null) {
@@ -115,8 +142,14 @@ export class RolloutController {
     summary:
       'Next batch of accepted episodes from a JSONL dataset, continuously (the cursor persists; "reset": true starts over): {"dataset"?, "batch_size", "agent"?, "group_size"?, "accept"?, "dynamic_bs"?, "timeout_s"?}',
   })
-  async prepareBatch(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const b = requireObject(body);
+  @ApiBody({ type: PrepareBatchRequestDto })
+  @ApiOkResponse({ type: PrepareBatchResponseDto })
+  @ApiResponse({ status: 429, description: 'Too many prepare_batch streams' })
+  async prepareBatch(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PrepareBatchResponseDto> {
+    const b = requireJsonObject(body);
     const request = parseEpisodeRequest(b, this.options.agent, [
       'dataset',
       'batch_size',
@@ -147,15 +180,18 @@ export class RolloutController {
   @Post('rollout/reset')
   @HttpCode(200)
   @ApiOperation({ summary: 'Start prepare_batch over from the first item: {"dataset"?} (all datasets if absent)' })
-  reset(@Body() body: unknown): { status: string; streams_reset: number } {
-    const b = optionalObject(body);
+  @ApiBody({ type: ResetRolloutRequestDto, required: false })
+  @ApiOkResponse({ type: ResetRolloutResponseDto })
+  reset(@Body() body: unknown): ResetRolloutResponseDto {
+    const b = optionalJsonObject(body);
     if (b.dataset !== undefined && typeof b.dataset !== 'string') throw bad('dataset must be a file path');
     return { status: 'ok', streams_reset: this.rollouts.reset(b.dataset ?? null) };
   }
 
   @Get('rollout/status')
   @ApiOperation({ summary: 'Episodes queued, running and finished, the staleness terms, the prepare_batch cursors' })
-  status(): Record<string, unknown> {
+  @ApiOkResponse({ type: RolloutStatusResponseDto })
+  status(): RolloutStatusResponseDto {
     return this.rollouts.status();
   }
 
@@ -163,24 +199,18 @@ export class RolloutController {
   @ApiOperation({
     summary: "How many episodes may start now, with the staleness terms, and the router's session permits",
   })
-  async capacity(): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: ControllerCapacityResponseDto })
+  async capacity(): Promise<ControllerCapacityResponseDto> {
     const terms = this.rollouts.executor.staleness.terms();
     const permits = await this.control
       .router('GET', '/capacity')
-      .then((res) => (res.status === 200 ? ((res.json as { capacity?: unknown }).capacity ?? null) : null))
+      .then((res) => {
+        const capacity = res.status === 200 ? (res.json as Partial<CapacityResponseDto>).capacity : undefined;
+        return typeof capacity === 'number' ? capacity : null;
+      })
       .catch(() => null);
     return { ...terms, router_permits: permits };
   }
-}
-
-interface BatchAnswer {
-  trajectories: EpisodeOutcome[];
-  accepted: number;
-  rejected: number;
-  rejections: { task_id: number; reason: string }[];
-  timed_out: boolean;
-  /** Episodes still running at the timeout: their outcomes go to /rollout/wait. */
-  unfinished_task_ids: number[];
 }
 
 /**
@@ -188,7 +218,7 @@ interface BatchAnswer {
  * because of the agent itself (it threw, or returned no numeric reward), the batch is answered
  * 422 with the reasons: that is a bug in the agent, not a training signal.
  */
-function batchAnswer(outcomes: EpisodeOutcome[], unfinished: number[]): BatchAnswer {
+function batchAnswer(outcomes: EpisodeOutcome[], unfinished: number[]): BatchRolloutResponseDto {
   const trajectories = outcomes.filter((o) => o.accepted);
   const rejected = outcomes.filter((o) => !o.accepted);
   const rejections = rejected.map((o) => ({ task_id: o.task_id, reason: o.reason ?? 'rejected' }));

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
+import type { RolloutStatusResponseDto } from '@app/contracts';
 import { ControlService } from '../control/control.service.js';
 import { resolveAcceptPredicate } from './accept-predicate.js';
 import { AgentLoadError, loadAgent } from './agent-loader.js';
@@ -90,7 +91,7 @@ export class RolloutService {
     return count;
   }
 
-  status(): Record<string, unknown> {
+  status(): RolloutStatusResponseDto {
     return {
       paused: this.executor.paused,
       queued: this.executor.queued,

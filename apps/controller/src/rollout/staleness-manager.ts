@@ -1,3 +1,5 @@
+import type { CapacityTermsDto } from '@app/contracts';
+
 export interface StalenessLimits {
   /** Episodes that may run at once (`max_concurrent_rollouts`, 0 ⇒ the batch size). */
   maxConcurrent: number;
@@ -7,21 +9,8 @@ export interface StalenessLimits {
   maxHeadOffpolicyness: number;
 }
 
-export interface CapacityTerms {
-  capacity: number;
-  version: number;
-  /** `max_concurrent − running`. */
-  concurrency_room: number;
-  /** `(max_head_offpolicyness + version + 1) × consumer_batch_size − (accepted + running)`. */
-  staleness_room: number;
-  max_concurrent_rollouts: number;
-  consumer_batch_size: number;
-  max_head_offpolicyness: number;
-  enqueued: number;
-  running: number;
-  accepted: number;
-  rejected: number;
-}
+/** The staleness budget's terms, as `/capacity` and `/rollout/status` answer them. */
+export type CapacityTerms = CapacityTermsDto;
 
 /**
  * How many more episodes may start now without exceeding the staleness budget (spec §3.1). One

@@ -1,4 +1,4 @@
-import { AppException, ErrorCode } from '@app/common';
+import { AppException, ErrorCode, fieldReaders, isJsonObject } from '@app/common';
 import type { EngineSampling } from '../inference/engine-backend.js';
 
 /** A validated `/chat/completions` request, reduced to what the data proxy acts on. */
@@ -25,24 +25,15 @@ export function badRequest(message: string): AppException {
   return new AppException(400, ErrorCode.BAD_REQUEST, message);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** The shared readers, bound to OpenAI's 400 (chat answers in its protocol's status). */
+const fields = fieldReaders(badRequest);
+const isObject = isJsonObject;
 
-function optionalNumber(body: Record<string, unknown>, field: string, min?: number, max?: number): number | null {
-  const value = body[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(`${field} must be a number`);
-  if (min !== undefined && value < min) throw badRequest(`${field} must be >= ${min}`);
-  if (max !== undefined && value > max) throw badRequest(`${field} must be <= ${max}`);
-  return value;
-}
+const optionalNumber = (body: Record<string, unknown>, field: string, min?: number, max?: number): number | null =>
+  fields.number(body, field, { min, max }) ?? null;
 
-function optionalInteger(body: Record<string, unknown>, field: string, min: number): number | null {
-  const value = optionalNumber(body, field, min);
-  if (value !== null && !Number.isInteger(value)) throw badRequest(`${field} must be an integer`);
-  return value;
-}
+const optionalInteger = (body: Record<string, unknown>, field: string, min: number): number | null =>
+  fields.integer(body, field, { min }) ?? null;
 
 /** `seed`: a non-negative integer that fits both engines (vLLM takes int64, SGLang a Python int). */
 function optionalSeed(body: Record<string, unknown>): number | null {
@@ -51,12 +42,8 @@ function optionalSeed(body: Record<string, unknown>): number | null {
   return seed;
 }
 
-function optionalBoolean(body: Record<string, unknown>, field: string): boolean | null {
-  const value = body[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'boolean') throw badRequest(`${field} must be a boolean`);
-  return value;
-}
+const optionalBoolean = (body: Record<string, unknown>, field: string): boolean | null =>
+  fields.boolean(body, field) ?? null;
 
 /**
  * Validates an OpenAI chat request and maps it to generation settings (the reference's accepted fields, with its 500s turned into 400s), answering
@@ -108,14 +95,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     throw badRequest('max_tokens and max_completion_tokens cannot be set at the same time; use max_completion_tokens');
   }
 
-  const stop = body.stop;
-  let stopList: string[] = [];
-  if (typeof stop === 'string') stopList = stop.length > 0 ? [stop] : [];
-  else if (Array.isArray(stop)) {
-    if (stop.some((s) => typeof s !== 'string')) throw badRequest('stop must be a string or a list of strings');
-    stopList = (stop as string[]).filter((s) => s.length > 0);
-  } else if (stop !== undefined && stop !== null) throw badRequest('stop must be a string or a list of strings');
-  if (stopList.length > 16) throw badRequest('stop may hold at most 16 strings');
+  const stopList = fields.stopStrings(body, 'stop', 16);
 
   const stream = optionalBoolean(body, 'stream') ?? false;
   const streamOptions = body.stream_options;

@@ -1,11 +1,7 @@
 import type { ToolCall } from './output-parser.js';
+import type { CompletionUsageDto } from '@app/contracts';
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  prompt_tokens_details?: { cached_tokens: number };
-}
+export type Usage = CompletionUsageDto;
 
 export interface CompletionMeta {
   id: string;

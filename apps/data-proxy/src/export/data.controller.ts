@@ -14,12 +14,27 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminKeyGuard, AdminOnly, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { deserializeTensor, serializeTensor } from './rpc-encoding.js';
 import { ShardStore } from './shard-store.service.js';
+import {
+  ClearShardsResponseDto,
+  SerializedTensorDto,
+  ShardErrorResponseDto,
+  ShardIdsRequestDto,
+  StoreShardResponseDto,
+} from '@app/contracts';
 
 const SHARD_ID = /^[A-Za-z0-9._:-]{1,256}$/;
 
@@ -62,6 +77,19 @@ export class DataController {
   @HttpCode(200)
   @UseGuards(ShardReadGuard)
   @ApiOperation({ summary: 'Fetch shards: {"shard_ids": [...]} → JSON list of serialized tensors, in request order' })
+  @ApiBody({ type: ShardIdsRequestDto })
+  @ApiExtraModels(SerializedTensorDto)
+  @ApiOkResponse({
+    description: 'A JSON list of serialized tensors, sent as application/octet-stream (as the reference)',
+    content: {
+      'application/octet-stream': { schema: { type: 'array', items: { $ref: getSchemaPath(SerializedTensorDto) } } },
+    },
+  })
+  @ApiResponse({
+    status: 400,
+    type: ShardErrorResponseDto,
+    description: 'Bad body, or unknown shards (missing_shard_ids)',
+  })
   batch(@Body() body: unknown, @Res() reply: FastifyReply): void {
     const ids =
       typeof body === 'object' && body !== null && !Array.isArray(body)
@@ -81,7 +109,10 @@ export class DataController {
   @HttpCode(200)
   @UseGuards(ShardReadGuard)
   @ApiOperation({ summary: 'Drop shards: {"shard_ids": [...]}; unknown ids are ignored' })
-  clear(@Body() body: unknown): { status: string; cleared_count: number; num_tensors: number; total_bytes: number } {
+  @ApiBody({ type: ShardIdsRequestDto })
+  @ApiOkResponse({ type: ClearShardsResponseDto })
+  @ApiResponse({ status: 400, type: ShardErrorResponseDto, description: 'shard_ids is not a list' })
+  clear(@Body() body: unknown): ClearShardsResponseDto {
     const ids =
       typeof body === 'object' && body !== null && !Array.isArray(body)
         ? (body as Record<string, unknown>).shard_ids
@@ -96,6 +127,11 @@ export class DataController {
   @Get(':shard_id')
   @UseGuards(ShardReadGuard)
   @ApiOperation({ summary: 'Fetch one shard as a serialized tensor' })
+  @ApiOkResponse({
+    description: 'One serialized tensor, sent as application/octet-stream (as the reference)',
+    content: { 'application/octet-stream': { schema: { $ref: getSchemaPath(SerializedTensorDto) } } },
+  })
+  @ApiResponse({ status: 404, type: ShardErrorResponseDto, description: 'Unknown shard' })
   get(@Param('shard_id') shardId: string, @Res() reply: FastifyReply): void {
     const tensor = this.shards.get(checkId(shardId));
     if (!tensor) throw shardError(404, `Shard ${shardId} not found`);
@@ -109,7 +145,10 @@ export class DataController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Store a serialized tensor under an id (admin key)' })
-  put(@Param('shard_id') shardId: string, @Body() body: unknown): { status: string; shard_id: string } {
+  @ApiBody({ type: SerializedTensorDto })
+  @ApiOkResponse({ type: StoreShardResponseDto })
+  @ApiResponse({ status: 400, type: ShardErrorResponseDto, description: 'Not a serialized tensor' })
+  put(@Param('shard_id') shardId: string, @Body() body: unknown): StoreShardResponseDto {
     checkId(shardId);
     let value: unknown = body;
     if (Buffer.isBuffer(body)) {

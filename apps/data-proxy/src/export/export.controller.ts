@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
 import { EXPORT_SCHEMAS, ExportService, type ExportRequest, type ExportSchema } from './export.service.js';
 import { EXPORT_STYLES, type ExportStyle } from './trajectory-export.js';
+import { ExportTrajectoriesRequestDto, ExportTrajectoriesResponseDto } from '@app/contracts';
 
 function bad(message: string): AppException {
   return new AppException(400, ErrorCode.BAD_REQUEST, message);
@@ -75,9 +76,10 @@ export class ExportController {
     summary:
       'Export ready trajectories as training data. schema "interactions" ({"interactions": {<id>: ...}}) or "traj" (AReaL 2.0: {"traj": one padded batch}); format "rpc" (AReaL RTensor references fetched from /data) or "json" (plain arrays); normalize_rewards: group reward normalization across the listed sessions',
   })
-  @ApiOkResponse({ description: '{"interactions": {<interaction_id>: ...}} or {"traj": {...}}' })
   @ApiNotFoundResponse({ description: 'Unknown session or trajectory (interactions schema, session_id form)' })
-  export(@Body() body: unknown): { interactions: Record<string, unknown> } | { traj: Record<string, unknown> } {
+  @ApiBody({ type: ExportTrajectoriesRequestDto })
+  @ApiOkResponse({ type: ExportTrajectoriesResponseDto })
+  export(@Body() body: unknown): ExportTrajectoriesResponseDto {
     return this.exports.export(parseExportRequest(body));
   }
 }

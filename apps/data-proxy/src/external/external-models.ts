@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { Body, Controller, HttpCode, Inject, Injectable, Logger, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminOnly, APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseData, sendEventStream } from '@app/common';
+import { AdminOnly, APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseData, requireJsonObject, sendEventStream } from '@app/common';
 import { normalizeMessages } from '../chat/chat-request.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Session } from '../sessions/session.js';
 import { SessionStore } from '../sessions/session-store.service.js';
+import { DataProxyRegisterModelRequestDto, DataProxyRegisterModelResponseDto, UnregisterModelRequestDto, UnregisterModelResponseDto } from '@app/contracts';
 
 export interface ExternalModel {
   name: string;
@@ -37,10 +38,14 @@ export class ExternalModelsService {
     private readonly sessions: SessionStore,
   ) {}
 
+  @ApiBody({ type: DataProxyRegisterModelRequestDto })
+  @ApiOkResponse({ type: DataProxyRegisterModelResponseDto })
   register(model: ExternalModel): void {
     this.models.set(model.name, model);
   }
 
+  @ApiBody({ type: UnregisterModelRequestDto })
+  @ApiOkResponse({ type: UnregisterModelResponseDto })
   unregister(name: string): boolean {
     return this.models.delete(name);
   }
@@ -183,10 +188,8 @@ export class ExternalModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Register an OpenAI-compatible provider for a model name (admin key)' })
-  register(@Body() body: unknown): { status: string; name: string } {
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new AppException(400, ErrorCode.BAD_REQUEST, 'body must be a JSON object');
-    const b = body as Record<string, unknown>;
+  register(@Body() body: unknown): DataProxyRegisterModelResponseDto {
+    const b = requireJsonObject(body);
     const name = typeof b.name === 'string' && b.name ? b.name : typeof b.model === 'string' ? b.model : '';
     if (!name || name.length > 512) throw new AppException(400, ErrorCode.BAD_REQUEST, 'model name is required');
     const url = b.url ?? '';
@@ -210,8 +213,8 @@ export class ExternalModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Forget a registered model (the gateway rolls back a failed registration)' })
-  unregister(@Body() body: unknown): { status: string; removed: boolean } {
-    const name = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).name : undefined;
+  unregister(@Body() body: unknown): UnregisterModelResponseDto {
+    const name = requireJsonObject(body).name;
     if (typeof name !== 'string' || !name) throw new AppException(400, ErrorCode.BAD_REQUEST, 'name is required');
     return { status: 'ok', removed: this.external.unregister(name) };
   }

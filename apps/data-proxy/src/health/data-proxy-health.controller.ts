@@ -4,6 +4,7 @@ import { APP_OPTIONS } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import { SessionStore } from '../sessions/session-store.service.js';
+import { DataProxyHealthResponseDto } from '@app/contracts';
 
 /** Liveness with the reference's body, plus `active_requests` for the router's least-busy strategy. */
 @ApiTags('health')
@@ -16,10 +17,8 @@ export class DataProxyHealthController {
   ) {}
 
   @Get()
-  @ApiOkResponse({
-    description: '{"status", "backend", "sessions", "paused", "offloaded", "version", "active_requests"}',
-  })
-  health(): Record<string, unknown> {
+  @ApiOkResponse({ type: DataProxyHealthResponseDto })
+  health(): DataProxyHealthResponseDto {
     return {
       status: 'ok',
       backend: this.bridge.backendAddr,

@@ -1,8 +1,19 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
 import type { PauseMode } from './engine-backend.js';
 import { InfBridgeService } from './inf-bridge.service.js';
+import {
+  ConfigureBackendRequestDto,
+  ConfigureBackendResponseDto,
+  MemoryTagsRequestDto,
+  PauseGenerationRequestDto,
+  PausedResponseDto,
+  SetVersionRequestDto,
+  SetVersionResponseDto,
+  StatusResponseDto,
+  VersionResponseDto,
+} from '@app/contracts';
 
 const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
 
@@ -26,7 +37,9 @@ export class ControlController {
     summary:
       'Park new generations and pause the engine. {"mode": "abort"} (default): in-flight requests abort and resubmit after continue; SGLang "in_place"/"retract": they stay on the engine and finish after continue',
   })
-  async pause(@Body() body: unknown): Promise<{ status: string; paused: boolean }> {
+  @ApiBody({ type: PauseGenerationRequestDto, required: false })
+  @ApiOkResponse({ type: PausedResponseDto })
+  async pause(@Body() body: unknown): Promise<PausedResponseDto> {
     const mode = isObject(body) && body.mode !== undefined && body.mode !== null ? body.mode : 'abort';
     if (!PAUSE_MODES.includes(mode as PauseMode))
       throw new AppException(400, ErrorCode.BAD_REQUEST, `mode must be one of ${PAUSE_MODES.join(', ')}`);
@@ -40,7 +53,8 @@ export class ControlController {
   @ApiOperation({
     summary: 'Resume the engine, then release every parked generation (after onload, when memory was offloaded)',
   })
-  async continue(): Promise<{ status: string; paused: boolean }> {
+  @ApiOkResponse({ type: PausedResponseDto })
+  async continue(): Promise<PausedResponseDto> {
     await this.bridge.resume();
     return { status: 'ok', paused: false };
   }
@@ -52,7 +66,9 @@ export class ControlController {
     summary:
       'Pause and drain the engine, then offload its weights and KV cache (SGLang release_memory_occupation, vLLM sleep); generation resumes after onload and continue. 409 ENGINE_MISCONFIGURED when the engine lacks the flag that makes it free memory',
   })
-  async releaseMemory(): Promise<{ status: string }> {
+  @ApiOkResponse({ type: StatusResponseDto })
+  @ApiResponse({ status: 409, description: 'The engine lacks the launch flag offload needs (ENGINE_MISCONFIGURED)' })
+  async releaseMemory(): Promise<StatusResponseDto> {
     await this.bridge.offload();
     return { status: 'ok' };
   }
@@ -61,7 +77,10 @@ export class ControlController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Load them back: {"tags"?: ["weights", "kv_cache"]} (everything when absent)' })
-  async resumeMemory(@Body() body: unknown): Promise<{ status: string }> {
+  @ApiBody({ type: MemoryTagsRequestDto, required: false })
+  @ApiOkResponse({ type: StatusResponseDto })
+  @ApiResponse({ status: 409, description: 'The engine lacks the launch flag onload needs (ENGINE_MISCONFIGURED)' })
+  async resumeMemory(@Body() body: unknown): Promise<StatusResponseDto> {
     const tags = body === undefined || body === null ? undefined : isObject(body) ? body.tags : 'invalid';
     if (
       tags !== undefined &&
@@ -77,7 +96,9 @@ export class ControlController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Set the weight version stamped on tokens generated from now on' })
-  async setVersion(@Body() body: unknown): Promise<{ status: string; version: number }> {
+  @ApiBody({ type: SetVersionRequestDto })
+  @ApiOkResponse({ type: SetVersionResponseDto })
+  async setVersion(@Body() body: unknown): Promise<SetVersionResponseDto> {
     const version = isObject(body) ? body.version : undefined;
     if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
       throw new AppException(400, ErrorCode.BAD_REQUEST, "'version' (int) is required");
@@ -87,8 +108,8 @@ export class ControlController {
   }
 
   @Get('get_version')
-  @ApiOkResponse({ description: '{"version": <int>}' })
-  getVersion(): { version: number } {
+  @ApiOkResponse({ type: VersionResponseDto })
+  getVersion(): VersionResponseDto {
     return { version: this.bridge.version };
   }
 
@@ -96,7 +117,9 @@ export class ControlController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Point new generations at another engine; in-flight ones finish where they are' })
-  configureBackend(@Body() body: unknown): { status: string; backend_addr: string } {
+  @ApiBody({ type: ConfigureBackendRequestDto })
+  @ApiOkResponse({ type: ConfigureBackendResponseDto })
+  configureBackend(@Body() body: unknown): ConfigureBackendResponseDto {
     const addr = isObject(body) ? body.backend_addr : undefined;
     if (typeof addr !== 'string' || addr.length === 0)
       throw new AppException(400, ErrorCode.BAD_REQUEST, 'backend_addr is required');
@@ -114,7 +137,8 @@ export class ControlController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'No-op kept for scheduler compatibility' })
-  configure(): { status: string } {
+  @ApiOkResponse({ type: StatusResponseDto })
+  configure(): StatusResponseDto {
     return { status: 'ok' };
   }
 }

@@ -1,8 +1,9 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppException, ErrorCode, extractBearerToken } from '@app/common';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
-import { RewardsService, type RewardsByInteraction, type SetRewardResult } from './rewards.service.js';
+import { RewardsService, type RewardsByInteraction } from './rewards.service.js';
+import { SetRewardRequestDto, SetRewardResponseDto } from '@app/contracts';
 
 /** `/rl/set_reward`: with a session key, or the admin key for the HITL session. */
 @ApiTags('sessions')
@@ -20,11 +21,10 @@ export class RewardsController {
     summary:
       'Reward an interaction (default: the last one), or several with {"rewards": {id: r} | [r, ...]}; closes the trajectory (after the finish timeout, if set)',
   })
-  @ApiOkResponse({
-    description: '{message, interaction_count, session_id, trajectory_id, trajectory_ready, ready_transition}',
-  })
+  @ApiOkResponse({ type: SetRewardResponseDto })
   @ApiBadRequestResponse({ description: 'No interactions in session / Interaction not found / bad body' })
-  setReward(@Body() body: unknown, @Headers('authorization') authorization: string | undefined): SetRewardResult {
+  @ApiBody({ type: SetRewardRequestDto })
+  setReward(@Body() body: unknown, @Headers('authorization') authorization: string | undefined): SetRewardResponseDto {
     const token = extractBearerToken(authorization);
     if (token === null) {
       throw new AppException(
@@ -35,7 +35,7 @@ export class RewardsController {
     }
     // The key first: an unknown key learns nothing about what a valid body looks like.
     if (!this.sessions.accepts(token))
-      throw new AppException(401, ErrorCode.UNAUTHENTICATED, 'Invalid or expired session API key.');
+      throw new AppException(401, ErrorCode.UNKNOWN_API_KEY, 'Invalid or expired session API key.');
     // Never created here: a HITL session that does not exist yet has nothing to reward.
     const sessionOf = (): Session => {
       const session = this.sessions.peek(token);

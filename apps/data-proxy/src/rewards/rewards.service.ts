@@ -3,18 +3,12 @@ import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Session } from '../sessions/session-store.service.js';
 import type { Interaction } from '../sessions/interaction.js';
+import type { SetRewardResponseDto } from '@app/contracts';
 
 /** Per-interaction rewards: by interaction id, or one per interaction of the active trajectory in order. */
 export type RewardsByInteraction = Record<string, number> | number[];
 
-export interface SetRewardResult {
-  message: 'success';
-  interaction_count: number;
-  session_id: string;
-  trajectory_id: number | null;
-  trajectory_ready: boolean;
-  ready_transition: boolean;
-}
+export type SetRewardResult = SetRewardResponseDto;
 
 /**
  * Rewards close trajectories. Synchronous, so each call is atomic for its session.

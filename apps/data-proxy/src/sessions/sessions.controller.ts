@@ -1,8 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
 import { SessionStore, type Session } from './session-store.service.js';
+import {
+  RemoveSessionsRequestDto,
+  RemoveSessionsResponseDto,
+  SessionInspectionDto,
+  StartSessionRequestDto,
+  StartSessionResponseDto,
+} from '@app/contracts';
 
 function invalid(message: string): AppException {
   return new AppException(422, ErrorCode.VALIDATION_FAILED, message);
@@ -21,9 +36,10 @@ export class SessionsController {
     summary:
       'Start a session for task_id: {"session_id", "api_key"}; with group_size, the later upstream group form {"group_id", "sessions": [...]}',
   })
-  @ApiCreatedResponse({ description: '{"session_id", "api_key"} or {"group_id", "sessions"}' })
+  @ApiCreatedResponse({ type: StartSessionResponseDto })
   @ApiConflictResponse({ description: 'api_key is still bound to a live session without a rewarded trajectory' })
-  start(@Body() body: unknown): Record<string, unknown> {
+  @ApiBody({ type: StartSessionRequestDto })
+  start(@Body() body: unknown): StartSessionResponseDto {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw invalid('body must be a JSON object with task_id');
     const {
@@ -66,7 +82,9 @@ export class SessionsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Remove sessions (the gateway drops a session the router refused to pin)' })
-  remove(@Body() body: unknown): { status: string; removed: string[] } {
+  @ApiBody({ type: RemoveSessionsRequestDto })
+  @ApiOkResponse({ type: RemoveSessionsResponseDto })
+  remove(@Body() body: unknown): RemoveSessionsResponseDto {
     const b =
       typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     const ids = Array.isArray(b.session_ids) ? b.session_ids : typeof b.session_id === 'string' ? [b.session_id] : null;
@@ -82,7 +100,8 @@ export class SessionsController {
       "Inspect a session: its active trajectory's interactions (exact ids, log-probs, versions) and ready trajectories",
   })
   @ApiNotFoundResponse({ description: 'Unknown session' })
-  inspect(@Param('session_id') sessionId: string): Record<string, unknown> {
+  @ApiOkResponse({ type: SessionInspectionDto })
+  inspect(@Param('session_id') sessionId: string): SessionInspectionDto {
     const session = this.sessions.get(sessionId);
     if (!session) throw new AppException(404, ErrorCode.NOT_FOUND, `Session ${sessionId} not found`);
     return {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { APP_OPTIONS } from '@app/common';
+import { ApiEmptyOkResponse, APP_OPTIONS } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineService } from './engine.service.js';
 
@@ -27,8 +27,13 @@ export class EngineHealthController {
   ) {}
 
   @Get(['health', 'health_generate'])
-  @ApiOkResponse({ description: 'The engine is up (empty body)' })
   @ApiServiceUnavailableResponse({ description: 'SGLang: no scheduler output within the health-check timeout' })
+  @ApiEmptyOkResponse('Healthy: 200 with an empty body, as SGLang (which generates a token first)')
+  @ApiResponse({
+    status: 503,
+    description: 'Not healthy (the probe generation failed or timed out)',
+    content: { 'text/plain': { schema: { type: 'string', maxLength: 0 } } },
+  })
   async health(@Res() reply: FastifyReply): Promise<void> {
     const generating = this.options.protocol !== 'vllm' && this.options['health-generation'];
     const healthy = generating ? await this.probeGeneration() : true;

@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineService } from './engine.service.js';
 import type { RequestFault } from './generation-request.js';
 import { asObject, badRequest, optionalNumber, optionalString } from './request-fields.js';
+import { ClearFaultsResponseDto, InjectFaultsRequestDto, InjectFaultsResponseDto } from '@app/contracts';
 
 const LOGPROB_FAULTS = ['null', 'clamp', 'bool', 'missing'] as const;
 const VLLM_FINISH_FAULTS = ['error', 'repetition'] as const;
@@ -25,18 +26,9 @@ export class FaultsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Queue faults for the next requests (tests only)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      example: {
-        faults: [
-          { request_error: { status_code: 400, message: 'Invalid grammar', after_tokens: 0 } },
-          { logprob: { kind: 'clamp', index: 2 }, times: 2 },
-          { vllm_finish: 'repetition' },
-        ],
-      },
-    },
-  })
+  @ApiBody({ type: InjectFaultsRequestDto })
+  @ApiOkResponse({ type: InjectFaultsResponseDto })
+  @ApiResponse({ status: 404, description: 'Fault injection is off (--enable-fault-injection)' })
   inject(@Body() body: unknown): { queued: number } {
     this.requireEnabled();
     const list = asObject(body, 'request body').faults;
@@ -55,6 +47,8 @@ export class FaultsController {
 
   @Delete()
   @ApiOperation({ summary: 'Drop every queued fault' })
+  @ApiOkResponse({ type: ClearFaultsResponseDto })
+  @ApiResponse({ status: 404, description: 'Fault injection is off (--enable-fault-injection)' })
   clear(): { cleared: number } {
     this.requireEnabled();
     return { cleared: this.engine.clearFaults() };

@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { APP_OPTIONS } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
+import { OpenAiModelListDto } from '@app/contracts';
 
 /**
  * `GET /v1/models`, which both SGLang and vLLM serve: the one place either engine states its
@@ -15,7 +16,7 @@ export class EngineModelsController {
   constructor(@Inject(APP_OPTIONS) private readonly options: EngineSimOptions) {}
 
   @Get('v1/models')
-  @ApiOkResponse({ description: '{"object": "list", "data": [{"id", "root", "max_model_len", ...}]}' })
+  @ApiOkResponse({ type: OpenAiModelListDto })
   models(): Record<string, unknown> {
     const name = this.options['served-model-name'];
     return {

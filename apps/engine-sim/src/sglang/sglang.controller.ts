@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import { ApiEmptyOkResponse, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineBusyError, EngineService, type PauseMode } from '../engine/engine.service.js';
 import type { GenerationRequest } from '../engine/generation-request.js';
@@ -9,6 +9,21 @@ import { asObject, badRequest, optionalBoolean, optionalString } from '../engine
 import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
 import { contextLengthError, SIMULATOR_NOTE } from '../engine/limits.js';
 import { parseSglangGenerate, toSglangOutput } from './sglang-protocol.js';
+import {
+  SglangAbortRequestDto,
+  SglangGenerateRequestDto,
+  SglangGenerateResponseDto,
+  SglangMemoryTagsRequestDto,
+  SglangMessageResponseDto,
+  SglangModelInfoDto,
+  SglangPauseRequestDto,
+  SglangServerInfoDto,
+  SglangUpdateWeightVersionRequestDto,
+  SglangUpdateWeightVersionResponseDto,
+  SglangUpdateWeightsFromDiskRequestDto,
+  SglangUpdateWeightsResponseDto,
+  SglangWeightVersionDto,
+} from '@app/contracts';
 
 const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
 
@@ -23,10 +38,13 @@ export class SglangController {
 
   @Post('generate')
   @ApiOperation({ summary: 'Generate from input_ids or text; streaming with stream: true' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      example: { input_ids: [151644, 872, 198], sampling_params: { max_new_tokens: 16 }, return_logprob: true },
+  @ApiBody({ type: SglangGenerateRequestDto })
+  @ApiExtraModels(SglangGenerateResponseDto)
+  @ApiOkResponse({
+    description: 'The output; with `stream: true` server-sent events of the same shape, then `data: [DONE]`',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SglangGenerateResponseDto) } },
+      'text/event-stream': { schema: { $ref: getSchemaPath(SglangGenerateResponseDto) } },
     },
   })
   async generate(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
@@ -104,6 +122,8 @@ export class SglangController {
   @ApiOperation({
     summary: 'Pause: mode abort (default) ends in-flight requests with their tokens; in_place/retract freezes them',
   })
+  @ApiBody({ type: SglangPauseRequestDto, required: false })
+  @ApiOkResponse({ type: SglangMessageResponseDto })
   pause(@Body() body: unknown): { message: string; status: string } {
     const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
     const mode = (optionalString(obj, 'mode') ?? 'abort') as PauseMode;
@@ -115,6 +135,7 @@ export class SglangController {
   @Post('continue_generation')
   @HttpCode(200)
   @ApiOperation({ summary: 'Continue after a pause; queued requests start' })
+  @ApiOkResponse({ type: SglangMessageResponseDto })
   continue(): { message: string; status: string } {
     this.engine.resume();
     return { message: 'Generation continued successfully.', status: 'ok' };
@@ -125,6 +146,11 @@ export class SglangController {
   @ApiOperation({
     summary:
       'Offload weights and KV cache (200 null). Refused (400) while requests run or wait; frees nothing without --enable-memory-saver',
+  })
+  @ApiBody({ type: SglangMemoryTagsRequestDto, required: false })
+  @ApiOkResponse({
+    description: 'JSON null, as SGLang',
+    content: { 'application/json': { schema: { nullable: true, enum: [null] } } },
   })
   releaseMemory(@Body() body: unknown, @Res() reply: FastifyReply): void {
     if (body !== undefined && body !== null) asObject(body, 'request body');
@@ -140,6 +166,11 @@ export class SglangController {
   @Post('resume_memory_occupation')
   @HttpCode(200)
   @ApiOperation({ summary: 'Load weights and KV cache back (200 null): {"tags"?: ["weights", "kv_cache"]}' })
+  @ApiBody({ type: SglangMemoryTagsRequestDto, required: false })
+  @ApiOkResponse({
+    description: 'JSON null, as SGLang',
+    content: { 'application/json': { schema: { nullable: true, enum: [null] } } },
+  })
   resumeMemory(@Body() body: unknown, @Res() reply: FastifyReply): void {
     const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
     if (
@@ -155,6 +186,8 @@ export class SglangController {
   @Post('abort_request')
   @HttpCode(200)
   @ApiOperation({ summary: 'Abort one request by rid, or all with abort_all' })
+  @ApiBody({ type: SglangAbortRequestDto })
+  @ApiEmptyOkResponse('200 with an empty body, as SGLang')
   abortRequest(@Body() body: unknown, @Res() reply: FastifyReply): void {
     const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
     const rid = optionalString(obj, 'rid', 256) ?? null;
@@ -169,6 +202,8 @@ export class SglangController {
     summary:
       'Set the weight version reported from now on; aborts every request first unless abort_all_requests is false (SGLang default true)',
   })
+  @ApiBody({ type: SglangUpdateWeightVersionRequestDto })
+  @ApiOkResponse({ type: SglangUpdateWeightVersionResponseDto })
   updateWeightVersion(@Body() body: unknown): { success: boolean; message: string; new_version: string } {
     const obj = asObject(body, 'request body');
     const version = versionField(obj, 'new_version');
@@ -180,6 +215,8 @@ export class SglangController {
   @Post('update_weights_from_disk')
   @HttpCode(200)
   @ApiOperation({ summary: 'Pretend to load new weights from model_path; bumps weight_version if given' })
+  @ApiBody({ type: SglangUpdateWeightsFromDiskRequestDto })
+  @ApiOkResponse({ type: SglangUpdateWeightsResponseDto })
   updateWeightsFromDisk(@Body() body: unknown): { success: boolean; message: string; num_paused_requests: number } {
     const obj = asObject(body, 'request body');
     if (optionalString(obj, 'model_path') === undefined) throw badRequest('model_path is required');
@@ -195,7 +232,7 @@ export class SglangController {
   }
 
   @Get('get_model_info')
-  @ApiOkResponse({ description: 'Model information (engine-sim says it is a simulator)' })
+  @ApiOkResponse({ type: SglangModelInfoDto })
   modelInfo(): Record<string, unknown> {
     return {
       model_path: this.options['served-model-name'],
@@ -209,11 +246,13 @@ export class SglangController {
   }
 
   @Get('get_weight_version')
+  @ApiOkResponse({ type: SglangWeightVersionDto })
   weightVersion(): { weight_version: string } {
     return { weight_version: this.engine.weightVersion };
   }
 
   @Get('get_server_info')
+  @ApiOkResponse({ type: SglangServerInfoDto })
   serverInfo(): Record<string, unknown> {
     return {
       model_path: this.options['served-model-name'],
@@ -244,6 +283,10 @@ export class SglangController {
 
   @Post('flush_cache')
   @ApiOperation({ summary: 'Flush the (simulated) cache; refused while requests run, as SGLang does' })
+  @ApiOkResponse({
+    description: "SGLang's text answer",
+    content: { 'text/plain': { schema: { type: 'string', example: 'Cache flushed.' } } },
+  })
   flushCache(@Res() reply: FastifyReply): void {
     const idle = this.engine.runningCount === 0 && this.engine.waitingCount === 0;
     void reply
@@ -255,6 +298,11 @@ export class SglangController {
   }
 
   @Get('flush_cache')
+  @ApiOperation({ summary: 'GET form of flush_cache (SGLang accepts both)' })
+  @ApiOkResponse({
+    description: "SGLang's text answer",
+    content: { 'text/plain': { schema: { type: 'string', example: 'Cache flushed.' } } },
+  })
   flushCacheGet(@Res() reply: FastifyReply): void {
     this.flushCache(reply);
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import { ApiEmptyOkResponse, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineService } from '../engine/engine.service.js';
 import type { GenerationRequest } from '../engine/generation-request.js';
@@ -10,6 +10,14 @@ import { checkContextLength } from '../engine/limits.js';
 import { badRequest } from '../engine/request-fields.js';
 import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
 import { parseVllmCompletion, vllmFinish, vllmLogprobs } from './vllm-protocol.js';
+import {
+  VllmArealResultDto,
+  VllmCompletionRequestDto,
+  VllmCompletionResponseDto,
+  VllmIsPausedDto,
+  VllmIsSleepingDto,
+  VllmPauseStatusDto,
+} from '@app/contracts';
 
 /** vLLM's `finish_reason: "error"` becomes this failure (non-streaming 500; an error chunk when streaming). */
 const VLLM_INTERNAL_ERROR = { message: 'Internal server error', type: 'InternalServerError', param: null, code: 500 };
@@ -30,10 +38,13 @@ export class VllmController {
 
   @Post('v1/completions')
   @ApiOperation({ summary: 'OpenAI completions with a token-id (or text) prompt; logprobs and streaming' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      example: { prompt: [151644, 872, 198], max_tokens: 16, logprobs: 0, return_tokens_as_token_ids: true },
+  @ApiBody({ type: VllmCompletionRequestDto })
+  @ApiExtraModels(VllmCompletionResponseDto)
+  @ApiOkResponse({
+    description: 'The completion; with `stream: true` server-sent events of the same shape, then `data: [DONE]`',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(VllmCompletionResponseDto) } },
+      'text/event-stream': { schema: { $ref: getSchemaPath(VllmCompletionResponseDto) } },
     },
   })
   async completions(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
@@ -125,6 +136,7 @@ export class VllmController {
     summary:
       "vLLM's sleep (dev mode, --enable-sleep-mode): in-flight requests abort, weights and KV cache go; 200 with an empty body",
   })
+  @ApiEmptyOkResponse('200 with an empty body, as vLLM')
   sleep(@Res() reply: FastifyReply): void {
     this.requireDevMode();
     if (!this.options['enable-sleep-mode'])
@@ -142,6 +154,7 @@ export class VllmController {
   @ApiOperation({
     summary: "vLLM's wake_up (dev mode; `?tags=weights&tags=kv_cache` accepted); 200 with an empty body",
   })
+  @ApiEmptyOkResponse('200 with an empty body, as vLLM')
   wakeUp(@Res() reply: FastifyReply): void {
     this.requireDevMode();
     this.engine.resumeMemory();
@@ -149,6 +162,7 @@ export class VllmController {
   }
 
   @Get('is_sleeping')
+  @ApiOkResponse({ type: VllmIsSleepingDto })
   isSleeping(): { is_sleeping: boolean } {
     this.requireDevMode();
     return { is_sleeping: this.engine.isMemoryReleased };
@@ -160,6 +174,7 @@ export class VllmController {
     summary:
       'Stock vLLM pause (dev mode): mode=abort aborts in-flight requests, wait lets them finish first, keep freezes them; new requests wait until /resume',
   })
+  @ApiOkResponse({ type: VllmPauseStatusDto })
   async stockPause(@Query('mode') mode: string | undefined): Promise<{ status: string }> {
     this.requireDevMode();
     const chosen = mode ?? 'abort';
@@ -175,6 +190,7 @@ export class VllmController {
 
   @Post('resume')
   @HttpCode(200)
+  @ApiOkResponse({ type: VllmPauseStatusDto })
   stockResume(): { status: string } {
     this.requireDevMode();
     this.engine.resume();
@@ -182,6 +198,7 @@ export class VllmController {
   }
 
   @Get('is_paused')
+  @ApiOkResponse({ type: VllmIsPausedDto })
   isPaused(): { is_paused: boolean } {
     this.requireDevMode();
     return { is_paused: this.engine.pauseMode !== null };
@@ -190,6 +207,7 @@ export class VllmController {
   @Post('areal_pause_generation')
   @HttpCode(200)
   @ApiOperation({ summary: "AReaL's vLLM extension: abort everything in flight and hold new requests until continue" })
+  @ApiOkResponse({ type: VllmArealResultDto })
   pause(): { success: boolean; message: string } {
     this.requireArealEntrypoint();
     this.engine.pause('abort');
@@ -198,6 +216,7 @@ export class VllmController {
 
   @Post('areal_continue_generation')
   @HttpCode(200)
+  @ApiOkResponse({ type: VllmArealResultDto })
   continue(): { success: boolean; message: string } {
     this.requireArealEntrypoint();
     this.engine.resume();

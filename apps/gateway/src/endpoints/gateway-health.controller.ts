@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { APP_OPTIONS } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
+import { GatewayHealthResponseDto } from '@app/contracts';
 
 /** Liveness with the reference's body; readiness (router reachable) is `/health/ready`. */
 @ApiTags('health')
@@ -10,7 +11,7 @@ export class GatewayHealthController {
   constructor(@Inject(APP_OPTIONS) private readonly options: GatewayOptions) {}
 
   @Get()
-  @ApiOkResponse({ description: '{"status": "ok", "router_addr": ...}' })
+  @ApiOkResponse({ type: GatewayHealthResponseDto })
   health(): { status: string; router_addr: string } {
     return { status: 'ok', router_addr: this.options['router-addr'] };
   }

@@ -1,17 +1,19 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminOnly, APP_OPTIONS } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { ForwarderService, rawBody, send } from '../proxy/forwarder.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-
-export interface WorkerResult {
-  worker_addr: string;
-  status: number;
-  ok: boolean;
-  error: string | null;
-}
+import {
+  MemoryTagsRequestDto,
+  PauseGenerationRequestDto,
+  SetVersionRequestDto,
+  SetVersionResponseDto,
+  VersionResponseDto,
+  WorkerResultDto,
+  WorkerResultsResponseDto,
+} from '@app/contracts';
 
 /** Per-worker control (weight updates): resolve the worker id in the router, then call that data proxy. */
 @ApiTags('workers')
@@ -29,51 +31,63 @@ export class WorkersController {
   @ApiOperation({
     summary: "Pause one data proxy's generation (its in-flight requests park and resubmit after continue)",
   })
-  @ApiOkResponse({ description: '{"results": [{"worker_addr", "status", "ok", "error"}]}' })
+  @ApiBody({ type: PauseGenerationRequestDto, required: false })
+  @ApiOkResponse({ type: WorkerResultsResponseDto })
+  @ApiResponse({ status: 404, description: 'Unknown worker id' })
   pause(
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResult[] }> {
+  ): Promise<{ results: WorkerResultDto[] }> {
     return this.control(workerId, '/pause_generation', body, request);
   }
 
   @Post(['continue_generation/:worker_id', 'callback/continue_generation/:worker_id'])
   @HttpCode(200)
   @ApiOperation({ summary: "Continue one data proxy's generation" })
+  @ApiOkResponse({ type: WorkerResultsResponseDto })
+  @ApiResponse({ status: 404, description: 'Unknown worker id' })
   resume(
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResult[] }> {
+  ): Promise<{ results: WorkerResultDto[] }> {
     return this.control(workerId, '/continue_generation', body, request);
   }
 
   @Post('release_memory_occupation/:worker_id')
   @HttpCode(200)
   @ApiOperation({ summary: "Offload one data proxy's engine (weights and KV cache) to free GPU memory for training" })
+  @ApiOkResponse({ type: WorkerResultsResponseDto })
+  @ApiResponse({ status: 404, description: 'Unknown worker id' })
   releaseMemory(
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResult[] }> {
+  ): Promise<{ results: WorkerResultDto[] }> {
     return this.control(workerId, '/release_memory_occupation', body, request);
   }
 
   @Post('resume_memory_occupation/:worker_id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Load them back: {"tags"?: [...]}' })
+  @ApiBody({ type: MemoryTagsRequestDto, required: false })
+  @ApiOkResponse({ type: WorkerResultsResponseDto })
+  @ApiResponse({ status: 404, description: 'Unknown worker id' })
   resumeMemory(
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResult[] }> {
+  ): Promise<{ results: WorkerResultDto[] }> {
     return this.control(workerId, '/resume_memory_occupation', body, request);
   }
 
   @Post('set_version/:worker_id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set the weight version one data proxy stamps on new tokens' })
+  @ApiBody({ type: SetVersionRequestDto })
+  @ApiOkResponse({ type: SetVersionResponseDto, description: "The data proxy's answer, relayed" })
+  @ApiResponse({ status: 404, description: 'Unknown worker id' })
   async setVersion(
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
@@ -94,6 +108,8 @@ export class WorkersController {
 
   @Get('get_version/:worker_id')
   @ApiOperation({ summary: "One data proxy's current weight version" })
+  @ApiOkResponse({ type: VersionResponseDto, description: "The data proxy's answer, relayed" })
+  @ApiResponse({ status: 404, description: 'Unknown worker id' })
   async getVersion(
     @Param('worker_id') workerId: string,
     @Req() request: FastifyRequest,
@@ -118,7 +134,7 @@ export class WorkersController {
     path: string,
     body: unknown,
     request: FastifyRequest,
-  ): Promise<{ results: WorkerResult[] }> {
+  ): Promise<{ results: WorkerResultDto[] }> {
     const workerAddr = await this.router.resolveWorker(workerId, request.id);
     try {
       const given = rawBody(body);

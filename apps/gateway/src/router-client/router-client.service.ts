@@ -1,21 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode, HttpClient, type JsonResponse } from '@app/common';
+import type {
+  ErrorResponseDto,
+  RegisterSessionRequestDto,
+  RemoveSessionRequestDto,
+  RouteRequestDto,
+  RouteResponseDto,
+} from '@app/contracts';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { gatewayError, transportError } from '../proxy/gateway-error.js';
-
-export interface RouteQuery {
-  api_key?: string;
-  path?: string;
-  session_id?: string;
-  model?: string;
-}
-
-export interface RouteAnswer {
-  worker_addr: string;
-  worker_id: string | null;
-  pin_seq?: number;
-  session_id?: string | null;
-}
 
 function detailOf(json: unknown, fallback: string): string {
   if (json && typeof json === 'object') {
@@ -28,9 +21,10 @@ function detailOf(json: unknown, fallback: string): string {
 
 /**
  * Every gateway → router call, with the admin key as bearer and `--router-timeout`. Router
- * answers become gateway errors as the reference maps them, with its defects fixed: only
- * "Unknown API key" turns into 401; other 404s stay 404; a router that cannot be reached is a
- * JSON 502 (504 on timeout); a malformed answer is a 502, never a 500.
+ * answers become gateway errors as the reference maps them, with its defects fixed: only an
+ * unknown key (code UNKNOWN_API_KEY) turns into 401; other 404s stay 404 with the router's code;
+ * a router that cannot be reached is a JSON 502 (504 on timeout); a malformed answer is a 502,
+ * never a 500. Branches on the router's error codes, never on its message text.
  */
 @Injectable()
 export class RouterClient {
@@ -61,14 +55,16 @@ export class RouterClient {
   }
 
   /** Which worker serves a request. */
-  async route(query: RouteQuery, requestId?: string): Promise<RouteAnswer> {
-    const response = await this.call<RouteAnswer>('POST', '/route', query, requestId);
+  async route(query: RouteRequestDto, requestId?: string): Promise<RouteResponseDto> {
+    const response = await this.call<RouteResponseDto & Partial<ErrorResponseDto>>('POST', '/route', query, requestId);
     if (response.status === 200 && typeof response.json?.worker_addr === 'string') return response.json;
     const detail = detailOf(response.json, `Router returned HTTP ${response.status}`);
     if (response.status === 404) {
+      const code = response.json?.code;
+      if (code === ErrorCode.UNKNOWN_API_KEY) throw gatewayError(401, ErrorCode.UNKNOWN_API_KEY, detail);
       throw gatewayError(
-        detail === 'Unknown API key' ? 401 : 404,
-        detail === 'Unknown API key' ? ErrorCode.UNAUTHENTICATED : ErrorCode.NOT_FOUND,
+        404,
+        code === ErrorCode.SESSION_NOT_FOUND || code === ErrorCode.MODEL_NOT_FOUND ? code : ErrorCode.NOT_FOUND,
         detail,
       );
     }
@@ -85,7 +81,7 @@ export class RouterClient {
       requestId,
     );
     if (response.status === 200 && typeof response.json?.worker_addr === 'string') return response.json.worker_addr;
-    if (response.status === 404) throw gatewayError(404, ErrorCode.NOT_FOUND, `Worker ID ${workerId} not found`);
+    if (response.status === 404) throw gatewayError(404, ErrorCode.WORKER_NOT_FOUND, `Worker ID ${workerId} not found`);
     throw gatewayError(
       502,
       ErrorCode.UPSTREAM_BAD_RESPONSE,
@@ -94,11 +90,11 @@ export class RouterClient {
   }
 
   /** Registers the session pins; the router's own status is returned for the caller to map (429 stays 429). */
-  async registerSession(body: Record<string, unknown>, requestId?: string): Promise<JsonResponse<unknown>> {
+  async registerSession(body: RegisterSessionRequestDto, requestId?: string): Promise<JsonResponse<unknown>> {
     return this.call('POST', '/register_session', body, requestId);
   }
 
-  async removeSession(body: Record<string, unknown>, requestId?: string): Promise<void> {
+  async removeSession(body: RemoveSessionRequestDto, requestId?: string): Promise<void> {
     await this.call('POST', '/remove_session', body, requestId).catch(() => undefined);
   }
 

@@ -1,12 +1,8 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CapacityResponseDto } from '@app/contracts';
 import { AdminOnly } from '@app/common';
 import { RouterState } from '../router-state.js';
-
-export class CapacityResponseDto {
-  @ApiProperty({ example: 'ok' }) status!: string;
-  @ApiProperty({ description: 'Permits available now' }) capacity!: number;
-}
 
 @ApiTags('capacity')
 @AdminOnly()

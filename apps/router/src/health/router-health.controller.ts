@@ -1,17 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RouterHealthResponseDto } from '@app/contracts';
 import { APP_OPTIONS } from '@app/common';
 import type { RouterOptions } from '../config/router-options.js';
 import { RouterState } from '../router-state.js';
-
-export class RouterHealthResponseDto {
-  @ApiProperty({ example: 'ok' }) status!: string;
-  @ApiProperty({ description: 'All registered workers, healthy or not' }) workers!: number;
-  @ApiProperty() healthy_workers!: number;
-  @ApiProperty({ description: 'Registered sessions (the HITL pin counts as one)' }) sessions!: number;
-  @ApiProperty({ description: 'Capacity permits available' }) capacity!: number;
-  @ApiProperty({ example: 'round_robin' }) strategy!: string;
-}
 
 /** Liveness with the reference's body; unauthenticated. */
 @ApiTags('health')

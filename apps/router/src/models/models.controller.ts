@@ -9,12 +9,13 @@ import {
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
 import { RouterState } from '../router-state.js';
 import {
+  ModelEntryResponseDto,
   ModelsResponseDto,
   RegisterModelRequestDto,
   RegisterModelResponseDto,
   RemoveModelRequestDto,
   RemoveModelResponseDto,
-} from './dto/models.dto.js';
+} from '@app/contracts';
 
 @ApiTags('models')
 @AdminOnly()
@@ -51,10 +52,11 @@ export class ModelsController {
 
   @Get('models/:name')
   @ApiOperation({ summary: 'One model entry (the gateway restores it when a registration must be rolled back)' })
+  @ApiOkResponse({ type: ModelEntryResponseDto })
   @ApiNotFoundResponse({ description: 'Unknown model' })
-  get(@Param('name') name: string): { model: string; url: string; api_key: string | null; data_proxy_addrs: string[] } {
+  get(@Param('name') name: string): ModelEntryResponseDto {
     const entry = this.state.models.get(name);
-    if (!entry) throw new AppException(404, ErrorCode.NOT_FOUND, `Model '${name}' not found`);
+    if (!entry) throw new AppException(404, ErrorCode.MODEL_NOT_FOUND, `Model '${name}' not found`);
     return { model: entry.name, url: entry.url, api_key: entry.apiKey, data_proxy_addrs: [...entry.dataProxyAddrs] };
   }
 
@@ -65,7 +67,7 @@ export class ModelsController {
   @ApiNotFoundResponse({ description: 'Unknown model' })
   remove(@Body() body: RemoveModelRequestDto): RemoveModelResponseDto {
     if (!this.state.models.remove(body.name)) {
-      throw new AppException(404, ErrorCode.NOT_FOUND, `External model '${body.name}' not found`);
+      throw new AppException(404, ErrorCode.MODEL_NOT_FOUND, `External model '${body.name}' not found`);
     }
     return { status: 'ok', name: body.name };
   }

@@ -2,8 +2,9 @@ import { PassThrough } from 'node:stream';
 import { BeforeApplicationShutdown, Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminOnly, sendEventStream } from '@app/common';
+import { AdminOnly, ApiEventStream, sendEventStream } from '@app/common';
 import { RouterState } from '../router-state.js';
+import { PinEventDto } from '@app/contracts';
 
 const KEEP_ALIVE_MS = 10_000;
 
@@ -26,6 +27,7 @@ export class PinsController implements BeforeApplicationShutdown {
     summary:
       'Server-sent events: {"type":"hello","seq"} then {"type":"invalidate","seq","keys"} / {"type":"flush","seq"} on every pin change',
   })
+  @ApiEventStream(PinEventDto, 'A keep-alive comment every 10 s.')
   events(@Res() reply: FastifyReply): void {
     const out = sendEventStream(reply);
     const write = (payload: unknown): void => {

@@ -5,7 +5,7 @@ import type { ModelEntry } from '../models/model-registry.js';
 import { RouterState } from '../router-state.js';
 import { HITL_SESSION_ID } from '../sessions/sessions.service.js';
 import type { WorkerRecord } from '../workers/worker-registry.js';
-import type { RouteRequestDto, RouteResponseDto } from './dto/route.dto.js';
+import type { RouteRequestDto, RouteResponseDto } from '@app/contracts';
 
 /** The gateway path whose admin-key routes create a session, and so must be spread, not pinned. */
 export const START_SESSION_PATH = '/rl/start_session';
@@ -27,7 +27,7 @@ export class RouteService {
   route(request: RouteRequestDto): RouteResponseDto {
     if (request.session_id !== undefined && request.session_id !== null) {
       const pinned = this.state.sessions.lookupById(request.session_id);
-      if (pinned === null) throw new AppException(404, ErrorCode.NOT_FOUND, 'Session not found');
+      if (pinned === null) throw new AppException(404, ErrorCode.SESSION_NOT_FOUND, 'Session not found');
       return this.answer(pinned);
     }
 
@@ -68,7 +68,7 @@ export class RouteService {
       return this.answer(worker.addr, worker);
     }
 
-    throw new AppException(404, ErrorCode.NOT_FOUND, 'Unknown API key');
+    throw new AppException(404, ErrorCode.UNKNOWN_API_KEY, 'Unknown API key');
   }
 
   /** The named model if registered; else the default model; else none (never an error). */
@@ -87,7 +87,7 @@ export class RouteService {
   private resolveModel(name: string | null): ModelEntry | null {
     if (name !== null) {
       const entry = this.state.models.get(name);
-      if (!entry) throw new AppException(404, ErrorCode.NOT_FOUND, `Model '${name}' not found`);
+      if (!entry) throw new AppException(404, ErrorCode.MODEL_NOT_FOUND, `Model '${name}' not found`);
       return entry;
     }
     return this.defaultModel();

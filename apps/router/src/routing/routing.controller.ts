@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly, validationFailed, type ValidationIssue } from '@app/common';
-import { RouteRequestDto, RouteResponseDto } from './dto/route.dto.js';
+import { RouteRequestDto, RouteResponseDto } from '@app/contracts';
 import { RouteService } from './route.service.js';
 
 @ApiTags('routing')

@@ -15,7 +15,7 @@ import {
   RemoveSessionResponseDto,
   RestoreSessionsRequestDto,
   RestoreSessionsResponseDto,
-} from './dto/sessions.dto.js';
+} from '@app/contracts';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')

@@ -9,7 +9,7 @@ import type {
   RemoveSessionResponseDto,
   RestoreSessionsRequestDto,
   RestoreSessionsResponseDto,
-} from './dto/sessions.dto.js';
+} from '@app/contracts';
 
 /** The persistent human-in-the-loop session the admin key maps to. */
 export const HITL_SESSION_ID = '__hitl__';
@@ -46,7 +46,7 @@ export class SessionsService {
       }
     }
     if (!this.state.workers.getByAddr(body.worker_addr)) {
-      throw new AppException(404, ErrorCode.NOT_FOUND, `Worker ${body.worker_addr} is not registered`);
+      throw new AppException(404, ErrorCode.WORKER_NOT_FOUND, `Worker ${body.worker_addr} is not registered`);
     }
     const groupId = body.group_id;
     if (groupId !== undefined && this.state.sessions.hasGroup(groupId)) {
@@ -80,7 +80,7 @@ export class SessionsService {
   restore(body: RestoreSessionsRequestDto): RestoreSessionsResponseDto {
     const addr = body.worker_addr;
     if (!this.state.workers.getByAddr(addr)) {
-      throw new AppException(404, ErrorCode.NOT_FOUND, `Worker ${addr} is not registered`);
+      throw new AppException(404, ErrorCode.WORKER_NOT_FOUND, `Worker ${addr} is not registered`);
     }
     const adminKey = this.options['admin-api-key'];
     const conflicts: string[] = [];

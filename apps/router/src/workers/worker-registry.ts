@@ -1,3 +1,4 @@
+import type { WorkerDto } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 
 /** One data proxy ("worker") as the router knows it. */
@@ -146,4 +147,19 @@ export class WorkerRegistry {
   get size(): number {
     return this.byAddr.size;
   }
+}
+
+/** A worker as `/workers` and `/register` answer it. */
+export function toWorkerDto(worker: WorkerRecord): WorkerDto {
+  return {
+    worker_id: worker.workerId,
+    addr: worker.addr,
+    healthy: worker.healthy,
+    active_requests: worker.reportedActiveRequests + worker.assignedSinceReport,
+    consecutive_failures: worker.consecutiveFailures,
+    registered_at: worker.registeredAt / 1000,
+    last_seen_at: worker.lastSeenAt / 1000,
+    last_checked_at: worker.lastCheckedAt === null ? null : worker.lastCheckedAt / 1000,
+    last_error: worker.lastError,
+  };
 }

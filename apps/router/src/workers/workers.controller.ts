@@ -8,7 +8,7 @@ import {
   UnregisterWorkerRequestDto,
   UnregisterWorkerResponseDto,
   WorkersResponseDto,
-} from './dto/workers.dto.js';
+} from '@app/contracts';
 import { WorkersService } from './workers.service.js';
 
 @ApiTags('workers')

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppException, ErrorCode } from '@app/common';
 import { RouterState } from '../router-state.js';
-import { toWorkerDto, type WorkerDto } from './dto/workers.dto.js';
+import type { WorkerDto } from '@app/contracts';
+import { toWorkerDto } from './worker-registry.js';
 import { HealthPollerService } from './health-poller.service.js';
 
 @Injectable()
@@ -33,7 +34,7 @@ export class WorkersService {
     let addr: string;
     if (workerId !== null) {
       const worker = this.state.workers.getById(workerId);
-      if (!worker) throw new AppException(404, ErrorCode.NOT_FOUND, `Worker ID ${workerId} not found`);
+      if (!worker) throw new AppException(404, ErrorCode.WORKER_NOT_FOUND, `Worker ID ${workerId} not found`);
       addr = worker.addr;
     } else if (workerAddr !== null) {
       addr = workerAddr;
@@ -52,7 +53,7 @@ export class WorkersService {
 
   resolve(workerId: string): string {
     const worker = this.state.workers.getById(workerId);
-    if (!worker) throw new AppException(404, ErrorCode.NOT_FOUND, `Worker ID ${workerId} not found`);
+    if (!worker) throw new AppException(404, ErrorCode.WORKER_NOT_FOUND, `Worker ID ${workerId} not found`);
     return worker.addr;
   }
 }

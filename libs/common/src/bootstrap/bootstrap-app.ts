@@ -24,7 +24,7 @@ import type { ReadinessCheck } from '../health/health.controller.js';
 import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertAdminKeyAllowed } from './admin-key-guard.js';
-import { setupSwagger } from './swagger.js';
+import { setupSwagger, type SwaggerInfo } from './swagger.js';
 
 /** Everything `bootstrapApp` needs to know about one service. */
 export interface AppDefinition<S extends WithCommonOptions> {
@@ -45,7 +45,7 @@ export interface AppDefinition<S extends WithCommonOptions> {
   rawJsonBodies?: boolean;
   /** Rewrites the command line before it is parsed (the controller expands `--config FILE`). */
   expandArgv?: (argv: readonly string[]) => string[];
-  swagger: { title: string; description: string };
+  swagger: SwaggerInfo;
 }
 
 export interface CreateAppOverrides {

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ReadinessResponseDto, StatusResponseDto } from '@app/contracts';
 import {
   HealthCheckService,
   HealthIndicatorService,
@@ -34,8 +35,8 @@ export class ReadinessController {
   ) {}
 
   @Get('ready')
-  @ApiOkResponse({ description: 'Ready to serve' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency this service needs is down' })
+  @ApiOkResponse({ type: ReadinessResponseDto, description: 'Ready to serve' })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponseDto, description: 'A dependency this service needs is down' })
   async ready(): Promise<HealthCheckResult> {
     try {
       return await this.health.check(this.checks.map((check) => () => check(this.indicators, this.modules)));
@@ -56,7 +57,7 @@ export class ReadinessController {
 @Controller('health')
 export class DefaultLivenessController {
   @Get()
-  @ApiOkResponse({ description: 'The process is up' })
+  @ApiOkResponse({ type: StatusResponseDto, description: 'The process is up' })
   live(): { status: string } {
     return { status: 'ok' };
   }

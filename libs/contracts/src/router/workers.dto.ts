@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUrl, MaxLength, Min } from 'class-validator';
-import type { WorkerRecord } from '../worker-registry.js';
 
 export const HTTP_ADDRESS_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -73,18 +72,4 @@ export class WorkersResponseDto {
 export class ResolveWorkerResponseDto {
   @ApiProperty() worker_id!: string;
   @ApiProperty() worker_addr!: string;
-}
-
-export function toWorkerDto(worker: WorkerRecord): WorkerDto {
-  return {
-    worker_id: worker.workerId,
-    addr: worker.addr,
-    healthy: worker.healthy,
-    active_requests: worker.reportedActiveRequests + worker.assignedSinceReport,
-    consecutive_failures: worker.consecutiveFailures,
-    registered_at: worker.registeredAt / 1000,
-    last_seen_at: worker.lastSeenAt / 1000,
-    last_checked_at: worker.lastCheckedAt === null ? null : worker.lastCheckedAt / 1000,
-    last_error: worker.lastError,
-  };
 }

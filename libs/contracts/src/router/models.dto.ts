@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { HTTP_ADDRESS_OPTIONS } from '../../workers/dto/workers.dto.js';
+import { HTTP_ADDRESS_OPTIONS } from './workers.dto.js';
 
 export class RegisterModelRequestDto {
   @ApiProperty({ description: 'Model name agents send in `model`' })
@@ -55,4 +55,12 @@ export class RemoveModelResponseDto {
 
 export class ModelsResponseDto {
   @ApiProperty({ type: [String], description: 'Names in registration order' }) models!: string[];
+}
+
+/** One model entry (`GET /models/{name}`): what the gateway restores when it rolls a registration back. */
+export class ModelEntryResponseDto {
+  @ApiProperty() model!: string;
+  @ApiProperty({ description: 'External provider base URL; empty for the internal engines' }) url!: string;
+  @ApiProperty({ nullable: true, type: String }) api_key!: string | null;
+  @ApiProperty({ type: [String] }) data_proxy_addrs!: string[];
 }

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import type { ExportedTrajectoryDto, WaitTrajectoriesResponseDto } from '@app/contracts';
+import type { WaitTrajectoriesRequest } from '../control/control-request.js';
+import { ControlService } from '../control/control.service.js';
+import { ReadyQueueService } from './ready-queue.service.js';
+
+/**
+ * Hands ready trajectories to a waiting trainer: takes them from the ready queue, exports each
+ * through the gateway (in parallel; a failed export is delivered as `ok: false` with its status,
+ * never dropped), and marks them delivered. A trainer that leaves while waiting takes nothing.
+ */
+@Injectable()
+export class TrajectoryDeliveryService {
+  constructor(
+    private readonly control: ControlService,
+    private readonly ready: ReadyQueueService,
+  ) {}
+
+  async wait(request: WaitTrajectoriesRequest, clientLeft: AbortSignal): Promise<WaitTrajectoriesResponseDto> {
+    const refs = await this.ready.take(request.count, request.timeout_s * 1000, clientLeft);
+    if (clientLeft.aborted) {
+      // Nobody to hand them to: keep them for the next waiter instead of exporting them into the void.
+      this.ready.giveBack(refs);
+      return { trajectories: [], timed_out: false };
+    }
+    const trajectories = await Promise.all(
+      refs.map(async (ref): Promise<ExportedTrajectoryDto> => {
+        const res = await this.control
+          .gateway('POST', '/export_trajectories', {
+            session_id: ref.session_id,
+            trajectory_id: ref.trajectory_id,
+            ...(request.discount !== undefined ? { discount: request.discount } : {}),
+            ...(request.style !== undefined ? { style: request.style } : {}),
+            format: request.format,
+            ...(request.schema !== undefined ? { schema: request.schema } : {}),
+            remove_session: false,
+          })
+          .catch((err: unknown) => ({ status: 0, json: undefined, text: String(err) }));
+        return res.status === 200
+          ? { ...ref, ok: true, ...(res.json as Record<string, unknown>) }
+          : { ...ref, ok: false, status: res.status, error: res.text.slice(0, 500) };
+      }),
+    );
+    this.ready.delivered(refs);
+    return { trajectories, timed_out: refs.length < request.count };
+  }
+}

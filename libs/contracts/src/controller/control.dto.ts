@@ -1,0 +1,125 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class StrictRequestDto {
+  @ApiPropertyOptional({
+    description: 'Fail (502) unless every data proxy succeeded; default: at least one (or --strict-broadcast)',
+  })
+  strict?: boolean;
+}
+
+export class ControllerSetVersionRequestDto extends StrictRequestDto {
+  @ApiProperty({ minimum: 0, example: 4 }) version!: number;
+}
+
+export class OnloadRequestDto extends StrictRequestDto {
+  @ApiPropertyOptional({ type: [String], enum: ['weights', 'kv_cache'], description: 'Default: everything' })
+  tags?: string[];
+}
+
+/** One data proxy's part of a broadcast (through the gateway's per-worker endpoints). */
+export class BroadcastTargetResultDto {
+  @ApiProperty({ nullable: true, type: String }) worker_id!: string | null;
+  @ApiProperty() data_proxy!: string;
+  @ApiProperty() ok!: boolean;
+  @ApiProperty({ nullable: true, type: Number }) status!: number | null;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+}
+
+export class BroadcastResponseDto {
+  @ApiProperty() ok!: boolean;
+  @ApiProperty({ type: [BroadcastTargetResultDto] }) results!: BroadcastTargetResultDto[];
+}
+
+export class AddressHealthDto {
+  @ApiProperty() addr!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "The service's own /health answer, or {ok: false, error}",
+  })
+  health!: unknown;
+}
+
+export class DataProxyStatusDto extends AddressHealthDto {
+  @ApiProperty({ nullable: true, type: String }) worker_id!: string | null;
+}
+
+export class LaunchedProcessDto {
+  @ApiProperty({ example: 'data-proxy-0' }) name!: string;
+  @ApiProperty({ enum: ['starting', 'running', 'restarting', 'stopped', 'failed'] }) state!: string;
+  @ApiProperty({ nullable: true, type: Number }) pid!: number | null;
+  @ApiProperty() port!: number;
+  @ApiProperty() restarts!: number;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) last_exit!: unknown;
+}
+
+export class ReadyQueueStatusDto {
+  @ApiProperty() queued!: number;
+  @ApiProperty() waiters!: number;
+  @ApiProperty() received!: number;
+  @ApiProperty() duplicates!: number;
+  @ApiProperty() dropped!: number;
+}
+
+export class ControllerStatusResponseDto {
+  @ApiProperty({ enum: ['starting', 'ready', 'failed', 'stopping', 'stopped'] }) state!: string;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+  @ApiProperty({ enum: ['local', 'attach'] }) mode!: string;
+  @ApiProperty() version!: number;
+  @ApiProperty() paused!: boolean;
+  @ApiProperty() offloaded!: boolean;
+  @ApiProperty({ type: AddressHealthDto }) gateway!: AddressHealthDto;
+  @ApiProperty({ type: AddressHealthDto }) router!: AddressHealthDto;
+  @ApiProperty({ type: [DataProxyStatusDto] }) data_proxies!: DataProxyStatusDto[];
+  @ApiProperty({ type: [AddressHealthDto] }) engines!: AddressHealthDto[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "The router's /capacity answer",
+  })
+  capacity!: unknown;
+  @ApiProperty({ type: [LaunchedProcessDto] }) processes!: LaunchedProcessDto[];
+  @ApiProperty({ type: ReadyQueueStatusDto }) ready_queue!: ReadyQueueStatusDto;
+}
+
+export class OnlineReadyRequestDto {
+  @ApiProperty({ maxLength: 512 }) session_id!: string;
+  @ApiProperty({ minimum: 0 }) trajectory_id!: number;
+}
+
+export class OnlineReadyResponseDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty({ description: 'false: a repeat of a notice already queued or taken' }) queued!: boolean;
+}
+
+export class WaitTrajectoriesRequestDto {
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 4096 }) count?: number;
+  @ApiPropertyOptional({ default: 30, minimum: 0, maximum: 3600 }) timeout_s?: number;
+  @ApiPropertyOptional() discount?: number;
+  @ApiPropertyOptional({ enum: ['individual', 'concat'] }) style?: string;
+  @ApiPropertyOptional({ enum: ['json', 'rpc'], default: 'json' }) format?: string;
+  @ApiPropertyOptional({ enum: ['interactions', 'traj'] }) schema?: string;
+}
+
+/** A ready trajectory the controller was told of (a data proxy's online callback). */
+export class ReadyTrajectoryRefDto {
+  @ApiProperty() session_id!: string;
+  @ApiProperty() trajectory_id!: number;
+  @ApiProperty({ description: 'When the controller received the notice (ISO 8601)' }) received_at!: string;
+}
+
+export class ExportedTrajectoryDto extends ReadyTrajectoryRefDto {
+  @ApiProperty({ description: 'false: the export failed (status and error say why)' }) ok!: boolean;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'object', additionalProperties: true } })
+  interactions?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) traj?: Record<string, unknown>;
+  @ApiPropertyOptional() status?: number;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class WaitTrajectoriesResponseDto {
+  @ApiProperty({ type: [ExportedTrajectoryDto] }) trajectories!: ExportedTrajectoryDto[];
+  @ApiProperty() timed_out!: boolean;
+}

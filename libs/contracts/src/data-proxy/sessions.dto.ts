@@ -1,0 +1,128 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** `POST /rl/start_session` (gateway and data proxy). */
+export class StartSessionRequestDto {
+  @ApiProperty({ description: 'The episode this session belongs to', maxLength: 256, example: 'episode-17' })
+  task_id!: string;
+  @ApiPropertyOptional({
+    description: 'Reuse this key (refresh): allowed once the session it names has a rewarded trajectory',
+    nullable: true,
+    type: String,
+  })
+  api_key?: string | null;
+  @ApiPropertyOptional({ description: 'Start a group of sessions (the later upstream group form)', maximum: 1024 })
+  group_size?: number | null;
+  @ApiPropertyOptional({ description: "AReaL 2.0's derived sampling seeds for this session", nullable: true })
+  deterministic_sampling?: boolean | null;
+}
+
+export class GroupMemberDto {
+  @ApiProperty() session_id!: string;
+  @ApiProperty({ description: "The member's session key" }) session_api_key!: string;
+}
+
+/** `{"session_id", "api_key"}`, or with `group_size` the group form `{"group_id", "sessions"}`. */
+export class StartSessionResponseDto {
+  @ApiPropertyOptional({ example: 'episode-17-0' }) session_id?: string;
+  @ApiPropertyOptional({ description: 'The session key agents send as `Authorization: Bearer`' }) api_key?: string;
+  @ApiPropertyOptional({ example: 'grp-6f1c…' }) group_id?: string;
+  @ApiPropertyOptional({ type: [GroupMemberDto] }) sessions?: GroupMemberDto[];
+}
+
+export class RemoveSessionsRequestDto {
+  @ApiPropertyOptional() session_id?: string;
+  @ApiPropertyOptional({ type: [String] }) session_ids?: string[];
+}
+
+export class RemoveSessionsResponseDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty({ type: [String], description: 'The ids that existed and are gone' }) removed!: string[];
+}
+
+export class ReadyTrajectorySummaryDto {
+  @ApiProperty() trajectory_id!: number;
+  @ApiProperty() interaction_count!: number;
+  @ApiProperty({ description: 'The online callback reached the controller' }) callback_delivered!: boolean;
+}
+
+export class RecordedInteractionDto {
+  @ApiProperty() interaction_id!: string;
+  @ApiProperty({ enum: ['chat', 'external'] }) kind!: string;
+  @ApiProperty({ nullable: true, type: String }) parent_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) chat_template_type!: string | null;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) messages!: unknown[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) output_messages!: unknown[];
+  @ApiProperty({ type: [Number] }) prompt_ids!: number[];
+  @ApiProperty({ type: [Number] }) output_ids!: number[];
+  @ApiProperty({ type: [Number] }) output_logprobs!: number[];
+  @ApiProperty({ type: [Number], description: 'The weight version of each output token' }) output_versions!: number[];
+  @ApiProperty({ nullable: true, type: String }) stop_reason!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) reward!: number | null;
+}
+
+/** `GET /rl/sessions/{session_id}`. */
+export class SessionInspectionDto {
+  @ApiProperty() session_id!: string;
+  @ApiProperty({ description: 'Unix seconds' }) last_access!: number;
+  @ApiProperty() pending_reward!: boolean;
+  @ApiProperty({ type: [ReadyTrajectorySummaryDto] }) ready_trajectories!: ReadyTrajectorySummaryDto[];
+  @ApiProperty({ type: [RecordedInteractionDto], description: "The active trajectory's interactions" })
+  interactions!: RecordedInteractionDto[];
+}
+
+/** `POST /rl/set_reward` (gateway and data proxy). */
+export class SetRewardRequestDto {
+  @ApiPropertyOptional({ description: 'The reward (required unless `rewards` is given)', example: 1 })
+  reward?: number;
+  @ApiPropertyOptional({ description: 'Which interaction (default: the last one)', nullable: true, type: String })
+  interaction_id?: string | null;
+  @ApiPropertyOptional({
+    description: 'Several at once: `{interaction_id: reward}` or a list in interaction order',
+    oneOf: [
+      { type: 'object', additionalProperties: { type: 'number' } },
+      { type: 'array', items: { type: 'number' } },
+    ],
+  })
+  rewards?: Record<string, number> | number[];
+}
+
+export class SetRewardResponseDto {
+  @ApiProperty({ example: 'success' }) message!: 'success';
+  @ApiProperty() interaction_count!: number;
+  @ApiProperty() session_id!: string;
+  @ApiProperty({ nullable: true, type: Number }) trajectory_id!: number | null;
+  @ApiProperty() trajectory_ready!: boolean;
+  @ApiProperty({ description: 'This call made the trajectory ready' }) ready_transition!: boolean;
+}
+
+/** `POST /export_trajectories` (gateway and data proxy). */
+export class ExportTrajectoriesRequestDto {
+  @ApiPropertyOptional({ description: 'The session (the reference form)' }) session_id?: string;
+  @ApiPropertyOptional({ type: [String], description: 'Several sessions (a group; later upstream form)' })
+  session_ids?: string[];
+  @ApiPropertyOptional({ description: 'Gateway only: a model name used as the session id (reference behaviour)' })
+  model?: string;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Default: the oldest ready trajectory' })
+  trajectory_id?: number | null;
+  @ApiPropertyOptional({ default: 1, minimum: 0, description: 'Turn discount for reward propagation' })
+  discount?: number;
+  @ApiPropertyOptional({ enum: ['individual', 'concat'], default: 'individual' }) style?: string;
+  @ApiPropertyOptional({ description: 'Default false with session_id, true with session_ids' })
+  remove_session?: boolean;
+  @ApiPropertyOptional({ enum: ['rpc', 'json'], default: 'rpc', description: 'rpc: the reference tensor encoding' })
+  format?: string;
+  @ApiPropertyOptional({ enum: ['interactions', 'traj'], nullable: true, description: 'traj: AReaL 2.0 batches' })
+  schema?: string | null;
+  @ApiPropertyOptional({ default: false }) normalize_rewards?: boolean;
+}
+
+export class ExportTrajectoriesResponseDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: true },
+    description: 'Training rows by interaction id (input_ids, loss_mask, logprobs, versions, rewards…)',
+  })
+  interactions?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'schema traj: the AReaL 2.0 batch' })
+  traj?: Record<string, unknown>;
+}

@@ -1,0 +1,139 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/**
+ * SGLang's native HTTP API as engine-sim serves it and the data proxy calls it (the data proxy's
+ * SGLang client types its requests and parses the answers with these classes).
+ */
+export class SglangSamplingParamsDto {
+  @ApiPropertyOptional({ minimum: 0 }) max_new_tokens?: number;
+  @ApiPropertyOptional({ minimum: 0 }) temperature?: number;
+  @ApiPropertyOptional() top_p?: number;
+  @ApiPropertyOptional() top_k?: number;
+  @ApiPropertyOptional() min_p?: number;
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
+  stop?: string | string[];
+  @ApiPropertyOptional({ type: [Number] }) stop_token_ids?: number[];
+  @ApiPropertyOptional() ignore_eos?: boolean;
+  @ApiPropertyOptional() frequency_penalty?: number;
+  @ApiPropertyOptional() presence_penalty?: number;
+  @ApiPropertyOptional() repetition_penalty?: number;
+  @ApiPropertyOptional({ description: 'Per-request seed' }) sampling_seed?: number;
+}
+
+export class SglangGenerateRequestDto {
+  @ApiPropertyOptional({ type: [Number], description: 'Prompt token ids (or `text`)' }) input_ids?: number[];
+  @ApiPropertyOptional() text?: string;
+  @ApiPropertyOptional({ type: SglangSamplingParamsDto }) sampling_params?: SglangSamplingParamsDto;
+  @ApiPropertyOptional({ description: 'Per-token log-probs in meta_info.output_token_logprobs' })
+  return_logprob?: boolean;
+  @ApiPropertyOptional() stream?: boolean;
+  @ApiPropertyOptional({ description: 'Request id (abort_request takes it)' }) rid?: string;
+}
+
+export class SglangWeightVersionSpanDto {
+  @ApiProperty() version!: string;
+  @ApiProperty({ description: 'First output token (inclusive)' }) start!: number;
+  @ApiProperty({ description: 'Last output token (exclusive)' }) end!: number;
+}
+
+export class SglangMetaInfoDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: '`{"type": "stop" | "length" | "abort", "matched"?, "message"?, "status_code"?}`',
+  })
+  finish_reason!: Record<string, unknown> | null;
+  @ApiPropertyOptional() prompt_tokens?: number;
+  @ApiPropertyOptional() cached_tokens?: number;
+  @ApiProperty() completion_tokens!: number;
+  @ApiProperty() weight_version!: string;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'array' },
+    description: '`[logprob, token_id, null]` per output token',
+  })
+  output_token_logprobs?: [number, number, null][];
+  @ApiPropertyOptional({ type: [SglangWeightVersionSpanDto] }) weight_versions?: SglangWeightVersionSpanDto[];
+  @ApiPropertyOptional({ description: 'Seconds' }) e2e_latency?: number;
+}
+
+/** The answer of `/generate` (and each streamed `data:` event). */
+export class SglangGenerateResponseDto {
+  @ApiProperty() text!: string;
+  @ApiProperty({ type: [Number] }) output_ids!: number[];
+  @ApiProperty({ type: SglangMetaInfoDto }) meta_info!: SglangMetaInfoDto;
+}
+
+export class SglangPauseRequestDto {
+  @ApiPropertyOptional({ enum: ['abort', 'in_place', 'retract'], default: 'abort' }) mode?: string;
+}
+
+export class SglangMessageResponseDto {
+  @ApiProperty() message!: string;
+  @ApiProperty({ example: 'ok' }) status!: string;
+}
+
+export class SglangMemoryTagsRequestDto {
+  @ApiPropertyOptional({ type: [String], enum: ['weights', 'kv_cache'] }) tags?: string[];
+}
+
+export class SglangAbortRequestDto {
+  @ApiPropertyOptional() rid?: string;
+  @ApiPropertyOptional() abort_all?: boolean;
+}
+
+export class SglangUpdateWeightVersionRequestDto {
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }] }) new_version!: string | number;
+  @ApiPropertyOptional({ description: 'Abort running requests first', default: true }) abort_all_requests?: boolean;
+}
+
+export class SglangUpdateWeightVersionResponseDto {
+  @ApiProperty() success!: boolean;
+  @ApiProperty() message!: string;
+  @ApiProperty() new_version!: string;
+}
+
+export class SglangUpdateWeightsFromDiskRequestDto {
+  @ApiProperty() model_path!: string;
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }] }) weight_version?: string | number;
+}
+
+export class SglangUpdateWeightsResponseDto {
+  @ApiProperty() success!: boolean;
+  @ApiProperty() message!: string;
+  @ApiProperty() num_paused_requests!: number;
+}
+
+export class SglangModelInfoDto {
+  @ApiProperty() model_path!: string;
+  @ApiProperty() tokenizer_path!: string;
+  @ApiProperty() is_generation!: boolean;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) preferred_sampling_params!: unknown;
+  @ApiProperty() weight_version!: string;
+  @ApiPropertyOptional() engine?: string;
+  @ApiPropertyOptional() note?: string;
+}
+
+export class SglangWeightVersionDto {
+  @ApiProperty() weight_version!: string;
+}
+
+export class SglangServerInfoDto {
+  @ApiProperty() model_path!: string;
+  @ApiProperty() served_model_name!: string;
+  @ApiProperty() tokenizer_path!: string;
+  @ApiProperty() context_length!: number;
+  @ApiProperty() max_running_requests!: number;
+  @ApiProperty() random_seed!: number;
+  @ApiProperty() weight_version!: string;
+  @ApiProperty() enable_memory_saver!: boolean;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) internal_states!: Record<
+    string,
+    unknown
+  >[];
+  @ApiProperty() version!: string;
+  @ApiPropertyOptional({ description: 'engine-sim only: its settings (mode, protocol, timings) follow' })
+  note?: string;
+}

@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CompletionUsageDto } from '../openai/chat.dto.js';
+
+/** vLLM's OpenAI completions with token-id prompts, as engine-sim serves them and the data proxy calls them. */
+export class VllmCompletionRequestDto {
+  @ApiProperty({ oneOf: [{ type: 'array', items: { type: 'integer' } }, { type: 'string' }] })
+  prompt!: number[] | string;
+  @ApiPropertyOptional() model?: string;
+  @ApiPropertyOptional() max_tokens?: number;
+  @ApiPropertyOptional() temperature?: number;
+  @ApiPropertyOptional() top_p?: number;
+  @ApiPropertyOptional() top_k?: number;
+  @ApiPropertyOptional({ description: 'Top log-probs per token (0: the sampled one only)' }) logprobs?: number;
+  @ApiPropertyOptional({ description: 'Tokens as "token_id:N" strings' }) return_tokens_as_token_ids?: boolean;
+  @ApiPropertyOptional() stream?: boolean;
+  @ApiPropertyOptional() seed?: number;
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
+  stop?: string | string[];
+  @ApiPropertyOptional({ type: [Number] }) stop_token_ids?: number[];
+  @ApiPropertyOptional() ignore_eos?: boolean;
+  @ApiPropertyOptional() skip_special_tokens?: boolean;
+}
+
+export class VllmCompletionLogprobsDto {
+  @ApiProperty({ type: [String], description: '"token_id:N" with return_tokens_as_token_ids' }) tokens!: string[];
+  @ApiProperty({ type: [Number] }) token_logprobs!: number[];
+  @ApiProperty({ type: [Number] }) text_offset!: number[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, nullable: true }) top_logprobs!:
+    unknown[] | null;
+}
+
+export class VllmCompletionChoiceDto {
+  @ApiProperty() index!: number;
+  @ApiProperty() text!: string;
+  @ApiProperty({ type: VllmCompletionLogprobsDto, nullable: true }) logprobs!: VllmCompletionLogprobsDto | null;
+  @ApiProperty({ nullable: true, enum: ['stop', 'length', 'abort', 'error', 'repetition'] })
+  finish_reason!: string | null;
+  @ApiPropertyOptional({ nullable: true, oneOf: [{ type: 'string' }, { type: 'integer' }] })
+  stop_reason?: string | number | null;
+}
+
+/** The answer of `/v1/completions` (and each streamed chunk). */
+export class VllmCompletionResponseDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ example: 'text_completion' }) object!: string;
+  @ApiProperty() created!: number;
+  @ApiProperty() model!: string;
+  @ApiProperty({ type: [VllmCompletionChoiceDto] }) choices!: VllmCompletionChoiceDto[];
+  @ApiPropertyOptional({ type: CompletionUsageDto, nullable: true }) usage?: CompletionUsageDto | null;
+}
+
+export class VllmIsSleepingDto {
+  @ApiProperty() is_sleeping!: boolean;
+}
+
+export class VllmIsPausedDto {
+  @ApiProperty() is_paused!: boolean;
+}
+
+export class VllmPauseStatusDto {
+  @ApiProperty({ enum: ['paused', 'resumed'] }) status!: string;
+}
+
+/** AReaL's vLLM extension endpoints. */
+export class VllmArealResultDto {
+  @ApiProperty() success!: boolean;
+  @ApiProperty() message!: string;
+}

@@ -1,0 +1,20 @@
+/**
+ * `@app/contracts`: one DTO class per wire shape of every service. The server validates and
+ * documents with it (class-validator + Swagger metadata); the client that calls the server types
+ * what it sends and parses with the same class. No wire shape is declared anywhere else.
+ */
+export * from './common/errors.dto.js';
+export * from './router/models.dto.js';
+export * from './router/route.dto.js';
+export * from './router/sessions.dto.js';
+export * from './router/workers.dto.js';
+export * from './router/router.dto.js';
+export * from './openai/chat.dto.js';
+export * from './data-proxy/sessions.dto.js';
+export * from './data-proxy/data-proxy.dto.js';
+export * from './gateway/gateway.dto.js';
+export * from './controller/control.dto.js';
+export * from './controller/rollout.dto.js';
+export * from './engine/sglang.dto.js';
+export * from './engine/vllm.dto.js';
+export * from './engine/engine-sim.dto.js';
