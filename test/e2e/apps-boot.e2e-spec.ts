@@ -4,28 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
-import { openApiGaps } from '../support/openapi.js';
+import { BODYLESS_OPERATIONS, openApiGaps } from '@app/common/testing';
 import { runApp, spawnApp } from '../support/spawn-app.js';
-
-/** POST operations whose handlers read no body: nothing to document. */
-const NO_BODY = [
-  'POST /grant_capacity',
-  'POST /release_capacity',
-  'POST /continue_generation',
-  'POST /configure',
-  'POST /shutdown',
-  'POST /release_memory_occupation',
-  'POST /sleep',
-  'POST /wake_up',
-  'POST /pause',
-  'POST /resume',
-  'POST /areal_pause_generation',
-  'POST /areal_continue_generation',
-  'POST /flush_cache',
-  'POST /continue_generation/{worker_id}',
-  'POST /callback/continue_generation/{worker_id}',
-  'POST /release_memory_occupation/{worker_id}',
-];
 
 /** Every app boots from dist/ with the shared bootstrap: health, readiness, metrics, docs, flags, shutdown. */
 describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('%s process', (app) => {
@@ -56,7 +36,7 @@ describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('
       const document = (await call('GET', `${proc.url}/openapi.json`)).json;
       expect(document.openapi).toMatch(/^3\./);
       // Every operation documents its answer (and its errors' bodies); every one that reads a body, its body.
-      expect(openApiGaps(document, NO_BODY)).toEqual([]);
+      expect(openApiGaps(document, BODYLESS_OPERATIONS)).toEqual([]);
       if (engine) {
         await engine.stop();
         const notReady = await call('GET', `${proc.url}/health/ready`);

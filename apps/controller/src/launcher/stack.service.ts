@@ -7,6 +7,12 @@ import { APP_OPTIONS, HttpClient } from '@app/common';
 import { parseBackend, type ControllerOptions } from '../config/controller-options.js';
 import { ManagedProcess, type ProcessSpec } from './managed-process.js';
 import { freePort } from './free-port.js';
+import type {
+  RegisterModelRequestDto,
+  RegisterWorkerRequestDto,
+  RegisterWorkerResponseDto,
+  WorkersResponseDto,
+} from '@app/contracts';
 
 export type StackState = 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped';
 
@@ -155,9 +161,9 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
    */
   async refreshWorkers(): Promise<void> {
     if (!this.routerAddr) return;
-    let workers: { worker_id: string; addr: string }[];
+    let workers: WorkersResponseDto['workers'];
     try {
-      const res = await this.http.requestJson<{ workers?: { worker_id: string; addr: string }[] }>({
+      const res = await this.http.requestJson<Partial<WorkersResponseDto>>({
         method: 'GET',
         url: `${this.routerAddr}/workers`,
         headers: this.adminHeaders(),
@@ -333,11 +339,11 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async registerOne(entry: DataProxyEntry): Promise<void> {
-    const res = await this.http.requestJson<{ worker_id?: string }>({
+    const res = await this.http.requestJson<Partial<RegisterWorkerResponseDto>>({
       method: 'POST',
       url: `${this.routerAddr}/register`,
       headers: this.adminHeaders(),
-      json: { worker_addr: entry.addr },
+      json: { worker_addr: entry.addr } satisfies RegisterWorkerRequestDto,
       timeoutMs: 5_000,
       upstreamName: 'router',
     });
@@ -356,7 +362,7 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
         url: this.options['api-url'],
         api_key: this.options['provider-api-key'] || null,
         data_proxy_addrs: this.dataProxies.map((d) => d.addr),
-      },
+      } satisfies RegisterModelRequestDto,
       timeoutMs: this.options['request-timeout'] * 1000,
       upstreamName: 'gateway',
     });

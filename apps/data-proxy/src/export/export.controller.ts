@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AppException, ErrorCode } from '@app/common';
+import { AdminOnly, AppException, ErrorCode, requireJsonObject } from '@app/common';
 import { EXPORT_SCHEMAS, ExportService, type ExportRequest, type ExportSchema } from './export.service.js';
 import { EXPORT_STYLES, type ExportStyle } from './trajectory-export.js';
 import { ExportTrajectoriesRequestDto, ExportTrajectoriesResponseDto } from '@app/contracts';
@@ -9,13 +9,9 @@ function bad(message: string): AppException {
   return new AppException(400, ErrorCode.BAD_REQUEST, message);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads both request forms: `session_id` (the reference) or `session_ids` (later upstream). */
-export function parseExportRequest(body: unknown): ExportRequest {
-  if (!isObject(body)) throw bad('body must be a JSON object');
+export function parseExportRequest(raw: unknown): ExportRequest {
+  const body = requireJsonObject(raw);
   let sessionIds: string[];
   let lenient = false;
   if (body.session_ids !== undefined && body.session_ids !== null) {

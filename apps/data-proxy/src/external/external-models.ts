@@ -3,12 +3,26 @@ import { PassThrough } from 'node:stream';
 import { Body, Controller, HttpCode, Inject, Injectable, Logger, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AdminOnly, APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseData, requireJsonObject, sendEventStream } from '@app/common';
+import {
+  AdminOnly,
+  APP_OPTIONS,
+  AppException,
+  ErrorCode,
+  HttpClient,
+  readSseData,
+  requireJsonObject,
+  sendEventStream,
+} from '@app/common';
 import { normalizeMessages } from '../chat/chat-request.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Session } from '../sessions/session.js';
 import { SessionStore } from '../sessions/session-store.service.js';
-import { DataProxyRegisterModelRequestDto, DataProxyRegisterModelResponseDto, UnregisterModelRequestDto, UnregisterModelResponseDto } from '@app/contracts';
+import {
+  DataProxyRegisterModelRequestDto,
+  DataProxyRegisterModelResponseDto,
+  UnregisterModelRequestDto,
+  UnregisterModelResponseDto,
+} from '@app/contracts';
 
 export interface ExternalModel {
   name: string;
@@ -38,14 +52,10 @@ export class ExternalModelsService {
     private readonly sessions: SessionStore,
   ) {}
 
-  @ApiBody({ type: DataProxyRegisterModelRequestDto })
-  @ApiOkResponse({ type: DataProxyRegisterModelResponseDto })
   register(model: ExternalModel): void {
     this.models.set(model.name, model);
   }
 
-  @ApiBody({ type: UnregisterModelRequestDto })
-  @ApiOkResponse({ type: UnregisterModelResponseDto })
   unregister(name: string): boolean {
     return this.models.delete(name);
   }
@@ -188,6 +198,8 @@ export class ExternalModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Register an OpenAI-compatible provider for a model name (admin key)' })
+  @ApiBody({ type: DataProxyRegisterModelRequestDto })
+  @ApiOkResponse({ type: DataProxyRegisterModelResponseDto })
   register(@Body() body: unknown): DataProxyRegisterModelResponseDto {
     const b = requireJsonObject(body);
     const name = typeof b.name === 'string' && b.name ? b.name : typeof b.model === 'string' ? b.model : '';
@@ -213,6 +225,8 @@ export class ExternalModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Forget a registered model (the gateway rolls back a failed registration)' })
+  @ApiBody({ type: UnregisterModelRequestDto })
+  @ApiOkResponse({ type: UnregisterModelResponseDto })
   unregister(@Body() body: unknown): UnregisterModelResponseDto {
     const name = requireJsonObject(body).name;
     if (typeof name !== 'string' || !name) throw new AppException(400, ErrorCode.BAD_REQUEST, 'name is required');

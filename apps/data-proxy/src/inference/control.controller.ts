@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AppException, ErrorCode } from '@app/common';
+import { AdminOnly, AppException, ErrorCode, isJsonObject } from '@app/common';
 import type { PauseMode } from './engine-backend.js';
 import { InfBridgeService } from './inf-bridge.service.js';
 import {
@@ -16,10 +16,6 @@ import {
 } from '@app/contracts';
 
 const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Weight-update coordination. Every control endpoint needs the admin key (the reference leaves
@@ -40,7 +36,7 @@ export class ControlController {
   @ApiBody({ type: PauseGenerationRequestDto, required: false })
   @ApiOkResponse({ type: PausedResponseDto })
   async pause(@Body() body: unknown): Promise<PausedResponseDto> {
-    const mode = isObject(body) && body.mode !== undefined && body.mode !== null ? body.mode : 'abort';
+    const mode = isJsonObject(body) && body.mode !== undefined && body.mode !== null ? body.mode : 'abort';
     if (!PAUSE_MODES.includes(mode as PauseMode))
       throw new AppException(400, ErrorCode.BAD_REQUEST, `mode must be one of ${PAUSE_MODES.join(', ')}`);
     await this.bridge.pause(mode as PauseMode);
@@ -81,7 +77,7 @@ export class ControlController {
   @ApiOkResponse({ type: StatusResponseDto })
   @ApiResponse({ status: 409, description: 'The engine lacks the launch flag onload needs (ENGINE_MISCONFIGURED)' })
   async resumeMemory(@Body() body: unknown): Promise<StatusResponseDto> {
-    const tags = body === undefined || body === null ? undefined : isObject(body) ? body.tags : 'invalid';
+    const tags = body === undefined || body === null ? undefined : isJsonObject(body) ? body.tags : 'invalid';
     if (
       tags !== undefined &&
       tags !== null &&
@@ -99,7 +95,7 @@ export class ControlController {
   @ApiBody({ type: SetVersionRequestDto })
   @ApiOkResponse({ type: SetVersionResponseDto })
   async setVersion(@Body() body: unknown): Promise<SetVersionResponseDto> {
-    const version = isObject(body) ? body.version : undefined;
+    const version = isJsonObject(body) ? body.version : undefined;
     if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
       throw new AppException(400, ErrorCode.BAD_REQUEST, "'version' (int) is required");
     }
@@ -120,7 +116,7 @@ export class ControlController {
   @ApiBody({ type: ConfigureBackendRequestDto })
   @ApiOkResponse({ type: ConfigureBackendResponseDto })
   configureBackend(@Body() body: unknown): ConfigureBackendResponseDto {
-    const addr = isObject(body) ? body.backend_addr : undefined;
+    const addr = isJsonObject(body) ? body.backend_addr : undefined;
     if (typeof addr !== 'string' || addr.length === 0)
       throw new AppException(400, ErrorCode.BAD_REQUEST, 'backend_addr is required');
     try {

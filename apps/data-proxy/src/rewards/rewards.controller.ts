@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppException, ErrorCode, extractBearerToken } from '@app/common';
+import { AppException, ErrorCode, extractBearerToken, requireJsonObject } from '@app/common';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { RewardsService, type RewardsByInteraction } from './rewards.service.js';
 import { SetRewardRequestDto, SetRewardResponseDto } from '@app/contracts';
@@ -42,9 +42,7 @@ export class RewardsController {
       if (!session) throw new AppException(400, ErrorCode.BAD_REQUEST, 'No interactions in session');
       return session;
     };
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object with reward');
-    const { reward, rewards, interaction_id: interactionId } = body as Record<string, unknown>;
+    const { reward, rewards, interaction_id: interactionId } = requireJsonObject(body);
     if (rewards !== undefined && rewards !== null) {
       const session = sessionOf();
       const result = this.rewards.setRewards(session, parseRewards(rewards));

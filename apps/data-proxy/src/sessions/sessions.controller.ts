@@ -9,7 +9,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly, AppException, ErrorCode } from '@app/common';
+import { AdminOnly, AppException, ErrorCode, requireJsonObject } from '@app/common';
 import { SessionStore, type Session } from './session-store.service.js';
 import {
   RemoveSessionsRequestDto,
@@ -40,14 +40,12 @@ export class SessionsController {
   @ApiConflictResponse({ description: 'api_key is still bound to a live session without a rewarded trajectory' })
   @ApiBody({ type: StartSessionRequestDto })
   start(@Body() body: unknown): StartSessionResponseDto {
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw invalid('body must be a JSON object with task_id');
     const {
       task_id: taskId,
       api_key: apiKey,
       group_size: groupSize,
       deterministic_sampling: deterministic,
-    } = body as Record<string, unknown>;
+    } = requireJsonObject(body);
     if (deterministic !== undefined && deterministic !== null && typeof deterministic !== 'boolean')
       throw invalid('deterministic_sampling must be a boolean');
     const seeded = (session: Session): Session => {

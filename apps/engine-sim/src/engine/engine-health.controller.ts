@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiEmptyOkResponse, APP_OPTIONS } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';

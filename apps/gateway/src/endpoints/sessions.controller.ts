@@ -54,7 +54,7 @@ export class SessionsController {
   async export(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { valid, value } = readJson(body);
     if (!valid) throw gatewayError(400, ErrorCode.MALFORMED_JSON, 'Invalid JSON body');
-    if (!isObject(value)) throw gatewayError(400, ErrorCode.BAD_REQUEST, 'body must be a JSON object');
+    if (!isObject(value)) throw gatewayError(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object');
     let forwardBody = rawBody(body);
     let sessionId = typeof value.session_id === 'string' && value.session_id ? value.session_id : null;
     const sessionIds =

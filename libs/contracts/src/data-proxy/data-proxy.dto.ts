@@ -32,7 +32,7 @@ export class MemoryTagsRequestDto {
 }
 
 export class SetVersionRequestDto {
-  @ApiProperty({ minimum: 0, example: 3 }) version!: number;
+  @ApiProperty({ type: 'integer', example: 3 }) version!: number;
 }
 
 export class SetVersionResponseDto {

@@ -45,3 +45,23 @@ export function openApiGaps(
   }
   return gaps;
 }
+
+/** POST operations whose handlers read no body: nothing to document. */
+export const BODYLESS_OPERATIONS = [
+  'POST /grant_capacity',
+  'POST /release_capacity',
+  'POST /continue_generation',
+  'POST /configure',
+  'POST /shutdown',
+  'POST /release_memory_occupation',
+  'POST /sleep',
+  'POST /wake_up',
+  'POST /pause',
+  'POST /resume',
+  'POST /areal_pause_generation',
+  'POST /areal_continue_generation',
+  'POST /flush_cache',
+  'POST /continue_generation/{worker_id}',
+  'POST /callback/continue_generation/{worker_id}',
+  'POST /release_memory_occupation/{worker_id}',
+];
