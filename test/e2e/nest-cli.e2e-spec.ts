@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { call } from '../support/http.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const NEST = 'node_modules/@nestjs/cli/bin/nest.js';
+
+/** What each app needs to start on its own (the controller attaches to nothing and waits). */
+const ARGS: Record<string, string[]> = {
+  controller: ['--mode', 'attach', '--gateway-addr', 'http://127.0.0.1:9', '--router-addr', 'http://127.0.0.1:9'],
+};
+
+/**
+ * The Nest CLI way a NestJS user expects (`nest-cli.json`, monorepo): `npx nest start <app> --
+ * --port 0` builds with SWC and starts the app, which then serves `/health`.
+ */
+describe.each(['router', 'gateway', 'data-proxy', 'engine-sim', 'controller'])('npx nest start %s', (app) => {
+  it('builds, starts and serves /health', async () => {
+    const child = spawn(
+      process.execPath,
+      [NEST, 'start', app, '--', '--port', '0', '--admin-api-key', 'nest-cli-key', ...(ARGS[app] ?? [])],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    const output: string[] = [];
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line:\n${output.join('\n')}`)), 60_000);
+        const onLine = (line: string): void => {
+          output.push(line);
+          const match = /"msg":"listening"/.test(line) ? /"url":"([^"]+)"/.exec(line) : null;
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        };
+        createInterface({ input: child.stdout }).on('line', onLine);
+        createInterface({ input: child.stderr }).on('line', onLine);
+        child.once('exit', (code) => reject(new Error(`nest start exited with ${code}:\n${output.join('\n')}`)));
+      });
+      expect((await call('GET', `${url}/health`)).status).toBe(200);
+    } finally {
+      // The CLI runs the app as its own child: stop the whole process group.
+      process.kill(-child.pid!, 'SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }, 90_000);
+});
