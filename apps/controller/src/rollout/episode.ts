@@ -5,7 +5,13 @@ import { ControlService } from '../control/control.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import type { AcceptPredicate } from './accept-predicate.js';
 import type { Agent } from './agent-loader.js';
-import type { EpisodeOutcomeDto } from '@app/contracts';
+import type {
+  EpisodeOutcomeDto,
+  ExportTrajectoriesRequestDto,
+  ExportTrajectoriesResponseDto,
+  SetRewardRequestDto,
+  StartSessionRequestDto,
+} from '@app/contracts';
 
 export type ExportFormat = 'json' | 'rpc';
 
@@ -142,7 +148,7 @@ export class EpisodeRunner {
           task_id: sessionTaskId,
           ...(groupSize > 1 ? { group_size: groupSize } : {}),
           ...(spec.deterministicSampling ? { deterministic_sampling: true } : {}),
-        },
+        } satisfies StartSessionRequestDto,
         signal,
       })
       .catch(async (err: unknown) => {
@@ -251,7 +257,7 @@ export class EpisodeRunner {
         schema: spec.schema,
         normalize_rewards: spec.rewardNormalization && members.length > 1,
         remove_session: true,
-      },
+      } satisfies ExportTrajectoriesRequestDto,
     });
     for (const member of members) this.ready.forget(member.sessionId);
     if (res.status !== 200)
@@ -273,7 +279,12 @@ export class EpisodeRunner {
       // AReaL 2.0: a failed member is still closed (reward 0) before the next one starts.
       return this.runAndReward(agent, data, member, run).catch(async (err: unknown) => {
         await this.control
-          .gatewayCall({ method: 'POST', path: '/rl/set_reward', sessionKey: member.apiKey, json: { reward: 0 } })
+          .gatewayCall({
+            method: 'POST',
+            path: '/rl/set_reward',
+            sessionKey: member.apiKey,
+            json: { reward: 0 } satisfies SetRewardRequestDto,
+          })
           .catch(() => undefined);
         throw err;
       });
@@ -342,11 +353,11 @@ export class EpisodeRunner {
           style: spec.style,
           format: spec.format,
           remove_session: true,
-        },
+        } satisfies ExportTrajectoriesRequestDto,
       });
       if (res.status === 200) {
         this.ready.forget(member.sessionId);
-        return (res.json as { interactions?: Record<string, unknown> } | undefined)?.interactions ?? {};
+        return (res.json as ExportTrajectoriesResponseDto | undefined)?.interactions ?? {};
       }
       if (res.status !== 409 || known !== null)
         throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
@@ -426,13 +437,17 @@ export class EpisodeRunner {
             method: 'POST',
             path: '/rl/set_reward',
             sessionKey: member.apiKey,
-            json: { reward: 0 },
+            json: { reward: 0 } satisfies SetRewardRequestDto,
             timeoutMs: CLEANUP_TIMEOUT_MS,
           });
           await this.control.gatewayCall({
             method: 'POST',
             path: '/export_trajectories',
-            json: { session_ids: [member.sessionId], remove_session: true, format: 'json' },
+            json: {
+              session_ids: [member.sessionId],
+              remove_session: true,
+              format: 'json',
+            } satisfies ExportTrajectoriesRequestDto,
             timeoutMs: CLEANUP_TIMEOUT_MS,
           });
         } catch (err) {

@@ -1,3 +1,4 @@
+import type { SglangGenerateRequestDto, VllmCompletionRequestDto } from '@app/contracts';
 /** Sampling settings the data proxy sends to the engine for one generation. */
 export interface EngineSampling {
   temperature: number;
@@ -87,7 +88,7 @@ export type PauseMode = 'abort' | 'in_place' | 'retract';
 export interface EngineBackend {
   readonly name: 'sglang' | 'vllm';
   readonly generatePath: string;
-  buildRequest(request: SegmentRequest): Record<string, unknown>;
+  buildRequest(request: SegmentRequest): SglangGenerateRequestDto | VllmCompletionRequestDto;
   parseResponse(body: unknown): SegmentResult;
   createStreamParser(): StreamEventParser;
   /** The calls that pause generation, in order (each must succeed). */

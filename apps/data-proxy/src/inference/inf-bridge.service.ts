@@ -18,6 +18,7 @@ import {
 import { PauseGate } from './pause-gate.js';
 import { SglangBackend } from './sglang-backend.js';
 import { VllmBackend, type VllmPauseApi } from './vllm-backend.js';
+import type { SglangUpdateWeightVersionRequestDto } from '@app/contracts';
 
 export interface GenerateInput {
   promptIds: readonly number[];
@@ -452,7 +453,10 @@ export class InfBridgeService implements OnApplicationBootstrap {
       await this.control(target, {
         method: 'POST',
         path: '/update_weight_version',
-        body: JSON.stringify({ new_version: String(version), abort_all_requests: false }),
+        body: JSON.stringify({
+          new_version: String(version),
+          abort_all_requests: false,
+        } satisfies SglangUpdateWeightVersionRequestDto),
       });
     }
   }

@@ -14,6 +14,12 @@ import {
   type SegmentTokens,
   type StreamEventParser,
 } from './engine-backend.js';
+import type {
+  SglangAbortRequestDto,
+  SglangGenerateRequestDto,
+  SglangPauseRequestDto,
+  SglangSamplingParamsDto,
+} from '@app/contracts';
 
 /**
  * How an SGLang output ended. An abort that carries a `status_code` is a request error
@@ -99,7 +105,9 @@ export class SglangBackend implements EngineBackend {
    * abort path never sets; `in_place`/`retract` alone freeze requests where they are.
    */
   pauseCalls(mode: PauseMode): EngineCall[] {
-    return [{ method: 'POST', path: '/pause_generation', body: JSON.stringify({ mode }) }];
+    return [
+      { method: 'POST', path: '/pause_generation', body: JSON.stringify({ mode } satisfies SglangPauseRequestDto) },
+    ];
   }
 
   resumeCall(): EngineCall {
@@ -125,9 +133,9 @@ export class SglangBackend implements EngineBackend {
     };
   }
 
-  buildRequest(request: SegmentRequest): Record<string, unknown> {
+  buildRequest(request: SegmentRequest): SglangGenerateRequestDto {
     const { sampling } = request;
-    const params: Record<string, unknown> = {
+    const params: SglangSamplingParamsDto = {
       top_p: sampling.topP,
       top_k: sampling.topK,
       max_new_tokens: request.maxNewTokens,
@@ -199,6 +207,6 @@ export class SglangBackend implements EngineBackend {
   }
 
   abortCall(rid: string): EngineCall {
-    return { method: 'POST', path: '/abort_request', body: JSON.stringify({ rid }) };
+    return { method: 'POST', path: '/abort_request', body: JSON.stringify({ rid } satisfies SglangAbortRequestDto) };
   }
 }

@@ -10,6 +10,7 @@ import {
   type SegmentResult,
   type StreamEventParser,
 } from './engine-backend.js';
+import type { VllmCompletionRequestDto } from '@app/contracts';
 
 /** vLLM's clamp for a log-prob it could not compute: never real sampling evidence. */
 const VLLM_LOGPROB_SENTINEL = -9999.0;
@@ -142,9 +143,9 @@ export class VllmBackend implements EngineBackend {
     };
   }
 
-  buildRequest(request: SegmentRequest): Record<string, unknown> {
+  buildRequest(request: SegmentRequest): VllmCompletionRequestDto {
     const { sampling } = request;
-    const body: Record<string, unknown> = {
+    const body: VllmCompletionRequestDto = {
       top_p: sampling.topP,
       top_k: sampling.topK,
       max_tokens: request.maxNewTokens,

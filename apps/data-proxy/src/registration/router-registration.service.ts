@@ -4,6 +4,13 @@ import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { ExportService } from '../export/export.service.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import { SessionStore } from '../sessions/session-store.service.js';
+import type {
+  RegisterWorkerRequestDto,
+  RegisterWorkerResponseDto,
+  RestoreSessionsRequestDto,
+  RestoreSessionsResponseDto,
+  UnregisterWorkerRequestDto,
+} from '@app/contracts';
 
 /**
  * Self-registration: with `--router-addr`, the data proxy registers itself with the router and
@@ -54,7 +61,7 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
         method: 'POST',
         url: `${this.routerAddr}/unregister`,
         headers: { authorization: `Bearer ${this.options['admin-api-key']}` },
-        json: { worker_addr: this.advertisedAddr },
+        json: { worker_addr: this.advertisedAddr } satisfies UnregisterWorkerRequestDto,
         timeoutMs: 2_000,
         upstreamName: 'router',
       })
@@ -72,11 +79,11 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
       this.announcedTo = instance;
       return;
     }
-    const res = await this.http.requestJson<{ restored?: number; conflicts?: string[] }>({
+    const res = await this.http.requestJson<Partial<RestoreSessionsResponseDto>>({
       method: 'POST',
       url: `${this.routerAddr}/restore_sessions`,
       headers: { authorization: `Bearer ${this.options['admin-api-key']}` },
-      json: { worker_addr: this.advertisedAddr, sessions, hitl },
+      json: { worker_addr: this.advertisedAddr, sessions, hitl } satisfies RestoreSessionsRequestDto,
       timeoutMs: 10_000,
       upstreamName: 'router',
     });
@@ -100,11 +107,14 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
   private async beat(): Promise<void> {
     try {
       if (this.exports.servingAddr().endsWith(':0')) return; // not listening yet
-      const res = await this.http.requestJson<{ worker_id?: string; router_instance?: string }>({
+      const res = await this.http.requestJson<Partial<RegisterWorkerResponseDto>>({
         method: 'POST',
         url: `${this.routerAddr}/register`,
         headers: { authorization: `Bearer ${this.options['admin-api-key']}` },
-        json: { worker_addr: this.advertisedAddr, active_requests: this.bridge.activeRequests },
+        json: {
+          worker_addr: this.advertisedAddr,
+          active_requests: this.bridge.activeRequests,
+        } satisfies RegisterWorkerRequestDto,
         timeoutMs: 5_000,
         upstreamName: 'router',
       });

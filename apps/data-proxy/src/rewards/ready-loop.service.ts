@@ -5,6 +5,7 @@ import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { ReadyTrajectory } from '../sessions/session.js';
 import { HITL_SESSION_ID, SessionStore } from '../sessions/session-store.service.js';
 import { RewardsService } from './rewards.service.js';
+import type { OnlineReadyRequestDto } from '@app/contracts';
 
 const TICK_MS = 100;
 const STALE_SWEEP_MS = 60_000;
@@ -92,7 +93,10 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
         method: 'POST',
         url: `${target}/callback/online_ready`,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options['admin-api-key']}` },
-        body: JSON.stringify({ session_id: sessionId, trajectory_id: trajectory.trajectoryId }),
+        body: JSON.stringify({
+          session_id: sessionId,
+          trajectory_id: trajectory.trajectoryId,
+        } satisfies OnlineReadyRequestDto),
         timeoutMs: Math.min(this.options['request-timeout'] * 1000, 10_000),
         upstreamName: 'controller',
       });

@@ -14,6 +14,7 @@ export class SglangSamplingParamsDto {
   stop?: string | string[];
   @ApiPropertyOptional({ type: [Number] }) stop_token_ids?: number[];
   @ApiPropertyOptional() ignore_eos?: boolean;
+  @ApiPropertyOptional() skip_special_tokens?: boolean;
   @ApiPropertyOptional() frequency_penalty?: number;
   @ApiPropertyOptional() presence_penalty?: number;
   @ApiPropertyOptional() repetition_penalty?: number;
@@ -21,8 +22,15 @@ export class SglangSamplingParamsDto {
 }
 
 export class SglangGenerateRequestDto {
-  @ApiPropertyOptional({ type: [Number], description: 'Prompt token ids (or `text`)' }) input_ids?: number[];
+  @ApiPropertyOptional({ type: [Number], description: 'Prompt token ids (or `text`)' }) input_ids?: readonly number[];
   @ApiPropertyOptional() text?: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'array',
+    items: { type: 'string' },
+    description: 'Multimodal inputs (unused)',
+  })
+  image_data?: string[] | null;
   @ApiPropertyOptional({ type: SglangSamplingParamsDto }) sampling_params?: SglangSamplingParamsDto;
   @ApiPropertyOptional({ description: 'Per-token log-probs in meta_info.output_token_logprobs' })
   return_logprob?: boolean;

@@ -4,7 +4,7 @@ import { CompletionUsageDto } from '../openai/chat.dto.js';
 /** vLLM's OpenAI completions with token-id prompts, as engine-sim serves them and the data proxy calls them. */
 export class VllmCompletionRequestDto {
   @ApiProperty({ oneOf: [{ type: 'array', items: { type: 'integer' } }, { type: 'string' }] })
-  prompt!: number[] | string;
+  prompt!: readonly number[] | string;
   @ApiPropertyOptional() model?: string;
   @ApiPropertyOptional() max_tokens?: number;
   @ApiPropertyOptional() temperature?: number;
@@ -19,6 +19,10 @@ export class VllmCompletionRequestDto {
   @ApiPropertyOptional({ type: [Number] }) stop_token_ids?: number[];
   @ApiPropertyOptional() ignore_eos?: boolean;
   @ApiPropertyOptional() skip_special_tokens?: boolean;
+  @ApiPropertyOptional() frequency_penalty?: number;
+  @ApiPropertyOptional() use_beam_search?: boolean;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: '`{"include_usage": true}`' })
+  stream_options?: { include_usage?: boolean };
 }
 
 export class VllmCompletionLogprobsDto {
