@@ -1,20 +1,11 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { abortOnClientClose, extractBearerToken } from '@app/common';
 import { ExternalModelsService } from '../external/external-models.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import { ChatService } from './chat.service.js';
-import { ChatCompletionChunkDto, ChatCompletionRequestDto, ChatCompletionResponseDto } from '@app/contracts';
+import { ApiChatCompletion } from '@app/contracts';
 
 /**
  * OpenAI-compatible chat. Auth is optional: a session key (or the admin key, for the HITL session)
@@ -35,28 +26,7 @@ export class ChatController {
   @ApiOperation({
     summary: 'Chat completion (streaming with stream: true); exact token ids, log-probs and versions are recorded',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      example: { model: 'default', messages: [{ role: 'user', content: 'Hello' }], max_completion_tokens: 32 },
-    },
-  })
-  @ApiBody({ type: ChatCompletionRequestDto })
-  @ApiExtraModels(ChatCompletionChunkDto)
-  @ApiOkResponse({
-    description:
-      'The completion; with `stream: true` server-sent events of ChatCompletionChunkDto, then `data: [DONE]`',
-    content: {
-      'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
-      'text/event-stream': { schema: { $ref: getSchemaPath(ChatCompletionChunkDto) } },
-    },
-  })
-  @ApiResponse({ status: 401, description: 'Unknown or expired session key' })
-  @ApiResponse({
-    status: 502,
-    description: 'The engine failed or broke its protocol (ENGINE_PROTOCOL); nothing was recorded',
-  })
-  @ApiResponse({ status: 504, description: 'The engine did not answer within --request-timeout' })
+  @ApiChatCompletion()
   async create(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,

@@ -1,26 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
 import { isObject, requireBearer } from './bearer.js';
-import {
-  ChatCompletionChunkDto,
-  ChatCompletionRequestDto,
-  ChatCompletionResponseDto,
-  SetRewardRequestDto,
-  SetRewardResponseDto,
-} from '@app/contracts';
+import { ApiChatCompletion, SetRewardRequestDto, SetRewardResponseDto } from '@app/contracts';
 
 /**
  * What every agent turn goes through: ask the router where the caller's session lives, forward
@@ -50,19 +35,7 @@ export class ChatController {
   @ApiOperation({
     summary: 'OpenAI chat completion (streaming with stream: true), with a session key or the admin key',
   })
-  @ApiBody({ type: ChatCompletionRequestDto })
-  @ApiExtraModels(ChatCompletionChunkDto)
-  @ApiOkResponse({
-    description:
-      'The completion; with `stream: true` server-sent events of ChatCompletionChunkDto, then `data: [DONE]`',
-    content: {
-      'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
-      'text/event-stream': { schema: { $ref: getSchemaPath(ChatCompletionChunkDto) } },
-    },
-  })
-  @ApiResponse({ status: 401, description: 'Unknown or expired session key' })
-  @ApiResponse({ status: 502, description: 'The data proxy failed' })
-  @ApiResponse({ status: 504, description: 'The data proxy did not answer in time' })
+  @ApiChatCompletion()
   async chat(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const token = requireBearer(request);
     const { value } = readJson(body);

@@ -1,21 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { EngineSamplingFieldsDto } from './sampling.dto.js';
 
 /**
  * SGLang's native HTTP API as engine-sim serves it and the data proxy calls it (the data proxy's
  * SGLang client types its requests and parses the answers with these classes).
  */
-export class SglangSamplingParamsDto {
+export class SglangSamplingParamsDto extends EngineSamplingFieldsDto {
   @ApiPropertyOptional({ minimum: 0 }) max_new_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0 }) temperature?: number;
-  @ApiPropertyOptional() top_p?: number;
-  @ApiPropertyOptional() top_k?: number;
   @ApiPropertyOptional() min_p?: number;
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
-  stop?: string | string[];
-  @ApiPropertyOptional({ type: [Number] }) stop_token_ids?: number[];
-  @ApiPropertyOptional() ignore_eos?: boolean;
-  @ApiPropertyOptional() skip_special_tokens?: boolean;
-  @ApiPropertyOptional() frequency_penalty?: number;
   @ApiPropertyOptional() presence_penalty?: number;
   @ApiPropertyOptional() repetition_penalty?: number;
   @ApiPropertyOptional({ description: 'Per-request seed' }) sampling_seed?: number;

@@ -1,25 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CompletionUsageDto } from '../openai/chat.dto.js';
+import { EngineSamplingFieldsDto } from './sampling.dto.js';
 
 /** vLLM's OpenAI completions with token-id prompts, as engine-sim serves them and the data proxy calls them. */
-export class VllmCompletionRequestDto {
+export class VllmCompletionRequestDto extends EngineSamplingFieldsDto {
   @ApiProperty({ oneOf: [{ type: 'array', items: { type: 'integer' } }, { type: 'string' }] })
   prompt!: readonly number[] | string;
   @ApiPropertyOptional() model?: string;
   @ApiPropertyOptional() max_tokens?: number;
-  @ApiPropertyOptional() temperature?: number;
-  @ApiPropertyOptional() top_p?: number;
-  @ApiPropertyOptional() top_k?: number;
   @ApiPropertyOptional({ description: 'Top log-probs per token (0: the sampled one only)' }) logprobs?: number;
   @ApiPropertyOptional({ description: 'Tokens as "token_id:N" strings' }) return_tokens_as_token_ids?: boolean;
   @ApiPropertyOptional() stream?: boolean;
   @ApiPropertyOptional() seed?: number;
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
-  stop?: string | string[];
-  @ApiPropertyOptional({ type: [Number] }) stop_token_ids?: number[];
-  @ApiPropertyOptional() ignore_eos?: boolean;
-  @ApiPropertyOptional() skip_special_tokens?: boolean;
-  @ApiPropertyOptional() frequency_penalty?: number;
   @ApiPropertyOptional() use_beam_search?: boolean;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: '`{"include_usage": true}`' })
   stream_options?: { include_usage?: boolean };

@@ -1,4 +1,13 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 
 /**
  * The OpenAI chat completion shapes the gateway and the data proxy serve. The chat body is parsed
@@ -26,7 +35,7 @@ export class ChatMessageDto {
 }
 
 export class ChatCompletionRequestDto {
-  @ApiProperty({ type: [ChatMessageDto] }) messages!: ChatMessageDto[];
+  @ApiProperty({ type: [ChatMessageDto], example: [{ role: 'user', content: 'Hello' }] }) messages!: ChatMessageDto[];
   @ApiPropertyOptional({ description: 'Model name (routing by model; the session key decides otherwise)' })
   model?: string;
   @ApiPropertyOptional({ description: 'Server-sent events, one chunk per token batch', default: false })
@@ -113,4 +122,30 @@ export class OpenAiModelDto {
 export class OpenAiModelListDto {
   @ApiProperty({ example: 'list' }) object!: string;
   @ApiProperty({ type: [OpenAiModelDto] }) data!: OpenAiModelDto[];
+}
+
+/**
+ * The Swagger of a `/chat/completions` operation (gateway and data proxy): the request, the
+ * completion or its server-sent events, and the errors every hop of a turn can answer.
+ */
+export function ApiChatCompletion(): MethodDecorator {
+  return applyDecorators(
+    ApiBody({ type: ChatCompletionRequestDto }),
+    ApiExtraModels(ChatCompletionChunkDto),
+    ApiOkResponse({
+      description:
+        'The completion; with `stream: true` server-sent events of ChatCompletionChunkDto, then `data: [DONE]`',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
+        'text/event-stream': { schema: { $ref: getSchemaPath(ChatCompletionChunkDto) } },
+      },
+    }),
+    ApiResponse({ status: 401, description: 'Unknown or expired session key (UNKNOWN_API_KEY)' }),
+    ApiResponse({
+      status: 502,
+      description:
+        'The engine (or the data proxy) failed or broke its protocol (ENGINE_PROTOCOL); nothing was recorded',
+    }),
+    ApiResponse({ status: 504, description: 'No answer within the timeout' }),
+  );
 }
