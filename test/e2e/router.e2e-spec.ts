@@ -27,7 +27,7 @@ async function healthOf(router: SpawnedApp, addr: string): Promise<boolean | und
   return (res.json.workers as { addr: string; healthy: boolean }[]).find((w) => w.addr === addr)?.healthy;
 }
 
-describe('router process: reference checklist (spec §9.2)', () => {
+describe('router process: the behaviour of the reference router, checklist', () => {
   let router: SpawnedApp;
   const workers: FakeWorker[] = [];
 

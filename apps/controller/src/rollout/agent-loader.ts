@@ -69,7 +69,7 @@ function isClass(value: unknown): value is new (kwargs: Record<string, unknown>)
 /**
  * Loads an agent: a module whose exports (or default export) have `run(data, ctx)`, an object
  * with `run`, or a class whose instances have it (constructed with `agent_kwargs`). Anything
- * else is refused with the reason, like the reference's agent check (spec §1.8).
+ * else is refused with the reason, like the reference's agent check.
  */
 export async function loadAgent(spec: string, kwargs: Record<string, unknown>): Promise<Agent> {
   const { exported, file } = await importModule(spec);

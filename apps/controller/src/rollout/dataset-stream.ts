@@ -10,7 +10,7 @@ export interface PreparedBatch {
 }
 
 /**
- * `prepare_batch`'s continuous submission (spec §3.3) for one dataset and one episode setup.
+ * `prepare_batch`'s continuous submission (AReaL's `prepare_batch`) for one dataset and one episode setup.
  * The cursor persists across calls; episodes started beyond a batch keep running and feed the
  * next one, so the engines stay busy while the trainer trains (within the staleness budget,
  * which holds them in the queue when the trainer falls behind). One call at a time per stream.

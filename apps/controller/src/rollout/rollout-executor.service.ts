@@ -26,11 +26,11 @@ interface PoolWaiter {
 }
 
 /**
- * Runs episodes within the staleness budget (spec §3.2, §3.3). Submitted tasks queue in FIFO
+ * Runs episodes within the staleness budget (AReaL's rollout submit/wait). Submitted tasks queue in FIFO
  * order; one starts whenever the controller is not paused and the shared StalenessManager has
  * capacity, re-checked on every event that can change it (a submit, an episode's end, a new
  * version, continue), so nothing polls. Every outcome goes to the task's owner: a batch gets
- * exactly its own episodes back (the reference's batch could return other callers', §7.17).
+ * exactly its own episodes back (the reference's batch could return other callers' episodes).
  */
 @Injectable()
 export class RolloutExecutor implements BeforeApplicationShutdown {

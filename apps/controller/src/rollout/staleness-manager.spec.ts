@@ -22,7 +22,7 @@ function runAccepted(staleness: StalenessManager, n: number): void {
 }
 
 describe(StalenessManager.name, () => {
-  it('follows the worked example of spec §3.1 (S=2, B=4, M=256)', () => {
+  it('follows the worked example of the reference (S=2, B=4, M=256)', () => {
     const { staleness, setVersion } = manager(2);
     expect(staleness.capacity()).toBe(12);
     runAccepted(staleness, 12);

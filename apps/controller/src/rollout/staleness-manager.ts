@@ -13,9 +13,9 @@ export interface StalenessLimits {
 export type CapacityTerms = CapacityTermsDto;
 
 /**
- * How many more episodes may start now without exceeding the staleness budget (spec §3.1). One
+ * How many more episodes may start now without exceeding the staleness budget (AReaL's StalenessManager). One
  * instance is shared by the dispatcher and the public API, so `GET /capacity` shows the numbers
- * that actually gate dispatching (the reference had two, one never updated: spec §7.1).
+ * that actually gate dispatching (the reference had two, one of them never updated).
  */
 export class StalenessManager {
   enqueued = 0;

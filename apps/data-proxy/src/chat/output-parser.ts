@@ -38,7 +38,7 @@ export function pythonJsonDumps(value: unknown): string {
   return `{${entries.join(', ')}}`;
 }
 
-/** Splits off a `<think>` block (qwen3 reasoning parser, spec §5.10 step 2). */
+/** Splits off a `<think>` block (the qwen3 reasoning parser, applied before tool-call parsing). */
 export function splitReasoning(text: string): { reasoning: string; content: string } {
   if (!text.includes(THINK_START)) return { reasoning: '', content: text };
   const stripped = text.split(THINK_START).join('');

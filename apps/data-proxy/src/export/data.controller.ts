@@ -67,7 +67,7 @@ export class ShardReadGuard implements CanActivate {
   }
 }
 
-/** The tensor shard endpoints the AReaL trainer's RTensor client uses (spec §3.13). */
+/** The tensor shard endpoints the AReaL trainer's RTensor client uses to fetch exported tensors. */
 @ApiTags('data')
 @Controller('data')
 export class DataController {

@@ -24,7 +24,7 @@ export interface Interaction {
 }
 
 /**
- * The interactions of one trajectory, in insertion order, with parent detection (spec §6.1):
+ * The interactions of one trajectory, in insertion order, with parent detection:
  * a new interaction's parent is the interaction with the most input messages whose messages plus
  * answer are a prefix of the new one's messages.
  */
