@@ -8,7 +8,7 @@ const golden = (name: string) =>
   JSON.parse(readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8')) as unknown;
 
 describe('discountedRewards', () => {
-  it('propagates the last reward backwards with the discount (the reference's worked examples)', () => {
+  it('propagates the last reward backwards with the discount (the worked examples of the reference)', () => {
     const cache = cacheOf(fixedInteraction('a'), fixedInteraction('b'), fixedInteraction('c', { reward: 1.0 }));
     const d09 = discountedRewards(cache, 0.9);
     expect([d09.get('a'), d09.get('b'), d09.get('c')].map((r) => Number(r!.toFixed(10)))).toEqual([0.81, 0.9, 1.0]);
