@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_OPTIONS, AppException, ErrorCode, HttpClient, type JsonResponse } from '@app/common';
+import { APP_OPTIONS, AppException, ErrorCode, HttpClient, isJsonObject, type JsonResponse } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 import { StackService } from '../launcher/stack.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
@@ -168,7 +168,7 @@ export class ControlService {
       try {
         const res = await this.http.requestJson({ method: 'GET', url: `${addr}${path}`, timeoutMs: 2_000 });
         return res.status === 200
-          ? { ok: true, ...(isObject(res.json) ? res.json : {}) }
+          ? { ok: true, ...(isJsonObject(res.json) ? res.json : {}) }
           : { ok: false, status: res.status };
       } catch (err) {
         return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -218,12 +218,8 @@ export class ControlService {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The gateway's per-worker answer `{results: [{ok}]}`: any `ok: false` is a failure. */
 function workerResultsFailed(json: unknown): boolean {
-  if (!isObject(json) || !Array.isArray(json.results)) return false;
-  return json.results.some((r) => isObject(r) && r.ok === false);
+  if (!isJsonObject(json) || !Array.isArray(json.results)) return false;
+  return json.results.some((r) => isJsonObject(r) && r.ok === false);
 }

@@ -27,7 +27,6 @@ export function badRequest(message: string): AppException {
 
 /** The shared readers, bound to OpenAI's 400 (chat answers in its protocol's status). */
 const fields = fieldReaders(badRequest);
-const isObject = isJsonObject;
 
 const optionalNumber = (body: Record<string, unknown>, field: string, min?: number, max?: number): number | null =>
   fields.number(body, field, { min, max }) ?? null;
@@ -51,12 +50,12 @@ const optionalBoolean = (body: Record<string, unknown>, field: string): boolean 
  * n > 1, both max_tokens and max_completion_tokens, wrong types.
  */
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (!isObject(body)) throw badRequest('The request body must be a JSON object');
+  if (!isJsonObject(body)) throw badRequest('The request body must be a JSON object');
   const messages = body.messages;
   if (!Array.isArray(messages)) throw badRequest('messages is required and must be a list');
   if (messages.length === 0) throw badRequest('messages cannot be empty');
   messages.forEach((message, i) => {
-    if (!isObject(message)) throw badRequest(`messages[${i}] must be an object`);
+    if (!isJsonObject(message)) throw badRequest(`messages[${i}] must be an object`);
     if (typeof message.role !== 'string' || !ROLES.has(message.role)) {
       throw badRequest(`messages[${i}].role must be one of ${[...ROLES].join(', ')}`);
     }
@@ -64,7 +63,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
       throw badRequest(`messages[${i}].content must be a string or a list of parts`);
     }
-    if (Array.isArray(content) && content.some((part) => !isObject(part))) {
+    if (Array.isArray(content) && content.some((part) => !isJsonObject(part))) {
       throw badRequest(`messages[${i}].content parts must be objects`);
     }
     if (message.tool_calls !== undefined && message.tool_calls !== null && !Array.isArray(message.tool_calls)) {
@@ -80,7 +79,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (body.tools !== undefined && body.tools !== null) {
     if (!Array.isArray(body.tools)) throw badRequest('tools must be a list');
     body.tools.forEach((tool, i) => {
-      if (!isObject(tool) || !isObject(tool.function) || typeof tool.function.name !== 'string') {
+      if (!isJsonObject(tool) || !isJsonObject(tool.function) || typeof tool.function.name !== 'string') {
         throw badRequest(`tools[${i}] must be {"type": "function", "function": {"name": ...}}`);
       }
     });
@@ -99,17 +98,17 @@ export function parseChatRequest(body: unknown): ChatRequest {
 
   const stream = optionalBoolean(body, 'stream') ?? false;
   const streamOptions = body.stream_options;
-  if (streamOptions !== undefined && streamOptions !== null && !isObject(streamOptions))
+  if (streamOptions !== undefined && streamOptions !== null && !isJsonObject(streamOptions))
     throw badRequest('stream_options must be an object');
 
   // Template kwargs: OpenAI SDKs send extra_body fields at the top level (`chat_template_kwargs`);
   // the reference only read a literal `extra_body.chat_template_kwargs`. Both work here.
   const templateKwargs: Record<string, unknown> = {};
   const extraBody = body.extra_body;
-  if (isObject(extraBody) && isObject(extraBody.chat_template_kwargs))
+  if (isJsonObject(extraBody) && isJsonObject(extraBody.chat_template_kwargs))
     Object.assign(templateKwargs, extraBody.chat_template_kwargs);
   if (body.chat_template_kwargs !== undefined && body.chat_template_kwargs !== null) {
-    if (!isObject(body.chat_template_kwargs)) throw badRequest('chat_template_kwargs must be an object');
+    if (!isJsonObject(body.chat_template_kwargs)) throw badRequest('chat_template_kwargs must be an object');
     Object.assign(templateKwargs, body.chat_template_kwargs);
   }
 
@@ -122,7 +121,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     tools,
     parseToolCalls,
     stream,
-    includeUsage: isObject(streamOptions) && streamOptions.include_usage === true,
+    includeUsage: isJsonObject(streamOptions) && streamOptions.include_usage === true,
     store: optionalBoolean(body, 'store') ?? true,
     templateKwargs,
     maxCompletionTokens: maxCompletionTokens ?? maxTokens,
@@ -152,9 +151,10 @@ export function parseChatRequest(body: unknown): ChatRequest {
 export function decodeToolCallArguments(messages: unknown[]): unknown[] {
   let changed = false;
   const out = messages.map((message) => {
-    if (!isObject(message) || !Array.isArray(message.tool_calls) || message.tool_calls.length === 0) return message;
+    if (!isJsonObject(message) || !Array.isArray(message.tool_calls) || message.tool_calls.length === 0) return message;
     const calls = message.tool_calls.map((call: unknown) => {
-      if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== 'string') return call;
+      if (!isJsonObject(call) || !isJsonObject(call.function) || typeof call.function.arguments !== 'string')
+        return call;
       let decoded: unknown;
       try {
         decoded = JSON.parse(call.function.arguments);
@@ -172,7 +172,7 @@ export function decodeToolCallArguments(messages: unknown[]): unknown[] {
 /** Removes null-valued keys recursively (as the reference does): what is templated, recorded and compared. */
 export function normalizeMessages(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalizeMessages);
-  if (isObject(value)) {
+  if (isJsonObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = normalizeMessages(item);
     return out;

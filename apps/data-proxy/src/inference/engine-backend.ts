@@ -1,4 +1,5 @@
 import type { SglangGenerateRequestDto, VllmCompletionRequestDto } from '@app/contracts';
+import { isJsonObject } from '@app/common';
 /** Sampling settings the data proxy sends to the engine for one generation. */
 export interface EngineSampling {
   temperature: number;
@@ -107,10 +108,6 @@ export interface EngineBackend {
   memoryCheck(): { call: EngineCall; lacks: (status: number, body: unknown) => string | null };
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Weight versions are integers for AReaL; engines report strings ("7"), or labels we ignore. */
 export function parseEngineVersion(value: unknown): number | null {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
@@ -147,7 +144,7 @@ export function readVersionSpans(value: unknown, tokens: number): VersionSpan[] 
   const spans: VersionSpan[] = [];
   let next = 0;
   for (const entry of value as unknown[]) {
-    if (!isObject(entry) || !Number.isInteger(entry.start) || !Number.isInteger(entry.end))
+    if (!isJsonObject(entry) || !Number.isInteger(entry.start) || !Number.isInteger(entry.end))
       throw new EngineProtocolError('SGLang weight_versions entries must be {version, start, end}');
     const start = entry.start as number;
     const end = entry.end as number;

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_OPTIONS, AppException, discardBody, ErrorCode, HttpClient, readSseData } from '@app/common';
+import { APP_OPTIONS, AppException, discardBody, ErrorCode, HttpClient, isJsonObject, readSseData } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import {
   EngineProtocolError,
   EngineRequestError,
-  isObject,
   type EngineBackend,
   type EngineCall,
   type EngineSampling,
@@ -483,8 +482,8 @@ export class InfBridgeService implements OnApplicationBootstrap {
     try {
       const res = await this.listModels(target);
       const body = res.status === 200 ? (JSON.parse(res.body.toString('utf8')) as unknown) : null;
-      const first = isObject(body) && Array.isArray(body.data) ? (body.data[0] as unknown) : null;
-      const length = isObject(first) ? first.max_model_len : null;
+      const first = isJsonObject(body) && Array.isArray(body.data) ? (body.data[0] as unknown) : null;
+      const length = isJsonObject(first) ? first.max_model_len : null;
       if (typeof length === 'number' && Number.isInteger(length) && length > 0) return length;
       this.logger.warn({ backend: target.addr, status: res.status }, 'engine /v1/models has no max_model_len');
     } catch (err) {
@@ -586,7 +585,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
       } catch {
         // not JSON: reported as text below
       }
-      const error = isObject(body) ? (isObject(body.error) ? body.error : body) : null;
+      const error = isJsonObject(body) ? (isJsonObject(body.error) ? body.error : body) : null;
       const message = error && typeof error.message === 'string' ? error.message : text.slice(0, 500);
       throw this.engineError(new EngineRequestError(status, message), target);
     }

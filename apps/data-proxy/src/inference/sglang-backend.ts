@@ -2,7 +2,6 @@ import {
   checkLogprobs,
   EngineProtocolError,
   EngineRequestError,
-  isObject,
   parseEngineVersion,
   readVersionSpans,
   type EngineBackend,
@@ -20,6 +19,7 @@ import type {
   SglangPauseRequestDto,
   SglangSamplingParamsDto,
 } from '@app/contracts';
+import { isJsonObject } from '@app/common';
 
 /**
  * How an SGLang output ended. An abort that carries a `status_code` is a request error
@@ -29,7 +29,7 @@ import type {
 function readFinish(meta: Record<string, unknown>): SegmentFinish | null {
   const reason = meta.finish_reason;
   if (reason === null || reason === undefined) return null;
-  if (!isObject(reason) || typeof reason.type !== 'string')
+  if (!isJsonObject(reason) || typeof reason.type !== 'string')
     throw new EngineProtocolError('SGLang finish_reason has no type');
   const type = reason.type;
   if (type !== 'stop' && type !== 'length' && type !== 'abort') {
@@ -127,7 +127,7 @@ export class SglangBackend implements EngineBackend {
     return {
       call: { method: 'GET', path: '/get_server_info' },
       lacks: (status, body) =>
-        status === 200 && isObject(body) && body.enable_memory_saver === true
+        status === 200 && isJsonObject(body) && body.enable_memory_saver === true
           ? null
           : '--enable-memory-saver (without it release_memory_occupation frees no GPU memory)',
     };
@@ -158,7 +158,8 @@ export class SglangBackend implements EngineBackend {
   }
 
   parseResponse(body: unknown): SegmentResult {
-    if (!isObject(body) || !isObject(body.meta_info)) throw new EngineProtocolError('SGLang reply has no meta_info');
+    if (!isJsonObject(body) || !isJsonObject(body.meta_info))
+      throw new EngineProtocolError('SGLang reply has no meta_info');
     const meta = body.meta_info;
     const finish = readFinish(meta);
     if (!finish) throw new EngineProtocolError('SGLang reply has a null finish_reason');
@@ -178,14 +179,14 @@ export class SglangBackend implements EngineBackend {
   createStreamParser(): StreamEventParser {
     let seen = 0;
     return (event) => {
-      if (!isObject(event)) throw new EngineProtocolError('SGLang stream event is not an object');
+      if (!isJsonObject(event)) throw new EngineProtocolError('SGLang stream event is not an object');
       // A tokenizer-side ValueError (prompt too long, bad parameter) arrives as one error chunk.
-      if (isObject(event.error)) {
+      if (isJsonObject(event.error)) {
         const code = event.error.code;
         const message = typeof event.error.message === 'string' ? event.error.message : 'SGLang refused the request';
         throw new EngineRequestError(typeof code === 'number' && code >= 400 && code < 600 ? code : 400, message);
       }
-      if (!isObject(event.meta_info)) throw new EngineProtocolError('SGLang stream event has no meta_info');
+      if (!isJsonObject(event.meta_info)) throw new EngineProtocolError('SGLang stream event has no meta_info');
       const meta = event.meta_info;
       const finish = readFinish(meta);
       // Cumulative (default) and incremental streaming both end with the newest tokens; how many

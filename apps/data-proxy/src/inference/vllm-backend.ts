@@ -2,7 +2,6 @@ import {
   checkLogprobs,
   EngineProtocolError,
   EngineRequestError,
-  isObject,
   type EngineBackend,
   type EngineCall,
   type SegmentFinish,
@@ -11,6 +10,7 @@ import {
   type StreamEventParser,
 } from './engine-backend.js';
 import type { VllmCompletionRequestDto } from '@app/contracts';
+import { isJsonObject } from '@app/common';
 
 /** vLLM's clamp for a log-prob it could not compute: never real sampling evidence. */
 const VLLM_LOGPROB_SENTINEL = -9999.0;
@@ -19,9 +19,9 @@ const VLLM_LOGPROB_SENTINEL = -9999.0;
 export type VllmPauseApi = 'areal' | 'stock';
 
 function readChoice(body: unknown): Record<string, unknown> {
-  if (!isObject(body) || !Array.isArray(body.choices)) throw new EngineProtocolError('vLLM reply has no choices');
+  if (!isJsonObject(body) || !Array.isArray(body.choices)) throw new EngineProtocolError('vLLM reply has no choices');
   const choice = body.choices[0] as unknown;
-  if (!isObject(choice)) throw new EngineProtocolError('vLLM reply has an empty choices list');
+  if (!isJsonObject(choice)) throw new EngineProtocolError('vLLM reply has an empty choices list');
   return choice;
 }
 
@@ -59,7 +59,7 @@ function readTokens(
       return { tokens: [], logprobs: [] };
     throw new EngineProtocolError('vLLM reply has no logprobs (send logprobs: 0)');
   }
-  if (!isObject(logprobs)) throw new EngineProtocolError('vLLM logprobs is not an object');
+  if (!isJsonObject(logprobs)) throw new EngineProtocolError('vLLM logprobs is not an object');
   let labels: unknown[];
   let values: unknown[];
   if (Array.isArray(logprobs.tokens)) {
@@ -67,8 +67,8 @@ function readTokens(
     values = Array.isArray(logprobs.token_logprobs) ? logprobs.token_logprobs : [];
   } else if (Array.isArray(logprobs.content)) {
     const entries = logprobs.content as Record<string, unknown>[];
-    labels = entries.map((e) => (isObject(e) ? e.token : undefined));
-    values = entries.map((e) => (isObject(e) ? e.logprob : undefined));
+    labels = entries.map((e) => (isJsonObject(e) ? e.token : undefined));
+    values = entries.map((e) => (isJsonObject(e) ? e.logprob : undefined));
   } else {
     throw new EngineProtocolError('Unexpected vLLM response format.');
   }
@@ -84,14 +84,14 @@ function readTokens(
 
 function cachedTokens(body: Record<string, unknown>): number | undefined {
   const usage = body.usage;
-  if (!isObject(usage) || !isObject(usage.prompt_tokens_details)) return undefined;
+  if (!isJsonObject(usage) || !isJsonObject(usage.prompt_tokens_details)) return undefined;
   const cached = usage.prompt_tokens_details.cached_tokens;
   return Number.isInteger(cached) ? (cached as number) : undefined;
 }
 
 /** An error body or chunk (`{"error": {message, code}}`): a request error for a 4xx, else the engine failed. */
 export function vllmError(error: unknown): EngineRequestError {
-  const obj = isObject(error) ? error : {};
+  const obj = isJsonObject(error) ? error : {};
   const code = typeof obj.code === 'number' ? obj.code : 500;
   const message = typeof obj.message === 'string' ? obj.message : 'vLLM reported an error';
   return new EngineRequestError(code >= 400 && code < 500 ? code : 502, message);
@@ -185,7 +185,7 @@ export class VllmBackend implements EngineBackend {
   createStreamParser(): StreamEventParser {
     let finished: SegmentFinish | null = null;
     return (event) => {
-      if (!isObject(event)) throw new EngineProtocolError('vLLM stream event is not an object');
+      if (!isJsonObject(event)) throw new EngineProtocolError('vLLM stream event is not an object');
       if (event.error !== undefined) throw vllmError(event.error);
       if (Array.isArray(event.choices) && event.choices.length === 0) {
         const cached = cachedTokens(event);

@@ -12,7 +12,3 @@ export function requireBearer(request: FastifyRequest): string {
     });
   return token;
 }
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

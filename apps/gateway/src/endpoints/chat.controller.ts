@@ -4,8 +4,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { isObject, requireBearer } from './bearer.js';
+import { requireBearer } from './bearer.js';
 import { ApiChatCompletion, SetRewardRequestDto, SetRewardResponseDto } from '@app/contracts';
+import { isJsonObject } from '@app/common';
 
 /**
  * What every agent turn goes through: ask the router where the caller's session lives, forward
@@ -39,8 +40,8 @@ export class ChatController {
   async chat(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const token = requireBearer(request);
     const { value } = readJson(body);
-    const model = isObject(value) && typeof value.model === 'string' ? value.model : undefined;
-    const stream = isObject(value) && value.stream === true;
+    const model = isJsonObject(value) && typeof value.model === 'string' ? value.model : undefined;
+    const stream = isJsonObject(value) && value.stream === true;
     const workerAddr = await this.workerFor(token, '/chat/completions', model, request.id);
     const target = { workerAddr, path: '/chat/completions', body: rawBody(body) };
     if (stream) await this.forwarder.stream(request, reply, target);
@@ -56,7 +57,7 @@ export class ChatController {
   async setReward(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const token = requireBearer(request);
     const { value } = readJson(body);
-    const model = isObject(value) && typeof value.model === 'string' ? value.model : undefined;
+    const model = isJsonObject(value) && typeof value.model === 'string' ? value.model : undefined;
     const workerAddr = await this.workerFor(token, '/rl/set_reward', model, request.id);
     await this.forwarder.relay(request, reply, {
       workerAddr,

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AdminOnly, APP_OPTIONS, constantTimeEquals, ErrorCode } from '@app/common';
+import { AdminOnly, APP_OPTIONS, constantTimeEquals, ErrorCode, isJsonObject } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { readJson } from '../proxy/forwarder.service.js';
 import { gatewayError } from '../proxy/gateway-error.js';
 import { ModelRegistrationService } from '../models/model-registration.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { isObject, requireBearer } from './bearer.js';
+import { requireBearer } from './bearer.js';
 import {
   GatewayRegisterModelResponseDto,
   GrantCapacityResponseDto,
@@ -46,7 +46,7 @@ export class ModelsController {
   async register(@Body() body: unknown, @Req() request: FastifyRequest): Promise<GatewayRegisterModelResponseDto> {
     const { valid, value } = readJson(body);
     if (!valid) throw gatewayError(400, ErrorCode.MALFORMED_JSON, 'Invalid JSON body');
-    if (!isObject(value) || typeof value.model !== 'string' || value.model.length === 0)
+    if (!isJsonObject(value) || typeof value.model !== 'string' || value.model.length === 0)
       throw gatewayError(400, ErrorCode.BAD_REQUEST, 'model is required');
     if (
       value.data_proxy_addrs !== undefined &&
@@ -70,7 +70,7 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelsResponseDto })
   async models(@Req() request: FastifyRequest): Promise<Record<string, unknown>> {
     const response = await this.router.raw('GET', '/models', undefined, request.id);
-    if (response.status !== 200 || !isObject(response.json))
+    if (response.status !== 200 || !isJsonObject(response.json))
       throw gatewayError(502, ErrorCode.UPSTREAM_BAD_RESPONSE, `Router returned HTTP ${response.status}`);
     return response.json;
   }
@@ -87,7 +87,7 @@ export class ModelsController {
     }
     const response = await this.router.raw('GET', '/models', undefined, request.id);
     const names =
-      isObject(response.json) && Array.isArray(response.json.models) ? (response.json.models as string[]) : [];
+      isJsonObject(response.json) && Array.isArray(response.json.models) ? (response.json.models as string[]) : [];
     return {
       object: 'list',
       data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'rollout-inference-service' })),
@@ -102,7 +102,7 @@ export class ModelsController {
   @ApiResponse({ status: 502, description: 'The router failed' })
   async grant(@Req() request: FastifyRequest): Promise<Record<string, unknown>> {
     const response = await this.router.raw('POST', '/grant_capacity', undefined, request.id);
-    if (response.status !== 200 || !isObject(response.json))
+    if (response.status !== 200 || !isJsonObject(response.json))
       throw gatewayError(
         502,
         ErrorCode.UPSTREAM_BAD_RESPONSE,

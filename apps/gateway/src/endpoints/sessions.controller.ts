@@ -1,13 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminOnly, ErrorCode } from '@app/common';
+import { AdminOnly, ErrorCode, isJsonObject } from '@app/common';
 import { ForwarderService, rawBody, readJson, send } from '../proxy/forwarder.service.js';
 import { gatewayError } from '../proxy/gateway-error.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
 import { SessionStartService } from '../sessions/session-start.service.js';
-import { isObject } from './bearer.js';
 import {
   ExportTrajectoriesRequestDto,
   ExportTrajectoriesResponseDto,
@@ -54,7 +53,7 @@ export class SessionsController {
   async export(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { valid, value } = readJson(body);
     if (!valid) throw gatewayError(400, ErrorCode.MALFORMED_JSON, 'Invalid JSON body');
-    if (!isObject(value)) throw gatewayError(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object');
+    if (!isJsonObject(value)) throw gatewayError(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object');
     let forwardBody = rawBody(body);
     let sessionId = typeof value.session_id === 'string' && value.session_id ? value.session_id : null;
     const sessionIds =

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_OPTIONS, ErrorCode, HttpClient } from '@app/common';
+import { APP_OPTIONS, ErrorCode, HttpClient, isJsonObject } from '@app/common';
 import type {
   DataProxyRegisterModelRequestDto,
   ModelEntryResponseDto,
@@ -8,7 +8,6 @@ import type {
   UnregisterModelRequestDto,
 } from '@app/contracts';
 import type { GatewayOptions } from '../config/gateway-options.js';
-import { isObject } from '../endpoints/bearer.js';
 import { gatewayError, transportError } from '../proxy/gateway-error.js';
 import { RouterClient } from '../router-client/router-client.service.js';
 
@@ -32,7 +31,7 @@ export class ModelRegistrationService {
     const previous = await this.previousEntry(entry.model, requestId);
     const registered = await this.router.raw('POST', '/register_model', entry, requestId);
     if (registered.status === 503) throw gatewayError(503, ErrorCode.NO_HEALTHY_WORKERS, 'No healthy workers');
-    if (registered.status !== 200 || !isObject(registered.json)) {
+    if (registered.status !== 200 || !isJsonObject(registered.json)) {
       throw gatewayError(
         registered.status === 422 ? 400 : 502,
         registered.status === 422 ? ErrorCode.BAD_REQUEST : ErrorCode.UPSTREAM_BAD_RESPONSE,
@@ -66,7 +65,7 @@ export class ModelRegistrationService {
 
   private async previousEntry(name: string, requestId: string): Promise<ModelEntry | null> {
     const response = await this.router.raw('GET', `/models/${encodeURIComponent(name)}`, undefined, requestId);
-    return response.status === 200 && isObject(response.json) ? (response.json as unknown as ModelEntry) : null;
+    return response.status === 200 && isJsonObject(response.json) ? (response.json as unknown as ModelEntry) : null;
   }
 
   private async registerOnProxy(

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ErrorCode, type RawResponse } from '@app/common';
+import { ErrorCode, isJsonObject, type RawResponse } from '@app/common';
 import type { RegisterSessionRequestDto, RemoveSessionsRequestDto, StartSessionResponseDto } from '@app/contracts';
-import { isObject } from '../endpoints/bearer.js';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
 import { gatewayError } from '../proxy/gateway-error.js';
 import { RouterClient } from '../router-client/router-client.service.js';
@@ -59,7 +58,7 @@ export class SessionStartService {
       throw gatewayError(429, ErrorCode.NO_CAPACITY, 'No available capacity to start a new session');
     }
     const detail =
-      isObject(registration.json) && typeof registration.json.detail === 'string'
+      isJsonObject(registration.json) && typeof registration.json.detail === 'string'
         ? registration.json.detail
         : `HTTP ${registration.status || 'unreachable'}`;
     throw gatewayError(
@@ -74,7 +73,7 @@ export class SessionStartService {
 function sessionPins(
   created: StartSessionResponseDto | undefined,
 ): { register: Omit<RegisterSessionRequestDto, 'worker_addr'>; sessionIds: string[] } | null {
-  if (!isObject(created)) return null;
+  if (!isJsonObject(created)) return null;
   if (
     typeof created.session_id === 'string' &&
     typeof created.api_key === 'string' &&
@@ -88,7 +87,7 @@ function sessionPins(
   }
   if (typeof created.group_id === 'string' && Array.isArray(created.sessions)) {
     const sessions = (created.sessions as unknown[])
-      .filter(isObject)
+      .filter(isJsonObject)
       .map((s) => ({ session_api_key: String(s.session_api_key), session_id: String(s.session_id) }));
     if (sessions.length === 0) return null;
     return { register: { sessions, group_id: created.group_id }, sessionIds: sessions.map((s) => s.session_id) };
