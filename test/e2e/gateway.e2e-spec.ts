@@ -188,10 +188,11 @@ describe('gateway process with a real router and fake data proxies', () => {
     expect((await rt('POST', '/route', { session_id: 'life-0' })).status).toBe(404);
   });
 
-  it('export: 400 without session_id or with invalid JSON, 404 for an unknown session, the HITL pin survives', async () => {
+  it('export: 400 without session_id or with invalid JSON, 422 for a non-object, 404 for an unknown session, the HITL pin survives', async () => {
     expect((await gw('POST', '/export_trajectories', { discount: 1.0 })).json.error).toBe('session_id is required');
     expect((await gw('POST', '/export_trajectories', '{bad json')).status).toBe(400);
-    expect((await gw('POST', '/export_trajectories', [1])).status).toBe(400);
+    // Not a JSON object: 422, as on every service (one status per fault).
+    expect((await gw('POST', '/export_trajectories', [1])).status).toBe(422);
     const unknown = await gw('POST', '/export_trajectories', { session_id: 'never-0' });
     expect(unknown.status).toBe(404);
     expect(unknown.json.error).toBe('Session not found');

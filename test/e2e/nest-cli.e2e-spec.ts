@@ -42,8 +42,10 @@ describe.each(['router', 'gateway', 'data-proxy', 'engine-sim', 'controller'])('
       expect((await call('GET', `${url}/health`)).status).toBe(200);
     } finally {
       // The CLI runs the app as its own child: stop the whole process group.
+      // The app holds the pipes too: wait until both are closed, so no handle outlives the test.
+      const closed = Promise.all([child.stdout, child.stderr].map((s) => new Promise((r) => s.once('close', r))));
       process.kill(-child.pid!, 'SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await Promise.all([new Promise((resolve) => child.once('exit', resolve)), closed]);
     }
   }, 90_000);
 });

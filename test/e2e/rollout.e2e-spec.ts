@@ -303,7 +303,8 @@ export async function run(data, ctx) {
       ['/rollout/batch', { items: [{}], agent: MATH_AGENT, accept: join(dir, 'nope.mjs') }, 400, /module not found/],
       ['/rollout/batch', { items: [{}], agent: MATH_AGENT, style: 'tree' }, 400, /style/],
       ['/rollout/batch', { items: [{}], agent: 42 }, 400, /agent must be a module path/],
-      ['/rollout/batch', '[1,2]', 400, /JSON object/],
+      // Not a JSON object: 422 on every service (one status per fault).
+      ['/rollout/batch', '[1,2]', 422, /JSON object/],
       ['/rollout/wait', { count: 0 }, 400, /count/],
       ['/rollout/wait_for_task', { task_id: 123456789 }, 404, /never submitted/],
     ];
