@@ -1,4 +1,4 @@
-import { AppException, ErrorCode, fieldReaders, isJsonObject } from '@app/common';
+import { AppException, ErrorCode, fieldReaders, isJsonObject, type NumberLimits } from '@app/common';
 import type { EngineSampling } from '../inference/engine-backend.js';
 
 /** A validated `/chat/completions` request, reduced to what the data proxy acts on. */
@@ -28,15 +28,23 @@ export function badRequest(message: string): AppException {
 /** The shared readers, bound to OpenAI's 400 (chat answers in its protocol's status). */
 const fields = fieldReaders(badRequest);
 
-const optionalNumber = (body: Record<string, unknown>, field: string, min?: number, max?: number): number | null =>
-  fields.number(body, field, { min, max }) ?? null;
+/** Limits as constants: nothing is allocated per request. */
+const TEMPERATURE = { min: 0, max: 100 };
+const TOP_P = { min: 0, max: 1 };
+const FREQUENCY_PENALTY = { min: -2, max: 2 };
+const AT_LEAST_ONE = { min: 1 };
+const AT_LEAST_ZERO = { min: 0 };
+const TOP_K = { min: -1 };
 
-const optionalInteger = (body: Record<string, unknown>, field: string, min: number): number | null =>
-  fields.integer(body, field, { min }) ?? null;
+const optionalNumber = (body: Record<string, unknown>, field: string, limits: NumberLimits): number | null =>
+  fields.number(body, field, limits) ?? null;
+
+const optionalInteger = (body: Record<string, unknown>, field: string, limits: NumberLimits): number | null =>
+  fields.integer(body, field, limits) ?? null;
 
 /** `seed`: a non-negative integer that fits both engines (vLLM takes int64, SGLang a Python int). */
 function optionalSeed(body: Record<string, unknown>): number | null {
-  const seed = optionalInteger(body, 'seed', 0);
+  const seed = optionalInteger(body, 'seed', AT_LEAST_ZERO);
   if (seed !== null && !Number.isSafeInteger(seed)) throw badRequest('seed must be an integer below 2^53');
   return seed;
 }
@@ -70,7 +78,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
       throw badRequest(`messages[${i}].tool_calls must be a list`);
     }
   });
-  const n = optionalInteger(body, 'n', 1);
+  const n = optionalInteger(body, 'n', AT_LEAST_ONE);
   if (n !== null && n !== 1) throw badRequest('n > 1 is not supported: ask for one completion per request');
   if (body.model !== undefined && body.model !== null && typeof body.model !== 'string')
     throw badRequest('model must be a string');
@@ -88,8 +96,8 @@ export function parseChatRequest(body: unknown): ChatRequest {
   const toolChoice = body.tool_choice;
   const parseToolCalls = tools !== null && tools.length > 0 && toolChoice !== 'none';
 
-  const maxTokens = optionalInteger(body, 'max_tokens', 1);
-  const maxCompletionTokens = optionalInteger(body, 'max_completion_tokens', 1);
+  const maxTokens = optionalInteger(body, 'max_tokens', AT_LEAST_ONE);
+  const maxCompletionTokens = optionalInteger(body, 'max_completion_tokens', AT_LEAST_ONE);
   if (maxTokens !== null && maxCompletionTokens !== null) {
     throw badRequest('max_tokens and max_completion_tokens cannot be set at the same time; use max_completion_tokens');
   }
@@ -112,9 +120,9 @@ export function parseChatRequest(body: unknown): ChatRequest {
     Object.assign(templateKwargs, body.chat_template_kwargs);
   }
 
-  const temperature = optionalNumber(body, 'temperature', 0, 100);
-  const topP = optionalNumber(body, 'top_p', 0, 1);
-  const topK = optionalInteger(body, 'top_k', -1);
+  const temperature = optionalNumber(body, 'temperature', TEMPERATURE);
+  const topP = optionalNumber(body, 'top_p', TOP_P);
+  const topK = optionalInteger(body, 'top_k', TOP_K);
   return {
     model: typeof body.model === 'string' ? body.model : null,
     messages: messages as Record<string, unknown>[],
@@ -125,7 +133,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     store: optionalBoolean(body, 'store') ?? true,
     templateKwargs,
     maxCompletionTokens: maxCompletionTokens ?? maxTokens,
-    maxTotalTokens: optionalInteger(body, 'max_total_tokens', 1),
+    maxTotalTokens: optionalInteger(body, 'max_total_tokens', AT_LEAST_ONE),
     sampling: {
       // Absent or null → 1.0 (the reference's default); 0 → greedy.
       temperature: temperature ?? 1.0,
@@ -133,7 +141,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
       topP: topP === null || topP === 0 ? 1.0 : topP,
       topK: topK === null || topK === 0 || topK === -1 ? 100_000_000 : topK,
       stop: stopList,
-      frequencyPenalty: optionalNumber(body, 'frequency_penalty', -2, 2) ?? 0,
+      frequencyPenalty: optionalNumber(body, 'frequency_penalty', FREQUENCY_PENALTY) ?? 0,
       // Reaches SGLang as sampling_params.sampling_seed and vLLM as seed.
       seed: optionalSeed(body),
       ignoreEos: false,
