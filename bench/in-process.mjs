@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// `node bench/in-process.mjs <checkout> <gateway|data-proxy> [extra flags]`: CPU (and wall) time
+// per chat request of one service, built as its main.ts builds it, driven through Fastify's
+// inject with every upstream an undici MockAgent. Far less noisy than the process benchmarks on a
+// shared machine, so it is what decides a small hot-path change: run it alternately on two
+// checkouts (`git worktree add /tmp/base <rev>`, then `npm run build` in each).
+// Example: node bench/in-process.mjs /tmp/base data-proxy; node bench/in-process.mjs . data-proxy
+import { resolve } from 'node:path';
+import { MockAgent } from 'undici';
+
+const [checkout, which, ...extra] = process.argv.slice(2);
+if (!checkout || !['gateway', 'data-proxy'].includes(which)) {
+  console.error('usage: node bench/in-process.mjs <checkout> <gateway|data-proxy> [flags]');
+  process.exit(2);
+}
+const root = resolve(checkout);
+const common = await import(`${root}/dist/libs/common/src/index.js`);
+const agent = new MockAgent();
+agent.disableNetConnect();
+const json = { headers: { 'content-type': 'application/json' } };
+let app, payload, url, headers;
+if (which === 'gateway') {
+  const { GATEWAY_APP } = await import(`${root}/dist/apps/gateway/src/gateway.app.js`);
+  agent
+    .get('http://router.test')
+    .intercept({ path: '/route', method: 'POST' })
+    .reply(200, { worker_addr: 'http://dp.test', worker_id: 'w', url: null, api_key: null, pin_seq: 1 }, json)
+    .persist();
+  agent.get('http://router.test').intercept({ path: '/pins/events', method: 'GET' }).reply(503, '').persist();
+  agent
+    .get('http://dp.test')
+    .intercept({ path: '/chat/completions', method: 'POST' })
+    .reply(200, { id: 'x', object: 'chat.completion', choices: [] }, json)
+    .persist();
+  ({ app } = await common.createApp(GATEWAY_APP, {
+    argv: [
+      '--log-level',
+      'silent',
+      '--router-addr',
+      'http://router.test',
+      '--pin-cache',
+      'false',
+      '--no-swagger',
+      ...extra,
+    ],
+    env: {},
+    dispatcher: agent,
+  }));
+  url = '/v1/chat/completions';
+  headers = { authorization: 'Bearer k', 'content-type': 'application/json' };
+  payload = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hello '.repeat(100) }], max_tokens: 32 });
+} else {
+  const { DATA_PROXY_APP } = await import(`${root}/dist/apps/data-proxy/src/data-proxy.app.js`);
+  const out = Array.from({ length: 32 }, (_, i) => 1000 + i);
+  agent
+    .get('http://engine.test')
+    .intercept({ path: '/generate', method: 'POST' })
+    .reply(
+      200,
+      {
+        text: '',
+        output_ids: out,
+        meta_info: {
+          id: 'r',
+          finish_reason: { type: 'stop' },
+          prompt_tokens: 200,
+          completion_tokens: 32,
+          weight_version: '0',
+          output_token_logprobs: out.map((t) => [-0.5, t, null]),
+        },
+      },
+      json,
+    )
+    .persist();
+  agent
+    .get('http://engine.test')
+    .intercept({ path: '/v1/models', method: 'GET' })
+    .reply(200, { data: [{ id: 'm', max_model_len: 32768 }] }, json)
+    .persist();
+  agent
+    .get('http://engine.test')
+    .intercept({ path: '/get_server_info', method: 'GET' })
+    .reply(200, { enable_memory_saver: true }, json)
+    .persist();
+  ({ app } = await common.createApp(DATA_PROXY_APP, {
+    argv: [
+      '--log-level',
+      'silent',
+      '--backend-addr',
+      'http://engine.test',
+      '--no-swagger',
+      '--context-length',
+      '32768',
+      '--admin-api-key',
+      'bench-admin',
+      ...extra,
+    ],
+    env: {},
+    dispatcher: agent,
+  }));
+  url = '/v1/chat/completions';
+  headers = { 'content-type': 'application/json' };
+  let i = 0;
+  payload = () =>
+    JSON.stringify({
+      messages: [
+        { role: 'system', content: 'You are a helpful assistant.' },
+        { role: 'user', content: `question ${i++ % 50}: ` + 'what is the answer to this long question '.repeat(20) },
+      ],
+      max_tokens: 32,
+    });
+}
+await app.init();
+await app.getHttpAdapter().getInstance().ready();
+if (which === 'data-proxy') {
+  // A session, as agents have: its turns are recorded (and journaled with --state-dir).
+  const started = await app.inject({
+    method: 'POST',
+    url: '/rl/start_session',
+    headers: { authorization: 'Bearer bench-admin', 'content-type': 'application/json' },
+    payload: JSON.stringify({ task_id: 'bench' }),
+  });
+  headers = { ...headers, authorization: `Bearer ${JSON.parse(started.body).api_key}` };
+}
+const body = () => (typeof payload === 'function' ? payload() : payload);
+for (let i = 0; i < 2000; i++) {
+  const r = await app.inject({ method: 'POST', url, headers, payload: body() });
+  if (r.statusCode !== 200) {
+    console.log('status', r.statusCode, r.body.slice(0, 200));
+    process.exit(1);
+  }
+}
+const N = which === 'gateway' ? 20000 : 5000;
+const c0 = process.cpuUsage();
+const t0 = performance.now();
+for (let i = 0; i < N; i++) await app.inject({ method: 'POST', url, headers, payload: body() });
+const cpu = process.cpuUsage(c0);
+const wall = performance.now() - t0;
+console.log(
+  `${which} ${checkout} ${extra.join(' ')}: cpu ${((cpu.user + cpu.system) / N).toFixed(1)} µs/req, wall ${((wall * 1000) / N).toFixed(1)} µs/req`,
+);
+await app.close();
+process.exit(0);
