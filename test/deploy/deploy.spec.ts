@@ -172,6 +172,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
             dir!.startsWith(m.mountPath),
           );
           expect(claims(spec, workload)).toContain(mount?.name);
+          // A non-root pod can write to the volume only through its group.
+          expect(spec.securityContext?.fsGroup).toBeDefined();
         }
         const claim = byKind('PersistentVolumeClaim', 'controller-state');
         expect(claim).toBeDefined();
