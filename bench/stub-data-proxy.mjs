@@ -1,4 +1,4 @@
-// The "stub data proxy" of PERFORMANCE.md: a trivial Node http server that answers every request
+// The "stub data proxy" of the edge scenario (docs/BENCHMARKS.md): a trivial Node http server that answers every request
 // with a fixed chat.completion (and 200 on /health). Used as the baseline of the edge scenario.
 import { createServer } from 'node:http';
 

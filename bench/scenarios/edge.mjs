@@ -1,5 +1,5 @@
 // edge: gateway + router in front of the stub data proxy, against the stub direct, in one run
-// (PERFORMANCE.md scenario 1): throughput at 32 connections, latency at 1 connection.
+// (docs/BENCHMARKS.md, edge): throughput at 32 connections, latency at 1 connection.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';

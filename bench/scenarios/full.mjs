@@ -1,6 +1,6 @@
 // full: a short non-streaming chat (≈200-token prompt, 32-token answer) to engine-sim at zero
 // simulated latency, three ways in one run: engine-sim direct, data proxy → engine, and the whole
-// path gateway → router → data proxy → engine with a session key (PERFORMANCE.md scenario 2).
+// path gateway → router → data proxy → engine with a session key (docs/BENCHMARKS.md, full).
 // CPU time per request of every process on the whole path.
 import { processStats, runClient, startService } from '../lib/processes.mjs';
 

@@ -1,5 +1,5 @@
 // pause: K chats in flight, pause, then continue. Measures how long after continue every parked
-// request is back on the engine, and checks that none is lost (PERFORMANCE.md scenario 4).
+// request is back on the engine, and checks that none is lost (docs/BENCHMARKS.md, pause).
 import { runClient, startService } from '../lib/processes.mjs';
 
 export const description = 'K requests in flight → pause → continue: time until all are resubmitted; none lost';

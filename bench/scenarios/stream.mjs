@@ -1,6 +1,6 @@
 // stream: many concurrent SSE chats through gateway → router → data proxy → engine-sim decoding at
 // a fixed rate, against the same streams sent to the data proxy directly, in one run
-// (PERFORMANCE.md scenario 3): streams held, tokens delivered vs generated, added inter-token gap,
+// (docs/BENCHMARKS.md, stream): streams held, tokens delivered vs generated, added inter-token gap,
 // RSS of every process.
 import { processStats, runClient, startService } from '../lib/processes.mjs';
 
@@ -32,7 +32,7 @@ async function withPeakRss(services, work) {
 }
 
 export async function run({ quick }) {
-  // BENCH_STREAMS=5000 measures PERFORMANCE.md's goal instead of the bar.
+  // BENCH_STREAMS=5000 measures the goal instead of the bar (docs/BENCHMARKS.md).
   const streams = Number(process.env.BENCH_STREAMS) || (quick ? 100 : 1000);
   const engine = await startService('engine-sim', [
     '--decode-ms-per-token',

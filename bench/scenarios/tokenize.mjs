@@ -1,5 +1,5 @@
 // tokenize: chat template + encode of a new ~200, ~2k and ~20k-token prompt, as the data proxy
-// does it for a turn it has not seen (PERFORMANCE.md scenario 5). In-process: this is the data
+// does it for a turn it has not seen (docs/BENCHMARKS.md, tokenize). In-process: this is the data
 // proxy's own code (from dist/), timed call by call; each call's user turn is new, so the prompt
 // piece cache does not help.
 import { ChatTemplate } from '../../dist/apps/data-proxy/src/tokenization/chat-template.js';

@@ -9,7 +9,7 @@ import { runPython } from '../support/python.js';
 import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 
 /**
- * AReaL 2.0 trainers against the whole stack (shared/spec areal-v2.md): the `traj` export, the
+ * AReaL 2.0 trainers against the whole stack (docs/COMPATIBILITY.md, "AReaL 2.0"): the `traj` export, the
  * deterministic seeds, routing order, tool-call arguments and the group options. Each case names
  * the upstream test whose assertion it ports.
  */

@@ -16,7 +16,7 @@ interface PinEvent {
 /**
  * Session pins (key → data proxy) remembered by the gateway so a chat turn needs no router call.
  *
- * Safe by construction (PERFORMANCE.md's rule): the cache is on only while the router's
+ * Safe by construction (a cache on the hot path must never answer stale): the cache is on only while the router's
  * `/pins/events` stream is connected; every change the router makes to a pin (moved, revoked,
  * worker health flipped, worker gone) arrives as an event that drops the affected entries; an
  * answer is cached only if the gateway has already seen every change up to the sequence number
