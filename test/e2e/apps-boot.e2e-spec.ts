@@ -55,4 +55,10 @@ describe.each(['gateway', 'data-proxy', 'controller', 'engine-sim', 'router'])('
     expect(res.code).not.toBe(0);
     expect(res.output).toContain('--port');
   });
+
+  it('refuses an unknown flag with exit 2, naming the closest known one (a typo never starts it on defaults)', async () => {
+    const res = await runApp(app, ['--admin-api-ky', 'secret']);
+    expect(res.code).toBe(2);
+    expect(res.output).toContain('--admin-api-ky: unknown flag (did you mean --admin-api-key?)');
+  });
 });

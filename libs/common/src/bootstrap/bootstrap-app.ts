@@ -12,6 +12,7 @@ import { CommonModule } from '../common.module.js';
 import { trackConnections } from '../http-server/connection-tracker.js';
 import {
   ConfigError,
+  unknownFlagMessage,
   describeOptions,
   parseOptions,
   type OptionSpecs,
@@ -89,7 +90,10 @@ export async function createApp<S extends WithCommonOptions>(
   assertAdminKeyAllowed(base.host, base['admin-api-key'], env.AREAL_ALLOW_DEFAULT_ADMIN_KEY === '1');
 
   const logger = createRootLogger(definition.name, base['log-level']);
-  if (unknownFlags.length > 0) logger.warn({ unknownFlags }, 'ignoring unknown command-line flags');
+  // An unknown flag is an error, as the reference's argparse makes it: a typo such as
+  // `--admin-api-ky` must not start the service with the default key.
+  if (unknownFlags.length > 0)
+    throw new ConfigError(unknownFlags[0], unknownFlagMessage(unknownFlags[0], Object.keys(definition.options)));
 
   const adapter = new FastifyAdapter({
     loggerInstance: logger,

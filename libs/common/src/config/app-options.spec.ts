@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseOptions, type OptionSpecs } from './app-options.js';
+import { ConfigError, parseOptions, unknownFlagMessage, type OptionSpecs } from './app-options.js';
 import { COMMON_OPTIONS } from './common-options.js';
 
 const SPECS = {
@@ -50,7 +50,14 @@ describe('parseOptions', () => {
     expect(parseOptions(SPECS, ['--admin_api_key', 'k'], {}).options['admin-api-key']).toBe('k');
   });
 
-  it('collects unknown flags instead of failing, like the reference', () => {
+  it('names the closest known flag of an unknown one (the service refuses to start on it)', () => {
+    expect(unknownFlagMessage('admin-api-ky', ['port', 'admin-api-key', 'host'])).toBe(
+      'unknown flag (did you mean --admin-api-key?); --help lists them all',
+    );
+    expect(unknownFlagMessage('zzz', ['port', 'admin-api-key'])).toBe('unknown flag; --help lists them all');
+  });
+
+  it('collects unknown flags (and skips their values) for the caller to refuse', () => {
     const { unknownFlags, options } = parseOptions(SPECS, ['--bogus', '1', '--port', '1'], {});
     expect(unknownFlags).toEqual(['bogus']);
     expect(options.port).toBe(1);

@@ -183,3 +183,30 @@ export function describeOptions(specs: OptionSpecs): string {
     })
     .join('\n');
 }
+
+/** `unknown flag (did you mean --y?)`, naming the closest known flag when one is close. */
+export function unknownFlagMessage(flag: string, known: readonly string[]): string {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const name of known) {
+    const distance = editDistance(flag, name);
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  const close = best !== null && bestDistance <= Math.max(2, Math.floor(flag.length / 4));
+  return `unknown flag${close ? ` (did you mean --${best}?)` : ''}; --help lists them all`;
+}
+
+/** Levenshtein distance (flag names are short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
+}
