@@ -18,12 +18,12 @@ import {
   BroadcastResponseDto,
   ControllerSetVersionRequestDto,
   ControllerStatusResponseDto,
-  GatewayRegisterModelResponseDto,
   GrantCapacityResponseDto,
   OnlineReadyRequestDto,
   OnlineReadyResponseDto,
   OnloadRequestDto,
   RegisterModelRequestDto,
+  RegisterModelResponseDto,
   StatusResponseDto,
   StrictRequestDto,
   VersionResponseDto,
@@ -116,7 +116,7 @@ export class ControlController {
   @ApiOperation({ summary: 'Register a model through the gateway: {"model", "url"?, "api_key"?, "data_proxy_addrs"?}' })
   @ApiBody({ type: RegisterModelRequestDto })
   @ApiOkResponse({
-    type: GatewayRegisterModelResponseDto,
+    type: RegisterModelResponseDto,
     description: "The gateway's answer, relayed with its status",
   })
   async registerModel(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {

@@ -111,10 +111,6 @@ export class ControllerStateService implements OnApplicationShutdown {
     }
   }
 
-  get durable(): boolean {
-    return this.log !== null;
-  }
-
   /** The ready queue as it was, oldest first, and the keys already delivered. */
   recoveredReady(): { queue: ReadyTrajectoryRef[]; delivered: string[] } {
     return { queue: [...this.queue.values()], delivered: [...this.delivered] };

@@ -9,13 +9,13 @@ import { ModelRegistrationService } from '../models/model-registration.service.j
 import { RouterClient } from '../router-client/router-client.service.js';
 import { requireBearer } from './bearer.js';
 import {
-  GatewayRegisterModelResponseDto,
   GrantCapacityResponseDto,
   ModelEntryResponseDto,
   ModelsResponseDto,
   OpenAiModelListDto,
   RegisterModelFailureDto,
   RegisterModelRequestDto,
+  RegisterModelResponseDto,
 } from '@app/contracts';
 
 /** Models (router + every data proxy), the OpenAI model list, capacity permits. */
@@ -36,14 +36,14 @@ export class ModelsController {
       'Register a model in the router, then on its data proxies in parallel; if any proxy fails, what this call registered is rolled back and the previous registration restored',
   })
   @ApiBody({ type: RegisterModelRequestDto })
-  @ApiOkResponse({ type: GatewayRegisterModelResponseDto })
+  @ApiOkResponse({ type: RegisterModelResponseDto })
   @ApiResponse({
     status: 502,
     description: 'A data proxy refused it: everything this call registered was rolled back',
     type: RegisterModelFailureDto,
   })
   @ApiResponse({ status: 503, description: 'No healthy data proxy' })
-  async register(@Body() body: unknown, @Req() request: FastifyRequest): Promise<GatewayRegisterModelResponseDto> {
+  async register(@Body() body: unknown, @Req() request: FastifyRequest): Promise<RegisterModelResponseDto> {
     const { valid, value } = readJson(body);
     if (!valid) throw gatewayError(400, ErrorCode.MALFORMED_JSON, 'Invalid JSON body');
     if (!isJsonObject(value) || typeof value.model !== 'string' || value.model.length === 0)

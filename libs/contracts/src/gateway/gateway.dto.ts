@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { RegisterModelResponseDto } from '../router/models.dto.js';
 
 export class GatewayHealthResponseDto {
   @ApiProperty({ example: 'ok' }) status!: string;
@@ -34,9 +33,6 @@ export class RegisterModelFailureDto {
   @ApiProperty({ type: [String] }) details!: string[];
   @ApiProperty({ type: [ProxyRegistrationResultDto] }) results!: ProxyRegistrationResultDto[];
 }
-
-/** The gateway answers the router's registration (after every data proxy took it). */
-export class GatewayRegisterModelResponseDto extends RegisterModelResponseDto {}
 
 export class GrantCapacityResponseDto {
   @ApiProperty({ example: 'ok' }) status!: string;
