@@ -3,6 +3,7 @@
  * documents with it (class-validator + Swagger metadata); the client that calls the server types
  * what it sends and parses with the same class. No wire shape is declared anywhere else.
  */
+export * from './common/body-rules.js';
 export * from './common/errors.dto.js';
 export * from './router/models.dto.js';
 export * from './router/route.dto.js';

@@ -5,14 +5,6 @@ import { abortOnClientClose, AdminOnly } from '@app/common';
 import { StackService } from '../launcher/stack.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import { TrajectoryDeliveryService } from '../online/trajectory-delivery.service.js';
-import {
-  parseOnlineReady,
-  parseOnload,
-  parseRegisterModel,
-  parseSetVersion,
-  parseStrict,
-  parseWaitTrajectories,
-} from './control-request.js';
 import { ControlService } from './control.service.js';
 import {
   BroadcastResponseDto,
@@ -22,6 +14,7 @@ import {
   OnlineReadyRequestDto,
   OnlineReadyResponseDto,
   OnloadRequestDto,
+  ControllerRegisterModelRequestDto,
   RegisterModelRequestDto,
   RegisterModelResponseDto,
   StatusResponseDto,
@@ -63,9 +56,8 @@ export class ControlController {
   @ApiBody({ type: ControllerSetVersionRequestDto })
   @ApiOkResponse({ type: BroadcastResponseDto })
   @ApiResponse({ status: 502, type: BroadcastResponseDto, description: 'Too few data proxies succeeded (see results)' })
-  setVersion(@Body() body: unknown): Promise<BroadcastResponseDto> {
-    const { version, strict } = parseSetVersion(body);
-    return this.control.broadcast('set_version', { version }, strict);
+  setVersion(@Body() body: ControllerSetVersionRequestDto): Promise<BroadcastResponseDto> {
+    return this.control.broadcast('set_version', { version: body.version }, body.strict ?? false);
   }
 
   @Post('pause')
@@ -74,8 +66,8 @@ export class ControlController {
   @ApiBody({ type: StrictRequestDto, required: false })
   @ApiOkResponse({ type: BroadcastResponseDto })
   @ApiResponse({ status: 502, type: BroadcastResponseDto, description: 'Too few data proxies succeeded (see results)' })
-  pause(@Body() body: unknown): Promise<BroadcastResponseDto> {
-    return this.control.broadcast('pause_generation', {}, parseStrict(body));
+  pause(@Body() body: StrictRequestDto): Promise<BroadcastResponseDto> {
+    return this.control.broadcast('pause_generation', {}, body.strict ?? false);
   }
 
   @Post(['continue', 'resume'])
@@ -84,8 +76,8 @@ export class ControlController {
   @ApiBody({ type: StrictRequestDto, required: false })
   @ApiOkResponse({ type: BroadcastResponseDto })
   @ApiResponse({ status: 502, type: BroadcastResponseDto, description: 'Too few data proxies succeeded (see results)' })
-  resume(@Body() body: unknown): Promise<BroadcastResponseDto> {
-    return this.control.broadcast('continue_generation', {}, parseStrict(body));
+  resume(@Body() body: StrictRequestDto): Promise<BroadcastResponseDto> {
+    return this.control.broadcast('continue_generation', {}, body.strict ?? false);
   }
 
   @Post('offload')
@@ -96,8 +88,8 @@ export class ControlController {
   @ApiBody({ type: StrictRequestDto, required: false })
   @ApiOkResponse({ type: BroadcastResponseDto })
   @ApiResponse({ status: 502, type: BroadcastResponseDto, description: 'Too few data proxies succeeded (see results)' })
-  offload(@Body() body: unknown): Promise<BroadcastResponseDto> {
-    return this.control.broadcast('release_memory_occupation', {}, parseStrict(body));
+  offload(@Body() body: StrictRequestDto): Promise<BroadcastResponseDto> {
+    return this.control.broadcast('release_memory_occupation', {}, body.strict ?? false);
   }
 
   @Post('onload')
@@ -106,22 +98,27 @@ export class ControlController {
   @ApiBody({ type: OnloadRequestDto, required: false })
   @ApiOkResponse({ type: BroadcastResponseDto })
   @ApiResponse({ status: 502, type: BroadcastResponseDto, description: 'Too few data proxies succeeded (see results)' })
-  onload(@Body() body: unknown): Promise<BroadcastResponseDto> {
-    const { tags, strict } = parseOnload(body);
-    return this.control.broadcast('resume_memory_occupation', tags ? { tags } : {}, strict);
+  onload(@Body() body: OnloadRequestDto): Promise<BroadcastResponseDto> {
+    const payload = body.tags ? { tags: body.tags } : {};
+    return this.control.broadcast('resume_memory_occupation', payload, body.strict ?? false);
   }
 
   @Post('register_model')
   @HttpCode(200)
   @ApiOperation({ summary: 'Register a model through the gateway: {"model", "url"?, "api_key"?, "data_proxy_addrs"?}' })
-  @ApiBody({ type: RegisterModelRequestDto })
+  @ApiBody({ type: ControllerRegisterModelRequestDto })
   @ApiOkResponse({
     type: RegisterModelResponseDto,
     description: "The gateway's answer, relayed with its status",
   })
-  async registerModel(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+  async registerModel(@Body() body: ControllerRegisterModelRequestDto, @Res() reply: FastifyReply): Promise<void> {
     this.control.requireReady();
-    const payload = parseRegisterModel(body, () => this.stack.dataProxies.map((d) => d.addr));
+    const payload: Required<RegisterModelRequestDto> = {
+      model: body.model,
+      url: body.url ?? '',
+      api_key: body.api_key ?? null,
+      data_proxy_addrs: body.data_proxy_addrs ?? this.stack.dataProxies.map((d) => d.addr),
+    };
     relay(reply, await this.control.gateway('POST', '/register_model', payload));
   }
 
@@ -139,9 +136,8 @@ export class ControlController {
   @ApiOperation({ summary: 'A data proxy announces a ready trajectory: {"session_id", "trajectory_id"} (idempotent)' })
   @ApiBody({ type: OnlineReadyRequestDto })
   @ApiOkResponse({ type: OnlineReadyResponseDto })
-  onlineReady(@Body() body: unknown): OnlineReadyResponseDto {
-    const notice = parseOnlineReady(body);
-    return { status: 'ok', queued: this.ready.push(notice.session_id, notice.trajectory_id) };
+  onlineReady(@Body() body: OnlineReadyRequestDto): OnlineReadyResponseDto {
+    return { status: 'ok', queued: this.ready.push(body.session_id, body.trajectory_id) };
   }
 
   @Post('trajectories/wait')
@@ -153,11 +149,11 @@ export class ControlController {
   @ApiBody({ type: WaitTrajectoriesRequestDto, required: false })
   @ApiOkResponse({ type: WaitTrajectoriesResponseDto })
   async waitTrajectories(
-    @Body() body: unknown,
+    @Body() body: WaitTrajectoriesRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WaitTrajectoriesResponseDto> {
     this.control.requireReady();
-    return this.delivery.wait(parseWaitTrajectories(body), abortOnClientClose(reply).signal);
+    return this.delivery.wait(body, abortOnClientClose(reply).signal);
   }
 
   @Post('shutdown')

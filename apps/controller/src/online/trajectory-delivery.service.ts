@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ExportedTrajectoryDto, WaitTrajectoriesResponseDto } from '@app/contracts';
-import type { WaitTrajectoriesRequest } from '../control/control-request.js';
+import type { ExportedTrajectoryDto, WaitTrajectoriesRequestDto, WaitTrajectoriesResponseDto } from '@app/contracts';
 import { ControlService } from '../control/control.service.js';
 import { ReadyQueueService } from './ready-queue.service.js';
 
@@ -16,8 +15,9 @@ export class TrajectoryDeliveryService {
     private readonly ready: ReadyQueueService,
   ) {}
 
-  async wait(request: WaitTrajectoriesRequest, clientLeft: AbortSignal): Promise<WaitTrajectoriesResponseDto> {
-    const refs = await this.ready.take(request.count, request.timeout_s * 1000, clientLeft);
+  async wait(request: WaitTrajectoriesRequestDto, clientLeft: AbortSignal): Promise<WaitTrajectoriesResponseDto> {
+    const count = request.count ?? 1;
+    const refs = await this.ready.take(count, (request.timeout_s ?? 30) * 1000, clientLeft);
     if (clientLeft.aborted) {
       // Nobody to hand them to: keep them for the next waiter instead of exporting them into the void.
       this.ready.giveBack(refs);
@@ -31,7 +31,7 @@ export class TrajectoryDeliveryService {
             trajectory_id: ref.trajectory_id,
             ...(request.discount !== undefined ? { discount: request.discount } : {}),
             ...(request.style !== undefined ? { style: request.style } : {}),
-            format: request.format,
+            format: request.format ?? 'json',
             ...(request.schema !== undefined ? { schema: request.schema } : {}),
             remove_session: false,
           })
@@ -42,6 +42,6 @@ export class TrajectoryDeliveryService {
       }),
     );
     this.ready.delivered(refs);
-    return { trajectories, timed_out: refs.length < request.count };
+    return { trajectories, timed_out: refs.length < count };
   }
 }

@@ -7,13 +7,12 @@ import type { AcceptPredicate } from './accept-predicate.js';
 import type { Agent } from './agent-loader.js';
 import type {
   EpisodeOutcomeDto,
+  ExportFormat,
   ExportTrajectoriesRequestDto,
   ExportTrajectoriesResponseDto,
   SetRewardRequestDto,
   StartSessionRequestDto,
 } from '@app/contracts';
-
-export type ExportFormat = 'json' | 'rpc';
 
 /** How one episode runs: everything a task needs besides its data. */
 export interface EpisodeSpec {

@@ -1,24 +1,17 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import {
-  abortOnClientClose,
-  AdminOnly,
-  APP_OPTIONS,
-  AppException,
-  ErrorCode,
-  optionalJsonObject,
-  requireJsonObject,
-} from '@app/common';
+import { abortOnClientClose, AdminOnly, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 import { ControlService } from '../control/control.service.js';
 import type { EpisodeOutcome } from './episode.js';
-import { bad, integerField, MAX_BATCH_ITEMS, parseEpisodeRequest, timeoutField } from './rollout-request.js';
+import { bad, episodeRequestOf } from './rollout-request.js';
 import { RolloutService } from './rollout.service.js';
 import {
   BatchRolloutRequestDto,
   BatchRolloutResponseDto,
   CapacityResponseDto,
+  MAX_BATCH_ITEMS,
   ControllerCapacityResponseDto,
   PrepareBatchRequestDto,
   PrepareBatchResponseDto,
@@ -59,15 +52,14 @@ export class RolloutController {
   @ApiBody({ type: SubmitRolloutRequestDto })
   @ApiOkResponse({ type: SubmitRolloutResponseDto })
   @ApiResponse({ status: 409, description: 'task_id already taken' })
-  async submit(@Body() body: unknown): Promise<SubmitRolloutResponseDto> {
-    const b = requireJsonObject(body);
-    const request = parseEpisodeRequest(b, this.options.agent, ['data', 'task_id']);
-    const taskId = b.task_id === undefined ? undefined : integerField(b, 'task_id', 0, Number.MAX_SAFE_INTEGER);
+  async submit(@Body() body: SubmitRolloutRequestDto): Promise<SubmitRolloutResponseDto> {
+    const request = episodeRequestOf(body, this.options.agent);
+    const taskId = body.task_id ?? undefined;
     if (taskId !== undefined && !this.rollouts.executor.isTaskIdFree(taskId))
       throw new AppException(409, ErrorCode.CONFLICT, `Task ${taskId} already exists`);
     const spec = await this.rollouts.resolveSpec(request);
     const executor = this.rollouts.executor;
-    return { task_id: executor.submit(b.data ?? {}, spec, executor.poolOwner, taskId) };
+    return { task_id: executor.submit(body.data ?? {}, spec, executor.poolOwner, taskId) };
   }
 
   @Post('rollout/wait')
@@ -78,11 +70,12 @@ export class RolloutController {
   })
   @ApiBody({ type: WaitRolloutRequestDto })
   @ApiOkResponse({ type: WaitRolloutResponseDto })
-  async wait(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<WaitRolloutResponseDto> {
-    const b = requireJsonObject(body);
-    const count = integerField(b, 'count', 1, MAX_BATCH_ITEMS);
-    const timeoutS = timeoutField(b, 'timeout_s', DEFAULT_WAIT_S);
-    const results = await this.rollouts.executor.waitPool(count, timeoutS * 1000, abortOnClientClose(reply).signal);
+  async wait(
+    @Body() body: WaitRolloutRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<WaitRolloutResponseDto> {
+    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
+    const results = await this.rollouts.executor.waitPool(body.count, timeoutMs, abortOnClientClose(reply).signal);
     return { results: results ?? [], timed_out: results === null };
   }
 
@@ -93,14 +86,12 @@ export class RolloutController {
   @ApiOkResponse({ type: WaitForTaskResponseDto })
   @ApiResponse({ status: 404, description: 'Unknown task id' })
   async waitForTask(
-    @Body() body: unknown,
+    @Body() body: WaitForTaskRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WaitForTaskResponseDto> {
-    const b = requireJsonObject(body);
-    const taskId = integerField(b, 'task_id', 0, Number.MAX_SAFE_INTEGER);
-    const timeoutS = timeoutField(b, 'timeout_s', DEFAULT_WAIT_S);
-    const pending = this.rollouts.executor.waitForTask(taskId, timeoutS * 1000, abortOnClientClose(reply).signal);
-    if (!pending) throw new AppException(404, ErrorCode.NOT_FOUND, `Task ${taskId} is never submitted.`);
+    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
+    const pending = this.rollouts.executor.waitForTask(body.task_id, timeoutMs, abortOnClientClose(reply).signal);
+    if (!pending) throw new AppException(404, ErrorCode.NOT_FOUND, `Task ${body.task_id} is never submitted.`);
     const result = await pending;
     return { result, timed_out: result === null };
   }
@@ -114,25 +105,24 @@ export class RolloutController {
   @ApiBody({ type: BatchRolloutRequestDto })
   @ApiOkResponse({ type: BatchRolloutResponseDto })
   async batch(
-    @Body() body: unknown,
+    @Body() body: BatchRolloutRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchRolloutResponseDto> {
-    const b = requireJsonObject(body);
-    const request = parseEpisodeRequest(b, this.options.agent, ['items', 'batch_size', 'timeout_s']);
+    const request = episodeRequestOf(body, this.options.agent);
     let items: unknown[];
-    if (b.items !== undefined && b.items !== null) {
-      if (!Array.isArray(b.items) || b.items.length === 0 || b.items.length > MAX_BATCH_ITEMS)
-        throw bad(`items must be a list of 1 to ${MAX_BATCH_ITEMS} entries`);
-      if (b.batch_size !== undefined && b.batch_size !== b.items.length)
-        throw bad(`len(items)=${b.items.length} does not match batch_size=${JSON.stringify(b.batch_size)}`);
-      items = b.items;
+    if (body.items) {
+      if (body.batch_size !== undefined && body.batch_size !== null && body.batch_size !== body.items.length)
+        throw bad(`len(items)=${body.items.length} does not match batch_size=${body.batch_size}`);
+      items = body.items;
     } else {
-      items = Array.from({ length: integerField(b, 'batch_size', 1, MAX_BATCH_ITEMS) }, () => ({}));
+      if (body.batch_size === undefined || body.batch_size === null)
+        throw bad(`batch_size is required without items: an integer from 1 to ${MAX_BATCH_ITEMS}`);
+      items = Array.from({ length: body.batch_size }, () => ({}));
     }
-    const timeoutS = timeoutField(b, 'timeout_s', DEFAULT_WAIT_S);
+    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
     const spec = await this.rollouts.resolveSpec(request);
     const signal = abortOnClientClose(reply).signal;
-    const { outcomes, unfinished } = await this.rollouts.executor.runBatch(items, spec, timeoutS * 1000, signal);
+    const { outcomes, unfinished } = await this.rollouts.executor.runBatch(items, spec, timeoutMs, signal);
     return batchAnswer(outcomes, unfinished);
   }
 
@@ -146,28 +136,15 @@ export class RolloutController {
   @ApiOkResponse({ type: PrepareBatchResponseDto })
   @ApiResponse({ status: 429, description: 'Too many prepare_batch streams' })
   async prepareBatch(
-    @Body() body: unknown,
+    @Body() body: PrepareBatchRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PrepareBatchResponseDto> {
-    const b = requireJsonObject(body);
-    const request = parseEpisodeRequest(b, this.options.agent, [
-      'dataset',
-      'batch_size',
-      'dynamic_bs',
-      'reset',
-      'timeout_s',
-    ]);
-    if (b.dataset !== undefined && b.dataset !== null && (typeof b.dataset !== 'string' || !b.dataset))
-      throw bad('dataset must be a JSONL file path');
-    const dataset = (b.dataset as string | undefined) ?? null;
-    const batchSize = integerField(b, 'batch_size', 1, MAX_BATCH_ITEMS);
-    if (b.dynamic_bs !== undefined && typeof b.dynamic_bs !== 'boolean') throw bad('dynamic_bs must be a boolean');
-    if (b.reset !== undefined && typeof b.reset !== 'boolean') throw bad('reset must be a boolean');
-    const timeoutS = timeoutField(b, 'timeout_s', DEFAULT_WAIT_S);
-    const stream = await this.rollouts.stream(dataset, request);
-    if (b.reset === true) stream.reset();
+    const request = episodeRequestOf(body, this.options.agent);
+    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
+    const stream = await this.rollouts.stream(body.dataset ?? null, request);
+    if (body.reset === true) stream.reset();
     const signal = abortOnClientClose(reply).signal;
-    const batch = await stream.prepare(batchSize, b.dynamic_bs === true, timeoutS * 1000, signal);
+    const batch = await stream.prepare(body.batch_size, body.dynamic_bs === true, timeoutMs, signal);
     return {
       ...batch,
       accepted: batch.trajectories.length,
@@ -182,10 +159,8 @@ export class RolloutController {
   @ApiOperation({ summary: 'Start prepare_batch over from the first item: {"dataset"?} (all datasets if absent)' })
   @ApiBody({ type: ResetRolloutRequestDto, required: false })
   @ApiOkResponse({ type: ResetRolloutResponseDto })
-  reset(@Body() body: unknown): ResetRolloutResponseDto {
-    const b = optionalJsonObject(body);
-    if (b.dataset !== undefined && typeof b.dataset !== 'string') throw bad('dataset must be a file path');
-    return { status: 'ok', streams_reset: this.rollouts.reset(b.dataset ?? null) };
+  reset(@Body() body: ResetRolloutRequestDto): ResetRolloutResponseDto {
+    return { status: 'ok', streams_reset: this.rollouts.reset(body.dataset ?? null) };
   }
 
   @Get('rollout/status')

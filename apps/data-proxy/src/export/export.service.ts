@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import type { ExportFormat, ExportSchema, ExportStyle } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { ReadyTrajectory } from '../sessions/session.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
@@ -17,13 +18,7 @@ import {
   trajToJson,
   toJsonEntry,
   type ExportedInteraction,
-  type ExportStyle,
 } from './trajectory-export.js';
-
-export type ExportFormat = 'rpc' | 'json';
-/** `interactions`: one entry per interaction (what we have always answered); `traj`: AReaL 2.0's padded batch. */
-export type ExportSchema = 'interactions' | 'traj';
-export const EXPORT_SCHEMAS: readonly ExportSchema[] = ['interactions', 'traj'];
 
 export interface ExportRequest {
   sessionIds: string[];

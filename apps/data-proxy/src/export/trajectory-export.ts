@@ -1,8 +1,6 @@
+import type { ExportStyle } from '@app/contracts';
 import type { Interaction, InteractionCache } from '../sessions/interaction.js';
 import { boolTensor, float32Tensor, int32Tensor, int64Tensor, tensorValues, type HostTensor } from './rpc-encoding.js';
-
-export type ExportStyle = 'individual' | 'concat';
-export const EXPORT_STYLES: readonly ExportStyle[] = ['individual', 'concat'];
 
 /** The six tensors AReaL trains on for one interaction, as `[1, L]` rows. */
 export interface TensorDict {

@@ -3,16 +3,7 @@ import { PassThrough } from 'node:stream';
 import { Body, Controller, HttpCode, Inject, Injectable, Logger, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import {
-  AdminOnly,
-  APP_OPTIONS,
-  AppException,
-  ErrorCode,
-  HttpClient,
-  readSseData,
-  requireJsonObject,
-  sendEventStream,
-} from '@app/common';
+import { AdminOnly, APP_OPTIONS, AppException, ErrorCode, HttpClient, readSseData, sendEventStream } from '@app/common';
 import { normalizeMessages } from '../chat/chat-request.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Session } from '../sessions/session.js';
@@ -200,24 +191,10 @@ export class ExternalModelsController {
   @ApiOperation({ summary: 'Register an OpenAI-compatible provider for a model name (admin key)' })
   @ApiBody({ type: DataProxyRegisterModelRequestDto })
   @ApiOkResponse({ type: DataProxyRegisterModelResponseDto })
-  register(@Body() body: unknown): DataProxyRegisterModelResponseDto {
-    const b = requireJsonObject(body);
-    const name = typeof b.name === 'string' && b.name ? b.name : typeof b.model === 'string' ? b.model : '';
-    if (!name || name.length > 512) throw new AppException(400, ErrorCode.BAD_REQUEST, 'model name is required');
-    const url = b.url ?? '';
-    if (typeof url !== 'string') throw new AppException(400, ErrorCode.BAD_REQUEST, 'url must be a string');
-    if (url) {
-      try {
-        const parsed = new URL(url);
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
-      } catch {
-        throw new AppException(400, ErrorCode.BAD_REQUEST, 'url must be an http(s) URL or empty');
-      }
-    }
-    if (b.api_key !== undefined && b.api_key !== null && typeof b.api_key !== 'string')
-      throw new AppException(400, ErrorCode.BAD_REQUEST, 'api_key must be a string');
-    const model = 'model' in b ? (typeof b.model === 'string' ? b.model : null) : name;
-    this.external.register({ name, url, model, apiKey: typeof b.api_key === 'string' ? b.api_key : null });
+  register(@Body() body: DataProxyRegisterModelRequestDto): DataProxyRegisterModelResponseDto {
+    const name = body.name || body.model;
+    if (!name) throw new AppException(400, ErrorCode.BAD_REQUEST, 'model name is required');
+    this.external.register({ name, url: body.url ?? '', model: body.model ?? name, apiKey: body.api_key ?? null });
     return { status: 'ok', name };
   }
 
@@ -227,9 +204,7 @@ export class ExternalModelsController {
   @ApiOperation({ summary: 'Forget a registered model (the gateway rolls back a failed registration)' })
   @ApiBody({ type: UnregisterModelRequestDto })
   @ApiOkResponse({ type: UnregisterModelResponseDto })
-  unregister(@Body() body: unknown): UnregisterModelResponseDto {
-    const name = requireJsonObject(body).name;
-    if (typeof name !== 'string' || !name) throw new AppException(400, ErrorCode.BAD_REQUEST, 'name is required');
-    return { status: 'ok', removed: this.external.unregister(name) };
+  unregister(@Body() body: UnregisterModelRequestDto): UnregisterModelResponseDto {
+    return { status: 'ok', removed: this.external.unregister(body.name) };
   }
 }

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AppException, ErrorCode, isJsonObject } from '@app/common';
-import type { PauseMode } from './engine-backend.js';
+import { AdminOnly } from '@app/common';
 import { InfBridgeService } from './inf-bridge.service.js';
 import {
   ConfigureBackendRequestDto,
@@ -14,8 +13,6 @@ import {
   StatusResponseDto,
   VersionResponseDto,
 } from '@app/contracts';
-
-const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
 
 /**
  * Weight-update coordination. Every control endpoint needs the admin key (the reference leaves
@@ -35,11 +32,8 @@ export class ControlController {
   })
   @ApiBody({ type: PauseGenerationRequestDto, required: false })
   @ApiOkResponse({ type: PausedResponseDto })
-  async pause(@Body() body: unknown): Promise<PausedResponseDto> {
-    const mode = isJsonObject(body) && body.mode !== undefined && body.mode !== null ? body.mode : 'abort';
-    if (!PAUSE_MODES.includes(mode as PauseMode))
-      throw new AppException(400, ErrorCode.BAD_REQUEST, `mode must be one of ${PAUSE_MODES.join(', ')}`);
-    await this.bridge.pause(mode as PauseMode);
+  async pause(@Body() body: PauseGenerationRequestDto): Promise<PausedResponseDto> {
+    await this.bridge.pause(body.mode ?? 'abort');
     return { status: 'ok', paused: true };
   }
 
@@ -76,15 +70,8 @@ export class ControlController {
   @ApiBody({ type: MemoryTagsRequestDto, required: false })
   @ApiOkResponse({ type: StatusResponseDto })
   @ApiResponse({ status: 409, description: 'The engine lacks the launch flag onload needs (ENGINE_MISCONFIGURED)' })
-  async resumeMemory(@Body() body: unknown): Promise<StatusResponseDto> {
-    const tags = body === undefined || body === null ? undefined : isJsonObject(body) ? body.tags : 'invalid';
-    if (
-      tags !== undefined &&
-      tags !== null &&
-      (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || t.length === 0 || t.length > 64))
-    )
-      throw new AppException(400, ErrorCode.BAD_REQUEST, 'tags must be a list of non-empty strings');
-    await this.bridge.onload(Array.isArray(tags) ? (tags as string[]) : null);
+  async resumeMemory(@Body() body: MemoryTagsRequestDto): Promise<StatusResponseDto> {
+    await this.bridge.onload(body.tags ?? null);
     return { status: 'ok' };
   }
 
@@ -94,13 +81,9 @@ export class ControlController {
   @ApiOperation({ summary: 'Set the weight version stamped on tokens generated from now on' })
   @ApiBody({ type: SetVersionRequestDto })
   @ApiOkResponse({ type: SetVersionResponseDto })
-  async setVersion(@Body() body: unknown): Promise<SetVersionResponseDto> {
-    const version = isJsonObject(body) ? body.version : undefined;
-    if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
-      throw new AppException(400, ErrorCode.BAD_REQUEST, "'version' (int) is required");
-    }
-    await this.bridge.setVersion(version);
-    return { status: 'ok', version };
+  async setVersion(@Body() body: SetVersionRequestDto): Promise<SetVersionResponseDto> {
+    await this.bridge.setVersion(body.version);
+    return { status: 'ok', version: body.version };
   }
 
   @Get('get_version')
@@ -115,18 +98,9 @@ export class ControlController {
   @ApiOperation({ summary: 'Point new generations at another engine; in-flight ones finish where they are' })
   @ApiBody({ type: ConfigureBackendRequestDto })
   @ApiOkResponse({ type: ConfigureBackendResponseDto })
-  configureBackend(@Body() body: unknown): ConfigureBackendResponseDto {
-    const addr = isJsonObject(body) ? body.backend_addr : undefined;
-    if (typeof addr !== 'string' || addr.length === 0)
-      throw new AppException(400, ErrorCode.BAD_REQUEST, 'backend_addr is required');
-    try {
-      const url = new URL(addr);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    } catch {
-      throw new AppException(400, ErrorCode.BAD_REQUEST, 'backend_addr must be an http(s) URL');
-    }
-    this.bridge.configureBackend(addr);
-    return { status: 'ok', backend_addr: addr };
+  configureBackend(@Body() body: ConfigureBackendRequestDto): ConfigureBackendResponseDto {
+    this.bridge.configureBackend(body.backend_addr);
+    return { status: 'ok', backend_addr: body.backend_addr };
   }
 
   @Post('configure')

@@ -1,5 +1,6 @@
-import type { SglangGenerateRequestDto, VllmCompletionRequestDto } from '@app/contracts';
+import type { PauseMode, SglangGenerateRequestDto, VllmCompletionRequestDto } from '@app/contracts';
 import { isJsonObject } from '@app/common';
+
 /** Sampling settings the data proxy sends to the engine for one generation. */
 export interface EngineSampling {
   temperature: number;
@@ -78,9 +79,6 @@ export interface EngineCall {
   path: string;
   body?: string;
 }
-
-/** How the data proxy pauses the engine: SGLang's modes (abort resubmits; in_place/retract freeze). */
-export type PauseMode = 'abort' | 'in_place' | 'retract';
 
 /**
  * One engine protocol (SGLang or vLLM) behind a small interface: how to ask for tokens, how to

@@ -1,3 +1,4 @@
+import type { PauseMode } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_OPTIONS, AppException, discardBody, ErrorCode, HttpClient, isJsonObject, readSseData } from '@app/common';
@@ -8,7 +9,6 @@ import {
   type EngineBackend,
   type EngineCall,
   type EngineSampling,
-  type PauseMode,
   type SegmentFinish,
   type SegmentRequest,
   type SegmentResult,

@@ -1,3 +1,4 @@
+import type { PauseMode } from '@app/contracts';
 import {
   checkLogprobs,
   EngineProtocolError,
@@ -6,7 +7,6 @@ import {
   readVersionSpans,
   type EngineBackend,
   type EngineCall,
-  type PauseMode,
   type SegmentFinish,
   type SegmentRequest,
   type SegmentResult,

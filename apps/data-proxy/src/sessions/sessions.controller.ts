@@ -9,7 +9,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly, AppException, ErrorCode, requireJsonObject } from '@app/common';
+import { AdminOnly, AppException, ErrorCode } from '@app/common';
 import { SessionStore, type Session } from './session-store.service.js';
 import {
   RemoveSessionsRequestDto,
@@ -18,10 +18,6 @@ import {
   StartSessionRequestDto,
   StartSessionResponseDto,
 } from '@app/contracts';
-
-function invalid(message: string): AppException {
-  return new AppException(422, ErrorCode.VALIDATION_FAILED, message);
-}
 
 /** Session creation and inspection (admin key). */
 @ApiTags('sessions')
@@ -39,35 +35,18 @@ export class SessionsController {
   @ApiCreatedResponse({ type: StartSessionResponseDto })
   @ApiConflictResponse({ description: 'api_key is still bound to a live session without a rewarded trajectory' })
   @ApiBody({ type: StartSessionRequestDto })
-  start(@Body() body: unknown): StartSessionResponseDto {
-    const {
-      task_id: taskId,
-      api_key: apiKey,
-      group_size: groupSize,
-      deterministic_sampling: deterministic,
-    } = requireJsonObject(body);
-    if (deterministic !== undefined && deterministic !== null && typeof deterministic !== 'boolean')
-      throw invalid('deterministic_sampling must be a boolean');
+  start(@Body() body: StartSessionRequestDto): StartSessionResponseDto {
     const seeded = (session: Session): Session => {
-      session.deterministicSampling = deterministic === true;
+      session.deterministicSampling = body.deterministic_sampling === true;
       this.sessions.persist(session);
       return session;
     };
-    if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > 256) {
-      throw invalid('task_id must be a non-empty string of at most 256 characters');
+    const reuse = body.api_key ? body.api_key : null;
+    if (body.group_size === undefined || body.group_size === null) {
+      const { session, apiKey } = this.sessions.start(body.task_id, reuse);
+      return { session_id: seeded(session).id, api_key: apiKey };
     }
-    if (apiKey !== undefined && apiKey !== null && (typeof apiKey !== 'string' || apiKey.length > 1024)) {
-      throw invalid('api_key must be a string');
-    }
-    const reuse = typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null;
-    if (groupSize === undefined || groupSize === null) {
-      const { session, apiKey: key } = this.sessions.start(taskId, reuse);
-      return { session_id: seeded(session).id, api_key: key };
-    }
-    if (typeof groupSize !== 'number' || !Number.isInteger(groupSize) || groupSize > 1024) {
-      throw invalid('group_size must be an integer of at most 1024');
-    }
-    const group = this.sessions.startGroup(taskId, Math.max(1, groupSize), reuse);
+    const group = this.sessions.startGroup(body.task_id, Math.max(1, body.group_size), reuse);
     const groupId = `grp-${randomUUID()}`;
     for (const member of group) member.session.groupId = groupId;
     return {
@@ -82,13 +61,11 @@ export class SessionsController {
   @ApiOperation({ summary: 'Remove sessions (the gateway drops a session the router refused to pin)' })
   @ApiBody({ type: RemoveSessionsRequestDto })
   @ApiOkResponse({ type: RemoveSessionsResponseDto })
-  remove(@Body() body: unknown): RemoveSessionsResponseDto {
-    const b =
-      typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-    const ids = Array.isArray(b.session_ids) ? b.session_ids : typeof b.session_id === 'string' ? [b.session_id] : null;
-    if (!ids || ids.length === 0 || ids.some((id) => typeof id !== 'string'))
-      throw invalid('session_id or session_ids is required');
-    return { status: 'ok', removed: (ids as string[]).filter((id) => this.sessions.remove(id)) };
+  remove(@Body() body: RemoveSessionsRequestDto): RemoveSessionsResponseDto {
+    const ids = body.session_ids ?? (body.session_id ? [body.session_id] : []);
+    if (ids.length === 0)
+      throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'session_id or session_ids is required');
+    return { status: 'ok', removed: ids.filter((id) => this.sessions.remove(id)) };
   }
 
   @Get('rl/sessions/:session_id')

@@ -1,20 +1,66 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { BodyRules } from '../common/body-rules.js';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SCHEMAS,
+  EXPORT_STYLES,
+  type ExportFormat,
+  type ExportSchema,
+  type ExportStyle,
+} from '../data-proxy/sessions.dto.js';
+import { RegisterModelRequestDto } from '../router/models.dto.js';
 
+/**
+ * The controller's control bodies answer a bad field with 400 naming it (the trainer-facing API
+ * has always done so); a body that is not a JSON object is 422, as everywhere.
+ */
+@BodyRules({ optional: true, invalidFieldStatus: 400 })
 export class StrictRequestDto {
   @ApiPropertyOptional({
     description: 'Fail (502) unless every data proxy succeeded; default: at least one (or --strict-broadcast)',
   })
+  @IsOptional()
+  @IsBoolean()
   strict?: boolean;
 }
 
+@BodyRules({ invalidFieldStatus: 400 })
 export class ControllerSetVersionRequestDto extends StrictRequestDto {
-  @ApiProperty({ minimum: 0, example: 4 }) version!: number;
+  @ApiProperty({ minimum: 0, example: 4 })
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  version!: number;
 }
 
 export class OnloadRequestDto extends StrictRequestDto {
   @ApiPropertyOptional({ type: [String], enum: ['weights', 'kv_cache'], description: 'Default: everything' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(64, { each: true })
   tags?: string[];
 }
+
+/** The router's register_model body; `data_proxy_addrs` defaults to every data proxy of the stack. */
+@BodyRules({ invalidFieldStatus: 400 })
+export class ControllerRegisterModelRequestDto extends RegisterModelRequestDto {}
 
 /** One data proxy's part of a broadcast (through the gateway's per-worker endpoints). */
 export class BroadcastTargetResultDto {
@@ -84,9 +130,19 @@ export class ControllerStatusResponseDto {
   @ApiProperty({ type: ReadyQueueStatusDto }) ready_queue!: ReadyQueueStatusDto;
 }
 
+@BodyRules({ invalidFieldStatus: 400 })
 export class OnlineReadyRequestDto {
-  @ApiProperty({ maxLength: 512 }) session_id!: string;
-  @ApiProperty({ minimum: 0 }) trajectory_id!: number;
+  @ApiProperty({ maxLength: 512, example: 'sess-3f2a' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  session_id!: string;
+
+  @ApiProperty({ minimum: 0, example: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  trajectory_id!: number;
 }
 
 export class OnlineReadyResponseDto {
@@ -94,13 +150,44 @@ export class OnlineReadyResponseDto {
   @ApiProperty({ description: 'false: a repeat of a notice already queued or taken' }) queued!: boolean;
 }
 
+export const MAX_WAIT_COUNT = 4096;
+export const MAX_WAIT_S = 3600;
+
+@BodyRules({ optional: true, invalidFieldStatus: 400 })
 export class WaitTrajectoriesRequestDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 4096 }) count?: number;
-  @ApiPropertyOptional({ default: 30, minimum: 0, maximum: 3600 }) timeout_s?: number;
-  @ApiPropertyOptional() discount?: number;
-  @ApiPropertyOptional({ enum: ['individual', 'concat'] }) style?: string;
-  @ApiPropertyOptional({ enum: ['json', 'rpc'], default: 'json' }) format?: string;
-  @ApiPropertyOptional({ enum: ['interactions', 'traj'] }) schema?: string;
+  @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_WAIT_COUNT })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_WAIT_COUNT)
+  count?: number;
+
+  @ApiPropertyOptional({ default: 30, minimum: 0, maximum: MAX_WAIT_S })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(MAX_WAIT_S)
+  timeout_s?: number;
+
+  @ApiPropertyOptional({ description: "Reward discount along a trajectory (default: the data proxy's)" })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  discount?: number;
+
+  @ApiPropertyOptional({ enum: EXPORT_STYLES })
+  @IsOptional()
+  @IsIn(EXPORT_STYLES)
+  style?: ExportStyle;
+
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS)
+  format?: ExportFormat;
+
+  @ApiPropertyOptional({ enum: EXPORT_SCHEMAS })
+  @IsOptional()
+  @IsIn(EXPORT_SCHEMAS)
+  schema?: ExportSchema;
 }
 
 /** A ready trajectory the controller was told of (a data proxy's online callback). */

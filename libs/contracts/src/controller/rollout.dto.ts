@@ -1,40 +1,172 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  Allow,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { BodyRules } from '../common/body-rules.js';
+import {
+  EXPORT_FORMATS,
+  EXPORT_SCHEMAS,
+  EXPORT_STYLES,
+  type ExportFormat,
+  type ExportSchema,
+  type ExportStyle,
+} from '../data-proxy/sessions.dto.js';
 
-/** What every episode request may carry (anything else is refused, never ignored). */
+/** The most episodes one batch, wait or prepare_batch call may name. */
+export const MAX_BATCH_ITEMS = 4096;
+export const MAX_GROUP_SIZE = 64;
+/** Every timeout of the rollout API: from 0 to a week, in seconds. */
+export const MAX_ROLLOUT_TIMEOUT_S = 7 * 24 * 3600;
+
+const TIMEOUT_RULES = [
+  IsOptional(),
+  IsNumber({ allowNaN: false, allowInfinity: false }),
+  Min(0),
+  Max(MAX_ROLLOUT_TIMEOUT_S),
+] as const;
+/** Seconds, from 0 to a week (absent: the endpoint's default). */
+function TimeoutSeconds(): PropertyDecorator {
+  return applyDecorators(...TIMEOUT_RULES);
+}
+
+function TaskId(): PropertyDecorator {
+  return applyDecorators(IsInt(), Min(0), Max(Number.MAX_SAFE_INTEGER));
+}
+
+/**
+ * What every episode request may carry. Anything else is refused with a 400 naming it, never
+ * ignored: a misspelt option (`reward_normalisation`) would otherwise silently change training.
+ */
+@BodyRules({ invalidFieldStatus: 400, unknownFields: 'reject' })
 export class EpisodeRequestDto {
-  @ApiPropertyOptional({ description: 'Agent module path (default: --agent); absent in online mode' }) agent?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) agent_kwargs?: Record<string, unknown>;
-  @ApiPropertyOptional({ minimum: 1, default: 1 }) group_size?: number;
-  @ApiPropertyOptional({ description: 'Accept predicate: a module path or a built-in rule' }) accept?: unknown;
-  @ApiPropertyOptional() discount?: number;
-  @ApiPropertyOptional({ enum: ['individual', 'concat'] }) style?: string;
-  @ApiPropertyOptional({ enum: ['json', 'rpc'], default: 'json' }) format?: string;
-  @ApiPropertyOptional({ enum: ['interactions', 'traj'] }) schema?: string;
-  @ApiPropertyOptional() episode_timeout_s?: number;
-  @ApiPropertyOptional() deterministic_sampling?: boolean;
-  @ApiPropertyOptional() serialize_group_samples?: boolean;
-  @ApiPropertyOptional() reward_normalization?: unknown;
-  @ApiPropertyOptional() drop_incomplete_group?: boolean;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Agent module path (default: --agent); null: online mode (agents call the gateway themselves)',
+    example: 'examples/agents/math-agent.mjs',
+  })
+  @IsOptional()
+  @IsString({ message: 'agent must be a module path (or null for online mode)' })
+  @Matches(/\S/, { message: 'agent must be a module path (or null for online mode)' })
+  agent?: string | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Passed to the agent as is' })
+  @IsOptional()
+  @IsObject({ message: 'agent_kwargs must be an object' })
+  agent_kwargs?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_GROUP_SIZE, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_GROUP_SIZE)
+  group_size?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Accept predicate: a module path, or filters {min_reward?, max_reward?, rewards_differ?, min_interactions?}',
+    oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }],
+    example: { min_reward: 0.5 },
+  })
+  @Allow()
+  accept?: unknown;
+
+  @ApiPropertyOptional({ minimum: 0, description: "Reward discount along a trajectory (default: the data proxy's)" })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'discount must be a non-negative number' })
+  @Min(0, { message: 'discount must be a non-negative number' })
+  discount?: number;
+
+  @ApiPropertyOptional({ enum: EXPORT_STYLES })
+  @IsOptional()
+  @IsIn(EXPORT_STYLES, { message: 'style must be "individual" or "concat"' })
+  style?: ExportStyle;
+
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS, { message: 'format must be "json" or "rpc"' })
+  format?: ExportFormat;
+
+  @ApiPropertyOptional({ enum: EXPORT_SCHEMAS, default: 'interactions' })
+  @IsOptional()
+  @IsIn(EXPORT_SCHEMAS, { message: 'schema must be "interactions" or "traj" (AReaL 2.0)' })
+  schema?: ExportSchema;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_ROLLOUT_TIMEOUT_S, description: 'Per episode; 0: none' })
+  @TimeoutSeconds()
+  episode_timeout_s?: number;
+
+  @ApiPropertyOptional({ default: false, description: "AReaL 2.0's derived per-session seeds" })
+  @IsOptional()
+  @IsBoolean()
+  deterministic_sampling?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Run group members one after another' })
+  @IsOptional()
+  @IsBoolean()
+  serialize_group_samples?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Normalize rewards within each group (agent episodes only)' })
+  @IsOptional()
+  @IsBoolean()
+  reward_normalization?: boolean;
+
+  @ApiPropertyOptional({ default: true, description: 'Reject a group whole when a member failed' })
+  @IsOptional()
+  @IsBoolean()
+  drop_incomplete_group?: boolean;
 }
 
 export class SubmitRolloutRequestDto extends EpisodeRequestDto {
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The dataset item the agent gets' })
-  data?: Record<string, unknown>;
-  @ApiPropertyOptional({ minimum: 0, description: 'Choose the task id (409 if taken)' }) task_id?: number;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The dataset item the agent gets',
+    example: { question: '2+2?', answer: '4' },
+  })
+  @Allow()
+  data?: unknown;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Choose the task id (409 if taken)' })
+  @IsOptional()
+  @TaskId()
+  task_id?: number;
 }
 
 export class SubmitRolloutResponseDto {
-  @ApiProperty() task_id!: number;
+  @ApiProperty({ example: 0 }) task_id!: number;
 }
 
+@BodyRules({ invalidFieldStatus: 400 })
 export class WaitRolloutRequestDto {
-  @ApiProperty({ minimum: 1 }) count!: number;
-  @ApiPropertyOptional({ default: 3600 }) timeout_s?: number;
+  @ApiProperty({ minimum: 1, maximum: MAX_BATCH_ITEMS, example: 8 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_ITEMS)
+  count!: number;
+
+  @ApiPropertyOptional({ default: 3600 }) @TimeoutSeconds() timeout_s?: number;
 }
 
+@BodyRules({ invalidFieldStatus: 400 })
 export class WaitForTaskRequestDto {
-  @ApiProperty({ minimum: 0 }) task_id!: number;
-  @ApiPropertyOptional({ default: 3600 }) timeout_s?: number;
+  @ApiProperty({ minimum: 0, example: 0 }) @TaskId() task_id!: number;
+  @ApiPropertyOptional({ default: 3600 }) @TimeoutSeconds() timeout_s?: number;
 }
 
 /** One finished episode (accepted or not) with its exported training data. */
@@ -73,10 +205,26 @@ export class BatchRolloutRequestDto extends EpisodeRequestDto {
     type: 'array',
     items: { type: 'object', additionalProperties: true },
     description: 'Dataset items, one episode each',
+    example: [{ question: '2+2?', answer: '4' }],
   })
-  items?: Record<string, unknown>[];
-  @ApiPropertyOptional({ description: 'Without items: this many episodes of `{}`' }) batch_size?: number;
-  @ApiPropertyOptional({ default: 3600 }) timeout_s?: number;
+  @IsOptional()
+  @IsArray({ message: `items must be a list of 1 to ${MAX_BATCH_ITEMS} entries` })
+  @ArrayMinSize(1, { message: `items must be a list of 1 to ${MAX_BATCH_ITEMS} entries` })
+  @ArrayMaxSize(MAX_BATCH_ITEMS, { message: `items must be a list of 1 to ${MAX_BATCH_ITEMS} entries` })
+  items?: unknown[];
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_BATCH_ITEMS,
+    description: 'Without items: this many episodes of `{}`',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_ITEMS)
+  batch_size?: number;
+
+  @ApiPropertyOptional({ default: 3600 }) @TimeoutSeconds() timeout_s?: number;
 }
 
 export class RejectionDto {
@@ -95,11 +243,29 @@ export class BatchRolloutResponseDto {
 }
 
 export class PrepareBatchRequestDto extends EpisodeRequestDto {
-  @ApiPropertyOptional({ description: 'JSONL dataset path (absent: every item is {})' }) dataset?: string;
-  @ApiProperty({ minimum: 1 }) batch_size!: number;
-  @ApiPropertyOptional({ description: 'Count rejected episodes towards the batch' }) dynamic_bs?: boolean;
-  @ApiPropertyOptional({ description: 'Start the stream over from the first item' }) reset?: boolean;
-  @ApiPropertyOptional({ default: 3600 }) timeout_s?: number;
+  @ApiPropertyOptional({ description: 'JSONL dataset path (absent: every item is {})', example: 'data/gsm8k.jsonl' })
+  @IsOptional()
+  @IsString({ message: 'dataset must be a JSONL file path' })
+  @MinLength(1, { message: 'dataset must be a JSONL file path' })
+  dataset?: string;
+
+  @ApiProperty({ minimum: 1, maximum: MAX_BATCH_ITEMS, example: 8 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BATCH_ITEMS)
+  batch_size!: number;
+
+  @ApiPropertyOptional({ default: false, description: 'Count rejected episodes towards the batch' })
+  @IsOptional()
+  @IsBoolean()
+  dynamic_bs?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Start the stream over from the first item' })
+  @IsOptional()
+  @IsBoolean()
+  reset?: boolean;
+
+  @ApiPropertyOptional({ default: 3600 }) @TimeoutSeconds() timeout_s?: number;
 }
 
 export class DatasetCursorDto {
@@ -116,8 +282,12 @@ export class PrepareBatchResponseDto {
   @ApiProperty({ type: DatasetCursorDto, nullable: true }) cursor!: DatasetCursorDto | null;
 }
 
+@BodyRules({ optional: true, invalidFieldStatus: 400 })
 export class ResetRolloutRequestDto {
-  @ApiPropertyOptional({ description: 'Only the streams over this dataset' }) dataset?: string;
+  @ApiPropertyOptional({ description: 'Only the streams over this dataset' })
+  @IsOptional()
+  @IsString({ message: 'dataset must be a file path' })
+  dataset?: string;
 }
 
 export class ResetRolloutResponseDto {

@@ -1,5 +1,20 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { BodyRules } from '../common/body-rules.js';
 import { RegisterModelRequestDto } from '../router/models.dto.js';
+import { HTTP_ADDRESS_OPTIONS } from '../router/workers.dto.js';
 
 export class DataProxyHealthResponseDto {
   @ApiProperty({ example: 'ok' }) status!: string;
@@ -12,13 +27,23 @@ export class DataProxyHealthResponseDto {
   @ApiProperty() active_requests!: number;
 }
 
+export const PAUSE_MODES = ['abort', 'in_place', 'retract'] as const;
+export type PauseMode = (typeof PAUSE_MODES)[number];
+
+/**
+ * The data proxy's control bodies: a bad field is a 400 naming it (as the reference's hand checks
+ * answer); a body that is not a JSON object is 422, as everywhere.
+ */
+@BodyRules({ optional: true, invalidFieldStatus: 400 })
 export class PauseGenerationRequestDto {
   @ApiPropertyOptional({
-    enum: ['abort', 'in_place', 'retract'],
+    enum: PAUSE_MODES,
+    default: 'abort',
     description: 'SGLang pause mode (default abort: in-flight requests are aborted and resubmitted on continue)',
   })
-  mode?: string;
-  @ApiPropertyOptional({ description: 'Version label forwarded to the engine' }) version?: number;
+  @IsOptional()
+  @IsIn(PAUSE_MODES, { message: `mode must be one of ${PAUSE_MODES.join(', ')}` })
+  mode?: PauseMode;
 }
 
 export class PausedResponseDto {
@@ -26,13 +51,25 @@ export class PausedResponseDto {
   @ApiProperty() paused!: boolean;
 }
 
+@BodyRules({ optional: true, invalidFieldStatus: 400 })
 export class MemoryTagsRequestDto {
   @ApiPropertyOptional({ type: [String], enum: ['weights', 'kv_cache'], description: 'Default: everything' })
+  @IsOptional()
+  @IsArray({ message: 'tags must be a list of non-empty strings' })
+  @ArrayMaxSize(16)
+  @IsString({ each: true, message: 'tags must be a list of non-empty strings' })
+  @MinLength(1, { each: true, message: 'tags must be a list of non-empty strings' })
+  @MaxLength(64, { each: true })
   tags?: string[];
 }
 
+@BodyRules({ invalidFieldStatus: 400 })
 export class SetVersionRequestDto {
-  @ApiProperty({ type: 'integer', example: 3 }) version!: number;
+  @ApiProperty({ type: 'integer', example: 3 })
+  @IsInt({ message: "'version' (int) is required" })
+  @Min(Number.MIN_SAFE_INTEGER)
+  @Max(Number.MAX_SAFE_INTEGER)
+  version!: number;
 }
 
 export class SetVersionResponseDto {
@@ -44,8 +81,13 @@ export class VersionResponseDto {
   @ApiProperty() version!: number;
 }
 
+@BodyRules({ invalidFieldStatus: 400 })
 export class ConfigureBackendRequestDto {
-  @ApiProperty({ example: 'http://10.0.0.7:30000' }) backend_addr!: string;
+  @ApiProperty({ example: 'http://10.0.0.7:30000', description: 'The engine new generations go to' })
+  @IsString({ message: 'backend_addr is required' })
+  @MaxLength(2048)
+  @IsUrl(HTTP_ADDRESS_OPTIONS, { message: 'backend_addr must be an http(s) URL' })
+  backend_addr!: string;
 }
 
 export class ConfigureBackendResponseDto {
@@ -79,10 +121,22 @@ export class StoreShardResponseDto {
 
 /**
  * A data proxy's `/register_model` (sent by the gateway for each of a model's data proxies): the
- * router's registration body without the data proxy list, plus the reference's `name` alias.
+ * router's registration body without the data proxy list, plus the reference's `name` alias. One of
+ * `name` and `model` is required.
  */
-export class DataProxyRegisterModelRequestDto extends PickType(RegisterModelRequestDto, ['model', 'url', 'api_key']) {
-  @ApiPropertyOptional({ description: 'The model name (default: `model`)' }) name?: string;
+@BodyRules({ invalidFieldStatus: 400 })
+export class DataProxyRegisterModelRequestDto extends PickType(RegisterModelRequestDto, ['url', 'api_key']) {
+  @ApiPropertyOptional({ description: 'Model name agents send in `model` (default: `name`)', example: 'gpt-4o-mini' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  model?: string;
+
+  @ApiPropertyOptional({ description: 'The model name (default: `model`)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  name?: string;
 }
 
 export class DataProxyRegisterModelResponseDto {
@@ -90,8 +144,13 @@ export class DataProxyRegisterModelResponseDto {
   @ApiProperty() name!: string;
 }
 
+@BodyRules({ invalidFieldStatus: 400 })
 export class UnregisterModelRequestDto {
-  @ApiProperty() name!: string;
+  @ApiProperty({ example: 'gpt-4o-mini' })
+  @IsString({ message: 'name is required' })
+  @MinLength(1, { message: 'name is required' })
+  @MaxLength(512)
+  name!: string;
 }
 
 export class UnregisterModelResponseDto {

@@ -1,18 +1,64 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { BodyRules } from '../common/body-rules.js';
+
+/** How a multi-turn trajectory is exported: one row per turn, or turns joined into one sequence. */
+export const EXPORT_STYLES = ['individual', 'concat'] as const;
+export type ExportStyle = (typeof EXPORT_STYLES)[number];
+/** `interactions` (ours: rows by interaction id) or `traj` (AReaL 2.0's padded batch). */
+export const EXPORT_SCHEMAS = ['interactions', 'traj'] as const;
+export type ExportSchema = (typeof EXPORT_SCHEMAS)[number];
+/** `rpc`: the reference's tensor references fetched from `/data`; `json`: plain arrays. */
+export const EXPORT_FORMATS = ['rpc', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** `POST /rl/start_session` (gateway and data proxy). */
 export class StartSessionRequestDto {
   @ApiProperty({ description: 'The episode this session belongs to', maxLength: 256, example: 'episode-17' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
   task_id!: string;
+
   @ApiPropertyOptional({
     description: 'Reuse this key (refresh): allowed once the session it names has a rewarded trajectory',
     nullable: true,
     type: String,
   })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
   api_key?: string | null;
-  @ApiPropertyOptional({ description: 'Start a group of sessions (the later upstream group form)', maximum: 1024 })
+
+  @ApiPropertyOptional({
+    description: 'Start a group of sessions (the later upstream group form); below 1 counts as 1',
+    maximum: 1024,
+    nullable: true,
+    type: 'integer',
+    example: 4,
+  })
+  @IsOptional()
+  @IsInt()
+  @Max(1024)
   group_size?: number | null;
+
   @ApiPropertyOptional({ description: "AReaL 2.0's derived sampling seeds for this session", nullable: true })
+  @IsOptional()
+  @IsBoolean()
   deterministic_sampling?: boolean | null;
 }
 
@@ -29,9 +75,21 @@ export class StartSessionResponseDto {
   @ApiPropertyOptional({ type: [GroupMemberDto] }) sessions?: GroupMemberDto[];
 }
 
+/** One of the two is required (`session_ids` wins). */
 export class RemoveSessionsRequestDto {
-  @ApiPropertyOptional() session_id?: string;
-  @ApiPropertyOptional({ type: [String] }) session_ids?: string[];
+  @ApiPropertyOptional({ example: 'episode-17-0' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  session_id?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4096)
+  @IsString({ each: true })
+  @MaxLength(512, { each: true })
+  session_ids?: string[];
 }
 
 export class RemoveSessionsResponseDto {
@@ -95,25 +153,67 @@ export class SetRewardResponseDto {
   @ApiProperty({ description: 'This call made the trajectory ready' }) ready_transition!: boolean;
 }
 
-/** `POST /export_trajectories` (gateway and data proxy). */
+/**
+ * `POST /export_trajectories` (gateway and data proxy): `session_id` (the reference form) or
+ * `session_ids` (a group; later upstream form). A bad field is a 400 naming it, as the reference's
+ * hand checks answer.
+ */
+@BodyRules({ invalidFieldStatus: 400 })
 export class ExportTrajectoriesRequestDto {
-  @ApiPropertyOptional({ description: 'The session (the reference form)' }) session_id?: string;
+  @ApiPropertyOptional({ description: 'The session (the reference form)', example: 'episode-17-0' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  session_id?: string;
+
   @ApiPropertyOptional({ type: [String], description: 'Several sessions (a group; later upstream form)' })
+  @IsOptional()
+  @IsArray({ message: 'session_ids must be a non-empty list' })
+  @ArrayMinSize(1, { message: 'session_ids must be a non-empty list' })
+  @ArrayMaxSize(4096)
+  @IsString({ each: true, message: 'session_ids must be a non-empty list' })
   session_ids?: string[];
+
   @ApiPropertyOptional({ description: 'Gateway only: a model name used as the session id (reference behaviour)' })
+  @IsOptional()
+  @IsString()
   model?: string;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Default: the oldest ready trajectory' })
+
+  @ApiPropertyOptional({ nullable: true, type: 'integer', description: 'Default: the oldest ready trajectory' })
+  @IsOptional()
+  @IsInt({ message: 'trajectory_id must be an integer' })
   trajectory_id?: number | null;
+
   @ApiPropertyOptional({ default: 1, minimum: 0, description: 'Turn discount for reward propagation' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'discount must be a non-negative number' })
+  @Min(0, { message: 'discount must be a non-negative number' })
   discount?: number;
-  @ApiPropertyOptional({ enum: ['individual', 'concat'], default: 'individual' }) style?: string;
+
+  @ApiPropertyOptional({ enum: EXPORT_STYLES, default: 'individual' })
+  @IsOptional()
+  @IsIn(EXPORT_STYLES, { message: 'Invalid export interactions style' })
+  style?: ExportStyle;
+
   @ApiPropertyOptional({ description: 'Default false with session_id, true with session_ids' })
+  @IsOptional()
+  @IsBoolean()
   remove_session?: boolean;
-  @ApiPropertyOptional({ enum: ['rpc', 'json'], default: 'rpc', description: 'rpc: the reference tensor encoding' })
-  format?: string;
-  @ApiPropertyOptional({ enum: ['interactions', 'traj'], nullable: true, description: 'traj: AReaL 2.0 batches' })
-  schema?: string | null;
-  @ApiPropertyOptional({ default: false }) normalize_rewards?: boolean;
+
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'rpc', description: 'rpc: the reference tensor encoding' })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS, { message: 'format must be "rpc" (the reference encoding) or "json"' })
+  format?: ExportFormat;
+
+  @ApiPropertyOptional({ enum: EXPORT_SCHEMAS, nullable: true, description: 'traj: AReaL 2.0 batches' })
+  @IsOptional()
+  @IsIn(EXPORT_SCHEMAS, { message: 'schema must be "interactions" or "traj" (AReaL 2.0)' })
+  schema?: ExportSchema | null;
+
+  @ApiPropertyOptional({ default: false, description: 'Group reward normalization across the listed sessions' })
+  @IsOptional()
+  @IsBoolean()
+  normalize_rewards?: boolean;
 }
 
 export class ExportTrajectoriesResponseDto {
