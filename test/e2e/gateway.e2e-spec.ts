@@ -265,7 +265,9 @@ describe('gateway process with a real router and fake data proxies', () => {
     const openai = await gw('GET', '/v1/models');
     expect(openai.json.object).toBe('list');
     expect(openai.json.data).toContainEqual(expect.objectContaining({ id: 'ext-1', object: 'model' }));
-    expect((await gw('POST', '/register_model', { url: 'x' })).json.error).toBe('model is required');
+    expect((await gw('POST', '/register_model', { url: 'x' })).json.error).toBe(
+      'model is required; url must be an http(s) URL or empty',
+    );
     expect((await gw('POST', '/register_model', '{oops')).status).toBe(400);
   });
 

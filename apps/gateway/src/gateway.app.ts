@@ -1,4 +1,4 @@
-import type { AppDefinition } from '@app/common';
+import type { AppDefinition, ErrorBodyInfo } from '@app/common';
 import { ErrorResponseDto, GatewayErrorResponseDto } from '@app/contracts';
 import { GatewayAppModule } from './app.module.js';
 import { GATEWAY_OPTIONS } from './config/gateway-options.js';
@@ -12,6 +12,10 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
   module: () => GatewayAppModule,
   authMessages: { malformed: MALFORMED_AUTH, notAdmin: 'Admin API key required.' },
   rawJsonBodies: true,
+  // What the gateway decides (bad bodies, limits, unknown routes) in the reference gateway's shape;
+  // the admin guard's 401/403 keep the common shape, as the reference's auth dependency answers.
+  errorBodyFormatter: (info: ErrorBodyInfo) =>
+    info.status === 401 || info.status === 403 ? info.defaultBody : { error: info.message, code: info.code },
   readinessChecks: [
     async (indicators, modules) => {
       const check = indicators.check('router');

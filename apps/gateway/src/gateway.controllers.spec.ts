@@ -169,7 +169,19 @@ describe('gateway controllers (in-process)', () => {
     proxyA.intercept({ path: '/register_model', method: 'POST' }).reply(200, { status: 'ok', name: 'm' }, json);
     const ok = await admin('POST', '/register_model', { model: 'm' });
     expect([ok.status, ok.json]).toEqual([200, { status: 'ok', model: 'm', data_proxy_addrs: [PROXY_A] }]);
-    expect((await admin('POST', '/register_model', { url: 'x' })).status).toBe(400);
+    // Validated with its contract class before anything is called: 400 naming the field, in the
+    // gateway's error shape; malformed JSON is MALFORMED_JSON.
+    const missing = await admin('POST', '/register_model', { url: 'x' });
+    expect([missing.status, missing.json.code, typeof missing.json.error]).toEqual([400, 'BAD_REQUEST', 'string']);
+    expect(missing.json.error).toBe('model is required; url must be an http(s) URL or empty');
+    const badList = await admin('POST', '/register_model', { model: 'm', data_proxy_addrs: [5] });
+    expect([badList.status, badList.text.includes('data_proxy_addrs')]).toEqual([400, true]);
+    const malformed = await admin('POST', '/register_model', '{oops');
+    expect([malformed.status, malformed.json.code, malformed.json.error]).toEqual([
+      400,
+      'MALFORMED_JSON',
+      'Invalid JSON body',
+    ]);
   });
 
   it('ModelsController: the router’s names, the OpenAI list, capacity grants', async () => {

@@ -14,7 +14,7 @@ import {
   OnlineReadyRequestDto,
   OnlineReadyResponseDto,
   OnloadRequestDto,
-  ControllerRegisterModelRequestDto,
+  GatewayRegisterModelRequestDto,
   RegisterModelRequestDto,
   RegisterModelResponseDto,
   StatusResponseDto,
@@ -106,12 +106,12 @@ export class ControlController {
   @Post('register_model')
   @HttpCode(200)
   @ApiOperation({ summary: 'Register a model through the gateway: {"model", "url"?, "api_key"?, "data_proxy_addrs"?}' })
-  @ApiBody({ type: ControllerRegisterModelRequestDto })
+  @ApiBody({ type: GatewayRegisterModelRequestDto })
   @ApiOkResponse({
     type: RegisterModelResponseDto,
     description: "The gateway's answer, relayed with its status",
   })
-  async registerModel(@Body() body: ControllerRegisterModelRequestDto, @Res() reply: FastifyReply): Promise<void> {
+  async registerModel(@Body() body: GatewayRegisterModelRequestDto, @Res() reply: FastifyReply): Promise<void> {
     this.control.requireReady();
     const payload: Required<RegisterModelRequestDto> = {
       model: body.model,

@@ -29,7 +29,7 @@ export class FaultsController {
   @ApiBody({ type: InjectFaultsRequestDto })
   @ApiOkResponse({ type: InjectFaultsResponseDto })
   @ApiResponse({ status: 404, description: 'Fault injection is off (--enable-fault-injection)' })
-  inject(@Body() body: unknown): { queued: number } {
+  inject(@Body() body: unknown): InjectFaultsResponseDto {
     this.requireEnabled();
     const list = asObject(body, 'request body').faults;
     if (!Array.isArray(list) || list.length === 0 || list.length > 1000)
@@ -49,7 +49,7 @@ export class FaultsController {
   @ApiOperation({ summary: 'Drop every queued fault' })
   @ApiOkResponse({ type: ClearFaultsResponseDto })
   @ApiResponse({ status: 404, description: 'Fault injection is off (--enable-fault-injection)' })
-  clear(): { cleared: number } {
+  clear(): ClearFaultsResponseDto {
     this.requireEnabled();
     return { cleared: this.engine.clearFaults() };
   }

@@ -17,7 +17,7 @@ export class EngineModelsController {
 
   @Get('v1/models')
   @ApiOkResponse({ type: OpenAiModelListDto })
-  models(): Record<string, unknown> {
+  models(): OpenAiModelListDto {
     const name = this.options['served-model-name'];
     return {
       object: 'list',

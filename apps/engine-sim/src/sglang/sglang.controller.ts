@@ -124,7 +124,7 @@ export class SglangController {
   })
   @ApiBody({ type: SglangPauseRequestDto, required: false })
   @ApiOkResponse({ type: SglangMessageResponseDto })
-  pause(@Body() body: unknown): { message: string; status: string } {
+  pause(@Body() body: unknown): SglangMessageResponseDto {
     const obj = body === undefined || body === null ? {} : asObject(body, 'request body');
     const mode = (optionalString(obj, 'mode') ?? 'abort') as PauseMode;
     if (!PAUSE_MODES.includes(mode)) throw badRequest(`mode must be one of ${PAUSE_MODES.join(', ')}`);
@@ -136,7 +136,7 @@ export class SglangController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Continue after a pause; queued requests start' })
   @ApiOkResponse({ type: SglangMessageResponseDto })
-  continue(): { message: string; status: string } {
+  continue(): SglangMessageResponseDto {
     this.engine.resume();
     return { message: 'Generation continued successfully.', status: 'ok' };
   }
@@ -204,7 +204,7 @@ export class SglangController {
   })
   @ApiBody({ type: SglangUpdateWeightVersionRequestDto })
   @ApiOkResponse({ type: SglangUpdateWeightVersionResponseDto })
-  updateWeightVersion(@Body() body: unknown): { success: boolean; message: string; new_version: string } {
+  updateWeightVersion(@Body() body: unknown): SglangUpdateWeightVersionResponseDto {
     const obj = asObject(body, 'request body');
     const version = versionField(obj, 'new_version');
     if (version === undefined) throw badRequest('new_version is required');
@@ -217,7 +217,7 @@ export class SglangController {
   @ApiOperation({ summary: 'Pretend to load new weights from model_path; bumps weight_version if given' })
   @ApiBody({ type: SglangUpdateWeightsFromDiskRequestDto })
   @ApiOkResponse({ type: SglangUpdateWeightsResponseDto })
-  updateWeightsFromDisk(@Body() body: unknown): { success: boolean; message: string; num_paused_requests: number } {
+  updateWeightsFromDisk(@Body() body: unknown): SglangUpdateWeightsResponseDto {
     const obj = asObject(body, 'request body');
     if (optionalString(obj, 'model_path') === undefined) throw badRequest('model_path is required');
     const version = versionField(obj, 'weight_version');
@@ -233,7 +233,7 @@ export class SglangController {
 
   @Get('get_model_info')
   @ApiOkResponse({ type: SglangModelInfoDto })
-  modelInfo(): Record<string, unknown> {
+  modelInfo(): SglangModelInfoDto {
     return {
       model_path: this.options['served-model-name'],
       tokenizer_path: this.engine.model.tokenizer.path,
@@ -247,13 +247,13 @@ export class SglangController {
 
   @Get('get_weight_version')
   @ApiOkResponse({ type: SglangWeightVersionDto })
-  weightVersion(): { weight_version: string } {
+  weightVersion(): SglangWeightVersionDto {
     return { weight_version: this.engine.weightVersion };
   }
 
   @Get('get_server_info')
   @ApiOkResponse({ type: SglangServerInfoDto })
-  serverInfo(): Record<string, unknown> {
+  serverInfo(): SglangServerInfoDto {
     return {
       model_path: this.options['served-model-name'],
       served_model_name: this.options['served-model-name'],

@@ -163,7 +163,7 @@ export class VllmController {
 
   @Get('is_sleeping')
   @ApiOkResponse({ type: VllmIsSleepingDto })
-  isSleeping(): { is_sleeping: boolean } {
+  isSleeping(): VllmIsSleepingDto {
     this.requireDevMode();
     return { is_sleeping: this.engine.isMemoryReleased };
   }
@@ -175,7 +175,7 @@ export class VllmController {
       'Stock vLLM pause (dev mode): mode=abort aborts in-flight requests, wait lets them finish first, keep freezes them; new requests wait until /resume',
   })
   @ApiOkResponse({ type: VllmPauseStatusDto })
-  async stockPause(@Query('mode') mode: string | undefined): Promise<{ status: string }> {
+  async stockPause(@Query('mode') mode: string | undefined): Promise<VllmPauseStatusDto> {
     this.requireDevMode();
     const chosen = mode ?? 'abort';
     if (chosen !== 'abort' && chosen !== 'wait' && chosen !== 'keep')
@@ -191,7 +191,7 @@ export class VllmController {
   @Post('resume')
   @HttpCode(200)
   @ApiOkResponse({ type: VllmPauseStatusDto })
-  stockResume(): { status: string } {
+  stockResume(): VllmPauseStatusDto {
     this.requireDevMode();
     this.engine.resume();
     return { status: 'resumed' };
@@ -199,7 +199,7 @@ export class VllmController {
 
   @Get('is_paused')
   @ApiOkResponse({ type: VllmIsPausedDto })
-  isPaused(): { is_paused: boolean } {
+  isPaused(): VllmIsPausedDto {
     this.requireDevMode();
     return { is_paused: this.engine.pauseMode !== null };
   }
@@ -208,7 +208,7 @@ export class VllmController {
   @HttpCode(200)
   @ApiOperation({ summary: "AReaL's vLLM extension: abort everything in flight and hold new requests until continue" })
   @ApiOkResponse({ type: VllmArealResultDto })
-  pause(): { success: boolean; message: string } {
+  pause(): VllmArealResultDto {
     this.requireArealEntrypoint();
     this.engine.pause('abort');
     return { success: true, message: 'Generation paused and all requests aborted' };
@@ -217,7 +217,7 @@ export class VllmController {
   @Post('areal_continue_generation')
   @HttpCode(200)
   @ApiOkResponse({ type: VllmArealResultDto })
-  continue(): { success: boolean; message: string } {
+  continue(): VllmArealResultDto {
     this.requireArealEntrypoint();
     this.engine.resume();
     return { success: true, message: 'Generation continued' };

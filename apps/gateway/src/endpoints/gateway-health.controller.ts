@@ -12,7 +12,7 @@ export class GatewayHealthController {
 
   @Get()
   @ApiOkResponse({ type: GatewayHealthResponseDto })
-  health(): { status: string; router_addr: string } {
+  health(): GatewayHealthResponseDto {
     return { status: 'ok', router_addr: this.options['router-addr'] };
   }
 }

@@ -3,7 +3,6 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { FastifyRequest } from 'fastify';
 import { AdminOnly, APP_OPTIONS, constantTimeEquals, ErrorCode, isJsonObject } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
-import { readJson } from '../proxy/forwarder.service.js';
 import { gatewayError } from '../proxy/gateway-error.js';
 import { ModelRegistrationService } from '../models/model-registration.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
@@ -14,7 +13,7 @@ import {
   ModelsResponseDto,
   OpenAiModelListDto,
   RegisterModelFailureDto,
-  RegisterModelRequestDto,
+  GatewayRegisterModelRequestDto,
   RegisterModelResponseDto,
 } from '@app/contracts';
 
@@ -35,7 +34,7 @@ export class ModelsController {
     summary:
       'Register a model in the router, then on its data proxies in parallel; if any proxy fails, what this call registered is rolled back and the previous registration restored',
   })
-  @ApiBody({ type: RegisterModelRequestDto })
+  @ApiBody({ type: GatewayRegisterModelRequestDto })
   @ApiOkResponse({ type: RegisterModelResponseDto })
   @ApiResponse({
     status: 502,
@@ -43,23 +42,15 @@ export class ModelsController {
     type: RegisterModelFailureDto,
   })
   @ApiResponse({ status: 503, description: 'No healthy data proxy' })
-  async register(@Body() body: unknown, @Req() request: FastifyRequest): Promise<RegisterModelResponseDto> {
-    const { valid, value } = readJson(body);
-    if (!valid) throw gatewayError(400, ErrorCode.MALFORMED_JSON, 'Invalid JSON body');
-    if (!isJsonObject(value) || typeof value.model !== 'string' || value.model.length === 0)
-      throw gatewayError(400, ErrorCode.BAD_REQUEST, 'model is required');
-    if (
-      value.data_proxy_addrs !== undefined &&
-      value.data_proxy_addrs !== null &&
-      (!Array.isArray(value.data_proxy_addrs) || value.data_proxy_addrs.some((a) => typeof a !== 'string'))
-    ) {
-      throw gatewayError(400, ErrorCode.BAD_REQUEST, 'data_proxy_addrs must be a list of addresses');
-    }
+  async register(
+    @Body() body: GatewayRegisterModelRequestDto,
+    @Req() request: FastifyRequest,
+  ): Promise<RegisterModelResponseDto> {
     const entry: ModelEntryResponseDto = {
-      model: value.model,
-      url: typeof value.url === 'string' ? value.url : '',
-      api_key: typeof value.api_key === 'string' ? value.api_key : null,
-      data_proxy_addrs: (value.data_proxy_addrs as string[] | undefined) ?? [],
+      model: body.model,
+      url: body.url ?? '',
+      api_key: body.api_key ?? null,
+      data_proxy_addrs: body.data_proxy_addrs ?? [],
     };
     return this.registrations.register(entry, request.id);
   }
@@ -68,8 +59,8 @@ export class ModelsController {
   @AdminOnly()
   @ApiOperation({ summary: "The router's model names (the reference's shape)" })
   @ApiOkResponse({ type: ModelsResponseDto })
-  async models(@Req() request: FastifyRequest): Promise<Record<string, unknown>> {
-    const response = await this.router.raw('GET', '/models', undefined, request.id);
+  async models(@Req() request: FastifyRequest): Promise<ModelsResponseDto> {
+    const response = await this.router.raw<ModelsResponseDto>('GET', '/models', undefined, request.id);
     if (response.status !== 200 || !isJsonObject(response.json))
       throw gatewayError(502, ErrorCode.UPSTREAM_BAD_RESPONSE, `Router returned HTTP ${response.status}`);
     return response.json;
@@ -79,15 +70,14 @@ export class ModelsController {
   @ApiOperation({ summary: 'OpenAI-compatible model list; readable with the admin key or any live session key' })
   @ApiOkResponse({ type: OpenAiModelListDto })
   @ApiResponse({ status: 401, description: 'Unknown or expired session key' })
-  async openAiModels(@Req() request: FastifyRequest): Promise<Record<string, unknown>> {
+  async openAiModels(@Req() request: FastifyRequest): Promise<OpenAiModelListDto> {
     const token = requireBearer(request);
     if (!constantTimeEquals(token, this.options['admin-api-key'])) {
       // Any key the router knows may list models (OpenAI SDKs call this with the session key).
       await this.router.route({ api_key: token, path: '/v1/models' }, request.id);
     }
-    const response = await this.router.raw('GET', '/models', undefined, request.id);
-    const names =
-      isJsonObject(response.json) && Array.isArray(response.json.models) ? (response.json.models as string[]) : [];
+    const response = await this.router.raw<ModelsResponseDto>('GET', '/models', undefined, request.id);
+    const names = isJsonObject(response.json) && Array.isArray(response.json.models) ? response.json.models : [];
     return {
       object: 'list',
       data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'rollout-inference-service' })),
@@ -100,8 +90,8 @@ export class ModelsController {
   @ApiOperation({ summary: 'Grant one staleness permit in the router' })
   @ApiOkResponse({ type: GrantCapacityResponseDto })
   @ApiResponse({ status: 502, description: 'The router failed' })
-  async grant(@Req() request: FastifyRequest): Promise<Record<string, unknown>> {
-    const response = await this.router.raw('POST', '/grant_capacity', undefined, request.id);
+  async grant(@Req() request: FastifyRequest): Promise<GrantCapacityResponseDto> {
+    const response = await this.router.raw<GrantCapacityResponseDto>('POST', '/grant_capacity', undefined, request.id);
     if (response.status !== 200 || !isJsonObject(response.json))
       throw gatewayError(
         502,

@@ -98,14 +98,17 @@ export class RouterClient {
     await this.call('POST', '/remove_session', body, requestId).catch(() => undefined);
   }
 
-  /** A plain pass-through call: status and JSON of the router's answer (transport errors mapped). */
-  async raw(
+  /**
+   * A plain pass-through call: status and JSON of the router's answer (transport errors mapped),
+   * typed with the router's contract class `T` for a 200.
+   */
+  async raw<T = Record<string, unknown>>(
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
     requestId?: string,
-  ): Promise<JsonResponse<Record<string, unknown>>> {
-    return this.call('POST' === method ? 'POST' : 'GET', path, body, requestId);
+  ): Promise<JsonResponse<T>> {
+    return this.call<T>('POST' === method ? 'POST' : 'GET', path, body, requestId);
   }
 
   /** Whether the router answers its health check (readiness). */

@@ -3,12 +3,23 @@ import { bodyRulesOf } from '@app/contracts';
 import { AppException, ValidationIssue } from './app.exception.js';
 import { ErrorCode } from './error-codes.js';
 
+/**
+ * One issue per field, as pydantic reports: a missing field is `Field required` (type `missing`),
+ * otherwise the first rule it breaks in declaration order (class-validator records decorators
+ * bottom-up, so its list is reversed). Values are never echoed (they may be keys).
+ */
 function flattenIssues(errors: ValidationError[], path: (string | number)[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
     const loc = [...path, error.property];
-    for (const [type, msg] of Object.entries(error.constraints ?? {})) {
-      issues.push({ loc, msg, type });
+    const broken = Object.entries(error.constraints ?? {});
+    if (broken.length > 0) {
+      if (error.value === undefined && broken[0][0] !== 'whitelistValidation') {
+        issues.push({ loc, msg: 'Field required', type: 'missing' });
+      } else {
+        const [type, msg] = broken[broken.length - 1];
+        issues.push({ loc, msg, type });
+      }
     }
     if (error.children?.length) issues.push(...flattenIssues(error.children, loc));
   }
@@ -16,7 +27,14 @@ function flattenIssues(errors: ValidationError[], path: (string | number)[]): Va
 }
 
 function describeIssues(issues: ValidationIssue[]): string {
-  return issues.map((issue) => `${issue.loc.slice(1).join('.') || 'body'}: ${issue.msg}`).join('; ');
+  return issues
+    .map((issue) => {
+      const field = issue.loc.slice(1).join('.') || 'body';
+      if (issue.type === 'missing') return `${field} is required`;
+      // class-validator's messages already start with the field's name ("count must be …").
+      return issue.msg.startsWith(`${field} `) ? issue.msg : `${field}: ${issue.msg}`;
+    })
+    .join('; ');
 }
 
 /** The 422 the reference's FastAPI services give for an invalid body: `detail` is a list of issues. */
@@ -36,7 +54,8 @@ const VALIDATOR_OPTIONS = {
   whitelist: true,
   transform: true,
   forbidUnknownValues: true,
-  validationError: { target: false, value: false },
+  // The value is read to tell a missing field from a wrong one, then dropped (flattenIssues).
+  validationError: { target: false, value: true },
 } as const;
 
 /** Validates one contract class with its `@BodyRules` (the status a bad field earns, unknown fields). */
@@ -60,6 +79,18 @@ class ContractValidationPipe extends ValidationPipe {
  * ignores them too), unless the class says otherwise. Handlers that take `unknown` (hot paths with
  * hand-written readers, relayed bodies) are passed through untouched.
  */
+function parseJsonBytes(bytes: Buffer, optional: boolean): unknown {
+  if (bytes.length === 0) {
+    if (optional) return {};
+    throw validationFailed([{ loc: ['body'], msg: 'Field required', type: 'missing' }]);
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new AppException(400, ErrorCode.MALFORMED_JSON, 'Invalid JSON body');
+  }
+}
+
 @Injectable()
 export class BodyValidationPipe {
   private readonly pipes = new Map<string, ContractValidationPipe>();
@@ -72,7 +103,10 @@ export class BodyValidationPipe {
       if (!rules.optional) throw validationFailed([{ loc: ['body'], msg: 'Field required', type: 'missing' }]);
       value = {};
     }
-    if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
+    // Services that keep request bodies as raw bytes (the gateway forwards them untouched) parse
+    // them here for the endpoints that act on a contract class.
+    if (Buffer.isBuffer(value)) value = parseJsonBytes(value, rules.optional === true);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw validationFailed([{ loc: ['body'], msg: 'Input should be a JSON object', type: 'model_type' }]);
     }
     return this.pipeFor(rules.invalidFieldStatus ?? 422, rules.unknownFields === 'reject').transform(value, metadata);

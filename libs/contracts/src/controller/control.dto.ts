@@ -22,7 +22,6 @@ import {
   type ExportSchema,
   type ExportStyle,
 } from '../data-proxy/sessions.dto.js';
-import { RegisterModelRequestDto } from '../router/models.dto.js';
 
 /**
  * The controller's control bodies answer a bad field with 400 naming it (the trainer-facing API
@@ -57,10 +56,6 @@ export class OnloadRequestDto extends StrictRequestDto {
   @MaxLength(64, { each: true })
   tags?: string[];
 }
-
-/** The router's register_model body; `data_proxy_addrs` defaults to every data proxy of the stack. */
-@BodyRules({ invalidFieldStatus: 400 })
-export class ControllerRegisterModelRequestDto extends RegisterModelRequestDto {}
 
 /** One data proxy's part of a broadcast (through the gateway's per-worker endpoints). */
 export class BroadcastTargetResultDto {

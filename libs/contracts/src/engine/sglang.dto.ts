@@ -134,6 +134,11 @@ export class SglangServerInfoDto {
     unknown
   >[];
   @ApiProperty() version!: string;
-  @ApiPropertyOptional({ description: 'engine-sim only: its settings (mode, protocol, timings) follow' })
+  @ApiPropertyOptional({ description: 'engine-sim only: says it is a simulator; its settings follow' })
   note?: string;
+  @ApiPropertyOptional({ description: 'engine-sim only: the real-engine behaviour it copies' }) mode?: string;
+  @ApiPropertyOptional({ enum: ['sglang', 'vllm', 'both'], description: 'engine-sim only' }) protocol?: string;
+  @ApiPropertyOptional({ description: 'engine-sim only' }) prefill_us_per_token?: number;
+  @ApiPropertyOptional({ description: 'engine-sim only' }) decode_ms_per_token?: number;
+  @ApiPropertyOptional({ description: 'engine-sim only' }) incremental_streaming_output?: boolean;
 }

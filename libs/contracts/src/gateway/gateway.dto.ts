@@ -1,3 +1,5 @@
+import { BodyRules } from '../common/body-rules.js';
+import { RegisterModelRequestDto } from '../router/models.dto.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class GatewayHealthResponseDto {
@@ -39,3 +41,11 @@ export class GrantCapacityResponseDto {
   @ApiProperty({ description: 'Permits available now' }) capacity!: number;
   @ApiPropertyOptional() detail?: string;
 }
+
+/**
+ * `register_model` on the gateway, and on the controller, which relays it to the gateway (there
+ * `data_proxy_addrs` defaults to every data proxy of the stack). The router's body; a bad field is a
+ * 400 naming it, as the gateway has always answered.
+ */
+@BodyRules({ invalidFieldStatus: 400 })
+export class GatewayRegisterModelRequestDto extends RegisterModelRequestDto {}

@@ -116,6 +116,9 @@ export class OpenAiModelDto {
   @ApiProperty({ example: 'model' }) object!: string;
   @ApiProperty() created!: number;
   @ApiProperty() owned_by!: string;
+  @ApiPropertyOptional({ description: 'The served model path (vLLM, engine-sim)' }) root?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Base model of a LoRA (vLLM, engine-sim)' })
+  parent?: string | null;
   @ApiPropertyOptional({ description: 'Context length (vLLM, engine-sim)' }) max_model_len?: number;
 }
 
