@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminOnly, ErrorCode, isJsonObject } from '@app/common';
+import { AdminOnly, ErrorCode } from '@app/common';
 import { ForwarderService, rawBody, readJson, send } from '../proxy/forwarder.service.js';
 import { gatewayError } from '../proxy/gateway-error.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
@@ -50,32 +50,30 @@ export class SessionsController {
   @ApiBody({ type: ExportTrajectoriesRequestDto })
   @ApiOkResponse({ type: ExportTrajectoriesResponseDto })
   @ApiResponse({ status: 404, description: 'Unknown session, or no ready trajectory' })
-  async export(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const { valid, value } = readJson(body);
-    if (!valid) throw gatewayError(400, ErrorCode.MALFORMED_JSON, 'Invalid JSON body');
-    if (!isJsonObject(value)) throw gatewayError(422, ErrorCode.VALIDATION_FAILED, 'body must be a JSON object');
-    let forwardBody = rawBody(body);
-    let sessionId = typeof value.session_id === 'string' && value.session_id ? value.session_id : null;
-    const sessionIds =
-      Array.isArray(value.session_ids) && value.session_ids.every((s) => typeof s === 'string')
-        ? value.session_ids
-        : null;
+  async export(
+    @Body() body: ExportTrajectoriesRequestDto,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // Validated with the data proxy's contract class (the gateway routes by it); the caller's own
+    // bytes are forwarded.
+    let forwardBody = rawBody(request.body);
+    let sessionId = body.session_id || null;
+    const sessionIds = body.session_ids ?? null;
     // The reference's model → session_id substitution (a model name used as a session id).
-    if (!sessionId && !sessionIds && typeof value.model === 'string' && value.model) {
-      sessionId = value.model;
-      forwardBody = JSON.stringify({ ...value, session_id: sessionId });
-      // (content type stays the caller's: it sent JSON)
+    if (!sessionId && !sessionIds && body.model) {
+      sessionId = body.model;
+      forwardBody = JSON.stringify({ ...(readJson(request.body).value as object), session_id: sessionId });
     }
     const routeBy = sessionId ?? sessionIds?.[0];
-    if (!routeBy)
-      throw gatewayError(400, ErrorCode.BAD_REQUEST, sessionIds ? 'session_ids is required' : 'session_id is required');
+    if (!routeBy) throw gatewayError(400, ErrorCode.BAD_REQUEST, 'session_id is required');
     const route = await this.router.route({ session_id: routeBy }, request.id);
     const response = await this.forwarder.call(request, {
       workerAddr: route.worker_addr,
       path: '/export_trajectories',
       body: forwardBody,
     });
-    if (response.status === 200 && value.remove_session !== false) {
+    if (response.status === 200 && body.remove_session !== false) {
       // Release the pin (the router keeps the persistent HITL one). An explicit remove_session:
       // false keeps the session reachable for more turns.
       const ids = sessionIds ?? [sessionId as string];
