@@ -60,19 +60,19 @@ export class OnloadRequestDto extends StrictRequestDto {
 /** One data proxy's part of a broadcast (through the gateway's per-worker endpoints). */
 export class BroadcastTargetResultDto {
   @ApiProperty({ nullable: true, type: String }) worker_id!: string | null;
-  @ApiProperty() data_proxy!: string;
-  @ApiProperty() ok!: boolean;
+  @ApiProperty({ example: 'http://127.0.0.1:18082' }) data_proxy!: string;
+  @ApiProperty({ example: true }) ok!: boolean;
   @ApiProperty({ nullable: true, type: Number }) status!: number | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
 }
 
 export class BroadcastResponseDto {
-  @ApiProperty() ok!: boolean;
+  @ApiProperty({ example: true }) ok!: boolean;
   @ApiProperty({ type: [BroadcastTargetResultDto] }) results!: BroadcastTargetResultDto[];
 }
 
 export class AddressHealthDto {
-  @ApiProperty() addr!: string;
+  @ApiProperty({ example: 'http://127.0.0.1:8080' }) addr!: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -96,7 +96,7 @@ export class LaunchedProcessDto {
 }
 
 export class ReadyQueueStatusDto {
-  @ApiProperty() queued!: number;
+  @ApiProperty({ example: 3 }) queued!: number;
   @ApiProperty() waiters!: number;
   @ApiProperty() received!: number;
   @ApiProperty() duplicates!: number;
@@ -187,9 +187,13 @@ export class WaitTrajectoriesRequestDto {
 
 /** A ready trajectory the controller was told of (a data proxy's online callback). */
 export class ReadyTrajectoryRefDto {
-  @ApiProperty() session_id!: string;
-  @ApiProperty() trajectory_id!: number;
-  @ApiProperty({ description: 'When the controller received the notice (ISO 8601)' }) received_at!: string;
+  @ApiProperty({ example: 'episode-17-0' }) session_id!: string;
+  @ApiProperty({ example: 0 }) trajectory_id!: number;
+  @ApiProperty({
+    example: '2026-12-01T17:00:00.000Z',
+    description: 'When the controller received the notice (ISO 8601)',
+  })
+  received_at!: string;
 }
 
 export class ExportedTrajectoryDto extends ReadyTrajectoryRefDto {
@@ -203,5 +207,5 @@ export class ExportedTrajectoryDto extends ReadyTrajectoryRefDto {
 
 export class WaitTrajectoriesResponseDto {
   @ApiProperty({ type: [ExportedTrajectoryDto] }) trajectories!: ExportedTrajectoryDto[];
-  @ApiProperty() timed_out!: boolean;
+  @ApiProperty({ example: false }) timed_out!: boolean;
 }

@@ -192,12 +192,12 @@ export class EpisodeOutcomeDto {
 
 export class WaitRolloutResponseDto {
   @ApiProperty({ type: [EpisodeOutcomeDto] }) results!: EpisodeOutcomeDto[];
-  @ApiProperty() timed_out!: boolean;
+  @ApiProperty({ example: false }) timed_out!: boolean;
 }
 
 export class WaitForTaskResponseDto {
   @ApiProperty({ type: EpisodeOutcomeDto, nullable: true }) result!: EpisodeOutcomeDto | null;
-  @ApiProperty() timed_out!: boolean;
+  @ApiProperty({ example: false }) timed_out!: boolean;
 }
 
 export class BatchRolloutRequestDto extends EpisodeRequestDto {
@@ -228,16 +228,16 @@ export class BatchRolloutRequestDto extends EpisodeRequestDto {
 }
 
 export class RejectionDto {
-  @ApiProperty() task_id!: number;
-  @ApiProperty() reason!: string;
+  @ApiProperty({ example: 3 }) task_id!: number;
+  @ApiProperty({ example: 'accept: min_reward 0.5 > 0' }) reason!: string;
 }
 
 export class BatchRolloutResponseDto {
   @ApiProperty({ type: [EpisodeOutcomeDto] }) trajectories!: EpisodeOutcomeDto[];
-  @ApiProperty() accepted!: number;
-  @ApiProperty() rejected!: number;
+  @ApiProperty({ example: 7 }) accepted!: number;
+  @ApiProperty({ example: 1 }) rejected!: number;
   @ApiProperty({ type: [RejectionDto] }) rejections!: RejectionDto[];
-  @ApiProperty() timed_out!: boolean;
+  @ApiProperty({ example: false }) timed_out!: boolean;
   @ApiProperty({ type: [Number], description: 'Still running at the timeout: their outcomes go to /rollout/wait' })
   unfinished_task_ids!: number[];
 }
@@ -269,16 +269,16 @@ export class PrepareBatchRequestDto extends EpisodeRequestDto {
 }
 
 export class DatasetCursorDto {
-  @ApiProperty() position!: number;
-  @ApiProperty() epoch!: number;
-  @ApiProperty() size!: number;
+  @ApiProperty({ example: 16 }) position!: number;
+  @ApiProperty({ example: 0 }) epoch!: number;
+  @ApiProperty({ example: 7473 }) size!: number;
 }
 
 export class PrepareBatchResponseDto {
   @ApiProperty({ type: [EpisodeOutcomeDto] }) trajectories!: EpisodeOutcomeDto[];
-  @ApiProperty() accepted!: number;
+  @ApiProperty({ example: 8 }) accepted!: number;
   @ApiProperty() rejected!: number;
-  @ApiProperty() timed_out!: boolean;
+  @ApiProperty({ example: false }) timed_out!: boolean;
   @ApiProperty({ type: DatasetCursorDto, nullable: true }) cursor!: DatasetCursorDto | null;
 }
 
@@ -297,11 +297,11 @@ export class ResetRolloutResponseDto {
 
 /** The staleness budget's terms (AReaL's StalenessManager). */
 export class CapacityTermsDto {
-  @ApiProperty({ description: 'Episodes that may start now' }) capacity!: number;
-  @ApiProperty() version!: number;
+  @ApiProperty({ example: 12, description: 'Episodes that may start now' }) capacity!: number;
+  @ApiProperty({ example: 4 }) version!: number;
   @ApiProperty() concurrency_room!: number;
   @ApiProperty() staleness_room!: number;
-  @ApiProperty() max_concurrent_rollouts!: number;
+  @ApiProperty({ example: 64 }) max_concurrent_rollouts!: number;
   @ApiProperty() consumer_batch_size!: number;
   @ApiProperty() max_head_offpolicyness!: number;
   @ApiProperty() enqueued!: number;
@@ -327,8 +327,8 @@ export class DatasetStreamStatusDto {
 }
 
 export class RolloutStatusResponseDto {
-  @ApiProperty() paused!: boolean;
-  @ApiProperty() queued!: number;
+  @ApiProperty({ example: false }) paused!: boolean;
+  @ApiProperty({ example: 0 }) queued!: number;
   @ApiProperty() finished!: number;
   @ApiProperty({ description: 'Finished /rollout/submit episodes not yet collected' }) pooled!: number;
   @ApiProperty({ type: CapacityTermsDto }) capacity!: CapacityTermsDto;

@@ -78,7 +78,7 @@ export class SetVersionResponseDto {
 }
 
 export class VersionResponseDto {
-  @ApiProperty() version!: number;
+  @ApiProperty({ example: 4 }) version!: number;
 }
 
 @BodyRules({ invalidFieldStatus: 400 })

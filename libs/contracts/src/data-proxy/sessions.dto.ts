@@ -63,7 +63,7 @@ export class StartSessionRequestDto {
 }
 
 export class GroupMemberDto {
-  @ApiProperty() session_id!: string;
+  @ApiProperty({ example: 'episode-17-0' }) session_id!: string;
   @ApiProperty({ description: "The member's session key" }) session_api_key!: string;
 }
 
@@ -98,8 +98,8 @@ export class RemoveSessionsResponseDto {
 }
 
 export class ReadyTrajectorySummaryDto {
-  @ApiProperty() trajectory_id!: number;
-  @ApiProperty() interaction_count!: number;
+  @ApiProperty({ example: 0 }) trajectory_id!: number;
+  @ApiProperty({ example: 3 }) interaction_count!: number;
   @ApiProperty({ description: 'The online callback reached the controller' }) callback_delivered!: boolean;
 }
 
@@ -120,9 +120,9 @@ export class RecordedInteractionDto {
 
 /** `GET /rl/sessions/{session_id}`. */
 export class SessionInspectionDto {
-  @ApiProperty() session_id!: string;
+  @ApiProperty({ example: 'episode-17-0' }) session_id!: string;
   @ApiProperty({ description: 'Unix seconds' }) last_access!: number;
-  @ApiProperty() pending_reward!: boolean;
+  @ApiProperty({ example: false }) pending_reward!: boolean;
   @ApiProperty({ type: [ReadyTrajectorySummaryDto] }) ready_trajectories!: ReadyTrajectorySummaryDto[];
   @ApiProperty({ type: [RecordedInteractionDto], description: "The active trajectory's interactions" })
   interactions!: RecordedInteractionDto[];
@@ -221,6 +221,15 @@ export class ExportTrajectoriesResponseDto {
     type: 'object',
     additionalProperties: { type: 'object', additionalProperties: true },
     description: 'Training rows by interaction id (input_ids, loss_mask, logprobs, versions, rewards…)',
+    example: {
+      'chatcmpl-3f2a': {
+        input_ids: [[151644, 872, 198, 17, 10, 17, 30, 151645, 19, 151645]],
+        loss_mask: [[0, 0, 0, 0, 0, 0, 0, 0, 1, 1]],
+        logprobs: [[0, 0, 0, 0, 0, 0, 0, 0, -0.11, -0.02]],
+        versions: [[-1, -1, -1, -1, -1, -1, -1, -1, 4, 4]],
+        rewards: [1],
+      },
+    },
   })
   interactions?: Record<string, unknown>;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'schema traj: the AReaL 2.0 batch' })

@@ -28,9 +28,9 @@ export class InjectFaultsRequestDto {
 }
 
 export class InjectFaultsResponseDto {
-  @ApiProperty({ description: 'Faults queued by this call' }) queued!: number;
+  @ApiProperty({ example: 2, description: 'Faults queued by this call' }) queued!: number;
 }
 
 export class ClearFaultsResponseDto {
-  @ApiProperty() cleared!: number;
+  @ApiProperty({ example: 2 }) cleared!: number;
 }

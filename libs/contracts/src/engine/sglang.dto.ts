@@ -37,18 +37,19 @@ export class SglangWeightVersionSpanDto {
 }
 
 export class SglangMetaInfoDto {
-  @ApiProperty() id!: string;
+  @ApiProperty({ example: '3f2a9c1e' }) id!: string;
   @ApiProperty({
+    example: { type: 'length', length: 16 },
     type: 'object',
     additionalProperties: true,
     nullable: true,
     description: '`{"type": "stop" | "length" | "abort", "matched"?, "message"?, "status_code"?}`',
   })
   finish_reason!: Record<string, unknown> | null;
-  @ApiPropertyOptional() prompt_tokens?: number;
+  @ApiPropertyOptional({ example: 12 }) prompt_tokens?: number;
   @ApiPropertyOptional() cached_tokens?: number;
-  @ApiProperty() completion_tokens!: number;
-  @ApiProperty() weight_version!: string;
+  @ApiProperty({ example: 16 }) completion_tokens!: number;
+  @ApiProperty({ example: '4' }) weight_version!: string;
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'array' },
@@ -61,7 +62,7 @@ export class SglangMetaInfoDto {
 
 /** The answer of `/generate` (and each streamed `data:` event). */
 export class SglangGenerateResponseDto {
-  @ApiProperty() text!: string;
+  @ApiProperty({ example: 'The answer is 4.' }) text!: string;
   @ApiProperty({ type: [Number] }) output_ids!: number[];
   @ApiProperty({ type: SglangMetaInfoDto }) meta_info!: SglangMetaInfoDto;
 }
@@ -90,9 +91,9 @@ export class SglangUpdateWeightVersionRequestDto {
 }
 
 export class SglangUpdateWeightVersionResponseDto {
-  @ApiProperty() success!: boolean;
+  @ApiProperty({ example: true }) success!: boolean;
   @ApiProperty() message!: string;
-  @ApiProperty() new_version!: string;
+  @ApiProperty({ example: '5' }) new_version!: string;
 }
 
 export class SglangUpdateWeightsFromDiskRequestDto {
@@ -101,15 +102,15 @@ export class SglangUpdateWeightsFromDiskRequestDto {
 }
 
 export class SglangUpdateWeightsResponseDto {
-  @ApiProperty() success!: boolean;
+  @ApiProperty({ example: true }) success!: boolean;
   @ApiProperty() message!: string;
-  @ApiProperty() num_paused_requests!: number;
+  @ApiProperty({ example: 0 }) num_paused_requests!: number;
 }
 
 export class SglangModelInfoDto {
-  @ApiProperty() model_path!: string;
+  @ApiProperty({ example: 'Qwen/Qwen3-0.6B' }) model_path!: string;
   @ApiProperty() tokenizer_path!: string;
-  @ApiProperty() is_generation!: boolean;
+  @ApiProperty({ example: true }) is_generation!: boolean;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) preferred_sampling_params!: unknown;
   @ApiProperty() weight_version!: string;
   @ApiPropertyOptional() engine?: string;
@@ -117,7 +118,7 @@ export class SglangModelInfoDto {
 }
 
 export class SglangWeightVersionDto {
-  @ApiProperty() weight_version!: string;
+  @ApiProperty({ example: '4' }) weight_version!: string;
 }
 
 export class SglangServerInfoDto {

@@ -46,11 +46,11 @@ export class VllmCompletionResponseDto {
 }
 
 export class VllmIsSleepingDto {
-  @ApiProperty() is_sleeping!: boolean;
+  @ApiProperty({ example: false }) is_sleeping!: boolean;
 }
 
 export class VllmIsPausedDto {
-  @ApiProperty() is_paused!: boolean;
+  @ApiProperty({ example: false }) is_paused!: boolean;
 }
 
 export class VllmPauseStatusDto {
@@ -59,6 +59,6 @@ export class VllmPauseStatusDto {
 
 /** AReaL's vLLM extension endpoints. */
 export class VllmArealResultDto {
-  @ApiProperty() success!: boolean;
+  @ApiProperty({ example: true }) success!: boolean;
   @ApiProperty() message!: string;
 }

@@ -9,8 +9,8 @@ export class GatewayHealthResponseDto {
 
 /** One data proxy's answer to a per-worker control call relayed by the gateway. */
 export class WorkerResultDto {
-  @ApiProperty() worker_addr!: string;
-  @ApiProperty({ description: "The data proxy's HTTP status (502 when unreachable)" }) status!: number;
+  @ApiProperty({ example: 'http://127.0.0.1:18082' }) worker_addr!: string;
+  @ApiProperty({ example: 200, description: "The data proxy's HTTP status (502 when unreachable)" }) status!: number;
   @ApiProperty() ok!: boolean;
   @ApiProperty({ nullable: true, type: String, description: 'The start of the error body' }) error!: string | null;
 }

@@ -75,9 +75,9 @@ export class ChatCompletionChoiceDto {
 }
 
 export class CompletionUsageDto {
-  @ApiProperty() prompt_tokens!: number;
-  @ApiProperty() completion_tokens!: number;
-  @ApiProperty() total_tokens!: number;
+  @ApiProperty({ example: 12 }) prompt_tokens!: number;
+  @ApiProperty({ example: 16 }) completion_tokens!: number;
+  @ApiProperty({ example: 28 }) total_tokens!: number;
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
@@ -134,7 +134,7 @@ export class OpenAiModelListDto {
 export function ApiChatCompletion(): MethodDecorator {
   return applyDecorators(
     ApiBody({ type: ChatCompletionRequestDto }),
-    ApiExtraModels(ChatCompletionChunkDto),
+    ApiExtraModels(ChatCompletionResponseDto, ChatCompletionChunkDto),
     ApiOkResponse({
       description:
         'The completion; with `stream: true` server-sent events of ChatCompletionChunkDto, then `data: [DONE]`',

@@ -54,13 +54,18 @@ export class RemoveModelResponseDto {
 }
 
 export class ModelsResponseDto {
-  @ApiProperty({ type: [String], description: 'Names in registration order' }) models!: string[];
+  @ApiProperty({ example: ['Qwen/Qwen3-0.6B'], type: [String], description: 'Names in registration order' })
+  models!: string[];
 }
 
 /** One model entry (`GET /models/{name}`): what the gateway restores when it rolls a registration back. */
 export class ModelEntryResponseDto {
-  @ApiProperty() model!: string;
-  @ApiProperty({ description: 'External provider base URL; empty for the internal engines' }) url!: string;
+  @ApiProperty({ example: 'gpt-4o-mini' }) model!: string;
+  @ApiProperty({
+    example: 'https://api.openai.com/v1',
+    description: 'External provider base URL; empty for the internal engines',
+  })
+  url!: string;
   @ApiProperty({ nullable: true, type: String }) api_key!: string | null;
   @ApiProperty({ type: [String] }) data_proxy_addrs!: string[];
 }

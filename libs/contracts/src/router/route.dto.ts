@@ -36,7 +36,7 @@ export class RouteRequestDto {
 }
 
 export class RouteResponseDto {
-  @ApiProperty() worker_addr!: string;
+  @ApiProperty({ example: 'http://127.0.0.1:18082' }) worker_addr!: string;
   @ApiProperty({ description: 'Id of the chosen worker', nullable: true, type: String }) worker_id!: string | null;
   @ApiProperty({ description: 'External provider URL (model-only routing)', nullable: true, type: String }) url!:
     string | null;

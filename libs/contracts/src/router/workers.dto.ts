@@ -55,7 +55,7 @@ export class UnregisterWorkerResponseDto {
 export class WorkerDto {
   @ApiProperty() worker_id!: string;
   @ApiProperty() addr!: string;
-  @ApiProperty() healthy!: boolean;
+  @ApiProperty({ example: true }) healthy!: boolean;
   @ApiProperty({ description: 'Last reported in-flight requests plus router assignments since' })
   active_requests!: number;
   @ApiProperty() consecutive_failures!: number;
@@ -71,5 +71,5 @@ export class WorkersResponseDto {
 
 export class ResolveWorkerResponseDto {
   @ApiProperty() worker_id!: string;
-  @ApiProperty() worker_addr!: string;
+  @ApiProperty({ example: 'http://127.0.0.1:18082' }) worker_addr!: string;
 }
