@@ -19,8 +19,9 @@ execFileSync(
     'dist',
     '--config-file',
     '.swcrc',
+    // Tests, their fixtures and the in-process test helpers never ship in dist/.
     '--ignore',
-    '**/*.spec.ts',
+    '**/*.spec.ts,**/*.fixtures.ts,libs/common/src/testing/**',
     '--quiet',
   ],
   { cwd: root, stdio: 'inherit' },

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ControlController } from './control/control.controller.js';
+import { ControllerControlController } from './control/control.controller.js';
 import { ControlService } from './control/control.service.js';
 import { StackService } from './launcher/stack.service.js';
 import { ReadyQueueService } from './online/ready-queue.service.js';
@@ -12,7 +12,7 @@ import { RolloutService } from './rollout/rollout.service.js';
 
 /** The controller: launches (or attaches to) the stack and gives the trainer one control API. */
 @Module({
-  controllers: [ControlController, RolloutController],
+  controllers: [ControllerControlController, RolloutController],
   providers: [
     ControllerStateService,
     StackService,

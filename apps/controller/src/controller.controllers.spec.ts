@@ -76,7 +76,7 @@ describe('controller controllers (in-process, attach mode)', () => {
     expect(openApiGaps(document, BODYLESS_OPERATIONS)).toEqual([]);
   });
 
-  it('ControlController: status shows the attached stack; every endpoint needs the admin key', async () => {
+  it('ControllerControlController: status shows the attached stack; every endpoint needs the admin key', async () => {
     const status = await admin('GET', '/status');
     expect(status.json).toEqual(
       expect.objectContaining({
@@ -92,7 +92,7 @@ describe('controller controllers (in-process, attach mode)', () => {
     expect((await controller.request('GET', '/status', { token: 'nope' })).status).toBe(403);
   });
 
-  it('ControlController: set_version, pause, continue, offload, onload broadcast through the gateway per worker', async () => {
+  it('ControllerControlController: set_version, pause, continue, offload, onload broadcast through the gateway per worker', async () => {
     gatewayReplies('/set_version/w-1', 200, { status: 'ok', version: 5 });
     const set = await admin('POST', '/set_version', { version: 5, strict: true });
     expect(set.json).toEqual({
@@ -120,7 +120,7 @@ describe('controller controllers (in-process, attach mode)', () => {
     expect((await admin('POST', '/pause', { strict: 'yes' })).status).toBe(400);
   });
 
-  it('ControlController: register_model and grant_capacity relay the gateway', async () => {
+  it('ControllerControlController: register_model and grant_capacity relay the gateway', async () => {
     gatewayReplies('/register_model', 200, { status: 'ok', model: 'm', data_proxy_addrs: [PROXY] });
     const registered = await admin('POST', '/register_model', { model: 'm' });
     expect(registered.json).toEqual({ status: 'ok', model: 'm', data_proxy_addrs: [PROXY] });

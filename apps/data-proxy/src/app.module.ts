@@ -1,13 +1,13 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_OPTIONS } from '@app/common';
-import { ChatController } from './chat/chat.controller.js';
+import { DataProxyChatController } from './chat/chat.controller.js';
 import { ChatService } from './chat/chat.service.js';
 import type { DataProxyOptions } from './config/data-proxy-options.js';
 import { DataProxyHealthController } from './health/data-proxy-health.controller.js';
-import { ControlController } from './inference/control.controller.js';
+import { DataProxyControlController } from './inference/control.controller.js';
 import { InfBridgeService } from './inference/inf-bridge.service.js';
 import { SessionStore } from './sessions/session-store.service.js';
-import { SessionsController } from './sessions/sessions.controller.js';
+import { DataProxySessionsController } from './sessions/sessions.controller.js';
 import { DataProxyModel } from './tokenization/data-proxy-model.js';
 import { DataController, ShardReadGuard } from './export/data.controller.js';
 import { ExportController } from './export/export.controller.js';
@@ -24,38 +24,33 @@ import { RouterRegistrationService } from './registration/router-registration.se
  * the RL bookkeeping (sessions, rewards, trajectories, export, tensor shards, online callbacks,
  * external models).
  */
-@Module({})
-export class DataProxyAppModule {
-  static forOptions(): DynamicModule {
-    return {
-      module: DataProxyAppModule,
-      controllers: [
-        DataProxyHealthController,
-        ChatController,
-        ControlController,
-        SessionsController,
-        RewardsController,
-        ExportController,
-        DataController,
-        ExternalModelsController,
-      ],
-      providers: [
-        {
-          provide: DataProxyModel,
-          inject: [APP_OPTIONS],
-          useFactory: (o: DataProxyOptions) => DataProxyModel.load(o['tokenizer-path']),
-        },
-        InfBridgeService,
-        SessionStore,
-        ChatService,
-        RewardsService,
-        RouterRegistrationService,
-        ReadyLoopService,
-        ShardStore,
-        ShardReadGuard,
-        ExportService,
-        ExternalModelsService,
-      ],
-    };
-  }
-}
+@Module({
+  controllers: [
+    DataProxyHealthController,
+    DataProxyChatController,
+    DataProxyControlController,
+    DataProxySessionsController,
+    RewardsController,
+    ExportController,
+    DataController,
+    ExternalModelsController,
+  ],
+  providers: [
+    {
+      provide: DataProxyModel,
+      inject: [APP_OPTIONS],
+      useFactory: (o: DataProxyOptions) => DataProxyModel.load(o['tokenizer-path']),
+    },
+    InfBridgeService,
+    SessionStore,
+    ChatService,
+    RewardsService,
+    RouterRegistrationService,
+    ReadyLoopService,
+    ShardStore,
+    ShardReadGuard,
+    ExportService,
+    ExternalModelsService,
+  ],
+})
+export class DataProxyAppModule {}

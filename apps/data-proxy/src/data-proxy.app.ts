@@ -8,7 +8,7 @@ import { InfBridgeService } from './inference/inf-bridge.service.js';
 export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
   name: 'data-proxy',
   options: DATA_PROXY_OPTIONS,
-  module: () => DataProxyAppModule.forOptions(),
+  module: () => DataProxyAppModule,
   readinessChecks: [
     // `GET /v1/models` neither generates nor waits behind a pause (SGLang's /health does both).
     async (indicators, modules) => {

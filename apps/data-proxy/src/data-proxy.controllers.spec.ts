@@ -76,7 +76,7 @@ describe('data proxy controllers (in-process)', () => {
     expect(health).toEqual(expect.objectContaining({ status: 'ok', backend: ENGINE, backend_type: 'sglang' }));
   });
 
-  it('SessionsController, ChatController, RewardsController, ExportController: one episode end to end', async () => {
+  it('DataProxySessionsController, DataProxyChatController, RewardsController, ExportController: one episode end to end', async () => {
     const started = await admin('POST', '/rl/start_session', { task_id: 'task' });
     expect(started.status).toBe(201);
     const { session_id: sessionId, api_key: key } = started.json;
@@ -125,7 +125,7 @@ describe('data proxy controllers (in-process)', () => {
     expect(removed.json).toEqual({ status: 'ok', removed: [sessionId] });
   });
 
-  it('ControlController: pause/continue reach the engine; versions; backend; offload needs the engine flag', async () => {
+  it('DataProxyControlController: pause/continue reach the engine; versions; backend; offload needs the engine flag', async () => {
     engineReplies('/pause_generation', { message: 'ok', status: 'ok' });
     expect((await admin('POST', '/pause_generation', { mode: 'abort' })).json).toEqual({ status: 'ok', paused: true });
     engineReplies('/continue_generation', { message: 'ok', status: 'ok' });

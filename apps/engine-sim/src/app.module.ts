@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { APP_OPTIONS } from '@app/common';
 import type { EngineSimOptions } from './config/engine-sim-options.js';
 import { EngineApiKeyGuard } from './engine/api-key.guard.js';
-import { EngineHealthController } from './engine/engine-health.controller.js';
+import { EngineHealthController } from './health/engine-health.controller.js';
 import { EngineMetrics } from './engine/engine-metrics.js';
 import { EngineModel } from './engine/engine-model.js';
 import { EngineService } from './engine/engine.service.js';

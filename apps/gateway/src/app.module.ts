@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ChatController } from './endpoints/chat.controller.js';
-import { GatewayHealthController } from './endpoints/gateway-health.controller.js';
-import { ModelsController } from './endpoints/models.controller.js';
-import { SessionsController } from './endpoints/sessions.controller.js';
-import { WorkersController } from './endpoints/workers.controller.js';
+import { GatewayChatController } from './chat/chat.controller.js';
+import { GatewayHealthController } from './health/gateway-health.controller.js';
+import { GatewayModelsController } from './models/models.controller.js';
+import { GatewaySessionsController } from './sessions/sessions.controller.js';
+import { GatewayWorkersController } from './workers/workers.controller.js';
 import { ModelRegistrationService } from './models/model-registration.service.js';
 import { ForwarderService } from './proxy/forwarder.service.js';
 import { SessionStartService } from './sessions/session-start.service.js';
@@ -12,7 +12,13 @@ import { RouterClient } from './router-client/router-client.service.js';
 
 /** The gateway: the OpenAI-compatible edge. Stateless: asks the router, forwards bytes, relays answers. */
 @Module({
-  controllers: [GatewayHealthController, ChatController, SessionsController, WorkersController, ModelsController],
+  controllers: [
+    GatewayHealthController,
+    GatewayChatController,
+    GatewaySessionsController,
+    GatewayWorkersController,
+    GatewayModelsController,
+  ],
   providers: [RouterClient, ForwarderService, PinCacheService, ModelRegistrationService, SessionStartService],
 })
 export class GatewayAppModule {}

@@ -2,7 +2,7 @@ import type { AppDefinition, ErrorBodyInfo } from '@app/common';
 import { ErrorResponseDto, GatewayErrorResponseDto } from '@app/contracts';
 import { GatewayAppModule } from './app.module.js';
 import { GATEWAY_OPTIONS } from './config/gateway-options.js';
-import { MALFORMED_AUTH } from './endpoints/bearer.js';
+import { MALFORMED_AUTH } from './auth/bearer.js';
 import { RouterClient } from './router-client/router-client.service.js';
 
 /** How the gateway boots; shared by `main.ts` and tests. */

@@ -55,7 +55,7 @@ describe('gateway controllers (in-process)', () => {
     expect((await gateway.request('GET', '/health')).json).toEqual({ status: 'ok', router_addr: ROUTER });
   });
 
-  it('ChatController: routes by session key and relays the data proxy answer; an unknown key is 401 UNKNOWN_API_KEY', async () => {
+  it('GatewayChatController: routes by session key and relays the data proxy answer; an unknown key is 401 UNKNOWN_API_KEY', async () => {
     router
       .intercept({ path: '/route', method: 'POST', body: (b) => JSON.parse(b).api_key === 'key-1' })
       .reply(200, { worker_addr: PROXY_A, worker_id: 'w', url: null, api_key: null, pin_seq: 1 }, json);
@@ -87,7 +87,7 @@ describe('gateway controllers (in-process)', () => {
     expect((await gateway.request('POST', '/v1/chat/completions', { body: {} })).status).toBe(401);
   });
 
-  it('ChatController: set_reward goes to the session’s data proxy', async () => {
+  it('GatewayChatController: set_reward goes to the session’s data proxy', async () => {
     router
       .intercept({ path: '/route', method: 'POST' })
       .reply(200, { worker_addr: PROXY_A, worker_id: 'w', url: null, api_key: null, pin_seq: 1 }, json);
@@ -123,7 +123,7 @@ describe('gateway controllers (in-process)', () => {
     expect(received['/rl/remove_session']).toEqual([{ session_ids: ['s-1'] }]);
   });
 
-  it('SessionsController: export relays the data proxy answer and releases the pin; a non-object body is 422', async () => {
+  it('GatewaySessionsController: export relays the data proxy answer and releases the pin; a non-object body is 422', async () => {
     router
       .intercept({ path: '/route', method: 'POST' })
       .reply(200, { worker_addr: PROXY_A, worker_id: 'w', url: null, api_key: null, pin_seq: 1 }, json);
@@ -184,7 +184,7 @@ describe('gateway controllers (in-process)', () => {
     ]);
   });
 
-  it('ModelsController: the router’s names, the OpenAI list, capacity grants', async () => {
+  it('GatewayModelsController: the router’s names, the OpenAI list, capacity grants', async () => {
     router
       .intercept({ path: '/models', method: 'GET' })
       .reply(200, { models: ['m'] }, json)
@@ -199,7 +199,7 @@ describe('gateway controllers (in-process)', () => {
     expect((await admin('POST', '/grant_capacity')).json).toEqual({ status: 'ok', capacity: 3 });
   });
 
-  it('WorkersController: per-worker control resolves the id and reports the worker’s result, never a gateway error', async () => {
+  it('GatewayWorkersController: per-worker control resolves the id and reports the worker’s result, never a gateway error', async () => {
     router
       .intercept({ path: '/resolve_worker/w-1', method: 'GET' })
       .reply(200, { worker_addr: PROXY_A }, json)

@@ -35,7 +35,7 @@ describe('router controllers (in-process)', () => {
     expect(res.json).toEqual(expect.objectContaining({ status: 'ok', workers: 0, strategy: 'round_robin' }));
   });
 
-  it('WorkersController: register (validated), list, resolve, unregister; admin only', async () => {
+  it('RouterWorkersController: register (validated), list, resolve, unregister; admin only', async () => {
     expect((await router.request('POST', '/register', { body: { worker_addr: WORKER } })).status).toBe(401);
     expect((await router.request('POST', '/register', { body: {}, token: 'nope' })).status).toBe(403);
     const bad = await admin('POST', '/register', { worker_addr: 'ftp://x' });
@@ -64,7 +64,7 @@ describe('router controllers (in-process)', () => {
     expect((await admin('POST', '/release_capacity')).json).toEqual({ status: 'ok', capacity: start + 2 });
   });
 
-  it('SessionsController and RoutingController: pin, route by key and id, restore, remove; codes not messages', async () => {
+  it('RouterSessionsController and RoutingController: pin, route by key and id, restore, remove; codes not messages', async () => {
     await admin('POST', '/grant_capacity');
     const pinned = await admin('POST', '/register_session', {
       session_api_key: 'key-1',
@@ -93,7 +93,7 @@ describe('router controllers (in-process)', () => {
     expect((await admin('POST', '/route', { api_key: 'key-1' })).status).toBe(404);
   });
 
-  it('ModelsController: register, list, read, remove; unknown is MODEL_NOT_FOUND', async () => {
+  it('RouterModelsController: register, list, read, remove; unknown is MODEL_NOT_FOUND', async () => {
     const registered = await admin('POST', '/register_model', { model: 'm', data_proxy_addrs: [WORKER] });
     expect(registered.json).toEqual({ status: 'ok', model: 'm', data_proxy_addrs: [WORKER] });
     expect((await admin('GET', '/models')).json.models).toContain('m');

@@ -1,7 +1,7 @@
 /** The public surface of `@app/common`: infrastructure shared by every service, no business logic. */
 export * from './auth/admin-key.guard.js';
 export * from './auth/bearer.js';
-export * from './bootstrap/admin-key-guard.js';
+export * from './bootstrap/admin-key-policy.js';
 export * from './bootstrap/bootstrap-app.js';
 export * from './common.module.js';
 export * from './config/app-config.js';

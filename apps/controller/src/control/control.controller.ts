@@ -28,7 +28,7 @@ import {
 @ApiTags('control')
 @AdminOnly()
 @Controller()
-export class ControlController {
+export class ControllerControlController {
   constructor(
     private readonly control: ControlService,
     private readonly stack: StackService,

@@ -13,7 +13,7 @@ import { ApiChatCompletion } from '@app/contracts';
  */
 @ApiTags('chat')
 @Controller()
-export class ChatController {
+export class DataProxyChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly external: ExternalModelsService,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { deterministicSeed } from '../chat/sampling-seed.js';
 import { serializeTensor, tensorValues } from './rpc-encoding.js';
-import { cacheOf, fixedInteraction } from './test-fixtures.js';
+import { cacheOf, fixedInteraction } from './export.fixtures.js';
 import { buildTraj, exportTrajectory, normalizeGroupRewards, TRAJ_KEYS, trajToJson } from './trajectory-export.js';
 
 /** The two interactions of AReaL 2.0's worked export example (sessions 7-0 and 7-1, version 3). */

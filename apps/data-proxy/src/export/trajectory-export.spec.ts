@@ -1,11 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { serializeTensor, tensorValues } from './rpc-encoding.js';
-import { cacheOf, fixedInteraction } from './test-fixtures.js';
+import { cacheOf, fixedInteraction, goldenConversation, goldenSingle } from './export.fixtures.js';
 import { discountedRewards, ExportError, exportTrajectory, TENSOR_KEYS, toJsonEntry } from './trajectory-export.js';
 
-const golden = (name: string) =>
-  JSON.parse(readFileSync(new URL(`./golden/${name}`, import.meta.url), 'utf8')) as unknown;
+// `npm run golden:export` rewrites the golden files from what the code exports now; review the
+// diff by hand against the byte-level assertions below and in rpc-encoding.spec.ts.
+const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === '1';
+
+/** The golden file `name`, after writing `actual` into it in update mode. */
+function golden(name: string, actual: unknown): unknown {
+  const file = new URL(`./golden/${name}`, import.meta.url);
+  if (UPDATE_GOLDEN) writeFileSync(file, JSON.stringify(actual, null, 2) + '\n');
+  return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+}
 
 describe('discountedRewards', () => {
   it('propagates the last reward backwards with the discount (the worked examples of the reference)', () => {
@@ -38,32 +46,13 @@ describe('exportTrajectory', () => {
   });
 
   it('matches the golden serialized tensors, byte for byte', () => {
-    const [item] = exportTrajectory(cacheOf(fixedInteraction('a', { reward: 2 })), 'individual', 1);
+    const [item] = exportTrajectory(goldenSingle(), 'individual', 1);
     const serialized = Object.fromEntries(TENSOR_KEYS.map((k) => [k, serializeTensor(item.tensors![k])]));
-    expect(serialized).toEqual(golden('individual-tensors.json'));
-    expect(toJsonEntry(item)).toEqual(golden('individual-json.json'));
+    expect(serialized).toEqual(golden('individual-tensors.json', serialized));
+    expect(toJsonEntry(item)).toEqual(golden('individual-json.json', toJsonEntry(item)));
   });
 
-  function conversation() {
-    // Turn 1: prompt [1,2,3] → output [10, EOS]; turn 2 continues it: parent tokens + [4,5] → output [20, EOS].
-    const first = fixedInteraction('t1', {
-      chatTemplateType: 'concat',
-      promptIds: Int32Array.from([1, 2, 3]),
-      outputIds: Int32Array.from([10, 151645]),
-      outputLogprobs: Float32Array.from([-1, -2]),
-      outputVersions: Int32Array.from([0, 0]),
-    });
-    const second = fixedInteraction('t2', {
-      chatTemplateType: 'concat',
-      parentId: 't1',
-      promptIds: Int32Array.from([1, 2, 3, 10, 151645, 4, 5]),
-      outputIds: Int32Array.from([20, 151645]),
-      outputLogprobs: Float32Array.from([-3, -4]),
-      outputVersions: Int32Array.from([1, 1]),
-      reward: 1,
-    });
-    return cacheOf(first, second);
-  }
+  const conversation = goldenConversation;
 
   it('concat: exports the leaf with every model token of the conversation trained once', () => {
     const items = exportTrajectory(conversation(), 'concat', 1);
@@ -74,7 +63,7 @@ describe('exportTrajectory', () => {
     expect(tensorValues(t.logprobs)).toEqual([0, 0, 0, -1, -2, 0, 0, -3, -4]);
     expect(tensorValues(t.versions)).toEqual([-1, -1, -1, 0, 0, -1, -1, 1, 1]);
     const serialized = Object.fromEntries(TENSOR_KEYS.map((k) => [k, serializeTensor(t[k])]));
-    expect(serialized).toEqual(golden('concat-tensors.json'));
+    expect(serialized).toEqual(golden('concat-tensors.json', serialized));
   });
 
   it('individual on a concat conversation: each row trains only its own outputs (no double counting)', () => {

@@ -20,7 +20,7 @@ import {
  */
 @ApiTags('control')
 @Controller()
-export class ControlController {
+export class DataProxyControlController {
   constructor(private readonly bridge: InfBridgeService) {}
 
   @Post('pause_generation')

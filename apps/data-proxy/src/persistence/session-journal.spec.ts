@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseOptions } from '@app/common';
 import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
-import { fixedInteraction } from '../export/test-fixtures.js';
+import { fixedInteraction } from '../export/export.fixtures.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import {
   frameJournalRecord,

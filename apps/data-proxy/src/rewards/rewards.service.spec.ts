@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppException, parseOptions } from '@app/common';
 import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
-import { fixedInteraction } from '../export/test-fixtures.js';
+import { fixedInteraction } from '../export/export.fixtures.js';
 import { Session } from '../sessions/session.js';
 import { RewardsService } from './rewards.service.js';
 

@@ -22,7 +22,7 @@ import {
 /** Session creation and inspection (admin key). */
 @ApiTags('sessions')
 @Controller()
-export class SessionsController {
+export class DataProxySessionsController {
   constructor(private readonly sessions: SessionStore) {}
 
   @Post('rl/start_session')

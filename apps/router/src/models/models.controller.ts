@@ -20,7 +20,7 @@ import {
 @ApiTags('models')
 @AdminOnly()
 @Controller()
-export class ModelsController {
+export class RouterModelsController {
   constructor(private readonly state: RouterState) {}
 
   @Post('register_model')

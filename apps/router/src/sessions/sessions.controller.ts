@@ -21,7 +21,7 @@ import { SessionsService } from './sessions.service.js';
 @ApiTags('sessions')
 @AdminOnly()
 @Controller()
-export class SessionsController {
+export class RouterSessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post('register_session')

@@ -14,7 +14,7 @@ import { WorkersService } from './workers.service.js';
 @ApiTags('workers')
 @AdminOnly()
 @Controller()
-export class WorkersController {
+export class RouterWorkersController {
   constructor(private readonly workers: WorkersService) {}
 
   @Post('register')

@@ -24,7 +24,7 @@ import type { ErrorBodyFormatter } from '../errors/all-exceptions.filter.js';
 import type { ReadinessCheck } from '../health/health.controller.js';
 import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { assertAdminKeyAllowed } from './admin-key-guard.js';
+import { assertAdminKeyAllowed } from './admin-key-policy.js';
 import { setupSwagger, type SwaggerInfo } from './swagger.js';
 
 /** Everything `bootstrapApp` needs to know about one service. */

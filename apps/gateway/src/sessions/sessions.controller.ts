@@ -6,7 +6,7 @@ import { ForwarderService, rawBody, readJson, send } from '../proxy/forwarder.se
 import { gatewayError } from '../proxy/gateway-error.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { SessionStartService } from '../sessions/session-start.service.js';
+import { SessionStartService } from './session-start.service.js';
 import {
   ExportTrajectoriesRequestDto,
   ExportTrajectoriesResponseDto,
@@ -18,7 +18,7 @@ import {
 @ApiTags('sessions')
 @AdminOnly()
 @Controller()
-export class SessionsController {
+export class GatewaySessionsController {
   constructor(
     private readonly router: RouterClient,
     private readonly forwarder: ForwarderService,

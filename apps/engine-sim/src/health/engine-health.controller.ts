@@ -4,7 +4,7 @@ import { ApiResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import { ApiEmptyOkResponse, APP_OPTIONS } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
-import { EngineService } from './engine.service.js';
+import { EngineService } from '../engine/engine.service.js';
 
 /** SGLang polls for scheduler output once a second while a health probe waits. */
 const HEALTH_POLL_MS = 1000;

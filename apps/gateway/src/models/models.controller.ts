@@ -4,9 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { AdminOnly, APP_OPTIONS, constantTimeEquals, ErrorCode, isJsonObject } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { gatewayError } from '../proxy/gateway-error.js';
-import { ModelRegistrationService } from '../models/model-registration.service.js';
+import { ModelRegistrationService } from './model-registration.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { requireBearer } from './bearer.js';
+import { requireBearer } from '../auth/bearer.js';
 import {
   GrantCapacityResponseDto,
   ModelEntryResponseDto,
@@ -20,7 +20,7 @@ import {
 /** Models (router + every data proxy), the OpenAI model list, capacity permits. */
 @ApiTags('models')
 @Controller()
-export class ModelsController {
+export class GatewayModelsController {
   constructor(
     private readonly router: RouterClient,
     private readonly registrations: ModelRegistrationService,

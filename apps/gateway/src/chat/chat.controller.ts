@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { requireBearer } from './bearer.js';
+import { requireBearer } from '../auth/bearer.js';
 import { ApiChatCompletion, SetRewardRequestDto, SetRewardResponseDto } from '@app/contracts';
 import { isJsonObject } from '@app/common';
 
@@ -15,7 +15,7 @@ import { isJsonObject } from '@app/common';
 @ApiTags('chat')
 @ApiBearerAuth()
 @Controller()
-export class ChatController {
+export class GatewayChatController {
   constructor(
     private readonly router: RouterClient,
     private readonly forwarder: ForwarderService,

@@ -19,7 +19,7 @@ import {
 @ApiTags('workers')
 @AdminOnly()
 @Controller()
-export class WorkersController {
+export class GatewayWorkersController {
   constructor(
     private readonly router: RouterClient,
     private readonly forwarder: ForwarderService,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { assertAdminKeyAllowed, isLoopbackHost } from './admin-key-guard.js';
+import { assertAdminKeyAllowed, isLoopbackHost } from './admin-key-policy.js';
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
