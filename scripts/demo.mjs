@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { listeningPort } from '../dist/libs/common/src/bootstrap/listening-line.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN = 'demo-admin-key';
@@ -58,13 +59,8 @@ function startController() {
   return new Promise((resolve, reject) => {
     const onLine = (line) => {
       lines.push(line);
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'listening' && typeof entry.port === 'number')
-          resolve({ child, url: `http://127.0.0.1:${entry.port}` });
-      } catch {
-        // a line that is not JSON
-      }
+      const port = listeningPort(line);
+      if (port !== null) resolve({ child, url: `http://127.0.0.1:${port}` });
     };
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);

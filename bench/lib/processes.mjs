@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { listeningPort } from '../../dist/libs/common/src/bootstrap/listening-line.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -25,22 +26,10 @@ export function startService(app, args = []) {
     const onLine = (line) => {
       logs.push(line);
       if (logs.length > 200) logs.shift();
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'listening') {
-          clearTimeout(timer);
-          resolve({
-            app,
-            url: `http://127.0.0.1:${entry.port}`,
-            pid: child.pid,
-            child,
-            logs,
-            stop: () => stopChild(child),
-          });
-        }
-      } catch {
-        // not a log line
-      }
+      const port = listeningPort(line);
+      if (port === null) return;
+      clearTimeout(timer);
+      resolve({ app, url: `http://127.0.0.1:${port}`, pid: child.pid, child, logs, stop: () => stopChild(child) });
     };
     // The services log `listening` at info; ask for it even at warn by reading the startup line.
     createInterface({ input: child.stdout }).on('line', onLine);

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { call } from '../support/http.js';
+import { listeningPort } from '@app/common/testing';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NEST = 'node_modules/@nestjs/cli/bin/nest.js';
@@ -29,10 +30,10 @@ describe.each(['router', 'gateway', 'data-proxy', 'engine-sim', 'controller'])('
         const timer = setTimeout(() => reject(new Error(`no listening line:\n${output.join('\n')}`)), 60_000);
         const onLine = (line: string): void => {
           output.push(line);
-          const match = /"msg":"listening"/.test(line) ? /"url":"([^"]+)"/.exec(line) : null;
-          if (match) {
+          const port = listeningPort(line);
+          if (port !== null) {
             clearTimeout(timer);
-            resolve(match[1]);
+            resolve(`http://127.0.0.1:${port}`);
           }
         };
         createInterface({ input: child.stdout }).on('line', onLine);

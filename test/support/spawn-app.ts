@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { listeningPort } from '@app/common/testing';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -43,26 +44,20 @@ export function spawnApp(app: string, args: string[] = [], options: SpawnOptions
     }, options.timeoutMs ?? 15000);
     const onLine = (line: string): void => {
       logs.push(line);
-      if (!line.startsWith('{')) return;
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number; url?: string };
-        if (entry.msg === 'listening' && typeof entry.port === 'number') {
-          clearTimeout(timer);
-          resolve({
-            name: app,
-            url: `http://127.0.0.1:${entry.port}`,
-            port: entry.port,
-            process: child,
-            logs,
-            stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-              return exited;
-            },
-          });
-        }
-      } catch {
-        // not JSON: keep it in the logs only
-      }
+      const port = listeningPort(line);
+      if (port === null) return;
+      clearTimeout(timer);
+      resolve({
+        name: app,
+        url: `http://127.0.0.1:${port}`,
+        port,
+        process: child,
+        logs,
+        stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
     };
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);

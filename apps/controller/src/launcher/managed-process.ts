@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Logger } from '@nestjs/common';
+import { listeningPort } from '@app/common';
 
 export type ServiceRole = 'engine' | 'router' | 'data-proxy' | 'gateway';
 export type ProcessState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
@@ -105,13 +106,9 @@ export class ManagedProcess {
       if (this.lastLines.length > LAST_LINES) this.lastLines.shift();
       if (!this.log.writableEnded) this.log.write(`${line}\n`);
       this.options.echo(`[${this.name}] ${line}`);
-      if (this.spec.readiness === 'listening-line' && line.includes('"msg":"listening"')) {
-        try {
-          const port = (JSON.parse(line) as { port?: number }).port;
-          if (typeof port === 'number') resolveListening(port);
-        } catch {
-          // not our JSON line
-        }
+      if (this.spec.readiness === 'listening-line') {
+        const port = listeningPort(line);
+        if (port !== null) resolveListening(port);
       }
     };
     createInterface({ input: child.stdout }).on('line', onLine);

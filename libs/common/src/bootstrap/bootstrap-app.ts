@@ -25,6 +25,7 @@ import type { ReadinessCheck } from '../health/health.controller.js';
 import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertAdminKeyAllowed } from './admin-key-policy.js';
+import { LISTENING_MESSAGE } from './listening-line.js';
 import { setupSwagger, type SwaggerInfo } from './swagger.js';
 
 /** Everything `bootstrapApp` needs to know about one service. */
@@ -253,5 +254,5 @@ export async function bootstrapApp<S extends WithCommonOptions>(definition: AppD
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : base.port;
   const host = base.host.includes(':') ? `[${base.host}]` : base.host;
-  logger.info({ url: `http://${host}:${port}`, port, version: definition.version ?? '0.1.0' }, 'listening');
+  logger.info({ url: `http://${host}:${port}`, port, version: definition.version ?? '0.1.0' }, LISTENING_MESSAGE);
 }

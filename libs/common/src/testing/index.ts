@@ -79,3 +79,4 @@ export async function startInProcess<S extends WithCommonOptions>(
   };
 }
 export * from './openapi.js';
+export { listeningPort } from '../bootstrap/listening-line.js';
