@@ -18,21 +18,7 @@ export class RouterMetrics {
         this.set({ health: 'unhealthy' }, state.workers.size - healthy);
       },
     });
-    new Gauge({
-      name: 'router_sessions',
-      help: 'Registered sessions',
-      registers: [metrics.registry],
-      collect() {
-        this.set(state.sessions.count());
-      },
-    });
-    new Gauge({
-      name: 'router_capacity_permits',
-      help: 'Capacity permits available',
-      registers: [metrics.registry],
-      collect() {
-        this.set(state.capacity.capacity);
-      },
-    });
+    metrics.gauge('router_sessions', 'Registered sessions', () => state.sessions.count());
+    metrics.gauge('router_capacity_permits', 'Capacity permits available', () => state.capacity.capacity);
   }
 }

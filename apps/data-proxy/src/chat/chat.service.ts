@@ -49,16 +49,14 @@ export class ChatService {
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
     metrics: MetricsService,
   ) {
-    this.promptTokens = new Counter({
-      name: 'data_proxy_prompt_tokens_total',
-      help: 'Prompt tokens sent to the engine (first segment of each generation)',
-      registers: [metrics.registry],
-    });
-    this.cachedPromptTokens = new Counter({
-      name: 'data_proxy_cached_prompt_tokens_total',
-      help: 'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
-      registers: [metrics.registry],
-    });
+    this.promptTokens = metrics.counter(
+      'data_proxy_prompt_tokens_total',
+      'Prompt tokens sent to the engine (first segment of each generation)',
+    );
+    this.cachedPromptTokens = metrics.counter(
+      'data_proxy_cached_prompt_tokens_total',
+      'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
+    );
   }
 
   private readonly promptTokens: Counter;

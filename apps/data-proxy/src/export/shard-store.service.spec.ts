@@ -1,13 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { Registry } from 'prom-client';
-import { parseOptions, type MetricsService } from '@app/common';
+import { MetricsService, parseOptions } from '@app/common';
 import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
 import { int64Tensor } from './rpc-encoding.js';
 import { ShardStore } from './shard-store.service.js';
 
 function store(budget: number): ShardStore {
   const { options } = parseOptions(DATA_PROXY_OPTIONS, ['--shard-store-bytes', String(budget)], {});
-  return new ShardStore(options, { registry: new Registry() } as unknown as MetricsService);
+  return new ShardStore(options, new MetricsService({ name: 'data-proxy', version: 'test' }));
 }
 
 describe(ShardStore.name, () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { APP_OPTIONS, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { HostTensor } from './rpc-encoding.js';
@@ -20,29 +20,12 @@ export class ShardStore {
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
     metrics: MetricsService,
   ) {
-    this.evictions = new Counter({
-      name: 'data_proxy_shards_evicted_total',
-      help: 'Tensor shards evicted to stay within --shard-store-bytes',
-      registers: [metrics.registry],
-    });
-    const bytes = (): number => this.totalBytes;
-    const count = (): number => this.shards.size;
-    new Gauge({
-      name: 'data_proxy_shard_store_bytes',
-      help: 'Bytes held in the tensor shard store',
-      registers: [metrics.registry],
-      collect() {
-        this.set(bytes());
-      },
-    });
-    new Gauge({
-      name: 'data_proxy_shards',
-      help: 'Tensor shards held',
-      registers: [metrics.registry],
-      collect() {
-        this.set(count());
-      },
-    });
+    this.evictions = metrics.counter(
+      'data_proxy_shards_evicted_total',
+      'Tensor shards evicted to stay within --shard-store-bytes',
+    );
+    metrics.gauge('data_proxy_shard_store_bytes', 'Bytes held in the tensor shard store', () => this.totalBytes);
+    metrics.gauge('data_proxy_shards', 'Tensor shards held', () => this.shards.size);
   }
 
   get count(): number {

@@ -35,16 +35,14 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
     metrics: MetricsService,
   ) {
-    this.delivered = new Counter({
-      name: 'data_proxy_callbacks_delivered_total',
-      help: 'Ready callbacks acknowledged by the controller',
-      registers: [metrics.registry],
-    });
-    this.failed = new Counter({
-      name: 'data_proxy_callback_failures_total',
-      help: 'Ready callback attempts that failed (retried)',
-      registers: [metrics.registry],
-    });
+    this.delivered = metrics.counter(
+      'data_proxy_callbacks_delivered_total',
+      'Ready callbacks acknowledged by the controller',
+    );
+    this.failed = metrics.counter(
+      'data_proxy_callback_failures_total',
+      'Ready callback attempts that failed (retried)',
+    );
   }
 
   onApplicationBootstrap(): void {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { MetricsService } from '@app/common';
 import { EngineService } from './engine.service.js';
 
@@ -8,38 +8,18 @@ import { EngineService } from './engine.service.js';
 export class EngineMetrics {
   constructor(metrics: MetricsService, engine: EngineService) {
     const registers = [metrics.registry];
-    new Gauge({
-      name: 'engine_requests_running',
-      help: 'Requests in the running batch',
-      registers,
-      collect() {
-        this.set(engine.runningCount);
-      },
-    });
-    new Gauge({
-      name: 'engine_requests_waiting',
-      help: 'Requests queued (max-running reached, or paused)',
-      registers,
-      collect() {
-        this.set(engine.waitingCount);
-      },
-    });
-    new Gauge({
-      name: 'engine_paused',
-      help: '1 while generation is paused',
-      registers,
-      collect() {
-        this.set(engine.pauseMode === null ? 0 : 1);
-      },
-    });
-    new Gauge({
-      name: 'engine_memory_released',
-      help: '1 while weights and KV cache are offloaded (release_memory_occupation / sleep)',
-      registers,
-      collect() {
-        this.set(engine.isMemoryReleased ? 1 : 0);
-      },
-    });
+    metrics.gauge('engine_requests_running', 'Requests in the running batch', () => engine.runningCount);
+    metrics.gauge(
+      'engine_requests_waiting',
+      'Requests queued (max-running reached, or paused)',
+      () => engine.waitingCount,
+    );
+    metrics.gauge('engine_paused', '1 while generation is paused', () => (engine.pauseMode === null ? 0 : 1));
+    metrics.gauge(
+      'engine_memory_released',
+      '1 while weights and KV cache are offloaded (release_memory_occupation / sleep)',
+      () => (engine.isMemoryReleased ? 1 : 0),
+    );
     let reportedTokens = 0;
     new Counter({
       name: 'engine_generated_tokens_total',

@@ -42,16 +42,8 @@ export class PinCacheService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(APP_OPTIONS) private readonly options: GatewayOptions,
     metrics: MetricsService,
   ) {
-    this.hits = new Counter({
-      name: 'gateway_pin_cache_hits_total',
-      help: 'Chat turns routed from the pin cache',
-      registers: [metrics.registry],
-    });
-    this.misses = new Counter({
-      name: 'gateway_pin_cache_misses_total',
-      help: 'Chat turns that asked the router',
-      registers: [metrics.registry],
-    });
+    this.hits = metrics.counter('gateway_pin_cache_hits_total', 'Chat turns routed from the pin cache');
+    this.misses = metrics.counter('gateway_pin_cache_misses_total', 'Chat turns that asked the router');
   }
 
   get enabled(): boolean {

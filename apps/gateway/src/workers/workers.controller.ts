@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminOnly, APP_OPTIONS } from '@app/common';
+import { AdminOnly, APP_OPTIONS, type RawResponse } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { ForwarderService, rawBody, send } from '../proxy/forwarder.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
@@ -11,7 +11,6 @@ import {
   SetVersionRequestDto,
   SetVersionResponseDto,
   VersionResponseDto,
-  WorkerResultDto,
   WorkerResultsResponseDto,
 } from '@app/contracts';
 
@@ -38,7 +37,7 @@ export class GatewayWorkersController {
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResultDto[] }> {
+  ): Promise<WorkerResultsResponseDto> {
     return this.control(workerId, '/pause_generation', body, request);
   }
 
@@ -51,7 +50,7 @@ export class GatewayWorkersController {
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResultDto[] }> {
+  ): Promise<WorkerResultsResponseDto> {
     return this.control(workerId, '/continue_generation', body, request);
   }
 
@@ -64,7 +63,7 @@ export class GatewayWorkersController {
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResultDto[] }> {
+  ): Promise<WorkerResultsResponseDto> {
     return this.control(workerId, '/release_memory_occupation', body, request);
   }
 
@@ -78,7 +77,7 @@ export class GatewayWorkersController {
     @Param('worker_id') workerId: string,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<{ results: WorkerResultDto[] }> {
+  ): Promise<WorkerResultsResponseDto> {
     return this.control(workerId, '/resume_memory_occupation', body, request);
   }
 
@@ -94,16 +93,7 @@ export class GatewayWorkersController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const workerAddr = await this.router.resolveWorker(workerId, request.id);
-    send(
-      reply,
-      await this.forwarder.call(request, {
-        workerAddr,
-        path: '/set_version',
-        body: rawBody(body),
-        timeoutMs: this.options['control-timeout'] * 1000,
-      }),
-    );
+    send(reply, await this.relay(workerId, 'POST', '/set_version', rawBody(body), request));
   }
 
   @Get('get_version/:worker_id')
@@ -115,17 +105,25 @@ export class GatewayWorkersController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    send(reply, await this.relay(workerId, 'GET', '/get_version', undefined, request));
+  }
+
+  /** The data proxy's own answer to one call, for relaying as is. */
+  private async relay(
+    workerId: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | Buffer | undefined,
+    request: FastifyRequest,
+  ): Promise<RawResponse> {
     const workerAddr = await this.router.resolveWorker(workerId, request.id);
-    send(
-      reply,
-      await this.forwarder.call(request, {
-        workerAddr,
-        path: '/get_version',
-        body: undefined,
-        method: 'GET',
-        timeoutMs: this.options['control-timeout'] * 1000,
-      }),
-    );
+    return this.forwarder.call(request, {
+      workerAddr,
+      path,
+      body,
+      method,
+      timeoutMs: this.options['control-timeout'] * 1000,
+    });
   }
 
   /** Always 200 with the worker's result: a failed worker is `ok: false`, never a gateway error. */
@@ -134,7 +132,7 @@ export class GatewayWorkersController {
     path: string,
     body: unknown,
     request: FastifyRequest,
-  ): Promise<{ results: WorkerResultDto[] }> {
+  ): Promise<WorkerResultsResponseDto> {
     const workerAddr = await this.router.resolveWorker(workerId, request.id);
     try {
       const given = rawBody(body);

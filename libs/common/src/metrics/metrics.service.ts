@@ -39,6 +39,23 @@ export class MetricsService {
     });
   }
 
+  /** A counter on this app's registry. */
+  counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  /** A gauge read at scrape time from `read` (state the app already keeps). */
+  gauge(name: string, help: string, read: () => number): Gauge {
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   /** Records one finished request; `route` is the route template, never the raw URL. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     this.httpRequests.inc({ method, route, status: String(status) });
