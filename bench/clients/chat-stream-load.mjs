@@ -2,6 +2,7 @@
 // ends with [DONE] and the expected completion_tokens, and measures the gap between successive
 // content chunks of each stream. Reads its settings as JSON on stdin, prints a JSON report.
 import { Agent, request } from 'undici';
+import { readSse } from '../lib/sse.mjs';
 
 const input = JSON.parse(
   await new Promise((resolve) => {
@@ -23,40 +24,19 @@ async function one(n) {
     headersTimeout: 120_000,
     bodyTimeout: 120_000,
   });
-  let buffer = '';
   let chunks = 0;
-  let done = false;
   let completionTokens = null;
   let last = null;
-  for await (const piece of res.body) {
-    buffer += piece.toString('utf8');
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (!frame.startsWith('data: ')) continue;
-      const data = frame.slice(6);
-      if (data === '[DONE]') {
-        done = true;
-        continue;
-      }
-      const event = JSON.parse(data);
-      if (event.usage) completionTokens = event.usage.completion_tokens;
-      if (event.choices?.[0]?.delta?.content) {
-        const now = performance.now();
-        if (last !== null) gaps.push(now - last);
-        last = now;
-        chunks++;
-      }
+  const { done, rest } = await readSse(res.body, (event) => {
+    if (event.usage) completionTokens = event.usage.completion_tokens;
+    if (event.choices?.[0]?.delta?.content) {
+      const now = performance.now();
+      if (last !== null) gaps.push(now - last);
+      last = now;
+      chunks++;
     }
-  }
-  return {
-    status: res.statusCode,
-    done,
-    chunks,
-    completionTokens,
-    text: res.statusCode === 200 ? '' : buffer.slice(0, 200),
-  };
+  });
+  return { status: res.statusCode, done, chunks, completionTokens, text: res.statusCode === 200 ? '' : rest };
 }
 
 const started = performance.now();

@@ -1,6 +1,7 @@
 // Load client: opens N concurrent streaming generations and checks that every one completes with
 // every token. Reads its settings as JSON on stdin, prints a JSON report on stdout.
 import { Agent, request } from 'undici';
+import { readSse } from '../lib/sse.mjs';
 
 const input = JSON.parse(
   await new Promise((resolve) => {
@@ -20,31 +21,16 @@ async function one() {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  let buffer = '';
   let tokenEvents = 0;
-  let done = false;
   let lastIds = 0;
   let firstTokenAt = null;
-  for await (const chunk of res.body) {
-    buffer += chunk.toString('utf8');
-    let boundary;
-    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-      const line = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + 2);
-      if (!line.startsWith('data: ')) continue;
-      const data = line.slice(6);
-      if (data === '[DONE]') {
-        done = true;
-        continue;
-      }
-      const event = JSON.parse(data);
-      tokenEvents++;
-      firstTokenAt ??= performance.now();
-      lastIds = event.output_ids
-        ? event.output_ids.length
-        : lastIds + (event.choices?.[0]?.logprobs?.tokens?.length ?? 0);
-    }
-  }
+  const { done } = await readSse(res.body, (event) => {
+    tokenEvents++;
+    firstTokenAt ??= performance.now();
+    lastIds = event.output_ids
+      ? event.output_ids.length
+      : lastIds + (event.choices?.[0]?.logprobs?.tokens?.length ?? 0);
+  });
   return {
     status: res.statusCode,
     done,

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startSessions, steadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
-import { waitFor } from '../support/fake-worker.js';
+import { waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
+import { metricValue } from '../support/metrics.js';
 
 const ADMIN = 'chaos-admin-key';
 /** The data proxy → engine and gateway → data proxy timeouts: no request may hang past them. */
@@ -30,8 +31,7 @@ function rssMb(pid: number): number {
 async function heapUsedMb(base: string): Promise<number> {
   const res = await request(`${base}/metrics`);
   const text = await res.body.text();
-  const match = /^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(text);
-  return match ? Number(match[1]) / 1024 / 1024 : Number.NaN;
+  return metricValue(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024;
 }
 
 function openFds(pid: number): number {

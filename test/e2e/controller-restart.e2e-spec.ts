@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSessions } from '../support/chat-load.js';
-import { waitFor } from '../support/fake-worker.js';
+import { waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 

@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../support/fake-worker.js';
+import { waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { json, Listener } from '../support/listener.js';
 import { runApp, spawnApp, spawnAttachedController, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
+import { metricValue } from '../support/metrics.js';
 
 const ADMIN = 'controller-admin-key';
 
@@ -87,11 +88,7 @@ describe('controller, local mode: launches and supervises engine-sim, router, tw
     const engines = (await ctl('GET', '/status')).json.engines as { addr: string }[];
     const memoryReleased = async () =>
       Promise.all(
-        engines.map(async (e) =>
-          Number(
-            /engine_memory_released\{app="engine-sim"\} (\d)/.exec((await call('GET', `${e.addr}/metrics`)).text)?.[1],
-          ),
-        ),
+        engines.map(async (e) => metricValue((await call('GET', `${e.addr}/metrics`)).text, 'engine_memory_released')),
       );
     const off = await ctl('POST', '/offload');
     expect(off.status).toBe(200);

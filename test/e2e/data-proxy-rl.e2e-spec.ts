@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
+import { Listener } from '../support/listener.js';
+import { freePort } from '../support/ports.js';
 import { postSse, sleep } from '../support/sse.js';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
-import { waitFor } from '../support/fake-worker.js';
+import { waitFor } from '../support/wait.js';
 
 const ADMIN = 'rl-admin-key';
 
@@ -19,49 +19,6 @@ function decodeTensor(t: { data: string; shape: number[]; dtype: string }): numb
         ? bytes.readFloatLE(i * 4)
         : bytes[i],
   );
-}
-
-/** A real HTTP listener standing in for the controller's callback server (or an OpenAI provider). */
-class Listener {
-  requests: { path: string; headers: IncomingMessage['headers']; body: any }[] = [];
-  server: Server | null = null;
-  port = 0;
-  constructor(
-    private readonly handle: (req: IncomingMessage, body: string, res: ServerResponse) => void = (_req, _body, res) =>
-      res.end('{"status":"ok"}'),
-  ) {}
-  async start(port = 0): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        this.requests.push({ path: req.url ?? '', headers: req.headers, body: body ? JSON.parse(body) : undefined });
-        this.handle(req, body, res);
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  }
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-}
-
-/** A port nothing listens on yet (the callback target starts later). */
-async function freePort(): Promise<number> {
-  const probe = await new Listener().start();
-  const port = probe.port;
-  await probe.stop();
-  return port;
 }
 
 describe('data proxy RL bookkeeping (real processes)', () => {
@@ -213,7 +170,7 @@ describe('data proxy RL bookkeeping (real processes)', () => {
     await callbacks.start(callbackPort);
     await waitFor(() => callbacks.requests.length >= 2, 40_000, 50);
     await sleep(1500);
-    const seen = callbacks.requests.map((r) => `${r.path} ${r.body.session_id} ${r.body.trajectory_id}`);
+    const seen = callbacks.requests.map((r) => `${r.path} ${r.json.session_id} ${r.json.trajectory_id}`);
     expect(seen.sort()).toEqual(['/callback/online_ready __hitl__ 0', '/callback/online_ready __hitl__ 1']);
     expect(callbacks.requests.every((r) => r.headers.authorization === `Bearer ${ADMIN}`)).toBe(true);
     const exported = await admin('POST', '/export_trajectories', { session_id: '__hitl__', trajectory_id: 0 });
@@ -297,8 +254,8 @@ describe('data proxy RL bookkeeping (real processes)', () => {
 
 describe('data proxy external model mode', () => {
   it('forwards chats to a registered provider with its key, relays answers, records messages-only interactions', async () => {
-    const provider = await new Listener((req, body, res) => {
-      const request = JSON.parse(body);
+    const provider = await new Listener((req, res) => {
+      const request = req.json;
       if (request.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(
@@ -340,7 +297,7 @@ describe('data proxy external model mode', () => {
       expect(answer.json.id).toBe('ext-1-response');
       const sent = provider.requests[0];
       expect(sent.path).toBe('/chat/completions');
-      expect(sent.body.model).toBe('gpt-4o');
+      expect(sent.json.model).toBe('gpt-4o');
       expect(sent.headers.authorization).toBe('Bearer sk-provider-key-99');
       expect(sent.headers.cookie).toBeUndefined();
 

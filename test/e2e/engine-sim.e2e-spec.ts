@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
 import { runApp, spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { metricValue } from '../support/metrics.js';
 
 /** `<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n` in Qwen3 ids. */
 const CHAT_PROMPT = [151644, 872, 198, 9707, 151645, 198, 151644, 77091, 198];
@@ -258,10 +259,7 @@ describe('engine-sim process: SGLang protocol', () => {
 describe('engine-sim process: pause, continue, abort and weight versions', () => {
   let engine: SpawnedApp;
   const generate = (body: Record<string, unknown>) => call('POST', `${engine.url}/generate`, { body });
-  const metric = async (name: string) =>
-    Number(
-      new RegExp(`${name}\\{app="engine-sim"\\} (\\d+)`).exec((await call('GET', `${engine.url}/metrics`)).text)?.[1],
-    );
+  const metric = async (name: string) => metricValue((await call('GET', `${engine.url}/metrics`)).text, name);
 
   beforeAll(async () => {
     engine = await spawnApp('engine-sim', [

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { waitFor } from '../support/fake-worker.js';
+import { waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../support/fake-worker.js';
+import { waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { runPython } from '../support/python.js';
 import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
-import { FakeWorker, waitFor } from '../support/fake-worker.js';
+import { FakeWorker } from '../support/fake-worker.js';
+import { waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { runApp, spawnApp, type SpawnedApp } from '../support/spawn-app.js';
 

@@ -1,4 +1,9 @@
-import type { PauseMode, SglangGenerateRequestDto, VllmCompletionRequestDto } from '@app/contracts';
+import type {
+  EngineSamplingFieldsDto,
+  PauseMode,
+  SglangGenerateRequestDto,
+  VllmCompletionRequestDto,
+} from '@app/contracts';
 import { isJsonObject } from '@app/common';
 
 /** Sampling settings the data proxy sends to the engine for one generation. */
@@ -154,4 +159,18 @@ export function readVersionSpans(value: unknown, tokens: number): VersionSpan[] 
     next = end;
   }
   return spans;
+}
+
+/** The sampling fields both engines take under the same names (SGLang's `sampling_params`, vLLM's body). */
+export function sharedSamplingFields(sampling: EngineSampling): EngineSamplingFieldsDto {
+  const fields: EngineSamplingFieldsDto = {
+    top_p: sampling.topP,
+    top_k: sampling.topK,
+    temperature: sampling.temperature,
+    stop_token_ids: sampling.stopTokenIds,
+    ignore_eos: sampling.ignoreEos,
+    skip_special_tokens: sampling.skipSpecialTokens,
+  };
+  if (sampling.stop.length > 0) fields.stop = sampling.stop;
+  return fields;
 }

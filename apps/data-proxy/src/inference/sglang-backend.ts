@@ -2,6 +2,7 @@ import type { PauseMode } from '@app/contracts';
 import {
   checkLogprobs,
   EngineProtocolError,
+  sharedSamplingFields,
   EngineRequestError,
   parseEngineVersion,
   readVersionSpans,
@@ -136,16 +137,10 @@ export class SglangBackend implements EngineBackend {
   buildRequest(request: SegmentRequest): SglangGenerateRequestDto {
     const { sampling } = request;
     const params: SglangSamplingParamsDto = {
-      top_p: sampling.topP,
-      top_k: sampling.topK,
+      ...sharedSamplingFields(sampling),
       max_new_tokens: request.maxNewTokens,
-      temperature: sampling.temperature,
-      stop_token_ids: sampling.stopTokenIds,
-      ignore_eos: sampling.ignoreEos,
-      skip_special_tokens: sampling.skipSpecialTokens,
       frequency_penalty: sampling.frequencyPenalty,
     };
-    if (sampling.stop.length > 0) params.stop = sampling.stop;
     if (sampling.seed !== null) params.sampling_seed = sampling.seed;
     return {
       rid: request.rid,

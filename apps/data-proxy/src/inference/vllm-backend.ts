@@ -1,6 +1,7 @@
 import {
   checkLogprobs,
   EngineProtocolError,
+  sharedSamplingFields,
   EngineRequestError,
   type EngineBackend,
   type EngineCall,
@@ -146,13 +147,8 @@ export class VllmBackend implements EngineBackend {
   buildRequest(request: SegmentRequest): VllmCompletionRequestDto {
     const { sampling } = request;
     const body: VllmCompletionRequestDto = {
-      top_p: sampling.topP,
-      top_k: sampling.topK,
+      ...sharedSamplingFields(sampling),
       max_tokens: request.maxNewTokens,
-      temperature: sampling.temperature,
-      stop_token_ids: sampling.stopTokenIds,
-      ignore_eos: sampling.ignoreEos,
-      skip_special_tokens: sampling.skipSpecialTokens,
       return_tokens_as_token_ids: true,
       logprobs: 0,
       use_beam_search: false,
@@ -161,8 +157,7 @@ export class VllmBackend implements EngineBackend {
     };
     // The final usage chunk is the only place a stream reports cached prompt tokens.
     if (request.stream) body.stream_options = { include_usage: true };
-    // The reference drops these for vLLM; vLLM's completions API supports both.
-    if (sampling.stop.length > 0) body.stop = sampling.stop;
+    // The reference drops stop strings and this for vLLM; vLLM's completions API supports both.
     if (sampling.frequencyPenalty !== 0) body.frequency_penalty = sampling.frequencyPenalty;
     if (sampling.seed !== null) body.seed = sampling.seed;
     return body;

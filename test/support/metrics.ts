@@ -1,0 +1,12 @@
+/**
+ * The value of one sample in a Prometheus text exposition: `name` with every label of `labels`
+ * (others may be present), or NaN when no such sample is there.
+ */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const wanted = Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));
+    if (wanted) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return Number.NaN;
+}
