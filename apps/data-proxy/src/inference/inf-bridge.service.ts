@@ -1,23 +1,14 @@
-import type { PauseMode } from '@app/contracts';
+// One unit over 300 lines: the resubmit loop and the pause / continue / offload / onload / version
+// transitions share one state (the gate, the released memory tags, the pause mode, the current
+// version) and are only correct together. HTTP to the engine is EngineClient's (engine-client.ts).
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_OPTIONS, AppException, discardBody, ErrorCode, HttpClient, isJsonObject, readSseData } from '@app/common';
+import { APP_OPTIONS, AppException, ErrorCode, HttpClient } from '@app/common';
+import type { PauseMode, SglangUpdateWeightVersionRequestDto } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import {
-  EngineProtocolError,
-  EngineRequestError,
-  type EngineBackend,
-  type EngineCall,
-  type EngineSampling,
-  type SegmentFinish,
-  type SegmentRequest,
-  type SegmentResult,
-  type SegmentTokens,
-} from './engine-backend.js';
+import type { EngineSampling, SegmentFinish, SegmentRequest, SegmentTokens } from './engine-backend.js';
+import { EngineClient, FALLBACK_CONTEXT_LENGTH } from './engine-client.js';
 import { PauseGate } from './pause-gate.js';
-import { SglangBackend } from './sglang-backend.js';
-import { VllmBackend, type VllmPauseApi } from './vllm-backend.js';
-import type { SglangUpdateWeightVersionRequestDto } from '@app/contracts';
 
 export interface GenerateInput {
   promptIds: readonly number[];
@@ -47,24 +38,10 @@ export interface GenerateOutcome {
   cachedTokens: number | null;
 }
 
-interface EngineTarget {
-  addr: string;
-  backend: EngineBackend;
-  /** The engine's context length from `/v1/models` (asked once per engine, until it answers). */
-  contextLength?: Promise<number | null>;
-  /** When to ask again after the engine gave no answer. */
-  contextLengthRetryAt?: number;
-  /** What the engine lacks for offloading to free memory, or null (asked once per engine). */
-  memoryProblem?: Promise<string | null>;
-}
-
 /** Moving weights between GPU and host memory takes a while (the reference allows 30 s). */
 const MEMORY_TIMEOUT_MS = 30_000;
 /** An SGLang abort pause answers only once every in-flight request has returned. */
 const PAUSE_TIMEOUT_MS = 60_000;
-/** The reference's fixed context length, used while the engine has not said its own. */
-const FALLBACK_CONTEXT_LENGTH = 32768;
-const CONTEXT_LENGTH_RETRY_MS = 5_000;
 
 /**
  * InfBridge: generation through the engine that survives weight-update pauses.
@@ -84,7 +61,7 @@ const CONTEXT_LENGTH_RETRY_MS = 5_000;
 export class InfBridgeService implements OnApplicationBootstrap {
   private readonly logger = new Logger(InfBridgeService.name);
   readonly gate = new PauseGate();
-  private target: EngineTarget | null;
+  private engine: EngineClient | null;
   /** The weight version stamped on tokens dispatched from now on (`/set_version`). */
   private currentVersion = 0;
   private inFlight = 0;
@@ -100,19 +77,19 @@ export class InfBridgeService implements OnApplicationBootstrap {
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
   ) {
     const addr = options['backend-addr'];
-    this.target = addr ? this.createTarget(addr) : null;
+    this.engine = addr ? new EngineClient(addr, http, options) : null;
   }
 
   /** Asks the engine what the data proxy needs to know, without delaying start (it may still be loading). */
   onApplicationBootstrap(): void {
-    const target = this.target;
-    if (!target) return;
-    void this.contextLength().then((length) => this.logger.log({ backend: target.addr, length }, 'context length'));
-    this.memoryProblem(target).then(
+    const engine = this.engine;
+    if (!engine) return;
+    void this.contextLength().then((length) => this.logger.log({ backend: engine.addr, length }, 'context length'));
+    engine.memoryProblem().then(
       (lacks) => {
         if (lacks)
           this.logger.warn(
-            { backend: target.addr, lacks },
+            { backend: engine.addr, lacks },
             'the engine cannot offload: /release_memory_occupation will be refused until it is restarted with the flag',
           );
       },
@@ -122,11 +99,11 @@ export class InfBridgeService implements OnApplicationBootstrap {
   }
 
   get hasBackend(): boolean {
-    return this.target !== null;
+    return this.engine !== null;
   }
 
   get backendAddr(): string {
-    return this.target?.addr ?? '';
+    return this.engine?.addr ?? '';
   }
 
   /** Generations currently running or parked (reported on /health for least-busy routing). */
@@ -144,8 +121,8 @@ export class InfBridgeService implements OnApplicationBootstrap {
 
   /** Points new segments at another engine; in-flight segments finish where they are. */
   configureBackend(addr: string): void {
-    this.target = this.createTarget(addr);
-    this.logger.log({ backend: this.target.addr }, 'backend reconfigured');
+    this.engine = new EngineClient(addr, this.http, this.options);
+    this.logger.log({ backend: this.engine.addr }, 'backend reconfigured');
   }
 
   /**
@@ -155,31 +132,12 @@ export class InfBridgeService implements OnApplicationBootstrap {
   async contextLength(): Promise<number> {
     const configured = this.options['context-length'];
     if (configured !== undefined) return configured;
-    const target = this.target;
-    if (!target) return FALLBACK_CONTEXT_LENGTH;
-    if (
-      !target.contextLength ||
-      (target.contextLengthRetryAt !== undefined && Date.now() >= target.contextLengthRetryAt)
-    ) {
-      target.contextLengthRetryAt = undefined;
-      target.contextLength = this.askContextLength(target).then((length) => {
-        // Not known yet (engine still loading, or down): the fallback serves for a while, then ask again.
-        if (length === null) target.contextLengthRetryAt = Date.now() + CONTEXT_LENGTH_RETRY_MS;
-        return length;
-      });
-    }
-    return (await target.contextLength) ?? FALLBACK_CONTEXT_LENGTH;
+    return this.engine ? this.engine.contextLength() : FALLBACK_CONTEXT_LENGTH;
   }
 
   /** Readiness: the engine answers a call that neither generates nor waits behind a pause. */
   async engineReachable(): Promise<boolean> {
-    const target = this.target;
-    if (!target) return true;
-    try {
-      return (await this.listModels(target)).status === 200;
-    } catch {
-      return false;
-    }
+    return this.engine ? this.engine.reachable() : true;
   }
 
   async generate(input: GenerateInput): Promise<GenerateOutcome> {
@@ -210,7 +168,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
         finish = { stop: 'length', matchedStop: null };
         break;
       }
-      const target = this.requireTarget();
+      const engine = this.requireEngine();
       const dispatchVersion = this.currentVersion;
       const dispatchEpoch = this.gate.epoch;
       const segmentStart = tokens.length;
@@ -234,7 +192,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
         if (arrived.tokens.length > 0)
           input.onTokens?.(arrived.tokens, arrived.logprobs, versions.slice(versions.length - arrived.tokens.length));
       };
-      const result = await this.runSegment(target, request, accept, input);
+      const result = await engine.runSegment(request, accept, input);
       if (segments === 1 && result.cachedTokens !== undefined) cachedTokens = result.cachedTokens;
       // The engine's spans say which version sampled each token of the segment; they win over
       // the single version it reports for the whole answer.
@@ -280,91 +238,19 @@ export class InfBridgeService implements OnApplicationBootstrap {
     };
   }
 
-  private async runSegment(
-    target: EngineTarget,
-    request: SegmentRequest,
-    accept: (tokens: SegmentTokens) => void,
-    input: GenerateInput,
-  ): Promise<SegmentFinish> {
-    const url = `${target.addr}${target.backend.generatePath}`;
-    const timeoutMs = this.options['request-timeout'] * 1000;
-    const common = {
-      method: 'POST' as const,
-      url,
-      headers: this.headers(false),
-      body: JSON.stringify(target.backend.buildRequest(request)),
-      signal: input.signal,
-      requestId: input.requestId,
-      upstreamName: `engine ${target.addr}`,
-    };
-    const onAbort = (): void => this.abortOnEngine(target, request.rid);
-    input.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      if (!request.stream) {
-        const response = await this.http.request({
-          ...common,
-          headersTimeoutMs: timeoutMs,
-          bodyTimeoutMs: timeoutMs,
-          maxResponseBytes: 256 * 1024 * 1024,
-        });
-        const body = this.parseAnswer(response.status, response.body.toString('utf8'), target);
-        const result: SegmentResult = this.engineCall(() => target.backend.parseResponse(body), target);
-        accept(result);
-        return result;
-      }
-      const response = await this.http.stream({ ...common, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
-      if (response.status < 200 || response.status >= 300) {
-        const text = await readAll(response.body);
-        this.parseAnswer(response.status, text, target);
-      }
-      const parse = target.backend.createStreamParser();
-      let finish: SegmentFinish | undefined;
-      try {
-        for await (const data of readSseData(response.body)) {
-          if (data === '[DONE]') break;
-          let event: unknown;
-          try {
-            event = JSON.parse(data);
-          } catch {
-            throw new EngineProtocolError('engine stream event is not JSON');
-          }
-          const parsed = parse(event);
-          if (parsed.tokens) accept(parsed.tokens);
-          if (parsed.finish) finish = parsed.finish;
-        }
-      } catch (err) {
-        discardBody(response.body);
-        throw this.engineError(err, target);
-      }
-      if (!finish)
-        throw new AppException(
-          502,
-          ErrorCode.UPSTREAM_BAD_RESPONSE,
-          `engine ${target.addr} ended the stream without a finish reason`,
-        );
-      return finish;
-    } catch (err) {
-      if (input.signal?.aborted)
-        throw new AppException(499, ErrorCode.CLIENT_CLOSED_REQUEST, 'client closed the request');
-      throw err;
-    } finally {
-      input.signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
   /**
    * Pause: close the gate first (new requests park), then pause the engine. With `abort` (the
    * default) in-flight requests come back and resubmit after continue; with SGLang's `in_place`
    * or `retract` they stay on the engine and finish as one answer after continue.
    */
   async pause(mode: PauseMode = 'abort'): Promise<void> {
-    const target = this.requireTarget();
-    if (mode !== 'abort' && target.backend.name !== 'sglang')
+    const engine = this.requireEngine();
+    if (mode !== 'abort' && engine.backend.name !== 'sglang')
       throw new AppException(400, ErrorCode.BAD_REQUEST, `pause mode '${mode}' needs an SGLang engine`);
     const wasPaused = this.gate.isPaused;
     this.gate.close();
     try {
-      for (const call of target.backend.pauseCalls(mode)) await this.control(target, call, PAUSE_TIMEOUT_MS);
+      for (const call of engine.backend.pauseCalls(mode)) await engine.control(call, PAUSE_TIMEOUT_MS);
     } catch (err) {
       // The engine did not pause: do not leave every generation parked behind a closed gate.
       if (!wasPaused) this.gate.open();
@@ -376,13 +262,13 @@ export class InfBridgeService implements OnApplicationBootstrap {
 
   /** Continue: resume the engine, then open the gate (parked requests resubmit at once) — unless memory is still offloaded. */
   async resume(): Promise<void> {
-    const target = this.requireTarget();
+    const engine = this.requireEngine();
     this.pausedByTrainer = false;
     if (this.releasedTags !== null) {
       this.logger.log('continue received while offloaded: generation resumes after onload');
       return;
     }
-    await this.control(target, target.backend.resumeCall());
+    await engine.control(engine.backend.resumeCall());
     this.gate.open();
   }
 
@@ -393,26 +279,26 @@ export class InfBridgeService implements OnApplicationBootstrap {
    * when the engine was started without the flag that makes a release free anything.
    */
   async offload(): Promise<void> {
-    const target = this.requireTarget();
-    const lacks = await this.memoryProblem(target);
+    const engine = this.requireEngine();
+    const lacks = await engine.memoryProblem();
     if (lacks) {
       throw new AppException(
         409,
         ErrorCode.ENGINE_MISCONFIGURED,
-        `engine ${target.addr} (${target.backend.name}) cannot release memory: start it with ${lacks}`,
+        `engine ${engine.addr} (${engine.backend.name}) cannot release memory: start it with ${lacks}`,
       );
     }
     const wasPaused = this.gate.isPaused;
     this.gate.close();
     try {
       if (!wasPaused || this.pauseMode !== 'abort')
-        for (const call of target.backend.pauseCalls('abort')) await this.control(target, call, PAUSE_TIMEOUT_MS);
-      if (target.backend.name === 'sglang')
-        for (const call of target.backend.pauseCalls('in_place')) await this.control(target, call, PAUSE_TIMEOUT_MS);
-      await this.control(target, target.backend.offloadCall(), MEMORY_TIMEOUT_MS);
+        for (const call of engine.backend.pauseCalls('abort')) await engine.control(call, PAUSE_TIMEOUT_MS);
+      if (engine.backend.name === 'sglang')
+        for (const call of engine.backend.pauseCalls('in_place')) await engine.control(call, PAUSE_TIMEOUT_MS);
+      await engine.control(engine.backend.offloadCall(), MEMORY_TIMEOUT_MS);
     } catch (err) {
       if (!wasPaused) {
-        await this.control(target, target.backend.resumeCall()).catch(() => undefined);
+        await engine.control(engine.backend.resumeCall()).catch(() => undefined);
         this.gate.open();
       }
       throw err;
@@ -425,8 +311,8 @@ export class InfBridgeService implements OnApplicationBootstrap {
 
   /** Load memory back (`tags` picks what; null for everything); generation resumes if the trainer has continued too. */
   async onload(tags: string[] | null): Promise<void> {
-    const target = this.requireTarget();
-    await this.control(target, target.backend.onloadCall(tags), MEMORY_TIMEOUT_MS);
+    const engine = this.requireEngine();
+    await engine.control(engine.backend.onloadCall(tags), MEMORY_TIMEOUT_MS);
     if (this.releasedTags === null) return;
     if (tags === null || tags.length === 0) this.releasedTags = null;
     else {
@@ -435,7 +321,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
       if (this.releasedTags.size === 0) this.releasedTags = null;
     }
     if (this.releasedTags === null && !this.pausedByTrainer) {
-      await this.control(target, target.backend.resumeCall());
+      await engine.control(engine.backend.resumeCall());
       this.gate.open();
     }
   }
@@ -447,9 +333,9 @@ export class InfBridgeService implements OnApplicationBootstrap {
    */
   async setVersion(version: number): Promise<void> {
     this.currentVersion = version;
-    const target = this.target;
-    if (target?.backend.name === 'sglang' && this.pauseMode !== 'abort' && this.gate.isPaused) {
-      await this.control(target, {
+    const engine = this.engine;
+    if (engine?.backend.name === 'sglang' && this.pauseMode !== 'abort' && this.gate.isPaused) {
+      await engine.control({
         method: 'POST',
         path: '/update_weight_version',
         body: JSON.stringify({
@@ -460,179 +346,16 @@ export class InfBridgeService implements OnApplicationBootstrap {
     }
   }
 
-  private createTarget(addr: string): EngineTarget {
-    return {
-      addr: addr.replace(/\/+$/, ''),
-      backend: createBackend(this.options['backend-type'], this.options['vllm-pause-api']),
-    };
-  }
-
-  /** `GET /v1/models`: both engines serve it, it states `max_model_len`, and it never generates or waits behind a pause. */
-  private listModels(target: EngineTarget): ReturnType<HttpClient['request']> {
-    return this.http.request({
-      method: 'GET',
-      url: `${target.addr}/v1/models`,
-      headers: this.headers(false),
-      timeoutMs: 5_000,
-      maxResponseBytes: 1024 * 1024,
-    });
-  }
-
-  private async askContextLength(target: EngineTarget): Promise<number | null> {
-    try {
-      const res = await this.listModels(target);
-      const body = res.status === 200 ? (JSON.parse(res.body.toString('utf8')) as unknown) : null;
-      const first = isJsonObject(body) && Array.isArray(body.data) ? (body.data[0] as unknown) : null;
-      const length = isJsonObject(first) ? first.max_model_len : null;
-      if (typeof length === 'number' && Number.isInteger(length) && length > 0) return length;
-      this.logger.warn({ backend: target.addr, status: res.status }, 'engine /v1/models has no max_model_len');
-    } catch (err) {
-      this.logger.debug({ err, backend: target.addr }, 'engine /v1/models not reachable yet');
-    }
-    return null;
-  }
-
-  private memoryProblem(target: EngineTarget): Promise<string | null> {
-    target.memoryProblem ??= (async () => {
-      const { call, lacks } = target.backend.memoryCheck();
-      try {
-        const res = await this.http.request({
-          method: call.method,
-          url: `${target.addr}${call.path}`,
-          headers: this.headers(true),
-          timeoutMs: 5_000,
-          maxResponseBytes: 4 * 1024 * 1024,
-        });
-        let body: unknown = null;
-        try {
-          body = JSON.parse(res.body.toString('utf8'));
-        } catch {
-          // an empty or non-JSON answer: judged by its status
-        }
-        return lacks(res.status, body);
-      } catch (err) {
-        target.memoryProblem = undefined; // unreachable: ask again next time
-        throw err;
-      }
-    })();
-    return target.memoryProblem;
-  }
-
-  /** A control call; only the status counts (SGLang answers `null` or nothing, vLLM an empty body). */
-  private async control(target: EngineTarget, call: EngineCall, timeoutMs = 10_000): Promise<void> {
-    const response = await this.http.request({
-      method: call.method,
-      url: `${target.addr}${call.path}`,
-      headers: this.headers(true),
-      body: call.body,
-      timeoutMs,
-      upstreamName: `engine ${target.addr}`,
-    });
-    if (response.status < 200 || response.status >= 300) {
-      throw new AppException(
-        502,
-        ErrorCode.UPSTREAM_BAD_RESPONSE,
-        `engine ${target.addr}${call.path} answered HTTP ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`,
-      );
-    }
-  }
-
-  private abortOnEngine(target: EngineTarget, rid: string): void {
-    const abort = target.backend.abortCall(rid);
-    if (!abort) return;
-    this.http
-      .request({
-        method: abort.method,
-        url: `${target.addr}${abort.path}`,
-        headers: this.headers(true),
-        body: abort.body,
-        timeoutMs: 5000,
-      })
-      .catch((err: unknown) => this.logger.debug({ err, rid }, 'engine abort_request failed'));
-  }
-
-  /**
-   * Generation takes the engine's api key; control calls (pause, continue, abort, weights,
-   * memory) its admin key when one is set: SGLang with both keys accepts only the admin key there.
-   */
-  private headers(control: boolean): Record<string, string> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    const key = (control ? this.options['backend-admin-api-key'] : undefined) ?? this.options['backend-api-key'];
-    if (key) headers.authorization = `Bearer ${key}`;
-    return headers;
-  }
-
-  private requireTarget(): EngineTarget {
-    if (!this.target) {
+  private requireEngine(): EngineClient {
+    if (!this.engine) {
       throw new AppException(
         503,
         ErrorCode.SERVICE_UNAVAILABLE,
         'No inference backend configured (external model mode).',
       );
     }
-    return this.target;
+    return this.engine;
   }
-
-  /**
-   * A generation answer's JSON. An engine that refuses the request (4xx: prompt too long, bad
-   * parameter) passes its status and message to the agent; anything else it fails with is a 502.
-   */
-  private parseAnswer(status: number, text: string, target: EngineTarget): unknown {
-    if (status < 200 || status >= 300) {
-      let body: unknown = null;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON: reported as text below
-      }
-      const error = isJsonObject(body) ? (isJsonObject(body.error) ? body.error : body) : null;
-      const message = error && typeof error.message === 'string' ? error.message : text.slice(0, 500);
-      throw this.engineError(new EngineRequestError(status, message), target);
-    }
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new AppException(502, ErrorCode.UPSTREAM_BAD_RESPONSE, `engine ${target.addr} answered with invalid JSON`);
-    }
-  }
-
-  private engineCall<T>(fn: () => T, target: EngineTarget): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw this.engineError(err, target);
-    }
-  }
-
-  /** Engine-side failures as the agent sees them; anything else passes unchanged. */
-  private engineError(err: unknown, target: EngineTarget): unknown {
-    if (err instanceof EngineProtocolError)
-      return new AppException(502, ErrorCode.ENGINE_PROTOCOL, `engine ${target.addr}: ${err.message}`);
-    if (err instanceof EngineRequestError) {
-      // The engine refusing our key, or being overloaded, is not the agent's request at fault.
-      const passes = err.status >= 400 && err.status < 500 && ![401, 403, 407, 408, 429].includes(err.status);
-      return passes
-        ? new AppException(err.status, ErrorCode.ENGINE_REQUEST_REJECTED, err.message)
-        : new AppException(
-            502,
-            ErrorCode.UPSTREAM_BAD_RESPONSE,
-            `engine ${target.addr} failed the request (${err.status}): ${err.message}`,
-          );
-    }
-    return err;
-  }
-}
-
-export function createBackend(type: string, vllmPauseApi: string = 'areal'): EngineBackend {
-  if (type === 'sglang') return new SglangBackend();
-  if (type === 'vllm') return new VllmBackend(vllmPauseApi as VllmPauseApi);
-  throw new Error(`Unsupported backend_type: '${type}'`);
-}
-
-async function readAll(body: AsyncIterable<unknown>): Promise<string> {
-  let text = '';
-  for await (const chunk of body) text += (chunk as Buffer).toString('utf8');
-  return text;
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
