@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_OPTIONS, HttpClient } from '@app/common';
-import { parseBackend, type ControllerOptions } from '../config/controller-options.js';
-import { ManagedProcess, type ProcessSpec } from './managed-process.js';
-import { freePort } from './free-port.js';
+import type { ControllerOptions } from '../config/controller-options.js';
+import { LocalLauncher } from './local-launcher.js';
+import type { ManagedProcess } from './managed-process.js';
 import type {
   RegisterModelRequestDto,
   RegisterWorkerRequestDto,
@@ -37,13 +34,13 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   routerAddr = '';
   dataProxies: DataProxyEntry[] = [];
   engineAddrs: string[] = [];
-  readonly processes: ManagedProcess[] = [];
+  /** What failed when the stack could not start (their last lines are worth printing). */
+  failedProcesses: ManagedProcess[] = [];
+  private launcher: LocalLauncher | null = null;
   private selfUrl = '';
   private discoverDataProxies = false;
   private workerWatch: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
-  /** The journal folder this stack created (removed at shutdown), if it made one. */
-  private ownStateDir: string | null = null;
   private readonly started: Promise<void>;
   private markStarted: () => void = () => undefined;
 
@@ -81,14 +78,20 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
     this.stopping ??= (async () => {
       this.state = 'stopping';
       if (this.workerWatch) clearInterval(this.workerWatch);
-      for (const role of ['gateway', 'data-proxy', 'router', 'engine'] as const) {
-        await Promise.all(this.processes.filter((p) => p.spec.role === role).map((p) => p.stop()));
-      }
-      // A folder we made for this stack's journals goes with it; one the user named stays.
-      if (this.ownStateDir) rmSync(this.ownStateDir, { recursive: true, force: true });
+      await this.launcher?.stop();
       this.state = 'stopped';
     })();
     return this.stopping;
+  }
+
+  /** The processes local mode launched (none in attach mode). */
+  get processes(): readonly ManagedProcess[] {
+    return this.launcher?.processes ?? [];
+  }
+
+  /** The controller's own address (where the data proxies call back). */
+  get controllerUrl(): string {
+    return this.selfUrl;
   }
 
   private async bringUp(): Promise<void> {
@@ -98,16 +101,24 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
       await this.registerDataProxies();
       await this.registerModel();
       this.state = 'ready';
-      this.announce();
+      this.logger.log(
+        {
+          gateway: this.gatewayAddr,
+          router: this.routerAddr,
+          dataProxies: this.dataProxies.map((d) => d.addr),
+          engines: this.engineAddrs,
+          controller: this.selfUrl,
+        },
+        'stack ready',
+      );
     } catch (err) {
+      // main.ts reports it (with the last lines of what failed) and exits; the stack is stopped here.
+      this.failedProcesses = this.processes.filter((p) => p.state === 'failed');
       this.state = 'failed';
       this.error = err instanceof Error ? err.message : String(err);
       this.logger.fatal({ err: this.error }, 'stack failed to start');
-      for (const p of this.processes.filter((p) => p.state === 'failed')) {
-        process.stderr.write(`--- last lines of ${p.name} ---\n${p.tail().join('\n')}\n`);
-      }
       await this.shutdown();
-      process.exit(1);
+      this.state = 'failed';
     } finally {
       this.markStarted();
     }
@@ -184,134 +195,15 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async launchLocal(): Promise<void> {
-    const o = this.options;
-    // External model mode (`api-url`): no engines, one data proxy that forwards to the provider.
-    const external = o['api-url'] !== '';
-    const backend = external ? { kind: 'sim' as const, count: 0 } : parseBackend(o.backend);
-    const admin = ['--admin-api-key', o['admin-api-key'], '--log-level', o['log-level']];
-
-    const engines: ManagedProcess[] = [];
-    for (let i = 0; i < backend.count; i++) {
-      if (backend.kind === 'sim') {
-        // Launched as a real engine should be for RL: memory release works (SGLang
-        // --enable-memory-saver; vLLM dev mode and sleep mode).
-        engines.push(
-          this.ourService('engine', i, 'engine-sim', [
-            '--enable-memory-saver',
-            '--vllm-server-dev-mode',
-            '--enable-sleep-mode',
-            ...splitArgs(o['engine-sim-args']),
-          ]),
-        );
-      } else {
-        if (!o['engine-command']) throw new Error(`--backend ${o.backend} needs --engine-command`);
-        const port = await freePort();
-        const command = o['engine-command']
-          .replaceAll('{host}', '127.0.0.1')
-          .replaceAll('{port}', String(port))
-          .replaceAll('{model}', o.model)
-          .replaceAll('{index}', String(i));
-        engines.push(
-          this.manage({
-            role: 'engine',
-            index: i,
-            command: '/bin/sh',
-            args: ['-c', command],
-            readiness: 'health',
-            port,
-          }),
-        );
-      }
-    }
-    const router = this.ourService('router', 0, 'router', [
-      ...admin,
-      '--routing-strategy',
-      o['routing-strategy'],
-      '--poll-interval',
-      String(o['poll-interval']),
-    ]);
-    await Promise.all([...engines, router].map((p) => p.start()));
-    this.engineAddrs = engines.map((e) => e.url);
-    this.routerAddr = router.url;
-
-    const backendType = backend.kind === 'vllm' ? 'vllm' : 'sglang';
-    // Journals outlive a data proxy's crash (the controller restarts it on the same port and it
-    // recovers its sessions); without --state-dir not the stack: a fresh `npm start` starts clean.
-    const stateDir = o['state-dir'] || (this.ownStateDir = mkdtempSync(join(tmpdir(), 'rollout-state-')));
-    const backendAddrs = external ? [''] : engines.map((engine) => engine.url);
-    const proxies = backendAddrs.map((backendAddr, i) =>
-      this.ourService('data-proxy', i, 'data-proxy', [
-        ...admin,
-        '--backend-addr',
-        backendAddr,
-        '--backend-type',
-        backendType,
-        '--request-timeout',
-        String(o['request-timeout']),
-        '--set-reward-finish-timeout',
-        String(o['set-reward-finish-timeout']),
-        '--callback-server-addr',
-        this.selfUrl,
-        '--router-addr',
-        router.url,
-        // Every session's ready trajectories: external agents' sessions feed online episodes, and
-        // agent episodes with a finish timeout learn when theirs is final (no polling).
-        '--callback-all-sessions',
-        '--tool-call-parser',
-        o['tool-call-parser'],
-        '--reasoning-parser',
-        o['reasoning-parser'],
-        '--chat-template-type',
-        o['chat-template-type'],
-        ...(o['tokenizer-path'] ? ['--tokenizer-path', o['tokenizer-path']] : []),
-        ...(o['engine-max-tokens'] !== undefined ? ['--engine-max-tokens', String(o['engine-max-tokens'])] : []),
-        '--vllm-pause-api',
-        o['vllm-pause-api'],
-        '--state-dir',
-        join(stateDir, `data-proxy-${i}`),
-        '--export-schema',
-        o['export-schema'],
-        ...(o['deterministic-sampling'] ? ['--deterministic-sampling'] : []),
-        ...(o['backend-api-key'] ? ['--backend-api-key', o['backend-api-key']] : []),
-        ...(o['backend-admin-api-key'] ? ['--backend-admin-api-key', o['backend-admin-api-key']] : []),
-      ]),
-    );
-    const gateway = this.ourService(
-      'gateway',
-      0,
-      'gateway',
-      [...admin, '--router-addr', router.url, '--forward-timeout', String(o['gateway-forward-timeout'])],
-      o['gateway-port'],
-    );
-    await Promise.all([...proxies, gateway].map((p) => p.start()));
-    this.dataProxies = proxies.map((p, index) => ({ index, addr: p.url, workerId: null }));
-    this.gatewayAddr = gateway.url;
-  }
-
-  /** One of this repository's apps, started with `--port <port>` (0 the first time: any free port). */
-  private ourService(role: ProcessSpec['role'], index: number, app: string, args: string[], port = 0): ManagedProcess {
-    const main = resolvePath(dirname(process.argv[1]), '..', app, 'main.js');
-    return this.manage({
-      role,
-      index,
-      command: process.execPath,
-      args: [main, '--host', '127.0.0.1', '--port', String(port), '--exit-with-stdin', ...args],
-      readiness: 'listening-line',
-      port,
-    });
-  }
-
-  private manage(spec: ProcessSpec): ManagedProcess {
-    const managed = new ManagedProcess(spec, this.options['log-dir'], {
-      setupTimeoutMs: this.options['setup-timeout'] * 1000,
-      restart: this.options['restart-children'],
-      restartBackoffMaxMs: this.options['restart-backoff-max'] * 1000,
-      echo: (line) => process.stdout.write(`${line}\n`),
+    this.launcher = new LocalLauncher(this.options, this.selfUrl, {
       onRestarted: (p) => void this.onRestarted(p),
-      probeHealth: (url) => this.probe(url),
+      probe: (url) => this.probe(url),
     });
-    this.processes.push(managed);
-    return managed;
+    const launched = await this.launcher.launch();
+    this.engineAddrs = launched.engineAddrs;
+    this.routerAddr = launched.routerAddr;
+    this.dataProxies = launched.dataProxyAddrs.map((addr, index) => ({ index, addr, workerId: null }));
+    this.gatewayAddr = launched.gatewayAddr;
   }
 
   private async onRestarted(p: ManagedProcess): Promise<void> {
@@ -389,44 +281,8 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
   adminHeaders(): Record<string, string> {
     return { authorization: `Bearer ${this.options['admin-api-key']}` };
   }
-
-  private announce(): void {
-    const gw = this.gatewayAddr;
-    this.logger.log(
-      {
-        gateway: gw,
-        router: this.routerAddr,
-        dataProxies: this.dataProxies.map((d) => d.addr),
-        engines: this.engineAddrs,
-        controller: this.selfUrl,
-      },
-      'stack ready',
-    );
-    const lines = [
-      '',
-      `  Stack ready (${this.options.mode} mode).`,
-      `  Gateway (OpenAI-compatible):  ${gw}/v1          Swagger: ${gw}/docs`,
-      `  Controller (trainer API):     ${this.selfUrl}    Swagger: ${this.selfUrl}/docs`,
-      this.options['admin-api-key'] === DEFAULT_ADMIN_KEY
-        ? `  export ADMIN_KEY=${DEFAULT_ADMIN_KEY}     (the default key: set admin_api_key before exposing anything)`
-        : '  export ADMIN_KEY=<your admin_api_key>',
-      '',
-      '  Try it:',
-      `    curl -s ${gw}/v1/chat/completions -H "authorization: Bearer $ADMIN_KEY" -H 'content-type: application/json' \\`,
-      `      -d '{"model":"${this.options.model}","messages":[{"role":"user","content":"Hello"}]}'`,
-      '',
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
 }
-
-/** The reference's well-known default; printing it reveals nothing. A configured key is never printed. */
-const DEFAULT_ADMIN_KEY = 'areal-admin-key';
 
 function trimSlash(addr: string): string {
   return addr.replace(/\/+$/, '');
-}
-
-function splitArgs(value: string): string[] {
-  return value.split(/\s+/).filter(Boolean);
 }

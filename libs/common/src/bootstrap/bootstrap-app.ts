@@ -189,14 +189,17 @@ export async function createApp<S extends WithCommonOptions>(
  * Starts a service as a process: `node dist/apps/<app>/main.js [flags]`. Prints `--help`, exits
  * with status 2 and a message naming the flag on a bad option, logs one `listening` line with the
  * bound URL, and shuts down in order on SIGINT/SIGTERM (forced after `--shutdown-grace-ms`).
+ * Resolves with the listening app (null after `--help`) for what main.ts does next.
  */
-export async function bootstrapApp<S extends WithCommonOptions>(definition: AppDefinition<S>): Promise<void> {
+export async function bootstrapApp<S extends WithCommonOptions>(
+  definition: AppDefinition<S>,
+): Promise<NestFastifyApplication | null> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
       `Usage: node dist/apps/${definition.name}/main.js [options]\n\n${describeOptions(definition.options)}\n`,
     );
-    return;
+    return null;
   }
   let created: CreatedApp<S>;
   try {
@@ -255,4 +258,5 @@ export async function bootstrapApp<S extends WithCommonOptions>(definition: AppD
   const port = typeof address === 'object' && address ? address.port : base.port;
   const host = base.host.includes(':') ? `[${base.host}]` : base.host;
   logger.info({ url: `http://${host}:${port}`, port, version: definition.version ?? '0.1.0' }, LISTENING_MESSAGE);
+  return app;
 }
