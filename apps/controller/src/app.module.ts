@@ -6,6 +6,7 @@ import { ReadyQueueService } from './online/ready-queue.service.js';
 import { TrajectoryDeliveryService } from './online/trajectory-delivery.service.js';
 import { ControllerStateService } from './persistence/controller-state.service.js';
 import { EpisodeRunner } from './rollout/episode.js';
+import { EpisodeGatewayClient } from './rollout/episode-gateway.js';
 import { RolloutController } from './rollout/rollout.controller.js';
 import { RolloutExecutor } from './rollout/rollout-executor.service.js';
 import { RolloutService } from './rollout/rollout.service.js';
@@ -20,6 +21,7 @@ import { RolloutService } from './rollout/rollout.service.js';
     ReadyQueueService,
     TrajectoryDeliveryService,
     EpisodeRunner,
+    EpisodeGatewayClient,
     RolloutExecutor,
     RolloutService,
   ],

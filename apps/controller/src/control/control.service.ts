@@ -126,8 +126,8 @@ export class ControlService {
   }
 
   /** One call to the gateway: with the admin key unless a session key is given. */
-  gatewayCall(call: GatewayCall): Promise<JsonResponse> {
-    return this.http.requestJson({
+  gatewayCall<T = unknown>(call: GatewayCall): Promise<JsonResponse<T>> {
+    return this.http.requestJson<T>({
       method: call.method,
       url: `${this.stack.gatewayAddr}${call.path}`,
       headers: call.sessionKey ? { authorization: `Bearer ${call.sessionKey}` } : this.stack.adminHeaders(),

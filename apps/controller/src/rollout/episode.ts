@@ -1,18 +1,14 @@
+// One unit over 300 lines: an episode's steps (permits, sessions, the agent runs, rewards, export,
+// cleanup of whatever a failure left) share one set of members and one rule: nothing is left behind
+// on any path. The calls themselves are EpisodeGatewayClient's (episode-gateway.ts).
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, type JsonResponse } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
-import { ControlService } from '../control/control.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import type { AcceptPredicate } from './accept-predicate.js';
 import type { Agent } from './agent-loader.js';
-import type {
-  EpisodeOutcomeDto,
-  ExportFormat,
-  ExportTrajectoriesRequestDto,
-  ExportTrajectoriesResponseDto,
-  SetRewardRequestDto,
-  StartSessionRequestDto,
-} from '@app/contracts';
+import { EpisodeGatewayClient } from './episode-gateway.js';
+import type { EpisodeOutcomeDto, ExportFormat } from '@app/contracts';
 
 /** How one episode runs: everything a task needs besides its data. */
 export interface EpisodeSpec {
@@ -71,7 +67,7 @@ export class EpisodeRunner {
 
   constructor(
     @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
-    private readonly control: ControlService,
+    private readonly gateway: EpisodeGatewayClient,
     private readonly ready: ReadyQueueService,
   ) {}
 
@@ -128,28 +124,22 @@ export class EpisodeRunner {
     begun: Started,
   ): Promise<Done> {
     const groupSize = spec.groupSize;
-    const grants = await Promise.all(
-      Array.from({ length: groupSize }, () =>
-        this.control.gatewayCall({ method: 'POST', path: '/grant_capacity', signal }),
-      ),
-    );
+    const grants = await Promise.all(Array.from({ length: groupSize }, () => this.gateway.grantCapacity(signal)));
     const refused = grants.find((res) => res.status !== 200);
     if (refused) {
       await this.releasePermits(grants.filter((res) => res.status === 200).length);
       throw new EpisodeError(`grant_capacity answered ${refused.status}: ${refused.text.slice(0, 200)}`);
     }
     const sessionTaskId = `${this.ready.offlinePrefix}${taskId}`;
-    const started = await this.control
-      .gatewayCall({
-        method: 'POST',
-        path: '/rl/start_session',
-        json: {
+    const started = await this.gateway
+      .startSession(
+        {
           task_id: sessionTaskId,
           ...(groupSize > 1 ? { group_size: groupSize } : {}),
           ...(spec.deterministicSampling ? { deterministic_sampling: true } : {}),
-        } satisfies StartSessionRequestDto,
+        },
         signal,
-      })
+      )
       .catch(async (err: unknown) => {
         await this.releasePermits(groupSize);
         throw err;
@@ -245,23 +235,19 @@ export class EpisodeRunner {
         if (signal.aborted) throw new EpisodeError('timed out waiting for the trajectory to become ready');
       }
     }
-    const res = await this.control.gatewayCall({
-      method: 'POST',
-      path: '/export_trajectories',
-      json: {
-        session_ids: members.map((m) => m.sessionId),
-        discount: spec.discount,
-        style: spec.style,
-        format: spec.format,
-        schema: spec.schema,
-        normalize_rewards: spec.rewardNormalization && members.length > 1,
-        remove_session: true,
-      } satisfies ExportTrajectoriesRequestDto,
+    const res = await this.gateway.exportTrajectories({
+      session_ids: members.map((m) => m.sessionId),
+      discount: spec.discount,
+      style: spec.style,
+      format: spec.format,
+      schema: spec.schema,
+      normalize_rewards: spec.rewardNormalization && members.length > 1,
+      remove_session: true,
     });
     for (const member of members) this.ready.forget(member.sessionId);
     if (res.status !== 200)
       throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
-    const body = (res.json ?? {}) as { interactions?: Record<string, unknown>; traj?: Record<string, unknown> };
+    const body = res.json ?? {};
     return spec.schema === 'traj'
       ? { interactions: {}, traj: body.traj ?? {} }
       : { interactions: body.interactions ?? {} };
@@ -277,14 +263,7 @@ export class EpisodeRunner {
     if (run.spec.serializeGroupSamples) {
       // AReaL 2.0: a failed member is still closed (reward 0) before the next one starts.
       return this.runAndReward(agent, data, member, run).catch(async (err: unknown) => {
-        await this.control
-          .gatewayCall({
-            method: 'POST',
-            path: '/rl/set_reward',
-            sessionKey: member.apiKey,
-            json: { reward: 0 } satisfies SetRewardRequestDto,
-          })
-          .catch(() => undefined);
+        await this.gateway.setReward(member.apiKey, { reward: 0 }).catch(() => undefined);
         throw err;
       });
     }
@@ -300,7 +279,7 @@ export class EpisodeRunner {
     const result = await untilAborted(
       Promise.resolve().then(() =>
         agent.run(structuredClone(data), {
-          baseUrl: this.control.gatewayUrl,
+          baseUrl: this.gateway.baseUrl,
           apiKey: member.apiKey,
           signal: run.signal,
           model: this.options.model,
@@ -317,15 +296,13 @@ export class EpisodeRunner {
       throw new EpisodeError(`agent error: ${message(err)}`, 'agent');
     });
     const reward = normalizeReward(result);
-    const res = await this.control.gatewayCall({
-      method: 'POST',
-      path: '/rl/set_reward',
-      sessionKey: member.apiKey,
-      json: reward.perInteraction !== undefined ? { rewards: reward.perInteraction } : { reward: reward.last },
-      signal: run.signal,
-    });
+    const res = await this.gateway.setReward(
+      member.apiKey,
+      reward.perInteraction !== undefined ? { rewards: reward.perInteraction } : { reward: reward.last },
+      { signal: run.signal },
+    );
     if (res.status !== 200) throw new EpisodeError(`set_reward answered ${res.status}: ${res.text.slice(0, 200)}`);
-    const trajectoryId = (res.json as { trajectory_id?: unknown } | undefined)?.trajectory_id;
+    const trajectoryId = res.json?.trajectory_id;
     return { reward: reward.last, trajectoryId: typeof trajectoryId === 'number' ? trajectoryId : null };
   }
 
@@ -342,21 +319,17 @@ export class EpisodeRunner {
   ): Promise<Record<string, unknown>> {
     let known = trajectoryId;
     for (;;) {
-      const res = await this.control.gatewayCall({
-        method: 'POST',
-        path: '/export_trajectories',
-        json: {
-          session_id: member.sessionId,
-          trajectory_id: known,
-          discount: spec.discount,
-          style: spec.style,
-          format: spec.format,
-          remove_session: true,
-        } satisfies ExportTrajectoriesRequestDto,
+      const res = await this.gateway.exportTrajectories({
+        session_id: member.sessionId,
+        trajectory_id: known,
+        discount: spec.discount,
+        style: spec.style,
+        format: spec.format,
+        remove_session: true,
       });
       if (res.status === 200) {
         this.ready.forget(member.sessionId);
-        return (res.json as ExportTrajectoriesResponseDto | undefined)?.interactions ?? {};
+        return res.json?.interactions ?? {};
       }
       if (res.status !== 409 || known !== null)
         throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
@@ -368,33 +341,26 @@ export class EpisodeRunner {
   /** Online mode: the next trajectory announced ready, exported with the configured discount and style. */
   private async runOnline(spec: EpisodeSpec, signal: AbortSignal): Promise<Done> {
     // Each waiting online episode lets one external session start (the router's capacity permits gate session starts).
-    const grant = await this.control.gatewayCall({ method: 'POST', path: '/grant_capacity', signal });
+    const grant = await this.gateway.grantCapacity(signal);
     if (grant.status !== 200) throw new EpisodeError(`grant_capacity answered ${grant.status}`);
     const [ref] = await this.ready.take(1, spec.timeoutMs, signal);
     if (!ref) throw new EpisodeError('no trajectory became ready in time');
-    const res = await this.control.gatewayCall({
-      method: 'POST',
-      path: '/export_trajectories',
-      json: {
-        session_id: ref.session_id,
-        trajectory_id: ref.trajectory_id,
-        discount: spec.discount,
-        style: spec.style,
-        format: spec.format,
-        schema: spec.schema,
-        remove_session: false,
-      },
+    const res = await this.gateway.exportTrajectories({
+      session_id: ref.session_id,
+      trajectory_id: ref.trajectory_id,
+      discount: spec.discount,
+      style: spec.style,
+      format: spec.format,
+      schema: spec.schema,
+      remove_session: false,
     });
     if (res.status !== 200)
       throw new EpisodeError(`export_trajectories answered ${res.status}: ${res.text.slice(0, 200)}`);
     if (spec.schema === 'traj') {
-      const traj = (res.json as { traj?: Record<string, unknown> }).traj ?? {};
+      const traj = res.json?.traj ?? {};
       return { rewards: [await this.lastTrajReward(traj)], session_ids: [ref.session_id], interactions: {}, traj };
     }
-    const interactions = ((res.json as { interactions?: Record<string, unknown> }).interactions ?? {}) as Record<
-      string,
-      { reward?: unknown }
-    >;
+    const interactions = (res.json?.interactions ?? {}) as Record<string, { reward?: unknown }>;
     const last = Object.values(interactions).at(-1)?.reward;
     return { rewards: [typeof last === 'number' ? last : 0], session_ids: [ref.session_id], interactions };
   }
@@ -408,20 +374,9 @@ export class EpisodeRunner {
       ? (traj.interactions as { reward?: unknown }[]).map((i) => i.reward)
       : Array.isArray(traj.rewards)
         ? (traj.rewards as unknown[])
-        : await this.fetchShardValues(traj.rewards);
+        : await this.gateway.shardValues(traj.rewards);
     const last = list.at(-1);
     return typeof last === 'number' ? last : 0;
-  }
-
-  /** Reads a float32 RTensor shard (`{"data": {"shard": {"data": {shard_id, node_addr}}}}`) back as numbers. */
-  private async fetchShardValues(reference: unknown): Promise<unknown[]> {
-    const shard = (reference as { data?: { shard?: { data?: { shard_id?: unknown; node_addr?: unknown } } } })?.data
-      ?.shard?.data;
-    if (typeof shard?.shard_id !== 'string' || typeof shard.node_addr !== 'string') return [];
-    const res = await this.control.fetchShard(shard.node_addr, shard.shard_id);
-    if (!res || res.dtype !== 'torch.float32' || typeof res.data !== 'string') return [];
-    const bytes = Buffer.from(res.data, 'base64');
-    return Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));
   }
 
   /**
@@ -432,23 +387,11 @@ export class EpisodeRunner {
     await Promise.all(
       members.map(async (member) => {
         try {
-          await this.control.gatewayCall({
-            method: 'POST',
-            path: '/rl/set_reward',
-            sessionKey: member.apiKey,
-            json: { reward: 0 } satisfies SetRewardRequestDto,
-            timeoutMs: CLEANUP_TIMEOUT_MS,
-          });
-          await this.control.gatewayCall({
-            method: 'POST',
-            path: '/export_trajectories',
-            json: {
-              session_ids: [member.sessionId],
-              remove_session: true,
-              format: 'json',
-            } satisfies ExportTrajectoriesRequestDto,
-            timeoutMs: CLEANUP_TIMEOUT_MS,
-          });
+          await this.gateway.setReward(member.apiKey, { reward: 0 }, { timeoutMs: CLEANUP_TIMEOUT_MS });
+          await this.gateway.exportTrajectories(
+            { session_ids: [member.sessionId], remove_session: true, format: 'json' },
+            CLEANUP_TIMEOUT_MS,
+          );
         } catch (err) {
           this.logger.warn({ session: member.sessionId, error: message(err) }, 'could not remove a rejected session');
         } finally {
@@ -461,7 +404,7 @@ export class EpisodeRunner {
   /** Gives back router permits granted for sessions that never started. */
   private async releasePermits(count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
-      await this.control.router('POST', '/release_capacity').catch((err: unknown) => {
+      await this.gateway.releaseCapacity().catch((err: unknown) => {
         this.logger.warn({ error: message(err) }, 'could not release a capacity permit');
       });
     }
