@@ -8,6 +8,7 @@ export * from './common.module.js';
 export * from './config/app-config.js';
 export * from './config/app-options.js';
 export * from './config/common-options.js';
+export * from './config/forwarded-options.js';
 export * from './errors/all-exceptions.filter.js';
 export * from './errors/app.exception.js';
 export * from './errors/error-codes.js';

@@ -12,6 +12,17 @@ function file(text: string): string {
 }
 
 describe('controller configuration', () => {
+  it('refuses a bad value of a flag it forwards at once, with the launched service’s own rule', () => {
+    expect(() => parseOptions(CONTROLLER_OPTIONS, ['--chat-template-type', 'jinja'], {})).toThrow(
+      '--chat-template-type: must be one of hf, concat',
+    );
+    expect(() => parseOptions(CONTROLLER_OPTIONS, ['--routing-strategy', 'random'], {})).toThrow(
+      '--routing-strategy: must be one of round_robin, least_busy',
+    );
+    const { options } = parseOptions(CONTROLLER_OPTIONS, ['--set-reward-finish-timeout', '1.5'], {});
+    expect(options.ms['set-reward-finish-timeout']).toBe(1500);
+  });
+
   it('turns YAML settings (reference snake_case names) into flags that command-line flags override', () => {
     const path = file(
       'backend: sim:d3\nsetup_timeout: 7\npoll_interval: 0.5\ndata_proxy_addrs: [http://a, http://b]\n',

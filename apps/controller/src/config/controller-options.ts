@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { COMMON_OPTIONS, ConfigError, type OptionSpecs, type ParsedOptions } from '@app/common';
+import {
+  COMMON_OPTIONS,
+  ConfigError,
+  FORWARDED_DATA_PROXY_OPTIONS,
+  FORWARDED_ROUTER_OPTIONS,
+  type OptionSpecs,
+  type ParsedOptions,
+} from '@app/common';
+import { EXPORT_STYLES } from '@app/contracts';
 
 export const ROLLOUT_MODES = ['local', 'attach'] as const;
 
@@ -11,6 +19,9 @@ export const ROLLOUT_MODES = ['local', 'attach'] as const;
  */
 export const CONTROLLER_OPTIONS = {
   ...COMMON_OPTIONS,
+  // Forwarded unchanged to the data proxies and the router it launches: their own declarations.
+  ...FORWARDED_DATA_PROXY_OPTIONS,
+  ...FORWARDED_ROUTER_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8090 },
   // Stopping the stack stops every child in order (each may take its own grace period).
   'shutdown-grace-ms': { ...COMMON_OPTIONS['shutdown-grace-ms'], default: 30_000 },
@@ -27,11 +38,6 @@ export const CONTROLLER_OPTIONS = {
     description: 'engines to launch: `sim:dN` (engine-sim), `sglang:dN` or `vllm:dN` (with --engine-command)',
   },
   model: { type: 'string', default: 'engine-sim', description: 'model name registered in the gateway' },
-  'tokenizer-path': {
-    type: 'string',
-    default: '',
-    description: 'Hugging Face tokenizer folder (empty: built-in Qwen3)',
-  },
   'engine-command': {
     type: 'string',
     default: '',
@@ -61,62 +67,24 @@ export const CONTROLLER_OPTIONS = {
     max: 65535,
     description: 'gateway port in local mode (0: any free)',
   },
-  'routing-strategy': {
-    type: 'string',
-    default: 'round_robin',
-    choices: ['round_robin', 'least_busy'],
-    description: 'router strategy',
-  },
-  'poll-interval': { type: 'float', default: 5, min: 0.05, description: 'router health-poll interval (s)' },
+  'poll-interval': { type: 'seconds', default: 5, min: 0.05, description: 'router health-poll interval (s)' },
   'request-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 120,
     min: 0.1,
     description: 'data proxy → engine and broadcast timeout (s)',
   },
   'gateway-forward-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 600,
     min: 0.1,
     description: 'local mode: seconds the gateway waits for a data proxy (at least the longest generation)',
   },
   'setup-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 120,
     min: 1,
     description: 'seconds a launched service may take to become healthy',
-  },
-  'set-reward-finish-timeout': { type: 'float', default: 0, min: 0, description: 'data proxy flag of the same name' },
-  'tool-call-parser': { type: 'string', default: 'qwen', description: 'data proxy flag of the same name' },
-  'reasoning-parser': { type: 'string', default: 'qwen3', description: 'data proxy flag of the same name' },
-  'chat-template-type': { type: 'string', default: 'hf', description: 'data proxy flag of the same name' },
-  'engine-max-tokens': { type: 'int', min: 1, description: 'data proxy flag of the same name' },
-  'export-schema': {
-    type: 'string',
-    default: 'interactions',
-    choices: ['interactions', 'traj'],
-    description: "data proxy flag of the same name: traj answers exports in AReaL 2.0's padded-batch schema",
-  },
-  'deterministic-sampling': {
-    type: 'boolean',
-    default: false,
-    description: "data proxy flag of the same name (AReaL 2.0's derived seeds for every session)",
-  },
-  'vllm-pause-api': {
-    type: 'string',
-    default: 'areal',
-    choices: ['areal', 'stock'],
-    description: 'data proxy flag of the same name: areal (AReaL vLLM entrypoint) or stock (VLLM_SERVER_DEV_MODE=1)',
-  },
-  'backend-api-key': {
-    type: 'string',
-    secret: true,
-    description: "data proxy flag of the same name (the engines' --api-key)",
-  },
-  'backend-admin-api-key': {
-    type: 'string',
-    secret: true,
-    description: "data proxy flag of the same name (SGLang's --admin-api-key)",
   },
   'log-dir': { type: 'string', default: 'logs', description: 'one log file per launched service' },
   'state-dir': {
@@ -131,7 +99,7 @@ export const CONTROLLER_OPTIONS = {
     description: 'restart a launched service that dies (with backoff)',
   },
   'restart-backoff-max': {
-    type: 'float',
+    type: 'seconds',
     default: 10,
     min: 0,
     description:
@@ -177,7 +145,7 @@ export const CONTROLLER_OPTIONS = {
   'export-style': {
     type: 'string',
     default: 'individual',
-    choices: ['individual', 'concat'],
+    choices: EXPORT_STYLES,
     description: 'individual: every interaction is a sample; concat: only the leaves of the conversation tree',
   },
   agent: {
@@ -186,7 +154,7 @@ export const CONTROLLER_OPTIONS = {
     description: 'default agent module (a file exporting run(data, ctx)); empty: online mode',
   },
   'episode-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 3600,
     min: 0.1,
     description: "seconds an episode may run before its agent's signal aborts and it is rejected",

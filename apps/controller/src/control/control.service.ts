@@ -132,7 +132,7 @@ export class ControlService {
       url: `${this.stack.gatewayAddr}${call.path}`,
       headers: call.sessionKey ? { authorization: `Bearer ${call.sessionKey}` } : this.stack.adminHeaders(),
       ...(call.json !== undefined ? { json: call.json } : {}),
-      timeoutMs: call.timeoutMs ?? this.options['request-timeout'] * 1000,
+      timeoutMs: call.timeoutMs ?? this.options.ms['request-timeout'],
       ...(call.signal ? { signal: call.signal } : {}),
       upstreamName: 'gateway',
     });

@@ -160,9 +160,9 @@ export class LocalLauncher {
 
   private manage(spec: ProcessSpec): ManagedProcess {
     const managed = new ManagedProcess(spec, this.options['log-dir'], {
-      setupTimeoutMs: this.options['setup-timeout'] * 1000,
+      setupTimeoutMs: this.options.ms['setup-timeout'],
       restart: this.options['restart-children'],
-      restartBackoffMaxMs: this.options['restart-backoff-max'] * 1000,
+      restartBackoffMaxMs: this.options.ms['restart-backoff-max'],
       echo: (line) => process.stdout.write(`${line}\n`),
       onRestarted: (p) => this.hooks.onRestarted(p),
       probeHealth: (url) => this.hooks.probe(url),

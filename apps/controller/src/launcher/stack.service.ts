@@ -138,7 +138,7 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
     );
     await this.refreshWorkers();
     if (!this.discoverDataProxies) return;
-    const deadline = Date.now() + this.options['setup-timeout'] * 1000;
+    const deadline = Date.now() + this.options.ms['setup-timeout'];
     while (this.dataProxies.length === 0) {
       if (Date.now() > deadline) throw new Error('no data proxy registered with the router in time');
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -161,7 +161,7 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
       }
       known = now;
     };
-    this.workerWatch = setInterval(() => void tick(), this.options['poll-interval'] * 1000);
+    this.workerWatch = setInterval(() => void tick(), this.options.ms['poll-interval']);
     this.workerWatch.unref();
   }
 
@@ -255,14 +255,14 @@ export class StackService implements OnApplicationBootstrap, BeforeApplicationSh
         api_key: this.options['provider-api-key'] || null,
         data_proxy_addrs: this.dataProxies.map((d) => d.addr),
       } satisfies RegisterModelRequestDto,
-      timeoutMs: this.options['request-timeout'] * 1000,
+      timeoutMs: this.options.ms['request-timeout'],
       upstreamName: 'gateway',
     });
     if (res.status !== 200) throw new Error(`model registration failed: HTTP ${res.status} ${res.text.slice(0, 200)}`);
   }
 
   private async waitHealthy(addr: string): Promise<void> {
-    const deadline = Date.now() + this.options['setup-timeout'] * 1000;
+    const deadline = Date.now() + this.options.ms['setup-timeout'];
     while (!(await this.probe(`${addr}/health`))) {
       if (Date.now() > deadline) throw new Error(`${addr} is not healthy within ${this.options['setup-timeout']} s`);
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -74,7 +74,7 @@ export class RolloutController {
     @Body() body: WaitRolloutRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WaitRolloutResponseDto> {
-    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
+    const timeoutMs = waitMs(body.timeout_s);
     const results = await this.rollouts.executor.waitPool(body.count, timeoutMs, abortOnClientClose(reply).signal);
     return { results: results ?? [], timed_out: results === null };
   }
@@ -89,7 +89,7 @@ export class RolloutController {
     @Body() body: WaitForTaskRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WaitForTaskResponseDto> {
-    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
+    const timeoutMs = waitMs(body.timeout_s);
     const pending = this.rollouts.executor.waitForTask(body.task_id, timeoutMs, abortOnClientClose(reply).signal);
     if (!pending) throw new AppException(404, ErrorCode.NOT_FOUND, `Task ${body.task_id} is never submitted.`);
     const result = await pending;
@@ -119,7 +119,7 @@ export class RolloutController {
         throw bad(`batch_size is required without items: an integer from 1 to ${MAX_BATCH_ITEMS}`);
       items = Array.from({ length: body.batch_size }, () => ({}));
     }
-    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
+    const timeoutMs = waitMs(body.timeout_s);
     const spec = await this.rollouts.resolveSpec(request);
     const signal = abortOnClientClose(reply).signal;
     const { outcomes, unfinished } = await this.rollouts.executor.runBatch(items, spec, timeoutMs, signal);
@@ -140,7 +140,7 @@ export class RolloutController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PrepareBatchResponseDto> {
     const request = episodeRequestOf(body, this.options.agent);
-    const timeoutMs = (body.timeout_s ?? DEFAULT_WAIT_S) * 1000;
+    const timeoutMs = waitMs(body.timeout_s);
     const stream = await this.rollouts.stream(body.dataset ?? null, request);
     if (body.reset === true) stream.reset();
     const signal = abortOnClientClose(reply).signal;
@@ -210,4 +210,9 @@ function batchAnswer(outcomes: EpisodeOutcome[], unfinished: number[]): BatchRol
     timed_out: unfinished.length > 0,
     unfinished_task_ids: unfinished,
   };
+}
+
+/** A wait's `timeout_s` (seconds on the wire, default an hour) in milliseconds. */
+function waitMs(timeoutS: number | undefined): number {
+  return (timeoutS ?? DEFAULT_WAIT_S) * 1000;
 }

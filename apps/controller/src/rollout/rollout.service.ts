@@ -46,7 +46,8 @@ export class RolloutService {
         serializeGroupSamples: request.serializeGroupSamples,
         rewardNormalization: request.rewardNormalization,
         dropIncompleteGroup: request.dropIncompleteGroup,
-        timeoutMs: (request.episodeTimeoutS ?? this.options['episode-timeout']) * 1000,
+        timeoutMs:
+          request.episodeTimeoutS !== undefined ? request.episodeTimeoutS * 1000 : this.options.ms['episode-timeout'],
       };
     } catch (err) {
       if (err instanceof AgentLoadError) throw bad(err.message);

@@ -1,12 +1,13 @@
-import { COMMON_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
+import { COMMON_OPTIONS, FORWARDED_DATA_PROXY_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
 
 export const BACKEND_TYPES = ['sglang', 'vllm'] as const;
-export const CHAT_TEMPLATE_TYPES = ['hf', 'concat'] as const;
-export const VLLM_PAUSE_APIS = ['areal', 'stock'] as const;
+export { CHAT_TEMPLATE_TYPES, VLLM_PAUSE_APIS } from '@app/common';
 
 /** Data proxy flags: the reference's (`--backend-addr`, `--backend-type`, ...) plus ours. */
 export const DATA_PROXY_OPTIONS = {
   ...COMMON_OPTIONS,
+  // The flags the controller forwards to us: one declaration for both.
+  ...FORWARDED_DATA_PROXY_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8082 },
   'max-body-bytes': { ...COMMON_OPTIONS['max-body-bytes'], default: 64 * 1024 * 1024 },
   // Generations hold a connection for their whole length; a bounded pool would queue a pause or
@@ -18,32 +19,8 @@ export const DATA_PROXY_OPTIONS = {
     description: 'base URL of the co-located SGLang/vLLM engine; empty for external-model-only mode',
   },
   'backend-type': { type: 'string', default: 'sglang', choices: BACKEND_TYPES, description: 'engine protocol' },
-  'backend-api-key': {
-    type: 'string',
-    secret: true,
-    description:
-      "the engine's --api-key, sent as a bearer token on generation (and on control calls when no admin key is given)",
-  },
-  'backend-admin-api-key': {
-    type: 'string',
-    secret: true,
-    description:
-      "SGLang's --admin-api-key, sent on pause, continue, abort, weight and memory calls (with both keys set SGLang accepts only this one there)",
-  },
-  'vllm-pause-api': {
-    type: 'string',
-    default: 'areal',
-    choices: VLLM_PAUSE_APIS,
-    description:
-      "vLLM pause endpoints: areal (AReaL's vLLM entrypoint: /areal_pause_generation) or stock (vLLM with VLLM_SERVER_DEV_MODE=1: /pause?mode=abort, /resume)",
-  },
-  'tokenizer-path': {
-    type: 'string',
-    description:
-      'Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json); default: the built-in Qwen3 files',
-  },
   'request-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 120,
     min: 0.1,
     description: 'seconds an engine call may stay silent (no header or no new token) before it fails',
@@ -56,24 +33,11 @@ export const DATA_PROXY_OPTIONS = {
       'aborts no pause explains that one request survives (pause/continue aborts never count: the request resumes after each)',
   },
   'resubmit-wait': {
-    type: 'float',
+    type: 'seconds',
     default: 0.5,
     min: 0,
     description: 'seconds to wait before resubmitting after an abort that no pause explains',
   },
-  'tool-call-parser': {
-    type: 'string',
-    default: 'qwen',
-    choices: ['qwen', 'qwen25', 'none'],
-    description: 'tool-call format',
-  },
-  'reasoning-parser': {
-    type: 'string',
-    default: 'qwen3',
-    choices: ['qwen3', 'none'],
-    description: 'think-block markers',
-  },
-  'engine-max-tokens': { type: 'int', min: 1, description: 'cap on prompt + completion tokens per request' },
   'context-length': {
     type: 'int',
     min: 16,
@@ -86,18 +50,6 @@ export const DATA_PROXY_OPTIONS = {
     min: 1,
     description: 'completion budget when a request gives none',
   },
-  'chat-template-type': {
-    type: 'string',
-    default: 'hf',
-    choices: CHAT_TEMPLATE_TYPES,
-    description: 'hf: template every turn; concat: continue the parent turn token by token',
-  },
-  'set-reward-finish-timeout': {
-    type: 'float',
-    default: 0,
-    min: 0,
-    description: 'seconds a rewarded trajectory waits for more rewards before it is ready',
-  },
   'callback-server-addr': {
     type: 'string',
     default: '',
@@ -109,7 +61,7 @@ export const DATA_PROXY_OPTIONS = {
     description: 'send ready callbacks for every session (the reference), not only the admin key HITL session',
   },
   'session-ttl': {
-    type: 'float',
+    type: 'seconds',
     default: 3600,
     min: 0,
     description: 'seconds an idle session without rewarded trajectories is kept; 0 keeps sessions forever',
@@ -132,23 +84,10 @@ export const DATA_PROXY_OPTIONS = {
     description: 'router base URL to register with and heartbeat (self-registration); empty: someone else registers us',
   },
   'heartbeat-interval': {
-    type: 'float',
+    type: 'seconds',
     default: 5,
     min: 0.05,
     description: "seconds between heartbeats to --router-addr (pair with the router's --evict-after-polls)",
-  },
-  'export-schema': {
-    type: 'string',
-    default: 'interactions',
-    choices: ['interactions', 'traj'],
-    description:
-      'default /export_trajectories answer: interactions ({"interactions": ...}) or traj (AReaL 2.0\'s padded batch); a request\'s "schema" wins',
-  },
-  'deterministic-sampling': {
-    type: 'boolean',
-    default: false,
-    description:
-      "AReaL 2.0's deterministic seeds: a session chat without a seed gets SHA-256(identity:k) & 0x7FFFFFFF, k counting the session's requests",
   },
   'state-dir': {
     type: 'string',

@@ -87,7 +87,7 @@ export class ExternalModelsService {
       signal,
       upstreamName: `external model ${model.name}`,
     };
-    const timeoutMs = this.options['request-timeout'] * 1000;
+    const timeoutMs = this.options.ms['request-timeout'];
     const messages = normalizeMessages(body.messages) as unknown[];
 
     if (body.stream !== true) {

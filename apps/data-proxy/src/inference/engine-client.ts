@@ -87,7 +87,7 @@ export class EngineClient {
     input: Pick<GenerateInput, 'signal' | 'requestId'>,
   ): Promise<SegmentFinish> {
     const url = `${this.addr}${this.backend.generatePath}`;
-    const timeoutMs = this.options['request-timeout'] * 1000;
+    const timeoutMs = this.options.ms['request-timeout'];
     const common = {
       method: 'POST' as const,
       url,

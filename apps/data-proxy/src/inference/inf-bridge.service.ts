@@ -217,7 +217,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
           { rid: request.rid, tokens: tokens.length },
           'engine aborted a request without a pause; resubmitting',
         );
-        await delay(this.options['resubmit-wait'] * 1000, input.signal);
+        await delay(this.options.ms['resubmit-wait'], input.signal);
       }
     }
     if (!finish) {

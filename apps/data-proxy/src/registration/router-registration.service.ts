@@ -131,7 +131,7 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
       if (this.registered) this.logger.warn({ router: this.routerAddr, error: String(err) }, 'router unreachable');
       this.registered = false;
     } finally {
-      this.schedule(this.registered ? this.options['heartbeat-interval'] * 1000 : 500);
+      this.schedule(this.registered ? this.options.ms['heartbeat-interval'] : 500);
     }
   }
 }

@@ -59,10 +59,10 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
     try {
       this.rewards.finalizeDue(this.sessions.all(), now, (session) => this.sessions.persist(session));
       this.announce(now);
-      const ttl = this.options['session-ttl'];
-      if (ttl > 0 && now - this.lastSweep >= STALE_SWEEP_MS) {
+      const ttlMs = this.options.ms['session-ttl'];
+      if (ttlMs > 0 && now - this.lastSweep >= STALE_SWEEP_MS) {
         this.lastSweep = now;
-        const removed = this.sessions.removeStale(ttl * 1000, now);
+        const removed = this.sessions.removeStale(ttlMs, now);
         if (removed.length > 0) this.logger.log({ count: removed.length }, 'removed stale sessions');
       }
     } catch (err) {
@@ -95,7 +95,7 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
           session_id: sessionId,
           trajectory_id: trajectory.trajectoryId,
         } satisfies OnlineReadyRequestDto),
-        timeoutMs: Math.min(this.options['request-timeout'] * 1000, 10_000),
+        timeoutMs: Math.min(this.options.ms['request-timeout'], 10_000),
         upstreamName: 'controller',
       });
       if (response.status < 400) {

@@ -34,7 +34,7 @@ export class RewardsService {
     if (!interaction) throw new AppException(400, ErrorCode.BAD_REQUEST, `Interaction ${target ?? ''} not found`);
     interaction.reward = reward;
     session.pendingReward = { at: now, interactionId: interaction.id };
-    const timeoutMs = this.options['set-reward-finish-timeout'] * 1000;
+    const timeoutMs = this.options.ms['set-reward-finish-timeout'];
     if (timeoutMs <= 0) {
       const ready = session.markReady(now);
       return this.result(session, ready.trajectoryId, ready.cache.size, true);
@@ -77,7 +77,7 @@ export class RewardsService {
 
   /** Marks ready every trajectory whose debounce window has passed; returns how many. */
   finalizeDue(sessions: Iterable<Session>, now: number = Date.now(), onReady?: (session: Session) => void): number {
-    const timeoutMs = this.options['set-reward-finish-timeout'] * 1000;
+    const timeoutMs = this.options.ms['set-reward-finish-timeout'];
     let count = 0;
     for (const session of sessions) {
       if (session.pendingReward && now - session.pendingReward.at >= timeoutMs && session.active.size > 0) {

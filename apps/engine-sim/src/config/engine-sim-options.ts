@@ -106,7 +106,7 @@ export const ENGINE_SIM_OPTIONS = {
       "SGLANG_ENABLE_HEALTH_ENDPOINT_GENERATION: SGLang's /health runs a one-token generation (>= 1 s; 503 after --health-check-timeout while paused). Off: an immediate 200",
   },
   'health-check-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 20,
     min: 0.1,
     description: "SGLANG_HEALTH_CHECK_TIMEOUT: seconds SGLang's generating /health waits for output before 503",
@@ -119,7 +119,7 @@ export const ENGINE_SIM_OPTIONS = {
       "SGLang's --tokenizer-worker-num: above 1, /abort_request forwards rids that are not live, so prefix matching reaches every live rid that starts with it",
   },
   'stream-abort-delay': {
-    type: 'float',
+    type: 'seconds',
     default: 2,
     min: 0,
     description: 'seconds after a SGLang stream ends before the server aborts its rid in the background (SGLang: 2)',

@@ -59,7 +59,7 @@ export class EngineHealthController {
       },
       listener: { onFinish: () => undefined },
     });
-    const deadline = startedAt + this.options['health-check-timeout'] * 1000;
+    const deadline = startedAt + this.options.ms['health-check-timeout'];
     try {
       for (;;) {
         await sleep(Math.min(HEALTH_POLL_MS, Math.max(0, deadline - performance.now())));

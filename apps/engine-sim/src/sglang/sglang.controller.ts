@@ -312,7 +312,7 @@ export class SglangController {
    * (a no-op for a finished rid unless aborts are forwarded by several tokenizer workers).
    */
   private abortLater(rid: string): void {
-    const delayMs = this.options['stream-abort-delay'] * 1000;
+    const delayMs = this.options.ms['stream-abort-delay'];
     setTimeout(() => this.engine.abort(rid, false), delayMs).unref();
   }
 }

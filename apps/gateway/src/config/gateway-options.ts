@@ -8,16 +8,16 @@ export const GATEWAY_OPTIONS = {
   // Forwarded chats hold a connection for their whole generation: never queue a call behind them.
   'http-connections': { ...COMMON_OPTIONS['http-connections'], default: 0 },
   'router-addr': { type: 'url', default: 'http://localhost:8081', description: 'router base URL' },
-  'router-timeout': { type: 'float', default: 2.0, min: 0.01, description: 'seconds for each gateway → router call' },
+  'router-timeout': { type: 'seconds', default: 2.0, min: 0.01, description: 'seconds for each gateway → router call' },
   'forward-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 600,
     min: 0.1,
     description:
       'seconds a forwarded call may stay silent (no headers, or no new bytes) before it fails; agent turns can take minutes',
   },
   'control-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 10,
     min: 0.1,
     description: 'seconds for pause/continue/version calls to a data proxy',
@@ -28,7 +28,7 @@ export const GATEWAY_OPTIONS = {
     description: "cache session pins, kept exact by the router's pin-change stream (off: ask the router on every turn)",
   },
   'sse-keepalive': {
-    type: 'float',
+    type: 'seconds',
     default: 15,
     min: 0,
     description: 'seconds of silence on a relayed stream before a `: keep-alive` comment is sent (0 disables)',

@@ -102,7 +102,7 @@ export class ModelRegistrationService {
         url: `${addr}${path}`,
         json,
         headers: { authorization: `Bearer ${this.options['admin-api-key']}` },
-        timeoutMs: this.options['control-timeout'] * 1000,
+        timeoutMs: this.options.ms['control-timeout'],
         requestId,
         upstreamName: `data proxy ${addr}`,
       });

@@ -32,7 +32,7 @@ export class ForwarderService {
 
   /** Sends the request and returns the data proxy's whole answer (mapped transport errors). */
   async call(request: FastifyRequest, target: ForwardTarget, signal?: AbortSignal): Promise<RawResponse> {
-    const timeoutMs = target.timeoutMs ?? this.options['forward-timeout'] * 1000;
+    const timeoutMs = target.timeoutMs ?? this.options.ms['forward-timeout'];
     try {
       return await this.http.request({
         method: target.method ?? 'POST',
@@ -69,7 +69,7 @@ export class ForwarderService {
    */
   async stream(request: FastifyRequest, reply: FastifyReply, target: ForwardTarget): Promise<void> {
     const abort = abortOnClientClose(reply);
-    const timeoutMs = this.options['forward-timeout'] * 1000;
+    const timeoutMs = this.options.ms['forward-timeout'];
     let upstream;
     try {
       upstream = await this.http.stream({
@@ -103,7 +103,7 @@ export class ForwarderService {
     const body = upstream.body;
     let atEventBoundary = true;
     let lastWrite = Date.now();
-    const keepAliveMs = this.options['sse-keepalive'] * 1000;
+    const keepAliveMs = this.options.ms['sse-keepalive'];
     const timer =
       keepAliveMs > 0
         ? setInterval(

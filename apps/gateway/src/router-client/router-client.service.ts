@@ -45,7 +45,7 @@ export class RouterClient {
         url: `${this.options['router-addr']}${path}`,
         json: method === 'POST' ? (json ?? {}) : undefined,
         headers: { authorization: `Bearer ${this.options['admin-api-key']}` },
-        timeoutMs: this.options['router-timeout'] * 1000,
+        timeoutMs: this.options.ms['router-timeout'],
         requestId,
         upstreamName: 'router',
       });

@@ -122,7 +122,7 @@ export class GatewayWorkersController {
       path,
       body,
       method,
-      timeoutMs: this.options['control-timeout'] * 1000,
+      timeoutMs: this.options.ms['control-timeout'],
     });
   }
 
@@ -141,7 +141,7 @@ export class GatewayWorkersController {
         path,
         body: given ?? '{}',
         contentType: given === undefined || given.length === 0 ? 'application/json' : undefined,
-        timeoutMs: this.options['control-timeout'] * 1000,
+        timeoutMs: this.options.ms['control-timeout'],
       });
       const error = response.status < 400 ? null : response.body.toString('utf8').slice(0, 500);
       return { results: [{ worker_addr: workerAddr, status: response.status, ok: response.status < 400, error }] };

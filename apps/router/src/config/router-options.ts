@@ -1,27 +1,21 @@
-import { COMMON_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
-import { ROUTING_STRATEGIES } from '../routing/routing-strategies.js';
+import { COMMON_OPTIONS, FORWARDED_ROUTER_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
 
 /** Router flags: the reference's (`--poll-interval`, `--worker-health-timeout`, `--routing-strategy`) plus ours. */
 export const ROUTER_OPTIONS = {
   ...COMMON_OPTIONS,
+  ...FORWARDED_ROUTER_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8081 },
   'poll-interval': {
-    type: 'float',
+    type: 'seconds',
     default: 5.0,
     min: 0.01,
     description: 'seconds between the end of one health-poll round and the start of the next',
   },
   'worker-health-timeout': {
-    type: 'float',
+    type: 'seconds',
     default: 2.0,
     min: 0.01,
     description: 'timeout of one worker health check, in seconds',
-  },
-  'routing-strategy': {
-    type: 'string',
-    default: 'round_robin',
-    choices: ROUTING_STRATEGIES,
-    description: 'how workers are picked',
   },
   'unhealthy-threshold': {
     type: 'int',

@@ -1,6 +1,8 @@
 import type { WorkerRecord } from '../workers/worker-registry.js';
 
-export const ROUTING_STRATEGIES = ['round_robin', 'least_busy'] as const;
+import { ROUTING_STRATEGIES } from '@app/common';
+
+export { ROUTING_STRATEGIES };
 export type RoutingStrategyName = (typeof ROUTING_STRATEGIES)[number];
 
 /** Picks one worker from a candidate list (already filtered by health and model). */

@@ -63,7 +63,7 @@ export class HealthPollerService implements OnApplicationBootstrap, OnApplicatio
         const response = await this.http.requestJson({
           method: 'GET',
           url: `${addr.replace(/\/+$/, '')}/health`,
-          timeoutMs: this.options['worker-health-timeout'] * 1000,
+          timeoutMs: this.options.ms['worker-health-timeout'],
           maxResponseBytes: MAX_HEALTH_BODY_BYTES,
           upstreamName: `worker ${addr}`,
         });
@@ -89,7 +89,7 @@ export class HealthPollerService implements OnApplicationBootstrap, OnApplicatio
   private evictSilentWorkers(now: number = Date.now()): void {
     const polls = this.options['evict-after-polls'];
     if (polls <= 0) return;
-    const silentMs = polls * this.options['poll-interval'] * 1000;
+    const silentMs = polls * this.options.ms['poll-interval'];
     for (const worker of this.state.workers.allWorkers()) {
       if (now - worker.lastSeenAt >= silentMs) {
         const sessionsRevoked = this.state.removeWorker(worker.addr);
@@ -106,7 +106,7 @@ export class HealthPollerService implements OnApplicationBootstrap, OnApplicatio
       this.logger.error({ err }, 'health poll round failed');
     }
     if (this.stopped) return;
-    const base = this.options['poll-interval'] * 1000;
+    const base = this.options.ms['poll-interval'];
     const jitter = this.options['health-jitter'];
     const delay = Math.max(1, base * (1 + jitter * (2 * Math.random() - 1)));
     this.timer = setTimeout(() => void this.loop(), delay);

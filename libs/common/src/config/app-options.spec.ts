@@ -16,6 +16,20 @@ const SPECS = {
 } as const satisfies OptionSpecs;
 
 describe('parseOptions', () => {
+  it('reads durations in seconds and keeps them in milliseconds too, parsed once', () => {
+    const specs = {
+      'router-timeout': { type: 'seconds', default: 2, min: 0.01, description: 'x' },
+      'session-ttl': { type: 'seconds', description: 'x' },
+    } as const satisfies OptionSpecs;
+    const { options } = parseOptions(specs, ['--router-timeout', '0.25'], {});
+    expect([options['router-timeout'], options.ms['router-timeout'], options.ms['session-ttl']]).toEqual([
+      0.25,
+      250,
+      undefined,
+    ]);
+    expect(() => parseOptions(specs, ['--router-timeout', '0'], {})).toThrow('--router-timeout: must be >= 0.01');
+  });
+
   it('applies defaults when nothing is given', () => {
     const { options } = parseOptions(SPECS, [], {});
     expect(options.host).toBe('127.0.0.1');

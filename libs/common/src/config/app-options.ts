@@ -16,6 +16,8 @@ export type OptionSpec =
   | { type: 'string'; default?: string; choices?: readonly string[]; secret?: boolean; description: string }
   | { type: 'int'; default?: number; min?: number; max?: number; description: string }
   | { type: 'float'; default?: number; min?: number; max?: number; description: string }
+  /** A duration given in seconds (as the reference's flags are); also read in milliseconds as `options.ms[flag]`. */
+  | { type: 'seconds'; default?: number; min?: number; max?: number; description: string }
   | { type: 'boolean'; default?: boolean; description: string }
   | { type: 'url'; default?: string; description: string }
   | { type: 'string-list'; default?: string[]; description: string };
@@ -24,7 +26,7 @@ export type OptionSpecs = Record<string, OptionSpec>;
 
 type ValueOf<S extends OptionSpec> = S extends { type: 'string' | 'url' }
   ? string
-  : S extends { type: 'int' | 'float' }
+  : S extends { type: 'int' | 'float' | 'seconds' }
     ? number
     : S extends { type: 'boolean' }
       ? boolean
@@ -32,10 +34,20 @@ type ValueOf<S extends OptionSpec> = S extends { type: 'string' | 'url' }
         ? string[]
         : never;
 
-/** Parsed options keyed by flag name (kebab-case), e.g. `options['poll-interval']`. */
+type SecondsFlag<S extends OptionSpecs> = { [K in keyof S]: S[K] extends { type: 'seconds' } ? K : never }[keyof S];
+
+/** Every duration flag in milliseconds, computed once at parse time: `options.ms['poll-interval']`. */
+export type Milliseconds<S extends OptionSpecs> = {
+  readonly [K in SecondsFlag<S>]: S[K] extends { default: number } ? number : number | undefined;
+};
+
+/**
+ * Parsed options keyed by flag name (kebab-case), e.g. `options['poll-interval']` (seconds, as
+ * given), and the same durations in milliseconds under `ms` (what timers and clients take).
+ */
 export type ParsedOptions<S extends OptionSpecs> = {
   -readonly [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
-};
+} & { readonly ms: Milliseconds<S> };
 
 export class ConfigError extends Error {
   constructor(
@@ -60,7 +72,8 @@ function parseValue(flag: string, spec: OptionSpec, raw: string): unknown {
       return raw;
     }
     case 'int':
-    case 'float': {
+    case 'float':
+    case 'seconds': {
       const trimmed = raw.trim();
       const value = Number(trimmed);
       if (trimmed === '' || !Number.isFinite(value)) {
@@ -159,6 +172,7 @@ export function parseOptions<S extends OptionSpecs>(
   }
 
   const options: Record<string, unknown> = {};
+  const ms: Record<string, number | undefined> = {};
   for (const [flag, spec] of Object.entries(specs)) {
     const raw = fromArgv.get(flag) ?? env[envNameOf(flag)];
     if (raw !== undefined) {
@@ -166,7 +180,9 @@ export function parseOptions<S extends OptionSpecs>(
     } else {
       options[flag] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
     }
+    if (spec.type === 'seconds') ms[flag] = options[flag] === undefined ? undefined : (options[flag] as number) * 1000;
   }
+  options.ms = ms;
   return { options: options as ParsedOptions<S>, unknownFlags };
 }
 

@@ -1,0 +1,89 @@
+import { EXPORT_SCHEMAS } from '@app/contracts';
+import type { OptionSpecs } from './app-options.js';
+
+/**
+ * Flags the controller takes and forwards unchanged to the services it launches. Declared once,
+ * here, and spread into both the service's own options and the controller's: the controller then
+ * refuses a bad value at once, as the service would, instead of starting a stack whose data proxy
+ * dies on it.
+ */
+
+export const CHAT_TEMPLATE_TYPES = ['hf', 'concat'] as const;
+export const VLLM_PAUSE_APIS = ['areal', 'stock'] as const;
+export const ROUTING_STRATEGIES = ['round_robin', 'least_busy'] as const;
+
+/** The data proxy's flags the controller forwards (local mode). */
+export const FORWARDED_DATA_PROXY_OPTIONS = {
+  'backend-api-key': {
+    type: 'string',
+    secret: true,
+    description:
+      "the engine's --api-key, sent as a bearer token on generation (and on control calls when no admin key is given)",
+  },
+  'backend-admin-api-key': {
+    type: 'string',
+    secret: true,
+    description:
+      "SGLang's --admin-api-key, sent on pause, continue, abort, weight and memory calls (with both keys set SGLang accepts only this one there)",
+  },
+  'vllm-pause-api': {
+    type: 'string',
+    default: 'areal',
+    choices: VLLM_PAUSE_APIS,
+    description:
+      "vLLM pause endpoints: areal (AReaL's vLLM entrypoint: /areal_pause_generation) or stock (vLLM with VLLM_SERVER_DEV_MODE=1: /pause?mode=abort, /resume)",
+  },
+  'tokenizer-path': {
+    type: 'string',
+    description:
+      'Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json); default: the built-in Qwen3 files',
+  },
+  'tool-call-parser': {
+    type: 'string',
+    default: 'qwen',
+    choices: ['qwen', 'qwen25', 'none'],
+    description: 'tool-call format',
+  },
+  'reasoning-parser': {
+    type: 'string',
+    default: 'qwen3',
+    choices: ['qwen3', 'none'],
+    description: 'think-block markers',
+  },
+  'engine-max-tokens': { type: 'int', min: 1, description: 'cap on prompt + completion tokens per request' },
+  'chat-template-type': {
+    type: 'string',
+    default: 'hf',
+    choices: CHAT_TEMPLATE_TYPES,
+    description: 'hf: template every turn; concat: continue the parent turn token by token',
+  },
+  'set-reward-finish-timeout': {
+    type: 'seconds',
+    default: 0,
+    min: 0,
+    description: 'seconds a rewarded trajectory waits for more rewards before it is ready',
+  },
+  'export-schema': {
+    type: 'string',
+    default: 'interactions',
+    choices: EXPORT_SCHEMAS,
+    description:
+      'default /export_trajectories answer: interactions ({"interactions": ...}) or traj (AReaL 2.0\'s padded batch); a request\'s "schema" wins',
+  },
+  'deterministic-sampling': {
+    type: 'boolean',
+    default: false,
+    description:
+      "AReaL 2.0's deterministic seeds: a session chat without a seed gets SHA-256(identity:k) & 0x7FFFFFFF, k counting the session's requests",
+  },
+} as const satisfies OptionSpecs;
+
+/** The router's flags the controller forwards (local mode). */
+export const FORWARDED_ROUTER_OPTIONS = {
+  'routing-strategy': {
+    type: 'string',
+    default: 'round_robin',
+    choices: ROUTING_STRATEGIES,
+    description: 'how workers are picked',
+  },
+} as const satisfies OptionSpecs;
