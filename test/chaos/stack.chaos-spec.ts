@@ -1,3 +1,5 @@
+// One suite over 300 lines: chaos against one launched stack (kills, restarts, load); the cases
+// share the stack and its load generators, started once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'undici';

@@ -1,3 +1,5 @@
+// One suite over 300 lines: the AReaL 2.0 cases ported from upstream, against one stack started
+// once (gateway → router → data proxy → engine-sim).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

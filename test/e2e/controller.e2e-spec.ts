@@ -1,3 +1,4 @@
+// One suite over 300 lines: the controller's control API against one launched stack, started once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';

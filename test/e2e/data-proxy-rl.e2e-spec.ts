@@ -1,3 +1,5 @@
+// One suite over 300 lines: the data proxy's RL bookkeeping (sessions, rewards, callbacks, export,
+// external models) against real processes shared by its cases.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
 import { Listener } from '../support/listener.js';

@@ -1,3 +1,5 @@
+// One suite over 300 lines: the data proxy's chat path against real engine-sim processes (both
+// protocols) shared by its cases.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';

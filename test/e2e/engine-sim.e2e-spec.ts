@@ -1,3 +1,5 @@
+// One suite over 300 lines: engine-sim as the real engines behave (docs/ENGINES.md), case by case
+// against processes shared by each describe block.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { call } from '../support/http.js';

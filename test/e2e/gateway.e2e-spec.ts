@@ -1,3 +1,5 @@
+// One suite over 300 lines: the gateway process with a real router and fake data proxies, shared by
+// its cases.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { waitFor } from '../support/wait.js';

@@ -1,3 +1,5 @@
+// One suite over 300 lines: the data proxy against engine-sim in each real-engine mode (the
+// behaviours that would corrupt training data), one process pair per mode.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';

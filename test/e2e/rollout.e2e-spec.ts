@@ -1,3 +1,5 @@
+// One suite over 300 lines: the rollout API (agent episodes, batches, datasets, staleness) against
+// one launched stack shared by its cases.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,5 @@
+// One suite over 300 lines: the router process with fake workers (registration, health, routing,
+// sessions, capacity, pins), shared by its cases.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { FakeWorker } from '../support/fake-worker.js';

@@ -1,3 +1,6 @@
+// One unit over 300 lines: how a recorded trajectory becomes the reference's training rows
+// (individual or concat, reward discounting, the tensor and JSON encodings of a row): one layout,
+// whose parts must agree token for token.
 import type { ExportStyle } from '@app/contracts';
 import type { Interaction, InteractionCache } from '../sessions/interaction.js';
 import { boolTensor, float32Tensor, int32Tensor, int64Tensor, tensorValues, type HostTensor } from './rpc-encoding.js';

@@ -1,3 +1,5 @@
+// One suite over 300 lines: InfBridgeService's behaviour against a mocked engine (resubmission,
+// pauses of every mode, offload/onload, versions, engine errors); the cases share its fixtures.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
 import { AppException, HttpClient, parseOptions } from '@app/common';

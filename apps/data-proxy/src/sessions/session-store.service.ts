@@ -1,3 +1,6 @@
+// One unit over 300 lines: the data proxy's session table (keys, groups, the HITL session, refresh,
+// stale removal) and the journal record of every change to it; a mutation and its record must
+// never be apart.
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';

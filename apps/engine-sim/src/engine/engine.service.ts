@@ -1,3 +1,5 @@
+// One unit over 300 lines: engine-sim's scheduler (batching, the pause modes, aborts, memory release,
+// weight versions, fault injection) is one state machine, as a real engine's scheduler is.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';

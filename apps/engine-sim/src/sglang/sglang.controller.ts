@@ -1,3 +1,5 @@
+// One unit over 300 lines: SGLang's HTTP API as the data proxy and trainers use it, endpoint by
+// endpoint in one place, so it can be read against SGLang's own server (docs/ENGINES.md).
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';

@@ -1,3 +1,5 @@
+// One unit over 300 lines: every wire shape of the controller's rollout API (requests with their
+// validation rules, episode outcomes, capacity and status), which share the episode fields.
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
