@@ -17,25 +17,20 @@ const CREDENTIALS = ['none', 'malformed', 'wrong', 'session', 'other session', '
 type Credential = (typeof CREDENTIALS)[number];
 
 /** What each class answers per credential: `deny401`, `deny403` or `allow` (anything but 401/403). */
+const EVERYONE: Record<Credential, 'allow'> = {
+  none: 'allow',
+  malformed: 'allow',
+  wrong: 'allow',
+  session: 'allow',
+  'other session': 'allow',
+  admin: 'allow',
+};
 const CLASS_OUTCOMES: Record<string, Record<Credential, 'allow' | 401 | 403>> = {
-  open: {
-    none: 'allow',
-    malformed: 'allow',
-    wrong: 'allow',
-    session: 'allow',
-    'other session': 'allow',
-    admin: 'allow',
-  },
+  open: EVERYONE,
   admin: { none: 401, malformed: 401, wrong: 403, session: 403, 'other session': 403, admin: 'allow' },
   session: { none: 401, malformed: 401, wrong: 401, session: 'allow', 'other session': 'allow', admin: 'allow' },
-  'optional-session': {
-    none: 'allow',
-    malformed: 'allow',
-    wrong: 'allow',
-    session: 'allow',
-    'other session': 'allow',
-    admin: 'allow',
-  },
+  // Anyone gets in; a session key, when given, picks the session (the HITL session otherwise).
+  'optional-session': EVERYONE,
 };
 
 /** The status only; the body is dropped unread (some endpoints stream for as long as one listens). */

@@ -246,13 +246,7 @@ describe('controller, attach mode and configuration', () => {
         choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'from the provider' } }],
       }),
     ).start();
-    const controller = await spawnApp('controller', [
-      '--admin-api-key',
-      ADMIN,
-      '--gateway-port',
-      '0',
-      '--log-dir',
-      mkdtempSync(join(tmpdir(), 'controller-ext-')),
+    const controller = await spawnLocalStack(ADMIN, [
       '--api-url',
       `${provider.url}/v1`,
       '--provider-api-key',
@@ -261,7 +255,6 @@ describe('controller, attach mode and configuration', () => {
       'gpt-test',
     ]);
     try {
-      await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 30_000);
       const s = (await call('GET', `${controller.url}/status`, { token: ADMIN })).json as Status;
       expect(s.processes.map((p) => p.name).sort()).toEqual(['data-proxy-0', 'gateway-0', 'router-0']);
       const chat = await call('POST', `${s.gateway.addr}/v1/chat/completions`, {
@@ -295,15 +288,7 @@ describe('controller, attach mode and configuration', () => {
   });
 
   it('a controller killed with SIGKILL leaves no service behind', async () => {
-    const controller = await spawnApp('controller', [
-      '--admin-api-key',
-      ADMIN,
-      '--gateway-port',
-      '0',
-      '--log-dir',
-      mkdtempSync(join(tmpdir(), 'controller-kill-')),
-    ]);
-    await waitFor(async () => (await call('GET', `${controller.url}/health/ready`)).status === 200, 30_000);
+    const controller = await spawnLocalStack(ADMIN);
     const pids = ((await call('GET', `${controller.url}/status`, { token: ADMIN })).json as Status).processes.map(
       (p) => p.pid!,
     );

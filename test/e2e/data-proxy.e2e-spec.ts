@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
-import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { spawnApp, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 
 const ADMIN = 'dp-admin-key';
 const LONG_TEXT = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
@@ -37,14 +37,7 @@ describe('data proxy + engine-sim (real processes)', () => {
   let vllmProxy: SpawnedApp;
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--mode',
-      'echo',
-      '--decode-ms-per-token',
-      '4',
-      '--prefill-us-per-token',
-      '0',
-    ]);
+    engine = await spawnEngineSim(4, ['--mode', 'echo']);
     [sglangProxy, vllmProxy] = await Promise.all([
       spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url, '--backend-type', 'sglang']),
       spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url, '--backend-type', 'vllm']),
@@ -278,14 +271,7 @@ describe('data proxy + engine-sim (real processes)', () => {
   });
 
   it('configure_backend swaps the engine without dropping a request in flight', async () => {
-    const second = await spawnApp('engine-sim', [
-      '--mode',
-      'echo',
-      '--decode-ms-per-token',
-      '1',
-      '--prefill-us-per-token',
-      '0',
-    ]);
+    const second = await spawnEngineSim(1, ['--mode', 'echo']);
     try {
       const inflight = chat(vllmProxy, { messages: [{ role: 'user', content: LONG_TEXT }] });
       await sleep(80);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
-import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 
 /**
  * engine-sim's answers, recorded as shapes in `test/e2e/golden/engine-sim/*.json` and compared
@@ -70,11 +70,7 @@ describe('engine-sim answers match the real engines field by field (golden shape
   const faults = (list: unknown[]) => post('/engine_sim/faults', { faults: list });
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '3',
-      '--prefill-us-per-token',
-      '0',
+    engine = await spawnEngineSim(3, [
       '--max-running',
       '1',
       '--enable-fault-injection',

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
-import { runApp, spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { runApp, spawnApp, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 import { metricValue } from '../support/metrics.js';
 
 /** `<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n` in Qwen3 ids. */
@@ -30,7 +30,7 @@ describe('engine-sim process: SGLang protocol', () => {
   const generate = (body: Record<string, unknown>) => call('POST', `${engine.url}/generate`, { body });
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0', '--prefill-us-per-token', '0', '--seed', '1']);
+    engine = await spawnEngineSim(0, ['--seed', '1']);
   });
 
   afterAll(async () => {
@@ -264,13 +264,7 @@ describe('engine-sim process: pause, continue, abort and weight versions', () =>
   const metric = async (name: string) => metricValue((await call('GET', `${engine.url}/metrics`)).text, name);
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '4',
-      '--prefill-us-per-token',
-      '0',
-      '--enable-memory-saver',
-    ]);
+    engine = await spawnEngineSim(4, ['--enable-memory-saver']);
   });
 
   afterAll(async () => {
@@ -439,11 +433,7 @@ describe('engine-sim process: vLLM protocol', () => {
   const complete = (body: Record<string, unknown>) => call('POST', `${engine.url}/v1/completions`, { body });
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '3',
-      '--prefill-us-per-token',
-      '0',
+    engine = await spawnEngineSim(3, [
       '--vllm-server-dev-mode',
       '--enable-sleep-mode',
       '--served-model-name',
@@ -591,14 +581,7 @@ describe('engine-sim process: echo mode', () => {
   let engine: SpawnedApp;
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--mode',
-      'echo',
-      '--decode-ms-per-token',
-      '0',
-      '--prefill-us-per-token',
-      '0',
-    ]);
+    engine = await spawnEngineSim(0, ['--mode', 'echo']);
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
-import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
+import { spawnApp, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 
 const ADMIN = 'stack-admin-key';
 const TOOLS = [
@@ -28,14 +28,7 @@ describe('full stack: gateway → router → data proxies → engine-sim', () =>
     call(method, `${gateway.url}${path}`, { body, token: ADMIN });
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--mode',
-      'echo',
-      '--decode-ms-per-token',
-      '2',
-      '--prefill-us-per-token',
-      '0',
-    ]);
+    engine = await spawnEngineSim(2, ['--mode', 'echo']);
     router = await spawnApp('router', [
       '--admin-api-key',
       ADMIN,

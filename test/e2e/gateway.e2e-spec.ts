@@ -56,6 +56,16 @@ describe('gateway process with a real router and fake data proxies', () => {
 
   const rt = (method: string, path: string, body?: unknown) =>
     call(method, `${router.url}${path}`, { body, token: ADMIN });
+  /** Registers `worker` and pins the session `<name>-0` (key `<name>-key`) to it. */
+  const pinSession = async (worker: Listener, name: string): Promise<void> => {
+    await rt('POST', '/register', { worker_addr: worker.url });
+    await rt('POST', '/grant_capacity');
+    await rt('POST', '/register_session', {
+      session_api_key: `${name}-key`,
+      session_id: `${name}-0`,
+      worker_addr: worker.url,
+    });
+  };
   const gw = (
     method: string,
     path: string,
@@ -303,13 +313,7 @@ describe('gateway process with a real router and fake data proxies', () => {
     await failing.start();
     try {
       await rt('POST', '/register_model', { model: 'failing', data_proxy_addrs: [failing.url] });
-      await rt('POST', '/register', { worker_addr: failing.url });
-      await rt('POST', '/grant_capacity');
-      await rt('POST', '/register_session', {
-        session_api_key: 'fail-key',
-        session_id: 'fail-0',
-        worker_addr: failing.url,
-      });
+      await pinSession(failing, 'fail');
       const res = await call('POST', `${gateway.url}/chat/completions`, {
         body: { messages: [], stream: true },
         token: 'fail-key',
@@ -332,13 +336,7 @@ describe('gateway process with a real router and fake data proxies', () => {
     });
     await dying.start();
     try {
-      await rt('POST', '/register', { worker_addr: dying.url });
-      await rt('POST', '/grant_capacity');
-      await rt('POST', '/register_session', {
-        session_api_key: 'dying-key',
-        session_id: 'dying-0',
-        worker_addr: dying.url,
-      });
+      await pinSession(dying, 'dying');
       const stream = await postSse(
         `${gateway.url}/chat/completions`,
         { stream: true, die: true },
@@ -372,13 +370,7 @@ describe('gateway process with a real router and fake data proxies', () => {
     });
     await slow.start();
     try {
-      await rt('POST', '/register', { worker_addr: slow.url });
-      await rt('POST', '/grant_capacity');
-      await rt('POST', '/register_session', {
-        session_api_key: 'slow-key',
-        session_id: 'slow-0',
-        worker_addr: slow.url,
-      });
+      await pinSession(slow, 'slow');
       const res = await request(`${gateway.url}/chat/completions`, {
         method: 'POST',
         headers: { authorization: 'Bearer slow-key', 'content-type': 'application/json' },

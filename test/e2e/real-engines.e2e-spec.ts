@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
-import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
+import { spawnApp, spawnLocalStack, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 import { metricValue } from '../support/metrics.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,13 +62,7 @@ describe('real engines: request errors and sampling evidence (engine-sim --enabl
   let vllm: SpawnedApp;
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '1',
-      '--prefill-us-per-token',
-      '0',
-      '--enable-fault-injection',
-    ]);
+    engine = await spawnEngineSim(1, ['--enable-fault-injection']);
     [sglang, vllm] = await Promise.all([proxyFor(engine, 'sglang'), proxyFor(engine, 'vllm')]);
   });
 
@@ -175,11 +169,7 @@ describe('real engines: offload (SGLang --enable-memory-saver, vLLM dev mode)', 
   let vllm: SpawnedApp;
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '2',
-      '--prefill-us-per-token',
-      '0',
+    engine = await spawnEngineSim(2, [
       '--enable-memory-saver',
       '--vllm-server-dev-mode',
       '--enable-sleep-mode',
@@ -379,13 +369,7 @@ describe('real engines: versions, rids, seeds, cache, pause modes', () => {
   let sglang: SpawnedApp;
 
   beforeAll(async () => {
-    engine = await spawnApp('engine-sim', [
-      '--decode-ms-per-token',
-      '3',
-      '--prefill-us-per-token',
-      '0',
-      ...LONG_ANSWER,
-    ]);
+    engine = await spawnEngineSim(3, LONG_ANSWER);
     sglang = await proxyFor(engine, 'sglang');
   });
 

@@ -8,6 +8,14 @@ import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'self-registration-admin-key';
 
+/** A data proxy that registers itself with `router` and heartbeats every 0.2 s. */
+function selfRegisteringProxy(engine: SpawnedApp, router: SpawnedApp): Promise<SpawnedApp> {
+  return spawnApp('data-proxy', [
+    ...['--admin-api-key', ADMIN, '--backend-addr', engine.url],
+    ...['--router-addr', router.url, '--heartbeat-interval', '0.2'],
+  ]);
+}
+
 /**
  * Data proxies started with --router-addr register themselves and heartbeat; the router evicts
  * the ones that go silent; the gateway routes to whatever is registered; a controller in attach
@@ -21,16 +29,7 @@ describe('self-registering data proxies (no controller), scaled by starting and 
   const proxies: SpawnedApp[] = [];
 
   const startProxy = async (): Promise<SpawnedApp> => {
-    const proxy = await spawnApp('data-proxy', [
-      '--admin-api-key',
-      ADMIN,
-      '--backend-addr',
-      engine.url,
-      '--router-addr',
-      router.url,
-      '--heartbeat-interval',
-      '0.2',
-    ]);
+    const proxy = await selfRegisteringProxy(engine, router);
     proxies.push(proxy);
     return proxy;
   };
@@ -147,16 +146,7 @@ describe('a router restart loses nothing: the data proxies restore their session
     const engine = await spawnApp('engine-sim', ['--decode-ms-per-token', '0']);
     let router = await spawnApp('router', ['--admin-api-key', ADMIN, '--poll-interval', '0.2']);
     const routerPort = router.port;
-    const proxy = await spawnApp('data-proxy', [
-      '--admin-api-key',
-      ADMIN,
-      '--backend-addr',
-      engine.url,
-      '--router-addr',
-      router.url,
-      '--heartbeat-interval',
-      '0.2',
-    ]);
+    const proxy = await selfRegisteringProxy(engine, router);
     const gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
     const gw = (path: string, body: unknown, token: string = ADMIN) =>
       call('POST', `${gateway.url}${path}`, { body, token });

@@ -140,3 +140,11 @@ export async function spawnLocalStack(adminKey: string, args: string[] = []): Pr
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * engine-sim with `decodeMs` per token and no prefill time (tests time decoding, not prompts),
+ * plus `flags` (a mode, fault injection, memory release, ...).
+ */
+export function spawnEngineSim(decodeMs: number, flags: string[] = []): Promise<SpawnedApp> {
+  return spawnApp('engine-sim', ['--decode-ms-per-token', String(decodeMs), '--prefill-us-per-token', '0', ...flags]);
+}

@@ -123,20 +123,10 @@ describe('CommonModule wiring (in-process app)', () => {
   });
 
   it('answers an unsupported content type with 415, and a non-JSON text body with 422', async () => {
-    const xml = await inject({
-      method: 'POST',
-      url: '/echo',
-      payload: '<a/>',
-      headers: { 'content-type': 'application/xml' },
-    });
-    expect(xml.statusCode).toBe(415);
-    const text = await inject({
-      method: 'POST',
-      url: '/echo',
-      payload: 'a=b',
-      headers: { 'content-type': 'text/plain' },
-    });
-    expect(text.statusCode).toBe(422);
+    const post = (contentType: string, payload: string) =>
+      inject({ method: 'POST', url: '/echo', payload, headers: { 'content-type': contentType } });
+    expect((await post('application/xml', '<a/>')).statusCode).toBe(415);
+    expect((await post('text/plain', 'a=b')).statusCode).toBe(422);
   });
 
   it('guards admin routes: 401 malformed, 403 wrong or non-ASCII key, 200 admin key', async () => {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { AppException } from '@app/common';
 import { completionBudget, normalizeMessages, parseChatRequest } from './chat-request.js';
+import { statusOf } from '@app/common/testing';
 
 const base = { messages: [{ role: 'user', content: 'hi' }] };
 
-function status(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppException) return err.getStatus();
-    throw err;
-  }
-  return 200;
-}
+const status = statusOf;
 
 describe('parseChatRequest', () => {
   it('applies the reference defaults', () => {

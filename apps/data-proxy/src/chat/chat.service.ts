@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Counter } from 'prom-client';
 import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
@@ -47,20 +46,18 @@ export class ChatService {
     private readonly bridge: InfBridgeService,
     private readonly sessions: SessionStore,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
-    metrics: MetricsService,
-  ) {
-    this.promptTokens = metrics.counter(
-      'data_proxy_prompt_tokens_total',
-      'Prompt tokens sent to the engine (first segment of each generation)',
-    );
-    this.cachedPromptTokens = metrics.counter(
-      'data_proxy_cached_prompt_tokens_total',
-      'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
-    );
-  }
+    private readonly metrics: MetricsService,
+  ) {}
 
-  private readonly promptTokens: Counter;
-  private readonly cachedPromptTokens: Counter;
+  private readonly promptTokens = this.metrics.counter(
+    'data_proxy_prompt_tokens_total',
+    'Prompt tokens sent to the engine (first segment of each generation)',
+  );
+  /** Divided by data_proxy_prompt_tokens_total: the engine's prefix-cache hit rate. */
+  private readonly cachedPromptTokens = this.metrics.counter(
+    'data_proxy_cached_prompt_tokens_total',
+    'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
+  );
 
   /** Prefix-cache accounting for one finished generation (only when the engine reports its cache hits). */
   private countCache(chat: PreparedChat, outcome: GenerateOutcome): void {

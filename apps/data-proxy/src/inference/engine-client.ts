@@ -1,8 +1,8 @@
 // One unit over 300 lines: everything that speaks HTTP to one engine, so that the status and
 // error mapping of every engine call (generation, control, abort, discovery) lives in one place.
+import { Logger } from '@nestjs/common';
 import { AppException, discardBody, ErrorCode, HttpClient, isJsonObject, readSseData } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import { Logger } from '@nestjs/common';
 import {
   EngineProtocolError,
   EngineRequestError,

@@ -234,30 +234,16 @@ describe(InfBridgeService.name, () => {
 
   it('answers 502 for replies that break the protocol or the engine errors', async () => {
     const { bridge: b } = bridge();
-    agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(200, { text: 'no meta' });
-    expect(
-      (
-        (await b
-          .generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })
-          .catch((e: unknown) => e)) as AppException
-      ).getStatus(),
-    ).toBe(502);
-    agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(500, 'boom');
-    expect(
-      (
-        (await b
-          .generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })
-          .catch((e: unknown) => e)) as AppException
-      ).getStatus(),
-    ).toBe(502);
-    agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(200, 'not json');
-    expect(
-      (
-        (await b
-          .generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })
-          .catch((e: unknown) => e)) as AppException
-      ).getStatus(),
-    ).toBe(502);
+    const statusFor = async (status: number, body: string | object): Promise<number> => {
+      agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(status, body);
+      const failure = await b
+        .generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })
+        .catch((e: unknown) => e);
+      return (failure as AppException).getStatus();
+    };
+    expect(await statusFor(200, { text: 'no meta' })).toBe(502);
+    expect(await statusFor(500, 'boom')).toBe(502);
+    expect(await statusFor(200, 'not json')).toBe(502);
   });
 
   it('streams SGLang events (cumulative) to onTokens as they arrive', async () => {

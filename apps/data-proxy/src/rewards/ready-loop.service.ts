@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Counter } from 'prom-client';
 import { APP_OPTIONS, HttpClient, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { ReadyTrajectory } from '../sessions/session.js';
@@ -25,25 +24,23 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(ReadyLoopService.name);
   private timer: NodeJS.Timeout | null = null;
   private lastSweep = Date.now();
-  private readonly delivered: Counter;
-  private readonly failed: Counter;
 
   constructor(
     private readonly sessions: SessionStore,
     private readonly rewards: RewardsService,
     private readonly http: HttpClient,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
-    metrics: MetricsService,
-  ) {
-    this.delivered = metrics.counter(
-      'data_proxy_callbacks_delivered_total',
-      'Ready callbacks acknowledged by the controller',
-    );
-    this.failed = metrics.counter(
-      'data_proxy_callback_failures_total',
-      'Ready callback attempts that failed (retried)',
-    );
-  }
+    private readonly metrics: MetricsService,
+  ) {}
+
+  private readonly delivered = this.metrics.counter(
+    'data_proxy_callbacks_delivered_total',
+    'Ready callbacks acknowledged by the controller',
+  );
+  private readonly failed = this.metrics.counter(
+    'data_proxy_callback_failures_total',
+    'Ready callback attempts that failed (retried)',
+  );
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.tick(), TICK_MS);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { AppException, parseOptions } from '@app/common';
+import { parseOptions } from '@app/common';
 import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
 import { fixedInteraction } from '../export/export.fixtures.js';
 import { Session } from '../sessions/session.js';
 import { RewardsService } from './rewards.service.js';
+import { statusOf } from '@app/common/testing';
 
 function service(finishTimeout = 0): RewardsService {
   return new RewardsService(
@@ -17,15 +18,7 @@ function sessionWith(...ids: string[]): Session {
   return session;
 }
 
-function status(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppException) return err.getStatus();
-    throw err;
-  }
-  return 200;
-}
+const status = statusOf;
 
 describe(RewardsService.name, () => {
   it('with no finish timeout, a reward makes the trajectory ready at once', () => {

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MockAgent } from 'undici';
 import { createApp, type AppDefinition } from '../bootstrap/bootstrap-app.js';
+import { AppException } from '../errors/app.exception.js';
 import type { WithCommonOptions } from '../config/common-options.js';
 
 /**
@@ -79,4 +80,15 @@ export async function startInProcess<S extends WithCommonOptions>(
   };
 }
 export * from './openapi.js';
+
+/** The status of the AppException `fn` throws (200 when it returns); anything else is rethrown. */
+export function statusOf(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AppException) return err.getStatus();
+    throw err;
+  }
+  return 200;
+}
 export { listeningPort } from '../bootstrap/listening-line.js';
