@@ -27,7 +27,7 @@ async function one(n) {
   let chunks = 0;
   let completionTokens = null;
   let last = null;
-  const { done, rest } = await readSse(res.body, (event) => {
+  const { done, rest } = await readSse(res, (event) => {
     if (event.usage) completionTokens = event.usage.completion_tokens;
     if (event.choices?.[0]?.delta?.content) {
       const now = performance.now();

@@ -24,7 +24,7 @@ async function one() {
   let tokenEvents = 0;
   let lastIds = 0;
   let firstTokenAt = null;
-  const { done } = await readSse(res.body, (event) => {
+  const { done } = await readSse(res, (event) => {
     tokenEvents++;
     firstTokenAt ??= performance.now();
     lastIds = event.output_ids

@@ -1,24 +1,17 @@
-// The SSE reading loop the bench clients share: `data:` events of an undici response body, the
-// `[DONE]` sentinel, and whatever text a failed (non-SSE) answer carried.
+// The bench clients' SSE reading: the services' own parser (readSseData, libs/common), the
+// `[DONE]` sentinel, and the text of an answer that is not a stream (an error).
+import { readSseData } from '../../dist/libs/common/src/http-client/sse-reader.js';
 
 /**
- * Reads `body` to its end, calling `onEvent` with each parsed `data:` event. Resolves with whether
- * `data: [DONE]` arrived and the first 200 characters left unparsed (an error body).
+ * Reads an undici response to its end, calling `onEvent` with each parsed `data:` event. Resolves
+ * with whether `data: [DONE]` arrived and, for a non-200 answer, the first 200 characters of it.
  */
-export async function readSse(body, onEvent) {
-  let buffer = '';
+export async function readSse(res, onEvent) {
+  if (res.statusCode !== 200) return { done: false, rest: (await res.body.text()).slice(0, 200) };
   let done = false;
-  for await (const piece of body) {
-    buffer += piece.toString('utf8');
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (!frame.startsWith('data: ')) continue;
-      const data = frame.slice(6);
-      if (data === '[DONE]') done = true;
-      else onEvent(JSON.parse(data));
-    }
+  for await (const data of readSseData(res.body)) {
+    if (data === '[DONE]') done = true;
+    else onEvent(JSON.parse(data));
   }
-  return { done, rest: buffer.slice(0, 200) };
+  return { done, rest: '' };
 }

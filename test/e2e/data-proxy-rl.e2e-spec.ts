@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
 import { Listener } from '../support/listener.js';
-import { freePort } from '../support/ports.js';
 import { postSse, sleep } from '../support/sse.js';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
 import { waitFor } from '../support/wait.js';
+import { freePort } from '@app/common/testing';
 
 const ADMIN = 'rl-admin-key';
 

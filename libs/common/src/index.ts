@@ -3,6 +3,7 @@ export * from './auth/admin-key.guard.js';
 export * from './auth/bearer.js';
 export * from './bootstrap/admin-key-policy.js';
 export * from './bootstrap/listening-line.js';
+export * from './http-server/free-port.js';
 export * from './bootstrap/bootstrap-app.js';
 export * from './common.module.js';
 export * from './config/app-config.js';

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
+import { freePort } from '@app/common';
 import { parseBackend, type ControllerOptions } from '../config/controller-options.js';
-import { freePort } from './free-port.js';
+
 import { ManagedProcess, type ProcessSpec } from './managed-process.js';
 
 /** The addresses of a launched stack. */

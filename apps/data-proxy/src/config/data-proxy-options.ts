@@ -1,7 +1,6 @@
 import { COMMON_OPTIONS, FORWARDED_DATA_PROXY_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
 
 export const BACKEND_TYPES = ['sglang', 'vllm'] as const;
-export { CHAT_TEMPLATE_TYPES, VLLM_PAUSE_APIS } from '@app/common';
 
 /** Data proxy flags: the reference's (`--backend-addr`, `--backend-type`, ...) plus ours. */
 export const DATA_PROXY_OPTIONS = {

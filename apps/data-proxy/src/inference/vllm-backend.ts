@@ -1,3 +1,4 @@
+import type { VLLM_PAUSE_APIS } from '@app/common';
 import {
   checkLogprobs,
   EngineProtocolError,
@@ -17,7 +18,7 @@ import { isJsonObject } from '@app/common';
 const VLLM_LOGPROB_SENTINEL = -9999.0;
 
 /** Which pause endpoints the vLLM server has: AReaL's entrypoint, or stock vLLM's dev-mode ones. */
-export type VllmPauseApi = 'areal' | 'stock';
+export type VllmPauseApi = (typeof VLLM_PAUSE_APIS)[number];
 
 function readChoice(body: unknown): Record<string, unknown> {
   if (!isJsonObject(body) || !Array.isArray(body.choices)) throw new EngineProtocolError('vLLM reply has no choices');

@@ -1,8 +1,7 @@
-import { COMMON_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
+import { COMMON_OPTIONS, VLLM_PAUSE_APIS, type OptionSpecs, type ParsedOptions } from '@app/common';
 
 export const ENGINE_PROTOCOLS = ['both', 'sglang', 'vllm'] as const;
 export const GENERATION_MODES = ['text', 'echo'] as const;
-export const VLLM_PAUSE_APIS = ['areal', 'stock'] as const;
 
 /** engine-sim flags. Latency knobs are per token; 0 makes the engine as fast as the CPU allows. */
 export const ENGINE_SIM_OPTIONS = {

@@ -1,8 +1,6 @@
+import type { ROUTING_STRATEGIES } from '@app/common';
 import type { WorkerRecord } from '../workers/worker-registry.js';
 
-import { ROUTING_STRATEGIES } from '@app/common';
-
-export { ROUTING_STRATEGIES };
 export type RoutingStrategyName = (typeof ROUTING_STRATEGIES)[number];
 
 /** Picks one worker from a candidate list (already filtered by health and model). */

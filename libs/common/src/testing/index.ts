@@ -92,3 +92,4 @@ export function statusOf(fn: () => unknown): number {
   return 200;
 }
 export { listeningPort } from '../bootstrap/listening-line.js';
+export { freePort } from '../http-server/free-port.js';

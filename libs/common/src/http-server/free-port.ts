@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 
-/** A loopback port free right now (for servers that cannot report the port they bound themselves). */
+/**
+ * A loopback port nothing listens on now: for servers that cannot report the port they bound
+ * (an engine started by command) and for tests that start a peer later.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
