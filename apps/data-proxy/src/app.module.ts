@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_OPTIONS } from '@app/common';
 import { DataProxyChatController } from './chat/chat.controller.js';
+import { DataProxyCompletionsController } from './completions/completions.controller.js';
+import { DataProxyMessagesController } from './messages/messages.controller.js';
+import { DataProxyResponsesController } from './responses/responses.controller.js';
 import { ChatService } from './chat/chat.service.js';
 import type { DataProxyOptions } from './config/data-proxy-options.js';
 import { DataProxyHealthController } from './health/data-proxy-health.controller.js';
@@ -28,6 +31,9 @@ import { RouterRegistrationService } from './registration/router-registration.se
   controllers: [
     DataProxyHealthController,
     DataProxyChatController,
+    DataProxyResponsesController,
+    DataProxyMessagesController,
+    DataProxyCompletionsController,
     DataProxyControlController,
     DataProxySessionsController,
     RewardsController,

@@ -1,4 +1,12 @@
-import { ErrorResponseDto, ShardErrorResponseDto } from '@app/contracts';
+import {
+  AnthropicErrorResponseDto,
+  apiDialectOf,
+  dialectErrorBody,
+  dialectErrorDto,
+  ErrorResponseDto,
+  OpenAiErrorResponseDto,
+  ShardErrorResponseDto,
+} from '@app/contracts';
 import type { AppDefinition, ErrorBodyInfo } from '@app/common';
 import { DataProxyAppModule } from './app.module.js';
 import { DATA_PROXY_OPTIONS } from './config/data-proxy-options.js';
@@ -17,14 +25,22 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
       return reachable ? check.up() : check.down({ message: 'engine unreachable (GET /v1/models)' });
     },
   ],
-  // The tensor shard endpoints answer in the reference's Flask shape, which AReaL's client reads.
-  errorBodyFormatter: (info: ErrorBodyInfo) =>
-    info.path.startsWith('/data/') ? { status: 'error', message: info.message } : info.defaultBody,
+  // The tensor shard endpoints answer in the reference's Flask shape, which AReaL's client reads;
+  // the agent APIs in their SDK's shape.
+  errorBodyFormatter: (info: ErrorBodyInfo) => {
+    if (info.path.startsWith('/data/')) return { status: 'error', message: info.message };
+    const dialect = apiDialectOf(info.path);
+    return dialect ? dialectErrorBody(dialect, info.status, info.message, info.code) : info.defaultBody;
+  },
   swagger: {
     title: 'Data proxy',
     description:
       'One per inference engine: OpenAI-compatible chat with the model’s own chat template and tokenizer, generation through the engine with exact token ids, log-probs and weight versions, pause/continue/resubmit, sessions. Control endpoints need the admin key.',
-    errorBody: (path) => (path.startsWith('/data/') ? ShardErrorResponseDto : ErrorResponseDto),
-    errorBodies: [ShardErrorResponseDto],
+    errorBody: (path) => {
+      if (path.startsWith('/data/')) return ShardErrorResponseDto;
+      const dialect = apiDialectOf(path);
+      return dialect ? dialectErrorDto(dialect) : ErrorResponseDto;
+    },
+    errorBodies: [ShardErrorResponseDto, OpenAiErrorResponseDto, AnthropicErrorResponseDto],
   },
 };

@@ -1,5 +1,13 @@
 import type { AppDefinition, ErrorBodyInfo } from '@app/common';
-import { ErrorResponseDto, GatewayErrorResponseDto } from '@app/contracts';
+import {
+  AnthropicErrorResponseDto,
+  apiDialectOf,
+  dialectErrorBody,
+  dialectErrorDto,
+  ErrorResponseDto,
+  GatewayErrorResponseDto,
+  OpenAiErrorResponseDto,
+} from '@app/contracts';
 import { GatewayAppModule } from './app.module.js';
 import { GATEWAY_OPTIONS } from './config/gateway-options.js';
 import { MALFORMED_AUTH } from './auth/bearer.js';
@@ -14,8 +22,12 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
   rawJsonBodies: true,
   // What the gateway decides (bad bodies, limits, unknown routes) in the reference gateway's shape;
   // the admin guard's 401/403 keep the common shape, as the reference's auth dependency answers.
-  errorBodyFormatter: (info: ErrorBodyInfo) =>
-    info.status === 401 || info.status === 403 ? info.defaultBody : { error: info.message, code: info.code },
+  // The agent APIs (Responses, Messages, completions) answer in their SDK's shape, auth included.
+  errorBodyFormatter: (info: ErrorBodyInfo) => {
+    const dialect = apiDialectOf(info.path);
+    if (dialect) return dialectErrorBody(dialect, info.status, info.message, info.code);
+    return info.status === 401 || info.status === 403 ? info.defaultBody : { error: info.message, code: info.code };
+  },
   readinessChecks: [
     async (indicators, modules) => {
       const check = indicators.check('router');
@@ -28,7 +40,11 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
     description:
       'The OpenAI-compatible edge agents talk to: /v1/chat/completions with a session key (or the admin key for the HITL session), sessions, rewards, export, and the trainer’s per-worker controls. Stateless: it asks the router where a request goes and forwards the original bytes.',
     // The admin guard answers in the common shape; everything the gateway decides, in the reference gateway's.
-    errorBody: (_path, status) => (status === 401 || status === 403 ? ErrorResponseDto : GatewayErrorResponseDto),
-    errorBodies: [GatewayErrorResponseDto],
+    errorBody: (path, status) => {
+      const dialect = apiDialectOf(path);
+      if (dialect) return dialectErrorDto(dialect);
+      return status === 401 || status === 403 ? ErrorResponseDto : GatewayErrorResponseDto;
+    },
+    errorBodies: [GatewayErrorResponseDto, OpenAiErrorResponseDto, AnthropicErrorResponseDto],
   },
 };

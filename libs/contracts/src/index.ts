@@ -5,12 +5,16 @@
  */
 export * from './common/body-rules.js';
 export * from './common/errors.dto.js';
+export * from './common/api-dialect.js';
 export * from './router/models.dto.js';
 export * from './router/route.dto.js';
 export * from './router/sessions.dto.js';
 export * from './router/workers.dto.js';
 export * from './router/router.dto.js';
 export * from './openai/chat.dto.js';
+export * from './openai/responses.dto.js';
+export * from './openai/completions.dto.js';
+export * from './anthropic/messages.dto.js';
 export * from './data-proxy/sessions.dto.js';
 export * from './data-proxy/data-proxy.dto.js';
 export * from './gateway/gateway.dto.js';

@@ -1,10 +1,22 @@
 import { AppException, ErrorCode, fieldReaders, isJsonObject, type NumberLimits } from '@app/common';
 import type { EngineSampling } from '../inference/engine-backend.js';
 
-/** A validated `/chat/completions` request, reduced to what the data proxy acts on. */
+/**
+ * A raw prompt (`/v1/completions`): text to tokenize as it is, or token ids; never templated.
+ */
+export type RawPrompt = { text: string } | { ids: number[] };
+
+/**
+ * The data proxy's internal request: a validated `/chat/completions` request reduced to what the
+ * data proxy acts on. The Responses, Messages and completions APIs convert into it, so every API
+ * goes through the one pipeline (template, tokenizer, InfBridge, versions, recording).
+ */
 export interface ChatRequest {
   model: string | null;
+  /** Chat-format messages (empty for a raw prompt). */
   messages: Record<string, unknown>[];
+  /** Set by `/v1/completions` only: the prompt as given, instead of templated messages. */
+  rawPrompt?: RawPrompt;
   tools: Record<string, unknown>[] | null;
   /** Tool-call parsing runs only when tools are given and tool_choice is not "none". */
   parseToolCalls: boolean;

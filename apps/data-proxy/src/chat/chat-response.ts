@@ -1,3 +1,4 @@
+import type { TurnResult } from './chat.service.js';
 import type { ToolCall } from './output-parser.js';
 import type { CompletionUsageDto } from '@app/contracts';
 
@@ -22,13 +23,8 @@ export function outputMessage(content: string, toolCalls: readonly ToolCall[]): 
 }
 
 /** An OpenAI `chat.completion`. */
-export function chatCompletion(
-  meta: CompletionMeta,
-  content: string,
-  toolCalls: readonly ToolCall[],
-  finishReason: string,
-  usage: Usage,
-): Record<string, unknown> {
+export function chatCompletion(meta: CompletionMeta, result: TurnResult): Record<string, unknown> {
+  const { content, toolCalls } = result;
   return {
     id: meta.id,
     object: 'chat.completion',
@@ -37,14 +33,14 @@ export function chatCompletion(
     choices: [
       {
         index: 0,
-        finish_reason: finishReason,
+        finish_reason: result.finishReason,
         logprobs: null,
         message: { role: 'assistant', content, refusal: null, tool_calls: toolCalls.length > 0 ? toolCalls : null },
       },
     ],
     service_tier: null,
     system_fingerprint: null,
-    usage,
+    usage: result.usage,
   };
 }
 

@@ -5,6 +5,9 @@ import { abortOnClientClose, extractBearerToken } from '@app/common';
 import { ExternalModelsService } from '../external/external-models.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import { ChatService } from './chat.service.js';
+import { parseChatRequest } from './chat-request.js';
+import { chatCompletion } from './chat-response.js';
+import { ChatStream } from './chat-stream.js';
 import { ApiChatCompletion } from '@app/contracts';
 
 /**
@@ -49,12 +52,12 @@ export class DataProxyChatController {
       );
       return;
     }
-    const prepared = await this.chat.prepare(body, extractBearerToken(authorization));
+    const prepared = await this.chat.prepare(parseChatRequest(body), extractBearerToken(authorization));
     if (prepared.request.stream) {
-      await this.chat.stream(prepared, reply, abort.signal, request.id);
+      await this.chat.stream(prepared, new ChatStream(reply, prepared.meta), abort.signal, request.id);
       return;
     }
-    const completion = await this.chat.complete(prepared, abort.signal, request.id);
-    if (!abort.signal.aborted) void reply.status(200).send(completion);
+    const result = await this.chat.complete(prepared, abort.signal, request.id);
+    if (!abort.signal.aborted) void reply.status(200).send(chatCompletion(prepared.meta, result));
   }
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
@@ -9,19 +8,13 @@ import type { Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
-import {
-  completionBudget,
-  decodeToolCallArguments,
-  normalizeMessages,
-  parseChatRequest,
-  type ChatRequest,
-} from './chat-request.js';
-import { chatCompletion, outputMessage, toolCallDeltas, type CompletionMeta, type Usage } from './chat-response.js';
+import { completionBudget, decodeToolCallArguments, normalizeMessages, type ChatRequest } from './chat-request.js';
+import { outputMessage, type CompletionMeta, type Usage } from './chat-response.js';
 import { parseToolCalls, StreamingToolCallParser, type ToolCall } from './output-parser.js';
-import { ChatStream } from './chat-stream.js';
+import type { TurnSink } from './turn-sink.js';
 import { deterministicSeed } from './sampling-seed.js';
 
-interface PreparedChat {
+export interface PreparedChat {
   request: ChatRequest;
   session: Session | undefined;
   messages: unknown[];
@@ -32,10 +25,26 @@ interface PreparedChat {
   meta: CompletionMeta;
 }
 
+/** One finished turn, before any API formats it. */
+export interface TurnResult {
+  /** The visible text (a leading think block included), cut at a matched stop string. */
+  content: string;
+  toolCalls: readonly ToolCall[];
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  /** The stop string that ended the turn, if one did. */
+  matchedStop: string | null;
+  usage: Usage;
+  /** The generated token ids and their log-probs, exactly as recorded. */
+  outputIds: readonly number[];
+  outputLogprobs: readonly number[];
+}
+
 /**
- * The chat path: messages → chat template → token ids → InfBridge → exact tokens,
- * log-probs and versions → decoded text, reasoning and tool calls → OpenAI response, recorded in
- * the session. Streaming streams from the engine token by token.
+ * The turn pipeline every agent API goes through (chat, Responses, Messages, completions): the
+ * internal request → chat template (or the raw prompt) → token ids → InfBridge → exact tokens,
+ * log-probs and versions → decoded text and tool calls, recorded in the session. Each API converts
+ * its request into a `ChatRequest` and formats the `TurnResult` (or the `TurnSink` events) itself.
+ * Streaming streams from the engine token by token.
  */
 @Injectable()
 export class ChatService {
@@ -66,8 +75,8 @@ export class ChatService {
     this.cachedPromptTokens.inc(outcome.cachedTokens);
   }
 
-  async prepare(body: unknown, token: string | null): Promise<PreparedChat> {
-    const request = parseChatRequest(body);
+  /** Resolves the session, builds the prompt and the sampling settings; `idPrefix` names the answer (`chatcmpl-`, `resp_`, ...). */
+  async prepare(request: ChatRequest, token: string | null, idPrefix = 'chatcmpl-'): Promise<PreparedChat> {
     const session = this.sessions.resolve(token);
     session?.touch();
     if (!this.bridge.hasBackend) {
@@ -79,26 +88,21 @@ export class ChatService {
     }
     const messages = normalizeMessages(request.messages) as unknown[];
     const concat = this.options['chat-template-type'] === 'concat';
-    const found = session && request.store ? session.active.findParent(messages) : null;
-    // An external model's answer has no tokens to continue from: such a turn starts fresh.
-    const parent = found && found.kind === 'tokens' ? found : null;
-    const promptInput = {
-      messages: decodeToolCallArguments(messages),
-      tools: request.tools,
-      kwargs: request.templateKwargs,
-    };
+    let parent: Interaction | null;
     let promptIds: number[];
-    try {
-      promptIds = concat
-        ? await buildConcatPrompt(this.model, promptInput, parent)
-        : await buildHfPrompt(this.model, promptInput);
-    } catch (err) {
-      if (err instanceof AppException) throw err;
-      throw new AppException(
-        400,
-        ErrorCode.BAD_REQUEST,
-        `The chat template cannot render these messages: ${(err as Error).message}`,
-      );
+    if (request.rawPrompt) {
+      // Text is tokenized as vLLM's /v1/completions does (special tokens added, e.g. a BOS where the model has one).
+      promptIds =
+        'ids' in request.rawPrompt
+          ? request.rawPrompt.ids
+          : await this.model.tokenizer.encode(request.rawPrompt.text, true);
+      // A raw prompt continues the turn whose tokens it starts with (a multi-turn completions agent).
+      parent = session && request.store ? session.active.findTokenParent(promptIds) : null;
+    } else {
+      const found = session && request.store ? session.active.findParent(messages) : null;
+      // An external model's answer has no tokens to continue from: such a turn starts fresh.
+      parent = found && found.kind === 'tokens' ? found : null;
+      promptIds = await this.templatedPrompt(request, messages, concat ? parent : undefined);
     }
     const budget = completionBudget(promptIds.length, request, {
       engineMaxTokens: this.options['engine-max-tokens'],
@@ -113,11 +117,39 @@ export class ChatService {
       stopTokenIds: this.model.stopTokenIds,
     };
     const meta: CompletionMeta = {
-      id: `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 29)}`,
+      id: `${idPrefix}${randomUUID().replace(/-/g, '').slice(0, 29)}`,
       created: Math.floor(Date.now() / 1000),
       model: request.model ?? 'None',
     };
     return { request, session, messages, parent, promptIds, budget, sampling, meta };
+  }
+
+  /**
+   * The chat template's tokens for the (normalised) messages; `concat`: continuing `concatParent`'s
+   * exact tokens when given. A template that cannot render the messages is the caller's 400.
+   */
+  async templatedPrompt(
+    request: ChatRequest,
+    messages: unknown[],
+    concatParent: Interaction | null | undefined,
+  ): Promise<number[]> {
+    const promptInput = {
+      messages: decodeToolCallArguments(messages),
+      tools: request.tools,
+      kwargs: request.templateKwargs,
+    };
+    try {
+      return concatParent !== undefined
+        ? await buildConcatPrompt(this.model, promptInput, concatParent)
+        : await buildHfPrompt(this.model, promptInput);
+    } catch (err) {
+      if (err instanceof AppException) throw err;
+      throw new AppException(
+        400,
+        ErrorCode.BAD_REQUEST,
+        `The chat template cannot render these messages: ${(err as Error).message}`,
+      );
+    }
   }
 
   /**
@@ -131,8 +163,8 @@ export class ChatService {
     return explicit ?? deterministicSeed(session.seedIdentity, index);
   }
 
-  /** Non-streaming: generate, then answer one `chat.completion`. */
-  async complete(chat: PreparedChat, signal: AbortSignal, requestId: string): Promise<Record<string, unknown>> {
+  /** Non-streaming: generates the whole turn, records it and returns it for the API to format. */
+  async complete(chat: PreparedChat, signal: AbortSignal, requestId: string): Promise<TurnResult> {
     const outcome = await this.bridge.generate({
       promptIds: chat.promptIds,
       maxNewTokens: chat.budget,
@@ -145,27 +177,35 @@ export class ChatService {
     const parsed = chat.request.parseToolCalls
       ? parseToolCalls(text, toolNames(chat.request))
       : { content: text, toolCalls: [] };
-    const finishReason = parsed.toolCalls.length > 0 && outcome.stop === 'stop' ? 'tool_calls' : outcome.stop;
-    this.record(chat, outcome, parsed.content, parsed.toolCalls, finishReason);
-    return chatCompletion(chat.meta, parsed.content, parsed.toolCalls, finishReason, usage(chat, outcome));
+    const result = turnResult(chat, outcome, parsed.content, parsed.toolCalls);
+    this.record(chat, outcome, result);
+    return result;
   }
 
-  /** Streaming: `chat.completion.chunk` events as tokens arrive, then usage and `[DONE]`. */
-  async stream(chat: PreparedChat, reply: FastifyReply, signal: AbortSignal, requestId: string): Promise<void> {
-    const out = new ChatStream(reply, chat.meta);
+  /**
+   * Streaming: text and tool calls go to `sink` as tokens arrive (held back only where a stop
+   * string or a tool-call tag could still begin); the turn is recorded as the client assembled it.
+   */
+  async stream(chat: PreparedChat, sink: TurnSink, signal: AbortSignal, requestId: string): Promise<void> {
     const tokenizer = this.model.tokenizer;
     const decoder = tokenizer.streamDecoder(false);
     const tools = chat.request.parseToolCalls ? new StreamingToolCallParser(toolNames(chat.request)) : null;
     const stopHold = chat.sampling.stop.reduce((max, s) => Math.max(max, s.length), 0);
     let held = '';
+    let sent = '';
     const heldStopTokens: number[] = [];
-    let toolIndex = 0;
 
+    const sendText = (text: string): void => {
+      if (text.length === 0) return;
+      sent += text;
+      sink.text(text);
+    };
     const emitText = (text: string): void => {
       if (text.length === 0) return;
-      const visible = tools ? tools.push(text) : { content: text, calls: [] as ToolCall[] };
-      if (visible.content.length > 0) out.delta({ content: visible.content });
-      for (const call of visible.calls) for (const delta of toolCallDeltas(call, toolIndex++)) out.delta(delta);
+      if (!tools) return sendText(text);
+      const visible = tools.push(text);
+      sendText(visible.content);
+      for (const call of visible.calls) sink.toolCall(call);
     };
     const pushText = (piece: string): void => {
       held += piece;
@@ -186,6 +226,7 @@ export class ChatService {
         signal,
         requestId,
         onTokens: (tokens) => {
+          sink.start();
           for (const id of tokens) {
             // EOS/pad are held: the answer's text never shows a trailing end marker.
             if (this.model.isStopToken(id)) {
@@ -195,13 +236,12 @@ export class ChatService {
             for (const stopId of heldStopTokens.splice(0)) pushText(decoder.push(stopId));
             pushText(decoder.push(id));
           }
-          out.start();
         },
       });
     } catch (err) {
-      if (signal.aborted) return out.abandon();
-      if (!out.started) throw err;
-      out.error(err);
+      if (signal.aborted) return sink.abandon();
+      if (!sink.started) throw err;
+      sink.error(err);
       return;
     }
     this.countCache(chat, outcome);
@@ -212,15 +252,11 @@ export class ChatService {
       if (at >= 0) held = held.slice(0, at);
     }
     emitText(held);
-    if (tools) {
-      const rest = tools.finish();
-      if (rest.content.length > 0) out.delta({ content: rest.content });
-    }
-    const toolCalls = tools ? [...tools.toolCalls] : [];
-    const finishReason = toolCalls.length > 0 && outcome.stop === 'stop' ? 'tool_calls' : outcome.stop;
+    if (tools) sendText(tools.finish().content);
     // Record what the client assembled from the deltas: that is what it will send back next turn.
-    this.record(chat, outcome, out.content, toolCalls, finishReason);
-    out.finish(finishReason, usage(chat, outcome));
+    const result = turnResult(chat, outcome, sent, tools ? [...tools.toolCalls] : []);
+    this.record(chat, outcome, result);
+    sink.finish(result);
   }
 
   /** The answer's text: output tokens without the trailing EOS/pad, special tokens kept, cut at a matched stop string. */
@@ -237,13 +273,7 @@ export class ChatService {
   }
 
   /** Stores the interaction in the session's current trajectory (sessionless requests are not kept). */
-  private record(
-    chat: PreparedChat,
-    outcome: GenerateOutcome,
-    content: string,
-    toolCalls: readonly ToolCall[],
-    stopReason: string,
-  ): void {
+  private record(chat: PreparedChat, outcome: GenerateOutcome, result: TurnResult): void {
     if (!chat.session || !chat.request.store) return;
     const session = this.sessions.get(chat.session.id);
     if (session !== chat.session) {
@@ -263,8 +293,9 @@ export class ChatService {
       outputIds: Int32Array.from(outcome.outputTokens),
       outputLogprobs: Float32Array.from(outcome.outputLogprobs),
       outputVersions: Int32Array.from(outcome.outputVersions),
-      stopReason: stopReason as Interaction['stopReason'],
-      outputMessages: [outputMessage(content, toolCalls)],
+      stopReason: result.finishReason,
+      // A raw prompt has no messages: its turn is found again by its tokens, never by messages.
+      outputMessages: chat.request.rawPrompt ? [] : [outputMessage(result.content, result.toolCalls)],
       reward: null,
       createdAt: Date.now(),
     });
@@ -273,6 +304,23 @@ export class ChatService {
 
 function toolNames(request: ChatRequest): Set<string> {
   return new Set((request.tools ?? []).map((tool) => (tool.function as { name: string }).name));
+}
+
+function turnResult(
+  chat: PreparedChat,
+  outcome: GenerateOutcome,
+  content: string,
+  toolCalls: readonly ToolCall[],
+): TurnResult {
+  return {
+    content,
+    toolCalls,
+    finishReason: toolCalls.length > 0 && outcome.stop === 'stop' ? 'tool_calls' : outcome.stop,
+    matchedStop: outcome.matchedStop ?? null,
+    usage: usage(chat, outcome),
+    outputIds: outcome.outputTokens,
+    outputLogprobs: outcome.outputLogprobs,
+  };
 }
 
 function usage(chat: PreparedChat, outcome: GenerateOutcome): Usage {

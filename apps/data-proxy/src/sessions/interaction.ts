@@ -58,12 +58,40 @@ export class InteractionCache {
     let best: Interaction | null = null;
     for (const candidate of this.byId.values()) {
       const prefixLength = candidate.messages.length + candidate.outputMessages.length;
-      if (prefixLength > messages.length) continue;
+      // A raw completion has no messages: it is never a chat turn's parent.
+      if (prefixLength === 0 || prefixLength > messages.length) continue;
       if (best && candidate.messages.length <= best.messages.length) continue;
       if (isPrefix([...candidate.messages, ...candidate.outputMessages], messages)) best = candidate;
     }
     return best;
   }
+
+  /**
+   * The parent of a raw-prompt turn (`/v1/completions`): the generated interaction with the
+   * longest prompt + output whose tokens the new prompt starts with, exactly.
+   */
+  findTokenParent(promptIds: readonly number[]): Interaction | null {
+    let best: Interaction | null = null;
+    let bestLength = 0;
+    for (const candidate of this.byId.values()) {
+      if (candidate.kind !== 'tokens') continue;
+      const length = candidate.promptIds.length + candidate.outputIds.length;
+      if (length <= bestLength || length > promptIds.length) continue;
+      if (
+        startsWith(promptIds, candidate.promptIds, 0) &&
+        startsWith(promptIds, candidate.outputIds, candidate.promptIds.length)
+      ) {
+        best = candidate;
+        bestLength = length;
+      }
+    }
+    return best;
+  }
+}
+
+function startsWith(ids: readonly number[], part: Int32Array, at: number): boolean {
+  for (let i = 0; i < part.length; i++) if (ids[at + i] !== part[i]) return false;
+  return true;
 }
 
 function isPrefix(prefix: readonly unknown[], full: readonly unknown[]): boolean {

@@ -1,4 +1,4 @@
-import { InteractionCache } from './interaction.js';
+import { InteractionCache, type Interaction } from './interaction.js';
 
 /** Delivery state of one online ready-callback. */
 export interface CallbackState {
@@ -48,6 +48,17 @@ export class Session {
 
   touch(now: number = Date.now()): void {
     this.lastAccess = now;
+  }
+
+  /** A recorded interaction by id: in the active trajectory, else in a ready one not yet exported. */
+  findInteraction(id: string): Interaction | undefined {
+    const active = this.active.get(id);
+    if (active) return active;
+    for (const trajectory of this.ready.values()) {
+      const found = trajectory.cache.get(id);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** The ready trajectory with the highest id. */

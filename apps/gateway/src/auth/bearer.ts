@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppException, ErrorCode, extractBearerToken } from '@app/common';
+import { AppException, ErrorCode, extractBearerToken, extractCallerKey } from '@app/common';
 
 export const MALFORMED_AUTH = "Missing or malformed Authorization header. Expected 'Bearer <token>'.";
 
@@ -11,4 +11,19 @@ export function requireBearer(request: FastifyRequest): string {
       headers: { 'www-authenticate': 'Bearer' },
     });
   return token;
+}
+
+/** The Messages API's key: `x-api-key` (the Anthropic SDK's header) or a bearer token; 401 when neither. */
+export function requireCallerKey(request: FastifyRequest): string {
+  const key = extractCallerKey(request.headers);
+  if (key === null)
+    throw new AppException(
+      401,
+      ErrorCode.UNAUTHENTICATED,
+      "Missing API key: send 'x-api-key: <key>' or 'Authorization: Bearer <key>'.",
+      {
+        headers: { 'www-authenticate': 'Bearer' },
+      },
+    );
+  return key;
 }

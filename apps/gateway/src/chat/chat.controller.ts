@@ -1,16 +1,34 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { requireBearer } from '../auth/bearer.js';
-import { ApiChatCompletion, SetRewardRequestDto, SetRewardResponseDto } from '@app/contracts';
+import { requireBearer, requireCallerKey } from '../auth/bearer.js';
+import {
+  ApiChatCompletion,
+  ApiMessagesCreate,
+  ApiResponsesCreate,
+  ApiTextCompletion,
+  CountTokensRequestDto,
+  CountTokensResponseDto,
+  SetRewardRequestDto,
+  SetRewardResponseDto,
+} from '@app/contracts';
 import { isJsonObject } from '@app/common';
 
 /**
- * What every agent turn goes through: ask the router where the caller's session lives, forward
- * the original bytes there, relay the answer (or the stream). Only `model` and `stream` are read.
+ * What every agent turn goes through, whichever API it speaks (chat, Responses, Messages,
+ * completions): ask the router where the caller's session lives, forward the original bytes
+ * there, relay the answer (or the stream). Only `model` and `stream` are read.
  */
 @ApiTags('chat')
 @ApiBearerAuth()
@@ -38,12 +56,59 @@ export class GatewayChatController {
   })
   @ApiChatCompletion()
   async chat(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const token = requireBearer(request);
+    await this.forwardTurn(body, request, reply, '/chat/completions', requireBearer(request));
+  }
+
+  @Post(['responses', 'v1/responses'])
+  @HttpCode(200)
+  @ApiOperation({ summary: 'OpenAI Responses API (streaming with stream: true), with a session key or the admin key' })
+  @ApiResponsesCreate()
+  async responses(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/responses', requireBearer(request));
+  }
+
+  @Post('v1/messages')
+  @HttpCode(200)
+  @ApiSecurity('x-api-key')
+  @ApiOperation({
+    summary: 'Anthropic Messages API (streaming with stream: true); the key as x-api-key or a bearer token',
+  })
+  @ApiMessagesCreate()
+  async messages(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/messages', requireCallerKey(request));
+  }
+
+  @Post('v1/messages/count_tokens')
+  @HttpCode(200)
+  @ApiSecurity('x-api-key')
+  @ApiOperation({ summary: 'Counts a Messages request’s input tokens with the served model’s template and tokenizer' })
+  @ApiBody({ type: CountTokensRequestDto })
+  @ApiOkResponse({ type: CountTokensResponseDto })
+  async countTokens(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/messages/count_tokens', requireCallerKey(request));
+  }
+
+  @Post(['completions', 'v1/completions'])
+  @HttpCode(200)
+  @ApiOperation({ summary: 'OpenAI legacy completion of a raw prompt (text or token ids; never templated)' })
+  @ApiTextCompletion()
+  async completions(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/completions', requireBearer(request));
+  }
+
+  /** One agent turn of any API: the session's data proxy gets the original bytes; the answer or stream comes back. */
+  private async forwardTurn(
+    body: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    path: string,
+    token: string,
+  ): Promise<void> {
     const { value } = readJson(body);
     const model = isJsonObject(value) && typeof value.model === 'string' ? value.model : undefined;
     const stream = isJsonObject(value) && value.stream === true;
-    const workerAddr = await this.workerFor(token, '/chat/completions', model, request.id);
-    const target = { workerAddr, path: '/chat/completions', body: rawBody(body) };
+    const workerAddr = await this.workerFor(token, path, model, request.id);
+    const target = { workerAddr, path, body: rawBody(body) };
     if (stream) await this.forwarder.stream(request, reply, target);
     else await this.forwarder.relay(request, reply, target);
   }

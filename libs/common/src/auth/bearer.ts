@@ -13,6 +13,20 @@ export function extractBearerToken(header: string | string[] | undefined): strin
 }
 
 /**
+ * The caller's key: a bearer token, else Anthropic's `x-api-key` header (the Anthropic SDK sends
+ * its key there), so one key works with every agent SDK.
+ */
+export function extractCallerKey(headers: {
+  authorization?: string | string[];
+  'x-api-key'?: string | string[];
+}): string | null {
+  const bearer = extractBearerToken(headers.authorization);
+  if (bearer !== null) return bearer;
+  const key = Array.isArray(headers['x-api-key']) ? headers['x-api-key'][0] : headers['x-api-key'];
+  return typeof key === 'string' && key.trim().length > 0 ? key.trim() : null;
+}
+
+/**
  * Constant-time comparison of the UTF-8 bytes of two strings. Any string (non-ASCII included)
  * is safe: different lengths simply compare unequal, and the work done does not depend on
  * where the strings differ.

@@ -74,6 +74,10 @@ export function setupSwagger(app: INestApplication, info: SwaggerInfo): void {
     .setDescription(info.description)
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'admin key or session key' })
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'the same key (Anthropic SDKs)' },
+      'x-api-key',
+    )
     .build();
   const errorBody = info.errorBody ?? (() => ErrorResponseDto);
   const build = (): OpenAPIObject =>

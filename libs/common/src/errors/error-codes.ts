@@ -14,6 +14,8 @@ export const ErrorCode = {
   MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
   WORKER_NOT_FOUND: 'WORKER_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** `previous_response_id` names no response recorded in the caller's session. */
+  PREVIOUS_RESPONSE_NOT_FOUND: 'previous_response_not_found',
   CONFLICT: 'CONFLICT',
   NO_CAPACITY: 'NO_CAPACITY',
   NO_HEALTHY_WORKERS: 'NO_HEALTHY_WORKERS',

@@ -1,0 +1,51 @@
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { abortOnClientClose, extractBearerToken } from '@app/common';
+import { ApiTextCompletion } from '@app/contracts';
+import { ChatService } from '../chat/chat.service.js';
+import { DataProxyModel } from '../tokenization/data-proxy-model.js';
+import { parseCompletionsRequest } from './completions-request.js';
+import { completionLogprobs, textCompletion } from './completions-response.js';
+import { CompletionsStream } from './completions-stream.js';
+
+/**
+ * OpenAI's legacy completions API on the chat pipeline: the prompt (text or token ids) is sent as
+ * it is, never templated, and the turn is recorded like a chat turn (a later prompt that starts
+ * with this turn's tokens continues it).
+ */
+@ApiTags('agent APIs')
+@Controller()
+export class DataProxyCompletionsController {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly model: DataProxyModel,
+  ) {}
+
+  @Post(['completions', 'v1/completions'])
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'OpenAI legacy completion of a raw prompt (streaming with stream: true), recorded' })
+  @ApiTextCompletion()
+  async create(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const abort = abortOnClientClose(reply);
+    const parsed = parseCompletionsRequest(body, this.model.tokenizer.vocabSize);
+    const prepared = await this.chat.prepare(parsed.chat, extractBearerToken(authorization), 'cmpl-');
+    if (parsed.chat.stream) {
+      const sink = new CompletionsStream(reply, prepared.meta, parsed.chat.includeUsage);
+      await this.chat.stream(prepared, sink, abort.signal, request.id);
+      return;
+    }
+    const result = await this.chat.complete(prepared, abort.signal, request.id);
+    if (abort.signal.aborted) return;
+    const logprobs = parsed.logprobs ? completionLogprobs(this.model.tokenizer, result) : null;
+    void reply
+      .status(200)
+      .send(textCompletion(prepared.meta, result.content, result.finishReason, logprobs, result.usage));
+  }
+}

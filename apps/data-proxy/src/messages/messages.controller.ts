@@ -1,0 +1,62 @@
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { abortOnClientClose, extractCallerKey } from '@app/common';
+import { ApiMessagesCreate, CountTokensRequestDto, CountTokensResponseDto } from '@app/contracts';
+import { ChatService } from '../chat/chat.service.js';
+import { normalizeMessages } from '../chat/chat-request.js';
+import { parseMessagesRequest } from './messages-request.js';
+import { contentBlocks, messageObject } from './messages-response.js';
+import { MessagesStream } from './messages-stream.js';
+
+/**
+ * Anthropic's Messages API on the chat pipeline. The key may come as `x-api-key` (the Anthropic
+ * SDK's header) or a bearer token; the message id is the interaction id rewards name.
+ */
+@ApiTags('agent APIs')
+@ApiBearerAuth()
+@ApiSecurity('x-api-key')
+@Controller()
+export class DataProxyMessagesController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Post('v1/messages')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Anthropic Messages API (streaming with stream: true), recorded like a chat turn' })
+  @ApiMessagesCreate()
+  async create(
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string | string[] | undefined>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const abort = abortOnClientClose(reply);
+    const chatRequest = parseMessagesRequest(body);
+    const prepared = await this.chat.prepare(chatRequest, extractCallerKey(headers), 'msg_');
+    const promptTokens = prepared.promptIds.length;
+    if (chatRequest.stream) {
+      await this.chat.stream(
+        prepared,
+        new MessagesStream(reply, prepared.meta, promptTokens),
+        abort.signal,
+        request.id,
+      );
+      return;
+    }
+    const result = await this.chat.complete(prepared, abort.signal, request.id);
+    if (abort.signal.aborted) return;
+    void reply.status(200).send(messageObject(prepared.meta, promptTokens, result, contentBlocks(result)));
+  }
+
+  /** The prompt's token count with the served model's own chat template and tokenizer. */
+  @Post('v1/messages/count_tokens')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Counts the input tokens of a Messages request with the real template and tokenizer' })
+  @ApiBody({ type: CountTokensRequestDto })
+  @ApiOkResponse({ type: CountTokensResponseDto })
+  async countTokens(@Body() body: unknown): Promise<CountTokensResponseDto> {
+    const request = parseMessagesRequest(body, true);
+    const ids = await this.chat.templatedPrompt(request, normalizeMessages(request.messages) as unknown[], undefined);
+    return { input_tokens: ids.length };
+  }
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { abortOnClientClose, AppException, ErrorCode, extractBearerToken } from '@app/common';
+import { ApiResponsesCreate } from '@app/contracts';
+import { ChatService } from '../chat/chat.service.js';
+import { SessionStore } from '../sessions/session-store.service.js';
+import { parseResponsesRequest, previousResponseIdOf } from './responses-request.js';
+import { outputItems, responseObject } from './responses-response.js';
+import { ResponsesStream } from './responses-stream.js';
+
+/**
+ * OpenAI's Responses API on the chat pipeline. A session key records the turn (its id is the
+ * response id, which rewards and `previous_response_id` name); `previous_response_id` continues a
+ * response recorded in the caller's own session.
+ */
+@ApiTags('agent APIs')
+@Controller()
+export class DataProxyResponsesController {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly sessions: SessionStore,
+  ) {}
+
+  @Post(['responses', 'v1/responses'])
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'OpenAI Responses API (streaming with stream: true), recorded like a chat turn' })
+  @ApiResponsesCreate()
+  async create(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const abort = abortOnClientClose(reply);
+    const token = extractBearerToken(authorization);
+    const previousId = previousResponseIdOf(body);
+    const parsed = parseResponsesRequest(body, previousId === null ? [] : this.conversationOf(token, previousId));
+    const prepared = await this.chat.prepare(parsed.chat, token, 'resp_');
+    if (parsed.chat.stream) {
+      const sink = new ResponsesStream(reply, prepared.meta, parsed.echo);
+      await this.chat.stream(prepared, sink, abort.signal, request.id);
+      return;
+    }
+    const result = await this.chat.complete(prepared, abort.signal, request.id);
+    if (abort.signal.aborted) return;
+    void reply.status(200).send(responseObject(prepared.meta, parsed.echo, result, outputItems(prepared.meta, result)));
+  }
+
+  /** The messages and answer of a response recorded in the caller's session; 404 otherwise. */
+  private conversationOf(token: string | null, responseId: string): unknown[] {
+    const interaction = this.sessions.resolve(token)?.findInteraction(responseId);
+    if (!interaction)
+      throw new AppException(
+        404,
+        ErrorCode.PREVIOUS_RESPONSE_NOT_FOUND,
+        `Previous response with id '${responseId}' not found in this session.`,
+      );
+    return [...interaction.messages, ...interaction.outputMessages];
+  }
+}

@@ -1,0 +1,129 @@
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+
+/**
+ * Anthropic's Messages API as the gateway and the data proxy serve it. The body is read by hand
+ * on the hot path (the data proxy converts it into its chat request); these classes are what that
+ * reader accepts and what Swagger shows.
+ */
+export class AnthropicMessageDto {
+  @ApiProperty({ enum: ['user', 'assistant'], example: 'user' }) role!: string;
+  @ApiProperty({
+    description: 'Text, or blocks: text, tool_use, tool_result, thinking',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
+    example: 'What is 22 + 6?',
+  })
+  content!: string | Record<string, unknown>[];
+}
+
+/** The fields `count_tokens` reads (a Messages request without the generation settings). */
+export class CountTokensRequestDto {
+  @ApiPropertyOptional({ example: 'qwen3' }) model?: string;
+  @ApiProperty({ type: [AnthropicMessageDto] }) messages!: AnthropicMessageDto[];
+  @ApiPropertyOptional({
+    description: 'A string or text blocks',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
+  })
+  system?: string | Record<string, unknown>[];
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'Client tools `{name, description, input_schema}`',
+  })
+  tools?: Record<string, unknown>[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: '`{type: "auto" | "any" | "tool" | "none"}`',
+  })
+  tool_choice?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: '`{type: "enabled" | "disabled"}`: thinking on or off in the chat template',
+  })
+  thinking?: Record<string, unknown>;
+}
+
+export class MessagesRequestDto extends CountTokensRequestDto {
+  @ApiProperty({ minimum: 1, description: 'Required, as Anthropic requires it', example: 256 }) max_tokens!: number;
+  @ApiPropertyOptional({ type: [String] }) stop_sequences?: string[];
+  @ApiPropertyOptional({ minimum: 0, maximum: 1 }) temperature?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: 1 }) top_p?: number;
+  @ApiPropertyOptional() top_k?: number;
+  @ApiPropertyOptional({ default: false }) stream?: boolean;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: Record<string, unknown>;
+}
+
+export class MessagesUsageDto {
+  @ApiProperty({ example: 14 }) input_tokens!: number;
+  @ApiProperty({ example: 9 }) output_tokens!: number;
+  @ApiProperty({ example: 0 }) cache_creation_input_tokens!: number;
+  @ApiProperty({ description: 'Prompt tokens served from the engine’s prefix cache', example: 0 })
+  cache_read_input_tokens!: number;
+}
+
+/** A `message` object. */
+export class MessageObjectDto {
+  @ApiProperty({ description: 'Also the interaction id rewards and exports use', example: 'msg_3f2a9c' }) id!: string;
+  @ApiProperty({ example: 'message' }) type!: string;
+  @ApiProperty({ example: 'assistant' }) role!: string;
+  @ApiProperty({ example: 'qwen3' }) model!: string;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'Blocks: thinking, text, tool_use',
+    example: [{ type: 'text', text: '28' }],
+  })
+  content!: Record<string, unknown>[];
+  @ApiProperty({ enum: ['end_turn', 'max_tokens', 'stop_sequence', 'tool_use'], nullable: true })
+  stop_reason!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) stop_sequence!: string | null;
+  @ApiProperty({ type: MessagesUsageDto }) usage!: MessagesUsageDto;
+}
+
+/** One server-sent event of a streamed message (`event:` names its `type`). */
+export class MessageStreamEventDto {
+  @ApiProperty({
+    enum: [
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+      'ping',
+      'error',
+    ],
+  })
+  type!: string;
+}
+
+export class CountTokensResponseDto {
+  @ApiProperty({ example: 14 }) input_tokens!: number;
+}
+
+/** The Swagger of a `/v1/messages` operation (gateway and data proxy). */
+export function ApiMessagesCreate(): MethodDecorator {
+  return applyDecorators(
+    ApiBody({ type: MessagesRequestDto }),
+    ApiExtraModels(MessageObjectDto, MessageStreamEventDto),
+    ApiOkResponse({
+      description: 'The message; with `stream: true` Anthropic’s server-sent events (MessageStreamEventDto)',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(MessageObjectDto) } },
+        'text/event-stream': { schema: { $ref: getSchemaPath(MessageStreamEventDto) } },
+      },
+    }),
+    ApiResponse({ status: 401, description: 'Unknown or expired session key (bearer token or x-api-key)' }),
+    ApiResponse({ status: 502, description: 'The engine failed or broke its protocol; nothing was recorded' }),
+  );
+}

@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/**
+ * The agent APIs answer errors in their own SDK's shape, so the official clients raise their
+ * typed errors with our message: OpenAI's `{"error": {message, type, param, code}}` on the
+ * Responses and completions paths, Anthropic's `{"type": "error", "error": {type, message}}` on
+ * the Messages paths. Chat keeps the reference's shape (AReaL's clients read it).
+ */
+export type ApiDialect = 'openai' | 'anthropic';
+
+export function apiDialectOf(path: string): ApiDialect | null {
+  if (path === '/v1/messages' || path === '/v1/messages/count_tokens') return 'anthropic';
+  if (path === '/v1/responses' || path === '/responses' || path === '/v1/completions' || path === '/completions')
+    return 'openai';
+  return null;
+}
+
+export class OpenAiErrorDetailDto {
+  @ApiProperty({ example: 'max_output_tokens must be >= 1, got 0' }) message!: string;
+  @ApiProperty({ example: 'invalid_request_error' }) type!: string;
+  @ApiProperty({ nullable: true, type: String }) param!: string | null;
+  @ApiProperty({ description: 'Stable machine-readable code', example: 'BAD_REQUEST' }) code!: string;
+}
+
+/** OpenAI's error body (Responses and completions paths). */
+export class OpenAiErrorResponseDto {
+  @ApiProperty({ type: OpenAiErrorDetailDto }) error!: OpenAiErrorDetailDto;
+}
+
+export class AnthropicErrorDetailDto {
+  @ApiProperty({ example: 'invalid_request_error' }) type!: string;
+  @ApiProperty({ example: 'max_tokens is required' }) message!: string;
+}
+
+/** Anthropic's error body (Messages paths). */
+export class AnthropicErrorResponseDto {
+  @ApiProperty({ example: 'error' }) type!: string;
+  @ApiProperty({ type: AnthropicErrorDetailDto }) error!: AnthropicErrorDetailDto;
+  @ApiPropertyOptional({ description: 'Stable machine-readable code (ours)', example: 'BAD_REQUEST' }) code?: string;
+}
+
+const ANTHROPIC_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  503: 'overloaded_error',
+};
+
+/** The error body of `dialect` for a status, message and our stable code. */
+export function dialectErrorBody(
+  dialect: ApiDialect,
+  status: number,
+  message: string,
+  code: string,
+): Record<string, unknown> {
+  if (dialect === 'anthropic') {
+    const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+    return { type: 'error', error: { type, message }, code };
+  }
+  const type = status >= 500 ? 'server_error' : status === 401 ? 'authentication_error' : 'invalid_request_error';
+  return { error: { message, type, param: null, code } };
+}
+
+/** The DTO documenting `dialect`'s error body. */
+export function dialectErrorDto(dialect: ApiDialect): typeof OpenAiErrorResponseDto | typeof AnthropicErrorResponseDto {
+  return dialect === 'anthropic' ? AnthropicErrorResponseDto : OpenAiErrorResponseDto;
+}

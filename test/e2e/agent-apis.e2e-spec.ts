@@ -1,0 +1,463 @@
+// One unit over 300 lines: the three agent APIs against one running stack, each checked the same
+// way (official SDK, streaming and not, a multi-turn tool episode, reward, export replayed on the
+// engine), so that they are seen to share one pipeline.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { HfTokenizer } from '@app/tokenizer';
+import { call } from '../support/http.js';
+import { spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
+
+const ADMIN = 'agent-apis-admin-key';
+const VERSION = 3;
+const CALL = '<tool_call>\n{"name": "calculator", "arguments": {"expression": "6 * 7"}}\n</tool_call>';
+
+interface Recorded {
+  interaction_id: string;
+  parent_id: string | null;
+  prompt_ids: number[];
+  output_ids: number[];
+}
+
+interface Row {
+  input_ids: number[];
+  loss_mask: number[];
+  logprobs: number[];
+  versions: number[];
+  reward: number;
+}
+
+/**
+ * gateway → router → data proxy → engine-sim (echo mode: the answer repeats the last user turn, so
+ * a user turn holding a `<tool_call>` block makes the model call a tool), every one a real process,
+ * driven by the official `openai` and `@anthropic-ai/sdk` clients.
+ */
+describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions', () => {
+  let engine: SpawnedApp;
+  let router: SpawnedApp;
+  let proxy: SpawnedApp;
+  let gateway: SpawnedApp;
+  let tokenizer: HfTokenizer;
+
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(method, `${gateway.url}${path}`, { body, token: ADMIN });
+
+  beforeAll(async () => {
+    tokenizer = await HfTokenizer.load(undefined);
+    engine = await spawnEngineSim(1, ['--mode', 'echo']);
+    router = await spawnApp('router', ['--admin-api-key', ADMIN]);
+    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
+    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+    await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
+    await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION }, token: ADMIN });
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await proxy?.stop();
+    await router?.stop();
+    await engine?.stop();
+  });
+
+  async function startSession(task: string): Promise<{ session_id: string; api_key: string }> {
+    await admin('POST', '/grant_capacity');
+    const res = await admin('POST', '/rl/start_session', { task_id: task });
+    expect(res.status).toBe(201);
+    return res.json;
+  }
+
+  /** Rewards by interaction id, exports as JSON, and returns the rows by interaction id. */
+  async function rewardAndExport(
+    session: { session_id: string; api_key: string },
+    rewards: Record<string, number>,
+  ): Promise<Record<string, Row>> {
+    const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { rewards }, token: session.api_key });
+    expect(reward.status).toBe(200);
+    const exported = await admin('POST', '/export_trajectories', {
+      session_id: session.session_id,
+      trajectory_id: reward.json.trajectory_id,
+      format: 'json',
+      discount: 1,
+    });
+    expect(exported.status).toBe(200);
+    return exported.json.interactions as Record<string, Row>;
+  }
+
+  /**
+   * Every exported output token is what engine-sim produces for that prompt (replayed on the engine
+   * itself at the turn's temperature: same ids, same log-probs; echo answers are near-certain at
+   * temperature 1), stamped with the version set on the data proxy.
+   */
+  async function expectEngineProduced(row: Row, temperature = 0): Promise<void> {
+    const promptLength = row.loss_mask.indexOf(1);
+    expect(promptLength).toBeGreaterThan(0);
+    const prompt = row.input_ids.slice(0, promptLength);
+    const outputIds = row.input_ids.slice(promptLength);
+    const replay = await call('POST', `${engine.url}/generate`, {
+      body: {
+        input_ids: prompt,
+        sampling_params: { temperature, max_new_tokens: outputIds.length },
+        return_logprob: true,
+      },
+    });
+    const produced = replay.json.meta_info.output_token_logprobs as [number, number][];
+    expect(produced.map(([, id]) => id)).toEqual(outputIds);
+    expect(row.logprobs.slice(promptLength)).toEqual(produced.map(([logprob]) => Math.fround(logprob)));
+    expect(row.versions.slice(promptLength)).toEqual(outputIds.map(() => VERSION));
+    expect(row.versions.slice(0, promptLength).every((v) => v === -1)).toBe(true);
+  }
+
+  describe('OpenAI Responses (official openai SDK)', () => {
+    it('answers, streams, runs a multi-turn tool episode with previous_response_id; reward and export by response id', async () => {
+      const session = await startSession('responses-tools');
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: session.api_key, maxRetries: 0 });
+      const tools = [
+        {
+          type: 'function' as const,
+          name: 'calculator',
+          description: 'Evaluate arithmetic',
+          parameters: { type: 'object', properties: { expression: { type: 'string' } } },
+          strict: false,
+        },
+      ];
+
+      // Turn 1: the model calls the tool.
+      const first = await client.responses.create({
+        model: 'default',
+        instructions: 'Use the calculator.',
+        input: `Compute this. ${CALL}`,
+        tools,
+        temperature: 0,
+      });
+      expect(first.id).toMatch(/^resp_/);
+      expect(first.status).toBe('completed');
+      const calls = first.output.filter((item) => item.type === 'function_call');
+      expect(calls).toEqual([
+        expect.objectContaining({ type: 'function_call', name: 'calculator', arguments: '{"expression": "6 * 7"}' }),
+      ]);
+      expect(first.output[0]).toEqual(expect.objectContaining({ type: 'message' }));
+      expect(first.output_text).toBe('Compute this.');
+      expect(first.usage?.output_tokens).toBeGreaterThan(0);
+
+      // Turn 2: the tool's result, continuing the recorded conversation by id (streaming).
+      const stream = client.responses.stream({
+        model: 'default',
+        instructions: 'Use the calculator.',
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: calls[0].call_id, output: '42' }],
+        tools,
+        temperature: 0,
+      });
+      const types: string[] = [];
+      stream.on('event', (event) => types.push(event.type));
+      const second = await stream.finalResponse();
+      expect(second.output_text).toBe('<tool_response>\n42\n</tool_response>');
+      expect(second.previous_response_id).toBe(first.id);
+      expect(types[0]).toBe('response.created');
+      expect(types).toContain('response.output_item.added');
+      expect(types).toContain('response.output_text.delta');
+      expect(types.at(-1)).toBe('response.completed');
+
+      // Turn 3: the agent sends its whole history back as items instead (stateless agents).
+      const third = await client.responses.create({
+        model: 'default',
+        instructions: 'Use the calculator.',
+        input: [
+          { role: 'user', content: `Compute this. ${CALL}` },
+          ...first.output,
+          { type: 'function_call_output', call_id: calls[0].call_id, output: '42' },
+          ...second.output,
+          { role: 'user', content: 'So the answer is 42.' },
+        ] as OpenAI.Responses.ResponseInput,
+        tools,
+        temperature: 0,
+      });
+      expect(third.output_text).toBe('So the answer is 42.');
+
+      // The recorded turns chain: each one's conversation continues the one before.
+      const recorded = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
+      const interactions = recorded.json.interactions as Recorded[];
+      expect(interactions.map((i) => i.interaction_id)).toEqual([first.id, second.id, third.id]);
+      expect(interactions.map((i) => i.parent_id)).toEqual([null, first.id, second.id]);
+
+      const rows = await rewardAndExport(session, { [first.id]: 0.1, [third.id]: 1 });
+      expect(Object.keys(rows)).toEqual([first.id, second.id, third.id]);
+      expect(rows[third.id].reward).toBe(1);
+      expect(rows[first.id].reward).toBeCloseTo(1.1);
+      for (const row of Object.values(rows)) await expectEngineProduced(row);
+    });
+
+    it('splits a leading think block into a reasoning item, the same way streaming and not', async () => {
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: ADMIN, maxRetries: 0 });
+      const input = '<think>\nadd them\n</think>\n\nThe sum is 5.';
+      const plain = await client.responses.create({ model: 'default', input, temperature: 0, store: false });
+      expect(plain.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+      expect(plain.output[0]).toEqual(
+        expect.objectContaining({ content: [{ type: 'reasoning_text', text: '\nadd them\n' }] }),
+      );
+      expect(plain.output_text).toBe('\n\nThe sum is 5.');
+      const streamed = await client.responses
+        .stream({ model: 'default', input, temperature: 0, store: false })
+        .finalResponse();
+      // What an agent reads of each item: its type and its text.
+      const texts = (output: OpenAI.Responses.ResponseOutputItem[]) =>
+        output.map((item) => ({
+          type: item.type,
+          text: 'content' in item ? (item.content ?? []).map((part) => ('text' in part ? part.text : '')).join('') : '',
+        }));
+      expect(texts(streamed.output)).toEqual(texts(plain.output));
+      expect(streamed.output_text).toBe(plain.output_text);
+    });
+
+    it('an unknown previous_response_id is a 404 in the Responses error shape; a bad field a 400', async () => {
+      const session = await startSession('responses-errors');
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: session.api_key, maxRetries: 0 });
+      const missing = await client.responses
+        .create({ model: 'default', input: 'hi', previous_response_id: 'resp_nope' })
+        .catch((err: unknown) => err);
+      expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('previous_response_not_found');
+      const bad = await client.responses
+        .create({ model: 'default', input: 'hi', max_output_tokens: 0 })
+        .catch((err: unknown) => err);
+      expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((bad as Error).message).toContain('max_output_tokens');
+      const noKey = await call('POST', `${gateway.url}/v1/responses`, { body: { input: 'hi' } });
+      expect(noKey.status).toBe(401);
+      expect(noKey.json.error).toEqual(expect.objectContaining({ type: 'authentication_error' }));
+    });
+  });
+
+  describe('Anthropic Messages (official @anthropic-ai/sdk)', () => {
+    const tools = [
+      {
+        name: 'calculator',
+        description: 'Evaluate arithmetic',
+        input_schema: { type: 'object' as const, properties: { expression: { type: 'string' } } },
+      },
+    ];
+
+    it('runs a multi-turn tool episode (x-api-key), streams with thinking; reward and export by message id', async () => {
+      const session = await startSession('messages-tools');
+      const client = new Anthropic({ baseURL: gateway.url, apiKey: session.api_key, maxRetries: 0 });
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: `Compute this. ${CALL}` }];
+
+      const first = await client.messages.create({
+        model: 'default',
+        max_tokens: 128,
+        system: 'Use the calculator.',
+        messages,
+        tools,
+      });
+      expect(first.id).toMatch(/^msg_/);
+      expect(first.stop_reason).toBe('tool_use');
+      const toolUse = first.content.find((block) => block.type === 'tool_use');
+      expect(toolUse).toEqual(
+        expect.objectContaining({ type: 'tool_use', name: 'calculator', input: { expression: '6 * 7' } }),
+      );
+      expect(first.content[0]).toEqual({ type: 'text', text: 'Compute this.' });
+
+      messages.push({ role: 'assistant', content: first.content });
+      messages.push({
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: (toolUse as Anthropic.ToolUseBlock).id, content: '42' }],
+      });
+      const stream = client.messages.stream({
+        model: 'default',
+        max_tokens: 128,
+        system: 'Use the calculator.',
+        messages,
+        tools,
+      });
+      const types: string[] = [];
+      stream.on('streamEvent', (event) => types.push(event.type));
+      const second = await stream.finalMessage();
+      expect(second.content).toEqual([{ type: 'text', text: '<tool_response>\n42\n</tool_response>' }]);
+      expect(second.stop_reason).toBe('end_turn');
+      expect(types[0]).toBe('message_start');
+      expect(types).toEqual(expect.arrayContaining(['content_block_start', 'content_block_delta', 'message_delta']));
+      expect(types.at(-1)).toBe('message_stop');
+
+      messages.push({ role: 'assistant', content: second.content });
+      messages.push({ role: 'user', content: '<think>\ncheck\n</think>\n\nIt is 42.' });
+      const third = await client.messages
+        .stream({ model: 'default', max_tokens: 128, system: 'Use the calculator.', messages, tools })
+        .finalMessage();
+      expect(third.content).toEqual([
+        { type: 'thinking', thinking: '\ncheck\n', signature: '' },
+        { type: 'text', text: '\n\nIt is 42.' },
+      ]);
+
+      const recorded = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
+      const interactions = recorded.json.interactions as Recorded[];
+      expect(interactions.map((i) => i.parent_id)).toEqual([null, first.id, second.id]);
+
+      const rows = await rewardAndExport(session, { [third.id]: 1 });
+      expect(Object.keys(rows)).toEqual([first.id, second.id, third.id]);
+      for (const row of Object.values(rows)) await expectEngineProduced(row, 1);
+    });
+
+    it('stop sequences, max_tokens, count_tokens with the real template, errors in the Anthropic shape', async () => {
+      const client = new Anthropic({ baseURL: gateway.url, apiKey: ADMIN, maxRetries: 0 });
+      const stopped = await client.messages.create({
+        model: 'default',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'one two STOP three' }],
+        stop_sequences: ['STOP'],
+      });
+      expect(stopped).toEqual(
+        expect.objectContaining({
+          stop_reason: 'stop_sequence',
+          stop_sequence: 'STOP',
+          content: [{ type: 'text', text: 'one two ' }],
+        }),
+      );
+      const cut = await client.messages.create({
+        model: 'default',
+        max_tokens: 2,
+        messages: [{ role: 'user', content: 'a long answer that will not fit' }],
+      });
+      expect(cut.stop_reason).toBe('max_tokens');
+      expect(cut.usage.output_tokens).toBe(2);
+
+      const counted = await client.messages.countTokens({
+        model: 'default',
+        system: 'Use the calculator.',
+        messages: [{ role: 'user', content: 'What is 6 * 7?' }],
+        tools,
+      });
+      const answered = await client.messages.create({
+        model: 'default',
+        max_tokens: 4,
+        system: 'Use the calculator.',
+        messages: [{ role: 'user', content: 'What is 6 * 7?' }],
+        tools,
+      });
+      expect(counted.input_tokens).toBe(answered.usage.input_tokens + (answered.usage.cache_read_input_tokens ?? 0));
+
+      const missing = await client.messages
+        .create({
+          model: 'default',
+          messages: [{ role: 'user', content: 'hi' }],
+        } as unknown as Anthropic.MessageCreateParamsNonStreaming)
+        .catch((err: unknown) => err);
+      expect(missing).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((missing as InstanceType<typeof Anthropic.BadRequestError>).error).toEqual(
+        expect.objectContaining({
+          type: 'error',
+          error: { type: 'invalid_request_error', message: 'max_tokens is required' },
+        }),
+      );
+      const stranger = new Anthropic({ baseURL: gateway.url, apiKey: 'not-a-key', maxRetries: 0 });
+      await expect(
+        stranger.messages.create({ model: 'default', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }),
+      ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    });
+  });
+
+  it('concat mode: a Responses turn (previous_response_id) and a Messages turn continue their parent token for token', async () => {
+    const concat = await spawnApp('data-proxy', [
+      '--admin-api-key',
+      ADMIN,
+      '--backend-addr',
+      engine.url,
+      '--chat-template-type',
+      'concat',
+    ]);
+    try {
+      const start = async (task: string) =>
+        (await call('POST', `${concat.url}/rl/start_session`, { body: { task_id: task }, token: ADMIN })).json as {
+          session_id: string;
+          api_key: string;
+        };
+      const expectContinued = async ({ session_id: sessionId, api_key }: { session_id: string; api_key: string }) => {
+        const recorded = await call('GET', `${concat.url}/rl/sessions/${sessionId}`, { token: ADMIN });
+        const [a, b] = recorded.json.interactions as Recorded[];
+        expect(b.parent_id).toBe(a.interaction_id);
+        expect(b.prompt_ids.slice(0, a.prompt_ids.length + a.output_ids.length)).toEqual([
+          ...a.prompt_ids,
+          ...a.output_ids,
+        ]);
+        // Concat export: one row holding both turns, each model token trained once.
+        await call('POST', `${concat.url}/rl/set_reward`, { body: { reward: 1 }, token: api_key });
+        const exported = await call('POST', `${concat.url}/export_trajectories`, {
+          body: { session_id: sessionId, style: 'concat', format: 'json' },
+          token: ADMIN,
+        });
+        const rows = Object.values(exported.json.interactions as Record<string, Row>);
+        expect(rows).toHaveLength(1);
+        expect(rows[0].loss_mask.filter((m) => m === 1)).toHaveLength(a.output_ids.length + b.output_ids.length);
+      };
+
+      const responses = await start('concat-responses');
+      const openai = new OpenAI({ baseURL: `${concat.url}/v1`, apiKey: responses.api_key, maxRetries: 0 });
+      const one = await openai.responses.create({ model: 'default', input: 'First question', temperature: 0 });
+      await openai.responses.create({
+        model: 'default',
+        previous_response_id: one.id,
+        input: 'Second question',
+        temperature: 0,
+      });
+      await expectContinued(responses);
+
+      const messages = await start('concat-messages');
+      const anthropic = new Anthropic({ baseURL: concat.url, apiKey: messages.api_key, maxRetries: 0 });
+      const history: Anthropic.MessageParam[] = [{ role: 'user', content: 'First question' }];
+      const first = await anthropic.messages.create({ model: 'default', max_tokens: 64, messages: history });
+      history.push({ role: 'assistant', content: first.content }, { role: 'user', content: 'Second question' });
+      await anthropic.messages.create({ model: 'default', max_tokens: 64, messages: history });
+      await expectContinued(messages);
+    } finally {
+      await concat.stop();
+    }
+  });
+
+  describe('legacy completions (official openai SDK)', () => {
+    it('completes a raw prompt (text and token ids, never templated), streams, chains turns by tokens, exports', async () => {
+      const session = await startSession('completions');
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: session.api_key, maxRetries: 0 });
+      const first = await client.completions.create({
+        model: 'default',
+        prompt: 'count: one two three',
+        max_tokens: 5,
+        temperature: 0,
+        logprobs: 1,
+      });
+      expect(first.id).toMatch(/^cmpl-/);
+      expect(first.object).toBe('text_completion');
+      expect(first.choices[0].finish_reason).toBe('length');
+      expect(first.usage?.completion_tokens).toBe(5);
+      expect(first.choices[0].logprobs?.token_logprobs).toHaveLength(5);
+      expect(first.choices[0].logprobs?.tokens?.join('')).toBe(first.choices[0].text);
+
+      // Turn 2 continues turn 1 token for token: its prompt is turn 1's prompt + output + more.
+      const before = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
+      const turn1 = (before.json.interactions as Recorded[])[0];
+      expect(turn1.prompt_ids).toEqual(await tokenizer.encode('count: one two three', true));
+      const tokenPrompt = [...turn1.prompt_ids, ...turn1.output_ids];
+      const chunks: string[] = [];
+      let finish: string | null = null;
+      const stream = await client.completions.create({
+        model: 'default',
+        prompt: [...tokenPrompt, ...(await tokenizer.encode(' four'))],
+        max_tokens: 3,
+        temperature: 0,
+        stream: true,
+      });
+      for await (const chunk of stream) {
+        chunks.push(chunk.choices[0]?.text ?? '');
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      expect(finish).toBe('length');
+      expect(chunks.join('').length).toBeGreaterThan(0);
+
+      const recorded = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
+      const interactions = recorded.json.interactions as Recorded[];
+      expect(interactions[1].parent_id).toBe(first.id);
+
+      const rows = await rewardAndExport(session, { [first.id]: 1 });
+      expect(Object.keys(rows)).toHaveLength(2);
+      for (const row of Object.values(rows)) await expectEngineProduced(row);
+    });
+  });
+});
