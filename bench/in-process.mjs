@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `node bench/in-process.mjs <checkout> <gateway|data-proxy> [extra flags]`: CPU (and wall) time
-// per chat request of one service, built as its main.ts builds it, driven through Fastify's
+// `node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [extra flags]`:
+// CPU (and wall) time per agent turn (chat by default; the same question in each API) of one service, built as its main.ts builds it, driven through Fastify's
 // inject with every upstream an undici MockAgent. Far less noisy than the process benchmarks on a
 // shared machine, so it is what decides a small hot-path change: run it alternately on two
 // checkouts (`git worktree add /tmp/base <rev>`, then `npm run build` in each).
@@ -8,10 +8,42 @@
 import { resolve } from 'node:path';
 import { MockAgent } from 'undici';
 
-const [checkout, which, ...extra] = process.argv.slice(2);
-if (!checkout || !['gateway', 'data-proxy'].includes(which)) {
-  console.error('usage: node bench/in-process.mjs <checkout> <gateway|data-proxy> [flags]');
+const [checkout, which, ...rest] = process.argv.slice(2);
+const apiAt = rest.indexOf('--api');
+const api = apiAt >= 0 ? rest[apiAt + 1] : 'chat';
+const extra = apiAt >= 0 ? [...rest.slice(0, apiAt), ...rest.slice(apiAt + 2)] : rest;
+const API_PATHS = {
+  chat: '/v1/chat/completions',
+  responses: '/v1/responses',
+  messages: '/v1/messages',
+  completions: '/v1/completions',
+};
+if (!checkout || !['gateway', 'data-proxy'].includes(which) || !API_PATHS[api]) {
+  console.error(
+    'usage: node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [flags]',
+  );
   process.exit(2);
+}
+const SYSTEM = 'You are a helpful assistant.';
+/** One turn's body in `api`'s shape: the same system prompt, question and budget in every API. */
+function turnBody(question) {
+  switch (api) {
+    case 'responses':
+      return { model: 'm', instructions: SYSTEM, input: question, max_output_tokens: 32 };
+    case 'messages':
+      return { model: 'm', system: SYSTEM, messages: [{ role: 'user', content: question }], max_tokens: 32 };
+    case 'completions':
+      return { model: 'm', prompt: `${SYSTEM}\n\n${question}`, max_tokens: 32 };
+    default:
+      return {
+        model: 'm',
+        messages: [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: question },
+        ],
+        max_tokens: 32,
+      };
+  }
 }
 const root = resolve(checkout);
 const common = await import(`${root}/dist/libs/common/src/index.js`);
@@ -29,7 +61,7 @@ if (which === 'gateway') {
   agent.get('http://router.test').intercept({ path: '/pins/events', method: 'GET' }).reply(503, '').persist();
   agent
     .get('http://dp.test')
-    .intercept({ path: '/chat/completions', method: 'POST' })
+    .intercept({ path: api === 'chat' ? '/chat/completions' : API_PATHS[api], method: 'POST' })
     .reply(200, { id: 'x', object: 'chat.completion', choices: [] }, json)
     .persist();
   ({ app } = await common.createApp(GATEWAY_APP, {
@@ -46,9 +78,9 @@ if (which === 'gateway') {
     env: {},
     dispatcher: agent,
   }));
-  url = '/v1/chat/completions';
+  url = API_PATHS[api];
   headers = { authorization: 'Bearer k', 'content-type': 'application/json' };
-  payload = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hello '.repeat(100) }], max_tokens: 32 });
+  payload = JSON.stringify(turnBody('hello '.repeat(100)));
 } else {
   const { DATA_PROXY_APP } = await import(`${root}/dist/apps/data-proxy/src/data-proxy.app.js`);
   const out = Array.from({ length: 32 }, (_, i) => 1000 + i);
@@ -98,17 +130,11 @@ if (which === 'gateway') {
     env: {},
     dispatcher: agent,
   }));
-  url = '/v1/chat/completions';
+  url = API_PATHS[api];
   headers = { 'content-type': 'application/json' };
   let i = 0;
   payload = () =>
-    JSON.stringify({
-      messages: [
-        { role: 'system', content: 'You are a helpful assistant.' },
-        { role: 'user', content: `question ${i++ % 50}: ` + 'what is the answer to this long question '.repeat(20) },
-      ],
-      max_tokens: 32,
-    });
+    JSON.stringify(turnBody(`question ${i++ % 50}: ` + 'what is the answer to this long question '.repeat(20)));
 }
 await app.init();
 await app.getHttpAdapter().getInstance().ready();
@@ -137,7 +163,7 @@ for (let i = 0; i < N; i++) await app.inject({ method: 'POST', url, headers, pay
 const cpu = process.cpuUsage(c0);
 const wall = performance.now() - t0;
 console.log(
-  `${which} ${checkout} ${extra.join(' ')}: cpu ${((cpu.user + cpu.system) / N).toFixed(1)} µs/req, wall ${((wall * 1000) / N).toFixed(1)} µs/req`,
+  `${which} ${api} ${checkout} ${extra.join(' ')}: cpu ${((cpu.user + cpu.system) / N).toFixed(1)} µs/req, wall ${((wall * 1000) / N).toFixed(1)} µs/req`,
 );
 await app.close();
 process.exit(0);

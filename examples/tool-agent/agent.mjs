@@ -4,6 +4,7 @@
 // per interaction, keyed by completion id: 0.1 for each turn whose tool calls all worked (a small
 // shaping reward), and 1 or 0 on the final turn by exact match.
 import OpenAI from 'openai';
+import { finalNumber } from '../math-agent/agent.mjs';
 
 const TOOLS = [
   {
@@ -51,11 +52,6 @@ export function calculate(expression) {
   const value = sum();
   if (at !== tokens.length) throw new Error('unexpected input');
   return value;
-}
-
-function finalNumber(text) {
-  const numbers = String(text ?? '').match(/-?\d+(?:\.\d+)?/g);
-  return numbers ? numbers[numbers.length - 1] : null;
 }
 
 export async function run(data, ctx) {

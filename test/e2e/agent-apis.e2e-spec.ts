@@ -460,4 +460,71 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
       for (const row of Object.values(rows)) await expectEngineProduced(row);
     });
   });
+
+  it("AReaL 2.0's traj schema exports Responses and Messages turns like chat turns", async () => {
+    const session = await startSession('agent-apis-traj');
+    const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: session.api_key, maxRetries: 0 });
+    const anthropic = new Anthropic({ baseURL: gateway.url, apiKey: session.api_key, maxRetries: 0 });
+    await openai.responses.create({ model: 'default', input: 'first turn', temperature: 0 });
+    await anthropic.messages.create({
+      model: 'default',
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'second' }],
+    });
+    const recorded = (await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN })).json
+      .interactions as Recorded[];
+    await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 0.5 }, token: session.api_key });
+    const exported = await admin('POST', '/export_trajectories', {
+      session_ids: [session.session_id],
+      schema: 'traj',
+      format: 'json',
+    });
+    expect(exported.status).toBe(200);
+    const traj = exported.json.traj as { input_ids: number[][]; versions: number[][]; rewards: number[] };
+    for (const turn of recorded) {
+      const tokens = [...turn.prompt_ids, ...turn.output_ids];
+      const row = traj.input_ids.findIndex((ids) => tokens.every((id, i) => ids[i] === id));
+      expect(row).toBeGreaterThanOrEqual(0);
+      expect(traj.versions[row].slice(turn.prompt_ids.length, tokens.length).every((v) => v === VERSION)).toBe(true);
+    }
+  });
+
+  // Last: it moves the data proxy to the next weight version.
+  it('pause, new weights, continue mid-stream: Messages and Responses streams carry on; versions change where the weights did', async () => {
+    const session = await startSession('agent-apis-pause');
+    const long = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
+    const anthropic = new Anthropic({ baseURL: gateway.url, apiKey: session.api_key, maxRetries: 0 });
+    const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: session.api_key, maxRetries: 0 });
+    const messageStream = anthropic.messages.stream({
+      model: 'default',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: long }],
+    });
+    const responseStream = openai.responses.stream({
+      model: 'default',
+      input: long,
+      temperature: 0,
+      max_output_tokens: 4096,
+    });
+    // Both streams are under way (first text seen) when the trainer pauses and updates the weights.
+    await Promise.all([
+      new Promise((resolve) => messageStream.once('text', resolve)),
+      new Promise((resolve) => responseStream.once('response.output_text.delta', resolve)),
+    ]);
+    expect((await call('POST', `${proxy.url}/pause_generation`, { token: ADMIN })).status).toBe(200);
+    await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION + 1 }, token: ADMIN });
+    expect((await call('POST', `${proxy.url}/continue_generation`, { token: ADMIN })).status).toBe(200);
+    const [message, response] = await Promise.all([messageStream.finalMessage(), responseStream.finalResponse()]);
+    expect(message.content).toEqual([{ type: 'text', text: long }]);
+    expect(response.output_text).toBe(long);
+
+    const rows = Object.values(await rewardAndExport(session, { [message.id]: 1, [response.id]: 1 }));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      const versions = row.versions.slice(row.loss_mask.indexOf(1));
+      expect(versions[0]).toBe(VERSION);
+      expect(versions.at(-1)).toBe(VERSION + 1);
+      expect(versions.every((v, i) => i === 0 || v >= versions[i - 1])).toBe(true);
+    }
+  });
 });

@@ -454,4 +454,36 @@ describe('controller rollouts with set_reward_finish_timeout and a multi-turn to
     expect(rewards).toEqual([1.1, 1, 1.1, 1]);
     expectTrainingData(outcome);
   });
+
+  it.each([
+    ['the Responses API (previous_response_id)', 'examples/responses-agent/agent.mjs'],
+    ['the Anthropic Messages API (official SDK, x-api-key)', 'examples/anthropic-agent/agent.mjs'],
+  ])('runs the multi-turn tool agent on %s: rewards by response/message id', async (_api, agent) => {
+    const question =
+      'Use the tool. <tool_call>\n{"name": "calculator", "arguments": {"expression": "6 * 7"}}\n</tool_call>';
+    const res = await call('POST', `${controller.url}/rollout/batch`, {
+      body: { items: [{ question, answer: '42' }], agent, agent_kwargs: { max_turns: 3 } },
+      token: ADMIN,
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.accepted).toBe(1);
+    const outcome = res.json.trajectories[0] as Outcome;
+    // The tool call, then the answer (the echo of the tool's result, 42).
+    expect(Object.values(outcome.interactions).map((i) => Math.round(i.reward * 100) / 100)).toEqual([1.1, 1]);
+    expectTrainingData(outcome);
+  });
+
+  it('runs the raw-text agent on the legacy completions API', async () => {
+    // The echo engine repeats a prompt without chat turns from its start: the first few-shot line
+    // ("Q: What is 2 + 3?") up to the stop string, whose last number is 3.
+    const res = await call('POST', `${controller.url}/rollout/batch`, {
+      body: { items: [{ question: 'What is 1 + 2?', answer: '3' }], agent: 'examples/completions-agent/agent.mjs' },
+      token: ADMIN,
+    });
+    expect(res.status).toBe(200);
+    const outcome = res.json.trajectories[0] as Outcome;
+    expect(outcome.rewards).toEqual([1]);
+    expect(Object.keys(outcome.interactions)).toHaveLength(1);
+    expectTrainingData(outcome);
+  });
 });

@@ -91,11 +91,8 @@ export class ChatService {
     let parent: Interaction | null;
     let promptIds: number[];
     if (request.rawPrompt) {
-      // Text is tokenized as vLLM's /v1/completions does (special tokens added, e.g. a BOS where the model has one).
       promptIds =
-        'ids' in request.rawPrompt
-          ? request.rawPrompt.ids
-          : await this.model.tokenizer.encode(request.rawPrompt.text, true);
+        'ids' in request.rawPrompt ? request.rawPrompt.ids : await this.model.encodeRawPrompt(request.rawPrompt.text);
       // A raw prompt continues the turn whose tokens it starts with (a multi-turn completions agent).
       parent = session && request.store ? session.active.findTokenParent(promptIds) : null;
     } else {

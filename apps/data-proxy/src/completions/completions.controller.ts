@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { abortOnClientClose, extractBearerToken } from '@app/common';
 import { ApiTextCompletion } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
+import { ExternalModelsService } from '../external/external-models.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { parseCompletionsRequest } from './completions-request.js';
 import { completionLogprobs, textCompletion } from './completions-response.js';
@@ -19,6 +20,7 @@ import { CompletionsStream } from './completions-stream.js';
 export class DataProxyCompletionsController {
   constructor(
     private readonly chat: ChatService,
+    private readonly external: ExternalModelsService,
     private readonly model: DataProxyModel,
   ) {}
 
@@ -34,6 +36,7 @@ export class DataProxyCompletionsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const abort = abortOnClientClose(reply);
+    this.external.refuseExternal(body, '/v1/completions');
     const parsed = parseCompletionsRequest(body, this.model.tokenizer.vocabSize);
     const prepared = await this.chat.prepare(parsed.chat, extractBearerToken(authorization), 'cmpl-');
     if (parsed.chat.stream) {

@@ -60,6 +60,20 @@ export class ExternalModelsService {
     return model && model.url ? model : null;
   }
 
+  /**
+   * The agent APIs other than chat generate on the engine: a request naming an external model
+   * there is refused (400) rather than silently answered by another model.
+   */
+  refuseExternal(body: unknown, api: string): void {
+    const model = this.match(body);
+    if (model)
+      throw new AppException(
+        400,
+        ErrorCode.BAD_REQUEST,
+        `${model.name} is an external model: it is served on /chat/completions only, not on ${api}`,
+      );
+  }
+
   async forward(
     model: ExternalModel,
     body: Record<string, unknown>,

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { abortOnClientClose, extractCallerKey } from '@app/common';
 import { ApiMessagesCreate, CountTokensRequestDto, CountTokensResponseDto } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
+import { ExternalModelsService } from '../external/external-models.js';
 import { normalizeMessages } from '../chat/chat-request.js';
 import { parseMessagesRequest } from './messages-request.js';
 import { contentBlocks, messageObject } from './messages-response.js';
@@ -18,7 +19,10 @@ import { MessagesStream } from './messages-stream.js';
 @ApiSecurity('x-api-key')
 @Controller()
 export class DataProxyMessagesController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly external: ExternalModelsService,
+  ) {}
 
   @Post('v1/messages')
   @HttpCode(200)
@@ -31,6 +35,7 @@ export class DataProxyMessagesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const abort = abortOnClientClose(reply);
+    this.external.refuseExternal(body, '/v1/messages');
     const chatRequest = parseMessagesRequest(body);
     const prepared = await this.chat.prepare(chatRequest, extractCallerKey(headers), 'msg_');
     const promptTokens = prepared.promptIds.length;

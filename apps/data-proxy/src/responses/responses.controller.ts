@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { abortOnClientClose, AppException, ErrorCode, extractBearerToken } from '@app/common';
 import { ApiResponsesCreate } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
+import { ExternalModelsService } from '../external/external-models.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import { parseResponsesRequest, previousResponseIdOf } from './responses-request.js';
 import { outputItems, responseObject } from './responses-response.js';
@@ -19,6 +20,7 @@ import { ResponsesStream } from './responses-stream.js';
 export class DataProxyResponsesController {
   constructor(
     private readonly chat: ChatService,
+    private readonly external: ExternalModelsService,
     private readonly sessions: SessionStore,
   ) {}
 
@@ -34,6 +36,7 @@ export class DataProxyResponsesController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const abort = abortOnClientClose(reply);
+    this.external.refuseExternal(body, '/v1/responses');
     const token = extractBearerToken(authorization);
     const previousId = previousResponseIdOf(body);
     const parsed = parseResponsesRequest(body, previousId === null ? [] : this.conversationOf(token, previousId));

@@ -49,4 +49,12 @@ export class ChatTemplate {
   async encode(input: RenderInput): Promise<number[]> {
     return this.pieces.encode(this.render(input));
   }
+
+  /**
+   * Text that is not templated (a raw completions prompt), through the same piece cache: an agent
+   * that resends its growing transcript pays only for the new pieces.
+   */
+  encodeText(text: string): Promise<number[]> {
+    return this.pieces.encode(text);
+  }
 }
