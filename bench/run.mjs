@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { ROOT } from './lib/processes.mjs';
 
-const SCENARIOS = ['edge', 'router', 'engine', 'full', 'stream', 'pause', 'tokenize'];
+const SCENARIOS = ['edge', 'router', 'engine', 'full', 'apis', 'stream', 'pause', 'tokenize'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const skipBuild = args.includes('--no-build');

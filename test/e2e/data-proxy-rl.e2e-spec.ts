@@ -321,6 +321,18 @@ describe('data proxy external model mode', () => {
       expect(entries[0].messages).toEqual([{ role: 'user', content: 'hello' }]);
       expect(entries[0].tensor_dict).toBeUndefined();
 
+      // The other agent APIs generate on the engine: naming an external model there is a 400 in
+      // the API's own error shape, never an answer from another model.
+      const responses = await call('POST', `${proxy.url}/v1/responses`, { body: { model: 'ext-1', input: 'x' } });
+      expect([responses.status, responses.json.error.message]).toEqual([
+        400,
+        expect.stringContaining('external model'),
+      ]);
+      const messages = await call('POST', `${proxy.url}/v1/messages`, {
+        body: { model: 'ext-1', max_tokens: 4, messages: [{ role: 'user', content: 'x' }] },
+      });
+      expect([messages.status, messages.json.error.type]).toEqual([400, 'invalid_request_error']);
+
       // Not registered, and no engine: a clear 503.
       expect(
         (
