@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { streamErrorEvent } from '@app/contracts';
 import type { TurnResult } from './chat.service.js';
 import { chatChunk, toolCallDeltas, type CompletionMeta } from './chat-response.js';
 import type { ToolCall } from './output-parser.js';
@@ -36,7 +37,7 @@ export class ChatStream extends SseTurnStream {
   /** An error after the stream began: one OpenAI-style error event, then the end of the stream. */
   error(err: unknown): void {
     const { status, message, code } = streamErrorInfo(err);
-    this.send({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } });
+    this.send(streamErrorEvent('chat', status, message, code).data);
     this.end('data: [DONE]\n\n');
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { dialectErrorBody } from '@app/contracts';
+import { streamErrorEvent } from '@app/contracts';
 import type { TurnResult } from '../chat/chat.service.js';
 import type { CompletionMeta } from '../chat/chat-response.js';
 import { SseTurnStream, streamErrorInfo } from '../chat/turn-sink.js';
@@ -34,7 +34,7 @@ export class CompletionsStream extends SseTurnStream {
 
   error(err: unknown): void {
     const { status, message, code } = streamErrorInfo(err);
-    this.send(dialectErrorBody('openai', status, message, code));
+    this.send(streamErrorEvent('chat', status, message, code).data);
     this.end('data: [DONE]\n\n');
   }
 }

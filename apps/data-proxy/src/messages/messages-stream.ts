@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { dialectErrorBody } from '@app/contracts';
+import { streamErrorEvent } from '@app/contracts';
 import type { TurnResult } from '../chat/chat.service.js';
 import type { CompletionMeta } from '../chat/chat-response.js';
 import { LeadingThinkSplitter } from '../chat/leading-think.js';
@@ -82,7 +82,7 @@ export class MessagesStream extends SseTurnStream {
   /** An error after the stream began: Anthropic's `error` event, then the end of the stream. */
   error(err: unknown): void {
     const { status, message, code } = streamErrorInfo(err);
-    this.event('error', dialectErrorBody('anthropic', status, message, code));
+    this.send(streamErrorEvent('anthropic', status, message, code).data, 'error');
     this.end();
   }
 

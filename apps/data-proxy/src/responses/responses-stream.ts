@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { streamErrorEvent } from '@app/contracts';
 import type { TurnResult } from '../chat/chat.service.js';
 import type { CompletionMeta } from '../chat/chat-response.js';
 import { LeadingThinkSplitter } from '../chat/leading-think.js';
@@ -95,8 +96,9 @@ export class ResponsesStream extends SseTurnStream {
 
   /** An error after the stream began: OpenAI's `error` event, then the end of the stream. */
   error(err: unknown): void {
-    const { message, code } = streamErrorInfo(err);
-    this.event('error', { code, message, param: null });
+    const { status, message, code } = streamErrorInfo(err);
+    const { data } = streamErrorEvent('responses', status, message, code);
+    this.event('error', data);
     this.end();
   }
 

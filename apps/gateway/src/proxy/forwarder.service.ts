@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { abortOnClientClose, APP_OPTIONS, HttpClient, sendEventStream, type RawResponse } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
+import { streamDialectOf, streamErrorEvent } from '@app/contracts';
 import { transportError } from './gateway-error.js';
 import { forwardRequestHeaders, responseHeaders } from './headers.js';
 
@@ -137,9 +138,13 @@ export class ForwarderService {
       }
       this.logger.warn({ err: err.message, worker: target.workerAddr }, 'upstream stream failed');
       const prefix = atEventBoundary ? '' : '\n\n';
-      out.end(
-        `${prefix}data: ${JSON.stringify({ error: { message: `upstream stream failed: ${err.message}`, type: 'server_error', code: 'UPSTREAM_UNAVAILABLE' } })}\n\n`,
+      const { event, data } = streamErrorEvent(
+        streamDialectOf(request.url.split('?')[0]),
+        502,
+        `upstream stream failed: ${err.message}`,
+        'UPSTREAM_UNAVAILABLE',
       );
+      out.end(`${prefix}${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
     });
     reply.raw.once('close', () => {
       finish();

@@ -68,3 +68,31 @@ export function dialectErrorBody(
 export function dialectErrorDto(dialect: ApiDialect): typeof OpenAiErrorResponseDto | typeof AnthropicErrorResponseDto {
   return dialect === 'anthropic' ? AnthropicErrorResponseDto : OpenAiErrorResponseDto;
 }
+
+/** How a stream reports an error after it began: chat and completions, Responses, or Messages. */
+export type StreamDialect = 'chat' | 'responses' | 'anthropic';
+
+export function streamDialectOf(path: string): StreamDialect {
+  if (path === '/v1/messages') return 'anthropic';
+  if (path === '/v1/responses' || path === '/responses') return 'responses';
+  return 'chat';
+}
+
+/**
+ * The error event a stream ends with once it has begun (the status line is gone by then): chat's
+ * and completions' `data: {"error": …}`, the Responses `error` event, Anthropic's `error` event.
+ * `event` is the SSE event name, for the APIs that name their events.
+ */
+export function streamErrorEvent(
+  dialect: StreamDialect,
+  status: number,
+  message: string,
+  code: string,
+): { event: string | null; data: Record<string, unknown> } {
+  if (dialect === 'anthropic') return { event: 'error', data: dialectErrorBody('anthropic', status, message, code) };
+  if (dialect === 'responses') return { event: 'error', data: { type: 'error', code, message, param: null } };
+  return {
+    event: null,
+    data: { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } },
+  };
+}
