@@ -58,6 +58,8 @@ export default tseslint.config(
       'test/**',
       'bench/**',
       'scripts/**',
+      // The CLI reads its own environment ($ROLLOUT_HOME, $ROLLOUT_ADMIN_KEY), as CLIs do.
+      'apps/cli/src/main.ts',
       'deploy/**',
       '**/*.spec.ts',
     ],
@@ -86,7 +88,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['scripts/**', 'test/support/*.js', 'bench/**', 'deploy/**'],
+    files: ['scripts/**', 'test/support/*.js', 'bench/**', 'deploy/**', 'bin/**'],
     rules: { 'no-console': 'off' },
     languageOptions: { globals: globals.node },
   },

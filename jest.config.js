@@ -20,6 +20,7 @@ export const baseConfig = {
   moduleNameMapper: {
     '^@app/common$': '<rootDir>/libs/common/src/index.ts',
     '^@app/common/testing$': '<rootDir>/libs/common/src/testing/index.ts',
+    '^@app/common/lite$': '<rootDir>/libs/common/src/lite.ts',
     '^@app/tokenizer$': '<rootDir>/libs/tokenizer/src/index.ts',
     '^@app/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -60,10 +60,11 @@ function podSpec(m: Manifest): PodSpec | null {
 }
 
 async function schemaErrors(m: Manifest): Promise<string | null> {
-  const module = (await import(`kubernetes-models/${m.apiVersion}`)) as Record<
-    string,
-    new (v: unknown) => { validate(): void }
-  >;
+  // The Prometheus Operator's CRDs (the example overlay's ServiceMonitor) have their own models.
+  const models = m.apiVersion.startsWith('monitoring.coreos.com/')
+    ? `@kubernetes-models/prometheus-operator/${m.apiVersion}`
+    : `kubernetes-models/${m.apiVersion}`;
+  const module = (await import(models)) as Record<string, new (v: unknown) => { validate(): void }>;
   const Model = module[m.kind];
   if (!Model) return `${m.apiVersion} ${m.kind}: no schema`;
   try {
@@ -211,6 +212,25 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       });
     });
   }
+
+  it("the example overlay's ServiceMonitor scrapes /metrics of every Service", () => {
+    const manifests = kustomize(TARGETS.example);
+    const monitor = manifests.find((m) => m.kind === 'ServiceMonitor')!;
+    const spec = monitor.spec as {
+      selector: { matchExpressions: { key: string; operator: string; values: string[] }[] };
+      endpoints: { port: string; path: string }[];
+    };
+    const [expression] = spec.selector.matchExpressions;
+    const services = manifests.filter((m) => m.kind === 'Service');
+    expect(services.length).toBeGreaterThan(3);
+    for (const service of services) {
+      const labels = (service.metadata as { labels?: Record<string, string> }).labels ?? {};
+      expect(expression.values).toContain(labels[expression.key]);
+      const ports = (service.spec as { ports: { name: string }[] }).ports.map((p) => p.name);
+      expect(ports).toContain(spec.endpoints[0].port);
+    }
+    expect(spec.endpoints[0].path).toBe('/metrics');
+  });
 
   it('the engine-sim overlay needs no GPU and no model volume; the example overlay sets a namespace and registry', () => {
     const sim = kustomize(TARGETS['engine-sim']);

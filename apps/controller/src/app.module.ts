@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ControllerMetrics } from './metrics/controller-metrics.js';
+import { ControllerDashboardController } from './dashboard/dashboard.controller.js';
+import { DashboardService } from './dashboard/dashboard.service.js';
 import { ControllerControlController } from './control/control.controller.js';
 import { ControlService } from './control/control.service.js';
 import { StackService } from './launcher/stack.service.js';
@@ -13,7 +16,7 @@ import { RolloutService } from './rollout/rollout.service.js';
 
 /** The controller: launches (or attaches to) the stack and gives the trainer one control API. */
 @Module({
-  controllers: [ControllerControlController, RolloutController],
+  controllers: [ControllerControlController, RolloutController, ControllerDashboardController],
   providers: [
     ControllerStateService,
     StackService,
@@ -24,6 +27,8 @@ import { RolloutService } from './rollout/rollout.service.js';
     EpisodeGatewayClient,
     RolloutExecutor,
     RolloutService,
+    ControllerMetrics,
+    DashboardService,
   ],
 })
 export class ControllerAppModule {}

@@ -5,6 +5,7 @@ import { DataProxyCompletionsController } from './completions/completions.contro
 import { DataProxyMessagesController } from './messages/messages.controller.js';
 import { DataProxyResponsesController } from './responses/responses.controller.js';
 import { ChatService } from './chat/chat.service.js';
+import { DataProxyMetrics } from './metrics/data-proxy-metrics.js';
 import type { DataProxyOptions } from './config/data-proxy-options.js';
 import { DataProxyHealthController } from './health/data-proxy-health.controller.js';
 import { DataProxyControlController } from './inference/control.controller.js';
@@ -50,6 +51,7 @@ import { RouterRegistrationService } from './registration/router-registration.se
     InfBridgeService,
     SessionStore,
     ChatService,
+    DataProxyMetrics,
     RewardsService,
     RouterRegistrationService,
     ReadyLoopService,

@@ -19,6 +19,16 @@ export class RouterMetrics {
       },
     });
     metrics.gauge('router_sessions', 'Registered sessions', () => state.sessions.count());
+    new Gauge({
+      name: 'router_worker_sessions',
+      help: 'Sessions pinned to each data proxy (bounded by the registered workers)',
+      labelNames: ['worker'],
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        for (const [worker, count] of state.sessions.countByWorker()) this.set({ worker }, count);
+      },
+    });
     metrics.gauge('router_capacity_permits', 'Capacity permits available', () => state.capacity.capacity);
   }
 }

@@ -6,6 +6,7 @@ import { AdminKeyGuard, AUTH_MESSAGES, DEFAULT_AUTH_MESSAGES, type AuthMessages 
 import { APP_IDENTITY, APP_OPTIONS, type AppIdentity, type BaseAppOptions } from './config/app-config.js';
 import { AllExceptionsFilter, ERROR_BODY_FORMATTER, type ErrorBodyFormatter } from './errors/all-exceptions.filter.js';
 import { BodyValidationPipe } from './errors/validation.js';
+import { RecentErrors } from './errors/recent-errors.js';
 import {
   DefaultLivenessController,
   READINESS_CHECKS,
@@ -49,6 +50,7 @@ export class CommonModule {
       { provide: APP_FILTER, useClass: AllExceptionsFilter },
       AdminKeyGuard,
       MetricsService,
+      RecentErrors,
     ];
     const controllers: Type[] = [ReadinessController, MetricsController];
     if (config.defaultLiveness) controllers.push(DefaultLivenessController);
@@ -77,6 +79,7 @@ export class CommonModule {
         AUTH_MESSAGES,
         AdminKeyGuard,
         MetricsService,
+        RecentErrors,
         HttpClientModule,
         TerminusModule,
       ],

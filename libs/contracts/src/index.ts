@@ -20,6 +20,7 @@ export * from './data-proxy/data-proxy.dto.js';
 export * from './gateway/gateway.dto.js';
 export * from './controller/control.dto.js';
 export * from './controller/rollout.dto.js';
+export * from './controller/dashboard.dto.js';
 export * from './engine/sampling.dto.js';
 export * from './engine/sglang.dto.js';
 export * from './engine/vllm.dto.js';

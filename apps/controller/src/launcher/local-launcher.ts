@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { freePort } from '@app/common';
+import { formatLogLine, freePort, processLogStyle } from '@app/common';
 import { parseBackend, type ControllerOptions } from '../config/controller-options.js';
 
 import { ManagedProcess, type ProcessSpec } from './managed-process.js';
@@ -44,7 +44,14 @@ export class LocalLauncher {
     // External model mode (`api-url`): no engines, one data proxy that forwards to the provider.
     const external = o['api-url'] !== '';
     const backend = external ? { kind: 'sim' as const, count: 0 } : parseBackend(o.backend);
-    const admin = ['--admin-api-key', o['admin-api-key'], '--log-level', o['log-level']];
+    // Every service gets the admin key, the log level and the span collector (traces cross them all).
+    const admin = [
+      '--admin-api-key',
+      o['admin-api-key'],
+      '--log-level',
+      o['log-level'],
+      ...(o['otlp-endpoint'] ? ['--otlp-endpoint', o['otlp-endpoint']] : []),
+    ];
 
     const engines: ManagedProcess[] = [];
     for (let i = 0; i < backend.count; i++) {
@@ -53,6 +60,9 @@ export class LocalLauncher {
         // --enable-memory-saver; vLLM dev mode and sleep mode).
         engines.push(
           this.ourService('engine', i, 'engine-sim', [
+            '--log-level',
+            o['log-level'],
+            ...(o['otlp-endpoint'] ? ['--otlp-endpoint', o['otlp-endpoint']] : []),
             '--enable-memory-saver',
             '--vllm-server-dev-mode',
             '--enable-sleep-mode',
@@ -159,12 +169,21 @@ export class LocalLauncher {
     });
   }
 
+  /**
+   * A service's output line as the controller shows it: JSON lines stay JSON (prefixed with the
+   * service's name) unless the controller itself logs for people, on a terminal.
+   */
+  private echoed(name: string, line: string): string {
+    const style = processLogStyle(this.options['log-format']);
+    return style.format === 'json' ? `[${name}] ${line}` : formatLogLine(line, style.colour, name);
+  }
+
   private manage(spec: ProcessSpec): ManagedProcess {
     const managed = new ManagedProcess(spec, this.options['log-dir'], {
       setupTimeoutMs: this.options.ms['setup-timeout'],
       restart: this.options['restart-children'],
       restartBackoffMaxMs: this.options.ms['restart-backoff-max'],
-      echo: (line) => process.stdout.write(`${line}\n`),
+      echo: (name, line) => process.stdout.write(`${this.echoed(name, line)}\n`),
       onRestarted: (p) => this.hooks.onRestarted(p),
       probeHealth: (url) => this.hooks.probe(url),
     });

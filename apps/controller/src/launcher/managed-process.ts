@@ -57,7 +57,8 @@ export class ManagedProcess {
       restart: boolean;
       /** Longest wait between restarts of a crash-looping service. */
       restartBackoffMaxMs: number;
-      echo: (line: string) => void;
+      /** Shows one output line of the service (`name` says which). */
+      echo: (name: string, line: string) => void;
       onRestarted: (process: ManagedProcess) => void;
       /** True once `url` answers 200 (through the controller's pooled client). */
       probeHealth: (url: string) => Promise<boolean>;
@@ -105,7 +106,7 @@ export class ManagedProcess {
       this.lastLines.push(line);
       if (this.lastLines.length > LAST_LINES) this.lastLines.shift();
       if (!this.log.writableEnded) this.log.write(`${line}\n`);
-      this.options.echo(`[${this.name}] ${line}`);
+      this.options.echo(this.name, line);
       if (this.spec.readiness === 'listening-line') {
         const port = listeningPort(line);
         if (port !== null) resolveListening(port);

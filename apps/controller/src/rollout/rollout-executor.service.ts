@@ -46,6 +46,8 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
   private stopping = false;
   paused = false;
   finished = 0;
+  /** Finished episodes by outcome (`accepted`, or what rejected them): metrics and the dashboard. */
+  readonly outcomes = new Map<string, number>();
 
   readonly poolOwner: TaskOwner = {
     deliver: (outcome) => {
@@ -232,6 +234,8 @@ export class RolloutExecutor implements BeforeApplicationShutdown {
         this.tasks.delete(task.id);
         this.staleness.onFinish(outcome.accepted);
         this.finished++;
+        const kind = outcome.accepted ? 'accepted' : (outcome.rejected_by ?? 'service');
+        this.outcomes.set(kind, (this.outcomes.get(kind) ?? 0) + 1);
         try {
           task.owner.deliver(outcome);
         } catch (err) {

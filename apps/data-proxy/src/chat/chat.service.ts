@@ -12,6 +12,7 @@ import { completionBudget, decodeToolCallArguments, normalizeMessages, type Chat
 import { outputMessage, type CompletionMeta, type Usage } from './chat-response.js';
 import { parseToolCalls, StreamingToolCallParser, type ToolCall } from './output-parser.js';
 import type { TurnSink } from './turn-sink.js';
+import { DataProxyMetrics, type AgentApi } from '../metrics/data-proxy-metrics.js';
 import { deterministicSeed } from './sampling-seed.js';
 
 export interface PreparedChat {
@@ -23,7 +24,18 @@ export interface PreparedChat {
   budget: number;
   sampling: EngineSampling;
   meta: CompletionMeta;
+  api: AgentApi;
+  /** `performance.now()` when the turn began (metrics). */
+  startedAt: number;
 }
+
+/** Each API's answer ids, as the providers spell them. */
+const ID_PREFIX: Record<AgentApi, string> = {
+  chat: 'chatcmpl-',
+  responses: 'resp_',
+  messages: 'msg_',
+  completions: 'cmpl-',
+};
 
 /** One finished turn, before any API formats it. */
 export interface TurnResult {
@@ -56,6 +68,7 @@ export class ChatService {
     private readonly sessions: SessionStore,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
     private readonly metrics: MetricsService,
+    private readonly turnMetrics: DataProxyMetrics,
   ) {}
 
   private readonly promptTokens = this.metrics.counter(
@@ -68,15 +81,21 @@ export class ChatService {
     'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
   );
 
+  /** Prompt tokens of turns whose engine reported its cache hits, and those hits (the hit rate on /health). */
+  readonly cache = { promptTokens: 0, cachedTokens: 0 };
+
   /** Prefix-cache accounting for one finished generation (only when the engine reports its cache hits). */
   private countCache(chat: PreparedChat, outcome: GenerateOutcome): void {
     if (outcome.cachedTokens === null) return;
     this.promptTokens.inc(chat.promptIds.length);
     this.cachedPromptTokens.inc(outcome.cachedTokens);
+    this.cache.promptTokens += chat.promptIds.length;
+    this.cache.cachedTokens += outcome.cachedTokens;
   }
 
-  /** Resolves the session, builds the prompt and the sampling settings; `idPrefix` names the answer (`chatcmpl-`, `resp_`, ...). */
-  async prepare(request: ChatRequest, token: string | null, idPrefix = 'chatcmpl-'): Promise<PreparedChat> {
+  /** Resolves the session, builds the prompt and the sampling settings for a turn of `api`. */
+  async prepare(request: ChatRequest, token: string | null, api: AgentApi = 'chat'): Promise<PreparedChat> {
+    const startedAt = performance.now();
     const session = this.sessions.resolve(token);
     session?.touch();
     if (!this.bridge.hasBackend) {
@@ -114,11 +133,11 @@ export class ChatService {
       stopTokenIds: this.model.stopTokenIds,
     };
     const meta: CompletionMeta = {
-      id: `${idPrefix}${randomUUID().replace(/-/g, '').slice(0, 29)}`,
+      id: `${ID_PREFIX[api]}${randomUUID().replace(/-/g, '').slice(0, 29)}`,
       created: Math.floor(Date.now() / 1000),
       model: request.model ?? 'None',
     };
-    return { request, session, messages, parent, promptIds, budget, sampling, meta };
+    return { request, session, messages, parent, promptIds, budget, sampling, meta, api, startedAt };
   }
 
   /**
@@ -176,6 +195,7 @@ export class ChatService {
       : { content: text, toolCalls: [] };
     const result = turnResult(chat, outcome, parsed.content, parsed.toolCalls);
     this.record(chat, outcome, result);
+    this.turnMetrics.observeTurn(chat.api, chat.startedAt, null, chat.promptIds.length, outcome.outputTokens.length);
     return result;
   }
 
@@ -190,6 +210,7 @@ export class ChatService {
     const stopHold = chat.sampling.stop.reduce((max, s) => Math.max(max, s.length), 0);
     let held = '';
     let sent = '';
+    let firstTokenAt: number | null = null;
     const heldStopTokens: number[] = [];
 
     const sendText = (text: string): void => {
@@ -223,6 +244,7 @@ export class ChatService {
         signal,
         requestId,
         onTokens: (tokens) => {
+          firstTokenAt ??= performance.now();
           sink.start();
           for (const id of tokens) {
             // EOS/pad are held: the answer's text never shows a trailing end marker.
@@ -254,6 +276,13 @@ export class ChatService {
     const result = turnResult(chat, outcome, sent, tools ? [...tools.toolCalls] : []);
     this.record(chat, outcome, result);
     sink.finish(result);
+    this.turnMetrics.observeTurn(
+      chat.api,
+      chat.startedAt,
+      firstTokenAt,
+      chat.promptIds.length,
+      outcome.outputTokens.length,
+    );
   }
 
   /** The answer's text: output tokens without the trailing EOS/pad, special tokens kept, cut at a matched stop string. */

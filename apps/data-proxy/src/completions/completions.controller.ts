@@ -38,7 +38,7 @@ export class DataProxyCompletionsController {
     const abort = abortOnClientClose(reply);
     this.external.refuseExternal(body, '/v1/completions');
     const parsed = parseCompletionsRequest(body, this.model.tokenizer.vocabSize);
-    const prepared = await this.chat.prepare(parsed.chat, extractBearerToken(authorization), 'cmpl-');
+    const prepared = await this.chat.prepare(parsed.chat, extractBearerToken(authorization), 'completions');
     if (parsed.chat.stream) {
       const sink = new CompletionsStream(reply, prepared.meta, parsed.chat.includeUsage);
       await this.chat.stream(prepared, sink, abort.signal, request.id);

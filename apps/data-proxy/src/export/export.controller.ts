@@ -1,6 +1,8 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Counter, Histogram } from 'prom-client';
 import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, AppException, ErrorCode } from '@app/common';
+import { AdminOnly, AppException, ErrorCode, MetricsService } from '@app/common';
 import { ExportService, type ExportRequest } from './export.service.js';
 import { ExportTrajectoriesRequestDto, ExportTrajectoriesResponseDto } from '@app/contracts';
 
@@ -28,7 +30,24 @@ export function exportRequestOf(body: ExportTrajectoriesRequestDto): ExportReque
 @ApiTags('export')
 @Controller()
 export class ExportController {
-  constructor(private readonly exports: ExportService) {}
+  private readonly exportDuration: Histogram;
+  private readonly exportBytes: Counter;
+
+  constructor(
+    private readonly exports: ExportService,
+    metrics: MetricsService,
+  ) {
+    this.exportDuration = metrics.histogram(
+      'data_proxy_trajectory_export_duration_seconds',
+      'Time to build one /export_trajectories answer (rows, tensors or shard references)',
+      [],
+      [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    );
+    this.exportBytes = metrics.counter(
+      'data_proxy_trajectory_export_bytes_total',
+      'Bytes of /export_trajectories answers',
+    );
+  }
 
   @Post('export_trajectories')
   @HttpCode(200)
@@ -40,7 +59,13 @@ export class ExportController {
   @ApiNotFoundResponse({ description: 'Unknown session or trajectory (interactions schema, session_id form)' })
   @ApiBody({ type: ExportTrajectoriesRequestDto })
   @ApiOkResponse({ type: ExportTrajectoriesResponseDto })
-  export(@Body() body: ExportTrajectoriesRequestDto): ExportTrajectoriesResponseDto {
-    return this.exports.export(exportRequestOf(body));
+  export(@Body() body: ExportTrajectoriesRequestDto, @Res() reply: FastifyReply): void {
+    const started = performance.now();
+    const answer: ExportTrajectoriesResponseDto = this.exports.export(exportRequestOf(body));
+    // Serialized here, once, so its size is known for the metrics.
+    const json = JSON.stringify(answer);
+    this.exportDuration.observe((performance.now() - started) / 1000);
+    this.exportBytes.inc(Buffer.byteLength(json));
+    void reply.status(200).header('content-type', 'application/json; charset=utf-8').send(json);
   }
 }

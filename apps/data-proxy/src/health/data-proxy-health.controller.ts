@@ -1,12 +1,17 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { APP_OPTIONS } from '@app/common';
+import { APP_OPTIONS, RecentErrors } from '@app/common';
+import { ChatService } from '../chat/chat.service.js';
+import { DataProxyMetrics } from '../metrics/data-proxy-metrics.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import { DataProxyHealthResponseDto } from '@app/contracts';
 
-/** Liveness with the reference's body, plus `active_requests` for the router's least-busy strategy. */
+/**
+ * Liveness with the reference's body, plus `active_requests` for the router's least-busy strategy
+ * and the counters the controller's dashboard shows (totals since start: it computes the rates).
+ */
 @ApiTags('health')
 @Controller('health')
 export class DataProxyHealthController {
@@ -14,6 +19,9 @@ export class DataProxyHealthController {
     private readonly bridge: InfBridgeService,
     private readonly sessions: SessionStore,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
+    private readonly turns: DataProxyMetrics,
+    private readonly chat: ChatService,
+    private readonly errors: RecentErrors,
   ) {}
 
   @Get()
@@ -28,6 +36,14 @@ export class DataProxyHealthController {
       offloaded: this.bridge.isOffloaded,
       version: this.bridge.version,
       active_requests: this.bridge.activeRequests,
+      parked_requests: this.bridge.parked,
+      resubmits: this.bridge.resubmits,
+      turns: this.turns.totals.turns,
+      prompt_tokens: this.turns.totals.promptTokens,
+      output_tokens: this.turns.totals.outputTokens,
+      cache_hit_rate:
+        this.chat.cache.promptTokens > 0 ? this.chat.cache.cachedTokens / this.chat.cache.promptTokens : null,
+      recent_errors: this.errors.list(),
     };
   }
 }

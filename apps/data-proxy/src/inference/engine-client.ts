@@ -33,6 +33,8 @@ export class EngineClient {
   readonly backend: EngineBackend;
   /** The engine's context length from `/v1/models` (asked once, until it answers). */
   private contextLengthAnswer?: Promise<number | null>;
+  /** The model the engine serves (its `/v1/models` id), once it has answered: the metrics' model label. */
+  servedModel: string | null = null;
   /** When to ask again after the engine gave no answer. */
   private contextLengthRetryAt?: number;
   /** What the engine lacks for offloading to free memory, or null (asked once). */
@@ -168,6 +170,7 @@ export class EngineClient {
       const res = await this.listModels();
       const body = res.status === 200 ? (JSON.parse(res.body.toString('utf8')) as unknown) : null;
       const first = isJsonObject(body) && Array.isArray(body.data) ? (body.data[0] as unknown) : null;
+      if (isJsonObject(first) && typeof first.id === 'string') this.servedModel = first.id.slice(0, 256);
       const length = isJsonObject(first) ? first.max_model_len : null;
       if (typeof length === 'number' && Number.isInteger(length) && length > 0) return length;
       this.logger.warn({ backend: this.addr, status: res.status }, 'engine /v1/models has no max_model_len');

@@ -65,6 +65,10 @@ export class InfBridgeService implements OnApplicationBootstrap {
   /** The weight version stamped on tokens dispatched from now on (`/set_version`). */
   private currentVersion = 0;
   private inFlight = 0;
+  /** Segments resubmitted after an abort, since start (metrics). */
+  resubmits = 0;
+  /** Generations waiting behind the closed gate now (metrics, dashboard). */
+  parked = 0;
   /** The trainer paused (or offloaded) and has not continued yet. */
   private pausedByTrainer = false;
   /** Memory tags released and not yet resumed; generation waits while any is out. */
@@ -104,6 +108,11 @@ export class InfBridgeService implements OnApplicationBootstrap {
 
   get backendAddr(): string {
     return this.engine?.addr ?? '';
+  }
+
+  /** The engine's model id (`/v1/models`), once known: a bounded metrics label. */
+  get servedModel(): string {
+    return this.engine?.servedModel ?? 'unknown';
   }
 
   /** Generations currently running or parked (reported on /health for least-busy routing). */
@@ -162,7 +171,14 @@ export class InfBridgeService implements OnApplicationBootstrap {
     // through any number of pause/continue cycles (weight updates) is resubmitted every time.
     let unexplainedAborts = 0;
     while (unexplainedAborts < retries) {
-      await this.gate.waitUntilOpen(input.signal);
+      if (this.gate.isPaused) {
+        this.parked++;
+        try {
+          await this.gate.waitUntilOpen(input.signal);
+        } finally {
+          this.parked--;
+        }
+      }
       const remaining = budget - tokens.length;
       if (remaining <= 0) {
         finish = { stop: 'length', matchedStop: null };
@@ -172,7 +188,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
       const dispatchVersion = this.currentVersion;
       const dispatchEpoch = this.gate.epoch;
       const segmentStart = tokens.length;
-      segments++;
+      if (segments++ > 0) this.resubmits++;
       const request: SegmentRequest = {
         // Fixed-length and random: SGLang aborts every rid that *starts with* the one named, so
         // no rid may be a prefix of another (`X-1` would also abort `X-10`).
@@ -258,6 +274,8 @@ export class InfBridgeService implements OnApplicationBootstrap {
     }
     this.pausedByTrainer = true;
     this.pauseMode = mode;
+    // Control events are rare and are what an operator looks for in the logs.
+    this.logger.log({ mode, parked: this.parked, inFlight: this.inFlight }, 'generation paused');
   }
 
   /** Continue: resume the engine, then open the gate (parked requests resubmit at once) — unless memory is still offloaded. */
@@ -270,6 +288,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
     }
     await engine.control(engine.backend.resumeCall());
     this.gate.open();
+    this.logger.log({ resubmitting: this.parked }, 'generation continued');
   }
 
   /**
@@ -333,6 +352,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
    */
   async setVersion(version: number): Promise<void> {
     this.currentVersion = version;
+    this.logger.log({ version }, 'weight version set');
     const engine = this.engine;
     if (engine?.backend.name === 'sglang' && this.pauseMode !== 'abort' && this.gate.isPaused) {
       await engine.control({

@@ -37,7 +37,7 @@ export class DataProxyMessagesController {
     const abort = abortOnClientClose(reply);
     this.external.refuseExternal(body, '/v1/messages');
     const chatRequest = parseMessagesRequest(body);
-    const prepared = await this.chat.prepare(chatRequest, extractCallerKey(headers), 'msg_');
+    const prepared = await this.chat.prepare(chatRequest, extractCallerKey(headers), 'messages');
     const promptTokens = prepared.promptIds.length;
     if (chatRequest.stream) {
       await this.chat.stream(

@@ -40,7 +40,7 @@ export class DataProxyResponsesController {
     const token = extractBearerToken(authorization);
     const previousId = previousResponseIdOf(body);
     const parsed = parseResponsesRequest(body, previousId === null ? [] : this.conversationOf(token, previousId));
-    const prepared = await this.chat.prepare(parsed.chat, token, 'resp_');
+    const prepared = await this.chat.prepare(parsed.chat, token, 'responses');
     if (parsed.chat.stream) {
       const sink = new ResponsesStream(reply, prepared.meta, parsed.echo);
       await this.chat.stream(prepared, sink, abort.signal, request.id);

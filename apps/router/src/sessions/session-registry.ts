@@ -127,6 +127,13 @@ export class SessionRegistry {
   }
 
   /** Number of registered sessions (the admin key's HITL pin counts as one). */
+  /** Sessions pinned to each worker (metrics: sessions per data proxy). */
+  countByWorker(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const worker of this.workerById.values()) counts.set(worker, (counts.get(worker) ?? 0) + 1);
+    return counts;
+  }
+
   count(): number {
     return this.workerByKey.size;
   }

@@ -23,6 +23,10 @@ import type { WithCommonOptions } from '../config/common-options.js';
 import type { ErrorBodyFormatter } from '../errors/all-exceptions.filter.js';
 import type { ReadinessCheck } from '../health/health.controller.js';
 import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
+import { processLogStyle } from './log-style.js';
+import { OtlpSpanExporter } from '../tracing/otlp-exporter.js';
+import { HttpClient } from '../http-client/http-client.js';
+import { runInTrace, serverSpan, type TraceContext } from '../tracing/trace-context.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertAdminKeyAllowed } from './admin-key-policy.js';
 import { LISTENING_MESSAGE } from './listening-line.js';
@@ -71,6 +75,7 @@ function requestIdOf(req: IncomingMessage): string {
 }
 
 const START_TIME = Symbol('startTime');
+const TRACE = Symbol('trace');
 
 /**
  * Creates (but does not start) a service: parses options, builds the Fastify adapter (JSON pino
@@ -90,7 +95,8 @@ export async function createApp<S extends WithCommonOptions>(
   const base = options as unknown as BaseAppOptions;
   assertAdminKeyAllowed(base.host, base['admin-api-key'], env.AREAL_ALLOW_DEFAULT_ADMIN_KEY === '1');
 
-  const logger = createRootLogger(definition.name, base['log-level']);
+  const style = processLogStyle(base['log-format']);
+  const logger = createRootLogger(definition.name, base['log-level'], style.format, style.colour);
   // An unknown flag is an error, as the reference's argparse makes it: a typo such as
   // `--admin-api-ky` must not start the service with the default key.
   if (unknownFlags.length > 0)
@@ -158,20 +164,52 @@ export async function createApp<S extends WithCommonOptions>(
     connections.closeUnused();
     done();
   });
+  const spans = base['otlp-endpoint']
+    ? new OtlpSpanExporter(base['otlp-endpoint'], definition.name, app.get(HttpClient))
+    : null;
+  // Spans still buffered go out before the process ends.
+  if (spans) fastify.addHook('onClose', (_instance, done) => void spans.shutdown().then(() => done()));
   fastify.addHook('onRequest', (request, reply, done) => {
     connections.requestStarted(request.raw.socket);
-    (request as unknown as Record<symbol, bigint>)[START_TIME] = process.hrtime.bigint();
+    const timed = request as unknown as Record<symbol, unknown>;
+    timed[START_TIME] = process.hrtime.bigint();
+    timed[TRACE] = serverSpan(request.headers.traceparent);
     metrics.httpInFlight.inc();
     void reply.header('x-request-id', request.id);
     done();
+  });
+  // The handler (and everything it awaits or starts) runs in the request's span. Entered here,
+  // after the body is read: the body parser's stream events would lose an earlier context.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const trace = (request as unknown as Record<symbol, TraceContext | undefined>)[TRACE];
+    if (trace) runInTrace(trace, done);
+    else done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     connections.requestEnded(request.raw.socket);
     const started = (request as unknown as Record<symbol, bigint | undefined>)[START_TIME];
     metrics.httpInFlight.dec();
     if (started !== undefined) {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observeRequest(request.method, request.routeOptions.url ?? '<unmatched>', reply.statusCode, seconds);
+      const ended = process.hrtime.bigint();
+      const route = request.routeOptions.url ?? '<unmatched>';
+      metrics.observeRequest(request.method, route, reply.statusCode, Number(ended - started) / 1e9);
+      const trace = (request as unknown as Record<symbol, TraceContext | undefined>)[TRACE];
+      if (spans && trace?.sampled) {
+        const endUnixNano = BigInt(Date.now()) * 1_000_000n;
+        spans.record({
+          context: trace,
+          name: `${request.method} ${route}`,
+          startUnixNano: endUnixNano - (ended - started),
+          endUnixNano,
+          attributes: {
+            'http.request.method': request.method,
+            'http.route': route,
+            'http.response.status_code': reply.statusCode,
+            'http.request.id': request.id,
+          },
+          error: reply.statusCode >= 500,
+        });
+      }
     }
     done();
   });

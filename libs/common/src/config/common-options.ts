@@ -1,4 +1,5 @@
 import type { OptionSpec, OptionSpecs, ParsedOptions } from './app-options.js';
+import { LOG_FORMATS } from '../logging/pretty.js';
 
 /** The reference's default admin key. Refused on non-loopback binds (see `assertAdminKeyAllowed`). */
 export const DEFAULT_ADMIN_API_KEY = 'areal-admin-key';
@@ -22,6 +23,18 @@ export const COMMON_OPTIONS = {
     description: 'admin key required by every control endpoint',
   },
   'log-level': { type: 'string', default: 'info', choices: LOG_LEVELS, description: 'log level' },
+  'log-format': {
+    type: 'string',
+    default: 'auto',
+    choices: LOG_FORMATS,
+    description: 'auto: one readable line per event on a terminal, JSON lines otherwise; json; pretty',
+  },
+  'otlp-endpoint': {
+    type: 'string',
+    default: '',
+    description:
+      'OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): a server span per request is exported; empty: off (traceparent is still propagated and logged)',
+  },
   'access-log': { type: 'boolean', default: false, description: 'log one line per request (off on the hot path)' },
   'max-body-bytes': {
     type: 'int',

@@ -4,6 +4,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { AppException } from './app.exception.js';
 import { ErrorCode, errorCodeForStatus } from './error-codes.js';
+import { RecentErrors } from './recent-errors.js';
 
 /** What an app's error formatter is given; it returns the JSON body to send. */
 export interface ErrorBodyInfo {
@@ -74,6 +75,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     @Optional() private readonly adapterHost?: HttpAdapterHost,
     @Optional() @Inject(ERROR_BODY_FORMATTER) private readonly formatBody?: ErrorBodyFormatter,
+    @Optional() private readonly recent?: RecentErrors,
   ) {}
 
   /** Methods other than the request's that the path is routed for (so a 404 is really a 405). */
@@ -142,6 +144,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
     }
 
+    const code = String(body.code);
     const explicitBody = exception instanceof AppException && exception.details.body !== undefined;
     if (this.formatBody && !explicitBody) {
       const detail = body.detail;
@@ -162,6 +165,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (status >= 500) {
       this.logger.error({ err: exception, requestId: request.id, status }, 'request failed');
+      this.recent?.add({
+        at: new Date().toISOString(),
+        status,
+        code,
+        message: exception instanceof AppException ? exception.message : 'Internal server error',
+        path: request.url.split('?')[0],
+      });
     } else {
       this.logger.debug({ requestId: request.id, status, code: body.code }, 'request rejected');
     }

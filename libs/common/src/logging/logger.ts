@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { prettyDestination } from './pretty.js';
+import { traceLogFields } from '../tracing/trace-context.js';
 
 /**
  * Paths pino blanks out in every log line. Secrets never reach the logs: bearer tokens, cookies,
@@ -35,16 +37,39 @@ export function toPinoLevel(level: string): LevelWithSilent {
   return (level === 'warning' ? 'warn' : level) as LevelWithSilent;
 }
 
-/** The process logger: JSON lines on stdout, secrets redacted, `app` on every line. */
-export function createRootLogger(appName: string, level: string): PinoLogger {
-  return pino({
+/**
+ * The process logger: JSON lines on stdout (or, `pretty`, one readable line per event), secrets
+ * redacted, `app` on every line.
+ */
+export function createRootLogger(
+  appName: string,
+  level: string,
+  format: 'json' | 'pretty' = 'json',
+  colour = false,
+): PinoLogger {
+  const options = {
     level: toPinoLevel(level),
     base: { app: appName, pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+    // The trace and span ids of the request being served, on every line written while serving it.
+    mixin: traceLogFields,
+  };
+  return format === 'pretty' ? pino(options, prettyDestination(process.stdout, colour)) : pino(options);
 }
+
+/**
+ * Nest's own start-up chatter (a line per module, per controller and per route of every service)
+ * is for debugging the framework, not for running the stack: it is logged at debug.
+ */
+const FRAMEWORK_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestApplication',
+]);
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -74,10 +99,12 @@ export class PinoNestLogger implements LoggerService {
     this.write('fatal', message, params);
   }
 
-  private write(level: Level, message: unknown, params: unknown[]): void {
-    if (!this.logger.isLevelEnabled(level)) return;
+  private write(requested: Level, message: unknown, params: unknown[]): void {
     const rest = [...params];
     const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const level =
+      requested === 'info' && context !== undefined && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : requested;
+    if (!this.logger.isLevelEnabled(level)) return;
     if (message instanceof Error) {
       this.logger[level]({ context, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {

@@ -44,6 +44,16 @@ export class MetricsService {
     return new Counter({ name, help, registers: [this.registry] });
   }
 
+  /** A counter with labels (bounded label values only: never a request's free text). */
+  labelledCounter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A histogram with labels and explicit buckets. */
+  histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
   /** A gauge read at scrape time from `read` (state the app already keeps). */
   gauge(name: string, help: string, read: () => number): Gauge {
     return new Gauge({

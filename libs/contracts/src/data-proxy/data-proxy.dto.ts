@@ -16,6 +16,14 @@ import { BodyRules } from '../common/body-rules.js';
 import { RegisterModelRequestDto } from '../router/models.dto.js';
 import { HTTP_ADDRESS_OPTIONS } from '../router/workers.dto.js';
 
+export class RecentErrorDto {
+  @ApiProperty({ example: '2026-12-01T20:00:00.000Z' }) at!: string;
+  @ApiProperty({ example: 502 }) status!: number;
+  @ApiProperty({ example: 'ENGINE_PROTOCOL' }) code!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ example: '/chat/completions' }) path!: string;
+}
+
 export class DataProxyHealthResponseDto {
   @ApiProperty({ example: 'ok' }) status!: string;
   @ApiProperty({ description: 'The engine address' }) backend!: string;
@@ -25,6 +33,19 @@ export class DataProxyHealthResponseDto {
   @ApiProperty() offloaded!: boolean;
   @ApiProperty({ description: 'Weight version stamped on new tokens' }) version!: number;
   @ApiProperty() active_requests!: number;
+  @ApiProperty({ description: 'Generations parked behind a pause' }) parked_requests!: number;
+  @ApiProperty({ description: 'Segments resubmitted after an abort, since start' }) resubmits!: number;
+  @ApiProperty({ description: 'Turns served since start (every agent API)' }) turns!: number;
+  @ApiProperty({ description: 'Prompt tokens sent since start' }) prompt_tokens!: number;
+  @ApiProperty({ description: 'Tokens generated since start' }) output_tokens!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Prefix-cache hit rate of the prompts whose engine reports it; null when it never did',
+  })
+  cache_hit_rate!: number | null;
+  @ApiProperty({ type: [RecentErrorDto], description: 'The last server errors (5xx) this data proxy answered' })
+  recent_errors!: RecentErrorDto[];
 }
 
 export const PAUSE_MODES = ['abort', 'in_place', 'retract'] as const;

@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, type Histogram } from 'prom-client';
+import { MetricsService } from '@app/common';
+import { InfBridgeService } from '../inference/inf-bridge.service.js';
+import { SessionStore } from '../sessions/session-store.service.js';
+
+/** The agent API a turn came in on, and its OpenTelemetry `gen_ai.operation.name`. */
+export type AgentApi = 'chat' | 'responses' | 'messages' | 'completions';
+const OPERATION: Record<AgentApi, string> = {
+  chat: 'chat',
+  responses: 'chat',
+  messages: 'chat',
+  completions: 'text_completion',
+};
+
+type TurnLabels = 'gen_ai_operation_name' | 'gen_ai_response_model' | 'api';
+
+/** Latency buckets (seconds) from a few ms (one token) to minutes (long answers through a pause). */
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const PER_TOKEN_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const TOKENS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144];
+
+/** A counter that mirrors a number the app already keeps (read at scrape time, never decreasing). */
+function mirroredCounter(metrics: MetricsService, name: string, help: string, read: () => number): void {
+  let seen = 0;
+  new Counter({
+    name,
+    help,
+    registers: [metrics.registry],
+    collect() {
+      const now = read();
+      if (now > seen) this.inc(now - seen);
+      seen = now;
+    },
+  });
+}
+
+/**
+ * The data proxy's metrics, named after the OpenTelemetry GenAI semantic conventions where they
+ * apply (`gen_ai.server.request.duration`, `gen_ai.server.time_to_first_token`,
+ * `gen_ai.server.time_per_output_token`, `gen_ai.client.token.usage` as Prometheus names: dots
+ * become underscores, seconds get their unit suffix), plus the RL ones: resubmissions, requests
+ * parked behind a pause, the weight version, sessions. State is read at scrape time; a turn costs
+ * four histogram observations.
+ */
+@Injectable()
+export class DataProxyMetrics {
+  /** Running totals since start, for `/health` (the controller's dashboard rates them). */
+  readonly totals = { turns: 0, promptTokens: 0, outputTokens: 0 };
+
+  private readonly requestDuration: Histogram<TurnLabels>;
+  private readonly timeToFirstToken: Histogram<TurnLabels>;
+  private readonly timePerOutputToken: Histogram<TurnLabels>;
+  private readonly tokenUsage: Histogram<TurnLabels | 'gen_ai_token_type'>;
+
+  constructor(
+    metrics: MetricsService,
+    private readonly bridge: InfBridgeService,
+    sessions: SessionStore,
+  ) {
+    const labels = ['gen_ai_operation_name', 'gen_ai_response_model', 'api'] as const;
+    this.requestDuration = metrics.histogram(
+      'gen_ai_server_request_duration_seconds',
+      'GenAI server request duration: one agent turn, request received to answer finished',
+      labels,
+      SECONDS,
+    );
+    this.timeToFirstToken = metrics.histogram(
+      'gen_ai_server_time_to_first_token_seconds',
+      'Time to the first generated token of a streamed turn',
+      labels,
+      SECONDS,
+    );
+    this.timePerOutputToken = metrics.histogram(
+      'gen_ai_server_time_per_output_token_seconds',
+      'Time per output token after the first, of a streamed turn',
+      labels,
+      PER_TOKEN_SECONDS,
+    );
+    this.tokenUsage = metrics.histogram(
+      'gen_ai_client_token_usage',
+      'Tokens per turn by type (input: the prompt, output: generated), as the data proxy asked the engine',
+      [...labels, 'gen_ai_token_type'],
+      TOKENS,
+    );
+    mirroredCounter(
+      metrics,
+      'data_proxy_resubmits_total',
+      'Segments resubmitted to the engine after an abort (a pause for a weight update, or an engine abort)',
+      () => bridge.resubmits,
+    );
+    metrics.gauge(
+      'data_proxy_pause_parked_requests',
+      'Generations parked behind a pause, waiting for continue',
+      () => bridge.parked,
+    );
+    metrics.gauge('data_proxy_requests_in_flight', 'Generations running or parked', () => bridge.activeRequests);
+    metrics.gauge(
+      'data_proxy_weight_version',
+      'The weight version stamped on tokens dispatched now',
+      () => bridge.version,
+    );
+    metrics.gauge('data_proxy_paused', '1 while generation is paused', () => (bridge.gate.isPaused ? 1 : 0));
+    metrics.gauge('data_proxy_sessions', 'Sessions held by this data proxy', () => sessions.count);
+  }
+
+  /**
+   * One finished turn. `firstTokenAt` is when its first token arrived (streaming), else null;
+   * times are `performance.now()` milliseconds.
+   */
+  observeTurn(
+    api: AgentApi,
+    startedAt: number,
+    firstTokenAt: number | null,
+    promptTokens: number,
+    outputTokens: number,
+  ): void {
+    const labels = {
+      gen_ai_operation_name: OPERATION[api],
+      gen_ai_response_model: this.bridge.servedModel,
+      api,
+    };
+    this.totals.turns++;
+    this.totals.promptTokens += promptTokens;
+    this.totals.outputTokens += outputTokens;
+    const now = performance.now();
+    this.requestDuration.observe(labels, (now - startedAt) / 1000);
+    if (firstTokenAt !== null) {
+      this.timeToFirstToken.observe(labels, (firstTokenAt - startedAt) / 1000);
+      if (outputTokens > 1) this.timePerOutputToken.observe(labels, (now - firstTokenAt) / 1000 / (outputTokens - 1));
+    }
+    this.tokenUsage.observe({ ...labels, gen_ai_token_type: 'input' }, promptTokens);
+    this.tokenUsage.observe({ ...labels, gen_ai_token_type: 'output' }, outputTokens);
+  }
+}
