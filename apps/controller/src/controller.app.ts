@@ -11,6 +11,8 @@ export const CONTROLLER_APP: AppDefinition<typeof CONTROLLER_OPTIONS> = {
   module: () => ControllerAppModule,
   expandArgv: expandConfigFile,
   defaultLiveness: true,
+  // Off the per-token path: every call and log line of a handler carries its trace.
+  asyncTraceContext: true,
   readinessChecks: [
     (indicators, modules) => {
       const check = indicators.check('stack');

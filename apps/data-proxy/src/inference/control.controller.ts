@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@app/common';
 import { InfBridgeService } from './inf-bridge.service.js';
@@ -32,8 +33,8 @@ export class DataProxyControlController {
   })
   @ApiBody({ type: PauseGenerationRequestDto, required: false })
   @ApiOkResponse({ type: PausedResponseDto })
-  async pause(@Body() body: PauseGenerationRequestDto): Promise<PausedResponseDto> {
-    await this.bridge.pause(body.mode ?? 'abort');
+  async pause(@Body() body: PauseGenerationRequestDto, @Req() request: FastifyRequest): Promise<PausedResponseDto> {
+    await this.bridge.pause(body.mode ?? 'abort', request.id);
     return { status: 'ok', paused: true };
   }
 
@@ -44,8 +45,8 @@ export class DataProxyControlController {
     summary: 'Resume the engine, then release every parked generation (after onload, when memory was offloaded)',
   })
   @ApiOkResponse({ type: PausedResponseDto })
-  async continue(): Promise<PausedResponseDto> {
-    await this.bridge.resume();
+  async continue(@Req() request: FastifyRequest): Promise<PausedResponseDto> {
+    await this.bridge.resume(request.id);
     return { status: 'ok', paused: false };
   }
 
@@ -81,8 +82,8 @@ export class DataProxyControlController {
   @ApiOperation({ summary: 'Set the weight version stamped on tokens generated from now on' })
   @ApiBody({ type: SetVersionRequestDto })
   @ApiOkResponse({ type: SetVersionResponseDto })
-  async setVersion(@Body() body: SetVersionRequestDto): Promise<SetVersionResponseDto> {
-    await this.bridge.setVersion(body.version);
+  async setVersion(@Body() body: SetVersionRequestDto, @Req() request: FastifyRequest): Promise<SetVersionResponseDto> {
+    await this.bridge.setVersion(body.version, request.id);
     return { status: 'ok', version: body.version };
   }
 

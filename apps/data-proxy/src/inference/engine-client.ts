@@ -208,13 +208,15 @@ export class EngineClient {
   }
 
   /** A control call; only the status counts (SGLang answers `null` or nothing, vLLM an empty body). */
-  async control(call: EngineCall, timeoutMs = 10_000): Promise<void> {
+  /** One control call; `requestId` (the trainer's request it serves) carries its trace to the engine. */
+  async control(call: EngineCall, timeoutMs = 10_000, requestId?: string): Promise<void> {
     const response = await this.http.request({
       method: call.method,
       url: `${this.addr}${call.path}`,
       headers: this.headers(true),
       body: call.body,
       timeoutMs,
+      requestId,
       upstreamName: `engine ${this.addr}`,
     });
     if (response.status < 200 || response.status >= 300) {

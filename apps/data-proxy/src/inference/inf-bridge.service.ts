@@ -259,14 +259,14 @@ export class InfBridgeService implements OnApplicationBootstrap {
    * default) in-flight requests come back and resubmit after continue; with SGLang's `in_place`
    * or `retract` they stay on the engine and finish as one answer after continue.
    */
-  async pause(mode: PauseMode = 'abort'): Promise<void> {
+  async pause(mode: PauseMode = 'abort', requestId?: string): Promise<void> {
     const engine = this.requireEngine();
     if (mode !== 'abort' && engine.backend.name !== 'sglang')
       throw new AppException(400, ErrorCode.BAD_REQUEST, `pause mode '${mode}' needs an SGLang engine`);
     const wasPaused = this.gate.isPaused;
     this.gate.close();
     try {
-      for (const call of engine.backend.pauseCalls(mode)) await engine.control(call, PAUSE_TIMEOUT_MS);
+      for (const call of engine.backend.pauseCalls(mode)) await engine.control(call, PAUSE_TIMEOUT_MS, requestId);
     } catch (err) {
       // The engine did not pause: do not leave every generation parked behind a closed gate.
       if (!wasPaused) this.gate.open();
@@ -275,20 +275,20 @@ export class InfBridgeService implements OnApplicationBootstrap {
     this.pausedByTrainer = true;
     this.pauseMode = mode;
     // Control events are rare and are what an operator looks for in the logs.
-    this.logger.log({ mode, parked: this.parked, inFlight: this.inFlight }, 'generation paused');
+    this.logger.log({ requestId, mode, parked: this.parked, inFlight: this.inFlight }, 'generation paused');
   }
 
   /** Continue: resume the engine, then open the gate (parked requests resubmit at once) — unless memory is still offloaded. */
-  async resume(): Promise<void> {
+  async resume(requestId?: string): Promise<void> {
     const engine = this.requireEngine();
     this.pausedByTrainer = false;
     if (this.releasedTags !== null) {
       this.logger.log('continue received while offloaded: generation resumes after onload');
       return;
     }
-    await engine.control(engine.backend.resumeCall());
+    await engine.control(engine.backend.resumeCall(), undefined, requestId);
     this.gate.open();
-    this.logger.log({ resubmitting: this.parked }, 'generation continued');
+    this.logger.log({ requestId, resubmitting: this.parked }, 'generation continued');
   }
 
   /**
@@ -350,9 +350,9 @@ export class InfBridgeService implements OnApplicationBootstrap {
    * stayed on the SGLang engine go on under the new weights: the engine is told the version
    * (without aborting anything) so its per-token spans stamp them exactly.
    */
-  async setVersion(version: number): Promise<void> {
+  async setVersion(version: number, requestId?: string): Promise<void> {
     this.currentVersion = version;
-    this.logger.log({ version }, 'weight version set');
+    this.logger.log({ requestId, version }, 'weight version set');
     const engine = this.engine;
     if (engine?.backend.name === 'sglang' && this.pauseMode !== 'abort' && this.gate.isPaused) {
       await engine.control({

@@ -15,6 +15,15 @@ const OPERATION: Record<AgentApi, string> = {
 
 type TurnLabels = 'gen_ai_operation_name' | 'gen_ai_response_model' | 'api';
 
+/** One (api, model)'s histograms. */
+interface TurnSeries {
+  duration: { observe(value: number): void };
+  timeToFirstToken: { observe(value: number): void };
+  timePerOutputToken: { observe(value: number): void };
+  inputTokens: { observe(value: number): void };
+  outputTokens: { observe(value: number): void };
+}
+
 /** Latency buckets (seconds) from a few ms (one token) to minutes (long answers through a pause). */
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const PER_TOKEN_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -115,21 +124,37 @@ export class DataProxyMetrics {
     promptTokens: number,
     outputTokens: number,
   ): void {
-    const labels = {
-      gen_ai_operation_name: OPERATION[api],
-      gen_ai_response_model: this.bridge.servedModel,
-      api,
-    };
     this.totals.turns++;
     this.totals.promptTokens += promptTokens;
     this.totals.outputTokens += outputTokens;
+    const series = this.seriesOf(api);
     const now = performance.now();
-    this.requestDuration.observe(labels, (now - startedAt) / 1000);
+    series.duration.observe((now - startedAt) / 1000);
     if (firstTokenAt !== null) {
-      this.timeToFirstToken.observe(labels, (firstTokenAt - startedAt) / 1000);
-      if (outputTokens > 1) this.timePerOutputToken.observe(labels, (now - firstTokenAt) / 1000 / (outputTokens - 1));
+      series.timeToFirstToken.observe((firstTokenAt - startedAt) / 1000);
+      if (outputTokens > 1) series.timePerOutputToken.observe((now - firstTokenAt) / 1000 / (outputTokens - 1));
     }
-    this.tokenUsage.observe({ ...labels, gen_ai_token_type: 'input' }, promptTokens);
-    this.tokenUsage.observe({ ...labels, gen_ai_token_type: 'output' }, outputTokens);
+    series.inputTokens.observe(promptTokens);
+    series.outputTokens.observe(outputTokens);
+  }
+
+  /** Labelled children, made once per (api, model): no label hashing on the per-turn path. */
+  private readonly series = new Map<string, TurnSeries>();
+
+  private seriesOf(api: AgentApi): TurnSeries {
+    const model = this.bridge.servedModel;
+    const key = `${api} ${model}`;
+    const known = this.series.get(key);
+    if (known) return known;
+    const labels = { gen_ai_operation_name: OPERATION[api], gen_ai_response_model: model, api };
+    const series: TurnSeries = {
+      duration: this.requestDuration.labels(labels),
+      timeToFirstToken: this.timeToFirstToken.labels(labels),
+      timePerOutputToken: this.timePerOutputToken.labels(labels),
+      inputTokens: this.tokenUsage.labels({ ...labels, gen_ai_token_type: 'input' }),
+      outputTokens: this.tokenUsage.labels({ ...labels, gen_ai_token_type: 'output' }),
+    };
+    this.series.set(key, series);
+    return series;
   }
 }

@@ -26,7 +26,13 @@ import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
 import { processLogStyle } from './log-style.js';
 import { OtlpSpanExporter } from '../tracing/otlp-exporter.js';
 import { HttpClient } from '../http-client/http-client.js';
-import { runInTrace, serverSpan, type TraceContext } from '../tracing/trace-context.js';
+import {
+  bindRequestTrace,
+  runInTrace,
+  serverSpan,
+  unbindRequestTrace,
+  type TraceContext,
+} from '../tracing/trace-context.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertAdminKeyAllowed } from './admin-key-policy.js';
 import { LISTENING_MESSAGE } from './listening-line.js';
@@ -44,6 +50,12 @@ export interface AppDefinition<S extends WithCommonOptions> {
   readinessChecks?: ReadinessCheck[];
   defaultLiveness?: boolean;
   errorBodyFormatter?: ErrorBodyFormatter;
+  /**
+   * Also run every handler in its request's span with AsyncLocalStorage, so calls and log lines
+   * that do not name their request id carry the trace. For services off the per-token path only:
+   * on Node 20 it hooks every promise (≈ 45 µs per gateway request, measured).
+   */
+  asyncTraceContext?: boolean;
   /**
    * Hand JSON bodies to handlers as the raw Buffer instead of parsing them: for proxies that
    * forward the original bytes and read only a field or two.
@@ -173,18 +185,23 @@ export async function createApp<S extends WithCommonOptions>(
     connections.requestStarted(request.raw.socket);
     const timed = request as unknown as Record<symbol, unknown>;
     timed[START_TIME] = process.hrtime.bigint();
-    timed[TRACE] = serverSpan(request.headers.traceparent);
+    const trace = serverSpan(request.headers.traceparent);
+    timed[TRACE] = trace;
+    bindRequestTrace(request.id, trace);
     metrics.httpInFlight.inc();
     void reply.header('x-request-id', request.id);
     done();
   });
-  // The handler (and everything it awaits or starts) runs in the request's span. Entered here,
-  // after the body is read: the body parser's stream events would lose an earlier context.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    const trace = (request as unknown as Record<symbol, TraceContext | undefined>)[TRACE];
-    if (trace) runInTrace(trace, done);
-    else done();
-  });
+  // Off the per-token path, the handler (and everything it awaits or starts) also runs in the
+  // request's span (AsyncLocalStorage). Entered here, after the body is read: the body parser's
+  // stream events would lose an earlier context.
+  if (definition.asyncTraceContext)
+    fastify.addHook('preHandler', (request, _reply, done) => {
+      const trace = (request as unknown as Record<symbol, TraceContext | undefined>)[TRACE];
+      if (trace) runInTrace(trace, done);
+      else done();
+    });
+
   fastify.addHook('onResponse', (request, reply, done) => {
     connections.requestEnded(request.raw.socket);
     const started = (request as unknown as Record<symbol, bigint | undefined>)[START_TIME];
@@ -194,6 +211,7 @@ export async function createApp<S extends WithCommonOptions>(
       const route = request.routeOptions.url ?? '<unmatched>';
       metrics.observeRequest(request.method, route, reply.statusCode, Number(ended - started) / 1e9);
       const trace = (request as unknown as Record<symbol, TraceContext | undefined>)[TRACE];
+      if (trace) unbindRequestTrace(request.id, trace);
       if (spans && trace?.sampled) {
         const endUnixNano = BigInt(Date.now()) * 1_000_000n;
         spans.record({

@@ -6,7 +6,7 @@ import { AppException } from '../errors/app.exception.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { HTTP_DISPATCHER } from './http-client.constants.js';
 import { mapUpstreamError } from './upstream-errors.js';
-import { currentTrace, traceparentOf } from '../tracing/trace-context.js';
+import { traceOfRequest, traceparentOf } from '../tracing/trace-context.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
 
@@ -192,7 +192,7 @@ function withRequestId(
   }
   if (requestId !== undefined) out['x-request-id'] = requestId;
   // The span being served is the parent of this call (W3C Trace Context), whatever the caller sent.
-  const trace = currentTrace();
+  const trace = traceOfRequest(requestId);
   if (trace) out.traceparent = traceparentOf(trace);
   return out;
 }

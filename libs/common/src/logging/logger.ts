@@ -54,7 +54,7 @@ export function createRootLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     // The trace and span ids of the request being served, on every line written while serving it.
-    mixin: traceLogFields,
+    mixin: (line: object) => traceLogFields(line),
   };
   return format === 'pretty' ? pino(options, prettyDestination(process.stdout, colour)) : pino(options);
 }

@@ -1,11 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  bindRequestTrace,
   currentTrace,
   parseTraceparent,
   runInTrace,
   serverSpan,
   traceLogFields,
+  traceOfRequest,
   traceparentOf,
+  unbindRequestTrace,
 } from './trace-context.js';
 
 describe('W3C trace context', () => {
@@ -41,14 +44,29 @@ describe('W3C trace context', () => {
     expect(root.parentSpanId).toBeNull();
   });
 
-  it('inside a span, calls carry it as their parent and log lines carry its ids', async () => {
+  it("a request's span is found by its request id: calls name it as their parent, log lines carry its ids", () => {
+    const span = serverSpan(header);
+    expect(traceOfRequest('req-1')).toBeUndefined();
+    expect(traceLogFields({ requestId: 'req-1' })).toEqual({});
+    bindRequestTrace('req-1', span);
+    expect(traceparentOf(traceOfRequest('req-1')!)).toBe(`00-${span.traceId}-${span.spanId}-01`);
+    expect(traceLogFields({ requestId: 'req-1', msg: 'x' })).toEqual({ trace_id: span.traceId, span_id: span.spanId });
+    // Another request reusing the id does not lose it when the first one ends.
+    const other = serverSpan(undefined);
+    bindRequestTrace('req-1', other);
+    unbindRequestTrace('req-1', span);
+    expect(traceOfRequest('req-1')).toBe(other);
+    unbindRequestTrace('req-1', other);
+    expect(traceOfRequest('req-1')).toBeUndefined();
+  });
+
+  it('with AsyncLocalStorage (the controller), everything a handler starts is in its span', async () => {
     const span = serverSpan(header);
     expect(currentTrace()).toBeUndefined();
-    expect(traceLogFields()).toEqual({});
     await runInTrace(span, async () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
-      expect(traceparentOf(currentTrace()!)).toBe(`00-${span.traceId}-${span.spanId}-01`);
-      expect(traceLogFields()).toEqual({ trace_id: span.traceId, span_id: span.spanId });
+      expect(traceOfRequest(undefined)).toBe(span);
+      expect(traceLogFields({})).toEqual({ trace_id: span.traceId, span_id: span.spanId });
     });
   });
 });
