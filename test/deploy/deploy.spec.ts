@@ -1,3 +1,5 @@
+// One suite over 300 lines: the deploy artefacts (kustomize targets, Dockerfile, health check)
+// validated together, since the checks share the rendered manifests.
 import { describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

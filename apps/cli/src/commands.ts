@@ -5,7 +5,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, listeningPort } from '@app/common/lite';
-import type { BroadcastResponseDto, ControllerStatusResponseDto, LaunchedProcessDto } from '@app/contracts';
+import type {
+  BroadcastResponseDto,
+  ControllerStatusResponseDto,
+  LaunchedProcessDto,
+  OpenAiModelListDto,
+} from '@app/contracts';
 import { CliError, ControllerClient } from './controller-client.js';
 import { progressLine, table, type Output } from './output.js';
 import { isAlive, StackState, type StackRecord } from './stack-state.js';
@@ -309,7 +314,7 @@ export async function models(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const client = connect(global, env);
-  const answer = await client.call<{ data?: { id: string }[] }>(
+  const answer = await client.call<OpenAiModelListDto>(
     'GET',
     '/v1/models',
     undefined,

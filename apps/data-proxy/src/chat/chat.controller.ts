@@ -53,11 +53,13 @@ export class DataProxyChatController {
       return;
     }
     const prepared = await this.chat.prepare(parseChatRequest(body), extractBearerToken(authorization));
-    if (prepared.request.stream) {
-      await this.chat.stream(prepared, new ChatStream(reply, prepared.meta), abort.signal, request.id);
-      return;
-    }
-    const result = await this.chat.complete(prepared, abort.signal, request.id);
-    if (!abort.signal.aborted) void reply.status(200).send(chatCompletion(prepared.meta, result));
+    await this.chat.serve(
+      prepared,
+      reply,
+      abort.signal,
+      request.id,
+      () => new ChatStream(reply, prepared.meta),
+      (result) => chatCompletion(prepared.meta, result),
+    );
   }
 }

@@ -1,3 +1,6 @@
+// One unit over 300 lines: the turn pipeline every agent API shares (prepare, generate, stream,
+// record); its steps hand each other one PreparedChat and must agree on exactly which tokens are
+// recorded and shown.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
@@ -11,6 +14,7 @@ import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder
 import { completionBudget, decodeToolCallArguments, normalizeMessages, type ChatRequest } from './chat-request.js';
 import { outputMessage, type CompletionMeta, type Usage } from './chat-response.js';
 import { parseToolCalls, StreamingToolCallParser, type ToolCall } from './output-parser.js';
+import type { FastifyReply } from 'fastify';
 import type { TurnSink } from './turn-sink.js';
 import { DataProxyMetrics, type AgentApi } from '../metrics/data-proxy-metrics.js';
 import { deterministicSeed } from './sampling-seed.js';
@@ -177,6 +181,23 @@ export class ChatService {
     if (!session || !(this.options['deterministic-sampling'] || session.deterministicSampling)) return explicit;
     const index = session.requestIndex++;
     return explicit ?? deterministicSeed(session.seedIdentity, index);
+  }
+
+  /**
+   * Every API's last step: a streamed turn into `sink()`, or the whole turn answered as
+   * `format(result)`, as the request asked.
+   */
+  async serve(
+    chat: PreparedChat,
+    reply: FastifyReply,
+    signal: AbortSignal,
+    requestId: string,
+    sink: () => TurnSink,
+    format: (result: TurnResult) => unknown,
+  ): Promise<void> {
+    if (chat.request.stream) return this.stream(chat, sink(), signal, requestId);
+    const result = await this.complete(chat, signal, requestId);
+    if (!signal.aborted) void reply.status(200).send(format(result));
   }
 
   /** Non-streaming: generates the whole turn, records it and returns it for the API to format. */

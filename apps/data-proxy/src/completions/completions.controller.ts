@@ -39,16 +39,20 @@ export class DataProxyCompletionsController {
     this.external.refuseExternal(body, '/v1/completions');
     const parsed = parseCompletionsRequest(body, this.model.tokenizer.vocabSize);
     const prepared = await this.chat.prepare(parsed.chat, extractBearerToken(authorization), 'completions');
-    if (parsed.chat.stream) {
-      const sink = new CompletionsStream(reply, prepared.meta, parsed.chat.includeUsage);
-      await this.chat.stream(prepared, sink, abort.signal, request.id);
-      return;
-    }
-    const result = await this.chat.complete(prepared, abort.signal, request.id);
-    if (abort.signal.aborted) return;
-    const logprobs = parsed.logprobs ? completionLogprobs(this.model.tokenizer, result) : null;
-    void reply
-      .status(200)
-      .send(textCompletion(prepared.meta, result.content, result.finishReason, logprobs, result.usage));
+    await this.chat.serve(
+      prepared,
+      reply,
+      abort.signal,
+      request.id,
+      () => new CompletionsStream(reply, prepared.meta, parsed.chat.includeUsage),
+      (result) =>
+        textCompletion(
+          prepared.meta,
+          result.content,
+          result.finishReason,
+          parsed.logprobs ? completionLogprobs(this.model.tokenizer, result) : null,
+          result.usage,
+        ),
+    );
   }
 }

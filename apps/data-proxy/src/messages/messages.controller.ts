@@ -39,18 +39,14 @@ export class DataProxyMessagesController {
     const chatRequest = parseMessagesRequest(body);
     const prepared = await this.chat.prepare(chatRequest, extractCallerKey(headers), 'messages');
     const promptTokens = prepared.promptIds.length;
-    if (chatRequest.stream) {
-      await this.chat.stream(
-        prepared,
-        new MessagesStream(reply, prepared.meta, promptTokens),
-        abort.signal,
-        request.id,
-      );
-      return;
-    }
-    const result = await this.chat.complete(prepared, abort.signal, request.id);
-    if (abort.signal.aborted) return;
-    void reply.status(200).send(messageObject(prepared.meta, promptTokens, result, contentBlocks(result)));
+    await this.chat.serve(
+      prepared,
+      reply,
+      abort.signal,
+      request.id,
+      () => new MessagesStream(reply, prepared.meta, promptTokens),
+      (result) => messageObject(prepared.meta, promptTokens, result, contentBlocks(result)),
+    );
   }
 
   /** The prompt's token count with the served model's own chat template and tokenizer. */

@@ -41,14 +41,14 @@ export class DataProxyResponsesController {
     const previousId = previousResponseIdOf(body);
     const parsed = parseResponsesRequest(body, previousId === null ? [] : this.conversationOf(token, previousId));
     const prepared = await this.chat.prepare(parsed.chat, token, 'responses');
-    if (parsed.chat.stream) {
-      const sink = new ResponsesStream(reply, prepared.meta, parsed.echo);
-      await this.chat.stream(prepared, sink, abort.signal, request.id);
-      return;
-    }
-    const result = await this.chat.complete(prepared, abort.signal, request.id);
-    if (abort.signal.aborted) return;
-    void reply.status(200).send(responseObject(prepared.meta, parsed.echo, result, outputItems(prepared.meta, result)));
+    await this.chat.serve(
+      prepared,
+      reply,
+      abort.signal,
+      request.id,
+      () => new ResponsesStream(reply, prepared.meta, parsed.echo),
+      (result) => responseObject(prepared.meta, parsed.echo, result, outputItems(prepared.meta, result)),
+    );
   }
 
   /** The messages and answer of a response recorded in the caller's session; 404 otherwise. */

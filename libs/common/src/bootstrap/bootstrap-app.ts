@@ -1,3 +1,6 @@
+// One unit over 300 lines: how a service process is built and started (options, logger, Fastify
+// adapter, request hooks for metrics and traces, Swagger, listen and shutdown); the hooks and the
+// adapter settings depend on each other.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -1,13 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { RecentErrorDto } from '@app/contracts';
 
-/** One server error a service answered (5xx), as the dashboard shows it. */
-export interface RecentError {
-  at: string;
-  status: number;
-  code: string;
-  message: string;
-  path: string;
-}
+/** One server error a service answered (5xx): the contract of `/health`'s `recent_errors`. */
+export type RecentError = RecentErrorDto;
 
 const KEPT = 10;
 

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { RecentErrorDto } from '../data-proxy/data-proxy.dto.js';
 
 /** One point of the weight-version timeline: a new version, a pause, a continue. */
 export class TimelineEventDto {
@@ -7,14 +8,9 @@ export class TimelineEventDto {
   @ApiProperty({ description: 'The version after the event', example: 3 }) version!: number;
 }
 
-/** A server error a service answered lately (its `/health` `recent_errors`, or the controller's own). */
-export class DashboardErrorDto {
-  @ApiProperty({ example: '2026-12-01T20:00:00.000Z' }) at!: string;
+/** A server error a service answered lately (its `/health` `recent_errors`, or the controller's own), and where. */
+export class DashboardErrorDto extends RecentErrorDto {
   @ApiProperty({ example: 'data-proxy-0' }) source!: string;
-  @ApiProperty({ example: 502 }) status!: number;
-  @ApiProperty({ example: 'ENGINE_PROTOCOL' }) code!: string;
-  @ApiProperty() message!: string;
-  @ApiProperty({ example: '/chat/completions' }) path!: string;
 }
 
 export class DashboardComponentDto {
