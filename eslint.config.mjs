@@ -58,8 +58,6 @@ export default tseslint.config(
       'test/**',
       'bench/**',
       'scripts/**',
-      // The CLI reads its own environment ($ROLLOUT_HOME, $ROLLOUT_ADMIN_KEY), as CLIs do.
-      'apps/cli/src/main.ts',
       'deploy/**',
       '**/*.spec.ts',
     ],

@@ -13,6 +13,7 @@ import type {
 } from '@app/contracts';
 import { CliError, ControllerClient } from './controller-client.js';
 import { progressLine, table, type Output } from './output.js';
+import type { CliEnvironment } from './config/cli-environment.js';
 import { isAlive, StackState, type StackRecord } from './stack-state.js';
 
 /** The built services, next to this file in dist/apps. */
@@ -26,14 +27,19 @@ export interface GlobalOptions {
   adminKey?: string;
 }
 
+/** The admin key: `--admin-key`, else $ROLLOUT_ADMIN_KEY, else the one `up` recorded, else the default. */
+function adminKeyOf(global: GlobalOptions, env: CliEnvironment, recorded: string | undefined): string {
+  return global.adminKey ?? env.adminKey ?? recorded ?? DEFAULT_ADMIN_KEY;
+}
+
 /** The stack the commands talk to: flags first, then the state `rollout up` wrote. */
-export function connect(global: GlobalOptions, env: NodeJS.ProcessEnv): ControllerClient {
+export function connect(global: GlobalOptions, env: CliEnvironment): ControllerClient {
   const state = new StackState(global.stateDir, env);
   const record = state.read();
   const url = global.controller ?? record?.controller_url;
   if (!url)
     throw new CliError(`no stack recorded in ${state.dir}: start one with "rollout up -d", or pass --controller`);
-  const key = global.adminKey ?? (env.ROLLOUT_ADMIN_KEY || undefined) ?? record?.admin_api_key ?? DEFAULT_ADMIN_KEY;
+  const key = adminKeyOf(global, env, record?.admin_api_key);
   return new ControllerClient(url.replace(/\/$/, ''), key);
 }
 
@@ -63,7 +69,7 @@ export async function up(
   options: { detach?: boolean; timeout: string },
   controllerFlags: string[],
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const state = new StackState(global.stateDir, env);
   const existing = state.read();
@@ -85,8 +91,7 @@ export async function up(
     if (at >= 0) flags[at + 1] = String(port);
     else flags.push(`--port=${port}`);
   } else if (requestedPort === undefined) flags.push('--port', String(port));
-  const adminKey =
-    global.adminKey ?? flagValue(flags, '--admin-api-key') ?? (env.ROLLOUT_ADMIN_KEY || undefined) ?? DEFAULT_ADMIN_KEY;
+  const adminKey = global.adminKey ?? flagValue(flags, '--admin-api-key') ?? adminKeyOf(global, env, undefined);
   if (flagValue(flags, '--admin-api-key') === undefined) flags.push('--admin-api-key', adminKey);
   if (flagValue(flags, '--log-dir') === undefined) flags.push('--log-dir', state.logDir);
   const logDir = flagValue(flags, '--log-dir')!;
@@ -157,7 +162,7 @@ export async function down(
   global: GlobalOptions,
   options: { timeout: string },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const state = new StackState(global.stateDir, env);
   const record = state.read();
@@ -200,7 +205,7 @@ export async function status(
   global: GlobalOptions,
   options: { json?: boolean },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const client = connect(global, env);
   const answer = await client.status();
@@ -220,7 +225,7 @@ export async function ps(
   global: GlobalOptions,
   options: { json?: boolean },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const answer = await connect(global, env).status();
   if (options.json) {
@@ -252,7 +257,7 @@ export async function logs(
   component: string,
   options: { follow?: boolean; lines: string },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
   signal: AbortSignal,
 ): Promise<number> {
   const state = new StackState(global.stateDir, env);
@@ -294,7 +299,7 @@ export async function control(
   path: '/pause' | '/continue' | '/offload' | '/onload' | '/set_version',
   body: Record<string, unknown>,
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const answer = await connect(global, env).call<BroadcastResponseDto>('POST', path, body);
   const failed = answer.results.filter((r) => !r.ok);
@@ -311,7 +316,7 @@ export async function models(
   global: GlobalOptions,
   options: { json?: boolean },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const client = connect(global, env);
   const answer = await client.call<OpenAiModelListDto>(
@@ -334,15 +339,14 @@ export async function register(
   global: GlobalOptions,
   options: { dataProxy?: string; engine?: string; timeout: string },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   if (!options.dataProxy === !options.engine)
     throw new CliError('give exactly one of --data-proxy URL or --engine URL', 2);
   const client = connect(global, env);
   const router = (await client.status()).router.addr;
-  const key = connect(global, env);
   if (options.dataProxy) {
-    await key.call('POST', '/register', { worker_addr: options.dataProxy }, router);
+    await client.call('POST', '/register', { worker_addr: options.dataProxy }, router);
     out.line(`registered data proxy ${options.dataProxy} with the router`);
     return 0;
   }
@@ -354,8 +358,7 @@ export async function register(
   // Only what this start writes counts: the log may hold an earlier run's listening line.
   const startOffset = existsSync(file) ? statSync(file).size : 0;
   const fd = openSync(file, 'a');
-  const adminKey =
-    global.adminKey ?? (env.ROLLOUT_ADMIN_KEY || undefined) ?? state.read()?.admin_api_key ?? DEFAULT_ADMIN_KEY;
+  const adminKey = adminKeyOf(global, env, state.read()?.admin_api_key);
   const child = spawn(
     process.execPath,
     [
@@ -404,7 +407,7 @@ export async function deregister(
   global: GlobalOptions,
   options: { dataProxy: string },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const client = connect(global, env);
   const router = (await client.status()).router.addr;
@@ -432,7 +435,7 @@ export async function waitTrajectories(
   global: GlobalOptions,
   options: { count: string; timeout: string; json?: boolean },
   out: Output,
-  env: NodeJS.ProcessEnv,
+  env: CliEnvironment,
 ): Promise<number> {
   const client = connect(global, env);
   const count = Number(options.count);

@@ -13,12 +13,13 @@ import {
   waitTrajectories,
   type GlobalOptions,
 } from './commands.js';
+import { readCliEnvironment } from './config/cli-environment.js';
 import { terminalOutput } from './output.js';
 
 // `rollout`: the stack from a terminal. Every verb but `up` and `logs` is a call of the
 // controller's API; the state directory (`--state-dir`, $ROLLOUT_HOME, ~/.rollout) says where it is.
 const out = terminalOutput(process.stdout, process.stderr);
-const env = process.env;
+const env = readCliEnvironment();
 const abort = new AbortController();
 process.once('SIGINT', () => abort.abort());
 

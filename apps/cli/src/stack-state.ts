@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { CliEnvironment } from './config/cli-environment.js';
 
 /**
  * What `rollout up` leaves for the other commands, in one state directory (like AReaL's
@@ -21,8 +22,8 @@ export interface StackRecord {
 export class StackState {
   readonly dir: string;
 
-  constructor(dir: string | undefined, env: NodeJS.ProcessEnv) {
-    this.dir = resolve(dir ?? env.ROLLOUT_HOME ?? join(homedir(), '.rollout'));
+  constructor(dir: string | undefined, env: CliEnvironment) {
+    this.dir = resolve(dir ?? env.home ?? join(homedir(), '.rollout'));
   }
 
   get file(): string {
