@@ -18,6 +18,11 @@ describe('parseChatRequest', () => {
       ignoreEos: false,
       skipSpecialTokens: true,
       seed: null,
+      minP: 0,
+      repetitionPenalty: 1,
+      presencePenalty: 0,
+      constraint: null,
+      topLogprobs: 0,
     });
     expect(parseChatRequest({ ...base, seed: 7 }).sampling.seed).toBe(7);
     expect(() => parseChatRequest({ ...base, seed: -1 })).toThrow();

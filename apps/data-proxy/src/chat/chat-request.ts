@@ -1,5 +1,5 @@
 import { AppException, ErrorCode, fieldReaders, isJsonObject, type NumberLimits } from '@app/common';
-import type { EngineSampling } from '../inference/engine-backend.js';
+import { NEUTRAL_SAMPLING, type EngineSampling } from '../inference/engine-backend.js';
 
 /**
  * A raw prompt (`/v1/completions`): text to tokenize as it is, or token ids; never templated.
@@ -158,6 +158,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
       seed: optionalSeed(body),
       ignoreEos: false,
       skipSpecialTokens: true,
+      ...NEUTRAL_SAMPLING,
     },
   };
 }

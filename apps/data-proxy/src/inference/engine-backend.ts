@@ -18,6 +18,43 @@ export interface EngineSampling {
   skipSpecialTokens: boolean;
   /** The request's seed, sent in the engine's own field; null lets the engine choose. */
   seed: number | null;
+  /** Minimum probability relative to the most likely token (0 = off). */
+  minP: number;
+  /** Multiplicative penalty on tokens already present (1 = off), as SGLang and vLLM define it. */
+  repetitionPenalty: number;
+  /** OpenAI's additive presence penalty (0 = off). */
+  presencePenalty: number;
+  /** Constrained decoding (structured outputs), or null for free generation. */
+  constraint: GenerationConstraint | null;
+  /** Alternatives per output token to return with their log-probs (0 = none); never changes sampling. */
+  topLogprobs: number;
+}
+
+/** The optional knobs at their neutral values: what a request that does not set them sends. */
+export const NEUTRAL_SAMPLING = {
+  minP: 0,
+  repetitionPenalty: 1,
+  presencePenalty: 0,
+  constraint: null,
+  topLogprobs: 0,
+} as const satisfies Partial<EngineSampling>;
+
+/**
+ * What the output must match, in the engines' own terms: SGLang's `sampling_params` fields
+ * `json_schema` / `regex` / `ebnf` / `structural_tag`, vLLM's structured-output request fields.
+ * `json_object` is any JSON object (OpenAI's `response_format: {type: "json_object"}`).
+ */
+export type GenerationConstraint =
+  | { kind: 'json_object' }
+  | { kind: 'json_schema'; schema: Record<string, unknown>; strict: boolean }
+  | { kind: 'regex'; pattern: string }
+  | { kind: 'ebnf'; grammar: string }
+  | { kind: 'structural_tag'; tag: Record<string, unknown> };
+
+/** One alternative token at an output position, with its log-prob (engine order: most likely first). */
+export interface TopLogprob {
+  id: number;
+  logprob: number;
 }
 
 export type SegmentStop = 'stop' | 'length' | 'abort';

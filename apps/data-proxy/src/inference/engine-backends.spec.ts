@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { EngineProtocolError, EngineRequestError, type EngineSampling, type SegmentRequest } from './engine-backend.js';
+import {
+  EngineProtocolError,
+  EngineRequestError,
+  NEUTRAL_SAMPLING,
+  type EngineSampling,
+  type SegmentRequest,
+} from './engine-backend.js';
 import { SglangBackend } from './sglang-backend.js';
 import { VllmBackend } from './vllm-backend.js';
 
@@ -13,6 +19,7 @@ const SAMPLING: EngineSampling = {
   ignoreEos: false,
   skipSpecialTokens: true,
   seed: 42,
+  ...NEUTRAL_SAMPLING,
 };
 /** The error `fn` throws (fails the test when it throws none). */
 function thrown(fn: () => unknown): unknown {

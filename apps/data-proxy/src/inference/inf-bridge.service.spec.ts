@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { MockAgent } from 'undici';
 import { AppException, HttpClient, parseOptions } from '@app/common';
 import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
-import type { EngineSampling } from './engine-backend.js';
+import { NEUTRAL_SAMPLING, type EngineSampling } from './engine-backend.js';
 import { InfBridgeService } from './inf-bridge.service.js';
 
 const ENGINE = 'http://engine.test';
@@ -18,6 +18,7 @@ const SAMPLING: EngineSampling = {
   ignoreEos: false,
   skipSpecialTokens: true,
   seed: null,
+  ...NEUTRAL_SAMPLING,
 };
 
 function sglangReply(tokens: number[], type: 'stop' | 'length' | 'abort', extra: Record<string, unknown> = {}) {

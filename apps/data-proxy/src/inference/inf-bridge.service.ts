@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_OPTIONS, AppException, ErrorCode, HttpClient } from '@app/common';
 import type { PauseMode, SglangUpdateWeightVersionRequestDto } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import type { EngineSampling, SegmentFinish, SegmentRequest, SegmentTokens } from './engine-backend.js';
+import type { EngineSampling, SegmentFinish, SegmentRequest, SegmentTokens, TopLogprob } from './engine-backend.js';
 import { EngineClient, FALLBACK_CONTEXT_LENGTH } from './engine-client.js';
 import { PauseGate } from './pause-gate.js';
 
@@ -25,6 +25,8 @@ export interface GenerateInput {
 export interface GenerateOutcome {
   outputTokens: number[];
   outputLogprobs: number[];
+  /** With `sampling.topLogprobs` > 0: the alternatives at every output position; else null. */
+  outputTopLogprobs: TopLogprob[][] | null;
   /**
    * The weight version of every output token: the engine's per-token spans when it reports them,
    * else the version it reports for the answer, else the version current when the segment was sent.
@@ -246,6 +248,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
     return {
       outputTokens: tokens,
       outputLogprobs: logprobs,
+      outputTopLogprobs: null,
       outputVersions: versions,
       stop: finish.stop === 'stop' ? 'stop' : 'length',
       matchedStop: finish.matchedStop,
