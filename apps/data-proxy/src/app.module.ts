@@ -13,6 +13,7 @@ import { InfBridgeService } from './inference/inf-bridge.service.js';
 import { SessionStore } from './sessions/session-store.service.js';
 import { DataProxySessionsController } from './sessions/sessions.controller.js';
 import { DataProxyModel } from './tokenization/data-proxy-model.js';
+import type { ReasoningParserName, ToolCallParserName } from './chat/parsers/parser-registry.js';
 import { DataController, ShardReadGuard } from './export/data.controller.js';
 import { ExportController } from './export/export.controller.js';
 import { ExportService } from './export/export.service.js';
@@ -46,7 +47,14 @@ import { RouterRegistrationService } from './registration/router-registration.se
     {
       provide: DataProxyModel,
       inject: [APP_OPTIONS],
-      useFactory: (o: DataProxyOptions) => DataProxyModel.load(o['tokenizer-path']),
+      useFactory: (o: DataProxyOptions) =>
+        DataProxyModel.load({
+          tokenizerPath: o['tokenizer-path'],
+          chatTemplate: o['chat-template'],
+          // Both are refused at start unless they are among the declared choices.
+          toolCallParser: o['tool-call-parser'] as ToolCallParserName,
+          reasoningParser: o['reasoning-parser'] as ReasoningParserName,
+        }),
     },
     InfBridgeService,
     SessionStore,

@@ -22,13 +22,16 @@ interface TokenizerConfigJson {
   eos_token?: string | { content: string } | null;
   bos_token?: string | { content: string } | null;
   pad_token?: string | { content: string } | null;
+  unk_token?: string | { content: string } | null;
   chat_template?: string | { name: string; template: string }[] | null;
   model_max_length?: number;
 }
 
+/** A special token as `tokenizer_config.json` writes it: a string, or an AddedToken object (`{"__type": "AddedToken", "content": ...}`). */
 function tokenContent(value: string | { content: string } | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : value.content;
+  if (typeof value === 'string') return value;
+  return typeof value.content === 'string' ? value.content : null;
 }
 
 /**
@@ -46,6 +49,11 @@ export class HfTokenizer {
   readonly specialIds: ReadonlySet<number>;
   readonly eosTokenId: number | null;
   readonly padTokenId: number | null;
+  /**
+   * The special tokens' texts as a chat template sees them (`bos_token`, `eos_token`, ...): what
+   * `transformers` passes to `apply_chat_template`. Null when the folder defines none.
+   */
+  readonly specialTokens: { bos: string | null; eos: string | null; pad: string | null; unk: string | null };
   readonly vocabSize: number;
   readonly chatTemplate: string | null;
   readonly modelMaxLength: number | null;
@@ -78,6 +86,12 @@ export class HfTokenizer {
     this.eosTokenId = eos === null ? null : native.tokenToId(eos);
     const pad = tokenContent(config.pad_token);
     this.padTokenId = pad === null ? null : native.tokenToId(pad);
+    this.specialTokens = {
+      bos: tokenContent(config.bos_token),
+      eos,
+      pad,
+      unk: tokenContent(config.unk_token),
+    };
     const template = config.chat_template;
     this.chatTemplate =
       typeof template === 'string'

@@ -66,6 +66,9 @@ export class LocalLauncher {
             '--enable-memory-saver',
             '--vllm-server-dev-mode',
             '--enable-sleep-mode',
+            // The engine speaks the served model's family: the same tokenizer and template.
+            ...(o['tokenizer-path'] ? ['--tokenizer-path', o['tokenizer-path']] : []),
+            ...(o['chat-template'] ? ['--chat-template', o['chat-template']] : []),
             ...splitArgs(o['engine-sim-args']),
           ]),
         );
@@ -128,6 +131,7 @@ export class LocalLauncher {
         '--chat-template-type',
         o['chat-template-type'],
         ...(o['tokenizer-path'] ? ['--tokenizer-path', o['tokenizer-path']] : []),
+        ...(o['chat-template'] ? ['--chat-template', o['chat-template']] : []),
         ...(o['engine-max-tokens'] !== undefined ? ['--engine-max-tokens', String(o['engine-max-tokens'])] : []),
         '--vllm-pause-api',
         o['vllm-pause-api'],

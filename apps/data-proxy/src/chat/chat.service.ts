@@ -11,9 +11,10 @@ import type { Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
-import { completionBudget, decodeToolCallArguments, normalizeMessages, type ChatRequest } from './chat-request.js';
+import { completionBudget, normalizeMessages, type ChatRequest } from './chat-request.js';
 import { outputMessage, type CompletionMeta, type Usage } from './chat-response.js';
-import { parseToolCalls, StreamingToolCallParser, type ToolCall } from './output-parser.js';
+import { ToolSet, type ToolCall } from './output-parser.js';
+import type { OutputStream } from './parsers/parser-types.js';
 import type { FastifyReply } from 'fastify';
 import type { TurnSink } from './turn-sink.js';
 import { DataProxyMetrics, type AgentApi } from '../metrics/data-proxy-metrics.js';
@@ -154,7 +155,7 @@ export class ChatService {
     concatParent: Interaction | null | undefined,
   ): Promise<number[]> {
     const promptInput = {
-      messages: decodeToolCallArguments(messages),
+      messages,
       tools: request.tools,
       kwargs: request.templateKwargs,
     };
@@ -211,9 +212,10 @@ export class ChatService {
     });
     this.countCache(chat, outcome);
     const text = this.answerText(outcome);
-    const parsed = chat.request.parseToolCalls
-      ? parseToolCalls(text, toolNames(chat.request))
-      : { content: text, toolCalls: [] };
+    // A raw prompt's completion is the text as generated; a chat answer is read by the model's parsers.
+    const parsed = chat.request.rawPrompt
+      ? { content: text, toolCalls: [] }
+      : this.model.output.parse(text, toolSetOf(chat.request), this.model.opensReasoning(chat.promptIds));
     const result = turnResult(chat, outcome, parsed.content, parsed.toolCalls);
     this.record(chat, outcome, result);
     this.turnMetrics.observeTurn(chat.api, chat.startedAt, null, chat.promptIds.length, outcome.outputTokens.length);
@@ -227,7 +229,10 @@ export class ChatService {
   async stream(chat: PreparedChat, sink: TurnSink, signal: AbortSignal, requestId: string): Promise<void> {
     const tokenizer = this.model.tokenizer;
     const decoder = tokenizer.streamDecoder(false);
-    const tools = chat.request.parseToolCalls ? new StreamingToolCallParser(toolNames(chat.request)) : null;
+    const parser: OutputStream | null = chat.request.rawPrompt
+      ? null
+      : this.model.output.stream(toolSetOf(chat.request), this.model.opensReasoning(chat.promptIds));
+    const calls: ToolCall[] = [];
     const stopHold = chat.sampling.stop.reduce((max, s) => Math.max(max, s.length), 0);
     let held = '';
     let sent = '';
@@ -239,12 +244,17 @@ export class ChatService {
       sent += text;
       sink.text(text);
     };
+    const emitParsed = (step: { content: string; calls: ToolCall[] }): void => {
+      sendText(step.content);
+      for (const call of step.calls) {
+        calls.push(call);
+        sink.toolCall(call);
+      }
+    };
     const emitText = (text: string): void => {
       if (text.length === 0) return;
-      if (!tools) return sendText(text);
-      const visible = tools.push(text);
-      sendText(visible.content);
-      for (const call of visible.calls) sink.toolCall(call);
+      if (!parser) return sendText(text);
+      emitParsed(parser.push(text));
     };
     const pushText = (piece: string): void => {
       held += piece;
@@ -292,9 +302,9 @@ export class ChatService {
       if (at >= 0) held = held.slice(0, at);
     }
     emitText(held);
-    if (tools) sendText(tools.finish().content);
+    if (parser) emitParsed(parser.finish());
     // Record what the client assembled from the deltas: that is what it will send back next turn.
-    const result = turnResult(chat, outcome, sent, tools ? [...tools.toolCalls] : []);
+    const result = turnResult(chat, outcome, sent, calls);
     this.record(chat, outcome, result);
     sink.finish(result);
     this.turnMetrics.observeTurn(
@@ -349,8 +359,9 @@ export class ChatService {
   }
 }
 
-function toolNames(request: ChatRequest): Set<string> {
-  return new Set((request.tools ?? []).map((tool) => (tool.function as { name: string }).name));
+/** The request's tools for the tool-call parser; null when its calls are not parsed (no tools, tool_choice none). */
+function toolSetOf(request: ChatRequest): ToolSet | null {
+  return request.parseToolCalls && request.tools ? new ToolSet(request.tools) : null;
 }
 
 function turnResult(

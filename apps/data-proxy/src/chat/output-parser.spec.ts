@@ -1,19 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseToolCalls, pythonJsonDumps, splitReasoning, StreamingToolCallParser } from './output-parser.js';
+import { OutputParser, pythonJsonDumps, ToolSet, type ParsedOutput } from './output-parser.js';
+import { outputParserFor } from './parsers/parser-registry.js';
 
-const TOOLS = new Set(['get_weather', 'search']);
+const TOOLS = new ToolSet([
+  { type: 'function', function: { name: 'get_weather' } },
+  { type: 'function', function: { name: 'search' } },
+]);
 const CALL = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
-
-describe('splitReasoning', () => {
-  it.each([
-    ['plain', { reasoning: '', content: 'plain' }],
-    ['<think>a</think>b', { reasoning: '<think>a</think>', content: 'b' }],
-    ['<think>unfinished', { reasoning: '<think>unfinished', content: '' }],
-    ['x<think>a</think>b', { reasoning: '<think>xa</think>', content: 'b' }],
-  ])('%j', (text, expected) => {
-    expect(splitReasoning(text)).toEqual(expected);
-  });
-});
+const QWEN = outputParserFor('qwen', 'qwen3');
 
 describe('pythonJsonDumps', () => {
   it('writes JSON with Python separators and non-ASCII kept', () => {
@@ -23,9 +17,9 @@ describe('pythonJsonDumps', () => {
   });
 });
 
-describe('parseToolCalls', () => {
+describe(`${OutputParser.name} (qwen / qwen3)`, () => {
   it('extracts calls to known tools and keeps the think block and leading text', () => {
-    const parsed = parseToolCalls(`<think>need weather</think>I'll check.\n${CALL}`, TOOLS);
+    const parsed = QWEN.parse(`<think>need weather</think>I'll check.\n${CALL}`, TOOLS);
     expect(parsed.content).toBe("<think>need weather</think>I'll check.");
     expect(parsed.toolCalls).toEqual([
       {
@@ -37,10 +31,7 @@ describe('parseToolCalls', () => {
   });
 
   it('reads several calls and "parameters" as arguments', () => {
-    const parsed = parseToolCalls(
-      `${CALL}\n<tool_call>\n{"name": "search", "parameters": {"q": "x"}}\n</tool_call>`,
-      TOOLS,
-    );
+    const parsed = QWEN.parse(`${CALL}\n<tool_call>\n{"name": "search", "parameters": {"q": "x"}}\n</tool_call>`, TOOLS);
     expect(parsed.toolCalls.map((c) => c.function)).toEqual([
       { name: 'get_weather', arguments: '{"city": "Paris"}' },
       { name: 'search', arguments: '{"q": "x"}' },
@@ -54,32 +45,42 @@ describe('parseToolCalls', () => {
       '<tool_call>\nnot json\n</tool_call>',
       'no calls here',
     ]) {
-      expect(parseToolCalls(text, TOOLS)).toEqual({ content: text, toolCalls: [] });
+      expect(QWEN.parse(text, TOOLS)).toEqual({ content: text, toolCalls: [] });
     }
   });
 
   it('ignores a tool call inside the think block', () => {
     const text = `<think>${CALL}</think>answer`;
-    expect(parseToolCalls(text, TOOLS).toolCalls).toEqual([]);
+    expect(QWEN.parse(text, TOOLS)).toEqual({ content: text, toolCalls: [] });
   });
-});
 
-describe(StreamingToolCallParser.name, () => {
-  function runStream(text: string, pieceSizes: number[]): { content: string; calls: string[] } {
-    const parser = new StreamingToolCallParser(TOOLS);
+  it('leaves the text as generated without tools, and parses nothing with --tool-call-parser none', () => {
+    expect(QWEN.stream(null)).toBeNull();
+    const none = outputParserFor('none', 'qwen3');
+    expect(none.parsesToolCalls).toBe(false);
+    expect(none.parse(`<think>a</think>${CALL}`, TOOLS)).toEqual({ content: `<think>a</think>${CALL}`, toolCalls: [] });
+  });
+
+  it('opens the content with <think> when the prompt opened the reasoning block', () => {
+    expect(QWEN.parse('plan</think>answer', null, true).content).toBe('<think>plan</think>answer');
+    expect(QWEN.parse('plan</think>answer', null, false).content).toBe('plan</think>answer');
+  });
+
+  function streamed(parser: OutputParser, text: string, pieceSizes: number[]): ParsedOutput {
+    const stream = parser.stream(TOOLS)!;
     let content = '';
-    const calls: string[] = [];
+    const toolCalls: ParsedOutput['toolCalls'] = [];
     let at = 0;
     let i = 0;
     while (at < text.length) {
       const size = pieceSizes[i++ % pieceSizes.length];
-      const out = parser.push(text.slice(at, at + size));
+      const step = stream.push(text.slice(at, at + size));
       at += size;
-      content += out.content;
-      calls.push(...out.calls.map((c) => `${c.function.name}:${c.function.arguments}`));
+      content += step.content;
+      toolCalls.push(...step.calls);
     }
-    content += parser.finish().content;
-    return { content, calls };
+    const last = stream.finish();
+    return { content: content + last.content, toolCalls: [...toolCalls, ...last.calls] };
   }
 
   it.each([[[1]], [[2, 3]], [[7]], [[1000]]])('matches the non-streaming parse whatever the chunking (%j)', (sizes) => {
@@ -90,10 +91,10 @@ describe(StreamingToolCallParser.name, () => {
       '<tool_call>\n{"name": "unknown", "arguments": {}}\n</tool_call>',
       `<think>only thinking</think>`,
     ]) {
-      const streamed = runStream(text, sizes);
-      const whole = parseToolCalls(text, TOOLS);
-      expect(streamed.content).toBe(whole.content);
-      expect(streamed.calls).toEqual(whole.toolCalls.map((c) => `${c.function.name}:${c.function.arguments}`));
+      const whole = QWEN.parse(text, TOOLS);
+      const pieces = streamed(QWEN, text, sizes);
+      expect(pieces.content).toBe(whole.content);
+      expect(pieces.toolCalls.map((c) => c.function)).toEqual(whole.toolCalls.map((c) => c.function));
     }
   });
 });

@@ -1,187 +1,107 @@
-import { randomBytes } from 'node:crypto';
+import type { HistoryAdapter } from '../tokenization/chat-template.js';
+import { HarmonyOutputStream, HARMONY_TOOL_CALL_SYNTAX, harmonyHistory } from './parsers/harmony-parser.js';
+import type { OutputStream, ParsedOutput, ParseStep, ToolCallSyntax, ToolSet } from './parsers/parser-types.js';
+import type { ReasoningParser, ReasoningStream } from './parsers/reasoning-parsers.js';
+import type { ToolCallParser, ToolCallStream } from './parsers/tool-call-parsers.js';
 
-export interface ToolCall {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
-}
-
-export interface ParsedOutput {
-  content: string;
-  toolCalls: ToolCall[];
-}
-
-const THINK_START = '<think>';
-const THINK_END = '</think>';
-const TOOL_START = '<tool_call>';
-const TOOL_END = '</tool_call>';
-
-/** `call_` + 24 hex characters, like SGLang's ids. */
-export function newToolCallId(): string {
-  return `call_${randomBytes(12).toString('hex')}`;
-}
+export { newToolCallId, ToolSet, type ToolCall, type ParsedOutput } from './parsers/parser-types.js';
+export { pythonJsonDumps } from './parsers/json-values.js';
 
 /**
- * JSON the way Python's `json.dumps(..., ensure_ascii=False)` writes it (`", "` and `": "`
- * separators), so tool-call arguments read back exactly as the model wrote them and as the
- * reference returns them.
+ * How the served model's answers are read, chosen once at startup from `--reasoning-parser` and
+ * `--tool-call-parser`: the reasoning split (recorded as a leading `<think>` block) and the
+ * tool-call format, streaming and not (the whole-text parse is the stream fed at once, so both
+ * give the same result). gpt-oss answers are harmony messages, read by one parser for both.
  */
-export function pythonJsonDumps(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (typeof value === 'number')
-    return Number.isFinite(value) ? (Number.isInteger(value) ? String(value) : JSON.stringify(value)) : 'NaN';
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).map(
-    ([k, v]) => `${JSON.stringify(k)}: ${pythonJsonDumps(v)}`,
-  );
-  return `{${entries.join(', ')}}`;
-}
+export class OutputParser {
+  private constructor(
+    private readonly reasoning: ReasoningParser | null,
+    private readonly tools: ToolCallParser | null,
+    private readonly harmony: { reasoning: boolean; tools: boolean } | null,
+  ) {}
 
-/** Splits off a `<think>` block (the qwen3 reasoning parser, applied before tool-call parsing). */
-export function splitReasoning(text: string): { reasoning: string; content: string } {
-  if (!text.includes(THINK_START)) return { reasoning: '', content: text };
-  const stripped = text.split(THINK_START).join('');
-  const end = stripped.indexOf(THINK_END);
-  if (end < 0) return { reasoning: THINK_START + stripped, content: '' };
-  return {
-    reasoning: THINK_START + stripped.slice(0, end) + THINK_END,
-    content: stripped.slice(end + THINK_END.length),
-  };
-}
-
-/** Parses one `<tool_call>` JSON body into a call, or null when it is not a valid call to a known tool. */
-function toToolCall(json: string, toolNames: ReadonlySet<string>): ToolCall | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json.trim());
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const call = parsed as Record<string, unknown>;
-  if (typeof call.name !== 'string' || !toolNames.has(call.name)) return null;
-  const args = call.arguments ?? call.parameters ?? {};
-  return {
-    id: newToolCallId(),
-    type: 'function',
-    function: { name: call.name, arguments: typeof args === 'string' ? args : pythonJsonDumps(args) },
-  };
-}
-
-/**
- * Qwen tool calls (SGLang's Qwen25Detector) on the text after the think block: every
- * `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>` block naming a given tool becomes
- * a call; the content keeps the think block and the text before the first call. When no block
- * parses (unknown tool, bad JSON), the text is returned whole and there are no calls (the
- * reference still claimed `tool_calls` then).
- */
-export function parseToolCalls(text: string, toolNames: ReadonlySet<string>): ParsedOutput {
-  const { reasoning, content } = splitReasoning(text);
-  const start = content.indexOf(TOOL_START);
-  if (start < 0) return { content: text, toolCalls: [] };
-  const calls: ToolCall[] = [];
-  let cursor = start;
-  while (cursor >= 0) {
-    const bodyStart = cursor + TOOL_START.length;
-    const end = content.indexOf(TOOL_END, bodyStart);
-    const call = toToolCall(end < 0 ? content.slice(bodyStart) : content.slice(bodyStart, end), toolNames);
-    if (call) calls.push(call);
-    if (end < 0) break;
-    cursor = content.indexOf(TOOL_START, end + TOOL_END.length);
-  }
-  if (calls.length === 0) return { content: text, toolCalls: [] };
-  return { content: reasoning + content.slice(0, start).trim(), toolCalls: calls };
-}
-
-/**
- * The streaming counterpart: text arrives in pieces; plain text is released as soon as it cannot
- * be the start of a `<tool_call>` (outside a think block); each complete tool-call block is
- * released as a call. `finish()` flushes the rest.
- */
-export class StreamingToolCallParser {
-  private pending = '';
-  private inThink = false;
-  private sawCall = false;
-  private readonly calls: ToolCall[] = [];
-
-  constructor(private readonly toolNames: ReadonlySet<string>) {}
-
-  get toolCalls(): readonly ToolCall[] {
-    return this.calls;
+  static of(reasoning: ReasoningParser | null, tools: ToolCallParser | null): OutputParser {
+    return new OutputParser(reasoning, tools, null);
   }
 
-  /** Feeds text; returns the content that can be shown now and any calls completed. */
-  push(text: string): { content: string; calls: ToolCall[] } {
-    this.pending += text;
-    let content = '';
-    const calls: ToolCall[] = [];
-    for (;;) {
-      if (this.inThink) {
-        const end = this.pending.indexOf(THINK_END);
-        if (end < 0) {
-          const safe = this.safeLength(this.pending, THINK_END);
-          content += this.pending.slice(0, safe);
-          this.pending = this.pending.slice(safe);
-          break;
-        }
-        content += this.pending.slice(0, end + THINK_END.length);
-        this.pending = this.pending.slice(end + THINK_END.length);
-        this.inThink = false;
-        continue;
-      }
-      const think = this.pending.indexOf(THINK_START);
-      const tool = this.pending.indexOf(TOOL_START);
-      if (think >= 0 && (tool < 0 || think < tool)) {
-        content += this.pending.slice(0, think + THINK_START.length);
-        this.pending = this.pending.slice(think + THINK_START.length);
-        this.inThink = true;
-        continue;
-      }
-      if (tool >= 0) {
-        const end = this.pending.indexOf(TOOL_END, tool + TOOL_START.length);
-        if (end < 0) {
-          // Show the text before the call; hold the call itself until it closes.
-          content += this.sawCall ? '' : this.pending.slice(0, tool).trimEnd();
-          this.pending = this.pending.slice(tool);
-          break;
-        }
-        const before = this.pending.slice(0, tool);
-        const call = toToolCall(this.pending.slice(tool + TOOL_START.length, end), this.toolNames);
-        if (call) {
-          if (!this.sawCall) content += before.trimEnd();
-          this.sawCall = true;
-          this.calls.push(call);
-          calls.push(call);
-        } else {
-          content += this.pending.slice(0, end + TOOL_END.length);
-        }
-        this.pending = this.pending.slice(end + TOOL_END.length);
-        continue;
-      }
-      let safe = Math.min(this.safeLength(this.pending, TOOL_START), this.safeLength(this.pending, THINK_START));
-      // Trailing whitespace waits: if a call follows, it is trimmed away as in the whole-text parse.
-      while (safe > 0 && /\s/.test(this.pending[safe - 1])) safe--;
-      if (!this.sawCall) content += this.pending.slice(0, safe);
-      this.pending = this.pending.slice(safe);
-      break;
+  /** gpt-oss: harmony channels (`reasoning`: analysis → reasoning; `tools`: calls to functions.*). */
+  static harmony(reasoning: boolean, tools: boolean): OutputParser {
+    return new OutputParser(null, null, { reasoning, tools });
+  }
+
+  /** Whether tool calls are parsed at all (`--tool-call-parser none` says no). */
+  get parsesToolCalls(): boolean {
+    return this.harmony ? this.harmony.tools : this.tools !== null;
+  }
+
+  /** The tool-call format, for a grammar that makes the model call a tool; null without one. */
+  get toolCallSyntax(): ToolCallSyntax | null {
+    if (this.harmony) return this.harmony.tools ? HARMONY_TOOL_CALL_SYNTAX : null;
+    return this.tools?.syntax ?? null;
+  }
+
+  /** What the template needs to read recorded answers back as history (null: the content as recorded). */
+  get historyAdapter(): HistoryAdapter | null {
+    if (this.harmony) return this.harmony.reasoning ? harmonyHistory : null;
+    return this.reasoning?.adaptHistory ?? null;
+  }
+
+  /** The reasoning start marker, when the format has one: a prompt ending with it opened the block. */
+  get reasoningStart(): string | null {
+    return this.reasoning?.startMarker ?? null;
+  }
+
+  /**
+   * A streaming parse of one answer; `tools` null when the request's tool calls are not parsed;
+   * `opened` when the prompt ended inside the reasoning block. Null when the answer's text is its
+   * content as it is (no reasoning to rewrite, no tools).
+   */
+  stream(tools: ToolSet | null, opened = false): OutputStream | null {
+    const toolSet = this.parsesToolCalls ? tools : null;
+    if (this.harmony) return new HarmonyOutputStream(toolSet, this.harmony.reasoning);
+    const rewrites = this.reasoning && (opened || !this.reasoning.identity || toolSet);
+    const reasoning = rewrites ? this.reasoning!.stream(opened) : null;
+    const calls = toolSet && this.tools ? this.tools.stream(toolSet) : null;
+    if (!reasoning && !calls) return null;
+    return new ComposedOutputStream(reasoning, calls);
+  }
+
+  /** The whole answer at once. */
+  parse(text: string, tools: ToolSet | null, opened = false): ParsedOutput {
+    const stream = this.stream(tools, opened);
+    if (!stream) return { content: text, toolCalls: [] };
+    const first = stream.push(text);
+    const last = stream.finish();
+    return { content: first.content + last.content, toolCalls: [...first.calls, ...last.calls] };
+  }
+}
+
+/** The reasoning split, then tool calls read from what follows the reasoning block. */
+class ComposedOutputStream implements OutputStream {
+  constructor(
+    private readonly reasoning: ReasoningStream | null,
+    private readonly calls: ToolCallStream | null,
+  ) {}
+
+  push(text: string): ParseStep {
+    if (!this.reasoning) return this.calls!.push(text);
+    const split = this.reasoning.push(text);
+    return this.after(split.reasoning, split.rest, false);
+  }
+
+  finish(): ParseStep {
+    const split = this.reasoning ? this.reasoning.finish() : { reasoning: '', rest: '' };
+    return this.after(split.reasoning, split.rest, true);
+  }
+
+  private after(reasoning: string, rest: string, final: boolean): ParseStep {
+    if (!this.calls) return { content: reasoning + rest, calls: [] };
+    const step = rest.length > 0 ? this.calls.push(rest) : { content: '', calls: [] };
+    if (final) {
+      const last = this.calls.finish();
+      step.content += last.content;
+      step.calls.push(...last.calls);
     }
-    return { content, calls };
-  }
-
-  /** Flushes what is left (an unterminated call is returned as text). */
-  finish(): { content: string } {
-    const rest = this.pending;
-    this.pending = '';
-    if (this.sawCall) return { content: '' };
-    return { content: rest };
-  }
-
-  /** Length of the prefix of `text` that cannot be the beginning of `marker`. */
-  private safeLength(text: string, marker: string): number {
-    for (let keep = Math.min(marker.length - 1, text.length); keep > 0; keep--) {
-      if (marker.startsWith(text.slice(text.length - keep))) return text.length - keep;
-    }
-    return text.length;
+    return { content: reasoning + step.content, calls: step.calls };
   }
 }

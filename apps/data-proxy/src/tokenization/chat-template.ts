@@ -1,5 +1,6 @@
 import { Template } from '@huggingface/jinja';
 import { SegmentEncodingCache, type HfTokenizer } from '@app/tokenizer';
+import { decodeToolCallArguments } from '../chat/chat-request.js';
 
 export interface RenderInput {
   messages: unknown[];
@@ -9,40 +10,65 @@ export interface RenderInput {
 }
 
 /**
- * The model's own chat template (`tokenizer_config.json`), rendered with `@huggingface/jinja` as
- * `transformers.apply_chat_template(..., add_generation_prompt=True)` does, then tokenized without
- * adding special tokens (the template already wrote them).
+ * Turns recorded messages into what the template expects of a past assistant turn (a reasoning
+ * format whose answers we record as a leading `<think>` block but whose template reads, say, a
+ * `thinking` field). Returns the input itself when nothing changes.
+ */
+export type HistoryAdapter = (messages: unknown[]) => unknown[];
+
+/**
+ * Whether a template reads tool-call `arguments` as a mapping (`| tojson`, `| items`, `.items()`,
+ * `is mapping`, `is string` checks): then it gets them decoded, as AReaL 2.0 passes them. Templates
+ * that only concatenate `arguments` (DeepSeek V3's) need the JSON string the answer carried.
+ */
+export function templateReadsArgumentObjects(source: string): boolean {
+  return /arguments['"]?\]?\s*(\|\s*(tojson|items|dictsort)|is\s+(not\s+)?(string|mapping)|\.items\(\))/.test(source);
+}
+
+/**
+ * The model's chat template, rendered with `@huggingface/jinja` as
+ * `transformers.apply_chat_template(..., add_generation_prompt=True)` does (trim_blocks and
+ * lstrip_blocks, `raise_exception`, `strftime_now`, `tojson` with Python's separators, the special
+ * tokens' texts as `bos_token`/`eos_token`/...), then tokenized without adding special tokens (the
+ * template already wrote them).
  */
 export class ChatTemplate {
   private readonly template: Template;
   /** Prompt pieces between special tokens, encoded once (system prompts and history repeat every turn). */
   private readonly pieces: SegmentEncodingCache;
+  private readonly specialContext: Record<string, string>;
+  readonly decodesArguments: boolean;
 
   constructor(
     private readonly tokenizer: HfTokenizer,
-    source: string,
+    readonly source: string,
+    private readonly adaptHistory: HistoryAdapter | null = null,
   ) {
     this.template = new Template(source);
     const specials = [...tokenizer.specialIds]
       .map((id) => tokenizer.idToToken(id))
       .filter((t): t is string => t !== null);
     this.pieces = new SegmentEncodingCache(tokenizer, specials);
-  }
-
-  static fromTokenizer(tokenizer: HfTokenizer): ChatTemplate {
-    if (!tokenizer.chatTemplate) throw new Error(`tokenizer at ${tokenizer.path} has no chat_template`);
-    return new ChatTemplate(tokenizer, tokenizer.chatTemplate);
+    this.specialContext = {};
+    const { bos, eos, pad, unk } = tokenizer.specialTokens;
+    if (bos !== null) this.specialContext.bos_token = bos;
+    if (eos !== null) this.specialContext.eos_token = eos;
+    if (pad !== null) this.specialContext.pad_token = pad;
+    if (unk !== null) this.specialContext.unk_token = unk;
+    this.decodesArguments = templateReadsArgumentObjects(source);
   }
 
   render(input: RenderInput): string {
+    let messages = this.decodesArguments ? decodeToolCallArguments(input.messages) : input.messages;
+    if (this.adaptHistory) messages = this.adaptHistory(messages);
     const context: Record<string, unknown> = {
+      ...this.specialContext,
       ...input.kwargs,
-      messages: input.messages,
+      messages,
+      // transformers passes tools=None when there are none: `tools is not none` must be false then.
+      tools: input.tools && input.tools.length > 0 ? input.tools : null,
       add_generation_prompt: true,
-      bos_token: '',
-      eos_token: this.tokenizer.eosTokenId === null ? '' : (this.tokenizer.idToToken(this.tokenizer.eosTokenId) ?? ''),
     };
-    if (input.tools && input.tools.length > 0) context.tools = input.tools;
     return this.template.render(context);
   }
 

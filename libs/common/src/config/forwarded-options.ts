@@ -12,6 +12,42 @@ export const CHAT_TEMPLATE_TYPES = ['hf', 'concat'] as const;
 export const VLLM_PAUSE_APIS = ['areal', 'stock'] as const;
 export const ROUTING_STRATEGIES = ['round_robin', 'least_busy'] as const;
 
+/**
+ * Tool-call formats by SGLang's `--tool-call-parser` names (so a deployment's flags carry over),
+ * plus `auto` (chosen from the model folder at startup, and logged) and `none` (no parsing).
+ */
+export const TOOL_CALL_PARSERS = [
+  'auto',
+  'none',
+  'qwen',
+  'qwen25',
+  'qwen3_coder',
+  'llama3',
+  'pythonic',
+  'mistral',
+  'deepseekv3',
+  'deepseekv31',
+  'gpt-oss',
+  'glm',
+  'glm45',
+  'kimi_k2',
+] as const;
+
+/** Reasoning formats by SGLang's `--reasoning-parser` names, plus `auto` and `none`. */
+export const REASONING_PARSERS = [
+  'auto',
+  'none',
+  'qwen3',
+  'qwen3-thinking',
+  'deepseek-r1',
+  'deepseek-v3',
+  'gpt-oss',
+  'glm45',
+  'kimi',
+  'kimi_k2',
+  'step3',
+] as const;
+
 /** The data proxy's flags the controller forwards (local mode). */
 export const FORWARDED_DATA_PROXY_OPTIONS = {
   'backend-api-key': {
@@ -36,19 +72,26 @@ export const FORWARDED_DATA_PROXY_OPTIONS = {
   'tokenizer-path': {
     type: 'string',
     description:
-      'Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json); default: the built-in Qwen3 files',
+      'Hugging Face model or tokenizer folder (tokenizer.json, tokenizer_config.json, and chat_template.jinja, generation_config.json, config.json when present); default: the built-in Qwen3 files',
+  },
+  'chat-template': {
+    type: 'string',
+    description:
+      "chat template file (Jinja), as SGLang's and vLLM's --chat-template; default: the folder's chat_template.jinja, else tokenizer_config.json's chat_template",
   },
   'tool-call-parser': {
     type: 'string',
     default: 'qwen',
-    choices: ['qwen', 'qwen25', 'none'],
-    description: 'tool-call format',
+    choices: TOOL_CALL_PARSERS,
+    description:
+      "tool-call format (SGLang's names); auto: chosen from the model folder at startup (logged); none: tool calls are not parsed",
   },
   'reasoning-parser': {
     type: 'string',
     default: 'qwen3',
-    choices: ['qwen3', 'none'],
-    description: 'think-block markers',
+    choices: REASONING_PARSERS,
+    description:
+      "reasoning format (SGLang's names), recorded as a leading <think> block; auto: chosen from the model folder; none: the text as generated",
   },
   'engine-max-tokens': { type: 'int', min: 1, description: 'cap on prompt + completion tokens per request' },
   'chat-template-type': {
