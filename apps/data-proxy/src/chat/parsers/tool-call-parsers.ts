@@ -273,6 +273,8 @@ const QWEN3_CODER = new SectionToolCallParser(
     calls(section, tools) {
       const calls: ParsedCall[] = [];
       for (const fn of blocks(section, '<function=', '</function>')) {
+        // A function cut off by the end of the answer is not a call (its last value may be cut too).
+        if (!fn.closed) continue;
         const nameEnd = fn.body.indexOf('>');
         if (nameEnd < 0) continue;
         const name = fn.body.slice(0, nameEnd).trim();
@@ -319,7 +321,9 @@ const GLM45 = new SectionToolCallParser(
     starts: ['<tool_call>'],
     end: closedBy('</tool_call>'),
     calls(section, tools) {
-      const body = section.slice('<tool_call>'.length).replace(/<\/tool_call>$/, '');
+      // A call cut off by the end of the answer is not a call (its last value may be cut too).
+      if (!section.endsWith('</tool_call>')) return [];
+      const body = section.slice('<tool_call>'.length, -'</tool_call>'.length);
       const firstArg = body.indexOf('<arg_key>');
       const name = (firstArg < 0 ? body : body.slice(0, firstArg)).replace(/\\n/g, '\n').trim();
       if (!tools.has(name)) return [];
