@@ -27,7 +27,7 @@ export class EngineSimAppModule {
         {
           provide: EngineModel,
           inject: [APP_OPTIONS],
-          useFactory: (o: EngineSimOptions) => EngineModel.load(o['tokenizer-path']),
+          useFactory: (o: EngineSimOptions) => EngineModel.load(o['tokenizer-path'], o['chat-template']),
         },
         EngineService,
         EngineMetrics,

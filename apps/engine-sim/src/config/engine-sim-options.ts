@@ -1,7 +1,7 @@
 import { COMMON_OPTIONS, VLLM_PAUSE_APIS, type OptionSpecs, type ParsedOptions } from '@app/common';
 
 export const ENGINE_PROTOCOLS = ['both', 'sglang', 'vllm'] as const;
-export const GENERATION_MODES = ['text', 'echo'] as const;
+export const GENERATION_MODES = ['text', 'echo', 'agent'] as const;
 
 /** engine-sim flags. Latency knobs are per token; 0 makes the engine as fast as the CPU allows. */
 export const ENGINE_SIM_OPTIONS = {
@@ -11,7 +11,12 @@ export const ENGINE_SIM_OPTIONS = {
   'tokenizer-path': {
     type: 'string',
     description:
-      'Hugging Face tokenizer folder (tokenizer.json + tokenizer_config.json); default: the built-in Qwen3 files',
+      'Hugging Face model or tokenizer folder (tokenizer.json, tokenizer_config.json; generation_config.json eos ids are stop tokens); default: the built-in Qwen3 files',
+  },
+  'chat-template': {
+    type: 'string',
+    description:
+      "chat template file (Jinja), as SGLang's and vLLM's --chat-template; default: the folder's chat_template.jinja, else tokenizer_config.json's",
   },
   'served-model-name': {
     type: 'string',
@@ -28,7 +33,8 @@ export const ENGINE_SIM_OPTIONS = {
     type: 'string',
     default: 'text',
     choices: GENERATION_MODES,
-    description: 'text: readable text from a built-in corpus; echo: repeat the last user turn of the prompt',
+    description:
+      "text: readable text from a built-in corpus; echo: repeat the last user turn of the prompt; agent: answer like a tool-using model in the tokenizer's family format (Qwen, Llama 3.1, DeepSeek V3, gpt-oss): a call to the first offered tool after a user turn, a final answer after a tool result, echo otherwise",
   },
   seed: {
     type: 'int',

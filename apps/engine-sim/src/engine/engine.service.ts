@@ -6,6 +6,7 @@ import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { candidatesAt, EchoPlan, hashIds, planEcho, TextPlan, type AnswerPlan } from './answer-plan.js';
 import { EngineModel } from './engine-model.js';
+import { planAgentAnswer } from './families/agent-plan.js';
 import {
   GenerationRequest,
   type FinishReason,
@@ -34,6 +35,8 @@ export interface SubmitInput {
   listener: GenerationListener;
   /** How many top alternatives to keep per step (vLLM `logprobs: n`). */
   topLogprobs?: number;
+  /** The answer planned ahead (agent mode: `planAhead`); else the mode's plan. */
+  plan?: AnswerPlan | null;
 }
 
 /** Counters the metrics endpoint reads. */
@@ -115,7 +118,7 @@ export class EngineService implements OnApplicationShutdown {
       rid,
       input.promptIds,
       input.params,
-      this.planFor(input.promptIds, random, contextHash),
+      input.plan ?? this.planFor(input.promptIds, random, contextHash),
       random,
       contextHash,
       this.model.tokenizer.streamDecoder(input.params.skipSpecialTokens),
@@ -277,13 +280,24 @@ export class EngineService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Agent mode plans before submitting (encoding the family's answer is asynchronous): the
+   * answer for this prompt, or null (another mode, or a prompt without tools: the mode's plan).
+   */
+  async planAhead(prompt: readonly number[]): Promise<AnswerPlan | null> {
+    if (this.options.mode !== 'agent' || !this.model.speaker) return null;
+    return planAgentAnswer(prompt, this.model.tokenizer, this.model.speaker);
+  }
+
   private planFor(prompt: readonly number[], random: Random, contextHash: number): AnswerPlan {
     const { model } = this;
-    if (this.options.mode === 'echo' && model.markers) {
+    // Agent mode answers a prompt it cannot read (no tools offered) as echo mode does.
+    const echo = this.options.mode === 'echo' || this.options.mode === 'agent';
+    if (echo && model.markers) {
       const { target, offset } = planEcho(prompt, model.markers);
       return new EchoPlan(target, offset, model.eosId);
     }
-    if (this.options.mode === 'echo') return new EchoPlan([...prompt], 0, model.eosId);
+    if (echo) return new EchoPlan([...prompt], 0, model.eosId);
     const min = Math.min(this.options['min-output-tokens'], this.options['max-output-tokens']);
     const length = random.int(min, Math.max(min, this.options['max-output-tokens']));
     return new TextPlan(model.corpusIds, contextHash % model.corpusIds.length, length, model.eosId);
@@ -378,7 +392,7 @@ export class EngineService implements OnApplicationShutdown {
     this.counters.tokensGenerated++;
 
     let reason: FinishReason | null = null;
-    if ((!params.ignoreEos && sampled.id === model.eosId) || params.stopTokenIds.includes(sampled.id)) {
+    if ((!params.ignoreEos && model.isEndOfGeneration(sampled.id)) || params.stopTokenIds.includes(sampled.id)) {
       reason = { type: 'stop', matched: sampled.id };
     } else if (params.stop.length > 0) {
       const matched = findStopString(request.text, piece.length, params.stop);

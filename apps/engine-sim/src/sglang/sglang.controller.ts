@@ -58,6 +58,7 @@ export class SglangController {
     const tooLong = contextLengthError(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
     if (tooLong && !request.stream) throw sglangError(400, tooLong);
     const output = { returnLogprob: request.returnLogprob };
+    const plan = await this.engine.planAhead(promptIds);
 
     if (request.stream) {
       const incremental = this.options['incremental-streaming-output'];
@@ -96,6 +97,7 @@ export class SglangController {
         rid: request.rid,
         promptIds,
         params: request.params,
+        plan,
         listener: {
           onToken: (g) => emit(g),
           onFinish: (g) => {
@@ -108,7 +110,12 @@ export class SglangController {
       return;
     }
 
-    const g = await generateForClient(this.engine, reply, { rid: request.rid, promptIds, params: request.params });
+    const g = await generateForClient(this.engine, reply, {
+      rid: request.rid,
+      promptIds,
+      params: request.params,
+      plan,
+    });
     if (!g) return;
     const reason = g.finishReason;
     // A request error (an abort with a status) is an HTTP error when not streaming.

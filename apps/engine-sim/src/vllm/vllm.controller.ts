@@ -57,6 +57,7 @@ export class VllmController {
     const promptIds = request.promptIds ?? (await tokenizer.encode(request.promptText ?? ''));
     if (promptIds.length === 0) throw badRequest('The prompt is empty');
     checkContextLength(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
+    const plan = await this.engine.planAhead(promptIds);
     const id = `cmpl-${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
     const base = { id, object: 'text_completion', created, model: served };
@@ -101,6 +102,7 @@ export class VllmController {
         promptIds,
         params: request.params,
         topLogprobs,
+        plan,
         listener: {
           onToken: (g) => emit(g),
           onFinish: (g) => {
@@ -113,7 +115,7 @@ export class VllmController {
       return;
     }
 
-    const g = await generateForClient(this.engine, reply, { promptIds, params: request.params, topLogprobs });
+    const g = await generateForClient(this.engine, reply, { promptIds, params: request.params, topLogprobs, plan });
     if (!g) return;
     if (vllmFinish(g).finish_reason === 'error') {
       void reply.status(500).send({ error: VLLM_INTERNAL_ERROR });
