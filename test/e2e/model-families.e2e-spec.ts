@@ -15,7 +15,7 @@ interface Family {
   name: string;
   /** Flags that give a process this family's model folder and template. */
   model: () => string[];
-  tool: OpenAI.Chat.Completions.ChatCompletionTool;
+  tool: OpenAI.Chat.Completions.ChatCompletionFunctionTool;
   /** What `auto` must choose for this folder. */
   parsers: { tools: string; reasoning: string };
   /** The first answer's content: the reasoning block the family writes before its call (or nothing). */
@@ -23,7 +23,7 @@ interface Family {
   finalContent: string;
 }
 
-const weatherTool = (param: string): OpenAI.Chat.Completions.ChatCompletionTool => ({
+const weatherTool = (param: string): OpenAI.Chat.Completions.ChatCompletionFunctionTool => ({
   type: 'function',
   function: {
     name: 'get_weather',

@@ -31,7 +31,10 @@ describe(`${OutputParser.name} (qwen / qwen3)`, () => {
   });
 
   it('reads several calls and "parameters" as arguments', () => {
-    const parsed = QWEN.parse(`${CALL}\n<tool_call>\n{"name": "search", "parameters": {"q": "x"}}\n</tool_call>`, TOOLS);
+    const parsed = QWEN.parse(
+      `${CALL}\n<tool_call>\n{"name": "search", "parameters": {"q": "x"}}\n</tool_call>`,
+      TOOLS,
+    );
     expect(parsed.toolCalls.map((c) => c.function)).toEqual([
       { name: 'get_weather', arguments: '{"city": "Paris"}' },
       { name: 'search', arguments: '{"q": "x"}' },

@@ -60,7 +60,7 @@ export class OutputParser {
     const toolSet = this.parsesToolCalls ? tools : null;
     if (this.harmony) return new HarmonyOutputStream(toolSet, this.harmony.reasoning);
     const rewrites = this.reasoning && (opened || !this.reasoning.identity || toolSet);
-    const reasoning = rewrites ? this.reasoning!.stream(opened) : null;
+    const reasoning = rewrites ? this.reasoning.stream(opened) : null;
     const calls = toolSet && this.tools ? this.tools.stream(toolSet) : null;
     if (!reasoning && !calls) return null;
     return new ComposedOutputStream(reasoning, calls);

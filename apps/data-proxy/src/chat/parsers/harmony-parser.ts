@@ -136,7 +136,13 @@ export class HarmonyOutputStream implements OutputStream {
     this.recipient = /(?:^|\s)to=([^\s<]+)/.exec(header)?.[1] ?? '';
     this.body = '';
     if (this.recipient.startsWith('functions.') && this.tools) this.kind = 'call';
-    else if (this.recipient === '' && channel === 'analysis' && this.parseReasoning && !this.textStarted && this.think !== 'closed')
+    else if (
+      this.recipient === '' &&
+      channel === 'analysis' &&
+      this.parseReasoning &&
+      !this.textStarted &&
+      this.think !== 'closed'
+    )
       this.kind = 'reasoning';
     else if (this.recipient === '' && (channel === 'final' || channel === 'commentary')) this.kind = 'text';
     else this.kind = 'raw';

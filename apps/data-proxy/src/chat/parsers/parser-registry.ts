@@ -65,7 +65,11 @@ export function autoToolCallParser(s: ModelSignals): AutoChoice<ToolCallParserNa
       'deepseekv3',
       'template writes DeepSeek V3 calls (function<｜tool▁sep｜>name, ```json)',
     ],
-    [t.includes('<｜tool▁calls▁begin｜>'), 'deepseekv31', 'template writes DeepSeek V3.1 calls (name<｜tool▁sep｜>json)'],
+    [
+      t.includes('<｜tool▁calls▁begin｜>'),
+      'deepseekv31',
+      'template writes DeepSeek V3.1 calls (name<｜tool▁sep｜>json)',
+    ],
     [t.includes('<|tool_calls_section_begin|>'), 'kimi_k2', 'template writes Kimi K2 tool-call sections'],
     [t.includes('<arg_key>'), 'glm45', 'template writes GLM <arg_key>/<arg_value> calls'],
     [t.includes('<function='), 'qwen3_coder', 'template writes Qwen3-Coder <function=...> calls'],

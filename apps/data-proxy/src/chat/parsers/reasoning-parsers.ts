@@ -132,7 +132,8 @@ function renameThinkMarkers(start: string, end: string): HistoryAdapter {
     let changed = false;
     const out = messages.map((message) => {
       const m = message as Record<string, unknown>;
-      if (m?.role !== 'assistant' || typeof m.content !== 'string' || !m.content.startsWith(THINK_START)) return message;
+      if (m?.role !== 'assistant' || typeof m.content !== 'string' || !m.content.startsWith(THINK_START))
+        return message;
       const close = m.content.indexOf(THINK_END, THINK_START.length);
       if (close < 0) return message;
       changed = true;

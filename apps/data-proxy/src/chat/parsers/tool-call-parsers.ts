@@ -1,7 +1,14 @@
 // One unit over 300 lines: the streaming machine every marker-delimited tool-call format shares,
 // and each family's syntax for it (what opens and closes its calls, how it writes a call); they
 // are read together when a format is added or the machine's rules change.
-import { pythonJsonDumps, argumentsObject, isPlainObject, parsePythonCallList, tryJson, typedValue } from './json-values.js';
+import {
+  pythonJsonDumps,
+  argumentsObject,
+  isPlainObject,
+  parsePythonCallList,
+  tryJson,
+  typedValue,
+} from './json-values.js';
 import { safeLength } from './reasoning-parsers.js';
 import {
   newToolCallId,
@@ -363,7 +370,7 @@ const LLAMA3 = new SectionToolCallParser(
         const all = tryJson(trimmed);
         if (!all.ok || !Array.isArray(all.value)) return [];
         const calls = all.value.map((v) => jsonEnvelopeCall(v, tools));
-        return calls.every((c) => c !== null) ? (calls as ParsedCall[]) : [];
+        return calls.every((c) => c !== null) ? calls : [];
       }
       const calls: ParsedCall[] = [];
       let at = 0;

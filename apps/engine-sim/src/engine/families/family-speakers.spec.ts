@@ -4,7 +4,10 @@ import { agentAnswer, speakerFor } from './family-speakers.js';
 
 /** The data proxy's golden prompts (rendered by Python's jinja2 from each family's template). */
 const prompt = (family: string, name: string) =>
-  readFileSync(new URL(`../../../../data-proxy/src/tokenization/golden/${family}/${name}.txt`, import.meta.url), 'utf8');
+  readFileSync(
+    new URL(`../../../../data-proxy/src/tokenization/golden/${family}/${name}.txt`, import.meta.url),
+    'utf8',
+  );
 
 describe('agentAnswer', () => {
   it('Qwen: thinks, then calls the first offered tool with the question; answers a tool response', () => {
