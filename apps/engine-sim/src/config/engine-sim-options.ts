@@ -16,7 +16,7 @@ export const ENGINE_SIM_OPTIONS = {
   'chat-template': {
     type: 'string',
     description:
-      "chat template file (Jinja), as SGLang's and vLLM's --chat-template; default: the folder's chat_template.jinja, else tokenizer_config.json's",
+      "chat template file (Jinja), accepted as SGLang's and vLLM's --chat-template are (the controller passes the data proxies' one): engine-sim takes token ids and renders nothing, but a missing file is refused at start",
   },
   'served-model-name': {
     type: 'string',
