@@ -230,6 +230,47 @@ describe('model families: an agent episode per family on its own tokenizer and t
       }
     });
 
+    it('Responses API: the items an agent sends back (reasoning, call, output) continue the recorded turn', async () => {
+      const session = (await call('POST', `${hf.url}/rl/start_session`, { body: { task_id: 'r' }, token: ADMIN }))
+        .json as { session_id: string; api_key: string };
+      const client = new OpenAI({ baseURL: `${hf.url}/v1`, apiKey: session.api_key, maxRetries: 0 });
+      const fn = family.tool.function;
+      const tools = [
+        {
+          type: 'function' as const,
+          name: fn.name,
+          description: fn.description,
+          parameters: fn.parameters!,
+          strict: false,
+        },
+      ];
+      const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: QUESTION }];
+      const first = await client.responses.create({
+        model: 'default',
+        instructions: 'You are a helpful assistant.',
+        input,
+        tools,
+        temperature: 0,
+      });
+      const calls = first.output.filter((item) => item.type === 'function_call');
+      expect(calls.map((c) => c.name)).toEqual(['get_weather']);
+      expect(first.output.some((item) => item.type === 'reasoning')).toBe(family.callContent.startsWith('<think>'));
+      const second = await client.responses.create({
+        model: 'default',
+        instructions: 'You are a helpful assistant.',
+        input: [
+          ...input,
+          ...first.output,
+          { type: 'function_call_output', call_id: calls[0].call_id, output: TOOL_RESULT },
+        ],
+        tools,
+        temperature: 0,
+      });
+      expect(second.output_text).toBe(`The tool says: ${TOOL_RESULT}`);
+      const [one, two] = await recorded(hf, session.session_id);
+      expect(two.parent_id).toBe(one.interaction_id);
+    });
+
     it('concat: the second turn continues the first token for token, exactly as the template renders the history', async () => {
       const start = async (proxy: SpawnedApp) =>
         (await call('POST', `${proxy.url}/rl/start_session`, { body: { task_id: 'c' }, token: ADMIN })).json as {
