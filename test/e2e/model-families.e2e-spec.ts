@@ -262,7 +262,7 @@ describe('model families: an agent episode per family on its own tokenizer and t
           ...input,
           ...first.output,
           { type: 'function_call_output', call_id: calls[0].call_id, output: TOOL_RESULT },
-        ],
+        ] as OpenAI.Responses.ResponseInput,
         tools,
         temperature: 0,
       });
