@@ -75,14 +75,21 @@ export class DataProxyModel {
     if (tools === 'auto') {
       const choice = autoToolCallParser(signals);
       tools = choice.name;
-      DataProxyModel.logger.log({ parser: tools, reason: choice.reason }, `--tool-call-parser auto chose ${tools}`);
+      DataProxyModel.logger.log(
+        { parser: tools, reason: choice.reason },
+        tools === 'none'
+          ? `--tool-call-parser auto chose none (fell back: ${choice.reason}); tool calls are not parsed`
+          : `--tool-call-parser auto chose ${tools}`,
+      );
     }
     if (reasoning === 'auto') {
       const choice = autoReasoningParser(signals);
       reasoning = choice.name;
       DataProxyModel.logger.log(
         { parser: reasoning, reason: choice.reason },
-        `--reasoning-parser auto chose ${reasoning}`,
+        reasoning === 'none'
+          ? `--reasoning-parser auto chose none (fell back: ${choice.reason}); answers are kept as generated`
+          : `--reasoning-parser auto chose ${reasoning}`,
       );
     }
     const expected = FAMILY_PARSERS[family];
