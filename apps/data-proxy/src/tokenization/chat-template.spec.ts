@@ -13,9 +13,10 @@ const { tools, cases } = JSON.parse(golden('cases.json')) as {
 describe('Qwen3 chat template', () => {
   let model: DataProxyModel;
 
+  // Loading a tokenizer takes seconds on a busy machine (jest's 5 s hook deadline is not the subject here).
   beforeAll(async () => {
     model = await DataProxyModel.load(undefined);
-  });
+  }, 60_000);
 
   it.each(Object.keys(cases))('renders %s exactly as the golden file', (name) => {
     const c = cases[name];
