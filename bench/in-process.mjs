@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [extra flags]`:
+// `node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [-- service flags]`:
 // CPU (and wall) time per agent turn (chat by default; the same question in each API) of one service, built as its main.ts builds it, driven through Fastify's
 // inject with every upstream an undici MockAgent. Far less noisy than the process benchmarks on a
 // shared machine, so it is what decides a small hot-path change: run it alternately on two
@@ -7,20 +7,42 @@
 // Example: node bench/in-process.mjs /tmp/base data-proxy; node bench/in-process.mjs . data-proxy
 import { resolve } from 'node:path';
 import { MockAgent } from 'undici';
+import { parseCommandLine } from '../scripts/lib/command-line.mjs';
 
-const [checkout, which, ...rest] = process.argv.slice(2);
-const apiAt = rest.indexOf('--api');
-const api = apiAt >= 0 ? rest[apiAt + 1] : 'chat';
-const extra = apiAt >= 0 ? [...rest.slice(0, apiAt), ...rest.slice(apiAt + 2)] : rest;
 const API_PATHS = {
   chat: '/v1/chat/completions',
   responses: '/v1/responses',
   messages: '/v1/messages',
   completions: '/v1/completions',
 };
-if (!checkout || !['gateway', 'data-proxy'].includes(which) || !API_PATHS[api]) {
+// Flags after `--` go to the service as they are (e.g. `-- --state-dir /tmp/x`).
+const dashDash = process.argv.indexOf('--');
+const extra = dashDash >= 0 ? process.argv.slice(dashDash + 1) : [];
+const { flags, positionals } = parseCommandLine(
+  {
+    usage: 'node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api <api>] [-- service flags]',
+    description:
+      "CPU (and wall) time per agent turn of one service of a built checkout, in-process through Fastify's inject with every upstream mocked: the low-noise measure for a hot-path change (run it alternately on two checkouts).",
+    positionals: [
+      { name: 'checkout', description: 'a checkout with a build (dist/)' },
+      { name: 'service', description: 'the service to measure', choices: ['gateway', 'data-proxy'] },
+    ],
+    flags: {
+      api: {
+        type: 'string',
+        value: 'api',
+        default: 'chat',
+        description: `the agent API of the turn (${Object.keys(API_PATHS).join(', ')})`,
+      },
+    },
+  },
+  dashDash >= 0 ? process.argv.slice(2, dashDash) : process.argv.slice(2),
+);
+const [checkout, which] = positionals;
+const api = flags.api;
+if (positionals.length < 2 || !API_PATHS[api]) {
   console.error(
-    'usage: node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [flags]',
+    'usage: node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [-- service flags]',
   );
   process.exit(2);
 }

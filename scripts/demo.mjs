@@ -1,25 +1,31 @@
 // `npm run demo`: starts the whole stack on engine-sim, runs one batch of agent episodes through
 // the controller (8 math questions × a group of 4), shows its progress, prints what came back
-// per episode and the shapes of one exported trajectory, then shuts everything down.
-//
-//   node scripts/demo.mjs [--items 8] [--group-size 4]   (after `npm run build`)
-import { spawn } from 'node:child_process';
+// per episode and the shapes of one exported trajectory, then shuts everything down. The stack
+// dies with the script, however it ends (scripts/lib/child-processes.mjs).
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { listeningPort } from '../dist/libs/common/src/bootstrap/listening-line.js';
+import { EXIT_WITH_STDIN, spawnOwned } from './lib/child-processes.mjs';
+import { integerFlag, parseCommandLine } from './lib/command-line.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN = 'demo-admin-key';
 const AGENT = 'examples/math-agent/agent.mjs';
 const DATASET = 'examples/math-agent/dataset.jsonl';
-const flag = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const ITEMS = flag('items', 8);
-const GROUP = flag('group-size', 4);
+const { flags } = parseCommandLine({
+  usage: 'node scripts/demo.mjs [--items <n>] [--group-size <n>]   (npm run demo -- ...; after npm run build)',
+  description:
+    'Starts the whole stack on engine-sim, runs one batch of math-agent episodes through the controller with a progress bar, prints each episode and the shapes of one exported trajectory, then stops the stack.',
+  flags: {
+    items: { type: 'string', value: 'n', default: '8', description: 'dataset items in the batch' },
+    'group-size': { type: 'string', value: 'n', default: '4', description: 'episodes per item' },
+  },
+});
+const ITEMS = integerFlag(flags, 'items', 1);
+const GROUP = integerFlag(flags, 'group-size', 1);
+// The built services: imported after the command line, so --help works before a build.
+const { listeningPort } = await import('../dist/libs/common/src/bootstrap/listening-line.js');
 const tty = process.stdout.isTTY;
 
 async function call(base, method, path, body) {
@@ -37,7 +43,7 @@ async function call(base, method, path, body) {
 
 /** Starts the controller (which launches everything else) and resolves with its URL. */
 function startController() {
-  const child = spawn(
+  const child = spawnOwned(
     process.execPath,
     [
       'dist/apps/controller/main.js',
@@ -51,9 +57,9 @@ function startController() {
       ADMIN,
       '--log-dir',
       'logs/demo',
-      '--exit-with-stdin',
+      EXIT_WITH_STDIN,
     ],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+    { cwd: ROOT },
   );
   const lines = [];
   return new Promise((resolve, reject) => {

@@ -1,16 +1,11 @@
 // Load client: N concurrent streaming chat completions (OpenAI SSE). Checks that every stream
 // ends with [DONE] and the expected completion_tokens, and measures the gap between successive
 // content chunks of each stream. Reads its settings as JSON on stdin, prints a JSON report.
+import { readSettingsLine } from '../../scripts/lib/child-processes.mjs';
 import { Agent, request } from 'undici';
 import { readSse } from '../lib/sse.mjs';
 
-const input = JSON.parse(
-  await new Promise((resolve) => {
-    let data = '';
-    process.stdin.on('data', (d) => (data += d));
-    process.stdin.on('end', () => resolve(data));
-  }),
-);
+const input = await readSettingsLine();
 const { url, headers, body, streams, expectedTokens } = input;
 const agent = new Agent({ connections: null, keepAliveTimeout: 10_000 });
 const gaps = [];

@@ -1,13 +1,8 @@
 // Load client: sends N chat requests at once and reports how each ended. Settings as JSON on stdin.
+import { readSettingsLine } from '../../scripts/lib/child-processes.mjs';
 import { Agent, request } from 'undici';
 
-const input = JSON.parse(
-  await new Promise((resolve) => {
-    let data = '';
-    process.stdin.on('data', (d) => (data += d));
-    process.stdin.on('end', () => resolve(data));
-  }),
-);
+const input = await readSettingsLine();
 const { url, body, count, expectedContent, headers = {} } = input;
 const agent = new Agent({ connections: count, keepAliveTimeout: 10000 });
 

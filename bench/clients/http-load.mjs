@@ -1,13 +1,8 @@
 // Load client: autocannon against one endpoint. Settings as JSON on stdin, report as JSON on stdout.
+import { readSettingsLine } from '../../scripts/lib/child-processes.mjs';
 import autocannon from 'autocannon';
 
-const input = JSON.parse(
-  await new Promise((resolve) => {
-    let data = '';
-    process.stdin.on('data', (d) => (data += d));
-    process.stdin.on('end', () => resolve(data));
-  }),
-);
+const input = await readSettingsLine();
 // With `vary`, every request gets a different body: `{{n}}` in it becomes a running number, so
 // caches keyed by content see each prompt once (the realistic case for new conversation turns).
 const bodyText = input.body === undefined ? undefined : JSON.stringify(input.body);

@@ -1,14 +1,9 @@
 // Load client: one connection, N sequential requests, latency percentiles in microseconds
 // (autocannon reports whole milliseconds, too coarse for sub-millisecond hops).
+import { readSettingsLine } from '../../scripts/lib/child-processes.mjs';
 import { Pool } from 'undici';
 
-const input = JSON.parse(
-  await new Promise((resolve) => {
-    let data = '';
-    process.stdin.on('data', (d) => (data += d));
-    process.stdin.on('end', () => resolve(data));
-  }),
-);
+const input = await readSettingsLine();
 const url = new URL(input.url);
 const pool = new Pool(url.origin, { connections: 1, pipelining: 1 });
 const body = JSON.stringify(input.body);

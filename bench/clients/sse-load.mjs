@@ -1,15 +1,10 @@
 // Load client: opens N concurrent streaming generations and checks that every one completes with
 // every token. Reads its settings as JSON on stdin, prints a JSON report on stdout.
+import { readSettingsLine } from '../../scripts/lib/child-processes.mjs';
 import { Agent, request } from 'undici';
 import { readSse } from '../lib/sse.mjs';
 
-const input = JSON.parse(
-  await new Promise((resolve) => {
-    let data = '';
-    process.stdin.on('data', (d) => (data += d));
-    process.stdin.on('end', () => resolve(data));
-  }),
-);
+const input = await readSettingsLine();
 const { url, path, body, streams, expectedTokens } = input;
 const agent = new Agent({ connections: streams, pipelining: 1, keepAliveTimeout: 10000 });
 

@@ -1,9 +1,10 @@
 // Starting the project's built services as real processes, and measuring them from outside.
-import { spawn } from 'node:child_process';
+// Every process started here dies with the bench (scripts/lib/child-processes.mjs).
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { listeningPort } from '../../dist/libs/common/src/bootstrap/listening-line.js';
+import { EXIT_WITH_STDIN, spawnOwned, stopChild } from '../../scripts/lib/child-processes.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -12,13 +13,10 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 export function startService(app, args = []) {
   // BENCH_CPU_PROF=<dir> profiles every service (node --cpu-prof), for finding what to optimise.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(
+  const child = spawnOwned(
     process.execPath,
-    [...profile, `dist/apps/${app}/main.js`, '--port', '0', '--log-level', 'info', ...args],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    [...profile, `dist/apps/${app}/main.js`, '--port', '0', '--log-level', 'info', EXIT_WITH_STDIN, ...args],
+    { cwd: ROOT },
   );
   const logs = [];
   return new Promise((resolve, reject) => {
@@ -38,15 +36,6 @@ export function startService(app, args = []) {
   });
 }
 
-function stopChild(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
-}
-
 /** CPU time (user + system, microseconds) and RSS (bytes) of a process, from /proc. */
 export function processStats(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -60,7 +49,7 @@ export function processStats(pid) {
 /** Runs a load client (a separate Node process) and returns the JSON it prints. */
 export function runClient(script, input) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL(`../clients/${script}`, import.meta.url))], {
+    const child = spawnOwned(process.execPath, [fileURLToPath(new URL(`../clients/${script}`, import.meta.url))], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -74,6 +63,7 @@ export function runClient(script, input) {
         reject(new Error(`${script} printed no JSON: ${out.slice(0, 500)}`, { cause: err }));
       }
     });
-    child.stdin.end(JSON.stringify(input));
+    // One line of settings; the pipe stays open so that the client dies with the bench.
+    child.stdin.write(`${JSON.stringify(input)}\n`);
   });
 }

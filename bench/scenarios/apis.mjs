@@ -1,7 +1,7 @@
 // apis: the same agent turn (system prompt, ≈200-token question, 32-token answer, non-streaming)
 // through the whole path gateway → router → data proxy → engine-sim (0 ms) in each agent API:
-// Chat Completions, Responses, Anthropic Messages, legacy completions. Issue 18's bar: each API's
-// CPU per turn within 15 % of chat's (docs/BENCHMARKS.md, apis).
+// Chat Completions, Responses, Anthropic Messages, legacy completions. The bar: each API's CPU
+// per turn within 15 % of chat's, on the gateway and on the data proxy (docs/BENCHMARKS.md, apis).
 import { processStats, runClient, startService } from '../lib/processes.mjs';
 
 export const description =
@@ -40,7 +40,7 @@ function bodies(question) {
   };
 }
 
-export async function run({ quick }) {
+export async function run({ quick, report }) {
   const engine = await startService('engine-sim', [
     '--decode-ms-per-token',
     '0',
@@ -105,17 +105,31 @@ export async function run({ quick }) {
       results[api] = { load, cpuUsPerTurn: cpu };
     }
     const chatCpu = results.chat.cpuUsPerTurn;
-    const rows = Object.entries(results).map(([api, { load, cpuUsPerTurn: cpu }]) => [
-      `${api}: req/s · CPU per turn gateway / data proxy (µs) · vs chat`,
-      `${load.rps.toFixed(0)} · ${cpu.gateway.toFixed(0)} / ${cpu.proxy.toFixed(0)} · ${((cpu.gateway / chatCpu.gateway) * 100).toFixed(0)} % / ${((cpu.proxy / chatCpu.proxy) * 100).toFixed(0)} %`,
-    ]);
+    for (const [api, { load, cpuUsPerTurn: cpu }] of Object.entries(results))
+      report.figure(
+        `${api}: req/s · CPU per turn gateway / data proxy (µs)`,
+        `${load.rps.toFixed(0)} · ${cpu.gateway.toFixed(0)} / ${cpu.proxy.toFixed(0)}`,
+      );
+    for (const [api, { cpuUsPerTurn: cpu }] of Object.entries(results)) {
+      if (api === 'chat') continue;
+      for (const [key, name] of [
+        ['gateway', 'gateway'],
+        ['proxy', 'data proxy'],
+      ])
+        report.bar(`${api}: ${name} CPU per turn vs chat's`, (cpu[key] / chatCpu[key]) * 100, {
+          atMost: 115,
+          goal: 100,
+          unit: '%',
+          digits: 0,
+        });
+    }
     const failures = Object.values(results).reduce((n, { load }) => n + load.non2xx + load.errors, 0);
-    rows.push(['non-2xx / errors', String(failures)]);
-    return {
-      rows,
-      result: results,
-      ok: failures === 0 && Object.values(results).every(({ load }) => load.requests > 0),
-    };
+    report.check(
+      'non-2xx and errors',
+      failures,
+      failures === 0 && Object.values(results).every(({ load }) => load.requests > 0),
+    );
+    return results;
   } finally {
     await gateway.stop();
     await router.stop();

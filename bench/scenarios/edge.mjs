@@ -1,8 +1,8 @@
 // edge: gateway + router in front of the stub data proxy, against the stub direct, in one run
 // (docs/BENCHMARKS.md, edge): throughput at 32 connections, latency at 1 connection.
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { EXIT_WITH_STDIN, spawnOwned, stopChild } from '../../scripts/lib/child-processes.mjs';
 import { processStats, runClient, startService } from '../lib/processes.mjs';
 
 export const description = 'gateway + router → stub data proxy, vs the stub direct';
@@ -11,23 +11,27 @@ const ADMIN = 'bench-admin-key';
 const CHAT = { model: 'stub', messages: [{ role: 'user', content: 'Hello' }] };
 
 function startStub() {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../stub-data-proxy.mjs', import.meta.url))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnOwned(
+    process.execPath,
+    [fileURLToPath(new URL('../stub-data-proxy.mjs', import.meta.url)), EXIT_WITH_STDIN],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', (line) => {
       const { port } = JSON.parse(line);
       resolve({
         url: `http://127.0.0.1:${port}`,
         pid: child.pid,
-        stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
+        stop: () => stopChild(child),
       });
     });
     child.once('exit', (code) => reject(new Error(`stub exited with ${code}`)));
   });
 }
 
-export async function run({ quick }) {
+export async function run({ quick, report }) {
   const stub = await startStub();
   const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
   const gateway = await startService('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
@@ -76,31 +80,29 @@ export async function run({ quick }) {
       count,
       warmup: 200,
     });
-    const ratio = edgeWide.rps / directWide.rps;
+    const ratio = (edgeWide.rps / directWide.rps) * 100;
     const addedP50 = (edgeOne.p50Us - directOne.p50Us) / 1000;
     const addedP99 = (edgeOne.p99Us - directOne.p99Us) / 1000;
-    return {
-      rows: [
-        ['stub direct req/s (32 conn)', directWide.rps.toFixed(0)],
-        ['gateway+router req/s (32 conn)', edgeWide.rps.toFixed(0)],
-        ['ratio (bar ≥ 10 %, goal ≥ 20 %)', `${(ratio * 100).toFixed(1)} %`],
-        [
-          'stub direct p50 / p99 at 1 conn (ms)',
-          `${(directOne.p50Us / 1000).toFixed(3)} / ${(directOne.p99Us / 1000).toFixed(3)}`,
-        ],
-        [
-          'gateway+router p50 / p99 at 1 conn (ms)',
-          `${(edgeOne.p50Us / 1000).toFixed(3)} / ${(edgeOne.p99Us / 1000).toFixed(3)}`,
-        ],
-        ['added p50 / p99 (bar ≤ 0.5 / 2 ms)', `${addedP50.toFixed(3)} / ${addedP99.toFixed(3)}`],
-        ['gateway CPU per request (µs)', ((after.gateway.cpuUs - before.gateway.cpuUs) / edgeWide.requests).toFixed(0)],
-        ['router CPU per request (µs)', ((after.router.cpuUs - before.router.cpuUs) / edgeWide.requests).toFixed(0)],
-        ['gateway RSS (MB)', (after.gateway.rssBytes / 1e6).toFixed(0)],
-        ['non-2xx / errors', `${edgeWide.non2xx + edgeOne.errors} / ${edgeWide.errors}`],
-      ],
-      result: { directWide, edgeWide, directOne, edgeOne, ratio, addedP50Ms: addedP50, addedP99Ms: addedP99 },
-      ok: edgeWide.non2xx + edgeWide.errors + edgeOne.errors === 0 && edgeWide.requests > 0,
-    };
+    const ms = (us) => (us / 1000).toFixed(3);
+    report.figure('stub direct req/s (32 conn)', directWide.rps.toFixed(0));
+    report.figure('gateway+router req/s (32 conn)', edgeWide.rps.toFixed(0));
+    report.bar("gateway+router share of the stub's req/s", ratio, { atLeast: 10, goal: 20, unit: '%', digits: 1 });
+    report.figure('stub direct p50 / p99 at 1 conn (ms)', `${ms(directOne.p50Us)} / ${ms(directOne.p99Us)}`);
+    report.figure('gateway+router p50 / p99 at 1 conn (ms)', `${ms(edgeOne.p50Us)} / ${ms(edgeOne.p99Us)}`);
+    report.bar('added p50 at 1 conn', addedP50, { atMost: 0.5, goal: 0.3, unit: 'ms', digits: 3 });
+    report.bar('added p99 at 1 conn', addedP99, { atMost: 2, unit: 'ms', digits: 3 });
+    report.figure(
+      'gateway CPU per request (µs)',
+      ((after.gateway.cpuUs - before.gateway.cpuUs) / edgeWide.requests).toFixed(0),
+    );
+    report.figure(
+      'router CPU per request (µs)',
+      ((after.router.cpuUs - before.router.cpuUs) / edgeWide.requests).toFixed(0),
+    );
+    report.figure('gateway RSS (MB)', (after.gateway.rssBytes / 1e6).toFixed(0));
+    const failures = edgeWide.non2xx + edgeWide.errors + edgeOne.errors;
+    report.check('non-2xx and errors through the gateway', failures, failures === 0 && edgeWide.requests > 0);
+    return { directWide, edgeWide, directOne, edgeOne, ratio: ratio / 100, addedP50Ms: addedP50, addedP99Ms: addedP99 };
   } finally {
     await gateway.stop();
     await router.stop();

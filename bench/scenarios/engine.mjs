@@ -4,7 +4,7 @@ import { processStats, runClient, startService } from '../lib/processes.mjs';
 
 export const description = 'engine-sim: N concurrent SGLang streams at 0 ms decode, none lost';
 
-export async function run({ quick }) {
+export async function run({ quick, report }) {
   const streams = quick ? 200 : 2000;
   const tokens = 32;
   const engine = await startService('engine-sim', [
@@ -17,7 +17,7 @@ export async function run({ quick }) {
   ]);
   try {
     const before = processStats(engine.pid);
-    const report = await runClient('sse-load.mjs', {
+    const load = await runClient('sse-load.mjs', {
       url: engine.url,
       path: '/generate',
       streams,
@@ -30,25 +30,20 @@ export async function run({ quick }) {
       },
     });
     const after = processStats(engine.pid);
-    return {
-      rows: [
-        ['streams', report.streams],
-        ['completed', report.completed],
-        ['lost', report.lost],
-        ['tokens received / expected', `${report.tokensReceived} / ${report.tokensExpected}`],
-        ['wall time (ms)', report.wallMs.toFixed(0)],
-        ['tokens/s delivered', ((report.tokensReceived / report.wallMs) * 1000).toFixed(0)],
-        ['stream time p50 / p99 (ms)', `${report.streamMsP50?.toFixed(0)} / ${report.streamMsP99?.toFixed(0)}`],
-        ['engine CPU per stream (µs)', ((after.cpuUs - before.cpuUs) / streams).toFixed(0)],
-        ['engine RSS (MB)', (after.rssBytes / 1e6).toFixed(0)],
-      ],
-      result: {
-        ...report,
-        engineCpuUsPerStream: (after.cpuUs - before.cpuUs) / streams,
-        engineRssBytes: after.rssBytes,
-      },
-      ok: report.lost === 0 && report.tokensReceived === report.tokensExpected,
-    };
+    report.figure('streams', load.streams);
+    report.figure('completed', load.completed);
+    report.check('lost', load.lost, load.lost === 0);
+    report.check(
+      'tokens received / expected',
+      `${load.tokensReceived} / ${load.tokensExpected}`,
+      load.tokensReceived === load.tokensExpected,
+    );
+    report.figure('wall time (ms)', load.wallMs.toFixed(0));
+    report.figure('tokens/s delivered', ((load.tokensReceived / load.wallMs) * 1000).toFixed(0));
+    report.figure('stream time p50 / p99 (ms)', `${load.streamMsP50?.toFixed(0)} / ${load.streamMsP99?.toFixed(0)}`);
+    report.figure('engine CPU per stream (µs)', ((after.cpuUs - before.cpuUs) / streams).toFixed(0));
+    report.figure('engine RSS (MB)', (after.rssBytes / 1e6).toFixed(0));
+    return { ...load, engineCpuUsPerStream: (after.cpuUs - before.cpuUs) / streams, engineRssBytes: after.rssBytes };
   } finally {
     await engine.stop();
   }

@@ -11,7 +11,9 @@ const ADMIN = 'bench-admin-key';
 
 const PROMPT_WORDS = 'reinforcement learning agents run many episodes while a trainer updates weights underneath them';
 
-export async function run({ quick }) {
+const PATH = ['gateway', 'router', 'proxy', 'engine'];
+
+export async function run({ quick, report }) {
   const engine = await startService('engine-sim', [
     '--decode-ms-per-token',
     '0',
@@ -102,45 +104,34 @@ export async function run({ quick }) {
     const perRequest = (name) => (pathAfter[name].cpuUs - pathBefore[name].cpuUs) / whole.requests;
     const proxyCpu = (after.proxy.cpuUs - before.proxy.cpuUs) / through.requests;
     const engineCpu = (after.engine.cpuUs - before.engine.cpuUs) / through.requests;
+    const pct = (n) => `${(n * 100).toFixed(0)} %`;
+    report.figure('prompt tokens (approx.)', String(prompt?.meta_info?.prompt_tokens ?? '?'));
+    report.figure('engine direct req/s (32 conn)', direct.rps.toFixed(0));
+    report.figure('data proxy → engine req/s (32 conn)', through.rps.toFixed(0));
+    report.figure('ratio', pct(through.rps / direct.rps));
+    report.figure('p50 / p99 at 32 conn (ms)', `${through.latencyP50Ms} / ${through.latencyP99Ms}`);
+    report.figure('p50 / p99 at 1 conn (ms)', `${single.latencyP50Ms} / ${single.latencyP99Ms}`);
+    report.bar('data proxy CPU per request', proxyCpu, { atMost: 800, goal: 400, unit: 'µs', digits: 0 });
+    report.figure('engine CPU per request (µs)', engineCpu.toFixed(0));
+    report.figure('data proxy RSS (MB)', (after.proxy.rssBytes / 1e6).toFixed(0));
+    report.figure('gateway → … → engine req/s (32 conn, session key)', whole.rps.toFixed(0));
+    report.figure('whole path vs engine direct', pct(whole.rps / direct.rps));
+    report.figure('whole path p50 / p99 at 32 conn (ms)', `${whole.latencyP50Ms} / ${whole.latencyP99Ms}`);
+    report.figure(
+      'CPU per request on the whole path: gateway / router / data proxy / engine (µs)',
+      PATH.map((n) => perRequest(n).toFixed(0)).join(' / '),
+    );
+    const failures = through.non2xx + direct.non2xx + whole.non2xx + through.errors + direct.errors + whole.errors;
+    report.check('non-2xx and errors', failures, failures === 0 && through.requests > 0 && whole.requests > 0);
     return {
-      rows: [
-        ['prompt tokens (approx.)', String(prompt?.meta_info?.prompt_tokens ?? '?')],
-        ['engine direct req/s (32 conn)', direct.rps.toFixed(0)],
-        ['data proxy → engine req/s (32 conn)', through.rps.toFixed(0)],
-        ['ratio', `${((through.rps / direct.rps) * 100).toFixed(0)} %`],
-        ['p50 / p99 at 32 conn (ms)', `${through.latencyP50Ms} / ${through.latencyP99Ms}`],
-        ['p50 / p99 at 1 conn (ms)', `${single.latencyP50Ms} / ${single.latencyP99Ms}`],
-        ['data proxy CPU per request (µs)', proxyCpu.toFixed(0)],
-        ['engine CPU per request (µs)', engineCpu.toFixed(0)],
-        ['data proxy RSS (MB)', (after.proxy.rssBytes / 1e6).toFixed(0)],
-        ['gateway → … → engine req/s (32 conn, session key)', whole.rps.toFixed(0)],
-        ['whole path vs engine direct', `${((whole.rps / direct.rps) * 100).toFixed(0)} %`],
-        ['whole path p50 / p99 at 32 conn (ms)', `${whole.latencyP50Ms} / ${whole.latencyP99Ms}`],
-        [
-          'CPU per request on the whole path: gateway / router / data proxy / engine (µs)',
-          ['gateway', 'router', 'proxy', 'engine'].map((n) => perRequest(n).toFixed(0)).join(' / '),
-        ],
-        [
-          'non-2xx / errors',
-          `${through.non2xx + direct.non2xx + whole.non2xx} / ${through.errors + direct.errors + whole.errors}`,
-        ],
-      ],
-      result: {
-        direct,
-        through,
-        single,
-        dataProxyCpuUsPerRequest: proxyCpu,
-        engineCpuUsPerRequest: engineCpu,
-        dataProxyRssBytes: after.proxy.rssBytes,
-        wholePath: whole,
-        wholePathCpuUsPerRequest: Object.fromEntries(
-          ['gateway', 'router', 'proxy', 'engine'].map((n) => [n, perRequest(n)]),
-        ),
-      },
-      ok:
-        through.non2xx + direct.non2xx + whole.non2xx + through.errors + direct.errors + whole.errors === 0 &&
-        through.requests > 0 &&
-        whole.requests > 0,
+      direct,
+      through,
+      single,
+      dataProxyCpuUsPerRequest: proxyCpu,
+      engineCpuUsPerRequest: engineCpu,
+      dataProxyRssBytes: after.proxy.rssBytes,
+      wholePath: whole,
+      wholePathCpuUsPerRequest: Object.fromEntries(PATH.map((n) => [n, perRequest(n)])),
     };
   } finally {
     await gateway.stop();

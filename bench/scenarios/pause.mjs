@@ -21,8 +21,9 @@ async function waitFor(check, timeoutMs, stepMs = 1) {
   }
 }
 
-export async function run({ quick }) {
-  const count = quick ? 64 : 256;
+export async function run({ quick, report }) {
+  // BENCH_PAUSE_REQUESTS=1024 measures the goal instead of the bar.
+  const count = Number(process.env.BENCH_PAUSE_REQUESTS) || (quick ? 64 : 256);
   const engine = await startService('engine-sim', [
     '--mode',
     'echo',
@@ -66,22 +67,25 @@ export async function run({ quick }) {
       1,
     );
     const resubmitMs = performance.now() - continuedAt;
-    const report = await client;
-    return {
-      rows: [
-        ['requests in flight at pause', `${count}${allRunning ? '' : ' (not all were running!)'}`],
-        ['engine drained by pause', drained ? 'yes' : 'NO'],
-        ['continue acknowledged (ms)', acknowledgedMs.toFixed(1)],
-        [
-          'all resubmitted after continue (ms)',
-          resubmitted ? resubmitMs.toFixed(1) : `timeout (at most ${maxLoad} back)`,
-        ],
-        ['completed with the full answer', `${report.completed} / ${count}`],
-        ['lost', report.lost],
-      ],
-      result: { count, acknowledgedMs, resubmitMs, resubmitted, ...report },
-      ok: allRunning && drained && resubmitted && report.lost === 0,
-    };
+    const result = await client;
+    report.check('requests running on the engine at pause', count, allRunning);
+    report.bar('parked requests', count, { atLeast: 256, goal: 1024, digits: 0 });
+    report.check('engine drained by pause', drained ? 'yes' : 'no', drained);
+    report.figure('continue acknowledged (ms)', acknowledgedMs.toFixed(1));
+    report.check(
+      'every parked request back on the engine',
+      resubmitted ? 'yes' : `no (at most ${maxLoad} of ${count} within 5 s)`,
+      resubmitted,
+    );
+    report.bar('all resubmitted after continue', resubmitted ? resubmitMs : NaN, {
+      atMost: 50,
+      goal: 20,
+      unit: 'ms',
+      digits: 1,
+    });
+    report.figure('completed with the full answer', `${result.completed} / ${count}`);
+    report.check('lost', result.lost, result.lost === 0);
+    return { count, acknowledgedMs, resubmitMs, resubmitted, ...result };
   } finally {
     await proxy.stop();
     await engine.stop();

@@ -5,7 +5,7 @@ export const description = 'router: /route throughput at 32 connections and late
 
 const ADMIN = 'bench-admin-key';
 
-export async function run({ quick }) {
+export async function run({ quick, report }) {
   const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
   const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
   const post = (path, body) => fetch(`${router.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -29,17 +29,13 @@ export async function run({ quick }) {
     const after = processStats(router.pid);
     const single = await runClient('http-load.mjs', { ...load, connections: 1 });
     const cpuPerRequest = (after.cpuUs - before.cpuUs) / wide.requests;
-    return {
-      rows: [
-        ['req/s at 32 connections', wide.rps.toFixed(0)],
-        ['p50 / p99 at 32 connections (ms)', `${wide.latencyP50Ms} / ${wide.latencyP99Ms}`],
-        ['p50 / p99 at 1 connection (ms)', `${single.latencyP50Ms} / ${single.latencyP99Ms}`],
-        ['router CPU per request (µs)', cpuPerRequest.toFixed(0)],
-        ['non-2xx / errors', `${wide.non2xx + single.non2xx} / ${wide.errors + single.errors}`],
-      ],
-      result: { wide, single, routerCpuUsPerRequest: cpuPerRequest, routerRssBytes: after.rssBytes },
-      ok: wide.non2xx + single.non2xx + wide.errors + single.errors === 0 && wide.requests > 0,
-    };
+    report.figure('req/s at 32 connections', wide.rps.toFixed(0));
+    report.figure('p50 / p99 at 32 connections (ms)', `${wide.latencyP50Ms} / ${wide.latencyP99Ms}`);
+    report.figure('p50 / p99 at 1 connection (ms)', `${single.latencyP50Ms} / ${single.latencyP99Ms}`);
+    report.figure('router CPU per request (µs)', cpuPerRequest.toFixed(0));
+    const failures = wide.non2xx + single.non2xx + wide.errors + single.errors;
+    report.check('non-2xx and errors', failures, failures === 0 && wide.requests > 0);
+    return { wide, single, routerCpuUsPerRequest: cpuPerRequest, routerRssBytes: after.rssBytes };
   } finally {
     await router.stop();
   }

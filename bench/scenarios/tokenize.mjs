@@ -18,7 +18,10 @@ function text(words) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-export async function run({ quick }) {
+/** Calls per size that run before the timed ones (JIT, the template's first compile) and are not counted. */
+const WARMUP_CALLS = 3;
+
+export async function run({ quick, report }) {
   const tokenizer = await HfTokenizer.load();
   const template = ChatTemplate.fromTokenizer(tokenizer);
   const sizes = [
@@ -26,14 +29,12 @@ export async function run({ quick }) {
     ['~2k', 1800, quick ? 20 : 200],
     ['~20k', 18000, quick ? 3 : 30],
   ];
-  const rows = [];
   const result = {};
-  let ok = true;
   for (const [label, words, iterations] of sizes) {
     const body = text(words);
     const times = [];
     let tokens = 0;
-    for (let i = -3; i < iterations; i++) {
+    for (let i = -WARMUP_CALLS; i < iterations; i++) {
       const input = {
         messages: [
           { role: 'system', content: 'You are a helpful assistant.' },
@@ -45,19 +46,17 @@ export async function run({ quick }) {
       const started = process.hrtime.bigint();
       const ids = await template.encode(input);
       const us = Number(process.hrtime.bigint() - started) / 1000;
-      if (i >= 0) times.push(us); // the first three warm up
+      if (i >= 0) times.push(us);
       tokens = ids.length;
     }
     times.sort((a, b) => a - b);
     const p50 = percentile(times, 50);
-    rows.push([
-      `${label} (${tokens} tokens) p50 / p99 (µs)`,
-      `${p50.toFixed(0)} / ${percentile(times, 99).toFixed(0)}`,
-    ]);
-    result[label] = { tokens, iterations, p50Us: p50, p99Us: percentile(times, 99) };
-    if (!(tokens > 0)) ok = false;
+    const p99 = percentile(times, 99);
+    report.figure(`${label} (${tokens} tokens) p50 / p99 (µs)`, `${p50.toFixed(0)} / ${p99.toFixed(0)}`);
+    result[label] = { tokens, iterations, warmupCalls: WARMUP_CALLS, p50Us: p50, p99Us: p99 };
+    report.check(`${label}: prompt encoded`, `${tokens} tokens`, tokens > 0);
   }
-  const twoK = result['~2k'].p50Us;
-  rows.push(['2k-token prompt (bar ≤ 2 ms, goal ≤ 1 ms)', `${(twoK / 1000).toFixed(2)} ms`]);
-  return { rows, ok, result };
+  report.bar('2k-token prompt, p50', result['~2k'].p50Us / 1000, { atMost: 2, goal: 1, unit: 'ms', digits: 2 });
+  report.goal('20k-token prompt, p50', result['~20k'].p50Us / 1000, { atMost: 10, unit: 'ms', digits: 1 });
+  return result;
 }
