@@ -1,18 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { PassThrough } from 'node:stream';
-import { Controller, Get, Header, Res, type BeforeApplicationShutdown } from '@nestjs/common';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import { Controller, Get, Header, Res, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AdminOnly, ApiEventStream, sendEventStream } from '@app/common';
 import { DashboardSnapshotDto } from '@app/contracts';
-import { DASHBOARD_HTML } from './dashboard-page.js';
 import { DashboardService } from './dashboard.service.js';
 
-/** uPlot's browser build and style, read once from the installed package (no CDN). */
-const requireFromHere = createRequire(import.meta.url);
-const UPLOT_JS = readFileSync(requireFromHere.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
-const UPLOT_CSS = readFileSync(requireFromHere.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+/**
+ * The page's files: public/ beside this module (index.html, dashboard.css, and dashboard.js that
+ * the build compiles from dashboard.ts), and uPlot's browser build and style from the installed
+ * package (no CDN). Both are served under /dashboard/assets/.
+ */
+const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
+const PAGE = readFileSync(join(PUBLIC_DIR, 'index.html'), 'utf8');
+
+/** What /dashboard/assets/ serves: the page's script and style, uPlot's build and style; nothing else in those folders. */
+const ASSETS = new Set(['dashboard.js', 'dashboard.js.map', 'dashboard.css', 'uPlot.iife.min.js', 'uPlot.min.css']);
 
 const html = (example: string) => ({
   content: { 'text/html': { schema: { type: 'string', example } } },
@@ -24,10 +34,26 @@ const html = (example: string) => ({
  */
 @ApiTags('dashboard')
 @Controller('dashboard')
-export class ControllerDashboardController implements BeforeApplicationShutdown {
+export class ControllerDashboardController implements OnModuleInit, BeforeApplicationShutdown {
   private readonly streams = new Set<PassThrough>();
 
-  constructor(private readonly dashboard: DashboardService) {}
+  constructor(
+    private readonly dashboard: DashboardService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  /** The page's static files, open like the page (they hold no data). Registered before the server starts. */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    void fastify.register(fastifyStatic, {
+      root: [PUBLIC_DIR, UPLOT_DIR],
+      prefix: '/dashboard/assets/',
+      allowedPath: (path) => ASSETS.has(path.replace(/^\//, '')),
+      decorateReply: false,
+      cacheControl: true,
+      maxAge: 0,
+    });
+  }
 
   beforeApplicationShutdown(): void {
     for (const out of this.streams) out.end();
@@ -39,28 +65,7 @@ export class ControllerDashboardController implements BeforeApplicationShutdown 
   @ApiOperation({ summary: 'The live dashboard (log in with the admin key; it stays in the browser tab)' })
   @ApiOkResponse({ description: 'The page', ...html('<!doctype html><title>Rollout dashboard</title>…') })
   page(): string {
-    return DASHBOARD_HTML;
-  }
-
-  @Get('assets/uplot.js')
-  @Header('content-type', 'text/javascript; charset=utf-8')
-  @Header('cache-control', 'public, max-age=86400')
-  @ApiOperation({ summary: 'uPlot, the chart library of the dashboard (served from the package)' })
-  @ApiOkResponse({
-    description: 'JavaScript',
-    content: { 'text/javascript': { schema: { type: 'string', example: 'var uPlot=…' } } },
-  })
-  uplotJs(): string {
-    return UPLOT_JS;
-  }
-
-  @Get('assets/uplot.css')
-  @Header('content-type', 'text/css; charset=utf-8')
-  @Header('cache-control', 'public, max-age=86400')
-  @ApiOperation({ summary: 'uPlot’s style sheet' })
-  @ApiOkResponse({ description: 'CSS', content: { 'text/css': { schema: { type: 'string', example: '.uplot{…}' } } } })
-  uplotCss(): string {
-    return UPLOT_CSS;
+    return PAGE;
   }
 
   @Get('events')
