@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { call } from '../support/http.js';
 import { Listener } from '../support/listener.js';
@@ -15,9 +16,6 @@ import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = 'operability-admin-key';
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) =>
-  existsSync(p),
-);
 const ARTIFACTS = join(ROOT, 'test/artifacts');
 
 interface CliResult {
@@ -28,11 +26,20 @@ interface CliResult {
 
 /** Runs `rollout …` (the package's bin) as a user would, against this suite's state directory. */
 function rollout(stateDir: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return rolloutWithEnv(['--state-dir', stateDir, ...args], {}, timeoutMs);
+}
+
+/** Runs `rollout …` with no state flag: the state directory comes from the environment (ROLLOUT_HOME). */
+function rolloutWithEnv(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(ROOT, 'bin/rollout.mjs'), '--state-dir', stateDir, ...args],
-      { cwd: ROOT, timeout: timeoutMs, env: { ...process.env, ROLLOUT_ADMIN_KEY: undefined, ROLLOUT_HOME: undefined } },
+      [join(ROOT, 'bin/rollout.mjs'), ...args],
+      {
+        cwd: ROOT,
+        timeout: timeoutMs,
+        env: { ...process.env, ROLLOUT_ADMIN_KEY: undefined, ROLLOUT_HOME: undefined, ...env },
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -270,12 +277,13 @@ describe('operability: rollout CLI, metrics and Grafana, traces, live dashboard,
   });
 
   it('the live dashboard in a real browser: log in, see the stack, a chart advances while a rollout runs', async () => {
-    expect(CHROMIUM).toBeDefined();
     mkdirSync(ARTIFACTS, { recursive: true });
+    // A pinned headless Chromium that ships inside an npm package (unpacked to the temp folder).
+    // Its language is set: under a C locale it reports `en-US@posix`, which Intl (and so uPlot) refuses.
     const browser: Browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
+      executablePath: await chromium.executablePath(),
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+      args: [...chromium.args, '--lang=en-US'],
     });
     try {
       const page = await browser.newPage();
@@ -332,15 +340,19 @@ describe('operability: rollout CLI, metrics and Grafana, traces, live dashboard,
     }
   }, 90_000);
 
-  it('rollout up on a terminal-style log format: readable lines, no route table, fewer than 40 lines before the banner', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rollout-fg-'));
+  it('npm start is rollout up: readable lines before the banner, rollout status in another terminal sees the stack, Ctrl-C stops it', async () => {
+    // Exactly what `npm start` runs after its build, with the state directory from the
+    // environment, as a user's ~/.rollout would be, and this suite's ports and backend.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const [build, start] = (pkg.scripts.start as string).split(' && ');
+    expect(build).toBe('npm run build');
+    const [command, ...startArgs] = start.split(' ');
+    expect([command, ...startArgs]).toEqual(['node', 'bin/rollout.mjs', 'up']);
+    const home = mkdtempSync(join(tmpdir(), 'rollout-npm-start-'));
     const child = spawn(
       process.execPath,
       [
-        join(ROOT, 'bin/rollout.mjs'),
-        '--state-dir',
-        dir,
-        'up',
+        ...startArgs,
         '--port',
         '0',
         '--gateway-port',
@@ -352,7 +364,7 @@ describe('operability: rollout CLI, metrics and Grafana, traces, live dashboard,
         '--log-format',
         'pretty',
       ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROLLOUT_HOME: home } },
     );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -363,10 +375,19 @@ describe('operability: rollout CLI, metrics and Grafana, traces, live dashboard,
       expect(before.length).toBeLessThan(40);
       expect(before.filter((line) => line.startsWith('{') || line.includes('Mapped {'))).toEqual([]);
       expect(before.some((line) => /^\d\d:\d\d:\d\d INFO +gateway-0 /.test(line))).toBe(true);
+
+      // Another terminal: `npx rollout status` finds the stack through the same state directory.
+      const shown = await rolloutWithEnv(['status'], { ROLLOUT_HOME: home });
+      expect([shown.code, shown.stderr]).toEqual([0, '']);
+      expect(shown.stdout).toMatch(/stack ready \(local\)/);
+      for (const name of ['gateway', 'router', 'data-proxy-0', 'engine-0']) expect(shown.stdout).toContain(name);
+      expect((await rolloutWithEnv(['ps'], { ROLLOUT_HOME: home })).stdout).toContain('gateway-0');
     } finally {
       child.kill('SIGINT');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    expect(existsSync(join(dir, 'stack.json'))).toBe(false);
+    expect(existsSync(join(home, 'stack.json'))).toBe(false);
+    const after = await rolloutWithEnv(['status'], { ROLLOUT_HOME: home });
+    expect([after.code, after.stderr]).toEqual([1, expect.stringContaining('no stack recorded')]);
   }, 90_000);
 });
