@@ -23,6 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { exitScript } from '../scripts/lib/child-processes.mjs';
 import { parseCommandLine } from '../scripts/lib/command-line.mjs';
 import { Report } from './lib/report.mjs';
 
@@ -76,4 +77,4 @@ for (const name of positionals.length > 0 ? positionals : SCENARIOS) {
     ) + '\n',
   );
 }
-process.exit(failed === 0 ? 0 : 1);
+exitScript(failed === 0 ? 0 : 1);

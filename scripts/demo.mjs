@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { EXIT_WITH_STDIN, spawnOwned } from './lib/child-processes.mjs';
+import { EXIT_WITH_STDIN, exitScript, spawnOwned } from './lib/child-processes.mjs';
 import { integerFlag, parseCommandLine } from './lib/command-line.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -172,4 +172,4 @@ try {
   await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
   console.log('stack stopped');
 }
-process.exit(exitCode);
+exitScript(exitCode);

@@ -127,7 +127,8 @@ def summarize(episode):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # allow_abbrev=False: a shortened or mistyped flag is refused (exit 2), as the services do.
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--controller", default=os.environ.get("CONTROLLER_URL", "http://127.0.0.1:8090"))
     parser.add_argument("--admin-key", default=os.environ.get("ADMIN_API_KEY", "areal-admin-key"))
     parser.add_argument("--agent", default="examples/math-agent/agent.mjs")

@@ -31,7 +31,19 @@ let stopping = false;
 function stopThenExit(code) {
   if (stopping) return;
   stopping = true;
+  // Work in flight fails as its processes go (a load client's pipe, a service's connection):
+  // expected now, and no reason to exit before the rest is stopped, or with another status.
+  process.on('uncaughtException', () => undefined);
+  process.on('unhandledRejection', () => undefined);
   void stopAllChildren().finally(() => process.exit(code));
+}
+
+/**
+ * The script's own end: exits with `code`, unless it is already stopping on a signal or a closed
+ * pipe (that stop's status wins, and it exits once its children are gone).
+ */
+export function exitScript(code) {
+  if (!stopping) process.exit(code);
 }
 
 function installHandlers() {
