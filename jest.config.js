@@ -32,5 +32,10 @@ export const baseConfig = {
 
 export default {
   ...baseConfig,
-  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/deploy/**/*.spec.ts'],
+  testMatch: [
+    '<rootDir>/apps/**/*.spec.ts',
+    '<rootDir>/libs/**/*.spec.ts',
+    '<rootDir>/test/deploy/**/*.spec.ts',
+    '<rootDir>/test/repository/**/*.spec.ts',
+  ],
 };

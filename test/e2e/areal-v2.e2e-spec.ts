@@ -17,7 +17,7 @@ import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app
  */
 
 const ADMIN = 'areal-v2-admin';
-// The keys AReaL 2.0's trainer reads, spelled here from the spec (not imported: an independent check).
+// The keys AReaL 2.0's trainer reads, spelled out here (not imported from our code: an independent check).
 const TRAJ_KEYS = 'input_ids loss_mask logprobs versions turn_ids attention_mask rewards original_rewards'.split(' ');
 const BYTES: Record<string, number> = { 'torch.int64': 8, 'torch.int32': 4, 'torch.float32': 4, 'torch.bool': 1 };
 
