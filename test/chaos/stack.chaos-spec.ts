@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startSessions, steadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
-import { metricValue } from '../support/metrics.js';
+import { heapUsedMb } from '../support/metrics.js';
 
 const ADMIN = 'chaos-admin-key';
 /** The data proxy → engine and gateway → data proxy timeouts: no request may hang past them. */
@@ -29,18 +29,9 @@ function rssMb(pid: number): number {
   return Number(/\d+/.exec(line)![0]) / 1024;
 }
 
-/** V8 heap in use, from a service's Prometheus metrics. */
-async function heapUsedMb(base: string): Promise<number> {
-  const res = await request(`${base}/metrics`);
-  const text = await res.body.text();
-  return metricValue(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024;
-}
-
 function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Fault injection under steady load through the whole stack, launched and supervised by the

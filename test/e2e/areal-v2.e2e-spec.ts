@@ -9,6 +9,7 @@ import { FakeWorker } from '../support/fake-worker.js';
 import { call } from '../support/http.js';
 import { runPython } from '../support/python.js';
 import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
+import { decodeTensor, type EncodedTensor } from '../support/tensors.js';
 
 /**
  * AReaL 2.0 trainers against the whole stack (docs/COMPATIBILITY.md, "AReaL 2.0"): the `traj` export, the
@@ -19,7 +20,6 @@ import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app
 const ADMIN = 'areal-v2-admin';
 // The keys AReaL 2.0's trainer reads, spelled out here (not imported from our code: an independent check).
 const TRAJ_KEYS = 'input_ids loss_mask logprobs versions turn_ids attention_mask rewards original_rewards'.split(' ');
-const BYTES: Record<string, number> = { 'torch.int64': 8, 'torch.int32': 4, 'torch.float32': 4, 'torch.bool': 1 };
 
 interface Envelope {
   type: string;
@@ -28,26 +28,6 @@ interface Envelope {
     shard: { type: string; class_path: string; data: { shard_id: string; node_addr: string } };
     data: { type: string; data: null; shape: number[]; dtype: string };
   };
-}
-
-interface Tensor {
-  type: string;
-  data: string;
-  shape: number[];
-  dtype: string;
-}
-
-/** Our own decoder of AReaL's tensor encoding: raw little-endian bytes, C order. */
-function decode(tensor: Tensor): number[] {
-  const bytes = Buffer.from(tensor.data, 'base64');
-  const size = BYTES[tensor.dtype];
-  expect(bytes.length).toBe(tensor.shape.reduce((n, d) => n * d, 1) * size);
-  return Array.from({ length: bytes.length / size }, (_, i) => {
-    if (tensor.dtype === 'torch.int64') return Number(bytes.readBigInt64LE(i * 8));
-    if (tensor.dtype === 'torch.int32') return bytes.readInt32LE(i * 4);
-    if (tensor.dtype === 'torch.float32') return bytes.readFloatLE(i * 4);
-    return bytes[i];
-  });
 }
 
 /** AReaL's seed(identity, k), computed independently of the data proxy's implementation. */
@@ -168,10 +148,12 @@ describe('AReaL 2.0 through gateway → router → data proxy → engine-sim', (
     // Eight shards, one per key, fetched both ways from the data proxy that holds them.
     const ids = TRAJ_KEYS.map((k) => traj[k].data.shard.data.shard_id);
     expect(new Set(ids).size).toBe(8);
-    const batch = (await call('POST', `${proxy}/data/batch`, { body: { shard_ids: ids } })).json as Tensor[];
-    const single = await Promise.all(ids.map(async (id) => (await call('GET', `${proxy}/data/${id}`)).json as Tensor));
+    const batch = (await call('POST', `${proxy}/data/batch`, { body: { shard_ids: ids } })).json as EncodedTensor[];
+    const single = await Promise.all(
+      ids.map(async (id) => (await call('GET', `${proxy}/data/${id}`)).json as EncodedTensor),
+    );
     expect(batch).toEqual(single);
-    const t = Object.fromEntries(TRAJ_KEYS.map((k, i) => [k, decode(batch[i])]));
+    const t = Object.fromEntries(TRAJ_KEYS.map((k, i) => [k, decodeTensor(batch[i])]));
 
     const expectRow = (r: { prompt_ids: number[]; output_ids: number[]; output_logprobs: number[] }, i: number) => {
       const nIn = r.prompt_ids.length;

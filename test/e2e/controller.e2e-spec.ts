@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { json, Listener } from '../support/listener.js';
 import { runApp, spawnApp, spawnAttachedController, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
@@ -147,10 +147,10 @@ describe('controller, local mode: launches and supervises engine-sim, router, tw
       body: JSON.stringify({ count: 1, timeout_s: 30 }),
       signal: impatient.signal,
     }).catch(() => null);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     impatient.abort();
     await abandoned;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     await call('POST', `${gateway.addr}/v1/chat/completions`, {
       body: { model: 'engine-sim', messages: [{ role: 'user', content: 'Second turn' }], max_tokens: 4 },
       token: ADMIN,

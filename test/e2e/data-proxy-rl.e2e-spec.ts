@@ -3,25 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
 import { Listener } from '../support/listener.js';
-import { postSse, sleep } from '../support/sse.js';
+import { postSse } from '../support/sse.js';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
-import { waitFor } from '../support/wait.js';
+import { decodeTensor } from '../support/tensors.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { freePort } from '@app/common/testing';
 
 const ADMIN = 'rl-admin-key';
-
-/** Decodes a tensor of AReaL's RPC encoding back into numbers. */
-function decodeTensor(t: { data: string; shape: number[]; dtype: string }): number[] {
-  const bytes = Buffer.from(t.data, 'base64');
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  return Array.from({ length: n }, (_, i) =>
-    t.dtype === 'torch.int64'
-      ? Number(bytes.readBigInt64LE(i * 8))
-      : t.dtype === 'torch.float32'
-        ? bytes.readFloatLE(i * 4)
-        : bytes[i],
-  );
-}
 
 describe('data proxy RL bookkeeping (real processes)', () => {
   let engine: SpawnedApp;

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { call } from '../support/http.js';
-import { postSse, sleep } from '../support/sse.js';
+import { postSse } from '../support/sse.js';
+import { scrapeMetric } from '../support/metrics.js';
+import { sleep } from '../support/wait.js';
 import { spawnApp, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 
 const ADMIN = 'dp-admin-key';
@@ -51,12 +53,11 @@ describe('data proxy + engine-sim (real processes)', () => {
 
   const chat = (proxy: SpawnedApp, body: Record<string, unknown>, token: string | null = null) =>
     call('POST', `${proxy.url}/chat/completions`, { body, token });
-  const engineMetric = async (name: string, label = '') =>
-    Number(
-      new RegExp(`${name}\\{${label ? `${label},` : ''}app="engine-sim"\\} (\\d+)`).exec(
-        (await call('GET', `${engine.url}/metrics`)).text,
-      )?.[1] ?? 0,
-    );
+  /** A metric of the engine (0 before a counter's first increment). */
+  const engineMetric = async (name: string, labels: Record<string, string> = {}) => {
+    const sample = await scrapeMetric(engine.url, name, { app: 'engine-sim', ...labels });
+    return Number.isNaN(sample) ? 0 : sample;
+  };
 
   async function startSession(proxy: SpawnedApp, taskId: string): Promise<{ session_id: string; api_key: string }> {
     const res = await call('POST', `${proxy.url}/rl/start_session`, { body: { task_id: taskId }, token: ADMIN });
@@ -134,7 +135,7 @@ describe('data proxy + engine-sim (real processes)', () => {
     async (kind) => {
       const proxy = kind === 'sglang' ? sglangProxy : vllmProxy;
       const { session_id, api_key } = await startSession(proxy, `pause-${kind}`);
-      const abortsBefore = await engineMetric('engine_requests_finished_total', 'reason="abort"');
+      const abortsBefore = await engineMetric('engine_requests_finished_total', { reason: 'abort' });
       const pending = chat(proxy, { messages: [{ role: 'user', content: LONG_TEXT }] }, api_key);
       await sleep(120);
       expect((await call('POST', `${proxy.url}/pause_generation`, { token: ADMIN })).json).toEqual({
@@ -152,7 +153,7 @@ describe('data proxy + engine-sim (real processes)', () => {
       expect(res.status).toBe(200);
       expect(res.json.choices[0].message.content).toBe(LONG_TEXT);
       expect(res.json.choices[0].finish_reason).toBe('stop');
-      expect(await engineMetric('engine_requests_finished_total', 'reason="abort"')).toBeGreaterThan(abortsBefore);
+      expect(await engineMetric('engine_requests_finished_total', { reason: 'abort' })).toBeGreaterThan(abortsBefore);
       const recorded = (await inspect(proxy, session_id)).interactions[0];
       const switchAt = recorded.output_versions.indexOf(1);
       expect(switchAt).toBeGreaterThan(0);
@@ -282,13 +283,7 @@ describe('data proxy + engine-sim (real processes)', () => {
       expect(swapped.json).toEqual({ status: 'ok', backend_addr: second.url });
       expect((await inflight).json.choices[0].message.content).toBe(LONG_TEXT);
       await chat(vllmProxy, { messages: [{ role: 'user', content: 'to the new engine' }] });
-      expect(
-        Number(
-          /engine_generated_tokens_total\{app="engine-sim"\} (\d+)/.exec(
-            (await call('GET', `${second.url}/metrics`)).text,
-          )?.[1],
-        ),
-      ).toBeGreaterThan(0);
+      expect(await scrapeMetric(second.url, 'engine_generated_tokens_total', { app: 'engine-sim' })).toBeGreaterThan(0);
       await call('POST', `${vllmProxy.url}/configure_backend`, { body: { backend_addr: engine.url }, token: ADMIN });
       expect(
         (

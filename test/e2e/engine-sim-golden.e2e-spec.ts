@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { call } from '../support/http.js';
-import { postSse, sleep } from '../support/sse.js';
+import { postSse } from '../support/sse.js';
+import { sleep } from '../support/wait.js';
 import { type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 
 /**

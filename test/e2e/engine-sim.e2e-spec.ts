@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { call } from '../support/http.js';
-import { postSse, sleep } from '../support/sse.js';
+import { postSse } from '../support/sse.js';
+import { sleep } from '../support/wait.js';
 import { runApp, spawnApp, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 import { metricValue } from '../support/metrics.js';
 

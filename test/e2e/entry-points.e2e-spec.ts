@@ -114,20 +114,24 @@ describe('what a script starts dies with it', () => {
     ['SIGHUP (the terminal closed)', 'SIGHUP', 129],
     ['kill -9', 'SIGKILL', null],
   ];
-  it.each(ways)('the bench, on %s: the stub, the router, the gateway and the load client go', async (_, signal, code) => {
-    const { child } = start(['bench/run.mjs', 'edge', '--quick', '--no-build']);
-    const since = startTicksOf(child.pid!);
-    try {
-      const children = await childrenOnceRunning(child, 'dist/apps/gateway/main.js', 30_000);
-      expect(children.length).toBeGreaterThanOrEqual(3);
-      child.kill(signal);
-      const end = await exited(child);
-      expect(end).toEqual(code === null ? { code: null, signal: 'SIGKILL' } : { code, signal: null });
-      await expectNothingLeft(since, children, 15_000);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, 60_000);
+  it.each(ways)(
+    'the bench, on %s: the stub, the router, the gateway and the load client go',
+    async (_, signal, code) => {
+      const { child } = start(['bench/run.mjs', 'edge', '--quick', '--no-build']);
+      const since = startTicksOf(child.pid!);
+      try {
+        const children = await childrenOnceRunning(child, 'dist/apps/gateway/main.js', 30_000);
+        expect(children.length).toBeGreaterThanOrEqual(3);
+        child.kill(signal);
+        const end = await exited(child);
+        expect(end).toEqual(code === null ? { code: null, signal: 'SIGKILL' } : { code, signal: null });
+        await expectNothingLeft(since, children, 15_000);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 
   it('the demo, when its output pipe closes (| head): the controller and the stack it launched go', async () => {
     const { child, lines } = start(['scripts/demo.mjs', '--items', '2', '--group-size', '1']);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
-import { postSse, sleep } from '../support/sse.js';
+import { postSse } from '../support/sse.js';
 import { spawnApp, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
 
 const ADMIN = 'stack-admin-key';

@@ -2,10 +2,11 @@
 // its cases.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
-import { waitFor } from '../support/wait.js';
+import { scrapeMetric } from '../support/metrics.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { json, Listener, type RecordedRequest } from '../support/listener.js';
-import { postSse, sleep } from '../support/sse.js';
+import { postSse } from '../support/sse.js';
 import { spawnApp, type SpawnedApp } from '../support/spawn-app.js';
 
 const ADMIN = 'gw-admin-key';
@@ -394,12 +395,7 @@ describe('gateway pin cache', () => {
     const gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
     const rt = (path: string, body?: unknown) => call('POST', `${router.url}${path}`, { body, token: ADMIN });
     const chat = () => call('POST', `${gateway.url}/chat/completions`, { body: { messages: [] }, token: 'cached-key' });
-    const hits = async () =>
-      Number(
-        /gateway_pin_cache_hits_total\{app="gateway"\} (\d+)/.exec(
-          (await call('GET', `${gateway.url}/metrics`)).text,
-        )?.[1],
-      );
+    const hits = () => scrapeMetric(gateway.url, 'gateway_pin_cache_hits_total', { app: 'gateway' });
     try {
       await rt('/register', { worker_addr: proxy.url });
       await rt('/grant_capacity');

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'undici';
 import { FakeWorker } from '../support/fake-worker.js';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { runApp, spawnApp, type SpawnedApp } from '../support/spawn-app.js';
 
@@ -380,7 +380,7 @@ describe('router process: self-registration, heartbeats and eviction', () => {
     try {
       await register(router, 'http://127.0.0.1:1');
       await waitFor(async () => (await healthOf(router, 'http://127.0.0.1:1')) === false);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(await healthOf(router, 'http://127.0.0.1:1')).toBe(false);
     } finally {
       await router.stop();

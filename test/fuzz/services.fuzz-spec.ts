@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent, request } from 'undici';
 import { call } from '../support/http.js';
+import { heapUsedMb } from '../support/metrics.js';
 import { spawnApp, spawnAttachedController, type SpawnedApp } from '../support/spawn-app.js';
 import { fuzzRequest, seeded } from './requests.js';
 
@@ -33,12 +34,6 @@ interface Outcome {
 
 /** A service's observable state, as a string: what a rejected request must leave untouched. */
 type Snapshot = () => Promise<string>;
-
-async function heapUsedMb(base: string): Promise<number> {
-  const res = await request(`${base}/metrics`);
-  const match = /^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await res.body.text());
-  return match ? Number(match[1]) / 1024 / 1024 : Number.NaN;
-}
 
 async function getJson(url: string): Promise<unknown> {
   return (await call('GET', url, { token: ADMIN })).json;

@@ -44,5 +44,3 @@ export async function postSse(url: string, body: unknown, headers: Record<string
   })();
   return { status: res.statusCode, headers: res.headers, events, done, abort: () => controller.abort() };
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

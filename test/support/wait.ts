@@ -7,3 +7,5 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, stepMs));
   }
 }
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
