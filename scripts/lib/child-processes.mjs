@@ -4,7 +4,7 @@
 // - a crash: the exit handler sends SIGTERM to every child still running;
 // - a SIGKILL, where no code of the script runs: every child holds a pipe to the script on its
 //   stdin, and the kernel closes it when the script dies. The services see it with
-//   `--exit-with-stdin` (servicesArgs adds it), the bench's helpers with `exitWhenParentGoes()`.
+//   `--exit-with-stdin` (EXIT_WITH_STDIN), the bench's helpers with `exitWhenParentGoes()`.
 import { spawn } from 'node:child_process';
 
 const owned = new Set();
