@@ -55,6 +55,13 @@ for (const name of positionals.length > 0 ? positionals : SCENARIOS) {
   const started = Date.now();
   const report = new Report({ quick });
   const result = await scenario.run({ quick, report });
+  // A scenario written for the earlier contract would print nothing and pass: say so instead.
+  if (result && typeof result === 'object' && ('rows' in result || 'ok' in result))
+    throw new Error(
+      `bench/scenarios/${name}.mjs returns { rows, ok }: print and judge through report (top of bench/run.mjs)`,
+    );
+  // Every scenario judges something: at least one check of what it must not lose.
+  if (report.checks.length === 0) report.check('the scenario checks something', 'no check', false);
   for (const line of report.lines()) console.log(line);
   if (!report.ok) failed++;
   writeFileSync(
