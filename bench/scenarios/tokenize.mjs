@@ -3,7 +3,7 @@
 // proxy's own code (from dist/), timed call by call; each call's user turn is new, so the prompt
 // piece cache does not help.
 import { ChatTemplate } from '../../dist/apps/data-proxy/src/tokenization/chat-template.js';
-import { HfTokenizer } from '../../dist/libs/tokenizer/src/index.js';
+import { HfTokenizer, readModelFolder } from '../../dist/libs/tokenizer/src/index.js';
 
 export const description = 'Qwen3 chat template + native encode of a new prompt: ~200, ~2k, ~20k tokens';
 
@@ -22,8 +22,10 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 const WARMUP_CALLS = 3;
 
 export async function run({ quick, report }) {
+  // The built-in Qwen3 folder and its own template, as the data proxy loads them by default.
   const tokenizer = await HfTokenizer.load();
-  const template = ChatTemplate.fromTokenizer(tokenizer);
+  const folder = await readModelFolder(tokenizer);
+  const template = new ChatTemplate(tokenizer, folder.chatTemplate.source);
   const sizes = [
     ['~200', 150, quick ? 50 : 500],
     ['~2k', 1800, quick ? 20 : 200],
