@@ -1,6 +1,7 @@
 // Type-aware typescript-eslint (flat config). Prettier formats; ESLint only checks code.
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -45,6 +46,24 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // A cycle between modules makes load order decide what an import sees (an `undefined` class in
+    // Nest's DI, a half-initialised constant): one direction of every pair must go. Type-only
+    // imports are erased at build time and are not followed.
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/resolver-next': [
+        createNodeResolver({
+          tsconfig: { configFile: `${import.meta.dirname}/tsconfig.json` },
+          extensions: ['.ts', '.js', '.mjs', '.json', '.node'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // Nest DI needs value imports of injected classes: type-only imports would erase the metadata.

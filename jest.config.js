@@ -37,5 +37,6 @@ export default {
     '<rootDir>/libs/**/*.spec.ts',
     '<rootDir>/test/deploy/**/*.spec.ts',
     '<rootDir>/test/repository/**/*.spec.ts',
+    '<rootDir>/test/architecture/**/*.spec.ts',
   ],
 };

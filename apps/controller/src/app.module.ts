@@ -9,7 +9,9 @@ import { ReadyQueueService } from './online/ready-queue.service.js';
 import { TrajectoryDeliveryService } from './online/trajectory-delivery.service.js';
 import { ControllerStateService } from './persistence/controller-state.service.js';
 import { EpisodeRunner } from './rollout/episode.js';
-import { EpisodeGatewayClient } from './rollout/episode-gateway.js';
+import { DataProxyClient } from './clients/data-proxy-client.js';
+import { GatewayClient } from './clients/gateway-client.js';
+import { RouterClient } from './clients/router-client.js';
 import { RolloutController } from './rollout/rollout.controller.js';
 import { RolloutExecutor } from './rollout/rollout-executor.service.js';
 import { RolloutService } from './rollout/rollout.service.js';
@@ -24,7 +26,9 @@ import { RolloutService } from './rollout/rollout.service.js';
     ReadyQueueService,
     TrajectoryDeliveryService,
     EpisodeRunner,
-    EpisodeGatewayClient,
+    GatewayClient,
+    RouterClient,
+    DataProxyClient,
     RolloutExecutor,
     RolloutService,
     ControllerMetrics,

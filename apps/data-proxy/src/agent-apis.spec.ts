@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { statusOf } from '@app/common/testing';
-import type { TurnResult } from './chat/chat.service.js';
+import type { TurnResult } from './chat/turn.js';
 import { outputMessage } from './chat/chat-response.js';
 import { LeadingThinkSplitter, splitLeadingThink } from './chat/leading-think.js';
 import { parseCompletionsRequest } from './completions/completions-request.js';

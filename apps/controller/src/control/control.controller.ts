@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { abortOnClientClose, AdminOnly } from '@app/common';
+import { GatewayClient } from '../clients/gateway-client.js';
 import { StackService } from '../launcher/stack.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import { TrajectoryDeliveryService } from '../online/trajectory-delivery.service.js';
@@ -34,6 +35,7 @@ export class ControllerControlController {
     private readonly stack: StackService,
     private readonly ready: ReadyQueueService,
     private readonly delivery: TrajectoryDeliveryService,
+    private readonly gateway: GatewayClient,
   ) {}
 
   @Get('status')
@@ -119,7 +121,7 @@ export class ControllerControlController {
       api_key: body.api_key ?? null,
       data_proxy_addrs: body.data_proxy_addrs ?? this.stack.dataProxies.map((d) => d.addr),
     };
-    relay(reply, await this.control.gateway('POST', '/register_model', payload));
+    relay(reply, await this.gateway.registerModel(payload));
   }
 
   @Post('grant_capacity')
@@ -128,7 +130,7 @@ export class ControllerControlController {
   @ApiOkResponse({ type: GrantCapacityResponseDto, description: "The gateway's answer, relayed with its status" })
   async grantCapacity(@Res() reply: FastifyReply): Promise<void> {
     this.control.requireReady();
-    relay(reply, await this.control.gateway('POST', '/grant_capacity', {}));
+    relay(reply, await this.gateway.grantCapacity());
   }
 
   @Post('callback/online_ready')

@@ -1,24 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_OPTIONS, AppException, ErrorCode, HttpClient, isJsonObject, type JsonResponse } from '@app/common';
+import { APP_OPTIONS, AppException, ErrorCode, HttpClient, isJsonObject } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
+import { GatewayClient, type BroadcastOp } from '../clients/gateway-client.js';
+import { RouterClient } from '../clients/router-client.js';
 import { StackService } from '../launcher/stack.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import type { BroadcastResponseDto, BroadcastTargetResultDto, ControllerStatusResponseDto } from '@app/contracts';
 
-export interface GatewayCall {
-  method: 'GET' | 'POST';
-  path: string;
-  json?: unknown;
-  /** Call as this session instead of as the admin. */
-  sessionKey?: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
 export type ControlEvent = { kind: 'version'; version: number } | { kind: 'pause' } | { kind: 'continue' };
-
-export type BroadcastOp =
-  'pause_generation' | 'continue_generation' | 'set_version' | 'release_memory_occupation' | 'resume_memory_occupation';
 
 /** The trainer's operations on the whole stack, carried out through the gateway. */
 @Injectable()
@@ -35,12 +24,9 @@ export class ControlService {
     private readonly http: HttpClient,
     private readonly stack: StackService,
     private readonly ready: ReadyQueueService,
+    private readonly gateway: GatewayClient,
+    private readonly router: RouterClient,
   ) {}
-
-  /** The gateway's base URL (what agents' OpenAI clients use). */
-  get gatewayUrl(): string {
-    return this.stack.gatewayAddr;
-  }
 
   requireReady(): void {
     if (this.stack.state !== 'ready')
@@ -80,7 +66,7 @@ export class ControlService {
         const base = { worker_id: proxy.workerId, data_proxy: proxy.addr };
         if (!proxy.workerId) return { ...base, ok: false, status: null, error: 'not registered in the router' };
         try {
-          const res = await this.gateway('POST', `/${op}/${encodeURIComponent(proxy.workerId)}`, body ?? {});
+          const res = await this.gateway.workerOp(op, proxy.workerId, body ?? {});
           const failed = res.status !== 200 || workerResultsFailed(res.json);
           return { ...base, ok: !failed, status: res.status, error: failed ? res.text.slice(0, 300) : null };
         } catch (err) {
@@ -120,46 +106,6 @@ export class ControlService {
     return { ok, results };
   }
 
-  /** One call to the gateway with the admin key. */
-  gateway(method: 'GET' | 'POST', path: string, json?: unknown, timeoutMs?: number): Promise<JsonResponse> {
-    return this.gatewayCall({ method, path, json, timeoutMs });
-  }
-
-  /** One call to the gateway: with the admin key unless a session key is given. */
-  gatewayCall<T = unknown>(call: GatewayCall): Promise<JsonResponse<T>> {
-    return this.http.requestJson<T>({
-      method: call.method,
-      url: `${this.stack.gatewayAddr}${call.path}`,
-      headers: call.sessionKey ? { authorization: `Bearer ${call.sessionKey}` } : this.stack.adminHeaders(),
-      ...(call.json !== undefined ? { json: call.json } : {}),
-      timeoutMs: call.timeoutMs ?? this.options.ms['request-timeout'],
-      ...(call.signal ? { signal: call.signal } : {}),
-      upstreamName: 'gateway',
-    });
-  }
-
-  router(method: 'GET' | 'POST', path: string): Promise<JsonResponse> {
-    return this.http.requestJson({
-      method,
-      url: `${this.stack.routerAddr}${path}`,
-      headers: this.stack.adminHeaders(),
-      timeoutMs: 5_000,
-      upstreamName: 'router',
-    });
-  }
-
-  /** One exported tensor shard (`GET /data/{id}` on the data proxy that holds it), or null. */
-  async fetchShard(nodeAddr: string, shardId: string): Promise<{ data?: unknown; dtype?: unknown } | null> {
-    const res = await this.http.requestJson<{ data?: unknown; dtype?: unknown }>({
-      method: 'GET',
-      url: `http://${nodeAddr}/data/${encodeURIComponent(shardId)}`,
-      headers: this.stack.adminHeaders(),
-      timeoutMs: 10_000,
-      upstreamName: 'data proxy',
-    });
-    return res.status === 200 ? (res.json ?? null) : null;
-  }
-
   /** Topology and the health of every service, asked in parallel. */
   async status(): Promise<ControllerStatusResponseDto> {
     await this.stack.refreshWorkers();
@@ -181,7 +127,7 @@ export class ControlService {
       // Not the engines' /health: SGLang's generates a token (>= 1 s) and fails during a long pause.
       Promise.all(this.stack.engineAddrs.map((a) => health(a, '/v1/models'))),
       this.stack.routerAddr
-        ? this.router('GET', '/capacity').then(
+        ? this.router.capacity().then(
             (r) => r.json ?? null,
             () => null,
           )

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ExportedTrajectoryDto, WaitTrajectoriesRequestDto, WaitTrajectoriesResponseDto } from '@app/contracts';
-import { ControlService } from '../control/control.service.js';
+import { GatewayClient } from '../clients/gateway-client.js';
 import { ReadyQueueService } from './ready-queue.service.js';
 
 /**
@@ -11,7 +11,7 @@ import { ReadyQueueService } from './ready-queue.service.js';
 @Injectable()
 export class TrajectoryDeliveryService {
   constructor(
-    private readonly control: ControlService,
+    private readonly gateway: GatewayClient,
     private readonly ready: ReadyQueueService,
   ) {}
 
@@ -25,8 +25,8 @@ export class TrajectoryDeliveryService {
     }
     const trajectories = await Promise.all(
       refs.map(async (ref): Promise<ExportedTrajectoryDto> => {
-        const res = await this.control
-          .gateway('POST', '/export_trajectories', {
+        const res = await this.gateway
+          .exportTrajectories({
             session_id: ref.session_id,
             trajectory_id: ref.trajectory_id,
             ...(request.discount !== undefined ? { discount: request.discount } : {}),
@@ -37,7 +37,7 @@ export class TrajectoryDeliveryService {
           })
           .catch((err: unknown) => ({ status: 0, json: undefined, text: String(err) }));
         return res.status === 200
-          ? { ...ref, ok: true, ...(res.json as Record<string, unknown>) }
+          ? { ...ref, ok: true, ...res.json }
           : { ...ref, ok: false, status: res.status, error: res.text.slice(0, 500) };
       }),
     );

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { APP_OPTIONS, RecordLog } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
-import type { ReadyTrajectoryRef } from '../online/ready-queue.service.js';
-import type { EpisodeOutcome } from '../rollout/episode.js';
+import type { EpisodeOutcomeDto, ReadyTrajectoryRefDto } from '@app/contracts';
 
 /**
  * What the controller keeps across its own crash (`--state-dir`): ready trajectories not yet
@@ -28,14 +27,14 @@ import type { EpisodeOutcome } from '../rollout/episode.js';
  */
 type StateRecord =
   | { t: 'prefix'; prefix: string }
-  | { t: 'q'; ref: ReadyTrajectoryRef }
+  | { t: 'q'; ref: ReadyTrajectoryRefDto }
   | { t: 'k'; keys: string[] }
-  | { t: 'p'; outcome: EpisodeOutcome }
+  | { t: 'p'; outcome: EpisodeOutcomeDto }
   | { t: 'c'; tasks: number[] }
   | { t: 'n'; stream: string; uid: string; index: number | null; position: number; epoch: number; replaces?: string }
-  | { t: 'o'; stream: string; uid: string; outcome: EpisodeOutcome }
+  | { t: 'o'; stream: string; uid: string; outcome: EpisodeOutcomeDto }
   | { t: 'cursor'; stream: string; position: number; epoch: number }
-  | { t: 'f'; stream: string; uid: string; outcome: EpisodeOutcome }
+  | { t: 'f'; stream: string; uid: string; outcome: EpisodeOutcomeDto }
   | { t: 'g'; stream: string; uids: string[] }
   | { t: 'z'; stream: string };
 
@@ -46,14 +45,14 @@ export interface RecoveredStream {
   /** Dataset items whose episodes were running at the crash: run them again, first. */
   rerun: { uid: string; index: number }[];
   /** Finished episodes no batch took yet, in finishing order. */
-  finished: { uid: string; outcome: EpisodeOutcome }[];
+  finished: { uid: string; outcome: EpisodeOutcomeDto }[];
 }
 
 interface StreamState {
   position: number;
   epoch: number;
   running: Map<string, number | null>;
-  finished: Map<string, EpisodeOutcome>;
+  finished: Map<string, EpisodeOutcomeDto>;
 }
 
 const STATE_FILE = 'controller.journal';
@@ -75,9 +74,9 @@ export class ControllerStateService implements OnApplicationShutdown {
   private liveBytes = 0;
 
   readonly offlinePrefix: string;
-  private readonly queue = new Map<string, ReadyTrajectoryRef>();
+  private readonly queue = new Map<string, ReadyTrajectoryRefDto>();
   private readonly delivered = new Set<string>();
-  private readonly pool = new Map<number, EpisodeOutcome>();
+  private readonly pool = new Map<number, EpisodeOutcomeDto>();
   private readonly streams = new Map<string, StreamState>();
 
   constructor(@Inject(APP_OPTIONS) options: ControllerOptions) {
@@ -112,11 +111,11 @@ export class ControllerStateService implements OnApplicationShutdown {
   }
 
   /** The ready queue as it was, oldest first, and the keys already delivered. */
-  recoveredReady(): { queue: ReadyTrajectoryRef[]; delivered: string[] } {
+  recoveredReady(): { queue: ReadyTrajectoryRefDto[]; delivered: string[] } {
     return { queue: [...this.queue.values()], delivered: [...this.delivered] };
   }
 
-  recoveredPool(): EpisodeOutcome[] {
+  recoveredPool(): EpisodeOutcomeDto[] {
     return [...this.pool.values()];
   }
 
@@ -132,15 +131,15 @@ export class ControllerStateService implements OnApplicationShutdown {
     };
   }
 
-  readyQueued(ref: ReadyTrajectoryRef): void {
+  readyQueued(ref: ReadyTrajectoryRefDto): void {
     this.write({ t: 'q', ref });
   }
 
-  readyGone(refs: ReadyTrajectoryRef[]): void {
+  readyGone(refs: ReadyTrajectoryRefDto[]): void {
     if (refs.length > 0) this.write({ t: 'k', keys: refs.map(readyKey) });
   }
 
-  pooled(outcome: EpisodeOutcome): void {
+  pooled(outcome: EpisodeOutcomeDto): void {
     this.write({ t: 'p', outcome });
   }
 
@@ -171,7 +170,7 @@ export class ControllerStateService implements OnApplicationShutdown {
     return uid;
   }
 
-  streamFinished(stream: string, uid: string, outcome: EpisodeOutcome): void {
+  streamFinished(stream: string, uid: string, outcome: EpisodeOutcomeDto): void {
     this.write({ t: 'o', stream, uid, outcome });
   }
 

@@ -1,13 +1,15 @@
 // One unit over 300 lines: an episode's steps (permits, sessions, the agent runs, rewards, export,
 // cleanup of whatever a failure left) share one set of members and one rule: nothing is left behind
-// on any path. The calls themselves are EpisodeGatewayClient's (episode-gateway.ts).
+// on any path. The calls themselves are the clients' (clients/).
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, type JsonResponse } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
+import { DataProxyClient } from '../clients/data-proxy-client.js';
+import { GatewayClient } from '../clients/gateway-client.js';
+import { RouterClient } from '../clients/router-client.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import type { AcceptPredicate } from './accept-predicate.js';
 import type { Agent } from './agent-loader.js';
-import { EpisodeGatewayClient } from './episode-gateway.js';
 import type { EpisodeOutcomeDto, ExportFormat } from '@app/contracts';
 
 /** How one episode runs: everything a task needs besides its data. */
@@ -67,7 +69,9 @@ export class EpisodeRunner {
 
   constructor(
     @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
-    private readonly gateway: EpisodeGatewayClient,
+    private readonly gateway: GatewayClient,
+    private readonly router: RouterClient,
+    private readonly dataProxies: DataProxyClient,
     private readonly ready: ReadyQueueService,
   ) {}
 
@@ -374,7 +378,7 @@ export class EpisodeRunner {
       ? (traj.interactions as { reward?: unknown }[]).map((i) => i.reward)
       : Array.isArray(traj.rewards)
         ? (traj.rewards as unknown[])
-        : await this.gateway.shardValues(traj.rewards);
+        : await this.dataProxies.shardValues(traj.rewards);
     const last = list.at(-1);
     return typeof last === 'number' ? last : 0;
   }
@@ -404,7 +408,7 @@ export class EpisodeRunner {
   /** Gives back router permits granted for sessions that never started. */
   private async releasePermits(count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
-      await this.gateway.releaseCapacity().catch((err: unknown) => {
+      await this.router.releaseCapacity().catch((err: unknown) => {
         this.logger.warn({ error: message(err) }, 'could not release a capacity permit');
       });
     }

@@ -3,14 +3,13 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { FastifyReply } from 'fastify';
 import { abortOnClientClose, AdminOnly, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
-import { ControlService } from '../control/control.service.js';
+import { RouterClient } from '../clients/router-client.js';
 import type { EpisodeOutcome } from './episode.js';
 import { bad, episodeRequestOf } from './rollout-request.js';
 import { RolloutService } from './rollout.service.js';
 import {
   BatchRolloutRequestDto,
   BatchRolloutResponseDto,
-  CapacityResponseDto,
   MAX_BATCH_ITEMS,
   ControllerCapacityResponseDto,
   PrepareBatchRequestDto,
@@ -40,7 +39,7 @@ export class RolloutController {
   constructor(
     @Inject(APP_OPTIONS) private readonly options: ControllerOptions,
     private readonly rollouts: RolloutService,
-    private readonly control: ControlService,
+    private readonly router: RouterClient,
   ) {}
 
   @Post('rollout/submit')
@@ -177,10 +176,10 @@ export class RolloutController {
   @ApiOkResponse({ type: ControllerCapacityResponseDto })
   async capacity(): Promise<ControllerCapacityResponseDto> {
     const terms = this.rollouts.executor.staleness.terms();
-    const permits = await this.control
-      .router('GET', '/capacity')
+    const permits = await this.router
+      .capacity()
       .then((res) => {
-        const capacity = res.status === 200 ? (res.json as Partial<CapacityResponseDto>).capacity : undefined;
+        const capacity = res.status === 200 ? res.json?.capacity : undefined;
         return typeof capacity === 'number' ? capacity : null;
       })
       .catch(() => null);

@@ -1,14 +1,5 @@
-import type { TurnResult } from './chat.service.js';
 import type { ToolCall } from './output-parser.js';
-import type { CompletionUsageDto } from '@app/contracts';
-
-export type Usage = CompletionUsageDto;
-
-export interface CompletionMeta {
-  id: string;
-  created: number;
-  model: string;
-}
+import type { CompletionMeta, TurnResult, Usage } from './turn.js';
 
 /** The assistant message as recorded (null fields omitted). */
 export function outputMessage(content: string, toolCalls: readonly ToolCall[]): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { streamErrorEvent } from '@app/contracts';
-import type { TurnResult } from './chat.service.js';
-import { chatChunk, toolCallDeltas, type CompletionMeta } from './chat-response.js';
+import type { CompletionMeta, TurnResult } from './turn.js';
+import { chatChunk, toolCallDeltas } from './chat-response.js';
 import type { ToolCall } from './output-parser.js';
 import { SseTurnStream, streamErrorInfo } from './turn-sink.js';
 

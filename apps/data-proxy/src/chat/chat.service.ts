@@ -6,33 +6,21 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
-import { InfBridgeService, type GenerateOutcome } from '../inference/inf-bridge.service.js';
+import type { GenerateOutcome } from '../inference/generation.js';
+import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
 import { completionBudget, normalizeMessages, type ChatRequest } from './chat-request.js';
-import { outputMessage, type CompletionMeta, type Usage } from './chat-response.js';
+import { outputMessage } from './chat-response.js';
 import { ToolSet, type ToolCall } from './output-parser.js';
 import type { OutputStream } from './parsers/parser-types.js';
+import type { CompletionMeta, PreparedChat, TurnResult, Usage } from './turn.js';
 import type { FastifyReply } from 'fastify';
 import type { TurnSink } from './turn-sink.js';
 import { DataProxyMetrics, type AgentApi } from '../metrics/data-proxy-metrics.js';
 import { deterministicSeed } from './sampling-seed.js';
-
-export interface PreparedChat {
-  request: ChatRequest;
-  session: Session | undefined;
-  messages: unknown[];
-  parent: Interaction | null;
-  promptIds: number[];
-  budget: number;
-  sampling: EngineSampling;
-  meta: CompletionMeta;
-  api: AgentApi;
-  /** `performance.now()` when the turn began (metrics). */
-  startedAt: number;
-}
 
 /** Each API's answer ids, as the providers spell them. */
 const ID_PREFIX: Record<AgentApi, string> = {
@@ -41,20 +29,6 @@ const ID_PREFIX: Record<AgentApi, string> = {
   messages: 'msg_',
   completions: 'cmpl-',
 };
-
-/** One finished turn, before any API formats it. */
-export interface TurnResult {
-  /** The visible text (a leading think block included), cut at a matched stop string. */
-  content: string;
-  toolCalls: readonly ToolCall[];
-  finishReason: 'stop' | 'length' | 'tool_calls';
-  /** The stop string that ended the turn, if one did. */
-  matchedStop: string | null;
-  usage: Usage;
-  /** The generated token ids and their log-probs, exactly as recorded. */
-  outputIds: readonly number[];
-  outputLogprobs: readonly number[];
-}
 
 /**
  * The turn pipeline every agent API goes through (chat, Responses, Messages, completions): the

@@ -2,7 +2,7 @@ import type { PassThrough } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AppException, sendEventStream } from '@app/common';
-import type { TurnResult } from './chat.service.js';
+import type { TurnResult } from './turn.js';
 import type { ToolCall } from './output-parser.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { HfTokenizer } from '@app/tokenizer';
-import type { TurnResult } from '../chat/chat.service.js';
-import type { CompletionMeta } from '../chat/chat-response.js';
+import type { TurnResult } from '../chat/turn.js';
+import type { CompletionMeta } from '../chat/turn.js';
 
 /** One `text_completion` choice's `logprobs` (OpenAI's legacy shape; no alternatives are kept). */
 export function completionLogprobs(tokenizer: HfTokenizer, result: TurnResult): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { streamErrorEvent } from '@app/contracts';
-import type { TurnResult } from '../chat/chat.service.js';
-import type { CompletionMeta } from '../chat/chat-response.js';
+import type { TurnResult } from '../chat/turn.js';
+import type { CompletionMeta } from '../chat/turn.js';
 import { SseTurnStream, streamErrorInfo } from '../chat/turn-sink.js';
 import { textCompletion } from './completions-response.js';
 

@@ -13,7 +13,7 @@ import {
   type SegmentResult,
   type SegmentTokens,
 } from './engine-backend.js';
-import type { GenerateInput } from './inf-bridge.service.js';
+import type { GenerateInput } from './generation.js';
 import { SglangBackend } from './sglang-backend.js';
 import { VllmBackend, type VllmPauseApi } from './vllm-backend.js';
 

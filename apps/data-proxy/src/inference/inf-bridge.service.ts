@@ -6,39 +6,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_OPTIONS, AppException, ErrorCode, HttpClient } from '@app/common';
 import type { PauseMode, SglangUpdateWeightVersionRequestDto } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import type { EngineSampling, SegmentFinish, SegmentRequest, SegmentTokens, TopLogprob } from './engine-backend.js';
+import type { SegmentFinish, SegmentRequest, SegmentTokens } from './engine-backend.js';
 import { EngineClient, FALLBACK_CONTEXT_LENGTH } from './engine-client.js';
+import type { GenerateInput, GenerateOutcome } from './generation.js';
 import { PauseGate } from './pause-gate.js';
-
-export interface GenerateInput {
-  promptIds: readonly number[];
-  /** Completion budget across every resubmitted segment. */
-  maxNewTokens: number;
-  sampling: EngineSampling;
-  /** When given, the engine is asked to stream and each arrival is reported here. */
-  onTokens?: (tokens: readonly number[], logprobs: readonly number[], versions: readonly number[]) => void;
-  /** Aborts the generation (client gone): the engine request is cancelled too. */
-  signal?: AbortSignal;
-  requestId?: string;
-}
-
-export interface GenerateOutcome {
-  outputTokens: number[];
-  outputLogprobs: number[];
-  /** With `sampling.topLogprobs` > 0: the alternatives at every output position; else null. */
-  outputTopLogprobs: TopLogprob[][] | null;
-  /**
-   * The weight version of every output token: the engine's per-token spans when it reports them,
-   * else the version it reports for the answer, else the version current when the segment was sent.
-   */
-  outputVersions: number[];
-  stop: 'stop' | 'length';
-  matchedStop: string | null;
-  /** Engine requests this generation took (1 + resubmissions). */
-  segments: number;
-  /** Prompt tokens the engine served from its prefix cache (first segment), when it reports them. */
-  cachedTokens: number | null;
-}
 
 /** Moving weights between GPU and host memory takes a while (the reference allows 30 s). */
 const MEMORY_TIMEOUT_MS = 30_000;

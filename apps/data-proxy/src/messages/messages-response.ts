@@ -1,5 +1,5 @@
-import type { TurnResult } from '../chat/chat.service.js';
-import type { CompletionMeta, Usage } from '../chat/chat-response.js';
+import type { TurnResult } from '../chat/turn.js';
+import type { CompletionMeta, Usage } from '../chat/turn.js';
 import { splitLeadingThink } from '../chat/leading-think.js';
 import type { ToolCall } from '../chat/output-parser.js';
 
