@@ -66,6 +66,32 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
+    // A data proxy session changes only through SessionStore's intent methods, which journal each
+    // change (ADR 0001). Session's own transitions and its few writable fields are the store's; the
+    // type system cannot keep the specs (which build states by hand) out, so this rule keeps the
+    // rest of the app out.
+    files: ['apps/data-proxy/src/**/*.ts'],
+    ignores: ['apps/data-proxy/src/sessions/**', '**/*.spec.ts', '**/*.fixtures.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='persist']",
+          message: 'Change a session through a SessionStore intent method; it journals the change itself.',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name=/^(touch|takeRequestIndex|reward|markReady|removeReady|markDelivered|insert)$/]:not([callee.object.property.name='sessions'])",
+          message: "Session transitions are SessionStore's: call the store's intent method (this.sessions.<intent>).",
+        },
+        {
+          selector: 'AssignmentExpression[left.property.name=/^(reward|groupId|lastAccess|pendingReward)$/]',
+          message: 'Change a session through a SessionStore intent method; it journals the change itself.',
+        },
+      ],
+    },
+  },
+  {
     // Nest DI needs value imports of injected classes: type-only imports would erase the metadata.
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },

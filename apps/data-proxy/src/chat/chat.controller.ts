@@ -41,7 +41,7 @@ export class DataProxyChatController {
     const externalModel = this.external.match(body);
     if (externalModel) {
       const session = this.sessions.resolve(extractBearerToken(authorization));
-      session?.touch();
+      if (session) this.sessions.touch(session);
       await this.external.forward(
         externalModel,
         body as Record<string, unknown>,

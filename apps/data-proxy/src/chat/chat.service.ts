@@ -76,7 +76,7 @@ export class ChatService {
   async prepare(request: ChatRequest, token: string | null, api: AgentApi = 'chat'): Promise<PreparedChat> {
     const startedAt = performance.now();
     const session = this.sessions.resolve(token);
-    session?.touch();
+    if (session) this.sessions.touch(session);
     if (!this.bridge.hasBackend) {
       throw new AppException(
         503,
@@ -154,7 +154,7 @@ export class ChatService {
    */
   private seedFor(session: Session | undefined, explicit: number | null): number | null {
     if (!session || !(this.options['deterministic-sampling'] || session.deterministicSampling)) return explicit;
-    const index = session.requestIndex++;
+    const index = this.sessions.takeRequestIndex(session);
     return explicit ?? deterministicSeed(session.seedIdentity, index);
   }
 

@@ -87,10 +87,7 @@ export class ExportService {
       }
     }
     // Everything was built: now the trajectories leave their sessions.
-    for (const { session, trajectory } of picked) {
-      session.ready.delete(trajectory.trajectoryId);
-      this.sessions.persist(session);
-    }
+    for (const { session, trajectory } of picked) this.sessions.markExported(session, trajectory.trajectoryId);
     const answer =
       schema === 'traj'
         ? {

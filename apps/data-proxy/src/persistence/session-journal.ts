@@ -1,4 +1,5 @@
 import { frameRecord, readRecords, RecordLog } from '@app/common';
+import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Interaction } from '../sessions/interaction.js';
 
 /**
@@ -273,4 +274,20 @@ export class SessionJournal {
       entry.active = 0;
     } else if (record.t === 'x') entry.ready.delete(record.trajectoryId);
   }
+}
+
+/** A journal opened at start, with what it recovered. */
+export interface OpenedSessionJournal {
+  journal: SessionJournal;
+  state: RecoveredState;
+}
+
+/** The DI token of the data proxy's journal: an `OpenedSessionJournal`, or null without `--state-dir`. */
+export const SESSION_JOURNAL = Symbol('SESSION_JOURNAL');
+
+/** Opens the journal `--state-dir` names (null without one): replays it and cuts off a torn tail. */
+export function openSessionJournal(options: DataProxyOptions): OpenedSessionJournal | null {
+  const dir = options['state-dir'];
+  if (!dir) return null;
+  return SessionJournal.open(dir, { compactBytes: options['state-compact-bytes'], fsync: options['state-fsync'] });
 }

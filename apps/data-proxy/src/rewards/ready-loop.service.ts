@@ -11,6 +11,13 @@ const STALE_SWEEP_MS = 60_000;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 30_000;
 
+/** Where one ready trajectory's callback stands, between attempts (not journaled: a restart retries at once). */
+interface CallbackAttempts {
+  inFlight: boolean;
+  attempts: number;
+  nextAttemptAt: number;
+}
+
 /**
  * The background loop, every 100 ms: finalise rewards whose debounce window passed,
  * and announce ready trajectories to the controller (`POST /callback/online_ready`). Deliveries run
@@ -24,6 +31,8 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(ReadyLoopService.name);
   private timer: NodeJS.Timeout | null = null;
   private lastSweep = Date.now();
+  /** Keyed by the trajectory itself: an exported one takes its attempts with it. */
+  private readonly callbacks = new WeakMap<ReadyTrajectory, CallbackAttempts>();
 
   constructor(
     private readonly sessions: SessionStore,
@@ -54,7 +63,7 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
   /** One pass; exposed for tests. Never throws. */
   tick(now: number = Date.now()): void {
     try {
-      this.rewards.finalizeDue(this.sessions.all(), now, (session) => this.sessions.persist(session));
+      this.rewards.finalizeDue(now);
       this.announce(now);
       const ttlMs = this.options.ms['session-ttl'];
       if (ttlMs > 0 && now - this.lastSweep >= STALE_SWEEP_MS) {
@@ -73,15 +82,24 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
     for (const session of this.sessions.all()) {
       if (session.id !== HITL_SESSION_ID && !this.options['callback-all-sessions']) continue;
       for (const trajectory of session.ready.values()) {
-        const state = trajectory.callback;
-        if (state.delivered || state.inFlight || state.nextAttemptAt > now) continue;
-        void this.deliver(target, session.id, trajectory);
+        if (trajectory.delivered) continue;
+        let state = this.callbacks.get(trajectory);
+        if (!state) {
+          state = { inFlight: false, attempts: 0, nextAttemptAt: 0 };
+          this.callbacks.set(trajectory, state);
+        }
+        if (state.inFlight || state.nextAttemptAt > now) continue;
+        void this.deliver(target, session.id, trajectory, state);
       }
     }
   }
 
-  private async deliver(target: string, sessionId: string, trajectory: ReadyTrajectory): Promise<void> {
-    const state = trajectory.callback;
+  private async deliver(
+    target: string,
+    sessionId: string,
+    trajectory: ReadyTrajectory,
+    state: CallbackAttempts,
+  ): Promise<void> {
     state.inFlight = true;
     try {
       const response = await this.http.request({
@@ -96,11 +114,9 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
         upstreamName: 'controller',
       });
       if (response.status < 400) {
-        state.delivered = true;
-        this.delivered.inc();
         // Delivered is part of what survives a crash: a recovered trajectory is not announced twice.
-        const session = this.sessions.get(sessionId);
-        if (session) this.sessions.persist(session);
+        this.sessions.markDelivered(sessionId, trajectory);
+        this.delivered.inc();
         return;
       }
       this.retryLater(state, `HTTP ${response.status}`, sessionId, trajectory.trajectoryId);
@@ -111,7 +127,7 @@ export class ReadyLoopService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private retryLater(state: ReadyTrajectory['callback'], error: string, sessionId: string, trajectoryId: number): void {
+  private retryLater(state: CallbackAttempts, error: string, sessionId: string, trajectoryId: number): void {
     state.attempts++;
     state.nextAttemptAt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (state.attempts - 1));
     this.failed.inc();

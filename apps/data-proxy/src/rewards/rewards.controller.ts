@@ -44,10 +44,7 @@ export class RewardsController {
     };
     const { reward, rewards, interaction_id: interactionId } = requireJsonObject(body);
     if (rewards !== undefined && rewards !== null) {
-      const session = sessionOf();
-      const result = this.rewards.setRewards(session, parseRewards(rewards));
-      this.sessions.persist(session);
-      return result;
+      return this.rewards.setRewards(sessionOf(), parseRewards(rewards));
     }
     if (typeof reward !== 'number' || !Number.isFinite(reward))
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'reward must be a finite number');
@@ -58,14 +55,11 @@ export class RewardsController {
     ) {
       throw new AppException(422, ErrorCode.VALIDATION_FAILED, 'interaction_id must be a string');
     }
-    const session = sessionOf();
-    const result = this.rewards.setReward(
-      session,
+    return this.rewards.setReward(
+      sessionOf(),
       typeof interactionId === 'string' && interactionId.length > 0 ? interactionId : null,
       reward,
     );
-    this.sessions.persist(session);
-    return result;
   }
 }
 

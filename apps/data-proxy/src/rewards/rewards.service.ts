@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import type { Session } from '../sessions/session-store.service.js';
 import type { Interaction } from '../sessions/interaction.js';
+import type { Session } from '../sessions/session.js';
+import { SessionStore } from '../sessions/session-store.service.js';
 import type { SetRewardResponseDto } from '@app/contracts';
 
 /** Per-interaction rewards: by interaction id, or one per interaction of the active trajectory in order. */
@@ -11,18 +12,23 @@ export type RewardsByInteraction = Record<string, number> | number[];
 export type SetRewardResult = SetRewardResponseDto;
 
 /**
- * Rewards close trajectories. Synchronous, so each call is atomic for its session.
- * With `--set-reward-finish-timeout > 0` a reward starts a debounce window: more rewards (and
- * completions) may join until it elapses, then the finaliser marks the trajectory ready.
+ * Rewards close trajectories: this is which interaction a reward goes to, what is refused, and
+ * when the trajectory becomes ready; the session store makes (and journals) the change.
+ * Synchronous, so each call is atomic for its session. With `--set-reward-finish-timeout > 0` a
+ * reward starts a debounce window: more rewards (and completions) may join until it elapses,
+ * then the finaliser marks the trajectory ready.
  */
 @Injectable()
 export class RewardsService {
   private readonly logger = new Logger(RewardsService.name);
 
-  constructor(@Inject(APP_OPTIONS) private readonly options: DataProxyOptions) {}
+  constructor(
+    @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
+    private readonly sessions: SessionStore,
+  ) {}
 
   setReward(session: Session, interactionId: string | null, reward: number, now: number = Date.now()): SetRewardResult {
-    session.touch(now);
+    this.sessions.touch(session, now);
     const latest = session.latestReady();
     // A repeat after the trajectory became ready (no new completion since): report it, change nothing.
     if (latest && session.active.size === 0 && (interactionId === null || interactionId === latest.interactionId)) {
@@ -32,14 +38,7 @@ export class RewardsService {
     const target = interactionId ?? session.active.last()?.id ?? null;
     const interaction = target === null ? undefined : session.active.get(target);
     if (!interaction) throw new AppException(400, ErrorCode.BAD_REQUEST, `Interaction ${target ?? ''} not found`);
-    interaction.reward = reward;
-    session.pendingReward = { at: now, interactionId: interaction.id };
-    const timeoutMs = this.options.ms['set-reward-finish-timeout'];
-    if (timeoutMs <= 0) {
-      const ready = session.markReady(now);
-      return this.result(session, ready.trajectoryId, ready.cache.size, true);
-    }
-    return this.result(session, null, session.active.size, false);
+    return this.close(session, [[interaction, reward]], now);
   }
 
   /**
@@ -48,7 +47,7 @@ export class RewardsService {
    * closes exactly as a single reward on the newest of them would close it.
    */
   setRewards(session: Session, rewards: RewardsByInteraction, now: number = Date.now()): SetRewardResult {
-    session.touch(now);
+    this.sessions.touch(session, now);
     const active = [...session.active.values()];
     if (active.length === 0) throw new AppException(400, ErrorCode.BAD_REQUEST, 'No interactions in session');
     let targets: [Interaction, number][];
@@ -70,24 +69,29 @@ export class RewardsService {
       if (targets.length === 0) throw new AppException(400, ErrorCode.BAD_REQUEST, 'rewards is empty');
       targets.sort((a, b) => active.indexOf(a[0]) - active.indexOf(b[0]));
     }
-    for (const [interaction, reward] of targets.slice(0, -1)) interaction.reward = reward;
-    const [newest, reward] = targets[targets.length - 1];
-    return this.setReward(session, newest.id, reward, now);
+    return this.close(session, targets, now);
   }
 
   /** Marks ready every trajectory whose debounce window has passed; returns how many. */
-  finalizeDue(sessions: Iterable<Session>, now: number = Date.now(), onReady?: (session: Session) => void): number {
+  finalizeDue(now: number = Date.now()): number {
     const timeoutMs = this.options.ms['set-reward-finish-timeout'];
     let count = 0;
-    for (const session of sessions) {
+    for (const session of this.sessions.all()) {
       if (session.pendingReward && now - session.pendingReward.at >= timeoutMs && session.active.size > 0) {
-        const ready = session.markReady(now);
+        const ready = this.sessions.markReady(session, now);
         this.logger.debug({ session: session.id, trajectory: ready.trajectoryId }, 'trajectory ready');
-        onReady?.(session);
         count++;
       }
     }
     return count;
+  }
+
+  /** Sets the rewards (the last target's is the pending one); without a finish window the trajectory is ready at once. */
+  private close(session: Session, targets: readonly (readonly [Interaction, number])[], now: number): SetRewardResult {
+    const ready = this.sessions.reward(session, targets, this.options.ms['set-reward-finish-timeout'] <= 0, now);
+    return ready
+      ? this.result(session, ready.trajectoryId, ready.cache.size, true)
+      : this.result(session, null, session.active.size, false);
   }
 
   private result(session: Session, trajectoryId: number | null, count: number, transition: boolean): SetRewardResult {

@@ -1,14 +1,17 @@
 // One unit over 300 lines: the data proxy's session table (keys, groups, the HITL session, refresh,
-// stale removal) and the journal record of every change to it; a mutation and its record must
-// never be apart.
+// stale removal), the intent methods that change a session, and the journal record of every change;
+// a change and its record must never be apart.
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import {
+  openSessionJournal,
   serializeInteraction,
-  SessionJournal,
+  SESSION_JOURNAL,
+  type OpenedSessionJournal,
   type RecoveredState,
+  type SessionJournal,
   type SessionScalars,
 } from '../persistence/session-journal.js';
 
@@ -20,7 +23,7 @@ interface JournaledView {
   ready: Map<number, string[]>;
 }
 import { InteractionCache, type Interaction } from './interaction.js';
-import { Session } from './session.js';
+import { Session, type ReadyTrajectory, type SessionSettings } from './session.js';
 
 export { Session } from './session.js';
 
@@ -30,6 +33,10 @@ export const HITL_SESSION_ID = '__hitl__';
 /**
  * Sessions and their keys: `task_id-idx` ids, fresh opaque keys, the admin key's HITL
  * session. Every method is synchronous, so concurrent requests see consistent state.
+ *
+ * The only place a session changes: each intent method below (`start`, `record`, `reward`,
+ * `markReady`, `markExported`, `markDelivered`, `remove`, ...) changes the session and journals
+ * the change before it returns, so no caller can change one without the other.
  */
 @Injectable()
 export class SessionStore implements OnApplicationShutdown {
@@ -41,21 +48,24 @@ export class SessionStore implements OnApplicationShutdown {
   private readonly journal: SessionJournal | null = null;
   private readonly views = new WeakMap<Session, JournaledView>();
 
-  constructor(@Inject(APP_OPTIONS) private readonly options: DataProxyOptions) {
-    const dir = options['state-dir'];
-    if (!dir) return;
-    const { journal, state } = SessionJournal.open(dir, {
-      compactBytes: options['state-compact-bytes'],
-      fsync: options['state-fsync'],
-    });
-    this.journal = journal;
-    this.restore(state);
+  /**
+   * `opened`: the journal the `SESSION_JOURNAL` provider opened (null: none). Built by hand with
+   * the options only, the store opens the journal they name itself, as the provider would.
+   */
+  constructor(
+    @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
+    @Optional() @Inject(SESSION_JOURNAL) opened?: OpenedSessionJournal | null,
+  ) {
+    const journal = opened === undefined ? openSessionJournal(options) : opened;
+    if (!journal) return;
+    this.journal = journal.journal;
+    this.restore(journal.state);
     this.logger.log(
       {
-        stateDir: dir,
-        sessions: state.sessions.length,
-        interactions: state.interactions.size,
-        tornBytesDropped: state.tornBytes,
+        stateDir: options['state-dir'],
+        sessions: journal.state.sessions.length,
+        interactions: journal.state.interactions.size,
+        tornBytesDropped: journal.state.tornBytes,
       },
       'sessions recovered from the journal',
     );
@@ -67,6 +77,7 @@ export class SessionStore implements OnApplicationShutdown {
 
   /** Records a completed interaction in the session's active trajectory (journaled before the client hears of it). */
   record(session: Session, interaction: Interaction): void {
+    // The one transition that is not a Session method: the interaction is journaled on its own.
     session.active.insert(interaction);
     session.touch();
     const journal = this.journal;
@@ -77,9 +88,60 @@ export class SessionStore implements OnApplicationShutdown {
     if (journal.wantsCompaction) this.compact();
   }
 
+  /** Marks the session used now (the stale-session sweep); not journaled: a restart restarts idle time. */
+  touch(session: Session, now: number = Date.now()): void {
+    session.touch(now);
+  }
+
+  /**
+   * The index of this chat request among the session's requests (deterministic seeds). Journaled
+   * with the turn's interaction, or with the session's next change if the turn fails.
+   */
+  takeRequestIndex(session: Session): number {
+    return session.takeRequestIndex();
+  }
+
+  /**
+   * Sets rewards on interactions of the session's active trajectory (the last one becomes the
+   * pending reward); with `ready`, the trajectory becomes ready at once, which it returns.
+   */
+  reward(
+    session: Session,
+    rewards: readonly (readonly [Interaction, number])[],
+    ready: boolean,
+    now: number = Date.now(),
+  ): ReadyTrajectory | null {
+    session.reward(rewards, now);
+    const trajectory = ready ? session.markReady(now) : null;
+    this.persist(session);
+    return trajectory;
+  }
+
+  /** The active trajectory becomes ready (its reward's finish window passed). */
+  markReady(session: Session, now: number = Date.now()): ReadyTrajectory {
+    const trajectory = session.markReady(now);
+    this.persist(session);
+    return trajectory;
+  }
+
+  /** A ready trajectory leaves its session: it was exported. */
+  markExported(session: Session, trajectoryId: number): void {
+    if (session.removeReady(trajectoryId)) this.persist(session);
+  }
+
+  /** The controller acknowledged a ready trajectory's online callback: it is never announced again, even after a restart. */
+  markDelivered(sessionId: string, trajectory: ReadyTrajectory): void {
+    const session = this.sessions.get(sessionId);
+    // Still this very trajectory: not exported meanwhile, and not a later session that reused the id.
+    if (session?.ready.get(trajectory.trajectoryId) !== trajectory) return;
+    session.markDelivered(trajectory.trajectoryId);
+    this.persist(session);
+  }
+
   /**
    * Journals what changed in the session since it was last journaled: rewards, trajectories that
-   * became ready or left, its scalars. Called after every change outside {@link record}.
+   * became ready or left, its scalars. The intent methods call it after every change; nothing
+   * outside the store needs it (specs use it to journal a state they built by hand).
    */
   persist(session: Session): void {
     const journal = this.journal;
@@ -135,7 +197,7 @@ export class SessionStore implements OnApplicationShutdown {
       requestIndex: session.requestIndex,
       nextTrajectoryId: session.nextTrajectoryId,
       pendingReward: session.pendingReward,
-      delivered: [...session.ready.values()].filter((r) => r.callback.delivered).map((r) => r.trajectoryId),
+      delivered: [...session.ready.values()].filter((r) => r.delivered).map((r) => r.trajectoryId),
     };
   }
 
@@ -164,29 +226,27 @@ export class SessionStore implements OnApplicationShutdown {
         }
         return cache;
       };
-      const session = new Session(scalars.id);
-      session.seedIdentity = scalars.seedIdentity;
-      session.deterministicSampling = scalars.deterministic;
-      session.groupId = scalars.groupId;
-      session.requestIndex = scalars.requestIndex;
-      session.nextTrajectoryId = scalars.nextTrajectoryId;
-      session.pendingReward = scalars.pendingReward;
-      for (const ready of recovered.ready) {
-        session.ready.set(ready.trajectoryId, {
-          trajectoryId: ready.trajectoryId,
-          interactionId: ready.interactionId,
-          cache: cacheOf(ready.ids),
-          createdAt: ready.createdAt,
-          callback: {
-            delivered: scalars.delivered.includes(ready.trajectoryId),
-            inFlight: false,
-            attempts: 0,
-            nextAttemptAt: 0,
-          },
-        });
-        view.ready.set(ready.trajectoryId, ready.ids);
-      }
-      session.active = cacheOf(recovered.active);
+      const ready: ReadyTrajectory[] = recovered.ready.map((trajectory) => {
+        view.ready.set(trajectory.trajectoryId, trajectory.ids);
+        return {
+          trajectoryId: trajectory.trajectoryId,
+          interactionId: trajectory.interactionId,
+          cache: cacheOf(trajectory.ids),
+          createdAt: trajectory.createdAt,
+          delivered: scalars.delivered.includes(trajectory.trajectoryId),
+        };
+      });
+      const session = Session.recovered({
+        id: scalars.id,
+        seedIdentity: scalars.seedIdentity,
+        deterministicSampling: scalars.deterministic,
+        groupId: scalars.groupId,
+        requestIndex: scalars.requestIndex,
+        nextTrajectoryId: scalars.nextTrajectoryId,
+        pendingReward: scalars.pendingReward,
+        active: cacheOf(recovered.active),
+        ready,
+      });
       this.sessions.set(session.id, session);
       this.views.set(session, view);
       if (scalars.key !== null) {
@@ -234,7 +294,7 @@ export class SessionStore implements OnApplicationShutdown {
   }
 
   /** Creates a session for `taskId`, with a fresh key or a reused one (409 if it is still bound to a live session). */
-  start(taskId: string, reuseKey: string | null): { session: Session; apiKey: string } {
+  start(taskId: string, reuseKey: string | null, settings: SessionSettings = {}): { session: Session; apiKey: string } {
     if (reuseKey !== null) {
       if (constantTimeEquals(reuseKey, this.options['admin-api-key'])) {
         throw new AppException(400, ErrorCode.BAD_REQUEST, 'api_key must not be the admin key');
@@ -249,8 +309,7 @@ export class SessionStore implements OnApplicationShutdown {
     }
     let index = 0;
     while (this.sessions.has(`${taskId}-${index}`)) index++;
-    const session = new Session(`${taskId}-${index}`);
-    session.seedIdentity = taskId;
+    const session = new Session(`${taskId}-${index}`, Date.now(), { seedIdentity: taskId, ...settings });
     const apiKey = reuseKey ?? this.freshKey();
     const previous = this.sessionByKey.get(apiKey);
     if (previous !== undefined) this.keyBySession.delete(previous);
@@ -265,11 +324,17 @@ export class SessionStore implements OnApplicationShutdown {
   }
 
   /** Starts `size` sessions of one task at once; the reused key (if any) goes to the first. All or nothing. */
-  startGroup(taskId: string, size: number, reuseKey: string | null): { session: Session; apiKey: string }[] {
-    const first = this.start(taskId, reuseKey);
+  startGroup(
+    taskId: string,
+    size: number,
+    reuseKey: string | null,
+    settings: SessionSettings = {},
+  ): { session: Session; apiKey: string }[] {
+    const seedOf = (i: number): SessionSettings =>
+      size > 1 ? { ...settings, seedIdentity: `${taskId}:${i}` } : settings;
+    const first = this.start(taskId, reuseKey, seedOf(0));
     const group = [first];
-    for (let i = 1; i < size; i++) group.push(this.start(taskId, null));
-    if (size > 1) group.forEach((member, i) => (member.session.seedIdentity = `${taskId}:${i}`));
+    for (let i = 1; i < size; i++) group.push(this.start(taskId, null, seedOf(i)));
     return group;
   }
 

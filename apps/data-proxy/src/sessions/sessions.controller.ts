@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly, AppException, ErrorCode } from '@app/common';
-import { SessionStore, type Session } from './session-store.service.js';
+import { SessionStore } from './session-store.service.js';
 import {
   RemoveSessionsRequestDto,
   RemoveSessionsResponseDto,
@@ -36,22 +36,20 @@ export class DataProxySessionsController {
   @ApiConflictResponse({ description: 'api_key is still bound to a live session without a rewarded trajectory' })
   @ApiBody({ type: StartSessionRequestDto })
   start(@Body() body: StartSessionRequestDto): StartSessionResponseDto {
-    const seeded = (session: Session): Session => {
-      session.deterministicSampling = body.deterministic_sampling === true;
-      this.sessions.persist(session);
-      return session;
-    };
+    const deterministicSampling = body.deterministic_sampling === true;
     const reuse = body.api_key ? body.api_key : null;
     if (body.group_size === undefined || body.group_size === null) {
-      const { session, apiKey } = this.sessions.start(body.task_id, reuse);
-      return { session_id: seeded(session).id, api_key: apiKey };
+      const { session, apiKey } = this.sessions.start(body.task_id, reuse, { deterministicSampling });
+      return { session_id: session.id, api_key: apiKey };
     }
-    const group = this.sessions.startGroup(body.task_id, Math.max(1, body.group_size), reuse);
     const groupId = `grp-${randomUUID()}`;
-    for (const member of group) member.session.groupId = groupId;
+    const group = this.sessions.startGroup(body.task_id, Math.max(1, body.group_size), reuse, {
+      deterministicSampling,
+      groupId,
+    });
     return {
       group_id: groupId,
-      sessions: group.map((s) => ({ session_id: seeded(s.session).id, session_api_key: s.apiKey })),
+      sessions: group.map((s) => ({ session_id: s.session.id, session_api_key: s.apiKey })),
     };
   }
 
@@ -86,7 +84,7 @@ export class DataProxySessionsController {
       ready_trajectories: [...session.ready.values()].map((t) => ({
         trajectory_id: t.trajectoryId,
         interaction_count: t.cache.size,
-        callback_delivered: t.callback.delivered,
+        callback_delivered: t.delivered,
       })),
       interactions: [...session.active.values()].map((i) => ({
         interaction_id: i.id,
