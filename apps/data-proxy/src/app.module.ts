@@ -23,6 +23,8 @@ import { ReadyLoopService } from './rewards/ready-loop.service.js';
 import { RewardsController } from './rewards/rewards.controller.js';
 import { RewardsService } from './rewards/rewards.service.js';
 import { RouterRegistrationService } from './registration/router-registration.service.js';
+import { openSessionJournal, SESSION_JOURNAL } from './persistence/session-journal.js';
+import { ServingAddress } from './serving/serving-address.js';
 
 /**
  * The data proxy, beside one engine: the chat path (template, tokenizer, InfBridge, versions), and
@@ -56,8 +58,10 @@ import { RouterRegistrationService } from './registration/router-registration.se
           reasoningParser: o['reasoning-parser'] as ReasoningParserName,
         }),
     },
+    { provide: SESSION_JOURNAL, inject: [APP_OPTIONS], useFactory: (o: DataProxyOptions) => openSessionJournal(o) },
     InfBridgeService,
     SessionStore,
+    ServingAddress,
     ChatService,
     DataProxyMetrics,
     RewardsService,

@@ -53,13 +53,13 @@ export class DataProxyChatController {
       return;
     }
     const prepared = await this.chat.prepare(parseChatRequest(body), extractBearerToken(authorization));
-    await this.chat.serve(
+    const answer = await this.chat.serve(
       prepared,
-      reply,
       abort.signal,
       request.id,
       () => new ChatStream(reply, prepared.meta),
       (result) => chatCompletion(prepared.meta, result),
     );
+    if (answer !== null) void reply.status(200).send(answer);
   }
 }

@@ -17,7 +17,6 @@ import { outputMessage } from './chat-response.js';
 import { ToolSet, type ToolCall } from './output-parser.js';
 import type { OutputStream } from './parsers/parser-types.js';
 import type { CompletionMeta, PreparedChat, TurnResult, Usage } from './turn.js';
-import type { FastifyReply } from 'fastify';
 import type { TurnSink } from './turn-sink.js';
 import { DataProxyMetrics, type AgentApi } from '../metrics/data-proxy-metrics.js';
 import { deterministicSeed } from './sampling-seed.js';
@@ -159,20 +158,22 @@ export class ChatService {
   }
 
   /**
-   * Every API's last step: a streamed turn into `sink()`, or the whole turn answered as
-   * `format(result)`, as the request asked.
+   * Every API's last step, as the request asked: a streamed turn into `sink()` (then null), or the
+   * whole turn as `format(result)` for the controller to send (null if the client left meanwhile).
    */
-  async serve(
+  async serve<T>(
     chat: PreparedChat,
-    reply: FastifyReply,
     signal: AbortSignal,
     requestId: string,
     sink: () => TurnSink,
-    format: (result: TurnResult) => unknown,
-  ): Promise<void> {
-    if (chat.request.stream) return this.stream(chat, sink(), signal, requestId);
+    format: (result: TurnResult) => T,
+  ): Promise<T | null> {
+    if (chat.request.stream) {
+      await this.stream(chat, sink(), signal, requestId);
+      return null;
+    }
     const result = await this.complete(chat, signal, requestId);
-    if (!signal.aborted) void reply.status(200).send(format(result));
+    return signal.aborted ? null : format(result);
   }
 
   /** Non-streaming: generates the whole turn, records it and returns it for the API to format. */

@@ -39,9 +39,8 @@ export class DataProxyCompletionsController {
     this.external.refuseExternal(body, '/v1/completions');
     const parsed = parseCompletionsRequest(body, this.model.tokenizer.vocabSize);
     const prepared = await this.chat.prepare(parsed.chat, extractBearerToken(authorization), 'completions');
-    await this.chat.serve(
+    const answer = await this.chat.serve(
       prepared,
-      reply,
       abort.signal,
       request.id,
       () => new CompletionsStream(reply, prepared.meta, parsed.chat.includeUsage),
@@ -54,5 +53,6 @@ export class DataProxyCompletionsController {
           result.usage,
         ),
     );
+    if (answer !== null) void reply.status(200).send(answer);
   }
 }

@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { ExportFormat, ExportSchema, ExportStyle } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import { ServingAddress } from '../serving/serving-address.js';
 import type { ReadyTrajectory } from '../sessions/session.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { rtensorReference } from './rpc-encoding.js';
@@ -45,7 +44,7 @@ export class ExportService {
   constructor(
     private readonly sessions: SessionStore,
     private readonly shards: ShardStore,
-    private readonly adapterHost: HttpAdapterHost,
+    private readonly servingAddress: ServingAddress,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
   ) {}
 
@@ -125,7 +124,7 @@ export class ExportService {
     if (traj === null) return {};
     if ('interactions' in traj) return traj as unknown as Record<string, unknown>;
     if (format === 'json') return trajToJson(traj);
-    const nodeAddr = this.servingAddr();
+    const nodeAddr = this.servingAddress.hostPort;
     const out: Record<string, unknown> = {};
     for (const key of TRAJ_KEYS) out[key] = rtensorReference(traj[key], this.shards.put(traj[key]), nodeAddr);
     return out;
@@ -160,22 +159,12 @@ export class ExportService {
         interaction_id: item.interaction.id,
       };
     }
-    const nodeAddr = this.servingAddr();
+    const nodeAddr = this.servingAddress.hostPort;
     const tensorDict: Record<string, unknown> = {};
     for (const key of TENSOR_KEYS) {
       const tensor = item.tensors[key];
       tensorDict[key] = rtensorReference(tensor, this.shards.put(tensor), nodeAddr);
     }
     return { tensor_dict: tensorDict, reward: item.reward, interaction_id: item.interaction.id };
-  }
-
-  /** `host:port` trainers fetch shards from (`--serving-addr`, else the bind address). */
-  servingAddr(): string {
-    const configured = this.options['serving-addr'];
-    if (configured) return configured;
-    const server = this.adapterHost.httpAdapter.getHttpServer() as { address(): AddressInfo | string | null };
-    const address = server.address() as AddressInfo | null;
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `${host}:${address?.port ?? this.options.port}`;
   }
 }

@@ -39,14 +39,14 @@ export class DataProxyMessagesController {
     const chatRequest = parseMessagesRequest(body);
     const prepared = await this.chat.prepare(chatRequest, extractCallerKey(headers), 'messages');
     const promptTokens = prepared.promptIds.length;
-    await this.chat.serve(
+    const answer = await this.chat.serve(
       prepared,
-      reply,
       abort.signal,
       request.id,
       () => new MessagesStream(reply, prepared.meta, promptTokens),
       (result) => messageObject(prepared.meta, promptTokens, result, contentBlocks(result)),
     );
+    if (answer !== null) void reply.status(200).send(answer);
   }
 
   /** The prompt's token count with the served model's own chat template and tokenizer. */

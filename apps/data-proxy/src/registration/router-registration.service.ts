@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_OPTIONS, HttpClient } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import { ExportService } from '../export/export.service.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
+import { ServingAddress } from '../serving/serving-address.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import type {
   RegisterWorkerRequestDto,
@@ -29,7 +29,7 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
   constructor(
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
     private readonly http: HttpClient,
-    private readonly exports: ExportService,
+    private readonly servingAddress: ServingAddress,
     private readonly bridge: InfBridgeService,
     private readonly sessions: SessionStore,
   ) {}
@@ -43,7 +43,7 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
 
   /** The URL the router and gateways reach this data proxy at. */
   get advertisedAddr(): string {
-    return `http://${this.exports.servingAddr()}`;
+    return `http://${this.servingAddress.hostPort}`;
   }
 
   onApplicationBootstrap(): void {
@@ -106,7 +106,7 @@ export class RouterRegistrationService implements OnApplicationBootstrap, Before
 
   private async beat(): Promise<void> {
     try {
-      if (this.exports.servingAddr().endsWith(':0')) return; // not listening yet
+      if (this.servingAddress.hostPort.endsWith(':0')) return; // not listening yet
       const res = await this.http.requestJson<Partial<RegisterWorkerResponseDto>>({
         method: 'POST',
         url: `${this.routerAddr}/register`,

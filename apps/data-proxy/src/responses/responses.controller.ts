@@ -41,14 +41,14 @@ export class DataProxyResponsesController {
     const previousId = previousResponseIdOf(body);
     const parsed = parseResponsesRequest(body, previousId === null ? [] : this.conversationOf(token, previousId));
     const prepared = await this.chat.prepare(parsed.chat, token, 'responses');
-    await this.chat.serve(
+    const answer = await this.chat.serve(
       prepared,
-      reply,
       abort.signal,
       request.id,
       () => new ResponsesStream(reply, prepared.meta, parsed.echo),
       (result) => responseObject(prepared.meta, parsed.echo, result, outputItems(prepared.meta, result)),
     );
+    if (answer !== null) void reply.status(200).send(answer);
   }
 
   /** The messages and answer of a response recorded in the caller's session; 404 otherwise. */
