@@ -1,24 +1,15 @@
 import { Module } from '@nestjs/common';
-import { GatewayChatController } from './chat/chat.controller.js';
-import { GatewayHealthController } from './health/gateway-health.controller.js';
-import { GatewayModelsController } from './models/models.controller.js';
-import { GatewaySessionsController } from './sessions/sessions.controller.js';
-import { GatewayWorkersController } from './workers/workers.controller.js';
-import { ModelRegistrationService } from './models/model-registration.service.js';
-import { ForwarderService } from './proxy/forwarder.service.js';
-import { SessionStartService } from './sessions/session-start.service.js';
-import { PinCacheService } from './router-client/pin-cache.service.js';
-import { RouterClient } from './router-client/router-client.service.js';
+import { ChatModule } from './chat/chat.module.js';
+import { GatewayHealthModule } from './health/health.module.js';
+import { ModelsModule } from './models/models.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+import { WorkersModule } from './workers/workers.module.js';
 
-/** The gateway: the OpenAI-compatible edge. Stateless: asks the router, forwards bytes, relays answers. */
+/**
+ * The gateway: the OpenAI-compatible edge. Stateless: asks the router, forwards bytes, relays
+ * answers. Its module graph is drawn in docs/ARCHITECTURE.md.
+ */
 @Module({
-  controllers: [
-    GatewayHealthController,
-    GatewayChatController,
-    GatewaySessionsController,
-    GatewayWorkersController,
-    GatewayModelsController,
-  ],
-  providers: [RouterClient, ForwarderService, PinCacheService, ModelRegistrationService, SessionStartService],
+  imports: [GatewayHealthModule, ChatModule, SessionsModule, WorkersModule, ModelsModule],
 })
 export class GatewayAppModule {}

@@ -1,29 +1,17 @@
 import { Module } from '@nestjs/common';
-import { CapacityController } from './capacity/capacity.controller.js';
-import { RouterHealthController } from './health/router-health.controller.js';
-import { RouterModelsController } from './models/models.controller.js';
-import { PinsController } from './pins/pins.controller.js';
-import { RouterMetrics } from './router-metrics.js';
-import { RouterState } from './router-state.js';
-import { RouteService } from './routing/route.service.js';
-import { RoutingController } from './routing/routing.controller.js';
-import { RouterSessionsController } from './sessions/sessions.controller.js';
-import { SessionsService } from './sessions/sessions.service.js';
-import { HealthPollerService } from './workers/health-poller.service.js';
-import { RouterWorkersController } from './workers/workers.controller.js';
-import { WorkersService } from './workers/workers.service.js';
+import { CapacityModule } from './capacity/capacity.module.js';
+import { RouterHealthModule } from './health/health.module.js';
+import { ModelsModule } from './models/models.module.js';
+import { PinsModule } from './pins/pins.module.js';
+import { RoutingModule } from './routing/routing.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+import { WorkersModule } from './workers/workers.module.js';
 
-/** The router: worker registry and health, session pins, models, capacity permits, routing. Never proxies. */
+/**
+ * The router: worker registry and health, session pins, models, capacity permits, routing. Never
+ * proxies. Its module graph is drawn in docs/ARCHITECTURE.md.
+ */
 @Module({
-  controllers: [
-    RouterHealthController,
-    RouterWorkersController,
-    RoutingController,
-    RouterSessionsController,
-    RouterModelsController,
-    CapacityController,
-    PinsController,
-  ],
-  providers: [RouterState, RouterMetrics, HealthPollerService, WorkersService, SessionsService, RouteService],
+  imports: [RouterHealthModule, WorkersModule, RoutingModule, SessionsModule, ModelsModule, CapacityModule, PinsModule],
 })
 export class RouterAppModule {}
