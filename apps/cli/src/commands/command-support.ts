@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
+import { DEFAULT_ADMIN_API_KEY } from '@app/common/lite';
 import type { CliEnvironment } from '../config/cli-environment.js';
 import { CliError, ControllerClient } from '../controller-client.js';
 import type { Output } from '../output.js';
@@ -27,11 +28,10 @@ export interface GlobalOptions {
 
 /** The built services, in dist/apps beside the CLI. */
 export const APPS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const DEFAULT_ADMIN_KEY = 'areal-admin-key';
 
 /** The admin key: `--admin-key`, else $ROLLOUT_ADMIN_KEY, else the one `up` recorded, else the default. */
 export function adminKeyOf(global: GlobalOptions, env: CliEnvironment, recorded: string | undefined): string {
-  return global.adminKey ?? env.adminKey ?? recorded ?? DEFAULT_ADMIN_KEY;
+  return global.adminKey ?? env.adminKey ?? recorded ?? DEFAULT_ADMIN_API_KEY;
 }
 
 /** The stack the commands talk to: flags first, then the state `rollout up` wrote. */

@@ -1,8 +1,6 @@
+import { DEFAULT_ADMIN_API_KEY } from '@app/common';
 import type { ControllerOptions } from '../config/controller-options.js';
 import type { StackService } from './stack.service.js';
-
-/** The reference's well-known default; printing it reveals nothing. A configured key is never printed. */
-const DEFAULT_ADMIN_KEY = 'areal-admin-key';
 
 /** What a person who ran `npm start` reads once the stack is up: where things are and one call to try. */
 export function readyBanner(stack: StackService, options: ControllerOptions): string {
@@ -13,8 +11,9 @@ export function readyBanner(stack: StackService, options: ControllerOptions): st
     `  Stack ready (${options.mode} mode).`,
     `  Gateway (OpenAI-compatible):  ${gw}/v1          Swagger: ${gw}/docs`,
     `  Controller (trainer API):     ${controller}    Swagger: ${controller}/docs`,
-    options['admin-api-key'] === DEFAULT_ADMIN_KEY
-      ? `  export ADMIN_KEY=${DEFAULT_ADMIN_KEY}     (the default key: set admin_api_key before exposing anything)`
+    // The default is the reference's well-known key: printing it reveals nothing. A configured key is never printed.
+    options['admin-api-key'] === DEFAULT_ADMIN_API_KEY
+      ? `  export ADMIN_KEY=${DEFAULT_ADMIN_API_KEY}     (the default key: set admin_api_key before exposing anything)`
       : '  export ADMIN_KEY=<your admin_api_key>',
     '',
     '  Try it:',

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { APP_OPTIONS, HttpClient, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { ReadyTrajectory } from '../sessions/session.js';
-import { HITL_SESSION_ID, SessionStore } from '../sessions/session-store.service.js';
+import { SessionStore } from '../sessions/session-store.service.js';
 import { RewardsService } from './rewards.service.js';
-import type { OnlineReadyRequestDto } from '@app/contracts';
+import { HITL_SESSION_ID, type OnlineReadyRequestDto } from '@app/contracts';
 
 const TICK_MS = 100;
 const STALE_SWEEP_MS = 60_000;

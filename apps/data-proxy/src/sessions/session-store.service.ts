@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
+import { HITL_SESSION_ID } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import {
   openSessionJournal,
@@ -26,9 +27,6 @@ import { InteractionCache, type Interaction } from './interaction.js';
 import { Session, type ReadyTrajectory, type SessionSettings } from './session.js';
 
 export { Session } from './session.js';
-
-/** The persistent human-in-the-loop session the admin key maps to. */
-export const HITL_SESSION_ID = '__hitl__';
 
 /**
  * Sessions and their keys: `task_id-idx` ids, fresh opaque keys, the admin key's HITL

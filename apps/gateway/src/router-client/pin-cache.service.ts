@@ -1,17 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { APP_OPTIONS, discardBody, HttpClient, MetricsService, readSseData } from '@app/common';
+import type { PinEventDto } from '@app/contracts';
 import type { GatewayOptions } from '../config/gateway-options.js';
 
 const MAX_ENTRIES = 200_000;
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5_000;
-
-interface PinEvent {
-  type: 'hello' | 'invalidate' | 'flush';
-  seq: number;
-  keys?: string[];
-}
 
 /**
  * Session pins (key → data proxy) remembered by the gateway so a chat turn needs no router call.
@@ -106,7 +101,7 @@ export class PinCacheService implements OnApplicationBootstrap, OnApplicationShu
           discardBody(response.body);
           throw new Error(`router answered HTTP ${response.status}`);
         }
-        for await (const data of readSseData(response.body)) this.apply(JSON.parse(data) as PinEvent);
+        for await (const data of readSseData(response.body)) this.apply(JSON.parse(data) as PinEventDto);
         throw new Error('router closed the pin stream');
       } catch (err) {
         this.drop();
@@ -118,7 +113,7 @@ export class PinCacheService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private apply(event: PinEvent): void {
+  private apply(event: PinEventDto): void {
     if (event.type === 'hello') {
       this.clear();
       this.seenSeq = event.seq;

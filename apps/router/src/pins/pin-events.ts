@@ -1,5 +1,7 @@
-/** What a gateway's pin cache must drop: some keys, or everything. */
-export type PinEvent = { type: 'invalidate'; seq: number; keys: string[] } | { type: 'flush'; seq: number };
+import type { PinEventDto } from '@app/contracts';
+
+/** What a gateway's pin cache must drop: some keys (`invalidate`), or everything (`flush`). */
+export type PinEvent = PinEventDto & { type: 'invalidate' | 'flush' };
 
 /**
  * The sequence of pin changes. Every change (a key's pin moved or removed, a worker's health

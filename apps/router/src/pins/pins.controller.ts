@@ -30,7 +30,7 @@ export class PinsController implements BeforeApplicationShutdown {
   @ApiEventStream(PinEventDto, 'A keep-alive comment every 10 s.')
   events(@Res() reply: FastifyReply): void {
     const out = sendEventStream(reply);
-    const write = (payload: unknown): void => {
+    const write = (payload: PinEventDto): void => {
       out.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
     const unsubscribe = this.state.pins.subscribe(write);

@@ -3,9 +3,8 @@ import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/c
 import type { RouterOptions } from '../config/router-options.js';
 import type { ModelEntry } from '../models/model-registry.js';
 import { RouterState } from '../router-state.js';
-import { HITL_SESSION_ID } from '../sessions/sessions.service.js';
 import type { WorkerRecord } from '../workers/worker-registry.js';
-import type { RouteRequestDto, RouteResponseDto } from '@app/contracts';
+import { HITL_SESSION_ID, type RouteRequestDto, type RouteResponseDto } from '@app/contracts';
 
 /** The gateway path whose admin-key routes create a session, and so must be spread, not pinned. */
 export const START_SESSION_PATH = '/rl/start_session';

@@ -7,7 +7,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly, validationFailed, type ValidationIssue } from '@app/common';
+import { AdminOnly, maxLengthsOf, validationFailed, type ValidationIssue } from '@app/common';
 import { RouteRequestDto, RouteResponseDto } from '@app/contracts';
 import { RouteService } from './route.service.js';
 
@@ -29,7 +29,8 @@ export class RoutingController {
   }
 }
 
-const ROUTE_FIELDS: Record<keyof RouteRequestDto, number> = { api_key: 1024, path: 1024, session_id: 512, model: 512 };
+/** Every field of the body and its length limit, as RouteRequestDto declares them. */
+const ROUTE_FIELDS = Object.entries(maxLengthsOf(RouteRequestDto)) as [keyof RouteRequestDto, number][];
 
 /**
  * `/route` is on every chat turn's path, so its body is checked by hand (same rules and 422 shape
@@ -42,7 +43,7 @@ export function parseRouteRequest(body: unknown): RouteRequestDto {
     throw validationFailed([{ loc: ['body'], msg: 'Input should be a JSON object', type: 'model_type' }]);
   const issues: ValidationIssue[] = [];
   const out: RouteRequestDto = {};
-  for (const [field, maxLength] of Object.entries(ROUTE_FIELDS) as [keyof RouteRequestDto, number][]) {
+  for (const [field, maxLength] of ROUTE_FIELDS) {
     const value = (body as Record<string, unknown>)[field];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string')

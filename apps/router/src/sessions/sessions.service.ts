@@ -2,17 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
 import type { RouterOptions } from '../config/router-options.js';
 import { RouterState } from '../router-state.js';
-import type {
-  RegisterSessionRequestDto,
-  RegisterSessionResponseDto,
-  RemoveSessionRequestDto,
-  RemoveSessionResponseDto,
-  RestoreSessionsRequestDto,
-  RestoreSessionsResponseDto,
+import {
+  HITL_SESSION_ID,
+  type RegisterSessionRequestDto,
+  type RegisterSessionResponseDto,
+  type RemoveSessionRequestDto,
+  type RemoveSessionResponseDto,
+  type RestoreSessionsRequestDto,
+  type RestoreSessionsResponseDto,
 } from '@app/contracts';
-
-/** The persistent human-in-the-loop session the admin key maps to. */
-export const HITL_SESSION_ID = '__hitl__';
 
 function badRequest(message: string): AppException {
   return new AppException(422, ErrorCode.VALIDATION_FAILED, message);

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { DEFAULT_ADMIN_API_KEY } from '../config/common-options.js';
+import { DEFAULT_ADMIN_API_KEY } from '../config/default-admin-key.js';
 
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopbackHost(host: string): boolean {

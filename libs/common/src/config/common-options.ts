@@ -1,8 +1,6 @@
 import type { OptionSpec, OptionSpecs, ParsedOptions } from './app-options.js';
 import { LOG_FORMATS } from '../logging/pretty.js';
-
-/** The reference's default admin key. Refused on non-loopback binds (see `assertAdminKeyAllowed`). */
-export const DEFAULT_ADMIN_API_KEY = 'areal-admin-key';
+import { DEFAULT_ADMIN_API_KEY } from './default-admin-key.js';
 
 /** Log levels as the reference spells them on the command line; `warning` maps to pino's `warn`. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'fatal', 'silent'] as const;

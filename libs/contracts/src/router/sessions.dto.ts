@@ -13,6 +13,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+/** The session id of the admin key's persistent human-in-the-loop session: on every data proxy, and in the router's pins. */
+export const HITL_SESSION_ID = '__hitl__';
+
 export class GroupSessionDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(1024) session_api_key!: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(512) session_id!: string;
