@@ -3,7 +3,7 @@ import { parseOptions } from '@app/common';
 import { ENGINE_SIM_OPTIONS } from '../config/engine-sim-options.js';
 import { EngineModel } from './engine-model.js';
 import { EngineService, findStopString } from './engine.service.js';
-import type { GenerationParams, GenerationRequest } from './generation-request.js';
+import { NO_PENALTIES, type GenerationParams, type GenerationRequest } from './generation-request.js';
 
 const PARAMS: GenerationParams = {
   maxNewTokens: 16,
@@ -14,7 +14,7 @@ const PARAMS: GenerationParams = {
   stopTokenIds: [],
   ignoreEos: false,
   skipSpecialTokens: true,
-  frequencyPenalty: 0,
+  ...NO_PENALTIES,
   seed: null,
 };
 
@@ -174,6 +174,120 @@ describe(EngineService.name, () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     e.cancel(running.request);
     expect(e.runningCount).toBe(0);
+  });
+
+  describe('structured outputs (the constraint hook)', () => {
+    const SCHEMA = {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 } },
+      required: ['city', 'days'],
+    };
+    /** ChatML prompt whose user turn is `content`: echo mode's answer. */
+    async function echoPrompt(content: string): Promise<number[]> {
+      return model.tokenizer.encode(`<|im_start|>user\n${content}<|im_end|>\n<|im_start|>assistant\n`);
+    }
+    const constrained = (e: EngineService, prompt: number[], params: Partial<GenerationParams> = {}) => {
+      const constraint = e.constraints.compile({ kind: 'json_schema', schema: JSON.stringify(SCHEMA) });
+      return new Promise<GenerationRequest>((resolve) => {
+        e.submit({
+          promptIds: prompt,
+          params: { ...PARAMS, maxNewTokens: 200, ...params },
+          constraint,
+          listener: { onFinish: resolve },
+        });
+      });
+    };
+
+    it('writes a document of the schema and stops with EOS, even with ignore_eos', async () => {
+      const e = engine();
+      for (const seed of [1, 2, 3]) {
+        const result = await constrained(e, PROMPT, { seed, ignoreEos: true, temperature: 2 });
+        expect(result.finishReason).toEqual({ type: 'stop', matched: model.eosId });
+        const value = JSON.parse(result.text) as { city: unknown; days: number };
+        expect(typeof value.city).toBe('string');
+        expect(Number.isInteger(value.days) && value.days >= 1).toBe(true);
+      }
+    });
+
+    it('keeps the echo answer when it matches the schema, and is deterministic for a seed', async () => {
+      const e = engine(['--mode', 'echo']);
+      const prompt = await echoPrompt('{"city": "Paris", "days": 3}');
+      const a = await constrained(e, prompt, { seed: 5 });
+      const b = await constrained(e, prompt, { seed: 5 });
+      expect(a.text).toBe('{"city": "Paris", "days": 3}');
+      expect([b.outputIds, b.outputLogprobs]).toEqual([a.outputIds, a.outputLogprobs]);
+    });
+
+    it('starts the grammar afresh on every request: a resubmitted partial answer is followed by a new document', async () => {
+      const e = engine(['--mode', 'echo']);
+      const prompt = await echoPrompt('{"city": "Paris", "days": 3}');
+      const whole = await constrained(e, prompt, { seed: 5 });
+      const partial = whole.outputIds.slice(0, 4);
+      const continued = await constrained(e, [...prompt, ...partial], { seed: 5 });
+      const joined = model.tokenizer.decode([...partial, ...continued.outputIds.slice(0, -1)]);
+      expect(() => JSON.parse(continued.text) as unknown).not.toThrow();
+      expect(() => JSON.parse(joined) as unknown).toThrow();
+    });
+
+    it('refuses a request at admission with the status of its rejection, and no tokens', async () => {
+      const result = await new Promise<GenerationRequest>((resolve) =>
+        engine().submit({
+          promptIds: PROMPT,
+          params: PARAMS,
+          rejection: { statusCode: 400, message: 'Invalid grammar request: x' },
+          listener: { onFinish: resolve },
+        }),
+      );
+      expect(result.outputIds).toEqual([]);
+      expect(result.finishReason).toEqual({
+        type: 'abort',
+        message: 'Invalid grammar request: x',
+        status_code: 400,
+        err_type: 'BadRequestError',
+      });
+    });
+  });
+
+  describe('penalties and top log-probs', () => {
+    it('presence penalty lowers the log-prob of a token already in the output; the first token has nothing to penalise', async () => {
+      const e = engine(['--min-output-tokens', '60', '--max-output-tokens', '60']);
+      const free = await run(e, PROMPT, { seed: 3, maxNewTokens: 60 }).done;
+      const penalised = await run(e, PROMPT, { seed: 3, maxNewTokens: 60, presencePenalty: 2 }).done;
+      const firstRepeat = free.outputIds.findIndex((id, i) => free.outputIds.indexOf(id) < i);
+      expect(firstRepeat).toBeGreaterThan(0);
+      expect(penalised.outputIds.slice(0, firstRepeat + 1)).toEqual(free.outputIds.slice(0, firstRepeat + 1));
+      expect(penalised.outputLogprobs[0]).toBe(free.outputLogprobs[0]);
+      expect(penalised.outputLogprobs[firstRepeat]).toBeLessThan(free.outputLogprobs[firstRepeat]);
+    });
+
+    it('repetition penalty counts the prompt for vLLM and only the output for SGLang', async () => {
+      const e = engine(['--mode', 'echo']);
+      const prompt = await model.tokenizer.encode('<|im_start|>user\nsay it again<|im_end|>\n<|im_start|>assistant\n');
+      const params = { seed: 4, maxNewTokens: 3 };
+      const free = await run(e, prompt, params).done;
+      const sglang = await run(e, prompt, { ...params, repetitionPenalty: 1.5 }).done;
+      const vllm = await run(e, prompt, { ...params, repetitionPenalty: 1.5, repetitionPenaltyCountsPrompt: true })
+        .done;
+      expect(sglang.outputLogprobs[0]).toBe(free.outputLogprobs[0]);
+      expect(vllm.outputLogprobs[0]).toBeLessThan(free.outputLogprobs[0]);
+    });
+
+    it('keeps the requested number of alternatives per token, most likely first', async () => {
+      const result = await new Promise<GenerationRequest>((resolve) =>
+        engine().submit({
+          promptIds: PROMPT,
+          params: { ...PARAMS, maxNewTokens: 5, ignoreEos: true },
+          topLogprobs: 3,
+          listener: { onFinish: resolve },
+        }),
+      );
+      expect(result.topLogprobs).toHaveLength(5);
+      for (const [i, top] of result.topLogprobs.entries()) {
+        expect(top).toHaveLength(3);
+        expect(top.map((t) => t.logprob)).toEqual([...top.map((t) => t.logprob)].sort((a, b) => b - a));
+        expect(top[0]).toEqual({ id: result.outputIds[i], logprob: result.outputLogprobs[i] });
+      }
+    });
   });
 
   it('answers max_new_tokens 0 with no tokens and finish reason length', async () => {

@@ -5,6 +5,9 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { candidatesAt, EchoPlan, hashIds, planEcho, TextPlan, type AnswerPlan } from './answer-plan.js';
+import { ConstrainedDecoding, intendedText } from './constraints/constrained-decoding.js';
+import { ConstraintCompiler, type CompiledConstraint } from './constraints/constraint.js';
+import { ConstraintError } from './constraints/constraint-error.js';
 import { EngineModel } from './engine-model.js';
 import { planAgentAnswer } from './families/agent-plan.js';
 import {
@@ -13,9 +16,10 @@ import {
   type GenerationListener,
   type GenerationParams,
   type RequestFault,
+  type RequestRejection,
 } from './generation-request.js';
 import { mix, Random } from './random.js';
-import { sampleToken } from './sampler.js';
+import { sampleToken, type Candidate } from './sampler.js';
 
 /** SGLang's pause modes, plus vLLM's `wait` (in-flight requests finish, new ones wait) and `keep` (= in place). */
 export type PauseMode = 'abort' | 'in_place' | 'retract' | 'wait';
@@ -33,10 +37,14 @@ export interface SubmitInput {
   promptIds: readonly number[];
   params: GenerationParams;
   listener: GenerationListener;
-  /** How many top alternatives to keep per step (vLLM `logprobs: n`). */
+  /** How many top alternatives to keep per step (vLLM `logprobs: n`, SGLang `top_logprobs_num`). */
   topLogprobs?: number;
   /** The answer planned ahead (agent mode: `planAhead`); else the mode's plan. */
   plan?: AnswerPlan | null;
+  /** Structured output: every token continues a whole output this constraint accepts. */
+  constraint?: CompiledConstraint | null;
+  /** Refuse the request at admission with this status (SGLang's way with an invalid grammar). */
+  rejection?: RequestRejection | null;
 }
 
 /** Counters the metrics endpoint reads. */
@@ -78,6 +86,8 @@ export class EngineService implements OnApplicationShutdown {
   /** When the scheduler last produced a token or finished a request (SGLang's /health watches this). */
   lastOutputAt = 0;
   weightVersion: string;
+  /** Compiled constraints, the most recent kept (the engines cache compiled grammars the same way). */
+  readonly constraints = new ConstraintCompiler();
   readonly counters: EngineCounters = { tokensGenerated: 0, requestsFinished: { stop: 0, length: 0, abort: 0 } };
 
   constructor(
@@ -127,6 +137,8 @@ export class EngineService implements OnApplicationShutdown {
     );
     request.cachedTokens = this.lookupPrefix(input.promptIds);
     request.fault = this.pendingFaults.shift() ?? null;
+    request.rejection = input.rejection ?? null;
+    if (input.constraint && !request.rejection) this.constrain(request, input.constraint);
     this.byRid.set(rid, request);
     this.waiting.push(request);
     this.wake();
@@ -303,6 +315,30 @@ export class EngineService implements OnApplicationShutdown {
     return new TextPlan(model.corpusIds, contextHash % model.corpusIds.length, length, model.eosId);
   }
 
+  /**
+   * The grammar hook: the constraint starts afresh with every request (the prompt never advances
+   * it), as xgrammar's matcher does in both engines; the plan's own answer is kept when it matches.
+   */
+  private constrain(request: GenerationRequest, constraint: CompiledConstraint): void {
+    const { model } = this;
+    try {
+      request.constrained = ConstrainedDecoding.create({
+        constraint,
+        intended: intendedText(
+          (p) => request.plan.intendedAt(p),
+          (id) => model.isEndOfGeneration(id),
+          model.tokenizer,
+        ),
+        random: request.random,
+        tokenizer: model.tokenizer,
+        eosId: model.eosId,
+      });
+    } catch (err) {
+      if (!(err instanceof ConstraintError)) throw err;
+      request.rejection = { statusCode: 400, message: `Invalid grammar request: ${err.message}` };
+    }
+  }
+
   private wake(): void {
     if (this.scheduled) return;
     this.schedule(0);
@@ -360,7 +396,8 @@ export class EngineService implements OnApplicationShutdown {
       request.readyAt = now + (prefillUs * request.promptIds.length) / 1000;
       this.running.add(request);
       const requestError = request.fault?.requestError;
-      if (requestError && requestError.afterTokens === 0) this.finish(request, this.requestErrorReason(request));
+      if (request.rejection) this.finish(request, rejectionReason(request.rejection));
+      else if (requestError && requestError.afterTokens === 0) this.finish(request, this.requestErrorReason(request));
       else if (request.params.maxNewTokens === 0) this.finish(request, { type: 'length', length: 0 });
     }
   }
@@ -369,17 +406,12 @@ export class EngineService implements OnApplicationShutdown {
     const { model } = this;
     const { params } = request;
     const position = request.outputIds.length;
-    const candidates = candidatesAt(
-      request.plan.intendedAt(position),
-      model.alternativePool,
-      request.contextHash,
-      position,
-    );
-    if (params.frequencyPenalty !== 0) {
-      for (const candidate of candidates)
-        candidate.logit -= params.frequencyPenalty * (request.counts.get(candidate.id) ?? 0);
-    }
+    const candidates = request.constrained
+      ? request.constrained.candidates(request.contextHash, position)
+      : candidatesAt(request.plan.intendedAt(position), model.alternativePool, request.contextHash, position);
+    penalize(candidates, request);
     const sampled = sampleToken(candidates, params, request.random);
+    request.constrained?.accept(sampled.id);
     this.lastOutputAt = performance.now();
     request.outputIds.push(sampled.id);
     request.outputLogprobs.push(sampled.logprob);
@@ -392,7 +424,9 @@ export class EngineService implements OnApplicationShutdown {
     this.counters.tokensGenerated++;
 
     let reason: FinishReason | null = null;
-    if ((!params.ignoreEos && model.isEndOfGeneration(sampled.id)) || params.stopTokenIds.includes(sampled.id)) {
+    // A constrained output ends with its document: EOS is then the only token left, ignore_eos or not.
+    const ends = model.isEndOfGeneration(sampled.id) && (!params.ignoreEos || request.constrained !== null);
+    if (ends || params.stopTokenIds.includes(sampled.id)) {
       reason = { type: 'stop', matched: sampled.id };
     } else if (params.stop.length > 0) {
       const matched = findStopString(request.text, piece.length, params.stop);
@@ -446,6 +480,38 @@ export class EngineService implements OnApplicationShutdown {
       for (const resolve of this.drainWaiters.splice(0)) resolve();
     if (notify) request.listener.onFinish(request);
   }
+}
+
+/**
+ * The penalties on tokens seen so far, as vLLM orders them: repetition (multiplicative: positive
+ * logits divided, negative multiplied; vLLM counts the prompt too, SGLang only the output), then
+ * frequency (per occurrence) and presence (once) subtracted. Neutral settings change nothing.
+ */
+function penalize(candidates: Candidate[], request: GenerationRequest): void {
+  const { params, counts } = request;
+  if (params.repetitionPenalty !== 1) {
+    const penalty = params.repetitionPenalty;
+    for (const candidate of candidates) {
+      const seen =
+        counts.has(candidate.id) || (params.repetitionPenaltyCountsPrompt && request.promptHas(candidate.id));
+      if (seen) candidate.logit = candidate.logit > 0 ? candidate.logit / penalty : candidate.logit * penalty;
+    }
+  }
+  if (params.frequencyPenalty !== 0) {
+    for (const candidate of candidates) candidate.logit -= params.frequencyPenalty * (counts.get(candidate.id) ?? 0);
+  }
+  if (params.presencePenalty !== 0) {
+    for (const candidate of candidates) if (counts.has(candidate.id)) candidate.logit -= params.presencePenalty;
+  }
+}
+
+function rejectionReason(rejection: RequestRejection): FinishReason {
+  return {
+    type: 'abort',
+    message: rejection.message,
+    status_code: rejection.statusCode,
+    err_type: rejection.statusCode < 500 ? 'BadRequestError' : 'InternalServerError',
+  };
 }
 
 /** Finds a stop string that the newest piece of text completed. */

@@ -1,5 +1,6 @@
 import type { StreamDecoder } from '@app/tokenizer';
 import type { AnswerPlan } from './answer-plan.js';
+import type { ConstrainedDecoding } from './constraints/constrained-decoding.js';
 import type { Random } from './random.js';
 import type { SamplingSettings } from './sampler.js';
 
@@ -30,7 +31,27 @@ export interface GenerationParams extends SamplingSettings {
   ignoreEos: boolean;
   skipSpecialTokens: boolean;
   frequencyPenalty: number;
+  /** Subtracted from the logit of every token already in the output (0 = off). */
+  presencePenalty: number;
+  /** Divides positive and multiplies negative logits of tokens already seen (1 = off). */
+  repetitionPenalty: number;
+  /** Whether the repetition penalty also counts prompt tokens (vLLM) or only output tokens (SGLang). */
+  repetitionPenaltyCountsPrompt: boolean;
   seed: number | null;
+}
+
+/** The penalties at their neutral values (a request that sets none). */
+export const NO_PENALTIES = {
+  frequencyPenalty: 0,
+  presencePenalty: 0,
+  repetitionPenalty: 1,
+  repetitionPenaltyCountsPrompt: false,
+} as const satisfies Partial<GenerationParams>;
+
+/** Why the engine refuses a request it has queued (SGLang fails an invalid grammar this way: an abort with a status). */
+export interface RequestRejection {
+  statusCode: number;
+  message: string;
 }
 
 /** What the protocol layer wants to hear about a request. */
@@ -65,6 +86,11 @@ export class GenerationRequest {
   /** The weight version changed while this request was live: its final output carries `weight_versions`. */
   versionChanged = false;
   fault: RequestFault | null = null;
+  /** Set when the request is refused after queueing (an invalid grammar): it ends at admission with that status. */
+  rejection: RequestRejection | null = null;
+  /** Constrained decoding (structured outputs), or null for free generation. */
+  constrained: ConstrainedDecoding | null = null;
+  private promptSet: ReadonlySet<number> | null = null;
 
   constructor(
     readonly rid: string,
@@ -80,5 +106,11 @@ export class GenerationRequest {
 
   get finished(): boolean {
     return this.finishReason !== null;
+  }
+
+  /** Whether `id` occurs in the prompt (built the first time a repetition penalty asks). */
+  promptHas(id: number): boolean {
+    this.promptSet ??= new Set(this.promptIds);
+    return this.promptSet.has(id);
   }
 }

@@ -71,6 +71,25 @@ describe('sampleToken', () => {
     expect(tiny.logprob).toBe(0);
   });
 
+  it('min_p drops tokens less likely than min_p times the most likely, renormalised', () => {
+    // p ≈ [0.59, 0.22, 0.13, 0.03]: min_p 0.3 keeps p >= 0.18, i.e. {10, 20}.
+    const random = new Random(11);
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const result = sampleToken(CANDIDATES, { temperature: 1, topP: 1, topK: -1, minP: 0.3 }, random);
+      seen.add(result.id);
+      const logit = CANDIDATES.find((c) => c.id === result.id)!.logit;
+      expect(result.logprob).toBeCloseTo(logit - logSumExp([2.0, 1.0]), 10);
+    }
+    expect(seen).toEqual(new Set([10, 20]));
+    expect(sampleToken(CANDIDATES, { temperature: 1, topP: 1, topK: -1, minP: 1 }, new Random(1)).id).toBe(10);
+  });
+
+  it('min_p 0 leaves the distribution exactly as without it', () => {
+    const plain = sampleToken(CANDIDATES, { temperature: 0.8, topP: 0.9, topK: 3 }, new Random(4));
+    expect(sampleToken(CANDIDATES, { temperature: 0.8, topP: 0.9, topK: 3, minP: 0 }, new Random(4))).toEqual(plain);
+  });
+
   it('is deterministic for a seed', () => {
     const run = (seed: number) => {
       const random = new Random(seed);

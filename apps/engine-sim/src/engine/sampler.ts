@@ -13,6 +13,8 @@ export interface SamplingSettings {
   topP: number;
   /** Keep the k most likely tokens; 0 or negative disables. */
   topK: number;
+  /** Drop tokens less likely than `minP` times the most likely one; 0 (or absent) disables. */
+  minP?: number;
 }
 
 export interface SampledToken {
@@ -37,7 +39,7 @@ function logSoftmax(logits: number[]): number[] {
 /**
  * Samples one token from an explicit distribution over `candidates`.
  *
- * Sampling: softmax(logits / temperature), then top-k, then top-p (nucleus), renormalised; the
+ * Sampling: softmax(logits / temperature), then top-k, then top-p (nucleus), then min-p, renormalised; the
  * reported log-probability is that of the drawn token under this final distribution, so empirical
  * frequencies over many seeded draws match `exp(logprob)`.
  * Greedy (temperature 0): the argmax; its log-probability is reported under the untempered
@@ -68,6 +70,12 @@ export function sampleToken(
       }
     }
     kept = kept.slice(0, cut);
+  }
+  const minP = settings.minP ?? 0;
+  if (minP > 0) {
+    // p / p_max >= min_p, in log space; the most likely token always survives.
+    const threshold = kept[0].logprob + Math.log(minP);
+    kept = kept.filter((k) => k.logprob >= threshold);
   }
   // Renormalise what survived the truncations.
   const renormalised = logSoftmax(kept.map((k) => k.logprob));

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiEmptyOkResponse, APP_OPTIONS } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineService } from '../engine/engine.service.js';
+import { NO_PENALTIES } from '../engine/generation-request.js';
 
 /** SGLang polls for scheduler output once a second while a health probe waits. */
 const HEALTH_POLL_MS = 1000;
@@ -54,7 +55,7 @@ export class EngineHealthController {
         stopTokenIds: [],
         ignoreEos: false,
         skipSpecialTokens: true,
-        frequencyPenalty: 0,
+        ...NO_PENALTIES,
         seed: 0,
       },
       listener: { onFinish: () => undefined },

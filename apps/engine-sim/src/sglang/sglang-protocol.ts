@@ -1,3 +1,4 @@
+import type { ConstraintSpec } from '../engine/constraints/constraint.js';
 import type { GenerationParams, GenerationRequest } from '../engine/generation-request.js';
 import {
   asObject,
@@ -11,12 +12,23 @@ import {
 
 /** SGLang's default `max_new_tokens` when a request gives none. */
 export const SGLANG_DEFAULT_MAX_NEW_TOKENS = 128;
+/** Grammars and schemas can be long; the body limit bounds them anyway. */
+const MAX_CONSTRAINT_CHARS = 4 * 1024 * 1024;
 
 export interface SglangGenerateRequest {
   inputIds: number[] | null;
   text: string | null;
   params: GenerationParams;
   returnLogprob: boolean;
+  /** Alternatives per output token (`top_logprobs_num`), reported with `return_logprob`. */
+  topLogprobsNum: number;
+  /** `json_schema`, `regex`, `ebnf` or `structural_tag`, in that order of precedence (SGLang's). */
+  constraint: ConstraintSpec | null;
+  /**
+   * A sampling-parameter error SGLang raises in its tokenizer manager (a `ValueError`): 400
+   * `{"error": {"message"}}`, or one error chunk in a 200 stream. Null when there is none.
+   */
+  valueError: string | null;
   rid: string | undefined;
   stream: boolean;
 }
@@ -63,20 +75,53 @@ export function parseSglangGenerate(body: unknown, isValidId: (id: number) => bo
     ignoreEos: optionalBoolean(sampling, 'ignore_eos') ?? false,
     skipSpecialTokens: optionalBoolean(sampling, 'skip_special_tokens') ?? true,
     frequencyPenalty: optionalNumber(sampling, 'frequency_penalty', { min: -2, max: 2 }) ?? 0,
+    presencePenalty: optionalNumber(sampling, 'presence_penalty', { min: -2, max: 2 }) ?? 0,
+    repetitionPenalty: optionalNumber(sampling, 'repetition_penalty', { exclusiveMin: 0, max: 2 }) ?? 1,
+    // SGLang's repetition penalizer counts the generated output only.
+    repetitionPenaltyCountsPrompt: false,
+    minP: optionalNumber(sampling, 'min_p', { min: 0, max: 1 }) ?? 0,
     seed: seed ?? null,
   };
+  const { constraint, valueError } = readConstraint(sampling);
   return {
     inputIds: hasIds ? tokenIdList(obj.input_ids, 'input_ids', isValidId) : null,
     text: hasText ? (obj.text as string) : null,
     params,
     returnLogprob: optionalBoolean(obj, 'return_logprob') ?? false,
+    topLogprobsNum: optionalNumber(obj, 'top_logprobs_num', { integer: true, min: 0 }) ?? 0,
+    constraint,
+    valueError,
     rid: optionalString(obj, 'rid', 256),
     stream: optionalBoolean(obj, 'stream') ?? false,
   };
 }
 
+/**
+ * SGLang's constrained-decoding fields: one of `json_schema`, `regex`, `ebnf` (more is a
+ * `ValueError`), else `structural_tag`. The schema and the tag are JSON strings.
+ */
+function readConstraint(sampling: Record<string, unknown>): {
+  constraint: ConstraintSpec | null;
+  valueError: string | null;
+} {
+  const jsonSchema = optionalString(sampling, 'json_schema', MAX_CONSTRAINT_CHARS);
+  const regex = optionalString(sampling, 'regex', MAX_CONSTRAINT_CHARS);
+  const ebnf = optionalString(sampling, 'ebnf', MAX_CONSTRAINT_CHARS);
+  const structuralTag = optionalString(sampling, 'structural_tag', MAX_CONSTRAINT_CHARS);
+  const grammars = [jsonSchema, regex, ebnf].filter((g) => g !== undefined).length;
+  if (grammars > 1) return { constraint: null, valueError: 'Only one of regex, json_schema, or ebnf can be set.' };
+  let constraint: ConstraintSpec | null = null;
+  if (jsonSchema !== undefined) constraint = { kind: 'json_schema', schema: jsonSchema };
+  else if (regex !== undefined) constraint = { kind: 'regex', pattern: regex };
+  else if (ebnf !== undefined) constraint = { kind: 'ebnf', grammar: ebnf };
+  else if (structuralTag) constraint = { kind: 'structural_tag', tag: structuralTag };
+  return { constraint, valueError: null };
+}
+
 export interface SglangOutputOptions {
   returnLogprob: boolean;
+  /** Alternatives per token in `output_top_logprobs` (with `returnLogprob`); 0 leaves the keys out. */
+  topLogprobsNum: number;
   weightVersion: string;
   /** Index of the first output token this message covers (incremental streaming); 0 = cumulative. */
   fromToken: number;
@@ -101,6 +146,14 @@ export function toSglangOutput(request: GenerationRequest, out: SglangOutputOpti
       triples.push([request.outputLogprobs[i], request.outputIds[i], null]);
     applyLogprobFault(request, triples, out.fromToken);
     meta.output_token_logprobs = triples;
+    if (out.topLogprobsNum > 0) {
+      // Prompt log-probs are not asked for (logprob_start_len -1): the input list is empty.
+      meta.input_top_logprobs = [];
+      const top: [number, number, null][][] = [];
+      for (let i = out.fromToken; i < request.outputIds.length; i++)
+        top.push((request.topLogprobs[i] ?? []).map((alt) => [alt.logprob, alt.id, null]));
+      meta.output_top_logprobs = top;
+    }
   }
   if (request.finished) {
     // Only the finishing output of a request that lived through a version change carries spans.

@@ -1,16 +1,13 @@
-// One unit over 300 lines: SGLang's HTTP API as the data proxy and trainers use it, endpoint by
-// endpoint in one place, so it can be read against SGLang's own server (docs/ENGINES.md).
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiEmptyOkResponse, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import { ApiEmptyOkResponse, APP_OPTIONS } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineBusyError, EngineService, type PauseMode } from '../engine/engine.service.js';
-import type { GenerationRequest } from '../engine/generation-request.js';
 import { asObject, badRequest, optionalBoolean, optionalString } from '../engine/request-fields.js';
-import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
-import { contextLengthError, SIMULATOR_NOTE } from '../engine/limits.js';
-import { parseSglangGenerate, toSglangOutput } from './sglang-protocol.js';
+import { SIMULATOR_NOTE } from '../engine/limits.js';
+import { SglangGenerationService, sglangError } from './sglang-generation.service.js';
+import { parseSglangGenerate } from './sglang-protocol.js';
 import {
   SglangAbortRequestDto,
   SglangGenerateRequestDto,
@@ -35,6 +32,7 @@ const PAUSE_MODES: readonly PauseMode[] = ['abort', 'in_place', 'retract'];
 export class SglangController {
   constructor(
     private readonly engine: EngineService,
+    private readonly generation: SglangGenerationService,
     @Inject(APP_OPTIONS) private readonly options: EngineSimOptions,
   ) {}
 
@@ -54,76 +52,7 @@ export class SglangController {
     const request = parseSglangGenerate(body, (id) => tokenizer.isValidId(id));
     const promptIds = request.inputIds ?? (await tokenizer.encode(request.text ?? ''));
     if (promptIds.length === 0) throw badRequest('The input is empty');
-    // A tokenizer-side ValueError: 400 when not streaming; a 200 stream with one error chunk when streaming.
-    const tooLong = contextLengthError(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
-    if (tooLong && !request.stream) throw sglangError(400, tooLong);
-    const output = { returnLogprob: request.returnLogprob };
-    const plan = await this.engine.planAhead(promptIds);
-
-    if (request.stream) {
-      const incremental = this.options['incremental-streaming-output'];
-      let generation: GenerationRequest | null = null;
-      const stream = openEventStream(reply, () => {
-        if (!generation) return;
-        this.engine.cancel(generation);
-        this.abortLater(generation.rid);
-      });
-      if (tooLong) {
-        writeEvent(stream, {
-          error: { message: tooLong, type: 'invalid_request_error', code: 400, retryable: false },
-        });
-        endEventStream(stream);
-        return;
-      }
-      let sentTokens = 0;
-      let sentText = 0;
-      let lastHadFinish = false;
-      const emit = (g: GenerationRequest): void => {
-        const text = incremental ? g.text.slice(sentText) : g.text;
-        writeEvent(
-          stream,
-          toSglangOutput(g, {
-            ...output,
-            weightVersion: this.engine.weightVersion,
-            fromToken: incremental ? sentTokens : 0,
-            text,
-          }),
-        );
-        sentTokens = g.outputIds.length;
-        sentText = g.text.length;
-        lastHadFinish = g.finished;
-      };
-      generation = this.engine.submit({
-        rid: request.rid,
-        promptIds,
-        params: request.params,
-        plan,
-        listener: {
-          onToken: (g) => emit(g),
-          onFinish: (g) => {
-            if (!lastHadFinish) emit(g);
-            endEventStream(stream);
-            this.abortLater(g.rid);
-          },
-        },
-      });
-      return;
-    }
-
-    const g = await generateForClient(this.engine, reply, {
-      rid: request.rid,
-      promptIds,
-      params: request.params,
-      plan,
-    });
-    if (!g) return;
-    const reason = g.finishReason;
-    // A request error (an abort with a status) is an HTTP error when not streaming.
-    if (reason?.type === 'abort' && typeof reason.status_code === 'number')
-      throw sglangError(reason.status_code, reason.message);
-    void reply
-      .status(200)
-      .send(toSglangOutput(g, { ...output, weightVersion: this.engine.weightVersion, fromToken: 0, text: g.text }));
+    await this.generation.serve(request, promptIds, reply);
   }
 
   @Post('pause_generation')
@@ -315,24 +244,6 @@ export class SglangController {
   flushCacheGet(@Res() reply: FastifyReply): void {
     this.flushCache(reply);
   }
-
-  /**
-   * SGLang aborts a stream's rid in the background 2 s after the stream ends or its client goes
-   * (a no-op for a finished rid unless aborts are forwarded by several tokenizer workers).
-   */
-  private abortLater(rid: string): void {
-    const delayMs = this.options.ms['stream-abort-delay'];
-    setTimeout(() => this.engine.abort(rid, false), delayMs).unref();
-  }
-}
-
-/** SGLang's error body for tokenizer-side and request errors: `{"error": {"message": ...}}` (503/500: its `object: error` shape). */
-function sglangError(status: number, message: string): AppException {
-  const body =
-    status >= 500
-      ? { object: 'error', message, type: String(status), param: null, code: status }
-      : { error: { message } };
-  return new AppException(status, ErrorCode.BAD_REQUEST, message, { body, omitCode: true });
 }
 
 /** SGLang's memory endpoints answer 200 with the JSON `null`. */

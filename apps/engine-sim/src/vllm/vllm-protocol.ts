@@ -1,4 +1,5 @@
 import type { HfTokenizer } from '@app/tokenizer';
+import type { ConstraintSpec } from '../engine/constraints/constraint.js';
 import type { GenerationParams, GenerationRequest } from '../engine/generation-request.js';
 import {
   asObject,
@@ -23,7 +24,12 @@ export interface VllmCompletionRequest {
   tokensAsIds: boolean;
   stream: boolean;
   includeUsage: boolean;
+  /** `structured_outputs` (or `response_format`): what the output must match; null for free text. */
+  constraint: ConstraintSpec | null;
 }
+
+/** The constraint kinds of `structured_outputs`; exactly one may be set. */
+const STRUCTURED_OUTPUT_KINDS = ['json', 'regex', 'choice', 'grammar', 'json_object', 'structural_tag'] as const;
 
 export function parseVllmCompletion(body: unknown, isValidId: (id: number) => boolean): VllmCompletionRequest {
   const obj = asObject(body, 'request body');
@@ -65,6 +71,11 @@ export function parseVllmCompletion(body: unknown, isValidId: (id: number) => bo
     ignoreEos: optionalBoolean(obj, 'ignore_eos') ?? false,
     skipSpecialTokens: optionalBoolean(obj, 'skip_special_tokens') ?? true,
     frequencyPenalty: optionalNumber(obj, 'frequency_penalty', { min: -2, max: 2 }) ?? 0,
+    presencePenalty: optionalNumber(obj, 'presence_penalty', { min: -2, max: 2 }) ?? 0,
+    repetitionPenalty: optionalNumber(obj, 'repetition_penalty', { exclusiveMin: 0 }) ?? 1,
+    // vLLM's repetition penalty counts the prompt and the output.
+    repetitionPenaltyCountsPrompt: true,
+    minP: optionalNumber(obj, 'min_p', { min: 0, max: 1 }) ?? 0,
     seed: optionalNumber(obj, 'seed', { integer: true, min: 0 }) ?? null,
   };
   return {
@@ -76,7 +87,77 @@ export function parseVllmCompletion(body: unknown, isValidId: (id: number) => bo
     tokensAsIds: optionalBoolean(obj, 'return_tokens_as_token_ids') ?? false,
     stream: optionalBoolean(obj, 'stream') ?? false,
     includeUsage: optionalBoolean(streamOptions, 'include_usage') ?? false,
+    constraint: readStructuredOutputs(obj) ?? readResponseFormat(obj),
   };
+}
+
+/**
+ * vLLM's `structured_outputs`: exactly one of `json` (a schema, as an object or a JSON string),
+ * `regex`, `choice`, `grammar` (EBNF), `json_object`, `structural_tag` (a JSON string); the
+ * whitespace and backend options are accepted and have no effect here. More than one, or none, is
+ * a 400 when the request is read.
+ */
+function readStructuredOutputs(obj: Record<string, unknown>): ConstraintSpec | null {
+  if (obj.structured_outputs === undefined || obj.structured_outputs === null) return null;
+  const so = asObject(obj.structured_outputs, 'structured_outputs');
+  const given = STRUCTURED_OUTPUT_KINDS.filter((k) => so[k] !== undefined && so[k] !== null);
+  if (given.length > 1)
+    throw badRequest(
+      `You can only use one kind of structured outputs constraint but multiple are specified: ${JSON.stringify(so)}`,
+    );
+  if (given.length === 0)
+    throw badRequest(
+      `You must use one kind of structured outputs constraint but none are specified: ${JSON.stringify(so)}`,
+    );
+  switch (given[0]) {
+    case 'json':
+      if (typeof so.json !== 'string' && (typeof so.json !== 'object' || Array.isArray(so.json)))
+        throw badRequest('structured_outputs.json must be a JSON schema (an object or a string)');
+      return { kind: 'json_schema', schema: so.json };
+    case 'regex':
+      return { kind: 'regex', pattern: requireString(so, 'regex') };
+    case 'grammar':
+      return { kind: 'ebnf', grammar: requireString(so, 'grammar') };
+    case 'structural_tag':
+      return { kind: 'structural_tag', tag: requireString(so, 'structural_tag') };
+    case 'json_object':
+      return optionalBoolean(so, 'json_object') ? { kind: 'json_object' } : null;
+    case 'choice': {
+      const choices = so.choice;
+      if (!Array.isArray(choices) || choices.some((c) => typeof c !== 'string'))
+        throw badRequest('structured_outputs.choice must be a list of strings');
+      return { kind: 'choice', choices: choices as string[] };
+    }
+  }
+}
+
+/** `response_format` (`json_object`, `json_schema`, `structural_tag`, `text`), which vLLM's completions also read. */
+function readResponseFormat(obj: Record<string, unknown>): ConstraintSpec | null {
+  if (obj.response_format === undefined || obj.response_format === null) return null;
+  const format = asObject(obj.response_format, 'response_format');
+  switch (format.type) {
+    case 'text':
+      return null;
+    case 'json_object':
+      return { kind: 'json_object' };
+    case 'json_schema': {
+      const spec = format.json_schema;
+      if (spec === undefined || spec === null)
+        throw badRequest("When response_format type is 'json_schema', the 'json_schema' field must be provided.");
+      const schema = asObject(spec, 'response_format.json_schema').schema;
+      return { kind: 'json_schema', schema: schema ?? {} };
+    }
+    case 'structural_tag':
+      return { kind: 'structural_tag', tag: format };
+    default:
+      throw badRequest('response_format.type must be one of text, json_object, json_schema, structural_tag');
+  }
+}
+
+function requireString(obj: Record<string, unknown>, field: string): string {
+  const value = optionalString(obj, field, 4 * 1024 * 1024);
+  if (value === undefined) throw badRequest(`structured_outputs.${field} must be a string`);
+  return value;
 }
 
 /**

@@ -1,15 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiEmptyOkResponse, APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
 import { EngineService } from '../engine/engine.service.js';
-import type { GenerationRequest } from '../engine/generation-request.js';
-import { checkContextLength } from '../engine/limits.js';
 import { badRequest } from '../engine/request-fields.js';
-import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
-import { parseVllmCompletion, vllmFinish, vllmLogprobs } from './vllm-protocol.js';
+import { VllmCompletionService } from './vllm-completion.service.js';
+import { parseVllmCompletion } from './vllm-protocol.js';
 import {
   VllmArealResultDto,
   VllmCompletionRequestDto,
@@ -18,9 +15,6 @@ import {
   VllmIsSleepingDto,
   VllmPauseStatusDto,
 } from '@app/contracts';
-
-/** vLLM's `finish_reason: "error"` becomes this failure (non-streaming 500; an error chunk when streaming). */
-const VLLM_INTERNAL_ERROR = { message: 'Internal server error', type: 'InternalServerError', param: null, code: 500 };
 
 /**
  * vLLM's OpenAI-compatible `/v1/completions` with token-id prompts; the dev-mode endpoints
@@ -33,6 +27,7 @@ const VLLM_INTERNAL_ERROR = { message: 'Internal server error', type: 'InternalS
 export class VllmController {
   constructor(
     private readonly engine: EngineService,
+    private readonly completion: VllmCompletionService,
     @Inject(APP_OPTIONS) private readonly options: EngineSimOptions,
   ) {}
 
@@ -56,80 +51,7 @@ export class VllmController {
     }
     const promptIds = request.promptIds ?? (await tokenizer.encode(request.promptText ?? ''));
     if (promptIds.length === 0) throw badRequest('The prompt is empty');
-    checkContextLength(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
-    const plan = await this.engine.planAhead(promptIds);
-    const id = `cmpl-${randomUUID().replace(/-/g, '')}`;
-    const created = Math.floor(Date.now() / 1000);
-    const base = { id, object: 'text_completion', created, model: served };
-    const topLogprobs = request.logprobs ?? 0;
-    const usage = (g: GenerationRequest) => ({
-      prompt_tokens: promptIds.length,
-      total_tokens: promptIds.length + g.outputIds.length,
-      completion_tokens: g.outputIds.length,
-      // Only a server started with --enable-prompt-tokens-details reports cache hits.
-      ...(this.options['enable-prompt-tokens-details']
-        ? { prompt_tokens_details: { cached_tokens: g.cachedTokens } }
-        : {}),
-    });
-
-    if (request.stream) {
-      let generation: GenerationRequest | null = null;
-      const stream = openEventStream(reply, () => generation && this.engine.cancel(generation));
-      let sentTokens = 0;
-      let sentText = 0;
-      let lastHadFinish = false;
-      const emit = (g: GenerationRequest): void => {
-        if (g.finished && vllmFinish(g).finish_reason === 'error') {
-          writeEvent(stream, { error: VLLM_INTERNAL_ERROR });
-          lastHadFinish = true;
-          return;
-        }
-        const choice = {
-          index: 0,
-          text: g.text.slice(sentText),
-          logprobs:
-            request.logprobs === null
-              ? null
-              : vllmLogprobs(g, tokenizer, sentTokens, g.outputIds.length, request.tokensAsIds, sentText),
-          ...vllmFinish(g),
-        };
-        writeEvent(stream, { ...base, choices: [choice] });
-        sentTokens = g.outputIds.length;
-        sentText = g.text.length;
-        lastHadFinish = g.finished;
-      };
-      generation = this.engine.submit({
-        promptIds,
-        params: request.params,
-        topLogprobs,
-        plan,
-        listener: {
-          onToken: (g) => emit(g),
-          onFinish: (g) => {
-            if (!lastHadFinish) emit(g);
-            if (request.includeUsage) writeEvent(stream, { ...base, choices: [], usage: usage(g) });
-            endEventStream(stream);
-          },
-        },
-      });
-      return;
-    }
-
-    const g = await generateForClient(this.engine, reply, { promptIds, params: request.params, topLogprobs, plan });
-    if (!g) return;
-    if (vllmFinish(g).finish_reason === 'error') {
-      void reply.status(500).send({ error: VLLM_INTERNAL_ERROR });
-      return;
-    }
-    const choice = {
-      index: 0,
-      text: g.text,
-      logprobs:
-        request.logprobs === null ? null : vllmLogprobs(g, tokenizer, 0, g.outputIds.length, request.tokensAsIds, 0),
-      ...vllmFinish(g),
-      prompt_logprobs: null,
-    };
-    void reply.status(200).send({ ...base, choices: [choice], usage: usage(g) });
+    await this.completion.serve(request, promptIds, reply);
   }
 
   @Post('sleep')
