@@ -74,6 +74,8 @@ export interface SegmentTokens {
   logprobs: number[];
   /** The weight version the engine reports for these tokens, when it reports one (SGLang). */
   engineVersion: number | null;
+  /** With `sampling.topLogprobs` > 0: the alternatives at each of these tokens, validated; else absent. */
+  topLogprobs?: TopLogprob[][];
 }
 
 /** SGLang's `weight_versions` entry: output tokens `[start, end)` of the segment were sampled under `version`. */
@@ -130,8 +132,9 @@ export interface EngineBackend {
   readonly name: 'sglang' | 'vllm';
   readonly generatePath: string;
   buildRequest(request: SegmentRequest): SglangGenerateRequestDto | VllmCompletionRequestDto;
-  parseResponse(body: unknown): SegmentResult;
-  createStreamParser(): StreamEventParser;
+  /** `topLogprobs`: the alternatives per token the request asked for (0: none are read). */
+  parseResponse(body: unknown, topLogprobs: number): SegmentResult;
+  createStreamParser(topLogprobs: number): StreamEventParser;
   /** The calls that pause generation, in order (each must succeed). */
   pauseCalls(mode: PauseMode): EngineCall[];
   resumeCall(): EngineCall;
@@ -177,6 +180,42 @@ export function checkLogprobs(tokens: number, logprobs: readonly unknown[]): num
   return logprobs as number[];
 }
 
+/**
+ * The alternatives the agent asked for, held to the same standard as the sampled tokens' log-probs:
+ * one list per output token, at most `wanted` entries each (vLLM adds the sampled token: one more),
+ * every entry a real token id with a finite log-prob. `read` turns one position's engine entry into
+ * its alternatives (most likely first) or throws.
+ */
+export function checkTopLogprobs(
+  tokens: number,
+  entries: unknown,
+  wanted: number,
+  read: (entry: unknown, position: number) => TopLogprob[],
+): TopLogprob[][] {
+  if (!Array.isArray(entries)) {
+    throw new EngineProtocolError(
+      `Malformed generation result: ${wanted} top log-probs per token were asked for but the engine sent none.`,
+    );
+  }
+  if (entries.length !== tokens) {
+    throw new EngineProtocolError(
+      `Malformed generation result: received ${tokens} output tokens but top log-probs for ${entries.length}.`,
+    );
+  }
+  const out: TopLogprob[][] = new Array<TopLogprob[]>(tokens);
+  for (let i = 0; i < tokens; i++) {
+    const alternatives = read(entries[i], i);
+    for (const alt of alternatives) {
+      if (!Number.isInteger(alt.id) || alt.id < 0 || typeof alt.logprob !== 'number' || !Number.isFinite(alt.logprob))
+        throw new EngineProtocolError(
+          `Malformed generation result: top log-probs of output token ${i} must be token ids with real, finite log-probs, got ${JSON.stringify(alt)}.`,
+        );
+    }
+    out[i] = alternatives.length > wanted ? alternatives.slice(0, wanted) : alternatives;
+  }
+  return out;
+}
+
 /** SGLang's `weight_versions`: half-open spans, contiguous from 0 up to the segment's token count. */
 export function readVersionSpans(value: unknown, tokens: number): VersionSpan[] | undefined {
   if (value === undefined || value === null) return undefined;
@@ -198,12 +237,19 @@ export function readVersionSpans(value: unknown, tokens: number): VersionSpan[] 
   return spans;
 }
 
-/** The sampling fields both engines take under the same names (SGLang's `sampling_params`, vLLM's body). */
+/**
+ * The sampling fields both engines take under the same names (SGLang's `sampling_params`, vLLM's
+ * body). The penalties and `min_p` are always sent: unset, vLLM would take the model's generation
+ * config (Qwen2.5's asks for `repetition_penalty` 1.05), which is not what the agent asked for.
+ */
 export function sharedSamplingFields(sampling: EngineSampling): EngineSamplingFieldsDto {
   const fields: EngineSamplingFieldsDto = {
     top_p: sampling.topP,
     top_k: sampling.topK,
+    min_p: sampling.minP,
     temperature: sampling.temperature,
+    presence_penalty: sampling.presencePenalty,
+    repetition_penalty: sampling.repetitionPenalty,
     stop_token_ids: sampling.stopTokenIds,
     ignore_eos: sampling.ignoreEos,
     skip_special_tokens: sampling.skipSpecialTokens,

@@ -110,7 +110,9 @@ export class EngineClient {
           maxResponseBytes: 256 * 1024 * 1024,
         });
         const body = this.parseAnswer(response.status, response.body.toString('utf8'));
-        const result: SegmentResult = this.engineCall(() => this.backend.parseResponse(body));
+        const result: SegmentResult = this.engineCall(() =>
+          this.backend.parseResponse(body, request.sampling.topLogprobs),
+        );
         accept(result);
         return result;
       }
@@ -119,7 +121,7 @@ export class EngineClient {
         const text = await readAll(response.body);
         this.parseAnswer(response.status, text);
       }
-      const parse = this.backend.createStreamParser();
+      const parse = this.backend.createStreamParser(request.sampling.topLogprobs);
       let finish: SegmentFinish | undefined;
       try {
         for await (const data of readSseData(response.body)) {

@@ -1,5 +1,17 @@
 import type { EngineSampling, TopLogprob } from './engine-backend.js';
 
+/**
+ * Tokens as they arrive, with their log-probs and versions; `topLogprobs` holds each token's
+ * alternatives when `sampling.topLogprobs` > 0, else null. A constrained generation reports its
+ * tokens once, when they are final (see `InfBridgeService`).
+ */
+export type OnTokens = (
+  tokens: readonly number[],
+  logprobs: readonly number[],
+  versions: readonly number[],
+  topLogprobs: readonly (readonly TopLogprob[])[] | null,
+) => void;
+
 /** One generation as the turn pipeline asks InfBridge for it. */
 export interface GenerateInput {
   promptIds: readonly number[];
@@ -7,7 +19,7 @@ export interface GenerateInput {
   maxNewTokens: number;
   sampling: EngineSampling;
   /** When given, the engine is asked to stream and each arrival is reported here. */
-  onTokens?: (tokens: readonly number[], logprobs: readonly number[], versions: readonly number[]) => void;
+  onTokens?: OnTokens;
   /** Aborts the generation (client gone): the engine request is cancelled too. */
   signal?: AbortSignal;
   requestId?: string;

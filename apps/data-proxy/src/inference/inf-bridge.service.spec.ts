@@ -270,6 +270,84 @@ describe(InfBridgeService.name, () => {
     expect(outcome.outputTokens).toEqual([5, 6, 7]);
   });
 
+  it('streams the top log-probs of each arrival beside its tokens, and returns them all', async () => {
+    const { bridge: b } = bridge();
+    const top = (ids: number[]) =>
+      ids.map((id) => [
+        [-0.1, id, null],
+        [-3, 999, null],
+      ]);
+    const events = [[5], [5, 6]].map((ids, i) => {
+      const event = sglangReply(ids, 'stop', { output_top_logprobs: top(ids) });
+      if (i === 0) (event.meta_info as Record<string, unknown>).finish_reason = null;
+      return `data: ${JSON.stringify(event)}\n\n`;
+    });
+    agent
+      .get(ENGINE)
+      .intercept({ path: '/generate', method: 'POST' })
+      .reply(200, events.join('') + 'data: [DONE]\n\n', { headers: { 'content-type': 'text/event-stream' } });
+    const seen: unknown[] = [];
+    const outcome = await b.generate({
+      promptIds: [1],
+      maxNewTokens: 5,
+      sampling: { ...SAMPLING, topLogprobs: 2 },
+      onTokens: (tokens, _logprobs, _versions, alternatives) => seen.push([tokens, alternatives]),
+    });
+    const alternatives = (id: number) => [
+      { id, logprob: -0.1 },
+      { id: 999, logprob: -3 },
+    ];
+    expect(seen).toEqual([
+      [[5], [alternatives(5)]],
+      [[6], [alternatives(6)]],
+    ]);
+    expect(outcome.outputTopLogprobs).toEqual([alternatives(5), alternatives(6)]);
+  });
+
+  it('gives no top log-probs when none are asked for', async () => {
+    const { bridge: b, bodies } = bridge();
+    replies('/generate', bodies, [sglangReply([5], 'stop')]);
+    expect((await b.generate({ promptIds: [1], maxNewTokens: 5, sampling: SAMPLING })).outputTopLogprobs).toBeNull();
+    expect(bodies[0].top_logprobs_num).toBeUndefined();
+  });
+
+  it('restarts an aborted constrained generation from its prompt with its whole budget; the partial tokens are discarded and counted', async () => {
+    const { bridge: b, bodies } = bridge();
+    replies('/generate', bodies, [sglangReply([100, 101], 'abort'), sglangReply([200, 201, 202], 'stop')]);
+    const delivered: number[][] = [];
+    const outcome = await b.generate({
+      promptIds: [1, 2, 3],
+      maxNewTokens: 20,
+      sampling: { ...SAMPLING, constraint: { kind: 'regex', pattern: '[a-z]+' } },
+      onTokens: (tokens) => delivered.push([...tokens]),
+    });
+    expect(outcome.outputTokens).toEqual([200, 201, 202]);
+    expect(outcome.outputLogprobs).toHaveLength(3);
+    expect(outcome.segments).toBe(2);
+    expect(bodies.map((body) => [body.input_ids, body.sampling_params.max_new_tokens])).toEqual([
+      [[1, 2, 3], 20],
+      [[1, 2, 3], 20],
+    ]);
+    expect(bodies.every((body) => body.sampling_params.regex === '[a-z]+')).toBe(true);
+    // The client gets the final tokens once: never the discarded ones.
+    expect(bodies.every((body) => body.stream === false)).toBe(true);
+    expect(delivered).toEqual([[200, 201, 202]]);
+    expect([b.constrainedRestarts, b.constrainedDiscardedTokens]).toEqual([1, 2]);
+  });
+
+  it('a constrained generation that is never aborted is one segment, as an unconstrained one', async () => {
+    const { bridge: b, bodies } = bridge(['--backend-type', 'vllm']);
+    replies('/v1/completions', bodies, [vllmReply([7, 8], 'stop')]);
+    const outcome = await b.generate({
+      promptIds: [1],
+      maxNewTokens: 5,
+      sampling: { ...SAMPLING, constraint: { kind: 'json_object' } },
+    });
+    expect(outcome.outputTokens).toEqual([7, 8]);
+    expect(bodies[0].structured_outputs).toEqual({ json_object: true });
+    expect([b.constrainedRestarts, b.constrainedDiscardedTokens]).toEqual([0, 0]);
+  });
+
   it('stamps tokens from weight_versions spans, relative to each resubmitted segment', async () => {
     const { bridge: b, bodies } = bridge();
     void b.setVersion(1);

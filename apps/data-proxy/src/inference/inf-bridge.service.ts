@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_OPTIONS, AppException, ErrorCode, HttpClient } from '@app/common';
 import type { PauseMode, SglangUpdateWeightVersionRequestDto } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import type { SegmentFinish, SegmentRequest, SegmentTokens } from './engine-backend.js';
+import type { SegmentFinish, SegmentRequest, SegmentTokens, TopLogprob } from './engine-backend.js';
 import { EngineClient, FALLBACK_CONTEXT_LENGTH } from './engine-client.js';
 import type { GenerateInput, GenerateOutcome } from './generation.js';
 import { PauseGate } from './pause-gate.js';
@@ -26,6 +26,13 @@ const PAUSE_TIMEOUT_MS = 60_000;
  * Every answer is validated before its tokens count (exact log-probs, matching counts), and
  * every token is stamped with the version it was sampled under.
  *
+ * A constrained generation (structured output) cannot be continued that way: the engine starts its
+ * grammar afresh with every request, so `prompt + tokens so far` would get a new document after the
+ * partial one. An aborted constrained generation therefore restarts from its prompt with its whole
+ * budget, and the aborted tokens are discarded (counted in `constrainedDiscardedTokens`); so that a
+ * streaming client never sees tokens that are later discarded, its tokens are reported once the
+ * generation has finished. The recorded tokens and the answer are one output of one engine request.
+ *
  * Offload pauses and drains the engine before releasing memory, and generation resumes only once
  * memory is back **and** the trainer has continued, in whatever order those arrive.
  * `/configure_backend` swaps the engine for new segments without touching segments in flight.
@@ -40,6 +47,9 @@ export class InfBridgeService implements OnApplicationBootstrap {
   private inFlight = 0;
   /** Segments resubmitted after an abort, since start (metrics). */
   resubmits = 0;
+  /** Constrained generations restarted from their prompt after an abort, and the tokens they discarded (metrics). */
+  constrainedRestarts = 0;
+  constrainedDiscardedTokens = 0;
   /** Generations waiting behind the closed gate now (metrics, dashboard). */
   parked = 0;
   /** The trainer paused (or offloaded) and has not continued yet. */
@@ -133,9 +143,14 @@ export class InfBridgeService implements OnApplicationBootstrap {
 
   private async resubmitLoop(input: GenerateInput): Promise<GenerateOutcome> {
     const budget = input.maxNewTokens;
+    const constrained = input.sampling.constraint !== null;
+    // A constrained generation's tokens are final only when it finishes (an abort discards them).
+    const deliver = constrained ? undefined : input.onTokens;
+    const wantsTop = input.sampling.topLogprobs > 0;
     const tokens: number[] = [];
     const logprobs: number[] = [];
     const versions: number[] = [];
+    const tops: TopLogprob[][] | null = wantsTop ? [] : null;
     const retries = this.options['max-resubmit-retries'];
     let finish: SegmentFinish | null = null;
     let segments = 0;
@@ -169,7 +184,7 @@ export class InfBridgeService implements OnApplicationBootstrap {
         promptIds: tokens.length === 0 ? input.promptIds : [...input.promptIds, ...tokens],
         maxNewTokens: remaining,
         sampling: input.sampling,
-        stream: input.onTokens !== undefined,
+        stream: deliver !== undefined,
       };
       const accept = (arrived: SegmentTokens): void => {
         const version = arrived.engineVersion ?? dispatchVersion;
@@ -178,8 +193,14 @@ export class InfBridgeService implements OnApplicationBootstrap {
           logprobs.push(arrived.logprobs[i]);
           versions.push(version);
         }
-        if (arrived.tokens.length > 0)
-          input.onTokens?.(arrived.tokens, arrived.logprobs, versions.slice(versions.length - arrived.tokens.length));
+        if (tops) for (const alternatives of arrived.topLogprobs ?? []) tops.push(alternatives);
+        if (deliver && arrived.tokens.length > 0)
+          deliver(
+            arrived.tokens,
+            arrived.logprobs,
+            versions.slice(versions.length - arrived.tokens.length),
+            tops ? (arrived.topLogprobs ?? []) : null,
+          );
       };
       const result = await engine.runSegment(request, accept, input);
       if (segments === 1 && result.cachedTokens !== undefined) cachedTokens = result.cachedTokens;
@@ -194,10 +215,11 @@ export class InfBridgeService implements OnApplicationBootstrap {
         finish = result;
         break;
       }
-      if (tokens.length >= budget) {
+      if (tokens.length >= budget && !constrained) {
         finish = { stop: 'length', matchedStop: null };
         break;
       }
+      if (constrained && tokens.length > 0) this.discardForRestart(tokens, logprobs, versions, tops, request.rid);
       // Aborted. A pause explains it (the gate parks us until continue); anything else gets a
       // short wait so a misbehaving engine is not hammered.
       if (!this.gate.isPaused && this.gate.epoch === dispatchEpoch) {
@@ -216,16 +238,40 @@ export class InfBridgeService implements OnApplicationBootstrap {
         `generation was aborted by the engine ${unexplainedAborts} times without a pause (--max-resubmit-retries ${retries}) after ${tokens.length} tokens; the answer is incomplete`,
       );
     }
+    if (constrained && input.onTokens && tokens.length > 0) input.onTokens(tokens, logprobs, versions, tops);
     return {
       outputTokens: tokens,
       outputLogprobs: logprobs,
-      outputTopLogprobs: null,
+      outputTopLogprobs: tops,
       outputVersions: versions,
       stop: finish.stop === 'stop' ? 'stop' : 'length',
       matchedStop: finish.matchedStop,
       segments,
       cachedTokens,
     };
+  }
+
+  /**
+   * An aborted constrained generation starts over: the engine would begin a new document after the
+   * partial one, so the partial tokens go (counted) and the next segment is the prompt alone.
+   */
+  private discardForRestart(
+    tokens: number[],
+    logprobs: number[],
+    versions: number[],
+    tops: TopLogprob[][] | null,
+    rid: string,
+  ): void {
+    this.constrainedRestarts++;
+    this.constrainedDiscardedTokens += tokens.length;
+    this.logger.debug(
+      { rid, discarded: tokens.length },
+      'constrained generation aborted; restarting it from its prompt',
+    );
+    tokens.length = 0;
+    logprobs.length = 0;
+    versions.length = 0;
+    if (tops) tops.length = 0;
   }
 
   /**

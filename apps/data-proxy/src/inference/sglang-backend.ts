@@ -1,6 +1,7 @@
 import type { PauseMode } from '@app/contracts';
 import {
   checkLogprobs,
+  checkTopLogprobs,
   EngineProtocolError,
   sharedSamplingFields,
   EngineRequestError,
@@ -13,6 +14,8 @@ import {
   type SegmentResult,
   type SegmentTokens,
   type StreamEventParser,
+  type GenerationConstraint,
+  type TopLogprob,
 } from './engine-backend.js';
 import type {
   SglangAbortRequestDto,
@@ -80,6 +83,40 @@ function readTokens(
   return { tokens, logprobs: checkLogprobs(tokens.length, values) };
 }
 
+/** One position of `output_top_logprobs`: `[logprob, token_id, text]` triples, most likely first. */
+function readAlternatives(entry: unknown, position: number): TopLogprob[] {
+  if (!Array.isArray(entry))
+    throw new EngineProtocolError(`SGLang output_top_logprobs[${position}] is not a list of [logprob, token_id, text]`);
+  return entry.map((triple: unknown) => {
+    if (!Array.isArray(triple))
+      throw new EngineProtocolError(
+        `SGLang output_top_logprobs[${position}] entries must be [logprob, token_id, text]`,
+      );
+    return { logprob: triple[0] as number, id: triple[1] as number };
+  });
+}
+
+/** The alternatives of every token a message carries (`output_top_logprobs` runs beside `output_token_logprobs`). */
+function readTopLogprobs(meta: Record<string, unknown>, tokens: number, wanted: number): TopLogprob[][] {
+  return checkTopLogprobs(tokens, meta.output_top_logprobs, wanted, readAlternatives);
+}
+
+/** The constraint in SGLang's `sampling_params` fields (json_object is the schema of any object, as SGLang's own OpenAI server sends it). */
+function constraintFields(constraint: GenerationConstraint): Partial<SglangSamplingParamsDto> {
+  switch (constraint.kind) {
+    case 'json_object':
+      return { json_schema: '{"type":"object"}' };
+    case 'json_schema':
+      return { json_schema: JSON.stringify(constraint.schema) };
+    case 'regex':
+      return { regex: constraint.pattern };
+    case 'ebnf':
+      return { ebnf: constraint.grammar };
+    case 'structural_tag':
+      return { structural_tag: JSON.stringify(constraint.tag) };
+  }
+}
+
 /** An abort without a status and without new tokens (waiting queue, before prefill) carries no evidence: nothing to check. */
 function isEmptyAbort(finish: SegmentFinish | null, freshTokens: number): boolean {
   return finish?.stop === 'abort' && freshTokens === 0;
@@ -142,7 +179,8 @@ export class SglangBackend implements EngineBackend {
       frequency_penalty: sampling.frequencyPenalty,
     };
     if (sampling.seed !== null) params.sampling_seed = sampling.seed;
-    return {
+    if (sampling.constraint) Object.assign(params, constraintFields(sampling.constraint));
+    const body: SglangGenerateRequestDto = {
       rid: request.rid,
       input_ids: request.promptIds,
       image_data: null,
@@ -150,9 +188,11 @@ export class SglangBackend implements EngineBackend {
       return_logprob: true,
       stream: request.stream,
     };
+    if (sampling.topLogprobs > 0) body.top_logprobs_num = sampling.topLogprobs;
+    return body;
   }
 
-  parseResponse(body: unknown): SegmentResult {
+  parseResponse(body: unknown, topLogprobs: number): SegmentResult {
     if (!isJsonObject(body) || !isJsonObject(body.meta_info))
       throw new EngineProtocolError('SGLang reply has no meta_info');
     const meta = body.meta_info;
@@ -162,16 +202,18 @@ export class SglangBackend implements EngineBackend {
     if (isEmptyAbort(finish, completion ?? (Array.isArray(body.output_ids) ? body.output_ids.length : 0)))
       return { ...EMPTY, ...finish };
     const { tokens, logprobs } = readTokens(body, meta);
-    return {
+    const result: SegmentResult = {
       tokens,
       logprobs,
       engineVersion: parseEngineVersion(meta.weight_version),
       ...finish,
       ...extras(meta, tokens.length),
     };
+    if (topLogprobs > 0) result.topLogprobs = readTopLogprobs(meta, tokens.length, topLogprobs);
+    return result;
   }
 
-  createStreamParser(): StreamEventParser {
+  createStreamParser(topLogprobs: number): StreamEventParser {
     let seen = 0;
     return (event) => {
       if (!isJsonObject(event)) throw new EngineProtocolError('SGLang stream event is not an object');
@@ -191,14 +233,16 @@ export class SglangBackend implements EngineBackend {
       const { tokens, logprobs } = readTokens(event, meta);
       const fresh = Math.max(0, Math.min((total ?? seen + tokens.length) - seen, tokens.length));
       seen += fresh;
-      return {
-        tokens: {
-          tokens: fresh === tokens.length ? tokens : tokens.slice(tokens.length - fresh),
-          logprobs: fresh === logprobs.length ? logprobs : logprobs.slice(logprobs.length - fresh),
-          engineVersion: parseEngineVersion(meta.weight_version),
-        },
-        finish: finish ? { ...finish, ...extras(meta, total ?? seen) } : undefined,
+      const arrived: SegmentTokens = {
+        tokens: fresh === tokens.length ? tokens : tokens.slice(tokens.length - fresh),
+        logprobs: fresh === logprobs.length ? logprobs : logprobs.slice(logprobs.length - fresh),
+        engineVersion: parseEngineVersion(meta.weight_version),
       };
+      if (topLogprobs > 0) {
+        const top = readTopLogprobs(meta, tokens.length, topLogprobs);
+        arrived.topLogprobs = fresh === top.length ? top : top.slice(top.length - fresh);
+      }
+      return { tokens: arrived, finish: finish ? { ...finish, ...extras(meta, total ?? seen) } : undefined };
     };
   }
 

@@ -1,6 +1,7 @@
 import type { VLLM_PAUSE_APIS } from '@app/common';
 import {
   checkLogprobs,
+  checkTopLogprobs,
   EngineProtocolError,
   sharedSamplingFields,
   EngineRequestError,
@@ -10,8 +11,11 @@ import {
   type SegmentRequest,
   type SegmentResult,
   type StreamEventParser,
+  type GenerationConstraint,
+  type SegmentTokens,
+  type TopLogprob,
 } from './engine-backend.js';
-import type { VllmCompletionRequestDto } from '@app/contracts';
+import type { VllmCompletionRequestDto, VllmStructuredOutputsDto } from '@app/contracts';
 import { isJsonObject } from '@app/common';
 
 /** vLLM's clamp for a log-prob it could not compute: never real sampling evidence. */
@@ -49,11 +53,47 @@ function tokenId(label: unknown): number {
   return id;
 }
 
+/**
+ * One position of `top_logprobs`: `{"token_id:N": logprob}` with the sampled token first, then the
+ * most likely; as alternatives, most likely first (the sampled token keeps its rank, or is dropped
+ * when it is not among them). vLLM's -9999.0 clamp is no log-prob and is refused.
+ */
+function readAlternatives(entry: unknown, position: number): TopLogprob[] {
+  if (!isJsonObject(entry))
+    throw new EngineProtocolError(`vLLM top_logprobs[${position}] is not an object of token_id:N → logprob`);
+  const out: TopLogprob[] = [];
+  for (const [label, logprob] of Object.entries(entry)) {
+    if (logprob === VLLM_LOGPROB_SENTINEL)
+      throw new EngineProtocolError(
+        `vLLM top_logprobs[${position}] holds -9999.0, which may represent a missing or clamped logprob.`,
+      );
+    out.push({ id: tokenId(label), logprob: logprob as number });
+  }
+  return out.sort((a, b) => (b.logprob) - (a.logprob));
+}
+
+/** vLLM's `structured_outputs` for a constraint (0.10.2 and later; older servers ignore the field). */
+function structuredOutputs(constraint: GenerationConstraint): VllmStructuredOutputsDto {
+  switch (constraint.kind) {
+    case 'json_object':
+      return { json_object: true };
+    case 'json_schema':
+      return { json: constraint.schema };
+    case 'regex':
+      return { regex: constraint.pattern };
+    case 'ebnf':
+      return { grammar: constraint.grammar };
+    case 'structural_tag':
+      return { structural_tag: JSON.stringify(constraint.tag) };
+  }
+}
+
 /** Output tokens and their log-probs, validated: -9999.0 first (vLLM's sentinel), then count and type. */
 function readTokens(
   choice: Record<string, unknown>,
   finish: SegmentFinish | null,
-): { tokens: number[]; logprobs: number[] } {
+  topLogprobs: number,
+): Omit<SegmentTokens, 'engineVersion'> {
   const logprobs = choice.logprobs;
   if (logprobs === null || logprobs === undefined) {
     // An abort before any token carries no log-probs at all: an empty segment, not a failure.
@@ -81,7 +121,13 @@ function readTokens(
       `vLLM output_logprobs[${clamped}] is -9999.0, which may represent a missing or clamped logprob; exact sampling evidence is required.`,
     );
   }
-  return { tokens: labels.map(tokenId), logprobs: checkLogprobs(labels.length, values) };
+  const read: Omit<SegmentTokens, 'engineVersion'> = {
+    tokens: labels.map(tokenId),
+    logprobs: checkLogprobs(labels.length, values),
+  };
+  if (topLogprobs > 0)
+    read.topLogprobs = checkTopLogprobs(labels.length, logprobs.top_logprobs, topLogprobs, readAlternatives);
+  return read;
 }
 
 function cachedTokens(body: Record<string, unknown>): number | undefined {
@@ -151,7 +197,7 @@ export class VllmBackend implements EngineBackend {
       ...sharedSamplingFields(sampling),
       max_tokens: request.maxNewTokens,
       return_tokens_as_token_ids: true,
-      logprobs: 0,
+      logprobs: sampling.topLogprobs,
       use_beam_search: false,
       stream: request.stream,
       prompt: request.promptIds,
@@ -161,16 +207,17 @@ export class VllmBackend implements EngineBackend {
     // The reference drops stop strings and this for vLLM; vLLM's completions API supports both.
     if (sampling.frequencyPenalty !== 0) body.frequency_penalty = sampling.frequencyPenalty;
     if (sampling.seed !== null) body.seed = sampling.seed;
+    if (sampling.constraint) body.structured_outputs = structuredOutputs(sampling.constraint);
     return body;
   }
 
-  parseResponse(body: unknown): SegmentResult {
+  parseResponse(body: unknown, topLogprobs: number): SegmentResult {
     const choice = readChoice(body);
     const finish = readFinish(choice);
     if (!finish) throw new EngineProtocolError('vLLM reply has a null finish_reason');
     const cached = cachedTokens(body as Record<string, unknown>);
     return {
-      ...readTokens(choice, finish),
+      ...readTokens(choice, finish, topLogprobs),
       ...finish,
       engineVersion: null,
       ...(cached !== undefined ? { cachedTokens: cached } : {}),
@@ -178,7 +225,7 @@ export class VllmBackend implements EngineBackend {
   }
 
   /** Deltas; the finish arrives before the usage chunk, so the cached count is attached to the finish when it comes. */
-  createStreamParser(): StreamEventParser {
+  createStreamParser(topLogprobs: number): StreamEventParser {
     let finished: SegmentFinish | null = null;
     return (event) => {
       if (!isJsonObject(event)) throw new EngineProtocolError('vLLM stream event is not an object');
@@ -191,8 +238,10 @@ export class VllmBackend implements EngineBackend {
       const choice = readChoice(event);
       const finish = readFinish(choice);
       if (finish) finished = finish;
-      const { tokens, logprobs } = readTokens(choice, finish);
-      return { tokens: { tokens, logprobs, engineVersion: null }, finish: finish ?? undefined };
+      return {
+        tokens: { ...readTokens(choice, finish, topLogprobs), engineVersion: null },
+        finish: finish ?? undefined,
+      };
     };
   }
 

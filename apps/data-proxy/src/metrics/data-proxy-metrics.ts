@@ -98,6 +98,18 @@ export class DataProxyMetrics {
       'Segments resubmitted to the engine after an abort (a pause for a weight update, or an engine abort)',
       () => bridge.resubmits,
     );
+    mirroredCounter(
+      metrics,
+      'data_proxy_constrained_restarts_total',
+      'Constrained generations (structured outputs) restarted from their prompt after an abort: the engine starts a grammar afresh with every request',
+      () => bridge.constrainedRestarts,
+    );
+    mirroredCounter(
+      metrics,
+      'data_proxy_constrained_discarded_tokens_total',
+      'Tokens of aborted constrained generations discarded by their restart (never recorded, never sent)',
+      () => bridge.constrainedDiscardedTokens,
+    );
     metrics.gauge(
       'data_proxy_pause_parked_requests',
       'Generations parked behind a pause, waiting for continue',

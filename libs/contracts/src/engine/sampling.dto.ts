@@ -11,4 +11,15 @@ export class EngineSamplingFieldsDto {
   @ApiPropertyOptional() ignore_eos?: boolean;
   @ApiPropertyOptional() skip_special_tokens?: boolean;
   @ApiPropertyOptional() frequency_penalty?: number;
+  @ApiPropertyOptional({ minimum: -2, maximum: 2, description: 'Subtracted once from tokens already generated' })
+  presence_penalty?: number;
+  @ApiPropertyOptional({
+    minimum: 0,
+    exclusiveMinimum: true,
+    description:
+      'Multiplicative penalty on tokens already seen (1 = off; SGLang: output tokens, vLLM: prompt and output)',
+  })
+  repetition_penalty?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Minimum probability relative to the most likely token' })
+  min_p?: number;
 }

@@ -7,10 +7,20 @@ import { EngineSamplingFieldsDto } from './sampling.dto.js';
  */
 export class SglangSamplingParamsDto extends EngineSamplingFieldsDto {
   @ApiPropertyOptional({ minimum: 0 }) max_new_tokens?: number;
-  @ApiPropertyOptional() min_p?: number;
-  @ApiPropertyOptional() presence_penalty?: number;
-  @ApiPropertyOptional() repetition_penalty?: number;
   @ApiPropertyOptional({ description: 'Per-request seed' }) sampling_seed?: number;
+  @ApiPropertyOptional({
+    description: 'Constrained decoding: a JSON schema, as a JSON string. At most one of json_schema, regex, ebnf',
+  })
+  json_schema?: string;
+  @ApiPropertyOptional({ description: 'Constrained decoding: the whole output matches this regular expression' })
+  regex?: string;
+  @ApiPropertyOptional({ description: 'Constrained decoding: an EBNF grammar (start rule `root`)' })
+  ebnf?: string;
+  @ApiPropertyOptional({
+    description:
+      'Constrained decoding: `{"type": "structural_tag", "structures": [{"begin", "schema", "end"}], "triggers": [...]}` as a JSON string',
+  })
+  structural_tag?: string;
 }
 
 export class SglangGenerateRequestDto {
@@ -26,6 +36,11 @@ export class SglangGenerateRequestDto {
   @ApiPropertyOptional({ type: SglangSamplingParamsDto }) sampling_params?: SglangSamplingParamsDto;
   @ApiPropertyOptional({ description: 'Per-token log-probs in meta_info.output_token_logprobs' })
   return_logprob?: boolean;
+  @ApiPropertyOptional({
+    minimum: 0,
+    description: 'With return_logprob: the most likely alternatives per output token, in meta_info.output_top_logprobs',
+  })
+  top_logprobs_num?: number;
   @ApiPropertyOptional() stream?: boolean;
   @ApiPropertyOptional({ description: 'Request id (abort_request takes it)' }) rid?: string;
 }
@@ -56,6 +71,19 @@ export class SglangMetaInfoDto {
     description: '`[logprob, token_id, null]` per output token',
   })
   output_token_logprobs?: [number, number, null][];
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'array', items: { type: 'array' } },
+    description:
+      'With top_logprobs_num: per output token, its alternatives as `[logprob, token_id, null]`, most likely first',
+  })
+  output_top_logprobs?: [number, number, null][][];
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'array' },
+    description: 'With top_logprobs_num: prompt alternatives (empty)',
+  })
+  input_top_logprobs?: unknown[];
   @ApiPropertyOptional({ type: [SglangWeightVersionSpanDto] }) weight_versions?: SglangWeightVersionSpanDto[];
   @ApiPropertyOptional({ description: 'Seconds' }) e2e_latency?: number;
 }

@@ -2,6 +2,20 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CompletionUsageDto } from '../openai/chat.dto.js';
 import { EngineSamplingFieldsDto } from './sampling.dto.js';
 
+/** vLLM's structured outputs (0.10.2 and later): exactly one constraint kind. */
+export class VllmStructuredOutputsDto {
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
+    description: 'A JSON schema',
+  })
+  json?: Record<string, unknown> | string;
+  @ApiPropertyOptional({ description: 'The whole output matches this regular expression' }) regex?: string;
+  @ApiPropertyOptional({ type: [String], description: 'The output is one of these strings' }) choice?: string[];
+  @ApiPropertyOptional({ description: 'An EBNF grammar (start rule `root`)' }) grammar?: string;
+  @ApiPropertyOptional({ description: 'Any JSON object' }) json_object?: boolean;
+  @ApiPropertyOptional({ description: 'A structural tag, as a JSON string' }) structural_tag?: string;
+}
+
 /** vLLM's OpenAI completions with token-id prompts, as engine-sim serves them and the data proxy calls them. */
 export class VllmCompletionRequestDto extends EngineSamplingFieldsDto {
   @ApiProperty({ oneOf: [{ type: 'array', items: { type: 'integer' } }, { type: 'string' }] })
@@ -15,6 +29,14 @@ export class VllmCompletionRequestDto extends EngineSamplingFieldsDto {
   @ApiPropertyOptional() use_beam_search?: boolean;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: '`{"include_usage": true}`' })
   stream_options?: { include_usage?: boolean };
+  @ApiPropertyOptional({ type: VllmStructuredOutputsDto, description: 'Constrained decoding' })
+  structured_outputs?: VllmStructuredOutputsDto;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: '`{"type": "text" | "json_object" | "json_schema" | "structural_tag", ...}` (structured_outputs wins)',
+  })
+  response_format?: Record<string, unknown>;
 }
 
 export class VllmCompletionLogprobsDto {
