@@ -179,6 +179,52 @@ describe('engine-sim answers match the real engines field by field (golden shape
     expectGolden('v1-models', (await call('GET', `${engine.url}/v1/models`)).json);
   });
 
+  it('structured outputs and top log-probs: SGLang and vLLM answers and refusals', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const sglang = (sampling: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      post('/generate', {
+        input_ids: PROMPT,
+        sampling_params: { max_new_tokens: 64, ...sampling },
+        return_logprob: true,
+        ...extra,
+      });
+    expectGolden('sglang-generate-json-schema', (await sglang({ json_schema: JSON.stringify(schema) })).json);
+    expectGolden(
+      'sglang-generate-top-logprobs',
+      (await sglang({ max_new_tokens: 3, ignore_eos: true }, { top_logprobs_num: 2 })).json,
+    );
+    const invalid = await sglang({ json_schema: '{"type": "tuple"}' });
+    expect(invalid.status).toBe(400);
+    expectGolden('sglang-invalid-grammar', invalid.json);
+    const invalidStream = await postSse(`${engine.url}/generate`, {
+      input_ids: PROMPT,
+      sampling_params: { regex: '(a' },
+      stream: true,
+    });
+    expectGolden('sglang-invalid-grammar-stream-final-chunk', (await invalidStream.done).at(-2));
+    const several = await sglang({ regex: 'a', ebnf: 'root ::= "a"' });
+    expect(several.status).toBe(400);
+    expectGolden('sglang-several-grammars', several.json);
+    const vllm = (body: Record<string, unknown>) =>
+      post('/v1/completions', {
+        prompt: PROMPT,
+        max_tokens: 64,
+        logprobs: 2,
+        return_tokens_as_token_ids: true,
+        ...body,
+      });
+    expectGolden('vllm-completion-structured', (await vllm({ structured_outputs: { json: schema } })).json);
+    const refused = await vllm({ structured_outputs: { regex: '(a' } });
+    expect(refused.status).toBe(400);
+    expectGolden('vllm-structured-outputs-error', refused.json);
+    const refusedStream = await postSse(`${engine.url}/v1/completions`, {
+      prompt: PROMPT,
+      structured_outputs: { grammar: 'root ::= x' },
+      stream: true,
+    });
+    expectGolden('vllm-structured-outputs-error-stream', await refusedStream.done);
+  });
+
   it('vLLM control: stock pause/resume/is_paused, sleep and wake_up with empty bodies, AReaL pause', async () => {
     expectGolden('vllm-pause', (await post('/pause?mode=abort')).json);
     expectGolden('vllm-is-paused', (await call('GET', `${engine.url}/is_paused`)).json);

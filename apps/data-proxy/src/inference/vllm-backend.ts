@@ -69,7 +69,7 @@ function readAlternatives(entry: unknown, position: number): TopLogprob[] {
       );
     out.push({ id: tokenId(label), logprob: logprob as number });
   }
-  return out.sort((a, b) => (b.logprob) - (a.logprob));
+  return out.sort((a, b) => b.logprob - a.logprob);
 }
 
 /** vLLM's `structured_outputs` for a constraint (0.10.2 and later; older servers ignore the field). */
