@@ -4,11 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Agent } from 'undici';
-import { HttpClient, parseOptions } from '@app/common';
 import { HfTokenizer } from '@app/tokenizer';
-import { DATA_PROXY_OPTIONS } from '../../apps/data-proxy/src/config/data-proxy-options.js';
-import { NEUTRAL_SAMPLING, type EngineSampling } from '../../apps/data-proxy/src/inference/engine-backend.js';
-import { InfBridgeService } from '../../apps/data-proxy/src/inference/inf-bridge.service.js';
 import { call } from '../support/http.js';
 import { postSse, sleep } from '../support/sse.js';
 import { spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
@@ -269,12 +265,34 @@ describe('engine-sim constrained decoding, top log-probs and penalties (both pro
   });
 });
 
+/** What this suite uses of the data proxy's InfBridgeService (loaded from the build, see below). */
+interface Bridge {
+  setVersion(version: number): Promise<void>;
+  pause(mode: 'abort'): Promise<void>;
+  resume(): Promise<void>;
+  generate(input: {
+    promptIds: number[];
+    maxNewTokens: number;
+    sampling: Record<string, unknown>;
+    onTokens: (tokens: readonly number[], logprobs: readonly number[], versions: readonly number[]) => void;
+  }): Promise<{
+    outputTokens: number[];
+    outputLogprobs: number[];
+    outputVersions: number[];
+    segments: number;
+  }>;
+  constrainedRestarts: number;
+  constrainedDiscardedTokens: number;
+}
+
 /**
- * The data proxy's resubmission of a constrained generation across a weight update: InfBridge (in
- * process) against a real engine-sim. The echo model's answer is a long document the schema
- * accepts; a pause aborts it in the middle. Resubmitting `prompt + tokens so far` would make the
- * engine start a second document after the partial one (its grammar restarts): the answer would not
- * parse. The bridge restarts the constrained generation instead.
+ * The data proxy's resubmission of a constrained generation across a weight update: the built
+ * InfBridgeService, in process, against a real engine-sim. (No agent API carries a constraint to
+ * the data proxy yet, so the bridge is driven directly, from `dist/` as every e2e suite runs the
+ * build.) The echo model's answer is a long document the schema accepts; a pause aborts it in the
+ * middle. Resubmitting `prompt + tokens so far` would make the engine start a second document after
+ * the partial one (its grammar restarts): the answer would not parse. The bridge restarts the
+ * constrained generation instead.
  */
 describe('a pause in the middle of a constrained generation (data proxy InfBridge → engine-sim)', () => {
   const LIST_SCHEMA = {
@@ -297,15 +315,24 @@ describe('a pause in the middle of a constrained generation (data proxy InfBridg
   const DOCUMENT = JSON.stringify({
     steps: Array.from({ length: 24 }, (_, n) => ({ n, say: `step number ${n} of the plan` })),
   });
+  const DIST = new URL('../../dist/', import.meta.url).href;
   let engine: SpawnedApp;
   let tokenizer: HfTokenizer;
   let prompt: number[];
+  let createBridge: (argv: string[], agent: Agent) => Bridge;
+  let neutralSampling: Record<string, unknown>;
   const agents: Agent[] = [];
 
   beforeAll(async () => {
     engine = await spawnEngineSim(4, ['--mode', 'echo']);
     tokenizer = await HfTokenizer.load();
     prompt = await tokenizer.encode(`<|im_start|>user\n${DOCUMENT}<|im_end|>\n<|im_start|>assistant\n`);
+    const common = await import(`${DIST}libs/common/src/index.js`);
+    const { DATA_PROXY_OPTIONS } = await import(`${DIST}apps/data-proxy/src/config/data-proxy-options.js`);
+    const { InfBridgeService } = await import(`${DIST}apps/data-proxy/src/inference/inf-bridge.service.js`);
+    ({ NEUTRAL_SAMPLING: neutralSampling } = await import(`${DIST}apps/data-proxy/src/inference/engine-backend.js`));
+    createBridge = (argv, agent) =>
+      new InfBridgeService(new common.HttpClient(agent), common.parseOptions(DATA_PROXY_OPTIONS, argv, {}).options);
   });
 
   afterAll(async () => {
@@ -313,22 +340,17 @@ describe('a pause in the middle of a constrained generation (data proxy InfBridg
     await engine?.stop();
   });
 
-  function bridgeFor(backendType: 'sglang' | 'vllm'): InfBridgeService {
+  function bridgeFor(backendType: 'sglang' | 'vllm'): Bridge {
     const agent = new Agent();
     agents.push(agent);
-    const { options } = parseOptions(
-      DATA_PROXY_OPTIONS,
-      ['--backend-addr', engine.url, '--backend-type', backendType, '--resubmit-wait', '0'],
-      {},
-    );
-    return new InfBridgeService(new HttpClient(agent), options);
+    return createBridge(['--backend-addr', engine.url, '--backend-type', backendType, '--resubmit-wait', '0'], agent);
   }
 
   it.each(['sglang', 'vllm'] as const)(
     '%s: the answer still validates, every token is sampled under the new version, and what is recorded is what the client got',
     async (backendType) => {
       const bridge = bridgeFor(backendType);
-      const sampling: EngineSampling = {
+      const sampling = {
         temperature: 1,
         topP: 1,
         topK: -1,
@@ -338,7 +360,7 @@ describe('a pause in the middle of a constrained generation (data proxy InfBridg
         ignoreEos: false,
         skipSpecialTokens: true,
         seed: null,
-        ...NEUTRAL_SAMPLING,
+        ...neutralSampling,
         constraint: { kind: 'json_schema', schema: LIST_SCHEMA, strict: true },
       };
       await bridge.setVersion(4);
