@@ -6,7 +6,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Agent } from 'undici';
 import { HfTokenizer } from '@app/tokenizer';
 import { call } from '../support/http.js';
-import { postSse, sleep } from '../support/sse.js';
+import { postSse } from '../support/sse.js';
+import { sleep } from '../support/wait.js';
 import { spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
 
 const ajv = new Ajv2020({ strict: false, validateFormats: false });
