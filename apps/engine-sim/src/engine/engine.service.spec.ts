@@ -22,9 +22,10 @@ describe(EngineService.name, () => {
   let model: EngineModel;
   const engines: EngineService[] = [];
 
+  // Loading the tokenizer and model folder takes seconds on a busy machine.
   beforeAll(async () => {
     model = await EngineModel.load(undefined);
-  });
+  }, 30_000);
 
   afterEach(() => {
     for (const engine of engines.splice(0)) engine.onApplicationShutdown();

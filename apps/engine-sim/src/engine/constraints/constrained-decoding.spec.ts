@@ -67,9 +67,11 @@ describe(ConstrainedDecoding.name, () => {
   const compiler = new ConstraintCompiler();
   const EOS = 151645;
 
+  // Loading the tokenizer and indexing its vocabulary take seconds on a busy machine.
   beforeAll(async () => {
     tokenizer = await HfTokenizer.load();
-  });
+    VocabularyIndex.of(tokenizer);
+  }, 30_000);
 
   /** Samples every step as the engine does, until EOS. */
   function decode(spec: ConstraintSpec, intended: string | null, seed: number, temperature = 1) {
