@@ -239,21 +239,23 @@ export function readVersionSpans(value: unknown, tokens: number): VersionSpan[] 
 
 /**
  * The sampling fields both engines take under the same names (SGLang's `sampling_params`, vLLM's
- * body). The penalties and `min_p` are always sent: unset, vLLM would take the model's generation
- * config (Qwen2.5's asks for `repetition_penalty` 1.05), which is not what the agent asked for.
+ * body). `min_p` and the presence and repetition penalties go only when set away from neutral, so
+ * a request that does not use them is the one sent before they existed; unset, the engine applies
+ * its own default (vLLM's may come from the model's generation config, as for any client of it).
  */
 export function sharedSamplingFields(sampling: EngineSampling): EngineSamplingFieldsDto {
   const fields: EngineSamplingFieldsDto = {
     top_p: sampling.topP,
     top_k: sampling.topK,
-    min_p: sampling.minP,
     temperature: sampling.temperature,
-    presence_penalty: sampling.presencePenalty,
-    repetition_penalty: sampling.repetitionPenalty,
     stop_token_ids: sampling.stopTokenIds,
     ignore_eos: sampling.ignoreEos,
     skip_special_tokens: sampling.skipSpecialTokens,
   };
+  if (sampling.minP !== NEUTRAL_SAMPLING.minP) fields.min_p = sampling.minP;
+  if (sampling.presencePenalty !== NEUTRAL_SAMPLING.presencePenalty) fields.presence_penalty = sampling.presencePenalty;
+  if (sampling.repetitionPenalty !== NEUTRAL_SAMPLING.repetitionPenalty)
+    fields.repetition_penalty = sampling.repetitionPenalty;
   if (sampling.stop.length > 0) fields.stop = sampling.stop;
   return fields;
 }

@@ -195,13 +195,25 @@ describe(SglangBackend.name, () => {
 describe(`${SglangBackend.name}: penalties, constraints and top log-probs`, () => {
   const backend = new SglangBackend();
 
-  it('sends min_p, presence_penalty and repetition_penalty in sampling_params, neutral ones too', () => {
+  it('sends min_p, presence_penalty and repetition_penalty in sampling_params when set; neutral ones not at all', () => {
     const params = backend.buildRequest(
       asking({ minP: 0.1, presencePenalty: 0.5, repetitionPenalty: 1.2 }),
     ).sampling_params;
     expect(params).toEqual(expect.objectContaining({ min_p: 0.1, presence_penalty: 0.5, repetition_penalty: 1.2 }));
-    expect(backend.buildRequest(REQUEST).sampling_params).toEqual(
-      expect.objectContaining({ min_p: 0, presence_penalty: 0, repetition_penalty: 1 }),
+    expect(backend.buildRequest(asking({ presencePenalty: -0.5 })).sampling_params).toEqual(
+      expect.objectContaining({ presence_penalty: -0.5 }),
+    );
+    // 1 is no repetition penalty; 0 and 2 are real ones.
+    expect(backend.buildRequest(asking({ repetitionPenalty: 0.8 })).sampling_params?.repetition_penalty).toBe(0.8);
+    const neutral = backend.buildRequest(REQUEST).sampling_params ?? {};
+    expect(['min_p', 'presence_penalty', 'repetition_penalty'].filter((k) => k in neutral)).toEqual([]);
+  });
+
+  it('an unconstrained request without the new fields is byte for byte the one sent before them', () => {
+    expect(JSON.stringify(backend.buildRequest(REQUEST))).toBe(
+      '{"rid":"r","input_ids":[1,2],"image_data":null,"sampling_params":{"top_p":1,"top_k":-1,"temperature":1,' +
+        '"stop_token_ids":[],"ignore_eos":false,"skip_special_tokens":true,"max_new_tokens":8,' +
+        '"frequency_penalty":0,"sampling_seed":42},"return_logprob":true,"stream":false}',
     );
   });
 
@@ -282,7 +294,18 @@ describe(`${SglangBackend.name}: penalties, constraints and top log-probs`, () =
       });
     expect(delta([5], 1, [alts([-1, 5])]).tokens?.topLogprobs).toEqual([[{ id: 5, logprob: -1 }]]);
     expect(delta([6, 7], 3, [alts([-1, 6]), alts([-1, 7])]).tokens?.topLogprobs).toHaveLength(2);
-    expect(() => delta([8], 4, [])).toThrow(EngineProtocolError);
+    const short = thrown(() => delta([8], 4, []));
+    expect(short).toBeInstanceOf(EngineProtocolError);
+    expect((short as Error).message).toContain('received 1 output tokens but top log-probs for 0');
+    const missing = thrown(() => backend.createStreamParser(1)(sglang([5], { type: 'stop' })));
+    expect((missing as Error).message).toContain('1 top log-probs per token were asked for but the engine sent none');
+    const bad = thrown(() =>
+      backend.createStreamParser(1)(sglang([5], { type: 'stop' }, { output_top_logprobs: [[[Number.NaN, 5, null]]] })),
+    );
+    expect(bad).toBeInstanceOf(EngineProtocolError);
+    expect((bad as Error).message).toContain(
+      'top log-probs of output token 0 must be token ids with real, finite log-probs',
+    );
   });
 });
 
@@ -332,12 +355,19 @@ describe(`${VllmBackend.name}: penalties, structured outputs and top log-probs`,
     return body;
   };
 
-  it('sends min_p, presence_penalty and repetition_penalty at the top level, neutral ones too', () => {
+  it('sends min_p, presence_penalty and repetition_penalty at the top level when set; neutral ones not at all', () => {
     expect(backend.buildRequest(asking({ minP: 0.05, presencePenalty: -1, repetitionPenalty: 1.1 }))).toEqual(
       expect.objectContaining({ min_p: 0.05, presence_penalty: -1, repetition_penalty: 1.1 }),
     );
-    expect(backend.buildRequest(REQUEST)).toEqual(
-      expect.objectContaining({ min_p: 0, presence_penalty: 0, repetition_penalty: 1 }),
+    const neutral = backend.buildRequest(REQUEST);
+    expect(['min_p', 'presence_penalty', 'repetition_penalty'].filter((k) => k in neutral)).toEqual([]);
+  });
+
+  it('an unconstrained request without the new fields is byte for byte the one sent before them', () => {
+    expect(JSON.stringify(backend.buildRequest({ ...REQUEST, stream: true }))).toBe(
+      '{"top_p":1,"top_k":-1,"temperature":1,"stop_token_ids":[],"ignore_eos":false,"skip_special_tokens":true,' +
+        '"max_tokens":8,"return_tokens_as_token_ids":true,"logprobs":0,"use_beam_search":false,"stream":true,' +
+        '"prompt":[1,2],"stream_options":{"include_usage":true},"seed":42}',
     );
   });
 
@@ -388,6 +418,20 @@ describe(`${VllmBackend.name}: penalties, structured outputs and top log-probs`,
     const parse = backend.createStreamParser(1);
     const chunk = parse(withTop([5], [{ 'token_id:5': -0.5, 'token_id:9': -1 }]));
     expect(chunk.tokens?.topLogprobs).toEqual([[{ id: 5, logprob: -0.5 }]]);
-    expect(() => parse(withTop([6], []))).toThrow(EngineProtocolError);
+    const short = thrown(() => parse(withTop([6], [])));
+    expect(short).toBeInstanceOf(EngineProtocolError);
+    expect((short as Error).message).toContain('received 1 output tokens but top log-probs for 0');
+    const clamped = thrown(() => backend.createStreamParser(1)(withTop([6], [{ 'token_id:6': -9999.0 }])));
+    expect((clamped as Error).message).toContain('vLLM top_logprobs[0] holds -9999.0');
+    const missing = thrown(() => backend.createStreamParser(1)(vllm([6], 'stop')));
+    expect((missing as Error).message).toContain('the engine sent none');
+  });
+
+  it('reads no alternatives when none were asked for, whatever the engine sends', () => {
+    expect(
+      backend.parseResponse(withTop([5], [{ 'token_id:5': -0.5, 'token_id:9': -1 }]), 0).topLogprobs,
+    ).toBeUndefined();
+    expect(backend.parseResponse(withTop([5], 'garbage'), 0).tokens).toEqual([5]);
+    expect(backend.createStreamParser(0)(withTop([5], 'garbage')).tokens?.topLogprobs).toBeUndefined();
   });
 });
