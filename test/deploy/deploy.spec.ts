@@ -56,6 +56,19 @@ type PodSpec = {
   volumes?: { name: string }[];
 };
 
+interface NetworkPolicySpec {
+  podSelector: { matchLabels?: Record<string, string> };
+  policyTypes?: string[];
+  ingress?: {
+    from?: {
+      podSelector?: { matchLabels?: Record<string, string> };
+      namespaceSelector?: { matchLabels?: Record<string, string> };
+      ipBlock?: unknown;
+    }[];
+    ports?: { port: string | number; protocol?: string }[];
+  }[];
+}
+
 function podSpec(m: Manifest): PodSpec | null {
   const spec = m.spec as { template?: { spec: PodSpec } } | undefined;
   return m.kind === 'Deployment' || m.kind === 'StatefulSet' ? spec!.template!.spec : null;
@@ -184,6 +197,80 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
         expect((byKind('Deployment', 'controller')!.spec as { strategy: { type: string } }).strategy.type).toBe(
           'Recreate',
         );
+      });
+
+      it('NetworkPolicies: only the gateway, router, controller and trainer pods reach a data proxy, nothing reaches the engine', () => {
+        const inference = byKind('StatefulSet', 'inference')!;
+        const podLabels = (w: Manifest) =>
+          (w.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+        const selects = (selector: { matchLabels?: Record<string, string> }, labels: Record<string, string>) =>
+          Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+        const policies = manifests
+          .filter((m) => m.kind === 'NetworkPolicy')
+          .map((m) => m.spec as NetworkPolicySpec)
+          .filter((p) => selects(p.podSelector, podLabels(inference)));
+        expect(policies.length).toBeGreaterThanOrEqual(2);
+        const proxyPorts = podSpec(inference)!
+          .containers.find((c) => c.name === 'data-proxy')!
+          .ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]);
+        const enginePorts = podSpec(inference)!
+          .containers.find((c) => c.name === 'engine')!
+          .ports.flatMap((p: { name: string; containerPort: number }) => [p.name, p.containerPort]);
+        const admitted: string[] = [];
+        const problems: string[] = [];
+        for (const policy of policies) {
+          if (!policy.policyTypes?.includes('Ingress')) problems.push('a policy without policyTypes Ingress');
+          for (const rule of policy.ingress ?? []) {
+            // An empty `from` or `ports` admits everyone, or every port.
+            if (!rule.from?.length) problems.push('an ingress rule without from');
+            if (!rule.ports?.length) problems.push('an ingress rule without ports');
+            for (const port of rule.ports ?? []) {
+              if (enginePorts.includes(port.port)) problems.push(`the engine port ${port.port} is admitted`);
+              if (!proxyPorts.some(([name, number]: [string, number]) => port.port === name || port.port === number))
+                problems.push(`port ${port.port} is not the data proxy's`);
+            }
+            for (const peer of rule.from ?? []) {
+              if (peer.ipBlock) problems.push('an ipBlock peer (pod IPs change)');
+              if (peer.podSelector) {
+                const labels = peer.podSelector.matchLabels ?? {};
+                if (Object.keys(labels).length === 0) problems.push('a podSelector that selects every pod');
+                admitted.push(
+                  Object.entries(labels)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(','),
+                );
+              } else if (peer.namespaceSelector) {
+                admitted.push(`namespace:${JSON.stringify(peer.namespaceSelector.matchLabels)}`);
+              }
+            }
+          }
+        }
+        expect(problems).toEqual([]);
+        const expected = [
+          'app.kubernetes.io/name=controller',
+          'rollout.areal/trainer=true',
+          'app.kubernetes.io/name=gateway',
+          'app.kubernetes.io/name=router',
+          ...(target === 'example' ? ['namespace:{"kubernetes.io/metadata.name":"monitoring"}'] : []),
+        ];
+        expect(admitted.sort()).toEqual(expected.sort());
+        // Each pod selector names pods these manifests run (the trainer's are the user's own).
+        for (const peer of admitted.filter((p) => p.startsWith('app.kubernetes.io/name=')))
+          expect([peer, workloads.some((w) => podLabels(w)['app.kubernetes.io/name'] === peer.split('=')[1])]).toEqual([
+            peer,
+            true,
+          ]);
+        // The control plane has its own policy: the controller and the trainers, nobody else.
+        const control = manifests.find(
+          (m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'inference-control-plane',
+        );
+        const controlPeers = (control!.spec as NetworkPolicySpec).ingress!.flatMap((r) =>
+          (r.from ?? []).map((p) => JSON.stringify(p.podSelector?.matchLabels)),
+        );
+        expect(controlPeers).toEqual([
+          JSON.stringify({ 'app.kubernetes.io/name': 'controller' }),
+          JSON.stringify({ 'rollout.areal/trainer': 'true' }),
+        ]);
       });
 
       it('every Service selects a workload, every config and secret reference resolves', () => {

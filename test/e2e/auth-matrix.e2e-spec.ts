@@ -31,6 +31,9 @@ const CLASS_OUTCOMES: Record<string, Record<Credential, 'allow' | 401 | 403>> = 
   session: { none: 401, malformed: 401, wrong: 401, session: 'allow', 'other session': 'allow', admin: 'allow' },
   // Anyone gets in; a session key, when given, picks the session (the HITL session otherwise).
   'optional-session': EVERYONE,
+  // The admin key; no key only from a --control-allow-from network, and these services have none
+  // (the default; test/e2e/areal-v2-trainer.e2e-spec.ts calls them from allowed and other networks).
+  control: { none: 401, malformed: 401, wrong: 403, session: 403, 'other session': 403, admin: 'allow' },
 };
 
 /** The status only; the body is dropped unread (some endpoints stream for as long as one listens). */

@@ -1,4 +1,4 @@
-import type { AppDefinition, ErrorBodyInfo } from '@app/common';
+import { MISSING_BEARER, type AppDefinition, type ErrorBodyInfo } from '@app/common';
 import {
   AnthropicErrorResponseDto,
   apiDialectOf,
@@ -10,7 +10,6 @@ import {
 } from '@app/contracts';
 import { GatewayAppModule } from './app.module.js';
 import { GATEWAY_OPTIONS } from './config/gateway-options.js';
-import { MALFORMED_AUTH } from './auth/bearer.js';
 import { RouterClient } from './router-client/router-client.service.js';
 
 /** How the gateway boots; shared by `main.ts` and tests. */
@@ -18,7 +17,7 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
   name: 'gateway',
   options: GATEWAY_OPTIONS,
   module: () => GatewayAppModule,
-  authMessages: { malformed: MALFORMED_AUTH, notAdmin: 'Admin API key required.' },
+  authMessages: { malformed: MISSING_BEARER, notAdmin: 'Admin API key required.' },
   rawJsonBodies: true,
   // What the gateway decides (bad bodies, limits, unknown routes) in the reference gateway's shape;
   // the admin guard's 401/403 keep the common shape, as the reference's auth dependency answers.

@@ -18,7 +18,7 @@ export class RouterState {
   readonly workers = new WorkerRegistry();
   readonly sessions = new SessionRegistry();
   readonly models = new ModelRegistry();
-  readonly capacity = new CapacityManager();
+  readonly capacity: CapacityManager;
   readonly pins = new PinEvents();
   readonly strategy: RoutingStrategy;
   /**
@@ -29,6 +29,7 @@ export class RouterState {
 
   constructor(@Inject(APP_OPTIONS) options: RouterOptions) {
     this.strategy = createRoutingStrategy(options['routing-strategy']);
+    this.capacity = new CapacityManager(options['capacity-permits']);
     this.sessions.onKeysChanged = (keys) => this.pins.invalidate(keys);
     // A health flip changes what every pin to that worker answers (200 or 503): drop them all.
     this.workers.onWorkerChanged = () => this.pins.flush();

@@ -1,6 +1,9 @@
 /** The public surface of `@app/common`: infrastructure shared by every service, no business logic. */
 export * from './auth/admin-key.guard.js';
+export * from './auth/auth-messages.js';
 export * from './auth/bearer.js';
+export * from './auth/caller-key.guard.js';
+export * from './auth/network-allow-list.js';
 export * from './bootstrap/admin-key-policy.js';
 export * from './bootstrap/listening-line.js';
 export * from './http-server/free-port.js';

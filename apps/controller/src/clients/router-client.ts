@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HttpClient, type JsonResponse } from '@app/common';
-import type { CapacityResponseDto } from '@app/contracts';
+import type { CapacityResponseDto, CapacityStatusResponseDto } from '@app/contracts';
 import { StackService } from '../launcher/stack.service.js';
 
 /** The router's answers are local bookkeeping: a slow one is a broken router. */
@@ -14,8 +14,8 @@ export class RouterClient {
     private readonly stack: StackService,
   ) {}
 
-  /** Permits available now. */
-  capacity(): Promise<JsonResponse<CapacityResponseDto>> {
+  /** Permits available now, and whether session starts take them. */
+  capacity(): Promise<JsonResponse<CapacityStatusResponseDto>> {
     return this.call('GET', '/capacity');
   }
 

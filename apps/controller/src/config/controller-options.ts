@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import {
+  AREAL_VERSION_OPTIONS,
   COMMON_OPTIONS,
   ConfigError,
+  CONTROL_PLANE_OPTIONS,
   FORWARDED_DATA_PROXY_OPTIONS,
   FORWARDED_ROUTER_OPTIONS,
   type OptionSpecs,
@@ -22,6 +24,9 @@ export const CONTROLLER_OPTIONS = {
   // Forwarded unchanged to the data proxies and the router it launches: their own declarations.
   ...FORWARDED_DATA_PROXY_OPTIONS,
   ...FORWARDED_ROUTER_OPTIONS,
+  // Forwarded to every service it launches; the controller's own control endpoints follow them too.
+  ...AREAL_VERSION_OPTIONS,
+  ...CONTROL_PLANE_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8090 },
   // Stopping the stack stops every child in order (each may take its own grace period).
   'shutdown-grace-ms': { ...COMMON_OPTIONS['shutdown-grace-ms'], default: 30_000 },

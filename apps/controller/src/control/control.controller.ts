@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { abortOnClientClose, AdminOnly } from '@app/common';
+import { abortOnClientClose, AdminOnly, ControlPlane } from '@app/common';
 import { GatewayClient } from '../clients/gateway-client.js';
 import { StackService } from '../launcher/stack.service.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
@@ -25,7 +25,11 @@ import {
   WaitTrajectoriesResponseDto,
 } from '@app/contracts';
 
-/** The trainer's control API. Every endpoint needs the admin key. */
+/**
+ * The trainer's control API. Every endpoint needs the admin key; the weight-update broadcasts
+ * (set_version, pause, continue, offload, onload) also take a call without a key from the
+ * networks in `--control-allow-from`.
+ */
 @ApiTags('control')
 @AdminOnly()
 @Controller()
@@ -54,6 +58,7 @@ export class ControllerControlController {
 
   @Post('set_version')
   @HttpCode(200)
+  @ControlPlane()
   @ApiOperation({ summary: 'Set the weight version on every data proxy: {"version": int, "strict"?: bool}' })
   @ApiBody({ type: ControllerSetVersionRequestDto })
   @ApiOkResponse({ type: BroadcastResponseDto })
@@ -64,6 +69,7 @@ export class ControllerControlController {
 
   @Post('pause')
   @HttpCode(200)
+  @ControlPlane()
   @ApiOperation({ summary: 'Pause generation on every data proxy (in-flight requests park and resume later)' })
   @ApiBody({ type: StrictRequestDto, required: false })
   @ApiOkResponse({ type: BroadcastResponseDto })
@@ -74,6 +80,7 @@ export class ControllerControlController {
 
   @Post(['continue', 'resume'])
   @HttpCode(200)
+  @ControlPlane()
   @ApiOperation({ summary: 'Continue generation on every data proxy (alias /resume)' })
   @ApiBody({ type: StrictRequestDto, required: false })
   @ApiOkResponse({ type: BroadcastResponseDto })
@@ -84,6 +91,7 @@ export class ControllerControlController {
 
   @Post('offload')
   @HttpCode(200)
+  @ControlPlane()
   @ApiOperation({
     summary: "Offload every engine's weights and KV cache (SGLang release_memory_occupation, vLLM sleep)",
   })
@@ -96,6 +104,7 @@ export class ControllerControlController {
 
   @Post('onload')
   @HttpCode(200)
+  @ControlPlane()
   @ApiOperation({ summary: 'Load them back on every engine: {"tags"?: ["weights", "kv_cache"]}' })
   @ApiBody({ type: OnloadRequestDto, required: false })
   @ApiOkResponse({ type: BroadcastResponseDto })

@@ -44,14 +44,21 @@ export class LocalLauncher {
     // External model mode (`api-url`): no engines, one data proxy that forwards to the provider.
     const external = o['api-url'] !== '';
     const backend = external ? { kind: 'sim' as const, count: 0 } : parseBackend(o.backend);
-    // Every service gets the admin key, the log level and the span collector (traces cross them all).
+    // Every service gets the admin key, the log level, the span collector (traces cross them all)
+    // and the AReaL generation it serves (the settings that profile implies are passed explicitly
+    // too, as this controller resolved them).
     const admin = [
       '--admin-api-key',
       o['admin-api-key'],
       '--log-level',
       o['log-level'],
       ...(o['otlp-endpoint'] ? ['--otlp-endpoint', o['otlp-endpoint']] : []),
+      '--areal-version',
+      o['areal-version'],
     ];
+    // The services with control endpoints (data proxies, gateway) take the same control networks.
+    const controlPlane =
+      o['control-allow-from'].length > 0 ? ['--control-allow-from', o['control-allow-from'].join(',')] : [];
 
     const engines: ManagedProcess[] = [];
     for (let i = 0; i < backend.count; i++) {
@@ -96,6 +103,8 @@ export class LocalLauncher {
       ...admin,
       '--routing-strategy',
       o['routing-strategy'],
+      '--capacity-permits',
+      String(o['capacity-permits']),
       '--poll-interval',
       String(o['poll-interval']),
     ]);
@@ -142,13 +151,21 @@ export class LocalLauncher {
         ...(o['deterministic-sampling'] ? ['--deterministic-sampling'] : []),
         ...(o['backend-api-key'] ? ['--backend-api-key', o['backend-api-key']] : []),
         ...(o['backend-admin-api-key'] ? ['--backend-admin-api-key', o['backend-admin-api-key']] : []),
+        ...controlPlane,
       ]),
     );
     const gateway = this.ourService(
       'gateway',
       0,
       'gateway',
-      [...admin, '--router-addr', router.url, '--forward-timeout', String(o['gateway-forward-timeout'])],
+      [
+        ...admin,
+        '--router-addr',
+        router.url,
+        '--forward-timeout',
+        String(o['gateway-forward-timeout']),
+        ...controlPlane,
+      ],
       o['gateway-port'],
     );
     await Promise.all([...proxies, gateway].map((p) => p.start()));

@@ -128,12 +128,7 @@ export class EpisodeRunner {
     begun: Started,
   ): Promise<Done> {
     const groupSize = spec.groupSize;
-    const grants = await Promise.all(Array.from({ length: groupSize }, () => this.gateway.grantCapacity(signal)));
-    const refused = grants.find((res) => res.status !== 200);
-    if (refused) {
-      await this.releasePermits(grants.filter((res) => res.status === 200).length);
-      throw new EpisodeError(`grant_capacity answered ${refused.status}: ${refused.text.slice(0, 200)}`);
-    }
+    await this.grantPermits(groupSize, signal);
     const sessionTaskId = `${this.ready.offlinePrefix}${taskId}`;
     const started = await this.gateway
       .startSession(
@@ -329,6 +324,8 @@ export class EpisodeRunner {
         discount: spec.discount,
         style: spec.style,
         format: spec.format,
+        // Named: the data proxies' default may be `traj` (AReaL 2.0's profile).
+        schema: 'interactions',
         remove_session: true,
       });
       if (res.status === 200) {
@@ -344,9 +341,9 @@ export class EpisodeRunner {
 
   /** Online mode: the next trajectory announced ready, exported with the configured discount and style. */
   private async runOnline(spec: EpisodeSpec, signal: AbortSignal): Promise<Done> {
-    // Each waiting online episode lets one external session start (the router's capacity permits gate session starts).
-    const grant = await this.gateway.grantCapacity(signal);
-    if (grant.status !== 200) throw new EpisodeError(`grant_capacity answered ${grant.status}`);
+    // Each waiting online episode lets one external session start (the router's capacity permits
+    // gate session starts; without them, as in AReaL 2.0, external sessions start freely).
+    await this.grantPermits(1, signal);
     const [ref] = await this.ready.take(1, spec.timeoutMs, signal);
     if (!ref) throw new EpisodeError('no trajectory became ready in time');
     const res = await this.gateway.exportTrajectories({
@@ -405,8 +402,24 @@ export class EpisodeRunner {
     );
   }
 
+  /**
+   * One router permit per session about to start, all or none. The episode itself already fits
+   * the staleness budget (the executor only starts what it allows); the permits let its sessions
+   * start. With `--capacity-permits off` the router takes none, and none is granted.
+   */
+  private async grantPermits(count: number, signal: AbortSignal): Promise<void> {
+    if (!this.options['capacity-permits']) return;
+    const grants = await Promise.all(Array.from({ length: count }, () => this.gateway.grantCapacity(signal)));
+    const refused = grants.find((res) => res.status !== 200);
+    if (refused) {
+      await this.releasePermits(grants.filter((res) => res.status === 200).length);
+      throw new EpisodeError(`grant_capacity answered ${refused.status}: ${refused.text.slice(0, 200)}`);
+    }
+  }
+
   /** Gives back router permits granted for sessions that never started. */
   private async releasePermits(count: number): Promise<void> {
+    if (!this.options['capacity-permits']) return;
     for (let i = 0; i < count; i++) {
       await this.router.releaseCapacity().catch((err: unknown) => {
         this.logger.warn({ error: message(err) }, 'could not release a capacity permit');

@@ -180,7 +180,8 @@ export class RolloutController {
       .capacity()
       .then((res) => {
         const capacity = res.status === 200 ? res.json?.capacity : undefined;
-        return typeof capacity === 'number' ? capacity : null;
+        // A router without permits (AReaL 2.0) has none to report.
+        return typeof capacity === 'number' && res.json?.permits !== 'off' ? capacity : null;
       })
       .catch(() => null);
     return { ...terms, router_permits: permits };

@@ -1,7 +1,7 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, extractBearerToken } from '@app/common';
+import { abortOnClientClose, CallerKey, SessionKey } from '@app/common';
 import { ExternalModelsService } from '../external/external-models.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 import { ChatService } from './chat.service.js';
@@ -25,14 +25,14 @@ export class DataProxyChatController {
 
   @Post(['chat/completions', 'v1/chat/completions'])
   @HttpCode(200)
-  @ApiBearerAuth()
+  @SessionKey({ optional: true })
   @ApiOperation({
     summary: 'Chat completion (streaming with stream: true); exact token ids, log-probs and versions are recorded',
   })
   @ApiChatCompletion()
   async create(
     @Body() body: unknown,
-    @Headers('authorization') authorization: string | undefined,
+    @CallerKey() key: string | null,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -40,7 +40,7 @@ export class DataProxyChatController {
     const abort = abortOnClientClose(reply);
     const externalModel = this.external.match(body);
     if (externalModel) {
-      const session = this.sessions.resolve(extractBearerToken(authorization));
+      const session = this.sessions.resolve(key);
       if (session) this.sessions.touch(session);
       await this.external.forward(
         externalModel,
@@ -52,7 +52,7 @@ export class DataProxyChatController {
       );
       return;
     }
-    const prepared = await this.chat.prepare(parseChatRequest(body), extractBearerToken(authorization));
+    const prepared = await this.chat.prepare(parseChatRequest(body), key);
     const answer = await this.chat.serve(
       prepared,
       abort.signal,

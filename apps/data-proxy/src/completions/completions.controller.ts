@@ -1,7 +1,7 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, extractBearerToken } from '@app/common';
+import { abortOnClientClose, CallerKey, SessionKey } from '@app/common';
 import { ApiTextCompletion } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
@@ -26,19 +26,19 @@ export class DataProxyCompletionsController {
 
   @Post(['completions', 'v1/completions'])
   @HttpCode(200)
-  @ApiBearerAuth()
+  @SessionKey({ optional: true })
   @ApiOperation({ summary: 'OpenAI legacy completion of a raw prompt (streaming with stream: true), recorded' })
   @ApiTextCompletion()
   async create(
     @Body() body: unknown,
-    @Headers('authorization') authorization: string | undefined,
+    @CallerKey() key: string | null,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const abort = abortOnClientClose(reply);
     this.external.refuseExternal(body, '/v1/completions');
     const parsed = parseCompletionsRequest(body, this.model.tokenizer.vocabSize);
-    const prepared = await this.chat.prepare(parsed.chat, extractBearerToken(authorization), 'completions');
+    const prepared = await this.chat.prepare(parsed.chat, key, 'completions');
     const answer = await this.chat.serve(
       prepared,
       abort.signal,

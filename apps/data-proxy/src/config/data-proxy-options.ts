@@ -1,4 +1,11 @@
-import { COMMON_OPTIONS, FORWARDED_DATA_PROXY_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
+import {
+  AREAL_VERSION_OPTIONS,
+  COMMON_OPTIONS,
+  CONTROL_PLANE_OPTIONS,
+  FORWARDED_DATA_PROXY_OPTIONS,
+  type OptionSpecs,
+  type ParsedOptions,
+} from '@app/common';
 
 export const BACKEND_TYPES = ['sglang', 'vllm'] as const;
 
@@ -7,6 +14,8 @@ export const DATA_PROXY_OPTIONS = {
   ...COMMON_OPTIONS,
   // The flags the controller forwards to us: one declaration for both.
   ...FORWARDED_DATA_PROXY_OPTIONS,
+  ...AREAL_VERSION_OPTIONS,
+  ...CONTROL_PLANE_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8082 },
   'max-body-bytes': { ...COMMON_OPTIONS['max-body-bytes'], default: 64 * 1024 * 1024 },
   // Generations hold a connection for their whole length; a bounded pool would queue a pause or

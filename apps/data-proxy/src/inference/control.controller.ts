@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '@app/common';
+import { AdminOnly, ControlPlane } from '@app/common';
 import { InfBridgeService } from './inf-bridge.service.js';
 import {
   ConfigureBackendRequestDto,
@@ -16,8 +16,10 @@ import {
 } from '@app/contracts';
 
 /**
- * Weight-update coordination. Every control endpoint needs the admin key (the reference leaves
- * them open); `/get_version` is readable by anyone, like `/health`.
+ * Weight-update coordination: AReaL 2.0's internal control plane. Its trainer calls pause,
+ * continue, offload, onload and set_version without a key, which is accepted only from the
+ * networks in `--control-allow-from`; from anywhere else they need the admin key (the reference
+ * leaves them open). `/get_version` is readable by anyone, like `/health`.
  */
 @ApiTags('control')
 @Controller()
@@ -26,7 +28,7 @@ export class DataProxyControlController {
 
   @Post('pause_generation')
   @HttpCode(200)
-  @AdminOnly()
+  @ControlPlane()
   @ApiOperation({
     summary:
       'Park new generations and pause the engine. {"mode": "abort"} (default): in-flight requests abort and resubmit after continue; SGLang "in_place"/"retract": they stay on the engine and finish after continue',
@@ -40,7 +42,7 @@ export class DataProxyControlController {
 
   @Post('continue_generation')
   @HttpCode(200)
-  @AdminOnly()
+  @ControlPlane()
   @ApiOperation({
     summary: 'Resume the engine, then release every parked generation (after onload, when memory was offloaded)',
   })
@@ -52,7 +54,7 @@ export class DataProxyControlController {
 
   @Post('release_memory_occupation')
   @HttpCode(200)
-  @AdminOnly()
+  @ControlPlane()
   @ApiOperation({
     summary:
       'Pause and drain the engine, then offload its weights and KV cache (SGLang release_memory_occupation, vLLM sleep); generation resumes after onload and continue. 409 ENGINE_MISCONFIGURED when the engine lacks the flag that makes it free memory',
@@ -66,7 +68,7 @@ export class DataProxyControlController {
 
   @Post('resume_memory_occupation')
   @HttpCode(200)
-  @AdminOnly()
+  @ControlPlane()
   @ApiOperation({ summary: 'Load them back: {"tags"?: ["weights", "kv_cache"]} (everything when absent)' })
   @ApiBody({ type: MemoryTagsRequestDto, required: false })
   @ApiOkResponse({ type: StatusResponseDto })
@@ -78,7 +80,7 @@ export class DataProxyControlController {
 
   @Post('set_version')
   @HttpCode(200)
-  @AdminOnly()
+  @ControlPlane()
   @ApiOperation({ summary: 'Set the weight version stamped on tokens generated from now on' })
   @ApiBody({ type: SetVersionRequestDto })
   @ApiOkResponse({ type: SetVersionResponseDto })
@@ -106,7 +108,7 @@ export class DataProxyControlController {
 
   @Post('configure')
   @HttpCode(200)
-  @AdminOnly()
+  @ControlPlane()
   @ApiOperation({ summary: 'No-op kept for scheduler compatibility' })
   @ApiOkResponse({ type: StatusResponseDto })
   configure(): StatusResponseDto {

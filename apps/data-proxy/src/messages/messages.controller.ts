@@ -1,7 +1,7 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, extractCallerKey } from '@app/common';
+import { abortOnClientClose, AnthropicKey, CallerKey } from '@app/common';
 import { ApiMessagesCreate, CountTokensRequestDto, CountTokensResponseDto } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
@@ -15,8 +15,6 @@ import { MessagesStream } from './messages-stream.js';
  * SDK's header) or a bearer token; the message id is the interaction id rewards name.
  */
 @ApiTags('agent APIs')
-@ApiBearerAuth()
-@ApiSecurity('x-api-key')
 @Controller()
 export class DataProxyMessagesController {
   constructor(
@@ -26,18 +24,19 @@ export class DataProxyMessagesController {
 
   @Post('v1/messages')
   @HttpCode(200)
+  @AnthropicKey({ optional: true })
   @ApiOperation({ summary: 'Anthropic Messages API (streaming with stream: true), recorded like a chat turn' })
   @ApiMessagesCreate()
   async create(
     @Body() body: unknown,
-    @Headers() headers: Record<string, string | string[] | undefined>,
+    @CallerKey() key: string | null,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const abort = abortOnClientClose(reply);
     this.external.refuseExternal(body, '/v1/messages');
     const chatRequest = parseMessagesRequest(body);
-    const prepared = await this.chat.prepare(chatRequest, extractCallerKey(headers), 'messages');
+    const prepared = await this.chat.prepare(chatRequest, key, 'messages');
     const promptTokens = prepared.promptIds.length;
     const answer = await this.chat.serve(
       prepared,

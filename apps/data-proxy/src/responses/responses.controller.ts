@@ -1,7 +1,7 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, AppException, ErrorCode, extractBearerToken } from '@app/common';
+import { abortOnClientClose, AppException, CallerKey, ErrorCode, SessionKey } from '@app/common';
 import { ApiResponsesCreate } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
@@ -26,18 +26,17 @@ export class DataProxyResponsesController {
 
   @Post(['responses', 'v1/responses'])
   @HttpCode(200)
-  @ApiBearerAuth()
+  @SessionKey({ optional: true })
   @ApiOperation({ summary: 'OpenAI Responses API (streaming with stream: true), recorded like a chat turn' })
   @ApiResponsesCreate()
   async create(
     @Body() body: unknown,
-    @Headers('authorization') authorization: string | undefined,
+    @CallerKey() token: string | null,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const abort = abortOnClientClose(reply);
     this.external.refuseExternal(body, '/v1/responses');
-    const token = extractBearerToken(authorization);
     const previousId = previousResponseIdOf(body);
     const parsed = parseResponsesRequest(body, previousId === null ? [] : this.conversationOf(token, previousId));
     const prepared = await this.chat.prepare(parsed.chat, token, 'responses');

@@ -1,6 +1,6 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppException, ErrorCode, extractBearerToken, requireJsonObject } from '@app/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOrSessionKey, AppException, CallerKey, ErrorCode, requireJsonObject } from '@app/common';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { RewardsService, type RewardsByInteraction } from './rewards.service.js';
 import { SetRewardRequestDto, SetRewardResponseDto } from '@app/contracts';
@@ -16,7 +16,8 @@ export class RewardsController {
 
   @Post('rl/set_reward')
   @HttpCode(200)
-  @ApiBearerAuth()
+  // The key first: an unknown key learns nothing about what a valid body looks like.
+  @AdminOrSessionKey()
   @ApiOperation({
     summary:
       'Reward an interaction (default: the last one), or several with {"rewards": {id: r} | [r, ...]}; closes the trajectory (after the finish timeout, if set)',
@@ -24,18 +25,7 @@ export class RewardsController {
   @ApiOkResponse({ type: SetRewardResponseDto })
   @ApiBadRequestResponse({ description: 'No interactions in session / Interaction not found / bad body' })
   @ApiBody({ type: SetRewardRequestDto })
-  setReward(@Body() body: unknown, @Headers('authorization') authorization: string | undefined): SetRewardResponseDto {
-    const token = extractBearerToken(authorization);
-    if (token === null) {
-      throw new AppException(
-        401,
-        ErrorCode.UNAUTHENTICATED,
-        "Missing or malformed Authorization header. Expected 'Bearer <token>'.",
-      );
-    }
-    // The key first: an unknown key learns nothing about what a valid body looks like.
-    if (!this.sessions.accepts(token))
-      throw new AppException(401, ErrorCode.UNKNOWN_API_KEY, 'Invalid or expired session API key.');
+  setReward(@Body() body: unknown, @CallerKey() token: string): SetRewardResponseDto {
     // Never created here: a HITL session that does not exist yet has nothing to reward.
     const sessionOf = (): Session => {
       const session = this.sessions.peek(token);

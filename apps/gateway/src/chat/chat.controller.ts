@@ -1,18 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiSecurity,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { requireBearer, requireCallerKey } from '../auth/bearer.js';
 import {
   ApiChatCompletion,
   ApiMessagesCreate,
@@ -23,7 +14,7 @@ import {
   SetRewardRequestDto,
   SetRewardResponseDto,
 } from '@app/contracts';
-import { isJsonObject } from '@app/common';
+import { AnthropicKey, CallerKey, isJsonObject, SessionKey } from '@app/common';
 
 /**
  * What every agent turn goes through, whichever API it speaks (chat, Responses, Messages,
@@ -31,7 +22,6 @@ import { isJsonObject } from '@app/common';
  * there, relay the answer (or the stream). Only `model` and `stream` are read.
  */
 @ApiTags('chat')
-@ApiBearerAuth()
 @Controller()
 export class GatewayChatController {
   constructor(
@@ -54,46 +44,74 @@ export class GatewayChatController {
   @ApiOperation({
     summary: 'OpenAI chat completion (streaming with stream: true), with a session key or the admin key',
   })
+  @SessionKey()
   @ApiChatCompletion()
-  async chat(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/chat/completions', requireBearer(request));
+  async chat(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/chat/completions', key);
   }
 
   @Post(['responses', 'v1/responses'])
   @HttpCode(200)
   @ApiOperation({ summary: 'OpenAI Responses API (streaming with stream: true), with a session key or the admin key' })
+  @SessionKey()
   @ApiResponsesCreate()
-  async responses(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/responses', requireBearer(request));
+  async responses(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/responses', key);
   }
 
   @Post('v1/messages')
   @HttpCode(200)
-  @ApiSecurity('x-api-key')
+  @AnthropicKey()
   @ApiOperation({
     summary: 'Anthropic Messages API (streaming with stream: true); the key as x-api-key or a bearer token',
   })
   @ApiMessagesCreate()
-  async messages(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/messages', requireCallerKey(request));
+  async messages(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/messages', key);
   }
 
   @Post('v1/messages/count_tokens')
   @HttpCode(200)
-  @ApiSecurity('x-api-key')
+  @AnthropicKey()
   @ApiOperation({ summary: 'Counts a Messages request’s input tokens with the served model’s template and tokenizer' })
   @ApiBody({ type: CountTokensRequestDto })
   @ApiOkResponse({ type: CountTokensResponseDto })
-  async countTokens(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/messages/count_tokens', requireCallerKey(request));
+  async countTokens(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/messages/count_tokens', key);
   }
 
   @Post(['completions', 'v1/completions'])
   @HttpCode(200)
   @ApiOperation({ summary: 'OpenAI legacy completion of a raw prompt (text or token ids; never templated)' })
+  @SessionKey()
   @ApiTextCompletion()
-  async completions(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/completions', requireBearer(request));
+  async completions(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/v1/completions', key);
   }
 
   /** One agent turn of any API: the session's data proxy gets the original bytes; the answer or stream comes back. */
@@ -119,11 +137,16 @@ export class GatewayChatController {
   @ApiBody({ type: SetRewardRequestDto })
   @ApiOkResponse({ type: SetRewardResponseDto })
   @ApiResponse({ status: 401, description: 'Unknown or expired session key' })
-  async setReward(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const token = requireBearer(request);
+  @SessionKey()
+  async setReward(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const { value } = readJson(body);
     const model = isJsonObject(value) && typeof value.model === 'string' ? value.model : undefined;
-    const workerAddr = await this.workerFor(token, '/rl/set_reward', model, request.id);
+    const workerAddr = await this.workerFor(key, '/rl/set_reward', model, request.id);
     await this.forwarder.relay(request, reply, {
       workerAddr,
       path: '/rl/set_reward',

@@ -1,8 +1,16 @@
-import { COMMON_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
+import {
+  AREAL_VERSION_OPTIONS,
+  COMMON_OPTIONS,
+  CONTROL_PLANE_OPTIONS,
+  type OptionSpecs,
+  type ParsedOptions,
+} from '@app/common';
 
 /** Gateway flags: the reference's (`--router-addr`, `--router-timeout`, `--forward-timeout`) plus ours. */
 export const GATEWAY_OPTIONS = {
   ...COMMON_OPTIONS,
+  ...AREAL_VERSION_OPTIONS,
+  ...CONTROL_PLANE_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8080 },
   'max-body-bytes': { ...COMMON_OPTIONS['max-body-bytes'], default: 64 * 1024 * 1024 },
   // Forwarded chats hold a connection for their whole generation: never queue a call behind them.

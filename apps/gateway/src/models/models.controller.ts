@@ -1,12 +1,10 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AdminOnly, APP_OPTIONS, constantTimeEquals, ErrorCode, isJsonObject } from '@app/common';
-import type { GatewayOptions } from '../config/gateway-options.js';
+import { AdminOnly, AdminOrSessionKey, ErrorCode, isJsonObject } from '@app/common';
 import { gatewayError } from '../proxy/gateway-error.js';
 import { ModelRegistrationService } from './model-registration.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
-import { requireBearer } from '../auth/bearer.js';
 import {
   GrantCapacityResponseDto,
   ModelEntryResponseDto,
@@ -24,7 +22,6 @@ export class GatewayModelsController {
   constructor(
     private readonly router: RouterClient,
     private readonly registrations: ModelRegistrationService,
-    @Inject(APP_OPTIONS) private readonly options: GatewayOptions,
   ) {}
 
   @Post('register_model')
@@ -67,15 +64,12 @@ export class GatewayModelsController {
   }
 
   @Get('v1/models')
+  // Any key the router knows may list models (OpenAI SDKs call this with the session key).
+  @AdminOrSessionKey()
   @ApiOperation({ summary: 'OpenAI-compatible model list; readable with the admin key or any live session key' })
   @ApiOkResponse({ type: OpenAiModelListDto })
   @ApiResponse({ status: 401, description: 'Unknown or expired session key' })
   async openAiModels(@Req() request: FastifyRequest): Promise<OpenAiModelListDto> {
-    const token = requireBearer(request);
-    if (!constantTimeEquals(token, this.options['admin-api-key'])) {
-      // Any key the router knows may list models (OpenAI SDKs call this with the session key).
-      await this.router.route({ api_key: token, path: '/v1/models' }, request.id);
-    }
     const response = await this.router.raw<ModelsResponseDto>('GET', '/models', undefined, request.id);
     const names = isJsonObject(response.json) && Array.isArray(response.json.models) ? response.json.models : [];
     return {

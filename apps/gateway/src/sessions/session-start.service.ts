@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ErrorCode, isJsonObject, type RawResponse } from '@app/common';
+import { APP_OPTIONS, ErrorCode, isJsonObject, type RawResponse } from '@app/common';
+import type { GatewayOptions } from '../config/gateway-options.js';
 import type { RegisterSessionRequestDto, RemoveSessionsRequestDto, StartSessionResponseDto } from '@app/contracts';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
 import { gatewayError } from '../proxy/gateway-error.js';
@@ -18,12 +19,16 @@ export class SessionStartService {
   constructor(
     private readonly router: RouterClient,
     private readonly forwarder: ForwarderService,
+    @Inject(APP_OPTIONS) private readonly options: GatewayOptions,
   ) {}
 
-  /** The data proxy's 201 (to relay as is), or a gateway error. */
+  /** The data proxy's 201 (to relay as is), or a gateway error. The caller holds the admin key (`@AdminOnly`). */
   async start(request: FastifyRequest, body: unknown): Promise<RawResponse> {
-    const admin = request.headers.authorization?.slice(7).trim() ?? '';
-    const route = await this.router.route({ api_key: admin, path: '/rl/start_session' }, request.id);
+    // The admin key asks the router to spread new sessions over the workers (no HITL pin).
+    const route = await this.router.route(
+      { api_key: this.options['admin-api-key'], path: '/rl/start_session' },
+      request.id,
+    );
     const response = await this.forwarder.call(request, {
       workerAddr: route.worker_addr,
       path: '/rl/start_session',

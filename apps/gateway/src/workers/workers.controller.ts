@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminOnly, APP_OPTIONS, type RawResponse } from '@app/common';
+import { APP_OPTIONS, ControlPlane, type RawResponse } from '@app/common';
 import type { GatewayOptions } from '../config/gateway-options.js';
 import { ForwarderService, rawBody, send } from '../proxy/forwarder.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
@@ -14,9 +14,13 @@ import {
   WorkerResultsResponseDto,
 } from '@app/contracts';
 
-/** Per-worker control (weight updates): resolve the worker id in the router, then call that data proxy. */
+/**
+ * Per-worker control (weight updates): resolve the worker id in the router, then call that data
+ * proxy with the caller's own headers (a call without a key stays one, for the data proxy's own
+ * `--control-allow-from` to judge).
+ */
 @ApiTags('workers')
-@AdminOnly()
+@ControlPlane()
 @Controller()
 export class GatewayWorkersController {
   constructor(

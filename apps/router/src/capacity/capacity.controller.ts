@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CapacityResponseDto } from '@app/contracts';
+import { CapacityResponseDto, CapacityStatusResponseDto } from '@app/contracts';
 import { AdminOnly } from '@app/common';
 import { RouterState } from '../router-state.js';
 
@@ -27,9 +27,10 @@ export class CapacityController {
   }
 
   @Get('capacity')
-  @ApiOperation({ summary: 'Permits available now' })
-  @ApiOkResponse({ type: CapacityResponseDto })
-  current(): CapacityResponseDto {
-    return { status: 'ok', capacity: this.state.capacity.capacity };
+  @ApiOperation({ summary: 'Permits available now, and whether session starts take them' })
+  @ApiOkResponse({ type: CapacityStatusResponseDto })
+  current(): CapacityStatusResponseDto {
+    const { capacity, enforced } = this.state.capacity;
+    return { status: 'ok', capacity, permits: enforced ? 'on' : 'off' };
   }
 }

@@ -1,9 +1,16 @@
-import { COMMON_OPTIONS, FORWARDED_ROUTER_OPTIONS, type OptionSpecs, type ParsedOptions } from '@app/common';
+import {
+  AREAL_VERSION_OPTIONS,
+  COMMON_OPTIONS,
+  FORWARDED_ROUTER_OPTIONS,
+  type OptionSpecs,
+  type ParsedOptions,
+} from '@app/common';
 
 /** Router flags: the reference's (`--poll-interval`, `--worker-health-timeout`, `--routing-strategy`) plus ours. */
 export const ROUTER_OPTIONS = {
   ...COMMON_OPTIONS,
   ...FORWARDED_ROUTER_OPTIONS,
+  ...AREAL_VERSION_OPTIONS,
   port: { ...COMMON_OPTIONS.port, default: 8081 },
   'poll-interval': {
     type: 'seconds',

@@ -27,7 +27,8 @@ export class RouterSessionsController {
   @Post('register_session')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Pin a session (or a group of sessions) to a worker; takes one capacity permit per session',
+    summary:
+      'Pin a session (or a group of sessions) to a worker; takes one capacity permit per session (none with --capacity-permits off)',
   })
   @ApiOkResponse({ type: RegisterSessionResponseDto })
   @ApiNotFoundResponse({ description: 'worker_addr is not a registered worker' })

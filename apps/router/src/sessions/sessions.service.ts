@@ -24,8 +24,9 @@ export class SessionsService {
   ) {}
 
   /**
-   * Pins session(s) to a worker, taking one capacity permit per session. Everything is validated
-   * before a permit is taken, and the whole registration is applied at once or not at all.
+   * Pins session(s) to a worker, taking one capacity permit per session (none when permits are
+   * off). Everything is validated before a permit is taken, and the whole registration is applied
+   * at once or not at all.
    */
   register(body: RegisterSessionRequestDto): RegisterSessionResponseDto {
     const sessions = body.sessions?.map((s) => ({ key: s.session_api_key, id: s.session_id })) ?? [
@@ -119,7 +120,8 @@ export class SessionsService {
   }
 
   remove(body: RemoveSessionRequestDto): RemoveSessionResponseDto {
-    const release = body.release_capacity === true;
+    // Without enforced permits a session took none: there is nothing to give back.
+    const release = body.release_capacity === true && this.state.capacity.enforced;
     if (body.group_id !== undefined) {
       const removed = this.state.sessions.revokeGroup(body.group_id);
       if (release && removed > 0) this.state.capacity.release(removed);

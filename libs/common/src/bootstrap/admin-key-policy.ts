@@ -1,5 +1,7 @@
-import { isIP } from 'node:net';
+import { NetworkAllowList } from '../auth/network-allow-list.js';
 import { DEFAULT_ADMIN_API_KEY } from '../config/default-admin-key.js';
+
+const LOOPBACK = new NetworkAllowList(['127.0.0.0/8', '::1/128']);
 
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopbackHost(host: string): boolean {
@@ -7,10 +9,7 @@ export function isLoopbackHost(host: string): boolean {
     .trim()
     .toLowerCase()
     .replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h === '::1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
-  return false;
+  return h === 'localhost' || LOOPBACK.match(h) !== null;
 }
 
 /**

@@ -10,7 +10,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { AuthMessages } from '../auth/admin-key.guard.js';
+import type { AuthMessages } from '../auth/auth-messages.js';
 import { CommonModule } from '../common.module.js';
 import { trackConnections } from '../http-server/connection-tracker.js';
 import {
@@ -316,6 +316,9 @@ export async function bootstrapApp<S extends WithCommonOptions>(
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : base.port;
   const host = base.host.includes(':') ? `[${base.host}]` : base.host;
-  logger.info({ url: `http://${host}:${port}`, port, version: definition.version ?? '0.1.0' }, LISTENING_MESSAGE);
+  // Whoever started us learns the port from this line, whatever the log level (AReaL 2.0's launcher
+  // passes `--log-level warning` to every service).
+  const announcer = logger.isLevelEnabled('info') ? logger : logger.child({}, { level: 'info' });
+  announcer.info({ url: `http://${host}:${port}`, port, version: definition.version ?? '0.1.0' }, LISTENING_MESSAGE);
   return app;
 }

@@ -12,5 +12,5 @@ export interface AppIdentity {
   version: string;
 }
 
-/** What `libs/common` itself reads from an app's options. */
-export type BaseAppOptions = CommonOptions;
+/** What `libs/common` itself reads from an app's options (`control-allow-from` where the app has control endpoints). */
+export type BaseAppOptions = CommonOptions & { readonly 'control-allow-from'?: readonly string[] };

@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseOptions, unknownFlagMessage, type OptionSpecs } from './app-options.js';
+import { ConfigError, describeOptions, parseOptions, unknownFlagMessage, type OptionSpecs } from './app-options.js';
 import { COMMON_OPTIONS } from './common-options.js';
+import {
+  AREAL_V2_SETTINGS,
+  AREAL_VERSION_OPTIONS,
+  CONTROL_PLANE_OPTIONS,
+  FORWARDED_DATA_PROXY_OPTIONS,
+  FORWARDED_ROUTER_OPTIONS,
+} from './forwarded-options.js';
 
 const SPECS = {
   ...COMMON_OPTIONS,
@@ -105,5 +112,79 @@ describe('parseOptions', () => {
 
   it('splits string lists', () => {
     expect(parseOptions(SPECS, ['--backends', 'a, b,,c'], {}).options.backends).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('profiles (--areal-version)', () => {
+  const PROXY = { ...COMMON_OPTIONS, ...FORWARDED_DATA_PROXY_OPTIONS, ...AREAL_VERSION_OPTIONS } as const;
+  const ROUTER = { ...COMMON_OPTIONS, ...FORWARDED_ROUTER_OPTIONS, ...AREAL_VERSION_OPTIONS } as const;
+
+  it('leaves the defaults alone for AReaL 1.x', () => {
+    expect(parseOptions(PROXY, [], {}).options).toMatchObject({
+      'areal-version': '1',
+      'export-schema': 'interactions',
+    });
+    expect(parseOptions(ROUTER, [], {}).options['capacity-permits']).toBe(true);
+  });
+
+  it('sets what AReaL 2.0 relies on, among the flags each service has', () => {
+    expect(parseOptions(PROXY, ['--areal-version', '2'], {}).options['export-schema']).toBe('traj');
+    expect(parseOptions(ROUTER, ['--areal-version=2'], {}).options['capacity-permits']).toBe(false);
+    expect(parseOptions(ROUTER, [], { AREAL_VERSION: '2' }).options['capacity-permits']).toBe(false);
+  });
+
+  it('yields to an explicit flag or environment variable, wherever it is given', () => {
+    expect(
+      parseOptions(ROUTER, ['--capacity-permits', 'on', '--areal-version', '2'], {}).options['capacity-permits'],
+    ).toBe(true);
+    expect(
+      parseOptions(PROXY, ['--areal-version', '2'], { EXPORT_SCHEMA: 'interactions' }).options['export-schema'],
+    ).toBe('interactions');
+  });
+
+  it('works one setting at a time too', () => {
+    expect(parseOptions(ROUTER, ['--capacity-permits', 'off'], {}).options).toMatchObject({
+      'areal-version': '1',
+      'capacity-permits': false,
+    });
+  });
+
+  it('refuses an unknown version naming the flag', () => {
+    expect(() => parseOptions(ROUTER, ['--areal-version', '3'], {})).toThrow('--areal-version: must be one of 1, 2');
+  });
+
+  it('implies only settings some service declares, each a valid value there', () => {
+    const all = { ...COMMON_OPTIONS, ...FORWARDED_DATA_PROXY_OPTIONS, ...FORWARDED_ROUTER_OPTIONS } as OptionSpecs;
+    for (const [flag, raw] of Object.entries(AREAL_V2_SETTINGS)) {
+      expect([flag, flag in all || flag === 'callback-all-sessions']).toEqual([flag, true]);
+      if (flag in all) expect(() => parseOptions(all, [`--${flag}`, raw], {})).not.toThrow();
+    }
+  });
+
+  it('says in --help what the profile sets in this service', () => {
+    expect(describeOptions(ROUTER)).toContain('(2 sets --capacity-permits off)');
+    expect(describeOptions(PROXY)).toContain('(2 sets --export-schema traj)');
+  });
+});
+
+describe('--control-allow-from', () => {
+  const SPEC = { ...COMMON_OPTIONS, ...CONTROL_PLANE_OPTIONS } as const;
+
+  it('is empty by default and reads IPv4 and IPv6 networks', () => {
+    expect(parseOptions(SPEC, [], {}).options['control-allow-from']).toEqual([]);
+    expect(
+      parseOptions(SPEC, ['--control-allow-from', '10.0.0.0/8, 127.0.0.1/32,fd00::/8'], {}).options[
+        'control-allow-from'
+      ],
+    ).toEqual(['10.0.0.0/8', '127.0.0.1/32', 'fd00::/8']);
+  });
+
+  it('refuses what is not a network, naming the flag and the entry', () => {
+    expect(() => parseOptions(SPEC, ['--control-allow-from', '10.0.0.0/8,intranet'], {})).toThrow(
+      '--control-allow-from: "intranet" is not an IPv4 or IPv6 address or network (CIDR)',
+    );
+    expect(() => parseOptions(SPEC, [], { CONTROL_ALLOW_FROM: '10.1.2.3/8' })).toThrow(
+      '--control-allow-from: "10.1.2.3/8" has host bits set',
+    );
   });
 });

@@ -13,14 +13,32 @@
  */
 
 export type OptionSpec =
-  | { type: 'string'; default?: string; choices?: readonly string[]; secret?: boolean; description: string }
+  | {
+      type: 'string';
+      default?: string;
+      choices?: readonly string[];
+      secret?: boolean;
+      description: string;
+      /**
+       * A profile: the settings each value implies (`{'2': {'capacity-permits': 'off'}}`), as raw
+       * values of the app's other flags. An implied setting ranks below the command line and the
+       * environment and above the default; flags the app does not declare are skipped.
+       */
+      implies?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    }
   | { type: 'int'; default?: number; min?: number; max?: number; description: string }
   | { type: 'float'; default?: number; min?: number; max?: number; description: string }
   /** A duration given in seconds (as the reference's flags are); also read in milliseconds as `options.ms[flag]`. */
   | { type: 'seconds'; default?: number; min?: number; max?: number; description: string }
   | { type: 'boolean'; default?: boolean; description: string }
   | { type: 'url'; default?: string; description: string }
-  | { type: 'string-list'; default?: string[]; description: string };
+  | {
+      type: 'string-list';
+      default?: string[];
+      description: string;
+      /** Why one item is not acceptable (the message), or null when it is. */
+      validate?: (item: string) => string | null;
+    };
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
@@ -108,11 +126,17 @@ function parseValue(flag: string, spec: OptionSpec, raw: string): unknown {
       }
       return raw.replace(/\/+$/, '');
     }
-    case 'string-list':
-      return raw
+    case 'string-list': {
+      const items = raw
         .split(',')
         .map((item) => item.trim())
         .filter((item) => item.length > 0);
+      for (const item of items) {
+        const problem = spec.validate?.(item);
+        if (problem) throw new ConfigError(flag, problem);
+      }
+      return items;
+    }
   }
 }
 
@@ -171,10 +195,11 @@ export function parseOptions<S extends OptionSpecs>(
     fromArgv.set(name, inline);
   }
 
+  const implied = impliedSettings(specs, fromArgv, env);
   const options: Record<string, unknown> = {};
   const ms: Record<string, number | undefined> = {};
   for (const [flag, spec] of Object.entries(specs)) {
-    const raw = fromArgv.get(flag) ?? env[envNameOf(flag)];
+    const raw = fromArgv.get(flag) ?? env[envNameOf(flag)] ?? implied.get(flag);
     if (raw !== undefined) {
       options[flag] = parseValue(flag, spec, raw);
     } else {
@@ -186,6 +211,23 @@ export function parseOptions<S extends OptionSpecs>(
   return { options: options as ParsedOptions<S>, unknownFlags };
 }
 
+/** The raw values the chosen profiles imply, for the flags `specs` declares (see `implies`). */
+function impliedSettings(
+  specs: OptionSpecs,
+  fromArgv: ReadonlyMap<string, string>,
+  env: Readonly<Record<string, string | undefined>>,
+): Map<string, string> {
+  const implied = new Map<string, string>();
+  for (const [flag, spec] of Object.entries(specs)) {
+    if (spec.type !== 'string' || !spec.implies) continue;
+    const chosen = fromArgv.get(flag) ?? env[envNameOf(flag)] ?? spec.default;
+    // An unknown value is refused with the flag's other values below.
+    const settings = chosen === undefined ? undefined : spec.implies[chosen];
+    for (const [name, value] of Object.entries(settings ?? {})) if (name in specs) implied.set(name, value);
+  }
+  return implied;
+}
+
 /** One line per option, for `--help`. */
 export function describeOptions(specs: OptionSpecs): string {
   return Object.entries(specs)
@@ -195,9 +237,19 @@ export function describeOptions(specs: OptionSpecs): string {
           ? ''
           : ` (default: ${JSON.stringify(spec.default)})`;
       const choices = spec.type === 'string' && spec.choices ? ` [${spec.choices.join('|')}]` : '';
-      return `  --${flag} <${spec.type}>${choices}  ${spec.description}${def}  [env ${envNameOf(flag)}]`;
+      return `  --${flag} <${spec.type}>${choices}  ${spec.description}${def}${profileOf(spec, specs)}  [env ${envNameOf(flag)}]`;
     })
     .join('\n');
+}
+
+/** What each value of a profile flag sets among `specs`' flags: ` (2 sets --a x, --b y)`. */
+function profileOf(spec: OptionSpec, specs: OptionSpecs): string {
+  if (spec.type !== 'string' || !spec.implies) return '';
+  const described = Object.entries(spec.implies).flatMap(([value, settings]) => {
+    const here = Object.entries(settings).filter(([name]) => name in specs);
+    return here.length > 0 ? [`${value} sets ${here.map(([name, raw]) => `--${name} ${raw}`).join(', ')}`] : [];
+  });
+  return described.length > 0 ? ` (${described.join('; ')})` : '';
 }
 
 /** `unknown flag (did you mean --y?)`, naming the closest known flag when one is close. */

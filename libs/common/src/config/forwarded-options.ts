@@ -1,4 +1,5 @@
 import { EXPORT_SCHEMAS } from '@app/contracts';
+import { networkProblem } from '../auth/network-allow-list.js';
 import type { OptionSpecs } from './app-options.js';
 
 /**
@@ -128,5 +129,53 @@ export const FORWARDED_ROUTER_OPTIONS = {
     default: 'round_robin',
     choices: ROUTING_STRATEGIES,
     description: 'how workers are picked',
+  },
+  'capacity-permits': {
+    type: 'boolean',
+    default: true,
+    description:
+      'staleness permits: every session start takes one the trainer granted (/grant_capacity), 429 when none is left; off: sessions start freely (AReaL 2.0 has no permits) and the controller gates its own episodes alone (an attached controller must be told what its router does)',
+  },
+} as const satisfies OptionSpecs;
+
+/**
+ * What an AReaL 2.0 trainer relies on that AReaL 1.x trainers do not, as raw flag values: each is
+ * also a flag of its own, and `--areal-version 2` sets them all (an explicit flag or environment
+ * variable still wins).
+ */
+export const AREAL_V2_SETTINGS = {
+  // Its router has no staleness permits: its trainer never calls /grant_capacity.
+  'capacity-permits': 'off',
+  // Its workflow reads `traj` from /export_trajectories and sends no `schema`.
+  'export-schema': 'traj',
+  // Its data proxy announces every ready trajectory to the trainer's callback server.
+  'callback-all-sessions': 'true',
+} as const satisfies Record<string, string>;
+
+export const AREAL_VERSIONS = ['1', '2'] as const;
+
+/** The deployment profile, accepted by every service the controller launches and by the controller. */
+export const AREAL_VERSION_OPTIONS = {
+  'areal-version': {
+    type: 'string',
+    default: '1',
+    choices: AREAL_VERSIONS,
+    implies: { '2': AREAL_V2_SETTINGS },
+    description: 'the AReaL trainer generation this stack serves',
+  },
+} as const satisfies OptionSpecs;
+
+/**
+ * The internal control plane: AReaL 2.0's trainer calls a data proxy's pause, continue,
+ * set_version, offload and onload without a key. Services with control endpoints accept such calls
+ * only from the networks named here, judged by the connection's own peer address.
+ */
+export const CONTROL_PLANE_OPTIONS = {
+  'control-allow-from': {
+    type: 'string-list',
+    default: [],
+    validate: networkProblem,
+    description:
+      'comma-separated networks (IPv4/IPv6 CIDRs or addresses) whose calls to control endpoints (pause, continue, set_version, offload, onload) need no admin key, judged by the TCP peer address (never a forwarded header); a wrong or session key is still refused; empty: every control call needs the admin key',
   },
 } as const satisfies OptionSpecs;

@@ -313,7 +313,11 @@ export class CapacityTermsDto {
 }
 
 export class ControllerCapacityResponseDto extends CapacityTermsDto {
-  @ApiProperty({ nullable: true, type: Number, description: "The router's session permits" })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The router's session permits; null when it takes none (--capacity-permits off) or does not answer",
+  })
   router_permits!: number | null;
 }
 

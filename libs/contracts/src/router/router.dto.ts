@@ -14,6 +14,15 @@ export class CapacityResponseDto {
   @ApiProperty({ description: 'Permits available now' }) capacity!: number;
 }
 
+/** `GET /capacity`: the permits, and whether session starts take them (`--capacity-permits`). */
+export class CapacityStatusResponseDto extends CapacityResponseDto {
+  @ApiProperty({
+    enum: ['on', 'off'],
+    description: 'off: sessions start without permits (AReaL 2.0); grants are still counted',
+  })
+  permits!: 'on' | 'off';
+}
+
 /**
  * One event of `GET /pins/events` (a server-sent event's `data`): `hello` first, then
  * `invalidate` (these keys' pins changed) or `flush` (forget every cached pin).
