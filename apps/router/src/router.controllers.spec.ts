@@ -58,6 +58,7 @@ describe('router controllers (in-process)', () => {
   });
 
   it('CapacityController: grant, release and read permits', async () => {
+    expect((await admin('GET', '/capacity')).json.permits).toBe('on');
     const start = (await admin('GET', '/capacity')).json.capacity as number;
     expect((await admin('POST', '/grant_capacity')).json).toEqual({ status: 'ok', capacity: start + 1 });
     // A released permit goes back to the pool (a session that will not run gives its permit back).
@@ -138,5 +139,50 @@ describe('router controllers (in-process)', () => {
     const text = chunks.join('');
     expect(text).toMatch(/^data: \{"type":"hello","seq":\d+\}/);
     expect(text).toContain('"type":"invalidate"');
+  });
+});
+
+describe('router with --areal-version 2 (no capacity permits)', () => {
+  let router: InProcessApp;
+  const admin = (method: 'GET' | 'POST', url: string, body?: unknown) =>
+    router.request(method, url, { body, token: ADMIN });
+
+  beforeAll(async () => {
+    router = await startInProcess(ROUTER_APP, [
+      '--admin-api-key',
+      ADMIN,
+      '--poll-interval',
+      '60',
+      '--areal-version',
+      '2',
+    ]);
+    router.upstream.get(WORKER).intercept({ path: '/health', method: 'GET' }).reply(200, { status: 'ok' }).persist();
+    await admin('POST', '/register', { worker_addr: WORKER });
+  });
+
+  afterAll(async () => {
+    await router.close();
+  });
+
+  it('pins sessions and groups without any permit granted, and says so on GET /capacity', async () => {
+    const single = await admin('POST', '/register_session', {
+      session_api_key: 'free-1',
+      session_id: 'free-1',
+      worker_addr: WORKER,
+    });
+    expect(single.status).toBe(200);
+    const group = await admin('POST', '/register_session', {
+      sessions: [0, 1, 2].map((i) => ({ session_api_key: `g-${i}`, session_id: `g-${i}` })),
+      group_id: 'grp-free',
+      worker_addr: WORKER,
+    });
+    expect(group.status).toBe(200);
+    expect((await admin('GET', '/capacity')).json).toEqual({ status: 'ok', capacity: 0, permits: 'off' });
+  });
+
+  it('counts grants for 1.x trainers, and gives nothing back for a removed session that took none', async () => {
+    expect((await admin('POST', '/grant_capacity')).json).toEqual({ status: 'ok', capacity: 1 });
+    await admin('POST', '/remove_session', { group_id: 'grp-free', release_capacity: true });
+    expect((await admin('GET', '/capacity')).json.capacity).toBe(1);
   });
 });

@@ -54,4 +54,15 @@ describe(CapacityManager.name, () => {
     expect(capacity.tryAcquire(2)).toBe(true);
     expect(capacity.release()).toBe(1);
   });
+
+  it('not enforced (--capacity-permits off): every acquisition succeeds and takes nothing; grants still count', () => {
+    const capacity = new CapacityManager(false);
+    expect(capacity.enforced).toBe(false);
+    expect(capacity.tryAcquire(4)).toBe(true);
+    expect(capacity.capacity).toBe(0);
+    expect(capacity.grant()).toBe(1);
+    expect(capacity.tryAcquire()).toBe(true);
+    expect(capacity.capacity).toBe(1);
+    expect(capacity.tryAcquire(0)).toBe(false);
+  });
 });
