@@ -13,13 +13,11 @@ import { spawnApp, spawnAttachedController, spawnLocalStack, type SpawnedApp } f
 import { waitFor } from '../support/wait.js';
 
 /**
- * AReaL 2.0's own trainer-side code (`areal/v2/inference_service/controller/controller.py`,
- * `RolloutControllerV2`, and `controller/workflow.py`, `InferenceServiceWorkflow`, at
- * areal-project/AReaL cbff54d64) drives this stack unchanged: each step below sends the request
- * the named function builds, with the same method, path, headers (an `Authorization` header only
- * where it sends one) and body bytes, and accepts what that function accepts. Nothing is retried:
- * 2.0 wraps these calls in `async_http_retry` (8 attempts over ~91 s), and a first failure here is
- * a failed test.
+ * AReaL 2.0's own trainer-side code (its `RolloutControllerV2` and `InferenceServiceWorkflow`)
+ * drives this stack unchanged: each step below sends the request the named 2.0 function builds,
+ * with the same method, path, headers (an `Authorization` header only where it sends one) and
+ * body bytes, and accepts what that function accepts. Nothing is retried: 2.0 wraps these calls
+ * in a retry decorator (8 attempts over ~91 s), and a first failure here is a failed test.
  */
 
 const ADMIN = 'areal-v2-trainer-admin';
