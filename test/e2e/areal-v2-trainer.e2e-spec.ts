@@ -255,28 +255,38 @@ describe('AReaL 2.0 trainer (RolloutControllerV2, InferenceServiceWorkflow) agai
         ),
       ]).then(([app]) => (router = app)),
     ]);
-    // The data proxies also accept calls without a key from this machine.
-    proxies = await started(
-      engines.map((engine) =>
-        spawnApp('data-proxy', [
-          ...['--tokenizer-path', TOKENIZER, '--admin-api-key', ADMIN, '--log-level', 'warning'],
-          ...['--request-timeout', '120.0', '--set-reward-finish-timeout', '0.0'],
-          ...['--callback-server-addr', callbacks.listener.url],
-          ...['--tool-call-parser', 'qwen', '--reasoning-parser', 'qwen3', '--chat-template-type', 'hf'],
-          ...['--backend-addr', engine.url, '--backend-type', 'sglang'],
-          ...['--areal-version', '2', '--control-allow-from', '127.0.0.1/32'],
-        ]),
+    // The data proxies accept calls without a key from this machine; the gateway only from
+    // 127.0.0.2, the other direction of the test.
+    [proxies, [gateway]] = await Promise.all([
+      started(
+        engines.map((engine) =>
+          spawnApp(
+            'data-proxy',
+            [
+              ...['--tokenizer-path', TOKENIZER, '--admin-api-key', ADMIN, '--log-level', 'warning'],
+              ...['--request-timeout', '120.0', '--set-reward-finish-timeout', '0.0'],
+              ...['--callback-server-addr', callbacks.listener.url],
+              ...['--tool-call-parser', 'qwen', '--reasoning-parser', 'qwen3', '--chat-template-type', 'hf'],
+              ...['--backend-addr', engine.url, '--backend-type', 'sglang'],
+              ...['--areal-version', '2', '--control-allow-from', '127.0.0.1/32'],
+            ],
+            { timeoutMs: 30_000 },
+          ),
+        ),
       ),
-    );
-    // The gateway takes calls without a key only from 127.0.0.2: the other direction of the test.
-    [gateway] = await started([
-      spawnApp('gateway', [
-        ...['--admin-api-key', ADMIN, '--router-addr', router.url, '--forward-timeout', '120.0'],
-        ...['--log-level', 'warning', '--areal-version', '2', '--control-allow-from', '127.0.0.2/32'],
+      started([
+        spawnApp(
+          'gateway',
+          [
+            ...['--admin-api-key', ADMIN, '--router-addr', router.url, '--forward-timeout', '120.0'],
+            ...['--log-level', 'warning', '--areal-version', '2', '--control-allow-from', '127.0.0.2/32'],
+          ],
+          { timeoutMs: 30_000 },
+        ),
       ]),
     ]);
     [controller] = await started([spawnAttachedController(ADMIN, { gateway, router, dataProxies: proxies })]);
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.stop()));
@@ -534,12 +544,13 @@ describe('AReaL 2.0 trainer (RolloutControllerV2, InferenceServiceWorkflow) agai
   // -- The allow-list, from 127.0.0.1 and from 127.0.0.2 against the same services. ----------
 
   /** A control call as 2.0 sends it (no key unless given), from `from`. */
-  const control = (url: string, options: { key?: string; from?: 'other' } = {}) =>
+  const control = (url: string, options: { key?: string; from?: 'other'; headers?: Record<string, string> } = {}) =>
     request(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+        ...options.headers,
       },
       body: '{}',
       dispatcher: options.from === 'other' ? fromOther : undefined,
@@ -557,6 +568,9 @@ describe('AReaL 2.0 trainer (RolloutControllerV2, InferenceServiceWorkflow) agai
         code: 'UNAUTHENTICATED',
       },
     });
+    // A proxy's headers claiming an allowed address change nothing: only the connection's peer counts.
+    const claims = { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1', forwarded: 'for=127.0.0.1' };
+    expect((await control(url, { from: 'other', headers: claims })).status).toBe(401);
     expect((await control(url, { key: ADMIN, from: 'other' })).status).toBe(200);
   });
 
