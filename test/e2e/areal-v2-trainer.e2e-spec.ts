@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent, request, type Dispatcher } from 'undici';
 import { call } from '../support/http.js';
 import { json, Listener } from '../support/listener.js';
+import { decodeTensor, type EncodedTensor } from '../support/tensors.js';
 import { spawnApp, spawnAttachedController, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 import { waitFor } from '../support/wait.js';
 
@@ -166,18 +167,8 @@ interface Tensor {
   values: number[];
 }
 
-const BYTES: Record<string, number> = { 'torch.int64': 8, 'torch.int32': 4, 'torch.float32': 4, 'torch.bool': 1 };
-
-function decodeTensor(serialized: { type: string; data: string; shape: number[]; dtype: string }): Tensor {
-  const bytes = Buffer.from(serialized.data, 'base64');
-  const size = BYTES[serialized.dtype];
-  const values = Array.from({ length: bytes.length / size }, (_, i) => {
-    if (serialized.dtype === 'torch.int64') return Number(bytes.readBigInt64LE(i * 8));
-    if (serialized.dtype === 'torch.int32') return bytes.readInt32LE(i * 4);
-    if (serialized.dtype === 'torch.float32') return bytes.readFloatLE(i * 4);
-    return bytes[i];
-  });
-  return { shape: serialized.shape, dtype: serialized.dtype, values };
+function decodeShard(serialized: EncodedTensor): Tensor {
+  return { shape: serialized.shape, dtype: serialized.dtype, values: decodeTensor(serialized) };
 }
 
 /**
@@ -201,7 +192,7 @@ async function fetchTraj(traj: Record<string, RTensorEnvelope>): Promise<Record<
       });
       expect(res.status).toBe(200);
       expect(res.json).toHaveLength(group.length);
-      group.forEach(([key], j) => (out[key] = decodeTensor(res.json[j])));
+      group.forEach(([key], j) => (out[key] = decodeShard(res.json[j])));
     }
   }
   return out;
