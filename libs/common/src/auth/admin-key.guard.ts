@@ -18,11 +18,20 @@ import { constantTimeEquals, extractBearerToken } from './bearer.js';
 import { NetworkAllowList } from './network-allow-list.js';
 
 /** Which admin rule a route follows: the admin key alone, or also no key from the control networks. */
-type AdminRule = 'admin' | 'control';
+export type AdminRule = 'admin' | 'control';
 
 const ADMIN_RULE = Symbol('ADMIN_RULE');
 /** Set once a request passed: a route with the rule on its class and its method is checked once. */
 const ADMITTED = Symbol('ADMITTED');
+
+/**
+ * The admin rule a route follows as the guard reads it (the method's over its class's), or
+ * `undefined` for a route without one: what the route-auth test checks against docs/SECURITY.md.
+ */
+export function adminRuleOf(controller: object, handler: object): AdminRule | undefined {
+  return (Reflect.getMetadata(ADMIN_RULE, handler) ?? Reflect.getMetadata(ADMIN_RULE, controller)) as
+    AdminRule | undefined;
+}
 
 /** The bearer token a request carried, once a guard has read it. */
 export function requestBearerToken(request: FastifyRequest): string | null {

@@ -7,6 +7,7 @@ import {
   Injectable,
   mixin,
   Optional,
+  SetMetadata,
   UseGuards,
   type Type,
 } from '@nestjs/common';
@@ -40,6 +41,23 @@ interface KeyRule {
 }
 
 const CALLER_KEY = Symbol('CALLER_KEY');
+
+/** Whether a route's caller-key guard turns a call without a key away (`required`) or serves it. */
+export type CallerKeyRule = 'required' | 'optional';
+
+const CALLER_KEY_RULE = Symbol('CALLER_KEY_RULE');
+
+/**
+ * The caller-key rule of a route ({@link SessionKey}, {@link AnthropicKey},
+ * {@link AdminOrSessionKey}), method over class, or `undefined` for a route without one.
+ */
+export function callerKeyRuleOf(controller: object, handler: object): CallerKeyRule | undefined {
+  return (Reflect.getMetadata(CALLER_KEY_RULE, handler) ?? Reflect.getMetadata(CALLER_KEY_RULE, controller)) as
+    CallerKeyRule | undefined;
+}
+
+const ruleMark = (optional: boolean | undefined) =>
+  SetMetadata(CALLER_KEY_RULE, (optional ? 'optional' : 'required') satisfies CallerKeyRule);
 
 /** One guard class per rule, built once: nothing is looked up per request. */
 function callerKeyGuard(rule: KeyRule): Type<CanActivate> {
@@ -86,6 +104,7 @@ const ADMIN_OR_SESSION_KEY_GUARD = callerKeyGuard({ anthropic: false, optional: 
  */
 export function SessionKey(options: { optional?: boolean } = {}): MethodDecorator & ClassDecorator {
   return applyDecorators(
+    ruleMark(options.optional),
     UseGuards(options.optional ? OPTIONAL_SESSION_KEY_GUARD : SESSION_KEY_GUARD),
     ApiBearerAuth(),
     ...(options.optional ? [] : [ApiUnauthorizedResponse({ description: 'No bearer token' })]),
@@ -98,6 +117,7 @@ export function SessionKey(options: { optional?: boolean } = {}): MethodDecorato
  */
 export function AnthropicKey(options: { optional?: boolean } = {}): MethodDecorator & ClassDecorator {
   return applyDecorators(
+    ruleMark(options.optional),
     UseGuards(options.optional ? OPTIONAL_ANTHROPIC_KEY_GUARD : ANTHROPIC_KEY_GUARD),
     ApiBearerAuth(),
     ApiSecurity('x-api-key'),
@@ -111,6 +131,7 @@ export function AnthropicKey(options: { optional?: boolean } = {}): MethodDecora
  */
 export function AdminOrSessionKey(): MethodDecorator & ClassDecorator {
   return applyDecorators(
+    ruleMark(false),
     UseGuards(ADMIN_OR_SESSION_KEY_GUARD),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({
