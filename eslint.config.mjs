@@ -139,6 +139,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The request-surface suites build the data proxy in-process, as its main.ts does, to see what
+    // it asks the engine (as the data proxy's own specs do); they import its app definition.
+    files: ['test/e2e/surface/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/common/src/*', '**/libs/common/src/*'], message: 'Import from @app/common only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'test/support/*.js', 'bench/**', 'deploy/**', 'bin/**'],
     rules: { 'no-console': 'off' },
     languageOptions: { globals: globals.node },

@@ -168,6 +168,6 @@ describe('full stack: gateway → router → data proxies → engine-sim', () =>
     }, 5000);
     const pinned = await call('POST', `${gateway.url}/chat/completions`, { body: { messages: [] }, token: b.api_key });
     expect(pinned.status).toBe(503);
-    expect(pinned.json.error).toBe('Pinned worker unhealthy');
+    expect(pinned.json.error.message).toBe('Pinned worker unhealthy');
   });
 });

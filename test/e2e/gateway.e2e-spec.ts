@@ -110,13 +110,23 @@ describe('gateway process with a real router and fake data proxies', () => {
     expect((await gw('GET', '/health/ready', undefined, null)).status).toBe(200);
   });
 
-  it('chat: 401 without a bearer, 401 Unknown API key for an unknown one', async () => {
+  it('chat: 401 without a bearer, 401 Unknown API key for an unknown one, in OpenAI’s error shape (detail kept)', async () => {
     const none = await gw('POST', '/chat/completions', { messages: [] }, null);
     expect(none.status).toBe(401);
+    expect(none.json.error).toEqual(
+      expect.objectContaining({ type: 'authentication_error', message: expect.stringContaining('Bearer') }),
+    );
     expect(none.json.detail).toContain('Bearer');
     const unknown = await gw('POST', '/v1/chat/completions', { messages: [] }, 'who-is-this');
     expect(unknown.status).toBe(401);
-    expect(unknown.json.error).toBe('Unknown API key');
+    expect(unknown.json).toEqual({
+      error: { message: 'Unknown API key', type: 'authentication_error', param: null, code: 'UNKNOWN_API_KEY' },
+      detail: 'Unknown API key',
+      code: 'UNKNOWN_API_KEY',
+    });
+    // Off the OpenAI paths the reference gateway's shape stays.
+    const reward = await gw('POST', '/rl/set_reward', { reward: 1 }, 'who-is-this');
+    expect(reward.json.error).toBe('Unknown API key');
   });
 
   it('admin chat: forwards the original bytes and Authorization, relays status, body and content type only', async () => {
@@ -429,7 +439,7 @@ describe('gateway pin cache', () => {
       expect((await chat()).status).toBe(200);
       await rt('/remove_session', { session_id: 'cached-1' });
       await sleep(50);
-      expect((await chat()).json.error).toBe('Unknown API key');
+      expect((await chat()).json.error.message).toBe('Unknown API key');
 
       // Export through this gateway drops the pin at once (no event needed).
       await rt('/grant_capacity');
@@ -474,7 +484,7 @@ describe('gateway process: router and data proxy failures', () => {
       await router.stop();
       const down = await call('POST', `${gateway.url}/chat/completions`, { body: { messages: [] }, token: ADMIN });
       expect(down.status).toBe(502);
-      expect(down.json.error).toContain('Router unreachable');
+      expect(down.json.error.message).toContain('Router unreachable');
       expect((await call('POST', `${gateway.url}/pause_generation/x`, { token: ADMIN })).status).toBe(502);
       expect((await call('GET', `${gateway.url}/health/ready`)).status).toBe(503);
       const back = await spawnApp(
@@ -487,7 +497,7 @@ describe('gateway process: router and data proxy failures', () => {
         expect((await call('GET', `${gateway.url}/health/ready`)).status).toBe(200);
         const none = await call('POST', `${gateway.url}/chat/completions`, { body: { messages: [] }, token: ADMIN });
         expect(none.status).toBe(503);
-        expect(none.json.error).toBe('No healthy workers');
+        expect(none.json.error.message).toBe('No healthy workers');
         await call('POST', `${back.url}/register`, { body: { worker_addr: 'http://127.0.0.1:1' }, token: ADMIN });
         const unreachable = await call('POST', `${gateway.url}/chat/completions`, {
           body: { messages: [] },

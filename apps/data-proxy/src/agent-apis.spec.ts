@@ -26,6 +26,8 @@ function turn(content: string, toolCalls: TurnResult['toolCalls'] = []): TurnRes
     usage,
     outputIds: [],
     outputLogprobs: [],
+    promptIds: [],
+    tokenLogprobs: null,
   };
 }
 
@@ -135,7 +137,7 @@ describe('Responses request', () => {
     expect(parseResponsesRequest({ input: 'q2' }, history).chat.messages).toHaveLength(4);
   });
 
-  it('function_call_output items become tool messages; text parts join', () => {
+  it('function_call_output items become tool messages; text parts join with a newline (as vLLM)', () => {
     expect(
       inputMessages([
         {
@@ -149,7 +151,7 @@ describe('Responses request', () => {
         { type: 'function_call_output', call_id: 'c1', output: '42' },
       ]),
     ).toEqual([
-      { role: 'user', content: 'ab' },
+      { role: 'user', content: 'a\nb' },
       {
         role: 'assistant',
         content: '',
@@ -164,7 +166,10 @@ describe('Responses request', () => {
     ['an image part', { input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'x' }] }] }],
     ['an unknown item', { input: [{ type: 'web_search_call' }] }],
     ['a hosted tool', { input: 'hi', tools: [{ type: 'web_search' }] }],
-    ['structured output', { input: 'hi', text: { format: { type: 'json_schema' } } }],
+    ['a json_schema format without a schema', { input: 'hi', text: { format: { type: 'json_schema', name: 'x' } } }],
+    ['text.verbosity', { input: 'hi', text: { verbosity: 'low' } }],
+    ['an unknown field', { input: 'hi', frobnicate: 1 }],
+    ['an unknown include', { input: 'hi', include: ['everything'] }],
     ['background', { input: 'hi', background: true }],
     ['max_output_tokens 0', { input: 'hi', max_output_tokens: 0 }],
     ['temperature 3', { input: 'hi', temperature: 3 }],
@@ -226,7 +231,11 @@ describe('Messages request', () => {
   it.each([
     ['no max_tokens', { messages: [{ role: 'user', content: 'hi' }] }],
     ['no messages', { max_tokens: 4, messages: [] }],
-    ['a system role in messages', { max_tokens: 4, messages: [{ role: 'system', content: 'x' }] }],
+    ['a robot role in messages', { max_tokens: 4, messages: [{ role: 'robot', content: 'x' }] }],
+    [
+      'output_config.effort',
+      { max_tokens: 4, messages: [{ role: 'user', content: 'x' }], output_config: { effort: 'high' } },
+    ],
     ['an image', { max_tokens: 4, messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] }],
     [
       'a server tool',
@@ -251,7 +260,9 @@ describe('completions request', () => {
     expect(parseCompletionsRequest({ prompt: [[1, 2, 3]], max_tokens: 4 }, 100).chat.rawPrompt).toEqual({
       ids: [1, 2, 3],
     });
-    expect(parseCompletionsRequest({ prompt: 'x', logprobs: 0 }, 100).logprobs).toBe(true);
+    expect(parseCompletionsRequest({ prompt: 'x', logprobs: 0 }, 100).logprobs).toBe(0);
+    expect(parseCompletionsRequest({ prompt: 'x', logprobs: 3 }, 100).chat.sampling.topLogprobs).toBe(3);
+    expect(parseCompletionsRequest({ prompt: 'x' }, 100).logprobs).toBeNull();
   });
 
   it.each([

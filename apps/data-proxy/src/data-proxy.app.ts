@@ -1,6 +1,7 @@
 import {
   AnthropicErrorResponseDto,
   apiDialectOf,
+  ChatErrorResponseDto,
   dialectErrorBody,
   dialectErrorDto,
   ErrorResponseDto,
@@ -30,7 +31,7 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
   errorBodyFormatter: (info: ErrorBodyInfo) => {
     if (info.path.startsWith('/data/')) return { status: 'error', message: info.message };
     const dialect = apiDialectOf(info.path);
-    return dialect ? dialectErrorBody(dialect, info.status, info.message, info.code) : info.defaultBody;
+    return dialect ? dialectErrorBody(dialect, info.status, info.message, info.code, info.param) : info.defaultBody;
   },
   swagger: {
     title: 'Data proxy',
@@ -41,6 +42,6 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
       const dialect = apiDialectOf(path);
       return dialect ? dialectErrorDto(dialect) : ErrorResponseDto;
     },
-    errorBodies: [ShardErrorResponseDto, OpenAiErrorResponseDto, AnthropicErrorResponseDto],
+    errorBodies: [ShardErrorResponseDto, OpenAiErrorResponseDto, ChatErrorResponseDto, AnthropicErrorResponseDto],
   },
 };

@@ -2,6 +2,7 @@ import { MISSING_BEARER, type AppDefinition, type ErrorBodyInfo } from '@app/com
 import {
   AnthropicErrorResponseDto,
   apiDialectOf,
+  ChatErrorResponseDto,
   dialectErrorBody,
   dialectErrorDto,
   ErrorResponseDto,
@@ -21,12 +22,17 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
   rawJsonBodies: true,
   // What the gateway decides (bad bodies, limits, unknown routes) in the reference gateway's shape;
   // the admin guard's 401/403 keep the common shape, as the reference's auth dependency answers.
-  // The agent APIs (Responses, Messages, completions) answer in their SDK's shape, auth included.
-  errorBodyFormatter: (info: ErrorBodyInfo) => {
-    const dialect = apiDialectOf(info.path);
-    if (dialect) return dialectErrorBody(dialect, info.status, info.message, info.code);
-    return info.status === 401 || info.status === 403 ? info.defaultBody : { error: info.message, code: info.code };
-  },
+  // The agent APIs (chat, Responses, Messages, completions) answer in their SDK's shape, whatever
+  // decided the error (auth, routing, transport), so their clients always read the message.
+  errorBodyFormatter: Object.assign(
+    (info: ErrorBodyInfo) => {
+      const dialect = apiDialectOf(info.path);
+      if (dialect) return dialectErrorBody(dialect, info.status, info.message, info.code, info.param);
+      if (info.explicit) return info.defaultBody;
+      return info.status === 401 || info.status === 403 ? info.defaultBody : { error: info.message, code: info.code };
+    },
+    { explicitBodies: true },
+  ),
   readinessChecks: [
     async (indicators, modules) => {
       const check = indicators.check('router');
@@ -44,6 +50,6 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
       if (dialect) return dialectErrorDto(dialect);
       return status === 401 || status === 403 ? ErrorResponseDto : GatewayErrorResponseDto;
     },
-    errorBodies: [GatewayErrorResponseDto, OpenAiErrorResponseDto, AnthropicErrorResponseDto],
+    errorBodies: [GatewayErrorResponseDto, OpenAiErrorResponseDto, ChatErrorResponseDto, AnthropicErrorResponseDto],
   },
 };

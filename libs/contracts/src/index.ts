@@ -25,3 +25,8 @@ export * from './engine/sampling.dto.js';
 export * from './engine/sglang.dto.js';
 export * from './engine/vllm.dto.js';
 export * from './engine/engine-sim.dto.js';
+export * from './common/field-handling.js';
+export * from './openai/chat-fields.js';
+export * from './openai/completions-fields.js';
+export * from './openai/responses-fields.js';
+export * from './anthropic/messages-fields.js';

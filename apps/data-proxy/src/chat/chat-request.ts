@@ -1,5 +1,10 @@
-import { AppException, ErrorCode, fieldReaders, isJsonObject, type NumberLimits } from '@app/common';
-import { NEUTRAL_SAMPLING, type EngineSampling } from '../inference/engine-backend.js';
+import { AppException, ErrorCode, fieldReaders, isJsonObject } from '@app/common';
+import { CHAT_SURFACE } from '@app/contracts';
+import { NEUTRAL_SAMPLING, type EngineSampling, type GenerationConstraint } from '../inference/engine-backend.js';
+import { normalizeChatMessages } from './chat-messages.js';
+import { badRequest, checkKind, checkRequestFields } from './request-surface.js';
+import { extensionConstraints, formatConstraint } from './structured-output.js';
+import type { ToolChoice } from './tool-choice.js';
 
 /**
  * A raw prompt (`/v1/completions`): text to tokenize as it is, or token ids; never templated.
@@ -13,13 +18,16 @@ export type RawPrompt = { text: string } | { ids: number[] };
  */
 export interface ChatRequest {
   model: string | null;
-  /** Chat-format messages (empty for a raw prompt). */
+  /** Chat-format messages, normalised (empty for a raw prompt). */
   messages: Record<string, unknown>[];
   /** Set by `/v1/completions` only: the prompt as given, instead of templated messages. */
   rawPrompt?: RawPrompt;
   tools: Record<string, unknown>[] | null;
   /** Tool-call parsing runs only when tools are given and tool_choice is not "none". */
   parseToolCalls: boolean;
+  toolChoice: ToolChoice;
+  /** Whether one turn may hold several tool calls (false only where a forced choice makes one call). */
+  parallelToolCalls: boolean;
   stream: boolean;
   includeUsage: boolean;
   store: boolean;
@@ -28,124 +36,110 @@ export interface ChatRequest {
   maxCompletionTokens: number | null;
   /** Non-standard cap on prompt + completion. */
   maxTotalTokens: number | null;
+  /** The answer carries each token's log-prob with this many alternatives (null: no log-probs in the answer). */
+  logprobs: number | null;
+  /** The answer carries the prompt and output token ids (vLLM's `return_token_ids`). */
+  returnTokenIds: boolean;
+  /** The answer's text leaves special tokens out (the recorded tokens are unchanged). */
+  skipSpecialTokens: boolean;
   sampling: Omit<EngineSampling, 'stopTokenIds'>;
-}
-
-const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
-
-export function badRequest(message: string): AppException {
-  return new AppException(400, ErrorCode.BAD_REQUEST, message);
 }
 
 /** The shared readers, bound to OpenAI's 400 (chat answers in its protocol's status). */
 const fields = fieldReaders(badRequest);
+const { 'tool type': TOOL_TYPES, tool_choice: TOOL_CHOICES } = CHAT_SURFACE.kinds;
 
-/** Limits as constants: nothing is allocated per request. */
-const TEMPERATURE = { min: 0, max: 100 };
-const TOP_P = { min: 0, max: 1 };
-const FREQUENCY_PENALTY = { min: -2, max: 2 };
-const AT_LEAST_ONE = { min: 1 };
-const AT_LEAST_ZERO = { min: 0 };
-const TOP_K = { min: -1 };
-
-const optionalNumber = (body: Record<string, unknown>, field: string, limits: NumberLimits): number | null =>
-  fields.number(body, field, limits) ?? null;
-
-const optionalInteger = (body: Record<string, unknown>, field: string, limits: NumberLimits): number | null =>
-  fields.integer(body, field, limits) ?? null;
-
-/** `seed`: a non-negative integer that fits both engines (vLLM takes int64, SGLang a Python int). */
-function optionalSeed(body: Record<string, unknown>): number | null {
-  const seed = optionalInteger(body, 'seed', AT_LEAST_ZERO);
-  if (seed !== null && !Number.isSafeInteger(seed)) throw badRequest('seed must be an integer below 2^53');
-  return seed;
-}
-
-const optionalBoolean = (body: Record<string, unknown>, field: string): boolean | null =>
-  fields.boolean(body, field) ?? null;
+/** A field `checkRequestFields` has already checked against its rule, or null when absent. */
+const optionalNumber = (body: Record<string, unknown>, field: string): number | null =>
+  (body[field] as number | null | undefined) ?? null;
 
 /**
- * Validates an OpenAI chat request and maps it to generation settings (the reference's accepted fields, with its 500s turned into 400s), answering
- * 400 for what the reference turned into 500s: empty or malformed messages, unknown roles,
- * n > 1, both max_tokens and max_completion_tokens, wrong types.
+ * Validates an OpenAI chat request against the chat handling table (every field declared: honored,
+ * refused with a 400 naming it, or accepted without effect) and maps it to generation settings;
+ * what the reference turned into 500s (empty or malformed messages, n > 1, both max_tokens and
+ * max_completion_tokens, wrong types) is a 400 here.
  */
 export function parseChatRequest(body: unknown): ChatRequest {
   if (!isJsonObject(body)) throw badRequest('The request body must be a JSON object');
-  const messages = body.messages;
-  if (!Array.isArray(messages)) throw badRequest('messages is required and must be a list');
-  if (messages.length === 0) throw badRequest('messages cannot be empty');
-  messages.forEach((message, i) => {
-    if (!isJsonObject(message)) throw badRequest(`messages[${i}] must be an object`);
-    if (typeof message.role !== 'string' || !ROLES.has(message.role)) {
-      throw badRequest(`messages[${i}].role must be one of ${[...ROLES].join(', ')}`);
-    }
-    const content = message.content;
-    if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
-      throw badRequest(`messages[${i}].content must be a string or a list of parts`);
-    }
-    if (Array.isArray(content) && content.some((part) => !isJsonObject(part))) {
-      throw badRequest(`messages[${i}].content parts must be objects`);
-    }
-    if (message.tool_calls !== undefined && message.tool_calls !== null && !Array.isArray(message.tool_calls)) {
-      throw badRequest(`messages[${i}].tool_calls must be a list`);
-    }
-  });
-  const n = optionalInteger(body, 'n', AT_LEAST_ONE);
-  if (n !== null && n !== 1) throw badRequest('n > 1 is not supported: ask for one completion per request');
-  if (body.model !== undefined && body.model !== null && typeof body.model !== 'string')
-    throw badRequest('model must be a string');
+  checkRequestFields(body, CHAT_SURFACE);
+  const messages = normalizeChatMessages(body.messages);
 
   let tools: Record<string, unknown>[] | null = null;
-  if (body.tools !== undefined && body.tools !== null) {
-    if (!Array.isArray(body.tools)) throw badRequest('tools must be a list');
-    body.tools.forEach((tool, i) => {
-      if (!isJsonObject(tool) || !isJsonObject(tool.function) || typeof tool.function.name !== 'string') {
-        throw badRequest(`tools[${i}] must be {"type": "function", "function": {"name": ...}}`);
-      }
+  if (Array.isArray(body.tools)) {
+    body.tools.forEach((tool: unknown, i) => {
+      if (!isJsonObject(tool)) throw badRequest(`tools[${i}] must be an object`, `tools[${i}]`);
+      checkKind(TOOL_TYPES, tool.type ?? 'function', `tools[${i}].type`, 'tool type');
+      if (!isJsonObject(tool.function) || typeof tool.function.name !== 'string')
+        throw badRequest(`tools[${i}] must be {"type": "function", "function": {"name": ...}}`, `tools[${i}]`);
     });
     tools = body.tools as Record<string, unknown>[];
   }
-  const toolChoice = body.tool_choice;
+  const toolChoice = parseToolChoice(body.tool_choice, tools);
+  const parallelToolCalls = body.parallel_tool_calls !== false;
+  if (!parallelToolCalls && (toolChoice === 'auto' || toolChoice === 'none') && tools !== null && tools.length > 0)
+    throw badRequest(
+      'parallel_tool_calls: false is honoured only with tool_choice "required" or a named function (decoding then makes exactly one call)',
+      'parallel_tool_calls',
+    );
   const parseToolCalls = tools !== null && tools.length > 0 && toolChoice !== 'none';
 
-  const maxTokens = optionalInteger(body, 'max_tokens', AT_LEAST_ONE);
-  const maxCompletionTokens = optionalInteger(body, 'max_completion_tokens', AT_LEAST_ONE);
+  const maxTokens = optionalNumber(body, 'max_tokens');
+  const maxCompletionTokens = optionalNumber(body, 'max_completion_tokens');
   if (maxTokens !== null && maxCompletionTokens !== null) {
-    throw badRequest('max_tokens and max_completion_tokens cannot be set at the same time; use max_completion_tokens');
+    throw badRequest(
+      'max_tokens and max_completion_tokens cannot be set at the same time; use max_completion_tokens',
+      'max_tokens',
+    );
   }
 
   const stopList = fields.stopStrings(body, 'stop', 16);
-
-  const stream = optionalBoolean(body, 'stream') ?? false;
   const streamOptions = body.stream_options;
-  if (streamOptions !== undefined && streamOptions !== null && !isJsonObject(streamOptions))
-    throw badRequest('stream_options must be an object');
 
   // Template kwargs: OpenAI SDKs send extra_body fields at the top level (`chat_template_kwargs`);
   // the reference only read a literal `extra_body.chat_template_kwargs`. Both work here.
   const templateKwargs: Record<string, unknown> = {};
   const extraBody = body.extra_body;
-  if (isJsonObject(extraBody) && isJsonObject(extraBody.chat_template_kwargs))
-    Object.assign(templateKwargs, extraBody.chat_template_kwargs);
-  if (body.chat_template_kwargs !== undefined && body.chat_template_kwargs !== null) {
-    if (!isJsonObject(body.chat_template_kwargs)) throw badRequest('chat_template_kwargs must be an object');
-    Object.assign(templateKwargs, body.chat_template_kwargs);
+  if (isJsonObject(extraBody)) {
+    for (const key in extraBody)
+      if (key !== 'chat_template_kwargs')
+        throw badRequest(`Unrecognized request argument supplied: extra_body.${key}`, `extra_body.${key}`);
+    if (extraBody.chat_template_kwargs !== undefined && extraBody.chat_template_kwargs !== null) {
+      if (!isJsonObject(extraBody.chat_template_kwargs))
+        throw badRequest('extra_body.chat_template_kwargs must be an object', 'extra_body.chat_template_kwargs');
+      Object.assign(templateKwargs, extraBody.chat_template_kwargs);
+    }
   }
+  if (isJsonObject(body.chat_template_kwargs)) Object.assign(templateKwargs, body.chat_template_kwargs);
+  const effort = body.reasoning_effort;
+  if (typeof effort === 'string') templateKwargs.enable_thinking = effort !== 'none';
 
-  const temperature = optionalNumber(body, 'temperature', TEMPERATURE);
-  const topP = optionalNumber(body, 'top_p', TOP_P);
-  const topK = optionalInteger(body, 'top_k', TOP_K);
+  const logprobs = body.logprobs === true;
+  const topLogprobs = optionalNumber(body, 'top_logprobs');
+  if (topLogprobs !== null && topLogprobs > 0 && !logprobs)
+    throw badRequest('top_logprobs needs logprobs: true', 'top_logprobs');
+
+  const constraint = requestConstraint(body, toolChoice);
+
+  const temperature = optionalNumber(body, 'temperature');
+  const topP = optionalNumber(body, 'top_p');
+  const topK = optionalNumber(body, 'top_k');
+  const seed = optionalNumber(body, 'seed');
   return {
     model: typeof body.model === 'string' ? body.model : null,
-    messages: messages as Record<string, unknown>[],
+    messages,
     tools,
     parseToolCalls,
-    stream,
+    toolChoice,
+    parallelToolCalls,
+    stream: body.stream === true,
     includeUsage: isJsonObject(streamOptions) && streamOptions.include_usage === true,
-    store: optionalBoolean(body, 'store') ?? true,
+    store: body.store !== false,
     templateKwargs,
     maxCompletionTokens: maxCompletionTokens ?? maxTokens,
-    maxTotalTokens: optionalInteger(body, 'max_total_tokens', AT_LEAST_ONE),
+    maxTotalTokens: optionalNumber(body, 'max_total_tokens'),
+    logprobs: logprobs ? (topLogprobs ?? 0) : null,
+    returnTokenIds: body.return_token_ids === true,
+    skipSpecialTokens: body.skip_special_tokens === true,
     sampling: {
       // Absent or null → 1.0 (the reference's default); 0 → greedy.
       temperature: temperature ?? 1.0,
@@ -153,15 +147,69 @@ export function parseChatRequest(body: unknown): ChatRequest {
       topP: topP === null || topP === 0 ? 1.0 : topP,
       topK: topK === null || topK === 0 || topK === -1 ? 100_000_000 : topK,
       stop: stopList,
-      frequencyPenalty: optionalNumber(body, 'frequency_penalty', FREQUENCY_PENALTY) ?? 0,
+      frequencyPenalty: optionalNumber(body, 'frequency_penalty') ?? 0,
       // Reaches SGLang as sampling_params.sampling_seed and vLLM as seed.
-      seed: optionalSeed(body),
-      ignoreEos: false,
+      seed,
+      ignoreEos: body.ignore_eos === true,
+      // The engine's own text is never used (the answer is decoded here from the ids).
       skipSpecialTokens: true,
-      ...NEUTRAL_SAMPLING,
+      minP: optionalNumber(body, 'min_p') ?? NEUTRAL_SAMPLING.minP,
+      repetitionPenalty: optionalNumber(body, 'repetition_penalty') ?? NEUTRAL_SAMPLING.repetitionPenalty,
+      presencePenalty: optionalNumber(body, 'presence_penalty') ?? NEUTRAL_SAMPLING.presencePenalty,
+      constraint,
+      topLogprobs: logprobs ? (topLogprobs ?? 0) : NEUTRAL_SAMPLING.topLogprobs,
     },
   };
 }
+
+/** `tool_choice` in its chat spellings; a named function must be one of the tools. */
+function parseToolChoice(value: unknown, tools: Record<string, unknown>[] | null): ToolChoice {
+  if (value === undefined || value === null) return 'auto';
+  const kind = isJsonObject(value) ? value.type : value;
+  checkKind(TOOL_CHOICES, kind, 'tool_choice', 'tool_choice');
+  if (typeof value === 'string') {
+    if (value === 'required' && (tools === null || tools.length === 0))
+      throw badRequest('tool_choice "required" needs tools', 'tool_choice');
+    return value as ToolChoice;
+  }
+  const fn = (value as Record<string, unknown>).function;
+  const name = isJsonObject(fn) ? fn.name : undefined;
+  if (typeof name !== 'string')
+    throw badRequest('tool_choice must be {"type": "function", "function": {"name": ...}}', 'tool_choice');
+  if (!(tools ?? []).some((tool) => (tool.function as { name: string }).name === name))
+    throw badRequest(`tool_choice names ${JSON.stringify(name)}, which is not among the tools`, 'tool_choice');
+  return { name };
+}
+
+/**
+ * The one constraint a request may carry: `response_format`, an engine extension, or a forced tool
+ * choice (built later, in the model's tool-call format). Two at once cannot both hold: a 400.
+ */
+function requestConstraint(body: Record<string, unknown>, toolChoice: ToolChoice): GenerationConstraint | null {
+  const named: { constraint: GenerationConstraint; field: string }[] = [];
+  const format = formatConstraint(body.response_format, 'response_format', 'nested');
+  if (format) named.push({ constraint: format, field: 'response_format' });
+  if (HAS_EXTENSION_CONSTRAINT.some((field) => body[field] !== undefined && body[field] !== null))
+    named.push(...extensionConstraints(body));
+  const forced = toolChoice === 'required' || typeof toolChoice === 'object';
+  if (named.length + (forced ? 1 : 0) > 1) {
+    const fields = [...named.map((n) => n.field), ...(forced ? ['tool_choice'] : [])];
+    throw badRequest(`Only one output constraint per request: ${fields.join(', ')} cannot all hold`, fields[0]);
+  }
+  return named[0]?.constraint ?? null;
+}
+
+/** The extension fields that name a constraint (checked first: most requests carry none). */
+const HAS_EXTENSION_CONSTRAINT = [
+  'structured_outputs',
+  'guided_json',
+  'guided_regex',
+  'guided_grammar',
+  'guided_choice',
+  'regex',
+  'ebnf',
+  'structural_tag',
+] as const;
 
 /**
  * AReaL 2.0 (#1463): the template sees tool-call `arguments` given as JSON strings decoded into
@@ -190,7 +238,10 @@ export function decodeToolCallArguments(messages: unknown[]): unknown[] {
   return changed ? out : messages;
 }
 
-/** Removes null-valued keys recursively (as the reference does): what is templated, recorded and compared. */
+/**
+ * Removes null-valued keys recursively (as the reference does): what an external model is sent.
+ * Served turns use `normalizeChatMessages`, which also makes every message renderable.
+ */
 export function normalizeMessages(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalizeMessages);
   if (isJsonObject(value)) {

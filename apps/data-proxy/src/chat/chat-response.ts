@@ -1,5 +1,6 @@
 import type { ToolCall } from './output-parser.js';
-import type { CompletionMeta, TurnResult, Usage } from './turn.js';
+import type { CompletionMeta, TurnResult } from './turn.js';
+import type { TokenLogprob } from './token-logprobs.js';
 
 /** The assistant message as recorded (null fields omitted). */
 export function outputMessage(content: string, toolCalls: readonly ToolCall[]): Record<string, unknown> {
@@ -13,26 +14,44 @@ export function outputMessage(content: string, toolCalls: readonly ToolCall[]): 
   return message;
 }
 
-/** An OpenAI `chat.completion`. */
-export function chatCompletion(meta: CompletionMeta, result: TurnResult): Record<string, unknown> {
+/** What a chat answer carries beyond the message, as the request asked. */
+export interface ChatAnswerOptions {
+  /** vLLM's `return_token_ids`: `prompt_token_ids` and `choices[].token_ids`, the recorded ids. */
+  returnTokenIds: boolean;
+}
+
+/** An OpenAI `chat.completion` (with `logprobs` and token ids when the request asked for them). */
+export function chatCompletion(
+  meta: CompletionMeta,
+  result: TurnResult,
+  options: ChatAnswerOptions = { returnTokenIds: false },
+): Record<string, unknown> {
   const { content, toolCalls } = result;
-  return {
+  const choice: Record<string, unknown> = {
+    index: 0,
+    finish_reason: result.finishReason,
+    logprobs: result.tokenLogprobs ? { content: result.tokenLogprobs, refusal: null } : null,
+    message: { role: 'assistant', content, refusal: null, tool_calls: toolCalls.length > 0 ? toolCalls : null },
+  };
+  if (options.returnTokenIds) choice.token_ids = [...result.outputIds];
+  const completion: Record<string, unknown> = {
     id: meta.id,
     object: 'chat.completion',
     created: meta.created,
     model: meta.model,
-    choices: [
-      {
-        index: 0,
-        finish_reason: result.finishReason,
-        logprobs: null,
-        message: { role: 'assistant', content, refusal: null, tool_calls: toolCalls.length > 0 ? toolCalls : null },
-      },
-    ],
+    choices: [choice],
     service_tier: null,
     system_fingerprint: null,
     usage: result.usage,
   };
+  if (options.returnTokenIds) completion.prompt_token_ids = [...result.promptIds];
+  return completion;
+}
+
+/** Token data a chunk carries: the log-probs and ids of the tokens that arrived since the last chunk. */
+export interface ChunkTokens {
+  logprobs: TokenLogprob[] | null;
+  ids: number[] | null;
 }
 
 /** One `chat.completion.chunk` SSE payload. */
@@ -41,13 +60,21 @@ export function chatChunk(
   delta: Record<string, unknown>,
   finishReason: string | null,
   usage?: Usage,
+  tokens?: ChunkTokens,
 ): Record<string, unknown> {
+  const choice: Record<string, unknown> = {
+    index: 0,
+    delta,
+    logprobs: tokens?.logprobs ? { content: tokens.logprobs, refusal: null } : null,
+    finish_reason: finishReason,
+  };
+  if (tokens?.ids) choice.token_ids = tokens.ids;
   const chunk: Record<string, unknown> = {
     id: meta.id,
     object: 'chat.completion.chunk',
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [choice],
   };
   if (usage) chunk.usage = usage;
   return chunk;

@@ -52,13 +52,18 @@ export class DataProxyChatController {
       );
       return;
     }
-    const prepared = await this.chat.prepare(parseChatRequest(body), key);
+    const chatRequest = parseChatRequest(body);
+    const prepared = await this.chat.prepare(chatRequest, key);
     const answer = await this.chat.serve(
       prepared,
       abort.signal,
       request.id,
-      () => new ChatStream(reply, prepared.meta),
-      (result) => chatCompletion(prepared.meta, result),
+      () =>
+        new ChatStream(reply, prepared.meta, {
+          logprobs: chatRequest.logprobs !== null,
+          promptIds: chatRequest.returnTokenIds ? prepared.promptIds : null,
+        }),
+      (result) => chatCompletion(prepared.meta, result, { returnTokenIds: chatRequest.returnTokenIds }),
     );
     if (answer !== null) void reply.status(200).send(answer);
   }

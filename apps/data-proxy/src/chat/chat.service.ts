@@ -5,14 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import type { EngineSampling } from '../inference/engine-backend.js';
+import type { EngineSampling, TopLogprob } from '../inference/engine-backend.js';
 import type { GenerateOutcome } from '../inference/generation.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
-import { completionBudget, normalizeMessages, type ChatRequest } from './chat-request.js';
+import { completionBudget, type ChatRequest } from './chat-request.js';
 import { outputMessage } from './chat-response.js';
 import { ToolSet, type ToolCall } from './output-parser.js';
 import type { OutputStream } from './parsers/parser-types.js';
@@ -20,6 +20,8 @@ import type { CompletionMeta, PreparedChat, TurnResult, Usage } from './turn.js'
 import type { TurnSink } from './turn-sink.js';
 import { DataProxyMetrics, type AgentApi } from '../metrics/data-proxy-metrics.js';
 import { deterministicSeed } from './sampling-seed.js';
+import { tokenLogprobs, type TokenLogprob } from './token-logprobs.js';
+import { toolChoiceConstraint } from './tool-choice.js';
 
 /** Each API's answer ids, as the providers spell them. */
 const ID_PREFIX: Record<AgentApi, string> = {
@@ -83,7 +85,8 @@ export class ChatService {
         'No inference backend configured (external model mode), and the model is not a registered external model.',
       );
     }
-    const messages = normalizeMessages(request.messages) as unknown[];
+    // Already normalised by the request parser: what is templated, recorded and compared.
+    const messages: unknown[] = request.messages;
     const concat = this.options['chat-template-type'] === 'concat';
     let parent: Interaction | null;
     let promptIds: number[];
@@ -105,6 +108,12 @@ export class ChatService {
     });
     const sampling: EngineSampling = {
       ...request.sampling,
+      // A forced tool choice becomes a grammar of the served model's tool-call format.
+      constraint:
+        request.sampling.constraint ??
+        (typeof request.toolChoice === 'object' || request.toolChoice === 'required'
+          ? toolChoiceConstraint(request.toolChoice, [...toolNames(request)], request.parallelToolCalls)
+          : null),
       seed: this.seedFor(session, request.sampling.seed),
       // The reference drops stop strings in concat mode: the recorded tokens must end where the model ended.
       stop: concat ? [] : request.sampling.stop,
@@ -186,12 +195,12 @@ export class ChatService {
       requestId,
     });
     this.countCache(chat, outcome);
-    const text = this.answerText(outcome);
+    const text = this.answerText(outcome, chat.request.skipSpecialTokens);
     // A raw prompt's completion is the text as generated; a chat answer is read by the model's parsers.
     const parsed = chat.request.rawPrompt
       ? { content: text, toolCalls: [] }
       : this.model.output.parse(text, toolSetOf(chat.request), this.model.opensReasoning(chat.promptIds));
-    const result = turnResult(chat, outcome, parsed.content, parsed.toolCalls);
+    const result = turnResult(chat, outcome, parsed.content, parsed.toolCalls, this.answerLogprobs(chat, outcome));
     this.record(chat, outcome, result);
     this.turnMetrics.observeTurn(chat.api, chat.startedAt, null, chat.promptIds.length, outcome.outputTokens.length);
     return result;
@@ -203,7 +212,9 @@ export class ChatService {
    */
   async stream(chat: PreparedChat, sink: TurnSink, signal: AbortSignal, requestId: string): Promise<void> {
     const tokenizer = this.model.tokenizer;
-    const decoder = tokenizer.streamDecoder(false);
+    const decoder = tokenizer.streamDecoder(chat.request.skipSpecialTokens);
+    const k = chat.request.logprobs;
+    const reportsTokens = k !== null || chat.request.returnTokenIds;
     const parser: OutputStream | null = chat.request.rawPrompt
       ? null
       : this.model.output.stream(toolSetOf(chat.request), this.model.opensReasoning(chat.promptIds));
@@ -249,9 +260,11 @@ export class ChatService {
         sampling: chat.sampling,
         signal,
         requestId,
-        onTokens: (tokens) => {
+        onTokens: (tokens, logprobs, _versions, top?: readonly (readonly TopLogprob[])[]) => {
           firstTokenAt ??= performance.now();
           sink.start();
+          if (reportsTokens)
+            sink.tokens(tokens, k === null ? null : tokenLogprobs(tokenizer, tokens, logprobs, top ?? null, k));
           for (const id of tokens) {
             // EOS/pad are held: the answer's text never shows a trailing end marker.
             if (this.model.isStopToken(id)) {
@@ -271,7 +284,7 @@ export class ChatService {
     }
     this.countCache(chat, outcome);
     held += decoder.end();
-    if (outcome.stop === 'length') held += tokenizer.decode(heldStopTokens);
+    if (outcome.stop === 'length') held += tokenizer.decode(heldStopTokens, chat.request.skipSpecialTokens);
     if (outcome.matchedStop) {
       const at = held.indexOf(outcome.matchedStop);
       if (at >= 0) held = held.slice(0, at);
@@ -279,7 +292,7 @@ export class ChatService {
     emitText(held);
     if (parser) emitParsed(parser.finish());
     // Record what the client assembled from the deltas: that is what it will send back next turn.
-    const result = turnResult(chat, outcome, sent, calls);
+    const result = turnResult(chat, outcome, sent, calls, this.answerLogprobs(chat, outcome));
     this.record(chat, outcome, result);
     sink.finish(result);
     this.turnMetrics.observeTurn(
@@ -291,12 +304,28 @@ export class ChatService {
     );
   }
 
-  /** The answer's text: output tokens without the trailing EOS/pad, special tokens kept, cut at a matched stop string. */
-  private answerText(outcome: GenerateOutcome): string {
+  /** The answer's log-probs, when the request asks for them (the recorded values, every output token). */
+  private answerLogprobs(chat: PreparedChat, outcome: GenerateOutcome): TokenLogprob[] | null {
+    const k = chat.request.logprobs;
+    if (k === null) return null;
+    return tokenLogprobs(
+      this.model.tokenizer,
+      outcome.outputTokens,
+      outcome.outputLogprobs,
+      outcome.outputTopLogprobs,
+      k,
+    );
+  }
+
+  /**
+   * The answer's text: output tokens without the trailing EOS/pad, special tokens kept (unless the
+   * request asked to skip them), cut at a matched stop string.
+   */
+  private answerText(outcome: GenerateOutcome, skipSpecialTokens: boolean): string {
     const tokens = outcome.outputTokens;
     let end = tokens.length;
     if (outcome.stop === 'stop') while (end > 0 && this.model.isStopToken(tokens[end - 1])) end--;
-    let text = this.model.tokenizer.decode(end === tokens.length ? tokens : tokens.slice(0, end), false);
+    let text = this.model.tokenizer.decode(end === tokens.length ? tokens : tokens.slice(0, end), skipSpecialTokens);
     if (outcome.matchedStop) {
       const at = text.indexOf(outcome.matchedStop);
       if (at >= 0) text = text.slice(0, at);
@@ -344,6 +373,7 @@ function turnResult(
   outcome: GenerateOutcome,
   content: string,
   toolCalls: readonly ToolCall[],
+  logprobs: TokenLogprob[] | null,
 ): TurnResult {
   return {
     content,
@@ -353,6 +383,8 @@ function turnResult(
     usage: usage(chat, outcome),
     outputIds: outcome.outputTokens,
     outputLogprobs: outcome.outputLogprobs,
+    promptIds: chat.promptIds,
+    tokenLogprobs: logprobs,
   };
 }
 

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { AppException, sendEventStream } from '@app/common';
 import type { TurnResult } from './turn.js';
 import type { ToolCall } from './output-parser.js';
+import type { TokenLogprob } from './token-logprobs.js';
 
 /**
  * Where a streamed turn's pieces go, in the order the pipeline produces them: `start` at the first
@@ -13,6 +14,11 @@ import type { ToolCall } from './output-parser.js';
 export interface TurnSink {
   readonly started: boolean;
   start(): void;
+  /**
+   * Output tokens as they arrive (before the text they make), with their log-probs when the
+   * request asked for them; called only when it asked for log-probs or token ids.
+   */
+  tokens(ids: readonly number[], logprobs: TokenLogprob[] | null): void;
   text(delta: string): void;
   toolCall(call: ToolCall): void;
   finish(result: TurnResult): void;
@@ -53,6 +59,8 @@ export abstract class SseTurnStream implements TurnSink {
     this.armKeepAlive();
   }
 
+  /** Streams that show no token data ignore them. */
+  tokens(_ids: readonly number[], _logprobs: TokenLogprob[] | null): void {}
   abstract text(delta: string): void;
   abstract toolCall(call: ToolCall): void;
   abstract finish(result: TurnResult): void;

@@ -5,6 +5,7 @@ import type { Interaction } from '../sessions/interaction.js';
 import type { Session } from '../sessions/session.js';
 import type { ChatRequest } from './chat-request.js';
 import type { ToolCall } from './output-parser.js';
+import type { TokenLogprob } from './token-logprobs.js';
 
 // What the turn pipeline hands between its steps and to every API's formatter (types only, so that
 // the pipeline, the sinks and the formatters all import them without importing each other).
@@ -44,4 +45,8 @@ export interface TurnResult {
   /** The generated token ids and their log-probs, exactly as recorded. */
   outputIds: readonly number[];
   outputLogprobs: readonly number[];
+  /** The prompt's token ids, as recorded. */
+  promptIds: readonly number[];
+  /** Every output token's log-prob and alternatives, when the request asked for them in the answer. */
+  tokenLogprobs: TokenLogprob[] | null;
 }

@@ -1,34 +1,74 @@
-import type { HfTokenizer } from '@app/tokenizer';
-import type { TurnResult } from '../chat/turn.js';
-import type { CompletionMeta } from '../chat/turn.js';
+import type { CompletionMeta, TurnResult } from '../chat/turn.js';
+import type { TokenLogprob } from '../chat/token-logprobs.js';
 
-/** One `text_completion` choice's `logprobs` (OpenAI's legacy shape; no alternatives are kept). */
-export function completionLogprobs(tokenizer: HfTokenizer, result: TurnResult): Record<string, unknown> {
-  const tokens = result.outputIds.map((id) => tokenizer.decode([id], false));
+/**
+ * One `text_completion` choice's `logprobs` (OpenAI's legacy shape) for these tokens: each token,
+ * its recorded log-prob, its `k` alternatives as `{token: logprob}` (null when none were asked),
+ * and where each token starts in the text (`offset` = the text before them).
+ */
+export function completionLogprobs(entries: readonly TokenLogprob[], k: number, offset = 0): Record<string, unknown> {
   const textOffset: number[] = [];
-  let offset = 0;
-  for (const token of tokens) {
-    textOffset.push(offset);
-    offset += token.length;
+  let at = offset;
+  for (const entry of entries) {
+    textOffset.push(at);
+    at += entry.token.length;
   }
-  return { tokens, token_logprobs: [...result.outputLogprobs], top_logprobs: null, text_offset: textOffset };
+  return {
+    tokens: entries.map((e) => e.token),
+    token_logprobs: entries.map((e) => e.logprob),
+    top_logprobs:
+      k > 0 ? entries.map((e) => Object.fromEntries(e.top_logprobs.map((t) => [t.token, t.logprob]))) : null,
+    text_offset: textOffset,
+  };
 }
 
-/** An OpenAI `text_completion` (non-streaming), or one streamed chunk of it. */
+/** What a completion carries beyond the text, as the request asked. */
+export interface CompletionAnswerOptions {
+  logprobs: number | null;
+  returnTokenIds: boolean;
+}
+
+/** An OpenAI `text_completion` (non-streaming). */
 export function textCompletion(
   meta: CompletionMeta,
-  text: string,
-  finishReason: string | null,
-  logprobs: Record<string, unknown> | null,
-  usage?: TurnResult['usage'],
+  result: TurnResult,
+  options: CompletionAnswerOptions,
 ): Record<string, unknown> {
-  const completion: Record<string, unknown> = {
+  const choice: Record<string, unknown> = {
+    index: 0,
+    text: result.content,
+    logprobs:
+      options.logprobs !== null && result.tokenLogprobs
+        ? completionLogprobs(result.tokenLogprobs, options.logprobs)
+        : null,
+    finish_reason: result.finishReason,
+  };
+  if (options.returnTokenIds) {
+    choice.prompt_token_ids = [...result.promptIds];
+    choice.token_ids = [...result.outputIds];
+  }
+  return {
     id: meta.id,
     object: 'text_completion',
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, text, logprobs, finish_reason: finishReason }],
+    choices: [choice],
+    usage: result.usage,
   };
-  if (usage) completion.usage = usage;
-  return completion;
+}
+
+/** One streamed `text_completion` chunk. */
+export function completionChunk(
+  meta: CompletionMeta,
+  text: string,
+  finishReason: string | null,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: meta.id,
+    object: 'text_completion',
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason, ...extra }],
+  };
 }

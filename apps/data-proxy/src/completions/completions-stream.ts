@@ -1,24 +1,61 @@
 import type { FastifyReply } from 'fastify';
 import { streamErrorEvent } from '@app/contracts';
-import type { TurnResult } from '../chat/turn.js';
-import type { CompletionMeta } from '../chat/turn.js';
+import type { CompletionMeta, TurnResult } from '../chat/turn.js';
+import type { TokenLogprob } from '../chat/token-logprobs.js';
 import { SseTurnStream, streamErrorInfo } from '../chat/turn-sink.js';
-import { textCompletion } from './completions-response.js';
+import { completionChunk, completionLogprobs } from './completions-response.js';
 
-/** A streaming legacy completion: `text_completion` chunks, the finish reason, usage if asked, `[DONE]`. */
+/** What a streamed completion carries beyond the text, as the request asked. */
+export interface CompletionsStreamOptions {
+  includeUsage: boolean;
+  logprobs: number | null;
+  /** `return_token_ids`: the prompt's ids on the first chunk, each chunk's output ids on it. */
+  promptIds: readonly number[] | null;
+}
+
+/**
+ * A streaming legacy completion: `text_completion` chunks, the finish reason, usage if asked,
+ * `[DONE]`. Token data (log-probs, ids) rides on the next chunk after its tokens arrive.
+ */
 export class CompletionsStream extends SseTurnStream {
+  private pendingLogprobs: TokenLogprob[] | null = null;
+  private pendingIds: number[] | null = null;
+  private textLength = 0;
+  private promptSent = false;
+
   constructor(
     reply: FastifyReply,
     private readonly meta: CompletionMeta,
-    private readonly includeUsage: boolean,
+    private readonly options: CompletionsStreamOptions,
   ) {
     super(reply);
   }
 
   protected opened(): void {}
 
+  override tokens(ids: readonly number[], logprobs: TokenLogprob[] | null): void {
+    if (this.options.promptIds) (this.pendingIds ??= []).push(...ids);
+    if (this.options.logprobs !== null && logprobs) (this.pendingLogprobs ??= []).push(...logprobs);
+  }
+
+  private chunk(text: string, finishReason: string | null): Record<string, unknown> {
+    const extra: Record<string, unknown> = {};
+    if (this.options.promptIds) {
+      if (!this.promptSent) extra.prompt_token_ids = [...this.options.promptIds];
+      this.promptSent = true;
+      extra.token_ids = this.pendingIds ?? [];
+      this.pendingIds = null;
+    }
+    if (this.pendingLogprobs && this.options.logprobs !== null) {
+      extra.logprobs = completionLogprobs(this.pendingLogprobs, this.options.logprobs, this.textLength);
+      this.pendingLogprobs = null;
+    }
+    this.textLength += text.length;
+    return completionChunk(this.meta, text, finishReason, extra);
+  }
+
   text(delta: string): void {
-    this.send(textCompletion(this.meta, delta, null, null));
+    this.send(this.chunk(delta, null));
   }
 
   /** A raw prompt has no tools: nothing is parsed into calls. */
@@ -26,9 +63,9 @@ export class CompletionsStream extends SseTurnStream {
 
   finish(result: TurnResult): void {
     this.start();
-    this.send(textCompletion(this.meta, '', result.finishReason, null));
-    if (this.includeUsage)
-      this.send({ ...textCompletion(this.meta, '', null, null), choices: [], usage: result.usage });
+    this.send(this.chunk('', result.finishReason));
+    if (this.options.includeUsage)
+      this.send({ ...completionChunk(this.meta, '', null), choices: [], usage: result.usage });
     this.end('data: [DONE]\n\n');
   }
 

@@ -7,7 +7,7 @@ import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { parseCompletionsRequest } from './completions-request.js';
-import { completionLogprobs, textCompletion } from './completions-response.js';
+import { textCompletion } from './completions-response.js';
 import { CompletionsStream } from './completions-stream.js';
 
 /**
@@ -43,15 +43,17 @@ export class DataProxyCompletionsController {
       prepared,
       abort.signal,
       request.id,
-      () => new CompletionsStream(reply, prepared.meta, parsed.chat.includeUsage),
+      () =>
+        new CompletionsStream(reply, prepared.meta, {
+          includeUsage: parsed.chat.includeUsage,
+          logprobs: parsed.logprobs,
+          promptIds: parsed.chat.returnTokenIds ? prepared.promptIds : null,
+        }),
       (result) =>
-        textCompletion(
-          prepared.meta,
-          result.content,
-          result.finishReason,
-          parsed.logprobs ? completionLogprobs(this.model.tokenizer, result) : null,
-          result.usage,
-        ),
+        textCompletion(prepared.meta, result, {
+          logprobs: parsed.logprobs,
+          returnTokenIds: parsed.chat.returnTokenIds,
+        }),
     );
     if (answer !== null) void reply.status(200).send(answer);
   }

@@ -5,7 +5,6 @@ import { abortOnClientClose, AnthropicKey, CallerKey } from '@app/common';
 import { ApiMessagesCreate, CountTokensRequestDto, CountTokensResponseDto } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
-import { normalizeMessages } from '../chat/chat-request.js';
 import { parseMessagesRequest } from './messages-request.js';
 import { contentBlocks, messageObject } from './messages-response.js';
 import { MessagesStream } from './messages-stream.js';
@@ -56,7 +55,7 @@ export class DataProxyMessagesController {
   @ApiOkResponse({ type: CountTokensResponseDto })
   async countTokens(@Body() body: unknown): Promise<CountTokensResponseDto> {
     const request = parseMessagesRequest(body, true);
-    const ids = await this.chat.templatedPrompt(request, normalizeMessages(request.messages) as unknown[], undefined);
+    const ids = await this.chat.templatedPrompt(request, request.messages, undefined);
     return { input_tokens: ids.length };
   }
 }

@@ -1,6 +1,8 @@
-import { fieldReaders, isJsonObject } from '@app/common';
-import { badRequest, parseChatRequest, type ChatRequest } from '../chat/chat-request.js';
+import { AppException, ErrorCode, isJsonObject } from '@app/common';
+import { RESPONSES_SURFACE, type HandlingTable } from '@app/contracts';
+import { parseChatRequest, type ChatRequest } from '../chat/chat-request.js';
 import { joinLeadingThink } from '../chat/leading-think.js';
+import { badRequest, checkKind, checkRequestFields } from '../chat/request-surface.js';
 
 /** A validated `/v1/responses` request: the internal request, and what the response object repeats. */
 export interface ResponsesRequest {
@@ -21,35 +23,54 @@ export interface ResponseEcho {
   store: boolean;
   previous_response_id: string | null;
   parallel_tool_calls: boolean;
+  text: { format: unknown };
+  top_logprobs: number;
 }
 
-const fields = fieldReaders(badRequest);
-const ROLES = new Set(['user', 'system', 'developer', 'assistant']);
-const TEXT_PARTS = new Set(['input_text', 'output_text', 'text']);
-/** Request fields with no equivalent here: refused, so an agent never silently gets something else. */
-const UNSUPPORTED = ['background', 'conversation', 'prompt'] as const;
+const {
+  'input item type': ITEM_TYPES,
+  'message role': ROLES,
+  'content type': CONTENT_TYPES,
+  'function_call_output part type': OUTPUT_PARTS,
+  'tool type': TOOL_TYPES,
+  tool_choice: TOOL_CHOICES,
+  include: INCLUDABLES,
+} = RESPONSES_SURFACE.kinds;
+
+/** The output item an `item_reference` names, from the caller's recorded responses (404 when none). */
+export type ItemResolver = (id: string, where: string) => Record<string, unknown>;
+
+/** The 404 of an item reference that names nothing the caller may see. */
+export function itemNotFound(id: string, where: string): AppException {
+  return new AppException(404, ErrorCode.ITEM_NOT_FOUND, `Item with id '${id}' not found.`, { param: where });
+}
+
+const NO_ITEMS: ItemResolver = (id, where) => {
+  throw itemNotFound(id, where);
+};
 
 /**
  * Converts a Responses request into the chat pipeline's request: `instructions` becomes the
  * system message, `history` (the conversation of `previous_response_id`, already resolved in the
- * session) comes next, then the `input` items as chat messages; function tools become chat tools.
- * Everything the chat parser checks (sampling ranges, message shapes) it still checks.
+ * session) comes next, then the `input` items as chat messages (`item_reference`s resolved by
+ * `resolveItem`); function tools become chat tools, `text.format` the response format. Every field
+ * is checked against the Responses handling table first; the chat parser then checks the result.
  */
-export function parseResponsesRequest(body: unknown, history: readonly unknown[] = []): ResponsesRequest {
-  const request = fields.object(body, 'The request body');
-  for (const field of UNSUPPORTED)
-    if (request[field] !== undefined && request[field] !== null && request[field] !== false)
-      throw badRequest(`${field} is not supported by this server`);
-  const instructions = fields.string(request, 'instructions', 1 << 20) ?? null;
-  const format = isJsonObject(request.text) && isJsonObject(request.text.format) ? request.text.format.type : 'text';
-  if (format !== 'text') throw badRequest('text.format: only "text" is supported (no structured outputs)');
-  const maxOutputTokens = fields.integer(request, 'max_output_tokens', { min: 1 }) ?? null;
-  const temperature = fields.number(request, 'temperature', { min: 0, max: 2 }) ?? null;
-  const topP = fields.number(request, 'top_p', { min: 0, max: 1 }) ?? null;
-  const metadata = request.metadata ?? {};
-  if (!isJsonObject(metadata)) throw badRequest('metadata must be an object');
+export function parseResponsesRequest(
+  body: unknown,
+  history: readonly unknown[] = [],
+  resolveItem: ItemResolver = NO_ITEMS,
+): ResponsesRequest {
+  if (!isJsonObject(body)) throw badRequest('The request body must be a JSON object');
+  checkRequestFields(body, RESPONSES_SURFACE);
+  const request = body;
+  const instructions = (request.instructions as string | null | undefined) ?? null;
+  const maxOutputTokens = (request.max_output_tokens as number | null | undefined) ?? null;
+  const temperature = (request.temperature as number | null | undefined) ?? null;
+  const topP = (request.top_p as number | null | undefined) ?? null;
+  const metadata = (request.metadata as Record<string, unknown> | null | undefined) ?? {};
   const tools = responsesTools(request.tools);
-  const store = fields.boolean(request, 'store') ?? true;
+  const store = request.store !== false;
 
   const messages: unknown[] = [];
   // New instructions replace the resumed conversation's own (OpenAI does not carry earlier
@@ -57,28 +78,41 @@ export function parseResponsesRequest(body: unknown, history: readonly unknown[]
   const resumed =
     instructions !== null && isJsonObject(history[0]) && history[0].role === 'system' ? history.slice(1) : history;
   if (instructions !== null) messages.push({ role: 'system', content: instructions });
-  messages.push(...resumed, ...inputMessages(request.input));
+  messages.push(...resumed, ...inputMessages(request.input, resolveItem));
 
   const templateKwargs = isJsonObject(request.chat_template_kwargs) ? { ...request.chat_template_kwargs } : {};
-  const effort = isJsonObject(request.reasoning) ? request.reasoning.effort : undefined;
+  const reasoning = request.reasoning;
+  const effort = isJsonObject(reasoning) ? reasoning.effort : undefined;
   if (effort === 'none') templateKwargs.enable_thinking = false;
   else if (typeof effort === 'string') templateKwargs.enable_thinking = true;
+
+  const text = request.text;
+  if (isJsonObject(text) && text.verbosity !== undefined && text.verbosity !== null)
+    throw badRequest('text.verbosity: not supported: nothing here sets the length of the answer', 'text.verbosity');
+  const logprobs = includesLogprobs(request.include);
+  const topLogprobs = (request.top_logprobs as number | null | undefined) ?? null;
 
   const chat = parseChatRequest({
     model: request.model,
     messages,
     tools: tools.length > 0 ? tools.map(asChatTool) : null,
     tool_choice: chatToolChoice(request.tool_choice),
+    parallel_tool_calls: request.parallel_tool_calls,
+    response_format: isJsonObject(text) ? chatResponseFormat(text.format) : undefined,
     max_completion_tokens: maxOutputTokens,
     temperature,
     top_p: topP,
     top_k: request.top_k,
+    min_p: request.min_p,
+    repetition_penalty: request.repetition_penalty,
     seed: request.seed,
     stream: request.stream,
     store,
     chat_template_kwargs: templateKwargs,
+    logprobs: logprobs || undefined,
+    top_logprobs: logprobs ? topLogprobs : undefined,
   });
-  const previousResponseId = fields.string(request, 'previous_response_id', 256) ?? null;
+  const previousResponseId = (request.previous_response_id as string | null | undefined) ?? null;
   return {
     chat,
     previousResponseId,
@@ -92,9 +126,30 @@ export function parseResponsesRequest(body: unknown, history: readonly unknown[]
       metadata,
       store,
       previous_response_id: previousResponseId,
-      parallel_tool_calls: fields.boolean(request, 'parallel_tool_calls') ?? true,
+      parallel_tool_calls: request.parallel_tool_calls !== false,
+      text: isJsonObject(text) && isJsonObject(text.format) ? { format: text.format } : { format: { type: 'text' } },
+      top_logprobs: topLogprobs ?? 0,
     },
   };
+}
+
+/** Whether `include` asks for the output text's log-probs (every entry is checked against the table). */
+function includesLogprobs(include: unknown): boolean {
+  if (!Array.isArray(include)) return false;
+  let logprobs = false;
+  include.forEach((entry: unknown, i) => {
+    checkKind(INCLUDABLES, entry, `include[${i}]`, 'includable');
+    if (entry === 'message.output_text.logprobs') logprobs = true;
+  });
+  return logprobs;
+}
+
+/** `text.format` in chat's `response_format` spelling (the schema nested under `json_schema`). */
+function chatResponseFormat(format: unknown): unknown {
+  if (!isJsonObject(format) || format.type !== 'json_schema') return format;
+  if (!isJsonObject(format.schema))
+    throw badRequest('text.format.schema is required: a JSON schema object', 'text.format.schema');
+  return { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: format.strict } };
 }
 
 /** `previous_response_id` as given (read before the whole request is parsed, to resolve its history). */
@@ -104,11 +159,12 @@ export function previousResponseIdOf(body: unknown): string | null {
 
 /** Function tools only (`{type: "function", name, parameters}`); hosted tools cannot run here. */
 function responsesTools(value: unknown): Record<string, unknown>[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badRequest('tools must be a list');
-  return value.map((tool, i) => {
-    if (!isJsonObject(tool) || tool.type !== 'function' || typeof tool.name !== 'string')
-      throw badRequest(`tools[${i}] must be {"type": "function", "name": ...} (only function tools are supported)`);
+  if (!Array.isArray(value)) return [];
+  return value.map((tool: unknown, i) => {
+    if (!isJsonObject(tool)) throw badRequest(`tools[${i}] must be an object`, `tools[${i}]`);
+    checkKind(TOOL_TYPES, tool.type, `tools[${i}].type`, 'tool type');
+    if (typeof tool.name !== 'string')
+      throw badRequest(`tools[${i}] must be {"type": "function", "name": ...}`, `tools[${i}].name`);
     return tool;
   });
 }
@@ -121,18 +177,21 @@ function asChatTool(tool: Record<string, unknown>): Record<string, unknown> {
 }
 
 function chatToolChoice(choice: unknown): unknown {
-  if (isJsonObject(choice) && choice.type === 'function') return { type: 'function', function: { name: choice.name } };
+  if (choice === undefined || choice === null) return undefined;
+  checkKind(TOOL_CHOICES, isJsonObject(choice) ? choice.type : choice, 'tool_choice', 'tool_choice');
+  if (isJsonObject(choice)) return { type: 'function', function: { name: choice.name } };
   return choice;
 }
 
 /**
  * Input items as chat messages. A `reasoning` item and the `function_call` items after an
  * assistant message belong to that message (one assistant turn), exactly as the answer was
- * recorded, so an agent that sends its output items back continues its recorded turn.
+ * recorded, so an agent that sends its output items back continues its recorded turn. An
+ * `item_reference` stands for the recorded item it names.
  */
-export function inputMessages(input: unknown): Record<string, unknown>[] {
+export function inputMessages(input: unknown, resolveItem: ItemResolver = NO_ITEMS): Record<string, unknown>[] {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
-  if (!Array.isArray(input)) throw badRequest('input is required: a string or a list of items');
+  if (!Array.isArray(input)) throw badRequest('input is required: a string or a list of items', 'input');
   const messages: Record<string, unknown>[] = [];
   // The assistant turn being assembled from consecutive output items.
   let turn: { reasoning: string | null; text: string; calls: Record<string, unknown>[] } | null = null;
@@ -147,14 +206,17 @@ export function inputMessages(input: unknown): Record<string, unknown>[] {
     turn = null;
   };
   const openTurn = (): NonNullable<typeof turn> => (turn ??= { reasoning: null, text: '', calls: [] });
-  input.forEach((item: unknown, i) => {
-    if (!isJsonObject(item)) throw badRequest(`input[${i}] must be an object`);
-    const type: unknown = item.type ?? (item.role !== undefined ? 'message' : null);
+  const addItem = (item: Record<string, unknown>, at: string): void => {
+    const type: unknown = item.type ?? (item.role !== undefined ? 'message' : 'item_reference');
+    checkKind(ITEM_TYPES, type, `${at}.type`, 'input item type');
     switch (type) {
+      case 'item_reference': {
+        if (typeof item.id !== 'string') throw badRequest(`${at}.id must be a string`, `${at}.id`);
+        return addItem(resolveItem(item.id, at), at);
+      }
       case 'message': {
-        if (typeof item.role !== 'string' || !ROLES.has(item.role))
-          throw badRequest(`input[${i}].role must be one of ${[...ROLES].join(', ')}`);
-        const text = contentText(item.content, `input[${i}].content`);
+        checkKind(ROLES, item.role, `${at}.role`, 'role');
+        const text = contentText(item.content, `${at}.content`);
         if (item.role === 'assistant') {
           const current = openTurn();
           if (current.text.length > 0 || current.calls.length > 0) {
@@ -169,12 +231,12 @@ export function inputMessages(input: unknown): Record<string, unknown>[] {
       }
       case 'reasoning': {
         closeTurn();
-        openTurn().reasoning = reasoningText(item);
+        openTurn().reasoning = reasoningText(item, at);
         return;
       }
       case 'function_call': {
         if (typeof item.call_id !== 'string' || typeof item.name !== 'string' || typeof item.arguments !== 'string')
-          throw badRequest(`input[${i}]: a function_call needs call_id, name and arguments (strings)`);
+          throw badRequest(`${at}: a function_call needs call_id, name and arguments (strings)`, at);
         openTurn().calls.push({
           id: item.call_id,
           function: { arguments: item.arguments, name: item.name },
@@ -183,45 +245,46 @@ export function inputMessages(input: unknown): Record<string, unknown>[] {
         return;
       }
       case 'function_call_output': {
-        if (typeof item.call_id !== 'string') throw badRequest(`input[${i}].call_id must be a string`);
+        if (typeof item.call_id !== 'string') throw badRequest(`${at}.call_id must be a string`, `${at}.call_id`);
         closeTurn();
-        const output = typeof item.output === 'string' ? item.output : contentText(item.output, `input[${i}].output`);
+        const output =
+          typeof item.output === 'string' ? item.output : contentText(item.output, `${at}.output`, '\n', OUTPUT_PARTS);
         messages.push({ role: 'tool', tool_call_id: item.call_id, content: output });
         return;
       }
-      default:
-        throw badRequest(
-          `input[${i}].type ${JSON.stringify(type ?? null)} is not supported (message, reasoning, function_call, function_call_output)`,
-        );
     }
+  };
+  input.forEach((item: unknown, i) => {
+    if (!isJsonObject(item)) throw badRequest(`input[${i}] must be an object`, `input[${i}]`);
+    addItem(item, `input[${i}]`);
   });
   closeTurn();
   return messages;
 }
 
-/** A message's text: a string, or text parts joined (images and files cannot be templated here). */
-function contentText(content: unknown, name: string): string {
+/**
+ * A message's text: a string, or text parts joined ("\n" between message parts, as vLLM joins
+ * them; nothing between a reasoning item's parts); images and files cannot be templated here.
+ */
+function contentText(content: unknown, name: string, separator = '\n', types: HandlingTable = CONTENT_TYPES): string {
   if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) throw badRequest(`${name} must be a string or a list of parts`);
+  if (!Array.isArray(content)) throw badRequest(`${name} must be a string or a list of parts`, name);
   let text = '';
   content.forEach((part: unknown, j) => {
-    if (
-      !isJsonObject(part) ||
-      typeof part.type !== 'string' ||
-      !TEXT_PARTS.has(part.type) ||
-      typeof part.text !== 'string'
-    )
-      throw badRequest(
-        `${name}[${j}] must be a text part (input_text or output_text); images and files are not supported`,
-      );
-    text += part.text;
+    const at = `${name}[${j}]`;
+    if (!isJsonObject(part)) throw badRequest(`${at} must be a content part object`, at);
+    checkKind(types, part.type, at, 'content type');
+    const value = part.type === 'refusal' ? part.refusal : part.text;
+    if (typeof value !== 'string') throw badRequest(`${at} must carry its text`, at);
+    text = j === 0 ? value : `${text}${separator}${value}`;
   });
   return text;
 }
 
 /** A reasoning item's text: its `reasoning_text` content (what was generated), else its summary. */
-function reasoningText(item: Record<string, unknown>): string {
-  const parts = Array.isArray(item.content) && item.content.length > 0 ? item.content : item.summary;
+function reasoningText(item: Record<string, unknown>, at: string): string {
+  const useContent = Array.isArray(item.content) && item.content.length > 0;
+  const parts = useContent ? item.content : item.summary;
   if (!Array.isArray(parts)) return '';
-  return parts.map((part: unknown) => (isJsonObject(part) && typeof part.text === 'string' ? part.text : '')).join('');
+  return contentText(parts, useContent ? `${at}.content` : `${at}.summary`, '');
 }

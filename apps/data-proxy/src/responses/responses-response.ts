@@ -2,6 +2,8 @@ import type { TurnResult } from '../chat/turn.js';
 import type { CompletionMeta, Usage } from '../chat/turn.js';
 import { splitLeadingThink } from '../chat/leading-think.js';
 import type { ToolCall } from '../chat/output-parser.js';
+import type { TokenLogprob } from '../chat/token-logprobs.js';
+import type { Interaction } from '../sessions/interaction.js';
 import type { ResponseEcho } from './responses-request.js';
 
 /** Ids of the output items, derived from the response id (nothing random per item). */
@@ -14,17 +16,22 @@ export function reasoningItem(id: string, text: string): Record<string, unknown>
   return { type: 'reasoning', id, summary: [], content: [{ type: 'reasoning_text', text }] };
 }
 
-export function outputTextPart(text: string): Record<string, unknown> {
-  return { type: 'output_text', text, annotations: [], logprobs: [] };
+export function outputTextPart(text: string, logprobs: readonly TokenLogprob[] = []): Record<string, unknown> {
+  return { type: 'output_text', text, annotations: [], logprobs };
 }
 
-export function messageItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
+export function messageItem(
+  id: string,
+  text: string,
+  status: 'in_progress' | 'completed',
+  logprobs: readonly TokenLogprob[] = [],
+): Record<string, unknown> {
   return {
     type: 'message',
     id,
     status,
     role: 'assistant',
-    content: status === 'completed' ? [outputTextPart(text)] : [],
+    content: status === 'completed' ? [outputTextPart(text, logprobs)] : [],
   };
 }
 
@@ -46,16 +53,43 @@ export function functionCallItem(
 /**
  * The answer's output items: the reasoning (a leading think block), the message (omitted when a
  * tool call comes without text), the function calls. Converted back by `inputMessages`, they are
- * the recorded assistant message.
+ * the recorded assistant message. With `include: ["message.output_text.logprobs"]` the message's
+ * text part carries the log-probs of every output token of the turn (the recorded values).
  */
-export function outputItems(meta: CompletionMeta, result: TurnResult): Record<string, unknown>[] {
+export function outputItems(
+  meta: CompletionMeta,
+  result: Pick<TurnResult, 'content' | 'toolCalls' | 'tokenLogprobs'>,
+): Record<string, unknown>[] {
   const ids = itemIds(meta);
   const { reasoning, text } = splitLeadingThink(result.content);
   const items: Record<string, unknown>[] = [];
   if (reasoning !== null) items.push(reasoningItem(ids.reasoning, reasoning));
-  if (text.length > 0 || result.toolCalls.length === 0) items.push(messageItem(ids.message, text, 'completed'));
+  if (text.length > 0 || result.toolCalls.length === 0)
+    items.push(messageItem(ids.message, text, 'completed', result.tokenLogprobs ?? []));
   result.toolCalls.forEach((call, i) => items.push(functionCallItem(ids.call(i), call, 'completed')));
   return items;
+}
+
+/**
+ * The output item `itemId` of a recorded response, as it was answered (what an `item_reference`
+ * stands for), or undefined when the response has no such item.
+ */
+export function recordedOutputItem(interaction: Interaction, itemId: string): Record<string, unknown> | undefined {
+  const answer = interaction.outputMessages[0];
+  if (!answer) return undefined;
+  const toolCalls = (Array.isArray(answer.tool_calls) ? answer.tool_calls : []) as ToolCall[];
+  const items = outputItems(
+    { id: interaction.id, created: 0, model: '' },
+    { content: typeof answer.content === 'string' ? answer.content : '', toolCalls, tokenLogprobs: null },
+  );
+  return items.find((item) => item.id === itemId);
+}
+
+/** The response id an output item id belongs to (`msg_X`, `rs_X`, `fc_X_i` → `resp_X`), or null. */
+export function responseIdOfItem(itemId: string): string | null {
+  const match = /^(?:msg|rs)_([0-9a-f]+)$|^fc_([0-9a-f]+)_\d+$/.exec(itemId);
+  if (!match) return null;
+  return `resp_${match[1] ?? match[2]}`;
 }
 
 export function responsesUsage(usage: Usage): Record<string, unknown> {
@@ -93,9 +127,10 @@ export function responseObject(
     reasoning: { effort: null, summary: null },
     store: echo.store,
     temperature: echo.temperature,
-    text: { format: { type: 'text' } },
+    text: echo.text,
     tool_choice: echo.tool_choice,
     tools: echo.tools,
+    top_logprobs: echo.top_logprobs,
     top_p: echo.top_p,
     truncation: 'disabled',
     usage: result === null ? null : responsesUsage(result.usage),

@@ -4,6 +4,7 @@ import type { TurnResult } from '../chat/turn.js';
 import type { CompletionMeta } from '../chat/turn.js';
 import { LeadingThinkSplitter } from '../chat/leading-think.js';
 import type { ToolCall } from '../chat/output-parser.js';
+import type { TokenLogprob } from '../chat/token-logprobs.js';
 import { SseTurnStream, streamErrorInfo } from '../chat/turn-sink.js';
 import type { ResponseEcho } from './responses-request.js';
 import {
@@ -42,13 +43,23 @@ export class ResponsesStream extends SseTurnStream {
     text: (delta) => this.delta('message', delta),
   });
 
+  /** Log-probs of tokens not yet attached to an output_text delta, and all of them for the text part. */
+  private pendingLogprobs: TokenLogprob[] = [];
+  private readonly messageLogprobs: TokenLogprob[] = [];
+
   constructor(
     reply: FastifyReply,
     private readonly meta: CompletionMeta,
     private readonly echo: ResponseEcho,
+    /** `include: ["message.output_text.logprobs"]`: text deltas carry their tokens' log-probs. */
+    private readonly logprobs = false,
   ) {
     super(reply);
     this.ids = itemIds(meta);
+  }
+
+  override tokens(_ids: readonly number[], logprobs: TokenLogprob[] | null): void {
+    if (this.logprobs && logprobs) this.pendingLogprobs.push(...logprobs);
   }
 
   private event(type: string, fields: Record<string, unknown>): void {
@@ -89,6 +100,9 @@ export class ResponsesStream extends SseTurnStream {
     if (this.calls === 0 && !this.output.some((item) => item.type === 'message') && this.open?.kind !== 'message')
       this.openItem('message');
     this.closeItem();
+    // Tokens after the message item closed (a tool call, the end of turn): the completed response's
+    // text part lists every token's log-prob, as the non-streaming answer does.
+    this.takeLogprobs();
     const response = responseObject(this.meta, this.echo, result, this.output);
     this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
     this.end();
@@ -107,8 +121,17 @@ export class ResponsesStream extends SseTurnStream {
     const item = this.open!;
     item.text += delta;
     const type = kind === 'reasoning' ? 'response.reasoning_text.delta' : 'response.output_text.delta';
-    const extra = kind === 'message' ? { logprobs: [] } : {};
+    const extra = kind === 'message' ? { logprobs: this.takeLogprobs() } : {};
     this.event(type, { item_id: item.id, output_index: item.index, content_index: 0, delta, ...extra });
+  }
+
+  /** The pending log-probs (they ride on the next text delta; the text part gets them all). */
+  private takeLogprobs(): TokenLogprob[] {
+    if (this.pendingLogprobs.length === 0) return [];
+    const taken = this.pendingLogprobs;
+    this.pendingLogprobs = [];
+    this.messageLogprobs.push(...taken);
+    return taken;
   }
 
   private openItem(kind: OpenItem['kind']): void {
@@ -135,9 +158,10 @@ export class ResponsesStream extends SseTurnStream {
       this.event('response.content_part.done', { ...at, part: { type: 'reasoning_text', text: item.text } });
       done = reasoningItem(item.id, item.text);
     } else {
-      this.event('response.output_text.done', { ...at, text: item.text, logprobs: [] });
-      this.event('response.content_part.done', { ...at, part: outputTextPart(item.text) });
-      done = messageItem(item.id, item.text, 'completed');
+      this.takeLogprobs();
+      this.event('response.output_text.done', { ...at, text: item.text, logprobs: this.messageLogprobs });
+      this.event('response.content_part.done', { ...at, part: outputTextPart(item.text, this.messageLogprobs) });
+      done = messageItem(item.id, item.text, 'completed', this.messageLogprobs);
     }
     this.output[item.index] = done;
     this.event('response.output_item.done', { output_index: item.index, item: done });

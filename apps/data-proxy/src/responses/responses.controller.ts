@@ -6,8 +6,8 @@ import { ApiResponsesCreate } from '@app/contracts';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
 import { SessionStore } from '../sessions/session-store.service.js';
-import { parseResponsesRequest, previousResponseIdOf } from './responses-request.js';
-import { outputItems, responseObject } from './responses-response.js';
+import { itemNotFound, parseResponsesRequest, previousResponseIdOf } from './responses-request.js';
+import { outputItems, recordedOutputItem, responseIdOfItem, responseObject } from './responses-response.js';
 import { ResponsesStream } from './responses-stream.js';
 
 /**
@@ -38,16 +38,29 @@ export class DataProxyResponsesController {
     const abort = abortOnClientClose(reply);
     this.external.refuseExternal(body, '/v1/responses');
     const previousId = previousResponseIdOf(body);
-    const parsed = parseResponsesRequest(body, previousId === null ? [] : this.conversationOf(token, previousId));
+    const parsed = parseResponsesRequest(
+      body,
+      previousId === null ? [] : this.conversationOf(token, previousId),
+      (id, where) => this.recordedItem(token, id, where),
+    );
     const prepared = await this.chat.prepare(parsed.chat, token, 'responses');
     const answer = await this.chat.serve(
       prepared,
       abort.signal,
       request.id,
-      () => new ResponsesStream(reply, prepared.meta, parsed.echo),
+      () => new ResponsesStream(reply, prepared.meta, parsed.echo, parsed.chat.logprobs !== null),
       (result) => responseObject(prepared.meta, parsed.echo, result, outputItems(prepared.meta, result)),
     );
     if (answer !== null) void reply.status(200).send(answer);
+  }
+
+  /** The output item an `item_reference` names, from a response recorded in the caller's session; 404 otherwise. */
+  private recordedItem(token: string | null, itemId: string, where: string): Record<string, unknown> {
+    const responseId = responseIdOfItem(itemId);
+    const interaction = responseId === null ? undefined : this.sessions.resolve(token)?.findInteraction(responseId);
+    const item = interaction === undefined ? undefined : recordedOutputItem(interaction, itemId);
+    if (item === undefined) throw itemNotFound(itemId, where);
+    return item;
   }
 
   /** The messages and answer of a response recorded in the caller's session; 404 otherwise. */
@@ -58,6 +71,7 @@ export class DataProxyResponsesController {
         404,
         ErrorCode.PREVIOUS_RESPONSE_NOT_FOUND,
         `Previous response with id '${responseId}' not found in this session.`,
+        { param: 'previous_response_id' },
       );
     return [...interaction.messages, ...interaction.outputMessages];
   }

@@ -38,6 +38,8 @@ export class ChatTemplate {
   private readonly pieces: SegmentEncodingCache;
   private readonly specialContext: Record<string, string>;
   readonly decodesArguments: boolean;
+  /** Whether the template knows OpenAI's `developer` role; if not, it renders developer messages as system ones. */
+  private readonly rendersDeveloper: boolean;
 
   constructor(
     private readonly tokenizer: HfTokenizer,
@@ -45,6 +47,7 @@ export class ChatTemplate {
     private readonly adaptHistory: HistoryAdapter | null = null,
   ) {
     this.template = new Template(source);
+    this.rendersDeveloper = /["']developer["']/.test(source);
     const specials = [...tokenizer.specialIds]
       .map((id) => tokenizer.idToToken(id))
       .filter((t): t is string => t !== null);
@@ -61,6 +64,7 @@ export class ChatTemplate {
   render(input: RenderInput): string {
     let messages = this.decodesArguments ? decodeToolCallArguments(input.messages) : input.messages;
     if (this.adaptHistory) messages = this.adaptHistory(messages);
+    if (!this.rendersDeveloper) messages = developerAsSystem(messages);
     const context: Record<string, unknown> = {
       ...this.specialContext,
       ...input.kwargs,
@@ -83,4 +87,15 @@ export class ChatTemplate {
   encodeText(text: string): Promise<number[]> {
     return this.pieces.encode(text);
   }
+}
+
+/**
+ * OpenAI's developer messages are its system messages; a template without that role would skip
+ * them silently (Qwen's renders only the roles it knows). Returns the input when there are none.
+ */
+function developerAsSystem(messages: unknown[]): unknown[] {
+  if (!messages.some((m) => (m as { role?: unknown }).role === 'developer')) return messages;
+  return messages.map((m) =>
+    (m as { role?: unknown }).role === 'developer' ? { ...(m as object), role: 'system' } : m,
+  );
 }

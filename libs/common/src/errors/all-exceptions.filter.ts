@@ -12,12 +12,23 @@ export interface ErrorBodyInfo {
   code: string;
   /** The human-readable message (the `detail` string, or a summary of a validation list). */
   message: string;
-  /** The default body (`{"detail", "code"}`), for formatters that only adjust it. */
+  /** The default body (`{"detail", "code"}`, or the body the exception gave), for formatters that only adjust it. */
   defaultBody: Record<string, unknown>;
   path: string;
+  /** The request field at fault, when one is (OpenAI's `param`). */
+  param: string | null;
+  /** Whether `defaultBody` is a body the exception gave explicitly (formatters with `explicitBodies` see those). */
+  explicit: boolean;
 }
 
-export type ErrorBodyFormatter = (info: ErrorBodyInfo) => Record<string, unknown>;
+export interface ErrorBodyFormatter {
+  (info: ErrorBodyInfo): Record<string, unknown>;
+  /**
+   * Reshape also the bodies exceptions give explicitly (`AppException({ body })`): for a service
+   * whose paths must all answer in one API's shape whatever decided the error (the gateway).
+   */
+  explicitBodies?: boolean;
+}
 
 /**
  * DI token: an app that must speak another server's error dialect (engine-sim speaks SGLang's and
@@ -146,7 +157,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     const code = String(body.code);
     const explicitBody = exception instanceof AppException && exception.details.body !== undefined;
-    if (this.formatBody && !explicitBody) {
+    if (this.formatBody && (!explicitBody || this.formatBody.explicitBodies)) {
       const detail = body.detail;
       const message =
         exception instanceof AppException
@@ -160,6 +171,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message,
         defaultBody: body,
         path: request.url.split('?')[0],
+        param: exception instanceof AppException ? (exception.details.param ?? null) : null,
+        explicit: explicitBody,
       });
     }
 

@@ -18,6 +18,8 @@ export interface AppExceptionOptions {
   omitCode?: boolean;
   /** `detail` value when it is not the message (a validation issue list). */
   detail?: unknown;
+  /** The request field at fault (OpenAI's error `param`), for the APIs whose errors name it. */
+  param?: string;
   /** Extra response headers (`Retry-After`, ...). */
   headers?: Record<string, string>;
   cause?: unknown;

@@ -16,6 +16,8 @@ export const ErrorCode = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** `previous_response_id` names no response recorded in the caller's session. */
   PREVIOUS_RESPONSE_NOT_FOUND: 'previous_response_not_found',
+  /** An `item_reference` names no item of a response recorded in the caller's session. */
+  ITEM_NOT_FOUND: 'item_not_found',
   CONFLICT: 'CONFLICT',
   NO_CAPACITY: 'NO_CAPACITY',
   NO_HEALTHY_WORKERS: 'NO_HEALTHY_WORKERS',

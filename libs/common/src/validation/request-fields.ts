@@ -7,7 +7,8 @@ import { validationFailed } from '../errors/validation.js';
  * `undefined`. Each service binds the readers to its own error (`fieldReaders(fail)`), so the same
  * fault always gets the same status within a protocol.
  */
-export type FieldError = (message: string) => Error;
+/** Builds the error for a bad field: the message names it, `field` is its path (OpenAI's `param`). */
+export type FieldError = (message: string, field?: string) => Error;
 
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
@@ -60,18 +61,20 @@ export function fieldReaders(fail: FieldError): FieldReaders {
   ): number | undefined => {
     const value = obj[field];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`${field} must be a number`);
-    if ((integer || limits?.integer) && !Number.isSafeInteger(value)) throw fail(`${field} must be an integer`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`${field} must be a number`, field);
+    if ((integer || limits?.integer) && !Number.isSafeInteger(value)) throw fail(`${field} must be an integer`, field);
     if (limits === undefined) return value;
-    if (limits.min !== undefined && value < limits.min) throw fail(`${field} must be >= ${limits.min}, got ${value}`);
+    if (limits.min !== undefined && value < limits.min)
+      throw fail(`${field} must be >= ${limits.min}, got ${value}`, field);
     if (limits.exclusiveMin !== undefined && value <= limits.exclusiveMin)
-      throw fail(`${field} must be > ${limits.exclusiveMin}, got ${value}`);
-    if (limits.max !== undefined && value > limits.max) throw fail(`${field} must be <= ${limits.max}, got ${value}`);
+      throw fail(`${field} must be > ${limits.exclusiveMin}, got ${value}`, field);
+    if (limits.max !== undefined && value > limits.max)
+      throw fail(`${field} must be <= ${limits.max}, got ${value}`, field);
     return value;
   };
   const readers: FieldReaders = {
     object: (value, name) => {
-      if (!isJsonObject(value)) throw fail(`${name} must be a JSON object`);
+      if (!isJsonObject(value)) throw fail(`${name} must be a JSON object`, name);
       return value;
     },
     number: (obj, field, limits) => readNumber(obj, field, limits, false),
@@ -79,21 +82,21 @@ export function fieldReaders(fail: FieldError): FieldReaders {
     boolean: (obj, field) => {
       const value = obj[field];
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'boolean') throw fail(`${field} must be a boolean`);
+      if (typeof value !== 'boolean') throw fail(`${field} must be a boolean`, field);
       return value;
     },
     string: (obj, field, maxLength = 4096) => {
       const value = obj[field];
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'string') throw fail(`${field} must be a string`);
-      if (value.length > maxLength) throw fail(`${field} is longer than ${maxLength} characters`);
+      if (typeof value !== 'string') throw fail(`${field} must be a string`, field);
+      if (value.length > maxLength) throw fail(`${field} is longer than ${maxLength} characters`, field);
       return value;
     },
     oneOf: (obj, field, values) => {
       const value = obj[field];
       if (value === undefined || value === null) return undefined;
       if (!values.includes(value as never))
-        throw fail(`${field} must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+        throw fail(`${field} must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, field);
       return value as (typeof values)[number];
     },
     stopStrings: (obj, field, maxItems) => {
@@ -101,16 +104,16 @@ export function fieldReaders(fail: FieldError): FieldReaders {
       if (value === undefined || value === null) return [];
       if (typeof value === 'string') return value.length > 0 ? [value] : [];
       if (!Array.isArray(value) || value.some((s) => typeof s !== 'string'))
-        throw fail(`${field} must be a string or a list of strings`);
-      if (value.length > maxItems) throw fail(`${field} may hold at most ${maxItems} strings`);
+        throw fail(`${field} must be a string or a list of strings`, field);
+      if (value.length > maxItems) throw fail(`${field} may hold at most ${maxItems} strings`, field);
       return (value as string[]).filter((s) => s.length > 0);
     },
     stringList: (obj, field, maxItems) => {
       const value = obj[field];
       if (value === undefined || value === null) return undefined;
       if (!Array.isArray(value) || value.some((s) => typeof s !== 'string'))
-        throw fail(`${field} must be a list of strings`);
-      if (value.length > maxItems) throw fail(`${field} may hold at most ${maxItems} strings`);
+        throw fail(`${field} must be a list of strings`, field);
+      if (value.length > maxItems) throw fail(`${field} may hold at most ${maxItems} strings`, field);
       return value as string[];
     },
   };

@@ -8,6 +8,8 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { applyRequestSurface } from '../common/field-handling.js';
+import { MESSAGES_SURFACE } from './messages-fields.js';
 
 /**
  * Anthropic's Messages API as the gateway and the data proxy serve it. The body is read by hand
@@ -53,15 +55,21 @@ export class CountTokensRequestDto {
   thinking?: Record<string, unknown>;
 }
 
+/**
+ * The Messages request. Every field of the Anthropic SDK's `MessageCreateParams` (and the sampling
+ * fields older SDKs send) comes from the Messages handling table (`MESSAGES_SURFACE`), which says
+ * what happens to it and gives the rules the parser enforces.
+ */
 export class MessagesRequestDto extends CountTokensRequestDto {
   @ApiProperty({ minimum: 1, description: 'Required, as Anthropic requires it', example: 256 }) max_tokens!: number;
-  @ApiPropertyOptional({ type: [String] }) stop_sequences?: string[];
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 }) temperature?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 }) top_p?: number;
-  @ApiPropertyOptional() top_k?: number;
-  @ApiPropertyOptional({ default: false }) stream?: boolean;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: Record<string, unknown>;
+  stop_sequences?: string[] | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  top_k?: number | null;
+  stream?: boolean | null;
+  metadata?: Record<string, unknown> | null;
 }
+applyRequestSurface(MessagesRequestDto, MESSAGES_SURFACE);
 
 export class MessagesUsageDto {
   @ApiProperty({ example: 14 }) input_tokens!: number;

@@ -10,8 +10,9 @@ describe('each agent API answers errors in its SDK’s shape', () => {
       'openai',
       'openai',
     ]);
-    // Chat keeps the reference's shape (AReaL's clients read it).
-    expect(apiDialectOf('/v1/chat/completions')).toBeNull();
+    // Chat: OpenAI's shape plus the reference's detail (AReaL's tooling reads it).
+    expect(['/v1/chat/completions', '/chat/completions'].map(apiDialectOf)).toEqual(['chat', 'chat']);
+    expect(apiDialectOf('/rl/set_reward')).toBeNull();
   });
 
   it('bodies: Anthropic error types by status, OpenAI error objects', () => {
@@ -24,6 +25,16 @@ describe('each agent API answers errors in its SDK’s shape', () => {
     expect((dialectErrorBody('anthropic', 502, 'engine', 'X').error as { type: string }).type).toBe('api_error');
     expect(dialectErrorBody('openai', 404, 'gone', 'previous_response_not_found')).toEqual({
       error: { message: 'gone', type: 'invalid_request_error', param: null, code: 'previous_response_not_found' },
+    });
+    expect(dialectErrorBody('chat', 400, 'top_p must be <= 1, got 2', 'BAD_REQUEST', 'top_p')).toEqual({
+      error: {
+        message: 'top_p must be <= 1, got 2',
+        type: 'invalid_request_error',
+        param: 'top_p',
+        code: 'BAD_REQUEST',
+      },
+      detail: 'top_p must be <= 1, got 2',
+      code: 'BAD_REQUEST',
     });
   });
 
@@ -38,7 +49,7 @@ describe('each agent API answers errors in its SDK’s shape', () => {
     });
     expect(streamErrorEvent(streamDialectOf('/v1/completions'), 502, 'down', 'X')).toEqual({
       event: null,
-      data: { error: { message: 'down', type: 'server_error', code: 'X' } },
+      data: { error: { message: 'down', type: 'server_error', param: null, code: 'X' } },
     });
   });
 });

@@ -3,12 +3,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 /**
  * The agent APIs answer errors in their own SDK's shape, so the official clients raise their
  * typed errors with our message: OpenAI's `{"error": {message, type, param, code}}` on the
- * Responses and completions paths, Anthropic's `{"type": "error", "error": {type, message}}` on
- * the Messages paths. Chat keeps the reference's shape (AReaL's clients read it).
+ * Responses, completions and chat paths, Anthropic's `{"type": "error", "error": {type,
+ * message}}` on the Messages paths. Chat (`chat`) adds the reference's `detail` and our `code`
+ * beside OpenAI's `error`, because AReaL's tooling and our own clients read those.
  */
-export type ApiDialect = 'openai' | 'anthropic';
+export type ApiDialect = 'chat' | 'openai' | 'anthropic';
 
 export function apiDialectOf(path: string): ApiDialect | null {
+  if (path === '/v1/chat/completions' || path === '/chat/completions') return 'chat';
   if (path === '/v1/messages' || path === '/v1/messages/count_tokens') return 'anthropic';
   if (path === '/v1/responses' || path === '/responses' || path === '/v1/completions' || path === '/completions')
     return 'openai';
@@ -25,6 +27,13 @@ export class OpenAiErrorDetailDto {
 /** OpenAI's error body (Responses and completions paths). */
 export class OpenAiErrorResponseDto {
   @ApiProperty({ type: OpenAiErrorDetailDto }) error!: OpenAiErrorDetailDto;
+}
+
+/** The chat paths' error body: OpenAI's, plus the reference's `detail` and our `code` (what AReaL's tooling reads). */
+export class ChatErrorResponseDto extends OpenAiErrorResponseDto {
+  @ApiProperty({ description: 'The message again, where the reference put it', example: 'messages cannot be empty' })
+  detail!: string;
+  @ApiProperty({ description: 'Stable machine-readable code', example: 'BAD_REQUEST' }) code!: string;
 }
 
 export class AnthropicErrorDetailDto {
@@ -49,24 +58,35 @@ const ANTHROPIC_TYPES: Record<number, string> = {
   503: 'overloaded_error',
 };
 
-/** The error body of `dialect` for a status, message and our stable code. */
+function openAiErrorType(status: number): string {
+  return status >= 500 ? 'server_error' : status === 401 ? 'authentication_error' : 'invalid_request_error';
+}
+
+/** The error body of `dialect` for a status, message, our stable code and the field at fault. */
 export function dialectErrorBody(
   dialect: ApiDialect,
   status: number,
   message: string,
   code: string,
+  param: string | null = null,
 ): Record<string, unknown> {
   if (dialect === 'anthropic') {
     const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
     return { type: 'error', error: { type, message }, code };
   }
-  const type = status >= 500 ? 'server_error' : status === 401 ? 'authentication_error' : 'invalid_request_error';
-  return { error: { message, type, param: null, code } };
+  const error = { message, type: openAiErrorType(status), param, code };
+  return dialect === 'chat' ? { error, detail: message, code } : { error };
 }
 
 /** The DTO documenting `dialect`'s error body. */
-export function dialectErrorDto(dialect: ApiDialect): typeof OpenAiErrorResponseDto | typeof AnthropicErrorResponseDto {
-  return dialect === 'anthropic' ? AnthropicErrorResponseDto : OpenAiErrorResponseDto;
+export function dialectErrorDto(
+  dialect: ApiDialect,
+): typeof OpenAiErrorResponseDto | typeof ChatErrorResponseDto | typeof AnthropicErrorResponseDto {
+  return dialect === 'anthropic'
+    ? AnthropicErrorResponseDto
+    : dialect === 'chat'
+      ? ChatErrorResponseDto
+      : OpenAiErrorResponseDto;
 }
 
 /** How a stream reports an error after it began: chat and completions, Responses, or Messages. */
@@ -91,8 +111,5 @@ export function streamErrorEvent(
 ): { event: string | null; data: Record<string, unknown> } {
   if (dialect === 'anthropic') return { event: 'error', data: dialectErrorBody('anthropic', status, message, code) };
   if (dialect === 'responses') return { event: 'error', data: { type: 'error', code, message, param: null } };
-  return {
-    event: null,
-    data: { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } },
-  };
+  return { event: null, data: { error: { message, type: openAiErrorType(status), param: null, code } } };
 }

@@ -9,15 +9,18 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 
+import { applyRequestSurface } from '../common/field-handling.js';
+import { CHAT_SURFACE } from './chat-fields.js';
+
 /**
  * The OpenAI chat completion shapes the gateway and the data proxy serve. The chat body is parsed
  * by hand on the hot path (the data proxy's chat-request parser, the gateway reads only `model` and
- * `stream`); these classes are what that parser produces and what Swagger shows.
+ * `stream`); these classes are what that parser accepts and what Swagger shows.
  */
 export class ChatMessageDto {
   @ApiProperty({ enum: ['system', 'developer', 'user', 'assistant', 'tool'], example: 'user' }) role!: string;
   @ApiPropertyOptional({
-    description: 'Text, or a list of content parts ({"type": "text", "text"})',
+    description: 'Text, or a list of content parts ({"type": "text", "text"}; joined with "\\n")',
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
     nullable: true,
     example: 'What is 22 + 6?',
@@ -34,20 +37,16 @@ export class ChatMessageDto {
   reasoning_content?: string | null;
 }
 
+/**
+ * The chat request. Every field of the openai SDK's `ChatCompletionCreateParams`, and the engine
+ * extensions served, comes from the chat handling table (`CHAT_SURFACE`): its Swagger property
+ * says what happens to it, its class-validator rules are the ones the hot-path parser enforces.
+ * Only the structured fields are declared here for their schemas.
+ */
 export class ChatCompletionRequestDto {
   @ApiProperty({ type: [ChatMessageDto], example: [{ role: 'user', content: 'Hello' }] }) messages!: ChatMessageDto[];
-  @ApiPropertyOptional({ description: 'Model name (routing by model; the session key decides otherwise)' })
-  model?: string;
-  @ApiPropertyOptional({ description: 'Server-sent events, one chunk per token batch', default: false })
-  stream?: boolean;
-  @ApiPropertyOptional({ minimum: 0 }) max_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0 }) max_completion_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0, default: 1 }) temperature?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 1 }) top_p?: number;
-  @ApiPropertyOptional() top_k?: number;
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
-  stop?: string | string[];
-  @ApiPropertyOptional({ description: 'Seed for sampling' }) seed?: number;
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], nullable: true })
+  stop?: string | string[] | null;
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'object', additionalProperties: true },
@@ -56,10 +55,25 @@ export class ChatCompletionRequestDto {
   tools?: Record<string, unknown>[];
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }] })
   tool_choice?: unknown;
-  @ApiPropertyOptional({ description: 'Log-probs in the answer (always recorded for training)' }) logprobs?: boolean;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Passed to the chat template' })
-  chat_template_kwargs?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+  })
+  response_format?: Record<string, unknown>;
+  model?: string | null;
+  stream?: boolean | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  top_k?: number | null;
+  seed?: number | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  chat_template_kwargs?: Record<string, unknown> | null;
 }
+applyRequestSurface(ChatCompletionRequestDto, CHAT_SURFACE);
 
 export class ChatCompletionChoiceDto {
   @ApiProperty() index!: number;
@@ -69,9 +83,15 @@ export class ChatCompletionChoiceDto {
     type: 'object',
     additionalProperties: true,
     nullable: true,
-    description: '`{"content": [{token, logprob}]}`',
+    description:
+      'With `logprobs: true`: `{"content": [{token, bytes, logprob, top_logprobs}]}`, one entry per generated token (the recorded log-probs)',
   })
   logprobs?: Record<string, unknown> | null;
+  @ApiPropertyOptional({
+    type: [Number],
+    description: 'With `return_token_ids: true`: the generated token ids, as recorded',
+  })
+  token_ids?: number[];
 }
 
 export class CompletionUsageDto {
@@ -94,6 +114,11 @@ export class ChatCompletionResponseDto {
   @ApiProperty() model!: string;
   @ApiProperty({ type: [ChatCompletionChoiceDto] }) choices!: ChatCompletionChoiceDto[];
   @ApiProperty({ type: CompletionUsageDto }) usage!: CompletionUsageDto;
+  @ApiPropertyOptional({
+    type: [Number],
+    description: 'With `return_token_ids: true`: the prompt token ids, as recorded',
+  })
+  prompt_token_ids?: number[];
 }
 
 /** One `data:` event of a streamed chat completion (`data: [DONE]` ends the stream). */

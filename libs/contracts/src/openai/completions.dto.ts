@@ -8,27 +8,33 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { applyRequestSurface } from '../common/field-handling.js';
 import { CompletionUsageDto } from './chat.dto.js';
+import { COMPLETIONS_SURFACE } from './completions-fields.js';
 
-/** OpenAI's legacy completions request (read by hand on the hot path; this is what it accepts). */
+/**
+ * OpenAI's legacy completions request (read by hand on the hot path). Every field of the openai
+ * SDK's `CompletionCreateParams` comes from the completions handling table (`COMPLETIONS_SURFACE`).
+ */
 export class TextCompletionRequestDto {
-  @ApiPropertyOptional({ example: 'qwen3' }) model?: string;
   @ApiProperty({
     description: 'Text (tokenized as is, never templated) or token ids',
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'integer' } }],
     example: 'The capital of France is',
   })
   prompt!: string | number[];
-  @ApiPropertyOptional({ minimum: 1, default: 16 }) max_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0 }) temperature?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 }) top_p?: number;
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
-  stop?: string | string[];
-  @ApiPropertyOptional() seed?: number;
-  @ApiPropertyOptional({ description: 'Any value: the answer carries each token’s log-prob' }) logprobs?: number;
-  @ApiPropertyOptional({ default: false }) stream?: boolean;
-  @ApiPropertyOptional({ default: true, description: 'false: not recorded' }) store?: boolean;
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], nullable: true })
+  stop?: string | string[] | null;
+  model?: string | null;
+  max_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  seed?: number | null;
+  logprobs?: number | null;
+  stream?: boolean | null;
+  store?: boolean | null;
 }
+applyRequestSurface(TextCompletionRequestDto, COMPLETIONS_SURFACE);
 
 export class TextCompletionChoiceDto {
   @ApiProperty({ example: 0 }) index!: number;
@@ -38,9 +44,13 @@ export class TextCompletionChoiceDto {
     type: 'object',
     additionalProperties: true,
     nullable: true,
-    description: '`{tokens, token_logprobs, top_logprobs, text_offset}`',
+    description: 'With `logprobs: k`: `{tokens, token_logprobs, top_logprobs, text_offset}` (the recorded log-probs)',
   })
   logprobs?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: [Number], description: 'With `return_token_ids: true`: the prompt ids, as recorded' })
+  prompt_token_ids?: number[];
+  @ApiPropertyOptional({ type: [Number], description: 'With `return_token_ids: true`: the generated ids, as recorded' })
+  token_ids?: number[];
 }
 
 export class TextCompletionResponseDto {

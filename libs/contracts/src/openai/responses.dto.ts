@@ -9,47 +9,45 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 
+import { applyRequestSurface } from '../common/field-handling.js';
+import { RESPONSES_SURFACE } from './responses-fields.js';
+
 /**
  * OpenAI's Responses API as the gateway and the data proxy serve it. The body is read by hand on
- * the hot path (the data proxy converts it into its chat request); these classes are what that
- * reader accepts and what Swagger shows.
+ * the hot path (the data proxy converts it into its chat request); every field of the openai
+ * SDK's `ResponseCreateParams` comes from the Responses handling table (`RESPONSES_SURFACE`), which
+ * says what happens to it and gives the rules the parser enforces.
  */
 export class ResponsesRequestDto {
-  @ApiPropertyOptional({ example: 'qwen3' }) model?: string;
   @ApiProperty({
     description:
-      'A string (one user message), or items: messages (`{role, content}` with input_text/output_text parts), `reasoning`, `function_call`, `function_call_output`',
+      'A string (one user message), or items: messages (`{role, content}` with input_text/output_text parts), `reasoning`, `function_call`, `function_call_output`, `item_reference`',
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
     example: 'What is 22 + 6?',
   })
   input!: string | Record<string, unknown>[];
-  @ApiPropertyOptional({ description: 'The system message', example: 'Answer briefly.' }) instructions?: string;
-  @ApiPropertyOptional({
-    description: 'A response recorded in the same session: its conversation continues',
-    example: 'resp_3f2a9c',
-  })
-  previous_response_id?: string;
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }] })
+  tool_choice?: unknown;
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'object', additionalProperties: true },
     description: 'Function tools `{type: "function", name, description, parameters}`',
   })
   tools?: Record<string, unknown>[];
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }] })
-  tool_choice?: unknown;
-  @ApiPropertyOptional({ minimum: 1 }) max_output_tokens?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 2 }) temperature?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 }) top_p?: number;
-  @ApiPropertyOptional({ default: true, description: 'false: not recorded (and not resumable)' }) store?: boolean;
-  @ApiPropertyOptional({ default: false }) stream?: boolean;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: Record<string, unknown>;
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    description: '`{effort}`: "none" turns thinking off in the chat template, any other effort on',
-  })
-  reasoning?: Record<string, unknown>;
+  model?: string | null;
+  instructions?: string | null;
+  previous_response_id?: string | null;
+  max_output_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  store?: boolean | null;
+  stream?: boolean | null;
+  metadata?: Record<string, unknown> | null;
+  reasoning?: Record<string, unknown> | null;
+  text?: Record<string, unknown>;
+  include?: string[] | null;
 }
+applyRequestSurface(ResponsesRequestDto, RESPONSES_SURFACE);
 
 export class ResponsesUsageDto {
   @ApiProperty({ example: 14 }) input_tokens!: number;

@@ -1,0 +1,128 @@
+import { describe, expect, it } from '@jest/globals';
+import { AppException } from '@app/common';
+import { HfTokenizer } from '@app/tokenizer';
+import { ChatTemplate } from '../tokenization/chat-template.js';
+import { normalizeChatMessages } from './chat-messages.js';
+import { outputMessage } from './chat-response.js';
+import { decodeToolCallArguments } from './chat-request.js';
+
+const CALL = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"x": 1}' } };
+
+function refusal(messages: unknown): { message: string; param: string | undefined } {
+  try {
+    normalizeChatMessages(messages);
+  } catch (err) {
+    if (err instanceof AppException) return { message: err.message, param: err.details.param };
+    throw err;
+  }
+  throw new Error('expected a 400');
+}
+
+describe('normalizeChatMessages: what the engines’ OpenAI servers do before templating', () => {
+  it('returns the list itself when every message is already normal (nothing allocated)', () => {
+    const messages = [
+      { role: 'system', content: 's' },
+      { role: 'user', content: 'u', name: 'ann' },
+      { content: 'a', role: 'assistant', tool_calls: [CALL] },
+      { role: 'tool', content: 'r', tool_call_id: 'call_1' },
+    ];
+    expect(normalizeChatMessages(messages)).toBe(messages);
+  });
+
+  it('joins text parts with "\\n" (vLLM), null or absent content as "", keeps name', () => {
+    expect(
+      normalizeChatMessages([
+        { role: 'user', content: [{ type: 'text', text: 'Hello' }], name: 'ann' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+        { role: 'assistant', content: null, tool_calls: [CALL], refusal: null, audio: null, function_call: null },
+        { role: 'assistant' },
+        { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '42' }] },
+        { role: 'developer', content: [{ type: 'text', text: 'be brief' }] },
+        { role: 'assistant', content: [{ type: 'refusal', refusal: 'no' }], tool_calls: [] },
+      ]),
+    ).toEqual([
+      { role: 'user', content: 'Hello', name: 'ann' },
+      { role: 'user', content: 'a\nb' },
+      { role: 'assistant', content: '', tool_calls: [CALL] },
+      { role: 'assistant', content: '' },
+      { role: 'tool', tool_call_id: 'call_1', content: '42' },
+      { role: 'developer', content: 'be brief' },
+      { role: 'assistant', content: 'no' },
+    ]);
+  });
+
+  it('an assistant message the OpenAI SDK sends back equals the recorded answer (so the turn finds its parent)', () => {
+    const recorded = outputMessage('', [{ ...CALL, type: 'function' }]);
+    const sentBack = { role: 'assistant', content: null, refusal: null, tool_calls: [{ ...CALL }] };
+    expect(normalizeChatMessages([sentBack])[0]).toEqual(recorded);
+  });
+
+  it.each([
+    [
+      'an image part',
+      [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }],
+      'messages[0].content[0]',
+      /Images are not supported: this model takes text only/,
+    ],
+    [
+      'an audio part',
+      [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }],
+      'messages[0].content[0]',
+      /Audio is not supported/,
+    ],
+    [
+      'a file part',
+      [{ role: 'user', content: [{ type: 'file', file: {} }] }],
+      'messages[0].content[0]',
+      /Files are not supported/,
+    ],
+    [
+      'an unknown part type',
+      [{ role: 'user', content: [{ type: 'video' }] }],
+      'messages[0].content[0]',
+      /not supported \(supported: text, refusal\)/,
+    ],
+    ['a function message', [{ role: 'function', name: 'f', content: 'x' }], 'messages[0].role', /Deprecated/],
+    ['an unknown role', [{ role: 'wizard', content: 'x' }], 'messages[0].role', /not supported/],
+    [
+      'assistant audio',
+      [{ role: 'assistant', content: 'x', audio: { id: 'a' } }],
+      'messages[0].audio',
+      /audio is not supported/,
+    ],
+    [
+      'a custom tool call',
+      [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'custom', custom: {} }] }],
+      'messages[0].tool_calls[0].type',
+      /Custom/,
+    ],
+    ['a numeric content', [{ role: 'user', content: 5 }], 'messages[0].content', /string or a list of parts/],
+    ['empty messages', [], 'messages', /cannot be empty/],
+  ])('refuses %s with a 400 naming it', (_name, messages, param, message) => {
+    const refused = refusal(messages);
+    expect(refused.param).toBe(param);
+    expect(refused.message).toMatch(message);
+  });
+
+  it('what reaches the Qwen3 template always renders: null content, parts, developer, tool parts', async () => {
+    const template = ChatTemplate.fromTokenizer(await HfTokenizer.load());
+    const messages = normalizeChatMessages([
+      { role: 'developer', content: [{ type: 'text', text: 'Be brief.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Hello' }] },
+      { role: 'assistant', content: null, tool_calls: [CALL] },
+      { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '42' }] },
+    ]);
+    const text = template.render({ messages: decodeToolCallArguments(messages), tools: null, kwargs: {} });
+    // The developer message is rendered as the system message (the template has no developer role).
+    expect(text).toContain('<|im_start|>system\nBe brief.<|im_end|>');
+    expect(text).toContain('<|im_start|>user\nHello<|im_end|>');
+    expect(text).toContain('<tool_call>\n{"name": "f", "arguments": {"x": 1}}\n</tool_call>');
+    expect(text).toContain('<tool_response>\n42\n</tool_response>');
+  });
+});

@@ -1,0 +1,198 @@
+import type {
+  ChatCompletionContentPart,
+  ChatCompletionContentPartRefusal,
+  ChatCompletionCreateParamsBase,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+  ChatCompletionToolChoiceOption,
+} from 'openai/resources/chat/completions';
+import type { ResponseFormatJSONObject, ResponseFormatJSONSchema, ResponseFormatText } from 'openai/resources/shared';
+import {
+  honored,
+  ignored,
+  refused,
+  type FieldHandling,
+  type NotIn,
+  type RequestSurface,
+} from '../common/field-handling.js';
+
+/** `temperature` here: the reference accepts any value the engines take, greedy at 0. */
+export const CHAT_TEMPERATURE = { type: 'number', min: 0, max: 100 } as const;
+export const TOP_P = { type: 'number', min: 0, max: 1 } as const;
+export const PENALTY = { type: 'number', min: -2, max: 2 } as const;
+/** `top_k`: -1 or 0 mean "no limit" (vLLM's and SGLang's spellings of it). */
+export const TOP_K = { type: 'integer', min: -1 } as const;
+export const MIN_P = { type: 'number', min: 0, max: 1 } as const;
+export const REPETITION_PENALTY = { type: 'number', min: 0.01, max: 10 } as const;
+/** Alternatives per token: OpenAI's limit. */
+export const TOP_LOGPROBS = { type: 'integer', min: 0, max: 20 } as const;
+export const AT_LEAST_ONE = { type: 'integer', min: 1 } as const;
+export const SEED = { type: 'integer', min: 0 } as const;
+const BOOLEAN = { type: 'boolean' } as const;
+const OBJECT = { type: 'object' } as const;
+const ARRAY = { type: 'array' } as const;
+const STRING = { type: 'string', maxLength: 4096 } as const;
+
+const TEXT_ONLY = 'this model takes text only';
+
+/**
+ * Every field of the openai SDK's `ChatCompletionCreateParams`, declared. The `satisfies` makes a
+ * field added by a new SDK version a type error here until someone decides what it does.
+ */
+const CHAT_FIELDS = {
+  messages: honored(
+    'Normalised as the engines’ OpenAI servers do (text parts joined, null content as ""), then templated with the model’s own chat template',
+    ARRAY,
+  ),
+  model: honored(
+    'Routes the request (model routing at the router) and is echoed in the answer; the data proxy serves its one model',
+    STRING,
+  ),
+  audio: refused(`Audio output is not supported: ${TEXT_ONLY}`),
+  frequency_penalty: honored('Sent to the engine', PENALTY),
+  function_call: refused('Deprecated by OpenAI and not supported: use tool_choice'),
+  functions: refused('Deprecated by OpenAI and not supported: use tools'),
+  logit_bias: refused('Not supported: the engine request carries no logit bias'),
+  logprobs: honored(
+    'The answer carries `choices[].logprobs.content` (the recorded log-probs, streamed too); always recorded either way',
+    BOOLEAN,
+  ),
+  max_completion_tokens: honored('Caps the generated tokens', AT_LEAST_ONE),
+  max_tokens: honored('Legacy alias of max_completion_tokens (not both)', AT_LEAST_ONE),
+  metadata: ignored('Accepted and not stored: it cannot change what is generated', OBJECT),
+  modalities: refused(`Only text output: ${TEXT_ONLY}`, ['text']),
+  moderation: refused('No moderation runs here'),
+  n: refused('One completion per request: send n requests (each is one recorded interaction)', [1]),
+  parallel_tool_calls: honored(
+    'true (the default): the model may call several tools in one turn; false: honoured when tool_choice forces a call (one call), refused otherwise',
+    BOOLEAN,
+  ),
+  prediction: ignored('Predicted outputs only change latency on OpenAI, never the output; nothing to speed up here'),
+  presence_penalty: honored('Sent to the engine', PENALTY),
+  prompt_cache_key: ignored('The engine’s prefix cache needs no key', { type: 'string', maxLength: 1024 }),
+  prompt_cache_options: ignored('The engine’s prefix cache needs no options'),
+  prompt_cache_retention: ignored('The engine’s prefix cache keeps what fits'),
+  reasoning_effort: honored(
+    '"none" turns thinking off in the chat template (enable_thinking: false), any other effort on',
+    STRING,
+  ),
+  response_format: honored(
+    'json_object and json_schema (strict or not) constrain decoding on the engine; text is the default',
+    OBJECT,
+  ),
+  safety_identifier: ignored('Accepted and not stored', STRING),
+  seed: honored('Sent to the engine (SGLang sampling_seed, vLLM seed)', SEED),
+  service_tier: ignored('One tier here'),
+  stop: honored('Stop strings (at most 16); the answer is cut before the matched one'),
+  store: honored('false: the turn is not recorded (nothing to reward or export, nothing to continue from)', BOOLEAN),
+  stream: honored('Server-sent events as tokens arrive', BOOLEAN),
+  stream_options: honored('include_usage adds the usage chunk; include_obfuscation is accepted without effect', OBJECT),
+  temperature: honored('Sent to the engine; 0 is greedy (absent or null: 1.0, as the reference)', CHAT_TEMPERATURE),
+  tool_choice: honored(
+    'none: no tool calls parsed; auto; required or a named function: decoding constrained to the model’s tool-call format',
+  ),
+  tools: honored('Function tools are rendered by the chat template and the answer is parsed for their calls', ARRAY),
+  top_logprobs: honored(
+    'Alternatives per answer token in `logprobs.content[].top_logprobs` (needs logprobs: true)',
+    TOP_LOGPROBS,
+  ),
+  top_p: honored('Sent to the engine (0 means 1.0, as the reference)', TOP_P),
+  user: ignored('Accepted and not stored', STRING),
+  verbosity: refused('Not supported: nothing here sets the length of the answer'),
+  web_search_options: refused('No web search here'),
+} satisfies Record<keyof ChatCompletionCreateParamsBase, FieldHandling>;
+
+/** Fields the openai SDK does not declare that the engines' OpenAI servers (or AReaL) take. */
+const CHAT_EXTENSIONS = {
+  chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking), as vLLM and SGLang do', OBJECT),
+  extra_body: honored(
+    'AReaL’s literal key: its chat_template_kwargs are used; any other key inside is refused',
+    OBJECT,
+  ),
+  max_total_tokens: honored('AReaL: caps prompt + completion tokens', AT_LEAST_ONE),
+  top_k: honored('Sent to the engine (-1 or 0: no limit)', TOP_K),
+  min_p: honored('Sent to the engine', MIN_P),
+  repetition_penalty: honored('Sent to the engine (1: none)', REPETITION_PENALTY),
+  ignore_eos: honored('Sent to the engine: generation runs to the token budget', BOOLEAN),
+  skip_special_tokens: honored(
+    'true: special tokens are left out of the answer’s text (tokens and log-probs are recorded unchanged); default false, as the reference',
+    BOOLEAN,
+  ),
+  return_token_ids: honored(
+    'vLLM: the answer carries prompt_token_ids and choices[].token_ids, the recorded ids',
+    BOOLEAN,
+  ),
+  structured_outputs: honored(
+    'vLLM: json, regex, grammar (EBNF), choice, json_object or structural_tag constrain decoding',
+    OBJECT,
+  ),
+  guided_json: honored('Older vLLM: a JSON schema constrains decoding'),
+  guided_regex: honored('Older vLLM: a regular expression constrains decoding', { type: 'string', maxLength: 65536 }),
+  guided_grammar: honored('Older vLLM: an EBNF grammar constrains decoding', { type: 'string', maxLength: 65536 }),
+  guided_choice: honored('Older vLLM: the answer is one of these strings', ARRAY),
+  regex: honored('SGLang: a regular expression constrains decoding', { type: 'string', maxLength: 65536 }),
+  ebnf: honored('SGLang: an EBNF grammar constrains decoding', { type: 'string', maxLength: 65536 }),
+  structural_tag: honored('SGLang: a structural tag constrains decoding'),
+} satisfies Record<string, FieldHandling> & NotIn<ChatCompletionCreateParamsBase>;
+
+/** Message roles of the SDK's `ChatCompletionMessageParam`. */
+const CHAT_ROLES = {
+  system: honored('Rendered by the chat template'),
+  developer: honored(
+    'Rendered as a system message when the chat template has no developer role (OpenAI’s meaning of it)',
+  ),
+  user: honored('Rendered by the chat template'),
+  assistant: honored(
+    'Earlier answers: content (null as ""), tool_calls (arguments decoded for the template), reasoning_content; refusal and audio: null are dropped',
+  ),
+  tool: honored('Tool results, rendered by the chat template (text parts joined)'),
+  function: refused('Deprecated by OpenAI and not supported: send tool messages'),
+} satisfies Record<ChatCompletionMessageParam['role'], FieldHandling>;
+
+/** Content part types of user, system, developer, tool and assistant messages. */
+const CHAT_CONTENT_PARTS = {
+  text: honored('Joined with "\\n" into the message text, as vLLM does'),
+  refusal: honored('Assistant messages: joined into the text, as vLLM does'),
+  image_url: refused(`Images are not supported: ${TEXT_ONLY}`),
+  input_audio: refused(`Audio is not supported: ${TEXT_ONLY}`),
+  file: refused(`Files are not supported: ${TEXT_ONLY}`),
+} satisfies Record<ChatCompletionContentPart['type'] | ChatCompletionContentPartRefusal['type'], FieldHandling>;
+
+const CHAT_TOOL_TYPES = {
+  function: honored('Rendered by the chat template; calls parsed from the model’s tool-call format'),
+  custom: refused('Custom (free-form) tools are not supported: use function tools'),
+} satisfies Record<ChatCompletionTool['type'], FieldHandling>;
+
+type ToolChoiceKind =
+  Extract<ChatCompletionToolChoiceOption, string> | Exclude<ChatCompletionToolChoiceOption, string>['type'];
+
+const CHAT_TOOL_CHOICES = {
+  none: honored('The answer is not parsed for tool calls (the tools are still rendered)'),
+  auto: honored('The model decides; its calls are parsed'),
+  required: honored('Decoding is constrained to one or more calls of the given tools in the model’s tool-call format'),
+  function: honored('Decoding is constrained to one call of the named function'),
+  allowed_tools: refused('Not supported: send the allowed tools as tools'),
+  custom: refused('Custom tools are not supported'),
+} satisfies Record<ToolChoiceKind, FieldHandling>;
+
+const CHAT_RESPONSE_FORMATS = {
+  text: honored('The default'),
+  json_object: honored('Decoding constrained to a JSON object'),
+  json_schema: honored(
+    'Decoding constrained to the schema (strict or not); the answer parses and validates against it',
+  ),
+} satisfies Record<(ResponseFormatText | ResponseFormatJSONSchema | ResponseFormatJSONObject)['type'], FieldHandling>;
+
+/** `/v1/chat/completions`: its fields, the engine extensions it takes, and its value tables. */
+export const CHAT_SURFACE = {
+  api: 'Chat completions (`/v1/chat/completions`)',
+  fields: CHAT_FIELDS,
+  extensions: CHAT_EXTENSIONS,
+  kinds: {
+    'message role': CHAT_ROLES,
+    'content part type': CHAT_CONTENT_PARTS,
+    'tool type': CHAT_TOOL_TYPES,
+    tool_choice: CHAT_TOOL_CHOICES,
+    'response_format type': CHAT_RESPONSE_FORMATS,
+  },
+} as const satisfies RequestSurface;

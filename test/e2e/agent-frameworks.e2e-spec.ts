@@ -1,0 +1,323 @@
+// One unit over 300 lines: the agent frameworks against one running stack, each run the same way
+// (a multi-turn tool episode, streamed and not, then reward, export and a replay of every exported
+// token on the engine), so that they are seen to get the same treatment.
+import { format } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import {
+  Agent,
+  OpenAIChatCompletionsModel,
+  OpenAIResponsesModel,
+  run,
+  setDefaultOpenAIClient,
+  setOpenAIAPI,
+  setTracingDisabled,
+  tool as agentTool,
+} from '@openai/agents';
+import { ChatOpenAI } from '@langchain/openai';
+import { ChatAnthropic } from '@langchain/anthropic';
+import { tool as langchainTool } from '@langchain/core/tools';
+import { AIMessage, HumanMessage, type BaseMessage, type ToolMessage } from '@langchain/core/messages';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { createReactAgent } from '@langchain/langgraph/prebuilt';
+import { call } from '../support/http.js';
+import { spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
+
+const ADMIN = 'agent-frameworks-admin-key';
+const VERSION = 5;
+const INSTRUCTIONS = 'Use the calculator.';
+/** engine-sim (echo mode) repeats the user's turn: this one makes the model call the calculator. */
+const QUESTION =
+  'Compute this. <tool_call>\n{"name": "calculator", "arguments": {"expression": "6 * 7"}}\n</tool_call>';
+/** The model's last turn: it repeats the tool's answer as Qwen's template shows it to the model. */
+const FINAL = '<tool_response>\n42\n</tool_response>';
+
+interface Row {
+  input_ids: number[];
+  loss_mask: number[];
+  logprobs: number[];
+  versions: number[];
+  reward: number;
+}
+
+const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/;
+/**
+ * LangChain's streaming chat models estimate token usage with tiktoken tables they download from
+ * this CDN. Answered here with something that is not a table, they fall back to an approximate
+ * count at once (an HTTP error would make them retry for a minute).
+ */
+const TIKTOKEN_CDN = 'https://tiktoken.pages.dev';
+
+/**
+ * The fetch every framework here sends its requests with (the openai and Anthropic SDKs, LangChain):
+ * loopback passes, nothing else reaches the network, and every other origin asked for is
+ * remembered, so a framework that phones home (tracing, telemetry) fails the suite.
+ */
+function loopbackOnlyFetch(real: typeof fetch, outside: string[]): typeof fetch {
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (LOOPBACK.test(url.origin)) return real(input, init);
+    outside.push(url.origin);
+    if (url.origin === TIKTOKEN_CDN) return Promise.resolve(new Response('offline'));
+    return Promise.reject(new TypeError(`refused a request to ${url.origin}: tests stay on loopback`));
+  };
+}
+
+/**
+ * gateway → router → data proxy → engine-sim, every one a real process, driven by the agent
+ * frameworks as their users run them: the OpenAI Agents SDK (Responses and chat-completions
+ * models), LangChain's ChatOpenAI with bound tools, LangGraph's prebuilt ReAct agent, and
+ * LangChain's ChatAnthropic.
+ */
+describe('agent frameworks run unchanged against the stack', () => {
+  let engine: SpawnedApp;
+  let router: SpawnedApp;
+  let proxy: SpawnedApp;
+  let gateway: SpawnedApp;
+  const realFetch = globalThis.fetch;
+  const outside: string[] = [];
+
+  beforeAll(async () => {
+    globalThis.fetch = loopbackOnlyFetch(realFetch, outside);
+    // LangChain says so each time it falls back to its approximate token count (see TIKTOKEN_CDN).
+    jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      if (!String(args[0]).startsWith('Failed to calculate number of tokens'))
+        process.stderr.write(`${format(...args)}\n`);
+    });
+    // The Agents SDK exports traces to OpenAI unless told not to.
+    setTracingDisabled(true);
+    engine = await spawnEngineSim(1, ['--mode', 'echo']);
+    router = await spawnApp('router', ['--admin-api-key', ADMIN]);
+    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
+    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+    await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
+    await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION }, token: ADMIN });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await proxy?.stop();
+    await router?.stop();
+    await engine?.stop();
+    globalThis.fetch = realFetch;
+    jest.restoreAllMocks();
+    // Nothing left the machine; the only outside origin asked for is LangChain's tokenizer tables.
+    expect([...new Set(outside)].filter((origin) => origin !== TIKTOKEN_CDN)).toEqual([]);
+  });
+
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(method, `${gateway.url}${path}`, { body, token: ADMIN });
+
+  async function startSession(task: string): Promise<{ session_id: string; api_key: string }> {
+    await admin('POST', '/grant_capacity');
+    const res = await admin('POST', '/rl/start_session', { task_id: task });
+    expect(res.status).toBe(201);
+    return res.json;
+  }
+
+  /**
+   * The episode's reward and export: one recorded interaction per model call, keyed by the ids
+   * the framework received, each one's output tokens and log-probs exactly what the engine
+   * produces for its prompt (replayed on engine-sim at the turn's temperature, 0), stamped with
+   * the version the data proxy was set to.
+   */
+  async function expectRecorded(session: { session_id: string; api_key: string }, ids: string[]): Promise<void> {
+    const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 1 }, token: session.api_key });
+    expect(reward.status).toBe(200);
+    const exported = await admin('POST', '/export_trajectories', {
+      session_id: session.session_id,
+      trajectory_id: reward.json.trajectory_id,
+      format: 'json',
+      discount: 1,
+    });
+    expect(exported.status).toBe(200);
+    const rows = exported.json.interactions as Record<string, Row>;
+    expect(Object.keys(rows)).toEqual(ids);
+    for (const row of Object.values(rows)) {
+      expect(row.reward).toBe(1);
+      expect(row.logprobs).toHaveLength(row.input_ids.length);
+      const promptLength = row.loss_mask.indexOf(1);
+      expect(promptLength).toBeGreaterThan(0);
+      const outputIds = row.input_ids.slice(promptLength);
+      const replay = await call('POST', `${engine.url}/generate`, {
+        body: {
+          input_ids: row.input_ids.slice(0, promptLength),
+          sampling_params: { temperature: 0, max_new_tokens: outputIds.length },
+          return_logprob: true,
+        },
+      });
+      const produced = replay.json.meta_info.output_token_logprobs as [number, number][];
+      expect(produced.map(([, id]) => id)).toEqual(outputIds);
+      expect(row.logprobs.slice(promptLength)).toEqual(produced.map(([lp]) => Math.fround(lp)));
+      expect(row.versions.slice(promptLength)).toEqual(outputIds.map(() => VERSION));
+    }
+  }
+
+  const openai = (apiKey: string) => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });
+
+  describe('OpenAI Agents SDK', () => {
+    const calculator = agentTool({
+      name: 'calculator',
+      description: 'Evaluate arithmetic',
+      parameters: z.object({ expression: z.string() }),
+      execute: () => Promise.resolve('42'),
+    });
+
+    async function runAgent(agent: Agent, stream: boolean): Promise<{ output: unknown; ids: string[] }> {
+      if (stream) {
+        const result = await run(agent, QUESTION, { stream: true });
+        for await (const event of result) void event;
+        await result.completed;
+        return { output: result.finalOutput, ids: result.rawResponses.map((r) => r.responseId ?? '') };
+      }
+      const result = await run(agent, QUESTION);
+      return { output: result.finalOutput, ids: result.rawResponses.map((r) => r.responseId ?? '') };
+    }
+
+    it.each([false, true])('Responses model (stream: %s): a tool episode, rewarded and exported', async (stream) => {
+      const session = await startSession(`agents-responses-${stream}`);
+      const agent = new Agent({
+        name: 'calculator agent',
+        instructions: INSTRUCTIONS,
+        model: new OpenAIResponsesModel(openai(session.api_key), 'default'),
+        modelSettings: { temperature: 0 },
+        tools: [calculator],
+      });
+      const { output, ids } = await runAgent(agent, stream);
+      expect(output).toBe(FINAL);
+      expect(ids).toHaveLength(2);
+      expect(ids.every((id) => id.startsWith('resp_'))).toBe(true);
+      await expectRecorded(session, ids);
+    });
+
+    it.each([false, true])(
+      'chat-completions model (stream: %s): a tool episode, rewarded and exported',
+      async (stream) => {
+        const session = await startSession(`agents-chat-${stream}`);
+        const agent = new Agent({
+          name: 'calculator agent',
+          instructions: INSTRUCTIONS,
+          model: new OpenAIChatCompletionsModel(openai(session.api_key), 'default'),
+          modelSettings: { temperature: 0 },
+          tools: [calculator],
+        });
+        const { output, ids } = await runAgent(agent, stream);
+        expect(output).toBe(FINAL);
+        expect(ids).toHaveLength(2);
+        expect(ids.every((id) => id.startsWith('chatcmpl-'))).toBe(true);
+        await expectRecorded(session, ids);
+      },
+    );
+
+    it('the default client with setOpenAIAPI("chat_completions"): a model named by string', async () => {
+      const session = await startSession('agents-default-client');
+      setDefaultOpenAIClient(openai(session.api_key));
+      setOpenAIAPI('chat_completions');
+      try {
+        const agent = new Agent({
+          name: 'calculator agent',
+          instructions: INSTRUCTIONS,
+          model: 'default',
+          modelSettings: { temperature: 0 },
+          tools: [calculator],
+        });
+        const { output, ids } = await runAgent(agent, false);
+        expect(output).toBe(FINAL);
+        expect(ids.every((id) => id.startsWith('chatcmpl-'))).toBe(true);
+        await expectRecorded(session, ids);
+      } finally {
+        setOpenAIAPI('responses');
+      }
+    });
+  });
+
+  describe('LangChain and LangGraph', () => {
+    const calculator = langchainTool(() => Promise.resolve('42'), {
+      name: 'calculator',
+      description: 'Evaluate arithmetic',
+      schema: z.object({ expression: z.string() }),
+    });
+
+    /** The tool loop as LangChain's docs write it: invoke, run the calls, send their results back. */
+    async function toolLoop(model: BaseChatModel): Promise<{ final: AIMessage; ids: string[] }> {
+      const bound = model.bindTools!([calculator]);
+      const messages: BaseMessage[] = [new HumanMessage(QUESTION)];
+      const ids: string[] = [];
+      for (;;) {
+        const answer = (await bound.invoke(messages)) as AIMessage;
+        ids.push(answer.id ?? '');
+        messages.push(answer);
+        if (!answer.tool_calls?.length) return { final: answer, ids };
+        for (const toolCall of answer.tool_calls) {
+          // A tool invoked with a tool call answers with its ToolMessage.
+          const result: ToolMessage = await calculator.invoke(toolCall);
+          messages.push(result);
+        }
+        expect(ids.length).toBeLessThan(4);
+      }
+    }
+
+    it.each([false, true])('ChatOpenAI with bound tools (streaming: %s)', async (streaming) => {
+      const session = await startSession(`langchain-openai-${streaming}`);
+      const model = new ChatOpenAI({
+        model: 'default',
+        temperature: 0,
+        streaming,
+        maxRetries: 0,
+        apiKey: session.api_key,
+        configuration: { baseURL: `${gateway.url}/v1` },
+      });
+      const { final, ids } = await toolLoop(model);
+      expect(final.content).toBe(FINAL);
+      expect(ids).toHaveLength(2);
+      await expectRecorded(session, ids);
+    });
+
+    it.each([false, true])('LangGraph createReactAgent (streaming: %s)', async (streaming) => {
+      const session = await startSession(`langgraph-${streaming}`);
+      const llm = new ChatOpenAI({
+        model: 'default',
+        temperature: 0,
+        streaming,
+        maxRetries: 0,
+        apiKey: session.api_key,
+        configuration: { baseURL: `${gateway.url}/v1` },
+      });
+      const agent = createReactAgent({ llm, tools: [calculator], prompt: INSTRUCTIONS });
+      const state = await agent.invoke({ messages: [new HumanMessage(QUESTION)] });
+      const answers = state.messages.filter((m: BaseMessage): m is AIMessage => m instanceof AIMessage);
+      expect(answers).toHaveLength(2);
+      expect(answers[0].tool_calls?.[0]).toEqual(
+        expect.objectContaining({ name: 'calculator', args: { expression: '6 * 7' } }),
+      );
+      expect(answers.at(-1)!.content).toBe(FINAL);
+      await expectRecorded(
+        session,
+        answers.map((m) => m.id ?? ''),
+      );
+    });
+
+    it.each([false, true])('ChatAnthropic with bound tools (streaming: %s)', async (streaming) => {
+      const session = await startSession(`langchain-anthropic-${streaming}`);
+      const model = new ChatAnthropic({
+        model: 'default',
+        temperature: 0,
+        maxTokens: 256,
+        streaming,
+        maxRetries: 0,
+        apiKey: session.api_key,
+        anthropicApiUrl: gateway.url,
+      });
+      const { final, ids } = await toolLoop(model);
+      const text =
+        typeof final.content === 'string'
+          ? final.content
+          : final.content.map((b) => ('text' in b ? b.text : '')).join('');
+      expect(text).toBe(FINAL);
+      expect(ids).toHaveLength(2);
+      expect(ids.every((id) => id.startsWith('msg_'))).toBe(true);
+      await expectRecorded(session, ids);
+    });
+  });
+});

@@ -1,0 +1,433 @@
+// One unit over 300 lines: the chat API's samples, one or more for every entry of its handling
+// tables (the shape and fuzz suites are generated from them), kept together so a new table entry
+// has one obvious place to get its sample.
+import { expect } from '@jest/globals';
+import { CHAT_SURFACE } from '@app/contracts';
+import {
+  all,
+  budget,
+  CALCULATOR_CALL,
+  constrainedTo,
+  contentIs,
+  engineGot,
+  expectTokenLogprobs,
+  isJsonObject,
+  matches,
+  notRecorded,
+  promptHas,
+  SCHEMA,
+  thinkingOff,
+  validatesAgainst,
+} from './effects.js';
+import {
+  expectOpenAiRefusal,
+  type ApiUnderTest,
+  type Exchange,
+  type FieldSamples,
+  type KindSamples,
+} from './harness.js';
+
+type Chunk = { choices: { delta: { content?: string }; logprobs?: { content: unknown[] } | null }[] };
+
+export const CHAT: ApiUnderTest = {
+  name: 'chat',
+  path: '/v1/chat/completions',
+  surface: CHAT_SURFACE,
+  base: { model: 'default', messages: [{ role: 'user', content: 'hello there' }] },
+  answerId: ({ json, events }) => json?.id ?? events?.[0]?.id,
+  content: ({ json, events }) =>
+    json
+      ? (json.choices[0].message.content ?? '')
+      : (events ?? [])
+          .filter((e): e is Chunk => typeof e === 'object' && Array.isArray(e.choices) && e.choices.length > 0)
+          .map((e) => e.choices[0].delta.content ?? '')
+          .join(''),
+  expectRefusal: (x, field) => {
+    expectOpenAiRefusal(x, field);
+    // The reference's detail, beside OpenAI's error.
+    expect(x.json.detail).toBe(x.json.error.message);
+  },
+};
+
+const TOOLS = [
+  {
+    type: 'function',
+    function: {
+      name: 'calculator',
+      description: 'Evaluate arithmetic',
+      parameters: { type: 'object', properties: { expression: { type: 'string' } } },
+    },
+  },
+];
+const ASKS_FOR_CALL = [{ role: 'user', content: `Compute this. ${CALCULATOR_CALL}` }];
+const toolCalls = (x: Exchange): { function: { name: string } }[] => x.json.choices[0].message.tool_calls ?? [];
+
+const calls = (x: Exchange): void => {
+  expect(toolCalls(x).map((c) => c.function.name)).toEqual(['calculator']);
+  expect(x.json.choices[0].finish_reason).toBe('tool_calls');
+};
+
+/** Every field of the chat surface, each with the values that show its handling. */
+export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
+  messages: [
+    { value: [{ role: 'user', content: [{ type: 'text', text: 'parts' }] }], check: contentIs('parts') },
+    {
+      value: [
+        { role: 'user', content: 'q' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'calculator', arguments: '{}' } }],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: [{ type: 'text', text: '42' }] },
+      ],
+      with: { tools: TOOLS },
+      check: contentIs('<tool_response>\n42\n</tool_response>'),
+    },
+  ],
+  model: [{ value: 'my-model', check: (x) => expect(x.json.model).toBe('my-model') }],
+  audio: [{ value: { voice: 'alloy', format: 'mp3' } }],
+  frequency_penalty: [{ value: 0.5, check: engineGot('frequencyPenalty', 0.5) }],
+  function_call: [{ value: 'auto' }],
+  functions: [{ value: [{ name: 'calculator' }] }],
+  logit_bias: [{ value: { '1': 5 } }],
+  logprobs: [
+    {
+      value: true,
+      check: (x) => expectTokenLogprobs(x.json.choices[0].logprobs.content, x, 0),
+    },
+    {
+      value: true,
+      with: { stream: true },
+      check: (x) => {
+        const streamed = (x.events ?? [])
+          .filter((e): e is Chunk => typeof e === 'object' && Array.isArray(e.choices) && e.choices.length > 0)
+          .flatMap((e) => (e.choices[0].logprobs?.content ?? []) as { token: string; logprob: number }[]);
+        expectTokenLogprobs(streamed, x, 0);
+      },
+    },
+  ],
+  max_completion_tokens: [
+    { value: 3, group: 'budget', check: all(budget(3), (x) => expect(x.json.usage.completion_tokens).toBe(3)) },
+  ],
+  max_tokens: [{ value: 2, group: 'budget', check: budget(2) }],
+  metadata: [{ value: { purpose: 'test' } }],
+  modalities: [{ value: ['text'] }, { value: ['text', 'audio'] }],
+  moderation: [{ value: { model: 'omni-moderation-latest' } }],
+  n: [{ value: 1 }, { value: 2 }],
+  parallel_tool_calls: [
+    { value: true, with: { tools: TOOLS, messages: ASKS_FOR_CALL }, check: calls },
+    {
+      value: false,
+      with: { tools: TOOLS, tool_choice: 'required' },
+      group: 'constraint',
+      check: (x) => expect(JSON.stringify(x.input?.sampling.constraint)).toContain('calls ::= call\\n'),
+    },
+    { value: false, with: { tools: TOOLS }, refused: true },
+  ],
+  prediction: [{ value: { type: 'content', content: 'hello there' } }],
+  presence_penalty: [{ value: 0.5, check: engineGot('presencePenalty', 0.5) }],
+  prompt_cache_key: [{ value: 'prefix-7' }],
+  prompt_cache_options: [{ value: {} }],
+  prompt_cache_retention: [{ value: '24h' }],
+  reasoning_effort: [{ value: 'none', group: 'thinking', check: thinkingOff }],
+  response_format: [
+    { value: { type: 'text' }, check: engineGot('constraint', null) },
+    {
+      value: { type: 'json_object' },
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'json_object' }), isJsonObject),
+    },
+    {
+      value: { type: 'json_schema', json_schema: { name: 'distance', schema: SCHEMA, strict: true } },
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'json_schema', schema: SCHEMA, strict: true }), validatesAgainst(SCHEMA)),
+    },
+  ],
+  safety_identifier: [{ value: 'user-hash' }],
+  seed: [{ value: 7, check: engineGot('seed', 7) }],
+  service_tier: [{ value: 'flex' }],
+  stop: [
+    {
+      value: 'STOP',
+      with: { messages: [{ role: 'user', content: 'one two STOP three' }] },
+      check: contentIs('one two '),
+    },
+  ],
+  store: [{ value: false, check: notRecorded }],
+  stream: [
+    {
+      value: true,
+      check: (x, base) => {
+        expect(x.events?.at(-1)).toBe('[DONE]');
+        expect(x.content).toBe(base.content);
+      },
+    },
+  ],
+  stream_options: [
+    {
+      value: { include_usage: true },
+      with: { stream: true },
+      check: (x) => expect(x.events?.some((e) => typeof e === 'object' && e.usage)).toBe(true),
+    },
+  ],
+  temperature: [{ value: 0.5, check: engineGot('temperature', 0.5) }],
+  tool_choice: [
+    {
+      value: 'none',
+      with: { tools: TOOLS, messages: ASKS_FOR_CALL },
+      check: (x) => {
+        expect(toolCalls(x)).toEqual([]);
+        expect(x.content).toContain('<tool_call>');
+      },
+    },
+    { value: 'auto', with: { tools: TOOLS, messages: ASKS_FOR_CALL }, check: calls },
+    {
+      value: 'required',
+      with: { tools: TOOLS },
+      group: 'constraint',
+      check: all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), calls),
+    },
+    {
+      value: { type: 'function', function: { name: 'calculator' } },
+      with: { tools: TOOLS },
+      group: 'constraint',
+      check: all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), calls),
+    },
+  ],
+  tools: [{ value: TOOLS, with: { messages: ASKS_FOR_CALL }, check: all(calls, promptHas('"name": "calculator"')) }],
+  top_logprobs: [
+    {
+      value: 3,
+      with: { logprobs: true },
+      check: all(engineGot('topLogprobs', 3), (x) => expectTokenLogprobs(x.json.choices[0].logprobs.content, x, 3)),
+    },
+  ],
+  top_p: [{ value: 0.9, check: engineGot('topP', 0.9) }],
+  user: [{ value: 'user-1' }],
+  verbosity: [{ value: 'low' }],
+  web_search_options: [{ value: {} }],
+  chat_template_kwargs: [{ value: { enable_thinking: false }, group: 'thinking', check: thinkingOff }],
+  extra_body: [{ value: { chat_template_kwargs: { enable_thinking: false } }, group: 'thinking', check: thinkingOff }],
+  max_total_tokens: [
+    {
+      value: 40,
+      group: 'budget',
+      shortPromptOnly: true,
+      check: (x) => expect(x.input?.maxNewTokens).toBe(40 - (x.input?.promptIds.length ?? 0)),
+    },
+  ],
+  top_k: [{ value: 5, check: engineGot('topK', 5) }],
+  min_p: [{ value: 0.1, check: engineGot('minP', 0.1) }],
+  repetition_penalty: [{ value: 1.1, check: engineGot('repetitionPenalty', 1.1) }],
+  ignore_eos: [{ value: true, with: { max_tokens: 4 }, group: 'budget', check: engineGot('ignoreEos', true) }],
+  skip_special_tokens: [
+    {
+      value: true,
+      with: { messages: [{ role: 'user', content: 'a<|vision_start|>b' }] },
+      check: contentIs('ab'),
+    },
+  ],
+  return_token_ids: [
+    {
+      value: true,
+      check: (x) => {
+        expect(x.json.prompt_token_ids).toEqual(x.recorded?.prompt_ids);
+        expect(x.json.choices[0].token_ids).toEqual(x.recorded?.output_ids);
+      },
+    },
+    {
+      value: true,
+      with: { stream: true },
+      check: (x) => {
+        const chunks = (x.events ?? []).filter((e) => typeof e === 'object' && Array.isArray(e.choices));
+        expect(chunks[0].prompt_token_ids).toEqual(x.recorded?.prompt_ids);
+        expect(chunks.flatMap((e) => e.choices[0]?.token_ids ?? [])).toEqual(x.recorded?.output_ids);
+      },
+    },
+  ],
+  structured_outputs: [
+    {
+      value: { regex: '[0-9]{1,3}' },
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'regex', pattern: '[0-9]{1,3}' }), matches(/^[0-9]{1,3}$/)),
+    },
+  ],
+  guided_json: [
+    {
+      value: SCHEMA,
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'json_schema', schema: SCHEMA, strict: true }), validatesAgainst(SCHEMA)),
+    },
+  ],
+  guided_regex: [
+    {
+      value: '(yes|no)',
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'regex', pattern: '(yes|no)' }), matches(/^(yes|no)$/)),
+    },
+  ],
+  guided_grammar: [
+    {
+      value: 'root ::= "yes" | "no"',
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'ebnf', grammar: 'root ::= "yes" | "no"' }), matches(/^(yes|no)$/)),
+    },
+  ],
+  guided_choice: [
+    {
+      value: ['left', 'right'],
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'regex', pattern: '(left|right)' }), matches(/^(left|right)$/)),
+    },
+  ],
+  regex: [
+    {
+      value: '[a-z]{2}',
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'regex', pattern: '[a-z]{2}' }), matches(/^[a-z]{2}$/)),
+    },
+  ],
+  ebnf: [
+    {
+      value: 'root ::= "ok"',
+      group: 'constraint',
+      check: all(constrainedTo({ kind: 'ebnf', grammar: 'root ::= "ok"' }), contentIs('ok')),
+    },
+  ],
+  structural_tag: [
+    {
+      value: { type: 'structural_tag', structures: [], triggers: [] },
+      group: 'constraint',
+      check: constrainedTo({ kind: 'structural_tag', tag: { type: 'structural_tag', structures: [], triggers: [] } }),
+    },
+  ],
+};
+
+const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
+
+/** Every value of every chat kind table, each in a whole request. */
+export const CHAT_KIND_SAMPLES: KindSamples<typeof CHAT_SURFACE> = {
+  'message role': {
+    samples: {
+      system: {
+        body: {
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+        check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
+      },
+      developer: {
+        body: {
+          messages: [
+            { role: 'developer', content: 'Be brief.' },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+        check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
+      },
+      user: { body: user('hi'), check: contentIs('hi') },
+      assistant: {
+        body: {
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'assistant', content: null, refusal: null },
+            { role: 'user', content: 'b' },
+          ],
+        },
+        check: promptHas('<|im_start|>assistant\n<|im_end|>'),
+      },
+      tool: {
+        body: {
+          tools: TOOLS,
+          messages: [
+            { role: 'user', content: 'a' },
+            {
+              role: 'assistant',
+              tool_calls: [
+                { id: 'c', type: 'function', function: { name: 'calculator', arguments: '{"expression": "1"}' } },
+              ],
+            },
+            { role: 'tool', tool_call_id: 'c', content: '1' },
+          ],
+        },
+        check: contentIs('<tool_response>\n1\n</tool_response>'),
+      },
+      function: { body: { messages: [{ role: 'function', name: 'f', content: 'x' }] }, param: 'messages[0].role' },
+    },
+  },
+  'content part type': {
+    samples: {
+      text: {
+        body: user([
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ]),
+        check: contentIs('a\nb'),
+      },
+      refusal: {
+        body: {
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'assistant', content: [{ type: 'refusal', refusal: 'no' }] },
+            { role: 'user', content: 'b' },
+          ],
+        },
+        check: promptHas('<|im_start|>assistant\nno<|im_end|>'),
+      },
+      image_url: {
+        body: user([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }]),
+        param: 'messages[0].content[0]',
+      },
+      input_audio: {
+        body: user([{ type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }]),
+        param: 'messages[0].content[0]',
+      },
+      file: { body: user([{ type: 'file', file: { file_id: 'f' } }]), param: 'messages[0].content[0]' },
+    },
+  },
+  'tool type': {
+    samples: {
+      function: { body: { tools: TOOLS, messages: ASKS_FOR_CALL }, check: calls },
+      custom: { body: { tools: [{ type: 'custom', custom: { name: 'x' } }], ...user('hi') }, param: 'tools[0].type' },
+    },
+  },
+  tool_choice: {
+    samples: {
+      none: {
+        body: { tools: TOOLS, tool_choice: 'none', messages: ASKS_FOR_CALL },
+        check: (x) => expect(toolCalls(x)).toEqual([]),
+      },
+      auto: { body: { tools: TOOLS, tool_choice: 'auto', messages: ASKS_FOR_CALL }, check: calls },
+      required: { body: { tools: TOOLS, tool_choice: 'required', ...user('hi') }, check: calls },
+      function: {
+        body: { tools: TOOLS, tool_choice: { type: 'function', function: { name: 'calculator' } }, ...user('hi') },
+        check: calls,
+      },
+      allowed_tools: {
+        body: {
+          tools: TOOLS,
+          tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [] } },
+          ...user('hi'),
+        },
+        param: 'tool_choice',
+      },
+      custom: {
+        body: { tools: TOOLS, tool_choice: { type: 'custom', custom: { name: 'x' } }, ...user('hi') },
+        param: 'tool_choice',
+      },
+    },
+  },
+  'response_format type': {
+    samples: {
+      text: { body: { response_format: { type: 'text' }, ...user('hi') }, check: contentIs('hi') },
+      json_object: { body: { response_format: { type: 'json_object' }, ...user('hi') }, check: isJsonObject },
+      json_schema: {
+        body: { response_format: { type: 'json_schema', json_schema: { name: 'd', schema: SCHEMA } }, ...user('hi') },
+        check: validatesAgainst(SCHEMA),
+      },
+    },
+  },
+};
