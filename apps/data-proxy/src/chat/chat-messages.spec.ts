@@ -1,10 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppException } from '@app/common';
-import { HfTokenizer } from '@app/tokenizer';
-import { ChatTemplate } from '../tokenization/chat-template.js';
+import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { normalizeChatMessages } from './chat-messages.js';
 import { outputMessage } from './chat-response.js';
-import { decodeToolCallArguments } from './chat-request.js';
 
 const CALL = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"x": 1}' } };
 
@@ -111,18 +109,18 @@ describe('normalizeChatMessages: what the engines’ OpenAI servers do before te
   });
 
   it('what reaches the Qwen3 template always renders: null content, parts, developer, tool parts', async () => {
-    const template = ChatTemplate.fromTokenizer(await HfTokenizer.load());
+    const { template } = await DataProxyModel.load(undefined);
     const messages = normalizeChatMessages([
       { role: 'developer', content: [{ type: 'text', text: 'Be brief.' }] },
       { role: 'user', content: [{ type: 'text', text: 'Hello' }] },
       { role: 'assistant', content: null, tool_calls: [CALL] },
       { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '42' }] },
     ]);
-    const text = template.render({ messages: decodeToolCallArguments(messages), tools: null, kwargs: {} });
+    const text = template.render({ messages, tools: null, kwargs: {} });
     // The developer message is rendered as the system message (the template has no developer role).
     expect(text).toContain('<|im_start|>system\nBe brief.<|im_end|>');
     expect(text).toContain('<|im_start|>user\nHello<|im_end|>');
     expect(text).toContain('<tool_call>\n{"name": "f", "arguments": {"x": 1}}\n</tool_call>');
     expect(text).toContain('<tool_response>\n42\n</tool_response>');
-  });
+  }, 30_000);
 });

@@ -112,7 +112,13 @@ export class ChatService {
       constraint:
         request.sampling.constraint ??
         (typeof request.toolChoice === 'object' || request.toolChoice === 'required'
-          ? toolChoiceConstraint(request.toolChoice, [...toolNames(request)], request.parallelToolCalls)
+          ? toolChoiceConstraint(
+              request.toolChoice,
+              (request.tools ?? []).map((tool) => (tool.function as { name: string }).name),
+              request.parallelToolCalls,
+              this.model.output.toolCallSyntax,
+              this.model.output.reasoningMarkers,
+            )
           : null),
       seed: this.seedFor(session, request.sampling.seed),
       // The reference drops stop strings in concat mode: the recorded tokens must end where the model ended.

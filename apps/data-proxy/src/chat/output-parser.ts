@@ -46,6 +46,13 @@ export class OutputParser {
     return this.reasoning?.adaptHistory ?? null;
   }
 
+  /** The markers around the reasoning block, when the format has them (what may precede a forced tool call). */
+  get reasoningMarkers(): { start: string; end: string } | null {
+    const start = this.reasoning?.startMarker;
+    const end = this.reasoning?.endMarker;
+    return start && end ? { start, end } : null;
+  }
+
   /** The reasoning start marker, when the format has one: a prompt ending with it opened the block. */
   get reasoningStart(): string | null {
     return this.reasoning?.startMarker ?? null;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseToolCalls } from './output-parser.js';
+import { TOOL_CALL_PARSERS } from '@app/common';
+import { statusOf } from '@app/common/testing';
+import { ToolSet } from './output-parser.js';
+import { outputParserFor } from './parsers/parser-registry.js';
+import type { ToolCallSyntax } from './parsers/parser-types.js';
 import { literal, toolChoiceConstraint } from './tool-choice.js';
 
 /**
@@ -118,49 +122,85 @@ function compile(grammar: string): (text: string) => boolean {
   return (text) => rules.get('root')!(text, 0).has(text.length);
 }
 
-const CALL = (name: string, args: string) => `<tool_call>\n{"name": "${name}", "arguments": ${args}}\n</tool_call>`;
+const TOOLS = [
+  {
+    type: 'function',
+    function: { name: 'calculator', parameters: { type: 'object', properties: { expression: { type: 'string' } } } },
+  },
+  { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } },
+];
+const NAMES = ['calculator', 'get_weather'];
+const THINK = { start: '<think>', end: '</think>' };
 
-describe('toolChoiceConstraint: a forced tool choice as a grammar of Qwen’s tool-call format', () => {
+/** One call of `name` with `expression` = 6 * 7 as a model of this format writes it. */
+function written(syntax: ToolCallSyntax, name: string): string {
+  const args = {
+    json: '{"expression": "6 * 7"}',
+    'json-envelope': '{"expression": "6 * 7"}',
+    'xml-parameters': '<parameter=expression>\n6 * 7\n</parameter>\n',
+    'arg-key-value': '<arg_key>expression</arg_key>\n<arg_value>6 * 7</arg_value>\n',
+    'python-kwargs': "expression='6 * 7'",
+  }[syntax.arguments];
+  return `${syntax.callBegin(name)}${args}${syntax.callEnd}`;
+}
+const section = (syntax: ToolCallSyntax, calls: string[]): string =>
+  `${syntax.sectionBegin}${calls.join(syntax.separator)}${syntax.sectionEnd}`;
+
+const grammarOf = (constraint: unknown): string => (constraint as { kind: 'ebnf'; grammar: string }).grammar;
+
+describe('toolChoiceConstraint: a forced tool choice as a grammar of the model’s own tool-call format', () => {
   it('auto and none leave decoding free', () => {
-    expect(toolChoiceConstraint('auto', ['f'], true)).toBeNull();
-    expect(toolChoiceConstraint('none', ['f'], true)).toBeNull();
+    expect(toolChoiceConstraint('auto', NAMES, true, null, null)).toBeNull();
+    expect(toolChoiceConstraint('none', NAMES, true, null, null)).toBeNull();
   });
 
-  it('required: one or more calls of the given tools (after an optional think block), nothing else', () => {
-    const constraint = toolChoiceConstraint('required', ['get_weather', 'calculator'], true);
-    expect(constraint?.kind).toBe('ebnf');
-    const accepts = compile((constraint as { grammar: string }).grammar);
-    const one = CALL('get_weather', '{"city": "Paris", "days": [1, 2.5e3], "ok": true, "x": null}');
+  it('a model whose calls are not parsed cannot be forced to call: a 400 naming tool_choice', () => {
+    expect(statusOf(() => toolChoiceConstraint('required', NAMES, true, null, null))).toBe(400);
+  });
+
+  const parsers = TOOL_CALL_PARSERS.filter((name) => name !== 'auto' && name !== 'none');
+  it.each(parsers)('%s: what the grammar allows is a call, and the family’s parser reads it back', (name) => {
+    const output = outputParserFor(name, 'none');
+    const syntax = output.toolCallSyntax!;
+    expect(syntax).not.toBeNull();
+    const accepts = compile(grammarOf(toolChoiceConstraint('required', NAMES, true, syntax, null)));
+    const one = section(syntax, [written(syntax, 'calculator')]);
+    const two = section(syntax, [written(syntax, 'calculator'), written(syntax, 'get_weather')]);
     expect(accepts(one)).toBe(true);
-    expect(accepts(`${one}\n${CALL('calculator', '{}')}`)).toBe(true);
-    expect(accepts(`<think>\nit is <b>cold</b>, I think\n</think>\n\n${one}`)).toBe(true);
-    expect(accepts(CALL('rm_rf', '{}'))).toBe(false);
-    expect(accepts('It is sunny.')).toBe(false);
-    expect(accepts(`Sure. ${one}`)).toBe(false);
-    expect(accepts(CALL('get_weather', '"Paris"'))).toBe(false);
-    expect(accepts(CALL('get_weather', '{"city": "Par'))).toBe(false);
-    // What the grammar allows, the tool-call parser reads back as calls.
-    expect(
-      parseToolCalls(`${one}\n${CALL('calculator', '{}')}`, new Set(['get_weather', 'calculator'])).toolCalls,
-    ).toHaveLength(2);
-  });
-
-  it('a named function, or required without parallel calls: exactly one call', () => {
-    const named = compile(
-      (toolChoiceConstraint({ name: 'calculator' }, ['get_weather', 'calculator'], true) as { grammar: string })
-        .grammar,
+    // A format whose call ends the generation (gpt-oss) makes one call per turn.
+    expect(accepts(two)).toBe(!syntax.oneCallPerTurn);
+    expect(accepts('The answer is 42.')).toBe(false);
+    expect(accepts(section(syntax, [written(syntax, 'rm_rf')]))).toBe(false);
+    const parsed = output.parse(syntax.oneCallPerTurn ? one : two, new ToolSet(TOOLS));
+    expect(parsed.toolCalls.map((c) => c.function.name)).toEqual(
+      syntax.oneCallPerTurn ? ['calculator'] : ['calculator', 'get_weather'],
     );
-    expect(named(CALL('calculator', '{"expression": "6 * 7"}'))).toBe(true);
-    expect(named(CALL('get_weather', '{}'))).toBe(false);
-    expect(named(`${CALL('calculator', '{}')}\n${CALL('calculator', '{}')}`)).toBe(false);
-    const single = compile((toolChoiceConstraint('required', ['f', 'g'], false) as { grammar: string }).grammar);
-    expect(single(CALL('g', '{}'))).toBe(true);
-    expect(single(`${CALL('f', '{}')}\n${CALL('g', '{}')}`)).toBe(false);
+    expect(JSON.parse(parsed.toolCalls[0].function.arguments)).toEqual({ expression: '6 * 7' });
+    // One named call: exactly that one.
+    const named = compile(grammarOf(toolChoiceConstraint({ name: 'get_weather' }, NAMES, true, syntax, null)));
+    expect(named(section(syntax, [written(syntax, 'get_weather')]))).toBe(true);
+    expect(named(one)).toBe(false);
+    expect(named(two)).toBe(false);
   });
 
-  it('tool names are written as JSON strings, escaped for EBNF', () => {
+  it('Qwen: any JSON arguments, a think block first, one call when parallel calls are off', () => {
+    const syntax = outputParserFor('qwen', 'qwen3').toolCallSyntax!;
+    const call = (name: string, args: string) => `<tool_call>\n{"name": "${name}", "arguments": ${args}}\n</tool_call>`;
+    const accepts = compile(grammarOf(toolChoiceConstraint('required', NAMES, true, syntax, THINK)));
+    expect(accepts(call('get_weather', '{"city": "Paris", "days": [1, 2.5e3], "ok": true, "x": null}'))).toBe(true);
+    expect(accepts(`<think>\nit is <b>cold</b>, I think\n</think>\n\n${call('calculator', '{}')}`)).toBe(true);
+    expect(accepts(`Sure. ${call('calculator', '{}')}`)).toBe(false);
+    expect(accepts(call('calculator', '"Paris"'))).toBe(false);
+    expect(accepts(call('calculator', '{"city": "Par'))).toBe(false);
+    const single = compile(grammarOf(toolChoiceConstraint('required', NAMES, false, syntax, THINK)));
+    expect(single(call('calculator', '{}'))).toBe(true);
+    expect(single(`${call('calculator', '{}')}\n${call('get_weather', '{}')}`)).toBe(false);
+  });
+
+  it('tool names and markers are escaped for EBNF', () => {
     expect(literal('a"b\\c\nd')).toBe('"a\\"b\\\\c\\nd"');
-    const accepts = compile((toolChoiceConstraint('required', ['say "hi"'], true) as { grammar: string }).grammar);
-    expect(accepts(CALL('say \\"hi\\"', '{}'))).toBe(true);
+    const syntax = outputParserFor('qwen', 'none').toolCallSyntax!;
+    const accepts = compile(grammarOf(toolChoiceConstraint('required', ['say "hi"'], true, syntax, null)));
+    expect(accepts('<tool_call>\n{"name": "say \\"hi\\"", "arguments": {}}\n</tool_call>')).toBe(true);
   });
 });

@@ -1,34 +1,34 @@
 import type { GenerationConstraint } from '../inference/engine-backend.js';
+import type { ToolCallSyntax } from './parsers/parser-types.js';
+import { badRequest } from './request-surface.js';
 
 /**
  * What the request asks of tool calls: `none` (nothing parsed), `auto` (the model decides),
  * `required` (at least one call of the given tools) or one named function. The last two are
- * honoured by constraining decoding to the model's own tool-call format.
+ * honoured by constraining decoding to the served model's own tool-call format.
  */
 export type ToolChoice = 'none' | 'auto' | 'required' | { name: string };
 
-/**
- * How one model family writes tool calls, as EBNF pieces (the grammar dialect SGLang's `ebnf` and
- * vLLM's `grammar` take: `::=` rules, quoted literals, character classes, `|`, `*`, `+`, `?`).
- */
-export interface ToolCallFormat {
-  /** One call: an EBNF expression around the rule names of the (quoted) tool name and the arguments object. */
-  call(nameRule: string, argumentsRule: string): string;
-  /** Between two calls of one turn. */
-  separator: string;
-  /** The reasoning the model may write before its calls (a think block), or null. */
-  reasoning: string | null;
+/** The markers around the reasoning a model may write before its calls (`<think>`, `</think>`). */
+export interface ReasoningMarkers {
+  start: string;
+  end: string;
 }
 
-/** A JS string as an EBNF literal. */
+/** A JS string as an EBNF literal (the dialect SGLang's `ebnf` and vLLM's `grammar` take). */
 export function literal(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+}
+
+function charClassEscape(char: string): string {
+  if (char === '\n') return '\\n';
+  if (char === '\t') return '\\t';
+  return char === '\\' || char === ']' || char === '^' || char === '-' ? `\\${char}` : char;
 }
 
 /**
- * Any text that does not contain `end` (so that `end` closes it), as an EBNF expression: a
- * character other than end's first, or a proper prefix of `end` followed by a character that
- * does not continue it.
+ * Any text that does not contain `end` (so that `end` closes it): a character other than end's
+ * first, or a proper prefix of `end` followed by a character that does not continue it.
  */
 function textWithout(end: string): string {
   const alternatives = [`[^${charClassEscape(end[0])}]`];
@@ -36,31 +36,7 @@ function textWithout(end: string): string {
   return `( ${alternatives.join(' | ')} )*`;
 }
 
-function charClassEscape(char: string): string {
-  return char === '\\' || char === ']' || char === '^' || char === '-' ? `\\${char}` : char;
-}
-
-/**
- * Qwen's (Hermes-style) format: `<tool_call>\n{"name": "f", "arguments": {...}}\n</tool_call>`,
- * calls separated by a newline, after an optional `<think>…</think>` block.
- */
-const HERMES: ToolCallFormat = {
-  call: (name, args) =>
-    `${literal('<tool_call>\n{"name": ')} ${name} ${literal(', "arguments": ')} ${args} ${literal('}\n</tool_call>')}`,
-  separator: literal('\n'),
-  reasoning: `${literal('<think>')} ${textWithout('</think>')} ${literal('</think>')} ws`,
-};
-
-/**
- * The served model's tool-call format. Today every model the data proxy serves speaks Qwen's; a
- * model family with another format adds its `ToolCallFormat` here (and its parser beside
- * `output-parser.ts`).
- */
-export function toolCallFormat(): ToolCallFormat {
-  return HERMES;
-}
-
-/** Any JSON object (the arguments; the tool's parameter schema is not enforced by the grammar). */
+/** Any JSON value (the tool's parameter schema is not enforced by the grammar, only JSON). */
 const JSON_RULES = [
   'object ::= "{" ws ( member ( ws "," ws member )* )? ws "}"',
   'member ::= string ws ":" ws value',
@@ -73,27 +49,69 @@ const JSON_RULES = [
   'ws ::= [ \\t\\n]*',
 ];
 
+/** How each argument layout is written, as the `args` rule and the rules it needs. */
+const ARGUMENT_RULES: Record<ToolCallSyntax['arguments'], string[]> = {
+  json: ['args ::= object'],
+  // The whole call is one JSON object; the call's prefix ends right before its arguments object.
+  'json-envelope': ['args ::= object'],
+  // Qwen3-Coder: `<parameter=KEY>\nVALUE\n</parameter>\n` per argument.
+  'xml-parameters': [
+    `args ::= ( ${literal('<parameter=')} key ${literal('>\n')} ${textWithout('\n</parameter>')} ${literal('\n</parameter>\n')} )*`,
+    'key ::= [A-Za-z0-9_.-]+',
+  ],
+  // GLM: `<arg_key>KEY</arg_key>\n<arg_value>VALUE</arg_value>\n` per argument.
+  'arg-key-value': [
+    `args ::= ( ${literal('<arg_key>')} key ${literal('</arg_key>')} "\\n"? ${literal('<arg_value>')} ${textWithout('</arg_value>')} ${literal('</arg_value>')} "\\n"? )*`,
+    'key ::= [A-Za-z0-9_.-]+',
+  ],
+  // Pythonic: `key=literal` separated by `, `.
+  'python-kwargs': [
+    'args ::= ( kwarg ( ", " kwarg )* )?',
+    'kwarg ::= [A-Za-z_] [A-Za-z0-9_]* "=" pyvalue',
+    'pyvalue ::= string | pystring | number | "True" | "False" | "None" | pylist | pydict',
+    `pystring ::= "'" ( [^'\\\\\\n] | "\\\\" [^\\n] )* "'"`,
+    'pylist ::= "[" ws ( pyvalue ( ws "," ws pyvalue )* )? ws "]"',
+    'pydict ::= "{" ws ( pyentry ( ws "," ws pyentry )* )? ws "}"',
+    'pyentry ::= ( string | pystring ) ws ":" ws pyvalue',
+  ],
+};
+
 /**
  * The constraint that honours a tool choice, or null when the choice leaves the model free:
  * `required` → one or more calls of the given tools (exactly one when parallel calls are off),
- * a named function → exactly one call of it. The grammar is the model's own tool-call format,
- * so the answer parses into tool calls as any other answer does.
+ * a named function → exactly one call of it, each written in the served model's tool-call format
+ * (`syntax`, the tool-call parser's), after the reasoning block its format allows. What the
+ * grammar lets through, the same parser reads back as tool calls.
  */
 export function toolChoiceConstraint(
   choice: ToolChoice,
   toolNames: readonly string[],
   parallel: boolean,
-  format: ToolCallFormat = toolCallFormat(),
+  syntax: ToolCallSyntax | null,
+  reasoning: ReasoningMarkers | null,
 ): GenerationConstraint | null {
   if (choice === 'none' || choice === 'auto') return null;
+  if (!syntax)
+    throw badRequest(
+      'tool_choice: a forced tool call needs the served model’s tool-call format, and this data proxy parses none (--tool-call-parser none)',
+      'tool_choice',
+    );
   const names = typeof choice === 'object' ? [choice.name] : toolNames;
-  const one = typeof choice === 'object' || !parallel;
+  const one = typeof choice === 'object' || !parallel || syntax.oneCallPerTurn === true;
+  const repeat = syntax.separator.length > 0 ? `( ${literal(syntax.separator)} call )*` : 'call*';
+  const section = [syntax.sectionBegin, 'calls', syntax.sectionEnd]
+    .map((part, i) => (i === 1 ? part : part.length > 0 ? literal(part) : ''))
+    .filter((part) => part.length > 0)
+    .join(' ');
   const rules = [
-    `root ::= ${format.reasoning ? 'reasoning? ' : ''}calls`,
-    `calls ::= call${one ? '' : ` ( ${format.separator} call )*`}`,
-    `call ::= ${format.call('name', 'object')}`,
-    `name ::= ${names.map((name) => literal(JSON.stringify(name))).join(' | ')}`,
-    ...(format.reasoning ? [`reasoning ::= ${format.reasoning}`] : []),
+    `root ::= ${reasoning ? 'reasoning? ' : ''}${section}`,
+    `calls ::= call${one ? '' : ` ${repeat}`}`,
+    `call ::= ${names.map((_, i) => `call${i}`).join(' | ')}`,
+    ...names.map((name, i) => `call${i} ::= ${literal(syntax.callBegin(name))} args ${literal(syntax.callEnd)}`),
+    ...ARGUMENT_RULES[syntax.arguments],
+    ...(reasoning
+      ? [`reasoning ::= ${literal(reasoning.start)}? ${textWithout(reasoning.end)} ${literal(reasoning.end)} ws`]
+      : []),
     ...JSON_RULES,
   ];
   return { kind: 'ebnf', grammar: rules.join('\n') };

@@ -20,6 +20,7 @@ export const HARMONY_TOOL_CALL_SYNTAX: ToolCallSyntax = {
   callEnd: '<|call|>',
   separator: '',
   arguments: 'json',
+  oneCallPerTurn: true,
 };
 
 type MessageKind = 'reasoning' | 'text' | 'call' | 'raw';

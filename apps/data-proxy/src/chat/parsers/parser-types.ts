@@ -89,4 +89,6 @@ export interface ToolCallSyntax {
    * `python-kwargs`: `k=v` Python literals separated by `, `.
    */
   arguments: 'json' | 'json-envelope' | 'xml-parameters' | 'arg-key-value' | 'python-kwargs';
+  /** A call ends the generation (gpt-oss's `<|call|>` is a stop token): one call per turn. */
+  oneCallPerTurn?: boolean;
 }

@@ -28,6 +28,8 @@ export interface ReasoningParser {
   readonly adaptHistory: HistoryAdapter | null;
   /** The start marker, when the format has one (a prompt that ends with it opened the reasoning block). */
   readonly startMarker: string | null;
+  /** The end marker, when the format has one (a grammar that forces a tool call lets the block come first). */
+  readonly endMarker: string | null;
   /** `opened`: the prompt already opened the reasoning block, so the answer starts inside it. */
   stream(opened: boolean): ReasoningStream;
 }
@@ -63,6 +65,10 @@ export class MarkerReasoningParser implements ReasoningParser {
 
   get startMarker(): string {
     return this.start;
+  }
+
+  get endMarker(): string {
+    return this.end;
   }
 
   stream(opened: boolean): ReasoningStream {
