@@ -4,7 +4,8 @@ import { startInProcess, type InProcessApp } from '@app/common/testing';
 import type { RequestSurface } from '@app/contracts';
 import { HfTokenizer } from '@app/tokenizer';
 import { DATA_PROXY_APP } from '../../../apps/data-proxy/src/data-proxy.app.js';
-import { InfBridgeService, type GenerateInput } from '../../../apps/data-proxy/src/inference/inf-bridge.service.js';
+import type { GenerateInput } from '../../../apps/data-proxy/src/inference/generation.js';
+import { InfBridgeService } from '../../../apps/data-proxy/src/inference/inf-bridge.service.js';
 import { spawnEngineSim, type SpawnedApp } from '../../support/spawn-app.js';
 
 const ADMIN = 'request-surface-admin';

@@ -1,5 +1,5 @@
 import type { ToolCall } from './output-parser.js';
-import type { CompletionMeta, TurnResult } from './turn.js';
+import type { CompletionMeta, TurnResult, Usage } from './turn.js';
 import type { TokenLogprob } from './token-logprobs.js';
 
 /** The assistant message as recorded (null fields omitted). */
