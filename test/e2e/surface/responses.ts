@@ -412,4 +412,18 @@ export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
       },
     },
   },
+  'text key': {
+    samples: {
+      format: { body: { text: { format: { type: 'json_object' } }, input: 'hi' }, check: isJsonObject },
+    },
+    refusedAs: (key) => ({ body: { text: { [key]: 'low' }, input: 'hi' }, param: `text.${key}` }),
+  },
+  'reasoning key': {
+    samples: {
+      effort: { body: { reasoning: { effort: 'none' }, input: 'hi' }, check: thinkingOff },
+      summary: { body: { reasoning: { summary: 'detailed' }, input: 'hi' }, check: contentIs('hi') },
+      generate_summary: { body: { reasoning: { generate_summary: 'concise' }, input: 'hi' }, check: contentIs('hi') },
+    },
+    refusedAs: (key) => ({ body: { reasoning: { [key]: 'zzz' }, input: 'hi' }, param: `reasoning.${key}` }),
+  },
 };

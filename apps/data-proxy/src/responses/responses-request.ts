@@ -2,7 +2,7 @@ import { AppException, ErrorCode, isJsonObject } from '@app/common';
 import { RESPONSES_SURFACE, type HandlingTable } from '@app/contracts';
 import { parseChatRequest, type ChatRequest } from '../chat/chat-request.js';
 import { joinLeadingThink } from '../chat/leading-think.js';
-import { badRequest, checkKind, checkRequestFields } from '../chat/request-surface.js';
+import { badRequest, checkKind, checkRequestFields, checkValue } from '../chat/request-surface.js';
 
 /** A validated `/v1/responses` request: the internal request, and what the response object repeats. */
 export interface ResponsesRequest {
@@ -35,6 +35,8 @@ const {
   'tool type': TOOL_TYPES,
   tool_choice: TOOL_CHOICES,
   include: INCLUDABLES,
+  'text key': TEXT_KEYS,
+  'reasoning key': REASONING_KEYS,
 } = RESPONSES_SURFACE.kinds;
 
 /** The output item an `item_reference` names, from the caller's recorded responses (404 when none). */
@@ -87,8 +89,8 @@ export function parseResponsesRequest(
   else if (typeof effort === 'string') templateKwargs.enable_thinking = true;
 
   const text = request.text;
-  if (isJsonObject(text) && text.verbosity !== undefined && text.verbosity !== null)
-    throw badRequest('text.verbosity: not supported: nothing here sets the length of the answer', 'text.verbosity');
+  checkKeys(text, 'text', TEXT_KEYS);
+  checkKeys(reasoning, 'reasoning', REASONING_KEYS);
   const logprobs = includesLogprobs(request.include);
   const topLogprobs = (request.top_logprobs as number | null | undefined) ?? null;
 
@@ -131,6 +133,21 @@ export function parseResponsesRequest(
       top_logprobs: topLogprobs ?? 0,
     },
   };
+}
+
+/**
+ * An object field's keys against their table (the SDK type's keys): an unknown key is refused as
+ * an unknown field is, so that no nested setting is ignored silently; a present value gets its
+ * key's handling (refused unless allowed).
+ */
+function checkKeys(value: unknown, field: string, keys: HandlingTable): void {
+  if (!isJsonObject(value)) return;
+  for (const key in value) {
+    const entry = Object.prototype.hasOwnProperty.call(keys, key) ? keys[key] : undefined;
+    if (entry === undefined)
+      throw badRequest(`Unrecognized request argument supplied: ${field}.${key}`, `${field}.${key}`);
+    if (value[key] !== null && value[key] !== undefined) checkValue(entry, value[key], `${field}.${key}`);
+  }
 }
 
 /** Whether `include` asks for the output text's log-probs (every entry is checked against the table). */

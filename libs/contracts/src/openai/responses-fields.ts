@@ -11,7 +11,9 @@ import type {
   ToolChoiceOptions,
   ResponseCreateParams,
   ResponseFormatTextConfig,
+  ResponseTextConfig,
 } from 'openai/resources/responses/responses';
+import type { Reasoning } from 'openai/resources/shared';
 import {
   honored,
   ignored,
@@ -213,6 +215,21 @@ const TEXT_FORMATS = {
   json_schema: honored('Decoding constrained to the schema (strict or not)'),
 } satisfies Record<ResponseFormatTextConfig['type'], FieldHandling>;
 
+/** The keys of `text` (a key the SDK adds fails the type check until it is decided). */
+const TEXT_KEYS = {
+  format: honored('text, json_object or json_schema (see text.format type)'),
+  verbosity: refused('Nothing here sets the length of the answer'),
+} satisfies Record<keyof ResponseTextConfig, FieldHandling>;
+
+/** The keys of `reasoning` (a key the SDK adds fails the type check until it is decided). */
+const REASONING_KEYS = {
+  effort: honored('"none" turns thinking off in the chat template, any other effort on'),
+  summary: ignored('Reasoning comes back whole, as reasoning_text; no summary is written'),
+  generate_summary: ignored('Reasoning comes back whole, as reasoning_text; no summary is written'),
+  context: refused('The reasoning items sent in input are the ones the prompt holds', ['auto']),
+  mode: refused('One reasoning mode here', ['standard']),
+} satisfies Record<keyof Reasoning, FieldHandling>;
+
 /** Kept so that the SDK's streaming options keep meaning nothing here (a new option fails the type check). */
 const STREAM_OPTIONS = {
   include_obfuscation: ignored('Changes no content'),
@@ -232,6 +249,8 @@ export const RESPONSES_SURFACE = {
     tool_choice: TOOL_CHOICES,
     include: INCLUDABLES,
     'text.format type': TEXT_FORMATS,
+    'text key': TEXT_KEYS,
+    'reasoning key': REASONING_KEYS,
     stream_options: STREAM_OPTIONS,
   },
 } as const satisfies RequestSurface;
