@@ -33,6 +33,9 @@ const QUESTION =
 /** The model's last turn: it repeats the tool's answer as Qwen's template shows it to the model. */
 const FINAL = '<tool_response>\n42\n</tool_response>';
 
+/** The structured-output tests' schema (the frameworks turn it into a strict JSON schema). */
+const DISTANCE = z.object({ answer: z.number().int(), unit: z.enum(['m', 'km']) });
+
 interface Row {
   input_ids: number[];
   loss_mask: number[];
@@ -122,7 +125,11 @@ describe('agent frameworks run unchanged against the stack', () => {
    * produces for its prompt (replayed on engine-sim at the turn's temperature, 0), stamped with
    * the version the data proxy was set to.
    */
-  async function expectRecorded(session: { session_id: string; api_key: string }, ids: string[]): Promise<void> {
+  async function expectRecorded(
+    session: { session_id: string; api_key: string },
+    ids: string[],
+    replay = true,
+  ): Promise<void> {
     const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 1 }, token: session.api_key });
     expect(reward.status).toBe(200);
     const exported = await admin('POST', '/export_trajectories', {
@@ -140,17 +147,22 @@ describe('agent frameworks run unchanged against the stack', () => {
       const promptLength = row.loss_mask.indexOf(1);
       expect(promptLength).toBeGreaterThan(0);
       const outputIds = row.input_ids.slice(promptLength);
-      const replay = await call('POST', `${engine.url}/generate`, {
+      expect(row.versions.slice(promptLength)).toEqual(outputIds.map(() => VERSION));
+      // A constrained answer replays only under the framework's own schema, which this test does not see.
+      if (!replay) {
+        expect(row.logprobs.slice(promptLength).every((lp) => Number.isFinite(lp) && lp <= 0)).toBe(true);
+        continue;
+      }
+      const replayed = await call('POST', `${engine.url}/generate`, {
         body: {
           input_ids: row.input_ids.slice(0, promptLength),
           sampling_params: { temperature: 0, max_new_tokens: outputIds.length },
           return_logprob: true,
         },
       });
-      const produced = replay.json.meta_info.output_token_logprobs as [number, number][];
+      const produced = replayed.json.meta_info.output_token_logprobs as [number, number][];
       expect(produced.map(([, id]) => id)).toEqual(outputIds);
       expect(row.logprobs.slice(promptLength)).toEqual(produced.map(([lp]) => Math.fround(lp)));
-      expect(row.versions.slice(promptLength)).toEqual(outputIds.map(() => VERSION));
     }
   }
 
@@ -207,6 +219,34 @@ describe('agent frameworks run unchanged against the stack', () => {
         expect(ids).toHaveLength(2);
         expect(ids.every((id) => id.startsWith('chatcmpl-'))).toBe(true);
         await expectRecorded(session, ids);
+      },
+    );
+
+    it.each([
+      ['Responses', false],
+      ['Responses', true],
+      ['chat-completions', false],
+      ['chat-completions', true],
+    ])(
+      '%s model, structured output (stream: %s): the answer is the schema’s, as the SDK parses it',
+      async (api, stream) => {
+        const session = await startSession(`agents-structured-${api}-${stream}`);
+        const client = openai(session.api_key);
+        const agent = new Agent({
+          name: 'measuring agent',
+          instructions: 'Answer with the distance.',
+          model:
+            api === 'Responses'
+              ? new OpenAIResponsesModel(client, 'default')
+              : new OpenAIChatCompletionsModel(client, 'default'),
+          modelSettings: { temperature: 0 },
+          outputType: DISTANCE,
+        });
+        const { output, ids } = await runAgent(agent, stream);
+        // The SDK parsed the answer with the zod schema itself; parse again to see it here.
+        expect(DISTANCE.safeParse(output).success).toBe(true);
+        expect(ids).toHaveLength(1);
+        await expectRecorded(session, ids, false);
       },
     );
 
@@ -272,6 +312,22 @@ describe('agent frameworks run unchanged against the stack', () => {
       expect(final.content).toBe(FINAL);
       expect(ids).toHaveLength(2);
       await expectRecorded(session, ids);
+    });
+
+    it.each([false, true])('ChatOpenAI withStructuredOutput, JSON schema (streaming: %s)', async (streaming) => {
+      const session = await startSession(`langchain-structured-${streaming}`);
+      const model = new ChatOpenAI({
+        model: 'default',
+        temperature: 0,
+        streaming,
+        maxRetries: 0,
+        apiKey: session.api_key,
+        configuration: { baseURL: `${gateway.url}/v1` },
+      });
+      const structured = model.withStructuredOutput(DISTANCE, { method: 'jsonSchema', strict: true, includeRaw: true });
+      const { parsed, raw } = await structured.invoke([new HumanMessage('How far is it?')]);
+      expect(DISTANCE.safeParse(parsed).success).toBe(true);
+      await expectRecorded(session, [raw.id ?? ''], false);
     });
 
     it.each([false, true])('LangGraph createReactAgent (streaming: %s)', async (streaming) => {

@@ -66,6 +66,20 @@ const calls = (x: Exchange): void => {
   expect(toolCalls(x).map((c) => c.function.name)).toEqual(['calculator']);
   expect(x.json.choices[0].finish_reason).toBe('tool_calls');
 };
+/** "required" with parallel calls allowed: one or more calls, all of the given tools. */
+const someCalls = (x: Exchange): void => {
+  expect(toolCalls(x).length).toBeGreaterThanOrEqual(1);
+  expect(new Set(toolCalls(x).map((c) => c.function.name))).toEqual(new Set(['calculator']));
+  expect(x.json.choices[0].finish_reason).toBe('tool_calls');
+};
+
+/** SGLang's structural tag: free text until the trigger, then the structure (at least one). */
+const STRUCTURAL_TAG = {
+  type: 'structural_tag',
+  structures: [{ begin: '<answer>', schema: SCHEMA, end: '</answer>' }],
+  triggers: ['<answer>'],
+  at_least_one: true,
+};
 
 /** Every field of the chat surface, each with the values that show its handling. */
 export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
@@ -186,7 +200,7 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
       value: 'required',
       with: { tools: TOOLS },
       group: 'constraint',
-      check: all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), calls),
+      check: all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), someCalls),
     },
     {
       value: { type: 'function', function: { name: 'calculator' } },
@@ -297,9 +311,14 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
   ],
   structural_tag: [
     {
-      value: { type: 'structural_tag', structures: [], triggers: [] },
+      value: STRUCTURAL_TAG,
       group: 'constraint',
-      check: constrainedTo({ kind: 'structural_tag', tag: { type: 'structural_tag', structures: [], triggers: [] } }),
+      check: all(constrainedTo({ kind: 'structural_tag', tag: STRUCTURAL_TAG }), (x) => {
+        // at_least_one: the answer holds the structure, and what it wraps validates.
+        const inner = /<answer>([\s\S]*?)<\/answer>/.exec(x.content)?.[1];
+        expect(inner).toBeDefined();
+        validatesAgainst(SCHEMA)({ ...x, content: inner! });
+      }),
     },
   ],
 };
@@ -401,7 +420,7 @@ export const CHAT_KIND_SAMPLES: KindSamples<typeof CHAT_SURFACE> = {
         check: (x) => expect(toolCalls(x)).toEqual([]),
       },
       auto: { body: { tools: TOOLS, tool_choice: 'auto', messages: ASKS_FOR_CALL }, check: calls },
-      required: { body: { tools: TOOLS, tool_choice: 'required', ...user('hi') }, check: calls },
+      required: { body: { tools: TOOLS, tool_choice: 'required', ...user('hi') }, check: someCalls },
       function: {
         body: { tools: TOOLS, tool_choice: { type: 'function', function: { name: 'calculator' } }, ...user('hi') },
         check: calls,
