@@ -63,6 +63,34 @@ describe('the request surface: every declared handling, generated from the table
     await stack?.stop();
   });
 
+  describe('responses: an item_reference names a recorded item of the caller’s session, or gets a 404', () => {
+    const send = (body: Record<string, unknown>): Promise<Exchange> =>
+      stack.send(RESPONSES, { ...RESPONSES.base, ...body });
+    const referTo = (id: string) => send({ input: [{ type: 'item_reference', id }] });
+    const expectNotFound = (x: Exchange): void => {
+      expect(x.status).toBe(404);
+      RESPONSES.expectRefusal(x, 'input[0]');
+      expect(x.json.error.code).toBe('item_not_found');
+    };
+
+    it('an id that names no item: 404 in the Responses error shape', async () => {
+      expectNotFound(await referTo('msg_0123456789abcdef'));
+      expectNotFound(await referTo('not-an-item-id'));
+    });
+
+    it('an item of a response sent with store: false cannot be referred to; a stored one can', async () => {
+      const unstored = await send({ input: 'remember nothing', store: false });
+      expect(unstored.status).toBe(200);
+      const unstoredItem = (unstored.json.output as { id: string }[])[0].id;
+      expectNotFound(await referTo(unstoredItem));
+      const stored = await send({ input: 'remember this' });
+      const storedItem = (stored.json.output as { id: string }[])[0].id;
+      const referred = await referTo(storedItem);
+      expect([referred.status, referred.json.error ?? null]).toEqual([200, null]);
+      expect(referred.prompt).toContain('<|im_start|>assistant\nremember this<|im_end|>');
+    });
+  });
+
   for (const { api, fields, kinds } of SUITES) {
     const send = (body: Record<string, unknown>): Promise<Exchange> => stack.send(api, { ...api.base, ...body });
 
