@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import {
   Agent,
+  type AgentOutputType,
   OpenAIChatCompletionsModel,
   OpenAIResponsesModel,
   run,
@@ -176,7 +177,10 @@ describe('agent frameworks run unchanged against the stack', () => {
       execute: () => Promise.resolve('42'),
     });
 
-    async function runAgent(agent: Agent, stream: boolean): Promise<{ output: unknown; ids: string[] }> {
+    async function runAgent<Output extends AgentOutputType>(
+      agent: Agent<unknown, Output>,
+      stream: boolean,
+    ): Promise<{ output: unknown; ids: string[] }> {
       if (stream) {
         const result = await run(agent, QUESTION, { stream: true });
         for await (const event of result) void event;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
-import type { EngineSampling, TopLogprob } from '../inference/engine-backend.js';
+import type { EngineSampling } from '../inference/engine-backend.js';
 import type { GenerateOutcome } from '../inference/generation.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import type { Interaction } from '../sessions/interaction.js';
@@ -266,11 +266,11 @@ export class ChatService {
         sampling: chat.sampling,
         signal,
         requestId,
-        onTokens: (tokens, logprobs, _versions, top?: readonly (readonly TopLogprob[])[]) => {
+        onTokens: (tokens, logprobs, _versions, top) => {
           firstTokenAt ??= performance.now();
           sink.start();
           if (reportsTokens)
-            sink.tokens(tokens, k === null ? null : tokenLogprobs(tokenizer, tokens, logprobs, top ?? null, k));
+            sink.tokens(tokens, k === null ? null : tokenLogprobs(tokenizer, tokens, logprobs, top, k));
           for (const id of tokens) {
             // EOS/pad are held: the answer's text never shows a trailing end marker.
             if (this.model.isStopToken(id)) {
