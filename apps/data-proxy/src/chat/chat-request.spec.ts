@@ -176,9 +176,28 @@ describe('parseChatRequest: the whole chat surface', () => {
     expect(request.skipSpecialTokens).toBe(true);
   });
 
-  it('reasoning_effort sets enable_thinking for the template', () => {
+  it('reasoning_effort "none" turns thinking off in the template', () => {
     expect(parseChatRequest({ ...base, reasoning_effort: 'none' }).templateKwargs).toEqual({ enable_thinking: false });
-    expect(parseChatRequest({ ...base, reasoning_effort: 'high' }).templateKwargs).toEqual({ enable_thinking: true });
+  });
+
+  it("reasoning_effort low/medium/high turns thinking on and reaches gpt-oss's reasoning_effort", () => {
+    expect(parseChatRequest({ ...base, reasoning_effort: 'high' }).templateKwargs).toEqual({
+      enable_thinking: true,
+      reasoning_effort: 'high',
+    });
+  });
+
+  it('an effort gpt-oss does not know only turns thinking on', () => {
+    expect(parseChatRequest({ ...base, reasoning_effort: 'minimal' }).templateKwargs).toEqual({
+      enable_thinking: true,
+    });
+  });
+
+  it("the caller's own chat_template_kwargs.reasoning_effort wins over reasoning_effort", () => {
+    expect(
+      parseChatRequest({ ...base, reasoning_effort: 'high', chat_template_kwargs: { reasoning_effort: 'low' } })
+        .templateKwargs,
+    ).toEqual({ enable_thinking: true, reasoning_effort: 'low' });
   });
 
   it.each([

@@ -110,8 +110,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     }
   }
   if (isJsonObject(body.chat_template_kwargs)) Object.assign(templateKwargs, body.chat_template_kwargs);
-  const effort = body.reasoning_effort;
-  if (typeof effort === 'string') templateKwargs.enable_thinking = effort !== 'none';
+  applyReasoningEffort(templateKwargs, body.reasoning_effort);
 
   const logprobs = body.logprobs === true;
   const topLogprobs = optionalNumber(body, 'top_logprobs');
@@ -163,6 +162,22 @@ export function parseChatRequest(body: unknown): ChatRequest {
 }
 
 /** `tool_choice` in its chat spellings; a named function must be one of the tools. */
+/**
+ * What a reasoning effort means to the chat templates: "none" turns thinking off and any other
+ * effort on (Qwen3's `enable_thinking`), and the efforts gpt-oss's template knows become its
+ * `reasoning_effort` (its system message's "Reasoning: high"), unless the caller's own
+ * chat_template_kwargs already name one. Other templates ignore the variable.
+ */
+export function applyReasoningEffort(templateKwargs: Record<string, unknown>, effort: unknown): void {
+  if (typeof effort !== 'string') return;
+  templateKwargs.enable_thinking = effort !== 'none';
+  if (TEMPLATE_REASONING_EFFORTS.has(effort) && templateKwargs.reasoning_effort === undefined)
+    templateKwargs.reasoning_effort = effort;
+}
+
+/** The efforts gpt-oss's harmony format has (its template renders any string, the model knows these). */
+const TEMPLATE_REASONING_EFFORTS = new Set(['low', 'medium', 'high']);
+
 function parseToolChoice(value: unknown, tools: Record<string, unknown>[] | null): ToolChoice {
   if (value === undefined || value === null) return 'auto';
   const kind = isJsonObject(value) ? value.type : value;

@@ -37,3 +37,18 @@ describe('parseResponsesRequest: the keys inside text and reasoning', () => {
     expect(refusedParam({ input: 'hi', ...fields })).toBe(param);
   });
 });
+
+describe('parseResponsesRequest: reasoning.effort in the chat template', () => {
+  it('"none" turns thinking off', () => {
+    expect(parseResponsesRequest({ input: 'hi', reasoning: { effort: 'none' } }).chat.templateKwargs).toEqual({
+      enable_thinking: false,
+    });
+  });
+
+  it("low/medium/high turn thinking on and reach gpt-oss's reasoning_effort", () => {
+    expect(parseResponsesRequest({ input: 'hi', reasoning: { effort: 'medium' } }).chat.templateKwargs).toEqual({
+      enable_thinking: true,
+      reasoning_effort: 'medium',
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import { AppException, ErrorCode, isJsonObject } from '@app/common';
 import { RESPONSES_SURFACE, type HandlingTable } from '@app/contracts';
-import { parseChatRequest, type ChatRequest } from '../chat/chat-request.js';
+import { applyReasoningEffort, parseChatRequest, type ChatRequest } from '../chat/chat-request.js';
 import { joinLeadingThink } from '../chat/leading-think.js';
 import { badRequest, checkKind, checkRequestFields, checkValue } from '../chat/request-surface.js';
 
@@ -84,9 +84,7 @@ export function parseResponsesRequest(
 
   const templateKwargs = isJsonObject(request.chat_template_kwargs) ? { ...request.chat_template_kwargs } : {};
   const reasoning = request.reasoning;
-  const effort = isJsonObject(reasoning) ? reasoning.effort : undefined;
-  if (effort === 'none') templateKwargs.enable_thinking = false;
-  else if (typeof effort === 'string') templateKwargs.enable_thinking = true;
+  applyReasoningEffort(templateKwargs, isJsonObject(reasoning) ? reasoning.effort : undefined);
 
   const text = request.text;
   checkKeys(text, 'text', TEXT_KEYS);

@@ -73,7 +73,7 @@ const CHAT_FIELDS = {
   prompt_cache_options: ignored('The engine’s prefix cache needs no options'),
   prompt_cache_retention: ignored('The engine’s prefix cache keeps what fits'),
   reasoning_effort: honored(
-    '"none" turns thinking off in the chat template (enable_thinking: false), any other effort on',
+    '"none" turns thinking off in the chat template (enable_thinking: false), any other effort on; low, medium and high also set reasoning_effort for templates that read it (gpt-oss)',
     STRING,
   ),
   response_format: honored(

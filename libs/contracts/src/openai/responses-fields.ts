@@ -57,7 +57,7 @@ const RESPONSES_FIELDS = {
   prompt_cache_options: ignored('The engine’s prefix cache needs no options'),
   prompt_cache_retention: ignored('The engine’s prefix cache keeps what fits'),
   reasoning: honored(
-    'effort "none" turns thinking off in the chat template, any other effort on; summary is accepted without effect (reasoning comes back as reasoning_text)',
+    'effort "none" turns thinking off in the chat template, any other effort on (low, medium and high also reach gpt-oss\'s reasoning_effort); summary is accepted without effect (reasoning comes back as reasoning_text)',
     OBJECT,
   ),
   safety_identifier: ignored('Accepted and not stored', STRING),
@@ -223,7 +223,9 @@ const TEXT_KEYS = {
 
 /** The keys of `reasoning` (a key the SDK adds fails the type check until it is decided). */
 const REASONING_KEYS = {
-  effort: honored('"none" turns thinking off in the chat template, any other effort on'),
+  effort: honored(
+    '"none" turns thinking off in the chat template, any other effort on; low, medium and high also set reasoning_effort (gpt-oss)',
+  ),
   summary: ignored('Reasoning comes back whole, as reasoning_text; no summary is written'),
   generate_summary: ignored('Reasoning comes back whole, as reasoning_text; no summary is written'),
   context: refused('The reasoning items sent in input are the ones the prompt holds', ['auto']),
