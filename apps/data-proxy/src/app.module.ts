@@ -3,6 +3,7 @@ import { ChatModule } from './chat/chat.module.js';
 import { CompletionsModule } from './completions/completions.module.js';
 import { ExportModule } from './export/export.module.js';
 import { ExternalModelsModule } from './external/external.module.js';
+import { GenerateModule } from './generate/generate.module.js';
 import { DataProxyHealthModule } from './health/health.module.js';
 import { InferenceModule } from './inference/inference.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -23,6 +24,7 @@ import { SessionsModule } from './sessions/sessions.module.js';
     ResponsesModule,
     MessagesModule,
     CompletionsModule,
+    GenerateModule,
     InferenceModule,
     SessionsModule,
     RewardsModule,

@@ -6,6 +6,8 @@ import {
   dialectErrorDto,
   ErrorResponseDto,
   OpenAiErrorResponseDto,
+  SglangErrorResponseDto,
+  SglangValueErrorResponseDto,
   ShardErrorResponseDto,
 } from '@app/contracts';
 import type { AppDefinition, ErrorBodyInfo } from '@app/common';
@@ -27,7 +29,7 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
     },
   ],
   // The tensor shard endpoints answer in the reference's Flask shape, which AReaL's client reads;
-  // the agent APIs in their SDK's shape.
+  // the agent APIs in their SDK's shape, /generate in SGLang's.
   errorBodyFormatter: (info: ErrorBodyInfo) => {
     if (info.path.startsWith('/data/')) return { status: 'error', message: info.message };
     const dialect = apiDialectOf(info.path);
@@ -37,11 +39,18 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
     title: 'Data proxy',
     description:
       'One per inference engine: OpenAI-compatible chat with the model’s own chat template and tokenizer, generation through the engine with exact token ids, log-probs and weight versions, pause/continue/resubmit, sessions. Control endpoints need the admin key.',
-    errorBody: (path) => {
+    errorBody: (path, status) => {
       if (path.startsWith('/data/')) return ShardErrorResponseDto;
       const dialect = apiDialectOf(path);
-      return dialect ? dialectErrorDto(dialect) : ErrorResponseDto;
+      return dialect ? dialectErrorDto(dialect, status) : ErrorResponseDto;
     },
-    errorBodies: [ShardErrorResponseDto, OpenAiErrorResponseDto, ChatErrorResponseDto, AnthropicErrorResponseDto],
+    errorBodies: [
+      ShardErrorResponseDto,
+      OpenAiErrorResponseDto,
+      ChatErrorResponseDto,
+      AnthropicErrorResponseDto,
+      SglangValueErrorResponseDto,
+      SglangErrorResponseDto,
+    ],
   },
 };

@@ -8,6 +8,8 @@ import {
   ErrorResponseDto,
   GatewayErrorResponseDto,
   OpenAiErrorResponseDto,
+  SglangErrorResponseDto,
+  SglangValueErrorResponseDto,
 } from '@app/contracts';
 import { GatewayAppModule } from './app.module.js';
 import { GATEWAY_OPTIONS } from './config/gateway-options.js';
@@ -22,8 +24,9 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
   rawJsonBodies: true,
   // What the gateway decides (bad bodies, limits, unknown routes) in the reference gateway's shape;
   // the admin guard's 401/403 keep the common shape, as the reference's auth dependency answers.
-  // The agent APIs (chat, Responses, Messages, completions) answer in their SDK's shape, whatever
-  // decided the error (auth, routing, transport), so their clients always read the message.
+  // The agent APIs (chat, Responses, Messages, completions) answer in their SDK's shape, and SGLang's
+  // /generate in SGLang's, whatever decided the error (auth, routing, transport), so their clients
+  // always read the message.
   errorBodyFormatter: Object.assign(
     (info: ErrorBodyInfo) => {
       const dialect = apiDialectOf(info.path);
@@ -47,9 +50,16 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
     // The admin guard answers in the common shape; everything the gateway decides, in the reference gateway's.
     errorBody: (path, status) => {
       const dialect = apiDialectOf(path);
-      if (dialect) return dialectErrorDto(dialect);
+      if (dialect) return dialectErrorDto(dialect, status);
       return status === 401 || status === 403 ? ErrorResponseDto : GatewayErrorResponseDto;
     },
-    errorBodies: [GatewayErrorResponseDto, OpenAiErrorResponseDto, ChatErrorResponseDto, AnthropicErrorResponseDto],
+    errorBodies: [
+      GatewayErrorResponseDto,
+      OpenAiErrorResponseDto,
+      ChatErrorResponseDto,
+      AnthropicErrorResponseDto,
+      SglangValueErrorResponseDto,
+      SglangErrorResponseDto,
+    ],
   },
 };

@@ -43,6 +43,8 @@ export interface ChatRequest {
   /** The answer's text leaves special tokens out (the recorded tokens are unchanged). */
   skipSpecialTokens: boolean;
   sampling: Omit<EngineSampling, 'stopTokenIds'>;
+  /** `/generate` only: the ids that end generation (SGLang's `stop_token_ids`, with the model's EOS unless `ignore_eos`). */
+  stopTokenIds?: number[];
 }
 
 /** The shared readers, bound to OpenAI's 400 (chat answers in its protocol's status). */

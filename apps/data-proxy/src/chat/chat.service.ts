@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
-import type { GenerateOutcome } from '../inference/generation.js';
+import type { GenerateInput, GenerateOutcome } from '../inference/generation.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
@@ -29,6 +29,7 @@ const ID_PREFIX: Record<AgentApi, string> = {
   responses: 'resp_',
   messages: 'msg_',
   completions: 'cmpl-',
+  generate: 'gen-',
 };
 
 /**
@@ -123,7 +124,7 @@ export class ChatService {
       seed: this.seedFor(session, request.sampling.seed),
       // The reference drops stop strings in concat mode: the recorded tokens must end where the model ended.
       stop: concat ? [] : request.sampling.stop,
-      stopTokenIds: this.model.stopTokenIds,
+      stopTokenIds: request.stopTokenIds ?? this.model.stopTokenIds,
     };
     const meta: CompletionMeta = {
       id: `${ID_PREFIX[api]}${randomUUID().replace(/-/g, '').slice(0, 29)}`,
@@ -308,6 +309,43 @@ export class ChatService {
       chat.promptIds.length,
       outcome.outputTokens.length,
     );
+  }
+
+  /**
+   * Token in, token out (SGLang's `/generate`): the engine's tokens as they are — no text, no tool
+   * calls — recorded like a raw-prompt turn; `onTokens` gets them as they arrive (the engine streams).
+   */
+  async generateTokens(
+    chat: PreparedChat,
+    signal: AbortSignal,
+    requestId: string,
+    onTokens?: GenerateInput['onTokens'],
+  ): Promise<GenerateOutcome> {
+    let firstTokenAt: number | null = null;
+    const outcome = await this.bridge.generate({
+      promptIds: chat.promptIds,
+      maxNewTokens: chat.budget,
+      sampling: chat.sampling,
+      signal,
+      requestId,
+      onTokens:
+        onTokens &&
+        ((...arrived) => {
+          firstTokenAt ??= performance.now();
+          onTokens(...arrived);
+        }),
+    });
+    this.countCache(chat, outcome);
+    // An answer without tokens (max_new_tokens 0: a prefill) has nothing to train on.
+    if (outcome.outputTokens.length > 0) this.record(chat, outcome, turnResult(chat, outcome, '', []));
+    this.turnMetrics.observeTurn(
+      chat.api,
+      chat.startedAt,
+      firstTokenAt,
+      chat.promptIds.length,
+      outcome.outputTokens.length,
+    );
+    return outcome;
   }
 
   /** The answer's log-probs, when the request asks for them (the recorded values, every output token). */

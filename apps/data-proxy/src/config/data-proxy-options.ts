@@ -58,6 +58,12 @@ export const DATA_PROXY_OPTIONS = {
     min: 1,
     description: 'completion budget when a request gives none',
   },
+  'incremental-streaming-output': {
+    type: 'boolean',
+    default: false,
+    description:
+      "/generate streams only what is new in each event (SGLang's --incremental-streaming-output); default: each event holds the whole answer so far, as SGLang's default",
+  },
   'callback-server-addr': {
     type: 'string',
     default: '',

@@ -5,12 +5,13 @@ import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import { SessionStore } from '../sessions/session-store.service.js';
 
 /** The agent API a turn came in on, and its OpenTelemetry `gen_ai.operation.name`. */
-export type AgentApi = 'chat' | 'responses' | 'messages' | 'completions';
+export type AgentApi = 'chat' | 'responses' | 'messages' | 'completions' | 'generate';
 const OPERATION: Record<AgentApi, string> = {
   chat: 'chat',
   responses: 'chat',
   messages: 'chat',
   completions: 'text_completion',
+  generate: 'text_completion',
 };
 
 type TurnLabels = 'gen_ai_operation_name' | 'gen_ai_response_model' | 'api';

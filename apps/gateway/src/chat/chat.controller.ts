@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
@@ -6,6 +6,7 @@ import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
 import {
   ApiChatCompletion,
+  ApiGenerate,
   ApiMessagesCreate,
   ApiResponsesCreate,
   ApiTextCompletion,
@@ -18,7 +19,7 @@ import { AnthropicKey, CallerKey, isJsonObject, SessionKey } from '@app/common';
 
 /**
  * What every agent turn goes through, whichever API it speaks (chat, Responses, Messages,
- * completions): ask the router where the caller's session lives, forward the original bytes
+ * completions, SGLang's token-level `/generate`): ask the router where the caller's session lives, forward the original bytes
  * there, relay the answer (or the stream). Only `model` and `stream` are read.
  */
 @ApiTags('chat')
@@ -112,6 +113,37 @@ export class GatewayChatController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     await this.forwardTurn(body, request, reply, '/v1/completions', key);
+  }
+
+  @Post('generate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "SGLang's /generate (token in, token out, batches and n included), with a session key or the admin key; recorded like chat",
+  })
+  @SessionKey()
+  @ApiGenerate()
+  async generate(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/generate', key);
+  }
+
+  @Put('generate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'SGLang /generate by PUT (SGLang takes both)' })
+  @SessionKey()
+  @ApiGenerate()
+  async generatePut(
+    @Body() body: unknown,
+    @CallerKey() key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.forwardTurn(body, request, reply, '/generate', key);
   }
 
   /** One agent turn of any API: the session's data proxy gets the original bytes; the answer or stream comes back. */

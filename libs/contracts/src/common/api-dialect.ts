@@ -1,15 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SglangErrorResponseDto } from './errors.dto.js';
+import { sglangErrorBody, sglangStreamErrorEvent, SglangValueErrorResponseDto } from '../data-proxy/generate.dto.js';
 
 /**
  * The agent APIs answer errors in their own SDK's shape, so the official clients raise their
  * typed errors with our message: OpenAI's `{"error": {message, type, param, code}}` on the
  * Responses, completions and chat paths, Anthropic's `{"type": "error", "error": {type,
  * message}}` on the Messages paths. Chat (`chat`) adds the reference's `detail` and our `code`
- * beside OpenAI's `error`, because AReaL's tooling and our own clients read those.
+ * beside OpenAI's `error`, because AReaL's tooling and our own clients read those. SGLang's
+ * `/generate` answers in SGLang's shape, so a trainer written against SGLang reads our refusals.
  */
-export type ApiDialect = 'chat' | 'openai' | 'anthropic';
+export type ApiDialect = 'chat' | 'openai' | 'anthropic' | 'sglang';
 
 export function apiDialectOf(path: string): ApiDialect | null {
+  if (path === '/generate') return 'sglang';
   if (path === '/v1/chat/completions' || path === '/chat/completions') return 'chat';
   if (path === '/v1/messages' || path === '/v1/messages/count_tokens') return 'anthropic';
   if (path === '/v1/responses' || path === '/responses' || path === '/v1/completions' || path === '/completions')
@@ -70,6 +74,7 @@ export function dialectErrorBody(
   code: string,
   param: string | null = null,
 ): Record<string, unknown> {
+  if (dialect === 'sglang') return sglangErrorBody(status, message);
   if (dialect === 'anthropic') {
     const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
     return { type: 'error', error: { type, message }, code };
@@ -78,10 +83,17 @@ export function dialectErrorBody(
   return dialect === 'chat' ? { error, detail: message, code } : { error };
 }
 
-/** The DTO documenting `dialect`'s error body. */
+/** The DTO documenting `dialect`'s error body for `status`. */
 export function dialectErrorDto(
   dialect: ApiDialect,
-): typeof OpenAiErrorResponseDto | typeof ChatErrorResponseDto | typeof AnthropicErrorResponseDto {
+  status: number,
+):
+  | typeof OpenAiErrorResponseDto
+  | typeof ChatErrorResponseDto
+  | typeof AnthropicErrorResponseDto
+  | typeof SglangValueErrorResponseDto
+  | typeof SglangErrorResponseDto {
+  if (dialect === 'sglang') return status >= 500 ? SglangErrorResponseDto : SglangValueErrorResponseDto;
   return dialect === 'anthropic'
     ? AnthropicErrorResponseDto
     : dialect === 'chat'
@@ -89,10 +101,11 @@ export function dialectErrorDto(
       : OpenAiErrorResponseDto;
 }
 
-/** How a stream reports an error after it began: chat and completions, Responses, or Messages. */
-export type StreamDialect = 'chat' | 'responses' | 'anthropic';
+/** How a stream reports an error after it began: chat and completions, Responses, Messages, or SGLang's `/generate`. */
+export type StreamDialect = 'chat' | 'responses' | 'anthropic' | 'sglang';
 
 export function streamDialectOf(path: string): StreamDialect {
+  if (path === '/generate') return 'sglang';
   if (path === '/v1/messages') return 'anthropic';
   if (path === '/v1/responses' || path === '/responses') return 'responses';
   return 'chat';
@@ -111,5 +124,6 @@ export function streamErrorEvent(
 ): { event: string | null; data: Record<string, unknown> } {
   if (dialect === 'anthropic') return { event: 'error', data: dialectErrorBody('anthropic', status, message, code) };
   if (dialect === 'responses') return { event: 'error', data: { type: 'error', code, message, param: null } };
+  if (dialect === 'sglang') return { event: null, data: sglangStreamErrorEvent(status, message) };
   return { event: null, data: { error: { message, type: openAiErrorType(status), param: null, code } } };
 }

@@ -68,16 +68,16 @@ export class SglangMetaInfoDto {
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'array' },
-    description: '`[logprob, token_id, null]` per output token',
+    description: '`[logprob, token_id, text]` per output token (text null unless `return_text_in_logprobs`)',
   })
-  output_token_logprobs?: [number, number, null][];
+  output_token_logprobs?: [number, number, string | null][];
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'array', items: { type: 'array' } },
     description:
-      'With top_logprobs_num: per output token, its alternatives as `[logprob, token_id, null]`, most likely first',
+      'With top_logprobs_num: per output token, its alternatives as `[logprob, token_id, text]`, most likely first (text null unless `return_text_in_logprobs`)',
   })
-  output_top_logprobs?: [number, number, null][][];
+  output_top_logprobs?: [number, number, string | null][][];
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'array' },
