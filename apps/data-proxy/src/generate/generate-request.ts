@@ -133,6 +133,12 @@ export function parseGenerateRequest(body: unknown, modelStopIds: readonly numbe
   const returnPromptTokenIds = fields.boolean(request, 'return_prompt_token_ids') ?? false;
   const rids = readRids(request.rid, batch, count);
 
+  // A field given once is read once: its fault is the call's. A list gives each prompt its own value.
+  const samplingOf = each(request, 'sampling_params', count, (v) => readSampling(v, modelStopIds, vocabSize));
+  const returnLogprobOf = each(request, 'return_logprob', count, (v) => readFlag(v, 'return_logprob'));
+  const topLogprobsOf = each(request, 'top_logprobs_num', count, (v) => readCount(v, 'top_logprobs_num'));
+  const logprobStartOf = each(request, 'logprob_start_len', count, readStart);
+
   let outputs = 0;
   const elements = prompts.values.map((value, i): GenerateElement | RefusedElement => {
     // An element's own faults refuse it alone; in a single request every fault is the call's.
@@ -144,9 +150,7 @@ export function parseGenerateRequest(body: unknown, modelStopIds: readonly numbe
         return err;
       }
     };
-    const sampling = guard(() =>
-      readSampling(perElement(request, 'sampling_params', i, count), modelStopIds, vocabSize),
-    );
+    const sampling = guard(() => samplingOf(i));
     const n = sampling instanceof AppException ? 1 : sampling.n;
     outputs += n;
     if (outputs > MAX_OUTPUTS) throw badRequest(`At most ${MAX_OUTPUTS} outputs (prompts × n) per request`);
@@ -155,9 +159,9 @@ export function parseGenerateRequest(body: unknown, modelStopIds: readonly numbe
     const prompt = guard(() => readPrompt(value, prompts.field, vocabSize));
     if (prompt instanceof AppException) return { error: prompt, ids };
     const options = guard(() => ({
-      returnLogprob: readFlag(perElement(request, 'return_logprob', i, count), 'return_logprob'),
-      topLogprobsNum: readCount(perElement(request, 'top_logprobs_num', i, count), 'top_logprobs_num'),
-      logprobStartLen: readStart(perElement(request, 'logprob_start_len', i, count)),
+      returnLogprob: returnLogprobOf(i),
+      topLogprobsNum: topLogprobsOf(i),
+      logprobStartLen: logprobStartOf(i),
     }));
     if (options instanceof AppException) return { error: options, ids };
     return {
@@ -216,13 +220,24 @@ function readPrompt(value: unknown, field: 'input_ids' | 'text', vocabSize: numb
   return { ids: value as number[] };
 }
 
-/** A field given once for the call, or as a list with one value per prompt (a batch). */
-function perElement(request: Record<string, unknown>, field: string, index: number, count: number): unknown {
+/**
+ * A field given once for the call (read now: a fault is the call's), or as a list with one value
+ * per prompt (read for each prompt when asked: a fault is that prompt's alone).
+ */
+function each<T>(
+  request: Record<string, unknown>,
+  field: string,
+  count: number,
+  read: (value: unknown) => T,
+): (index: number) => T {
   const value = request[field];
-  if (!Array.isArray(value)) return value;
+  if (!Array.isArray(value)) {
+    const once = read(value);
+    return () => once;
+  }
   if (value.length !== count)
     throw badRequest(`${field} has ${value.length} entries for ${count} prompts: give one, or one per prompt`);
-  return value[index];
+  return (index) => read(value[index]);
 }
 
 function readRids(value: unknown, batch: boolean, count: number): string | (string | null)[] | null {
