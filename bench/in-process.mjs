@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [-- service flags]`:
-// CPU (and wall) time per agent turn (chat by default; the same question in each API) of one service, built as its main.ts builds it, driven through Fastify's
+// `node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions|generate] [-- service flags]`:
+// CPU (and wall) time per agent turn (chat by default; the same question in each API, token ids for generate) of one service, built as its main.ts builds it, driven through Fastify's
 // inject with every upstream an undici MockAgent. Far less noisy than the process benchmarks on a
 // shared machine, so it is what decides a small hot-path change: run it alternately on two
 // checkouts (`git worktree add /tmp/base <rev>`, then `npm run build` in each).
@@ -14,6 +14,7 @@ const API_PATHS = {
   responses: '/v1/responses',
   messages: '/v1/messages',
   completions: '/v1/completions',
+  generate: '/generate',
 };
 // Flags after `--` go to the service as they are (e.g. `-- --state-dir /tmp/x`).
 const dashDash = process.argv.indexOf('--');
@@ -42,11 +43,12 @@ const [checkout, which] = positionals;
 const api = flags.api;
 if (positionals.length < 2 || !API_PATHS[api]) {
   console.error(
-    'usage: node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions] [-- service flags]',
+    'usage: node bench/in-process.mjs <checkout> <gateway|data-proxy> [--api chat|responses|messages|completions|generate] [-- service flags]',
   );
   process.exit(2);
 }
 const SYSTEM = 'You are a helpful assistant.';
+let generated = 0;
 /** One turn's body in `api`'s shape: the same system prompt, question and budget in every API. */
 function turnBody(question) {
   switch (api) {
@@ -56,6 +58,14 @@ function turnBody(question) {
       return { model: 'm', system: SYSTEM, messages: [{ role: 'user', content: question }], max_tokens: 32 };
     case 'completions':
       return { model: 'm', prompt: `${SYSTEM}\n\n${question}`, max_tokens: 32 };
+    case 'generate':
+      // A trainer's own ids (≈200, as long as the chat prompt), log-probs on, a new rid each time.
+      return {
+        input_ids: Array.from({ length: 200 }, (_, i) => 1000 + ((i * 7 + question.length) % 5000)),
+        sampling_params: { max_new_tokens: 32 },
+        return_logprob: true,
+        rid: `bench-${generated++}`,
+      };
     default:
       return {
         model: 'm',

@@ -69,11 +69,15 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
   const generate = (body: unknown, token: string | null) => call('POST', `${gateway.url}/generate`, { body, token });
 
   beforeAll(async () => {
-    tokenizer = await HfTokenizer.load(undefined);
-    engine = await spawnEngineSim(5, ['--min-output-tokens', '40', '--max-output-tokens', '56']);
-    router = await spawnApp('router', ['--admin-api-key', ADMIN]);
-    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
-    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+    [tokenizer, engine, router] = await Promise.all([
+      HfTokenizer.load(undefined),
+      spawnEngineSim(5, ['--min-output-tokens', '40', '--max-output-tokens', '56']),
+      spawnApp('router', ['--admin-api-key', ADMIN]),
+    ]);
+    [proxy, gateway] = await Promise.all([
+      spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]),
+      spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]),
+    ]);
     await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
     await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION }, token: ADMIN });
   });
@@ -161,23 +165,38 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     expect(interactions).toHaveLength(bodies.length * 2);
   });
 
-  it('incremental streaming (--incremental-streaming-output): the deltas add up to the whole answer', async () => {
-    const incremental = await spawnApp('data-proxy', [
+  it('over a vLLM engine, streaming deltas (--incremental-streaming-output): the engine’s ids, the deltas add up to the answer', async () => {
+    const overVllm = await spawnApp('data-proxy', [
       '--admin-api-key',
       ADMIN,
       '--backend-addr',
       engine.url,
+      '--backend-type',
+      'vllm',
       '--incremental-streaming-output',
       'true',
     ]);
     try {
+      const prompt = await tokenizer.encode('Count the deltas');
       const body = {
-        input_ids: await tokenizer.encode('Count the deltas'),
-        sampling_params: { temperature: 1, sampling_seed: 3 },
+        input_ids: prompt,
+        sampling_params: { temperature: 1, sampling_seed: 3, max_new_tokens: 24 },
         return_logprob: true,
       };
-      const whole = (await call('POST', `${incremental.url}/generate`, { body })).json as Output;
-      const stream = await postSse(`${incremental.url}/generate`, { ...body, stream: true });
+      const whole = (await call('POST', `${overVllm.url}/generate`, { body })).json as Output;
+      // The same request in vLLM's own terms, straight to the engine.
+      const direct = await call('POST', `${engine.url}/v1/completions`, {
+        body: { prompt, max_tokens: 24, temperature: 1, seed: 3, logprobs: 0, return_tokens_as_token_ids: true },
+      });
+      const choice = direct.json.choices[0];
+      expect(whole.output_ids).toEqual(
+        (choice.logprobs.tokens as string[]).map((token) => Number(token.slice('token_id:'.length))),
+      );
+      expect(whole.meta_info.output_token_logprobs?.map(([lp]) => lp)).toEqual(
+        (choice.logprobs.token_logprobs as number[]).map((lp) => Math.fround(lp)),
+      );
+
+      const stream = await postSse(`${overVllm.url}/generate`, { ...body, stream: true });
       const chunks = (await stream.done).slice(0, -1) as Output[];
       expect(chunks.length).toBeGreaterThan(1);
       expect(chunks.flatMap((c) => c.output_ids)).toEqual(whole.output_ids);
@@ -185,9 +204,10 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
       expect(chunks.flatMap((c) => c.meta_info.output_token_logprobs ?? [])).toEqual(
         whole.meta_info.output_token_logprobs,
       );
+      expect(chunks.flatMap((c) => c.meta_info.output_token_versions)).toEqual(whole.meta_info.output_token_versions);
       expect(chunks.at(-1)!.meta_info.completion_tokens).toBe(whole.output_ids.length);
     } finally {
-      await incremental.stop();
+      await overVllm.stop();
     }
   });
 
@@ -315,6 +335,57 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     expect(res.status).toBe(200);
     const interactions = await recorded('__hitl__');
     expect(interactions.map((i) => i.interaction_id)).toContain((res.json as Output).meta_info.id);
+  });
+
+  it("vLLM's token-id paths: completions with token-id prompts and chat, with return_token_ids, answer the recorded ids", async () => {
+    const session = await startSession('token-ids');
+    const auth = { authorization: `Bearer ${session.api_key}` };
+    const prompt = await tokenizer.encode('Token ids in, token ids out.');
+    // A /generate turn, then a completions turn continuing its exact tokens: one chain across the two APIs.
+    const first = (await generate({ input_ids: prompt, sampling_params: { max_new_tokens: 8 } }, session.api_key))
+      .json as Output;
+    const continued = [...prompt, ...first.output_ids, ...(await tokenizer.encode(' More.'))];
+    const completion = await call('POST', `${gateway.url}/v1/completions`, {
+      body: { model: 'default', prompt: continued, max_tokens: 8, return_token_ids: true },
+      token: session.api_key,
+    });
+    expect(completion.status).toBe(200);
+    const chat = await call('POST', `${gateway.url}/v1/chat/completions`, {
+      body: { model: 'default', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, return_token_ids: true },
+      token: session.api_key,
+    });
+    expect(chat.status).toBe(200);
+    const streamedCompletion = (await (
+      await postSse(
+        `${gateway.url}/v1/completions`,
+        { model: 'default', prompt, max_tokens: 8, return_token_ids: true, stream: true },
+        auth,
+      )
+    ).done) as Record<string, any>[];
+    const streamedChat = (await (
+      await postSse(
+        `${gateway.url}/v1/chat/completions`,
+        { messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, return_token_ids: true, stream: true },
+        auth,
+      )
+    ).done) as Record<string, any>[];
+    const chunks = (events: Record<string, any>[]) => events.slice(0, -1);
+
+    const interactions = await recorded(session.session_id);
+    expect(interactions).toHaveLength(5);
+    const [, viaCompletion, viaChat, viaStreamedCompletion, viaStreamedChat] = interactions;
+    expect(viaCompletion.parent_id).toBe(first.meta_info.id);
+    expect(completion.json.choices[0].prompt_token_ids).toEqual(viaCompletion.prompt_ids);
+    expect(completion.json.choices[0].prompt_token_ids).toEqual(continued);
+    expect(completion.json.choices[0].token_ids).toEqual(viaCompletion.output_ids);
+    expect(chat.json.prompt_token_ids).toEqual(viaChat.prompt_ids);
+    expect(chat.json.choices[0].token_ids).toEqual(viaChat.output_ids);
+    const completionChunks = chunks(streamedCompletion);
+    expect(completionChunks[0].choices[0].prompt_token_ids).toEqual(viaStreamedCompletion.prompt_ids);
+    expect(completionChunks.flatMap((c) => c.choices[0]?.token_ids ?? [])).toEqual(viaStreamedCompletion.output_ids);
+    const chatChunks = chunks(streamedChat);
+    expect(chatChunks[0].prompt_token_ids).toEqual(viaStreamedChat.prompt_ids);
+    expect(chatChunks.flatMap((c) => c.choices[0]?.token_ids ?? [])).toEqual(viaStreamedChat.output_ids);
   });
 
   // Last: it moves the data proxy to the next weight version.

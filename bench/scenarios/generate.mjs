@@ -1,0 +1,124 @@
+// generate: SGLang's token-level /generate (≈200 prompt ids, 32 new tokens, log-probs on, a fresh
+// rid each time) through the whole path gateway → router → data proxy → engine-sim (0 ms), beside
+// the same turn as a chat completion. Issue 30's bar: /generate's CPU per request within 10 % of
+// chat's (gateway and data proxy; docs/BENCHMARKS.md, generate).
+import { HfTokenizer } from '../../dist/libs/tokenizer/src/index.js';
+import { processStats, runClient, startService } from '../lib/processes.mjs';
+
+export const description =
+  "one turn as SGLang's /generate (token ids in and out) and as chat, through gateway → router → data proxy → engine-sim; CPU per request vs chat";
+
+const ADMIN = 'bench-admin-key';
+const SYSTEM = 'You are a helpful assistant.';
+const WORDS = 'reinforcement learning agents run many episodes while a trainer updates weights underneath them';
+
+export async function run({ quick }) {
+  const tokenizer = await HfTokenizer.load();
+  const question = Array.from({ length: 14 }, () => WORDS).join(' ');
+  const promptIds = await tokenizer.encode(`${SYSTEM}\n\n${question}`);
+  const turns = {
+    chat: {
+      path: '/v1/chat/completions',
+      body: {
+        model: 'sim',
+        messages: [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: `Episode {{n}}: ${question}` },
+        ],
+        max_completion_tokens: 32,
+      },
+    },
+    generate: {
+      path: '/generate',
+      // A trainer's request: its own ids, SGLang's sampling params, log-probs on; every rid new.
+      body: {
+        input_ids: promptIds,
+        sampling_params: { max_new_tokens: 32, temperature: 1, top_p: 1 },
+        return_logprob: true,
+        rid: 'bench-{{n}}',
+      },
+    },
+  };
+  const engine = await startService('engine-sim', [
+    '--decode-ms-per-token',
+    '0',
+    '--prefill-us-per-token',
+    '0',
+    '--min-output-tokens',
+    '64',
+    '--max-output-tokens',
+    '64',
+    '--max-running',
+    '1024',
+  ]);
+  const proxy = await startService('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
+  const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
+  const gateway = await startService('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+  try {
+    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    await fetch(`${router.url}/register`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ worker_addr: proxy.url }),
+    });
+    // Each API gets a fresh session, so each starts with the same (empty) recorded history.
+    const startSession = async (task) => {
+      await fetch(`${router.url}/grant_capacity`, { method: 'POST', headers: admin });
+      return fetch(`${gateway.url}/rl/start_session`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ task_id: task }),
+      }).then((r) => r.json());
+    };
+    const load = async (api, task, durationS) => {
+      const session = await startSession(task);
+      return runClient('http-load.mjs', {
+        url: `${gateway.url}${turns[api].path}`,
+        headers: { authorization: `Bearer ${session.api_key}` },
+        body: turns[api].body,
+        connections: 32,
+        durationS,
+        vary: true,
+      });
+    };
+    // Both code paths warmed up (JIT) before either is measured.
+    for (const api of Object.keys(turns)) await load(api, `warm-${api}`, quick ? 0.5 : 3);
+    const results = {};
+    for (const api of Object.keys(turns)) {
+      const processes = { gateway, router, proxy, engine };
+      const before = Object.fromEntries(Object.entries(processes).map(([n, p]) => [n, processStats(p.pid)]));
+      const measured = await load(api, `bench-${api}`, quick ? 2 : 10);
+      const cpu = Object.fromEntries(
+        Object.entries(processes).map(([n, p]) => [
+          n,
+          (processStats(p.pid).cpuUs - before[n].cpuUs) / measured.requests,
+        ]),
+      );
+      results[api] = { load: measured, cpuUsPerRequest: cpu };
+    }
+    const chat = results.chat.cpuUsPerRequest;
+    const ours = results.generate.cpuUsPerRequest;
+    const ratio = { gateway: ours.gateway / chat.gateway, proxy: ours.proxy / chat.proxy };
+    const rows = Object.entries(results).map(([api, { load: measured, cpuUsPerRequest: cpu }]) => [
+      `${api}: req/s · CPU per request gateway / data proxy (µs)`,
+      `${measured.rps.toFixed(0)} · ${cpu.gateway.toFixed(0)} / ${cpu.proxy.toFixed(0)}`,
+    ]);
+    rows.push([
+      'generate vs chat: gateway / data proxy (bar ≤ 110 %)',
+      `${(ratio.gateway * 100).toFixed(0)} % / ${(ratio.proxy * 100).toFixed(0)} %`,
+    ]);
+    const failures = Object.values(results).reduce((n, { load: measured }) => n + measured.non2xx + measured.errors, 0);
+    rows.push(['non-2xx / errors', String(failures)]);
+    return {
+      rows,
+      result: { ...results, ratio },
+      // As `apis`: the verdict is nothing lost; the ratio is judged against the machine's spread.
+      ok: failures === 0 && Object.values(results).every(({ load: measured }) => measured.requests > 0),
+    };
+  } finally {
+    await gateway.stop();
+    await router.stop();
+    await proxy.stop();
+    await engine.stop();
+  }
+}
