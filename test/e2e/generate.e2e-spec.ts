@@ -68,19 +68,16 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     call(method, `${gateway.url}${path}`, { body, token: ADMIN });
   const generate = (body: unknown, token: string | null) => call('POST', `${gateway.url}/generate`, { body, token });
 
+  // Four processes and a tokenizer, one after the other: a busy machine starts them slowly.
   beforeAll(async () => {
-    [tokenizer, engine, router] = await Promise.all([
-      HfTokenizer.load(undefined),
-      spawnEngineSim(5, ['--min-output-tokens', '40', '--max-output-tokens', '56']),
-      spawnApp('router', ['--admin-api-key', ADMIN]),
-    ]);
-    [proxy, gateway] = await Promise.all([
-      spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]),
-      spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]),
-    ]);
+    tokenizer = await HfTokenizer.load(undefined);
+    engine = await spawnEngineSim(5, ['--min-output-tokens', '40', '--max-output-tokens', '56']);
+    router = await spawnApp('router', ['--admin-api-key', ADMIN]);
+    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
+    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
     await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
     await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION }, token: ADMIN });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await gateway?.stop();
