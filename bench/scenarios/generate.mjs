@@ -12,7 +12,7 @@ const ADMIN = 'bench-admin-key';
 const SYSTEM = 'You are a helpful assistant.';
 const WORDS = 'reinforcement learning agents run many episodes while a trainer updates weights underneath them';
 
-export async function run({ quick }) {
+export async function run({ quick, report }) {
   const tokenizer = await HfTokenizer.load();
   const question = Array.from({ length: 14 }, () => WORDS).join(' ');
   const promptIds = await tokenizer.encode(`${SYSTEM}\n\n${question}`);
@@ -97,24 +97,29 @@ export async function run({ quick }) {
       results[api] = { load: measured, cpuUsPerRequest: cpu };
     }
     const chat = results.chat.cpuUsPerRequest;
+    for (const [api, { load: measured, cpuUsPerRequest: cpu }] of Object.entries(results))
+      report.figure(
+        `${api}: req/s · CPU per request gateway / data proxy (µs)`,
+        `${measured.rps.toFixed(0)} · ${cpu.gateway.toFixed(0)} / ${cpu.proxy.toFixed(0)}`,
+      );
     const ours = results.generate.cpuUsPerRequest;
-    const ratio = { gateway: ours.gateway / chat.gateway, proxy: ours.proxy / chat.proxy };
-    const rows = Object.entries(results).map(([api, { load: measured, cpuUsPerRequest: cpu }]) => [
-      `${api}: req/s · CPU per request gateway / data proxy (µs)`,
-      `${measured.rps.toFixed(0)} · ${cpu.gateway.toFixed(0)} / ${cpu.proxy.toFixed(0)}`,
-    ]);
-    rows.push([
-      'generate vs chat: gateway / data proxy (bar ≤ 110 %)',
-      `${(ratio.gateway * 100).toFixed(0)} % / ${(ratio.proxy * 100).toFixed(0)} %`,
-    ]);
+    for (const [key, name] of [
+      ['gateway', 'gateway'],
+      ['proxy', 'data proxy'],
+    ])
+      report.bar(`generate: ${name} CPU per request vs chat's`, (ours[key] / chat[key]) * 100, {
+        atMost: 110,
+        goal: 100,
+        unit: '%',
+        digits: 0,
+      });
     const failures = Object.values(results).reduce((n, { load: measured }) => n + measured.non2xx + measured.errors, 0);
-    rows.push(['non-2xx / errors', String(failures)]);
-    return {
-      rows,
-      result: { ...results, ratio },
-      // As `apis`: the verdict is nothing lost; the ratio is judged against the machine's spread.
-      ok: failures === 0 && Object.values(results).every(({ load: measured }) => measured.requests > 0),
-    };
+    report.check(
+      'non-2xx and errors',
+      failures,
+      failures === 0 && Object.values(results).every(({ load: measured }) => measured.requests > 0),
+    );
+    return results;
   } finally {
     await gateway.stop();
     await router.stop();
