@@ -7,6 +7,7 @@ import { HfTokenizer } from '@app/tokenizer';
 import { call } from '../support/http.js';
 import { spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
 import { postSse } from '../support/sse.js';
+import { decodeTensor, type EncodedTensor } from '../support/tensors.js';
 
 const ADMIN = 'generate-admin-key';
 const VERSION = 3;
@@ -383,6 +384,35 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     const chatChunks = chunks(streamedChat);
     expect(chatChunks[0].prompt_token_ids).toEqual(viaStreamedChat.prompt_ids);
     expect(chatChunks.flatMap((c) => c.choices[0]?.token_ids ?? [])).toEqual(viaStreamedChat.output_ids);
+  });
+
+  it("exports in AReaL's tensor schema too, like chat turns: a chained /generate turn's ids, mask, log-probs and versions", async () => {
+    const session = await startSession('generate-rpc');
+    const prompt = await tokenizer.encode('Two turns, exported as tensors.');
+    const body = (ids: number[]) => ({ input_ids: ids, sampling_params: { max_new_tokens: 8 }, return_logprob: true });
+    const one = (await generate(body(prompt), session.api_key)).json as Output;
+    const second = [...prompt, ...one.output_ids, ...(await tokenizer.encode(' Next.'))];
+    const two = (await generate(body(second), session.api_key)).json as Output;
+    const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 1 }, token: session.api_key });
+    const exported = await admin('POST', '/export_trajectories', {
+      session_id: session.session_id,
+      trajectory_id: reward.json.trajectory_id,
+      discount: 1,
+    });
+    expect(exported.status).toBe(200);
+    expect(Object.keys(exported.json.interactions)).toEqual([one.meta_info.id, two.meta_info.id]);
+    const tensors = exported.json.interactions[two.meta_info.id].tensor_dict as Record<
+      string,
+      { data: { shard: { data: { shard_id: string } } } }
+    >;
+    const shardIds = Object.values(tensors).map((ref) => ref.data.shard.data.shard_id);
+    const batch = await call('POST', `${proxy.url}/data/batch`, { body: { shard_ids: shardIds } });
+    expect(batch.status).toBe(200);
+    const [inputIds, lossMask, logprobs, versions] = (JSON.parse(batch.text) as EncodedTensor[]).map(decodeTensor);
+    expect(inputIds).toEqual([...second, ...two.output_ids]);
+    expect(lossMask).toEqual([...second.map(() => 0), ...two.output_ids.map(() => 1)]);
+    expect(logprobs.slice(second.length)).toEqual(two.meta_info.output_token_logprobs!.map(([lp]) => lp));
+    expect(versions).toEqual([...second.map(() => -1), ...two.meta_info.output_token_versions]);
   });
 
   // Last: it moves the data proxy to the next weight version.
