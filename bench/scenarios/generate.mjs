@@ -1,6 +1,6 @@
 // generate: SGLang's token-level /generate (≈200 prompt ids, 32 new tokens, log-probs on, a fresh
 // rid each time) through the whole path gateway → router → data proxy → engine-sim (0 ms), beside
-// the same turn as a chat completion. Issue 30's bar: /generate's CPU per request within 10 % of
+// the same turn as a chat completion. The bar: /generate's CPU per request within 10 % of
 // chat's (gateway and data proxy; docs/BENCHMARKS.md, generate).
 import { HfTokenizer } from '../../dist/libs/tokenizer/src/index.js';
 import { processStats, runClient, startService } from '../lib/processes.mjs';

@@ -19,8 +19,9 @@ import { AnthropicKey, CallerKey, isJsonObject, SessionKey } from '@app/common';
 
 /**
  * What every agent turn goes through, whichever API it speaks (chat, Responses, Messages,
- * completions, SGLang's token-level `/generate`): ask the router where the caller's session lives, forward the original bytes
- * there, relay the answer (or the stream). Only `model` and `stream` are read.
+ * completions, SGLang's token-level `/generate`): ask the router where the caller's session
+ * lives, forward the original bytes there, relay the answer (or the stream). Only `model` and
+ * `stream` are read.
  */
 @ApiTags('chat')
 @Controller()
