@@ -24,6 +24,7 @@ interface Output {
     finish_reason: { type: string; matched?: unknown; status_code?: number; message?: string } | null;
     prompt_tokens?: number;
     completion_tokens: number;
+    cached_tokens?: number;
     weight_version: string;
     weight_versions?: { version: string; start: number; end: number }[];
     output_token_versions: number[];
@@ -161,6 +162,18 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     // Each call is one interaction of the session, with the prompt and output as answered.
     const interactions = await recorded(session.session_id);
     expect(interactions).toHaveLength(bodies.length * 2);
+
+    // cached_tokens is the engine's prefix-cache hit for this very request: a prompt the engine has
+    // seen (several of its 16-token blocks) counts as cached, as it does straight at the engine.
+    const seen = {
+      input_ids: await tokenizer.encode('A prompt long enough to fill a few prefix-cache blocks. '.repeat(4)),
+      sampling_params: { max_new_tokens: 4 },
+    };
+    await call('POST', `${engine.url}/generate`, { body: seen });
+    const cached = (await generate(seen, session.api_key)).json as Output;
+    const again = (await call('POST', `${engine.url}/generate`, { body: seen })).json as Output;
+    expect(cached.meta_info.cached_tokens).toBeGreaterThan(0);
+    expect(cached.meta_info.cached_tokens).toBe(again.meta_info.cached_tokens);
   });
 
   it('over a vLLM engine, streaming deltas (--incremental-streaming-output): the engine’s ids, the deltas add up to the answer', async () => {
