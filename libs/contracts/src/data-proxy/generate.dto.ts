@@ -22,10 +22,6 @@ export class GenerateSamplingParamsDto extends SglangSamplingParamsDto {
   n?: number;
   @ApiPropertyOptional({ description: 'Keep the matched stop string (or stop token) in `text`' })
   no_stop_trim?: boolean;
-  @ApiPropertyOptional({ description: 'JSON schema (a JSON string) the output must match' }) json_schema?: string;
-  @ApiPropertyOptional() regex?: string;
-  @ApiPropertyOptional() ebnf?: string;
-  @ApiPropertyOptional({ description: 'A JSON string' }) structural_tag?: string;
 }
 
 export class GenerateRequestDto {
@@ -85,12 +81,6 @@ export class GenerateMetaInfoDto extends SglangMetaInfoDto {
     description: 'With `return_logprob`: always empty (prompt log-probs are not served)',
   })
   input_token_logprobs?: unknown[];
-  @ApiPropertyOptional({
-    type: 'array',
-    items: { type: 'array' },
-    description: 'With `top_logprobs_num`: per output token, its alternatives as `[logprob, token_id, text]`',
-  })
-  output_top_logprobs?: unknown[][];
 }
 
 /** One answer of `/generate` (a batch or n > 1: a list of them, in order), and each streamed event. */
