@@ -29,6 +29,7 @@ interface Output {
     weight_versions?: { version: string; start: number; end: number }[];
     output_token_versions: number[];
     output_token_logprobs?: [number, number, string | null][];
+    output_top_logprobs?: [number, number, string | null][][];
   };
 }
 
@@ -119,7 +120,11 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     const session = await startSession('generate-same');
     const prompt = await tokenizer.encode('Question: what does a data proxy do?');
     const bodies = [
-      { input_ids: prompt, sampling_params: { temperature: 0.7, sampling_seed: 11, max_new_tokens: 24 } },
+      {
+        input_ids: prompt,
+        sampling_params: { temperature: 0.7, sampling_seed: 11, max_new_tokens: 24 },
+        top_logprobs_num: 3,
+      },
       { input_ids: prompt, sampling_params: { temperature: 1, sampling_seed: 5, stop: ['.', ' the'] } },
       { text: 'A plain text prompt', sampling_params: { temperature: 0, max_new_tokens: 16 } },
     ].map((body) => ({ ...body, return_logprob: true }));
@@ -137,6 +142,10 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
       expect(ours.meta_info.output_token_logprobs).toEqual(
         direct.meta_info.output_token_logprobs?.map(([lp, id]) => [Math.fround(lp), id, null]),
       );
+      expect(ours.meta_info.output_top_logprobs).toEqual(
+        direct.meta_info.output_top_logprobs?.map((alts) => alts.map(([lp, id]) => [Math.fround(lp), id, null])),
+      );
+      if ('top_logprobs_num' in body) expect(ours.meta_info.output_top_logprobs).toHaveLength(ours.output_ids.length);
       expect(ours.meta_info.output_token_versions).toEqual(ours.output_ids.map(() => VERSION));
       expect(ours.meta_info.weight_version).toBe(String(VERSION));
 
