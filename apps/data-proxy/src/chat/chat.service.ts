@@ -337,7 +337,7 @@ export class ChatService {
     });
     this.countCache(chat, outcome);
     // An answer without tokens (max_new_tokens 0: a prefill) has nothing to train on.
-    if (outcome.outputTokens.length > 0) this.record(chat, outcome, turnResult(chat, outcome, '', []));
+    if (outcome.outputTokens.length > 0) this.record(chat, outcome, turnResult(chat, outcome, '', [], null));
     this.turnMetrics.observeTurn(
       chat.api,
       chat.startedAt,

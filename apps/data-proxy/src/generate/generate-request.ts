@@ -3,7 +3,8 @@
 // place keeps the rule "a whole-request fault is a 400, an element's fault fails that element
 // alone" in one place.
 import { AppException, fieldReaders, isJsonObject } from '@app/common';
-import { badRequest, type ChatRequest } from '../chat/chat-request.js';
+import type { ChatRequest } from '../chat/chat-request.js';
+import { badRequest } from '../chat/request-surface.js';
 import type { GenerationConstraint } from '../inference/engine-backend.js';
 
 const fields = fieldReaders(badRequest);
@@ -340,8 +341,14 @@ function readSampling(value: unknown, modelStopIds: readonly number[], vocabSize
       model: null,
       messages: [],
       tools: null,
+      toolChoice: 'none',
+      parallelToolCalls: false,
       parseToolCalls: false,
       includeUsage: false,
+      // /generate answers its own log-probs and ids (meta_info), not chat's.
+      logprobs: null,
+      returnTokenIds: false,
+      skipSpecialTokens,
       store: true,
       templateKwargs: {},
       maxCompletionTokens: maxNewTokens,

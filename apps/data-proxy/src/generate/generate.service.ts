@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppException, ErrorCode } from '@app/common';
-import { badRequest } from '../chat/chat-request.js';
+import { badRequest } from '../chat/request-surface.js';
 import { ChatService } from '../chat/chat.service.js';
 import type { TopLogprob } from '../inference/engine-backend.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
