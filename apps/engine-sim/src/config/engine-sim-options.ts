@@ -46,7 +46,7 @@ export const ENGINE_SIM_OPTIONS = {
     type: 'float',
     default: 10,
     min: 0,
-    description: 'simulated prefill time per prompt token, in microseconds',
+    description: 'simulated prefill time per prompt token its prefix cache does not hold, in microseconds',
   },
   'decode-ms-per-token': {
     type: 'float',

@@ -291,6 +291,24 @@ describe(EngineService.name, () => {
     });
   });
 
+  it('charges prefill only for the prompt tokens its prefix cache does not hold, and reports the cached ones', async () => {
+    const e = engine(['--prefill-us-per-token', '500']);
+    const prompt = Array.from({ length: 320 }, (_, i) => 1000 + i);
+    const params = { maxNewTokens: 1, ignoreEos: true };
+    const firstAt = performance.now();
+    const first = await run(e, prompt, params).done;
+    expect(first.cachedTokens).toBe(0);
+    // 320 tokens at 0.5 ms each.
+    expect(first.readyAt - firstAt).toBeGreaterThanOrEqual(160);
+    // The same conversation, one turn later: all but the new tokens are cached.
+    const next = [...prompt, ...first.outputIds, ...Array.from({ length: 40 }, (_, i) => 3000 + i)];
+    const nextAt = performance.now();
+    const second = await run(e, next, params).done;
+    expect(second.cachedTokens).toBe(320);
+    expect(second.readyAt - nextAt).toBeGreaterThanOrEqual(((next.length - 320) * 500) / 1000);
+    expect(second.readyAt - nextAt).toBeLessThan(160);
+  });
+
   it('answers max_new_tokens 0 with no tokens and finish reason length', async () => {
     const result = await run(engine(), PROMPT, { maxNewTokens: 0 }).done;
     expect(result.outputIds).toHaveLength(0);

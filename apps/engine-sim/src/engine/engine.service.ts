@@ -393,7 +393,8 @@ export class EngineService implements OnApplicationShutdown {
     while (this.waiting.length > 0 && this.running.size < this.options['max-running']) {
       const request = this.waiting.shift() as GenerationRequest;
       request.admittedAt = Date.now();
-      request.readyAt = now + (prefillUs * request.promptIds.length) / 1000;
+      // As SGLang's radix cache and vLLM's prefix caching: only tokens the cache does not hold are prefilled.
+      request.readyAt = now + (prefillUs * (request.promptIds.length - request.cachedTokens)) / 1000;
       this.running.add(request);
       const requestError = request.fault?.requestError;
       if (request.rejection) this.finish(request, rejectionReason(request.rejection));
