@@ -1,0 +1,174 @@
+// long-episode: one agent session of 128 turns through the data proxy to engine-sim (0 ms decode,
+// prefill charged for what its prefix cache does not hold), in both template modes. The prompt
+// grows from ≈ 220 to ≈ 15.5k tokens; a turn must cost what is new, not what came before
+// (docs/BENCHMARKS.md, long-episode). Data-proxy CPU per turn over the first and the last 16
+// turns (every thread, nanoseconds from /proc), their ratio, latency and RSS.
+import { processCpuNs, processStats, startService } from '../lib/processes.mjs';
+
+export const description =
+  'one session of 128 turns (≈ 220 → 15.5k prompt tokens) through data proxy → engine-sim, hf and concat; CPU per turn early vs late';
+
+const ADMIN = 'bench-admin-key';
+/** The answer engine-sim gives every turn, in tokens (text mode, then EOS). */
+const ANSWER_TOKENS = 56;
+/** First bar: a late turn costs at most this many times an early one. */
+const RATIO_BAR = 1.3;
+/** Goal: data-proxy CPU per turn at ≈ 15k tokens of context. */
+const LATE_GOAL_MS = 2;
+
+const WORDS = (
+  'the agent reads a file runs the tests edits a function and checks the output again while the trainer ' +
+  'updates weights underneath every token keeps the version that produced it parsers split tool calls ' +
+  'from reasoning and the episode goes on until the task is solved or the budget ends with a reward'
+).split(' ');
+
+/** Deterministic filler text: `words` words from a stream seeded by `seed` (new text per turn and per run). */
+function filler(seed, words) {
+  let x = seed >>> 0 || 1;
+  const out = [];
+  for (let i = 0; i < words; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out.push(WORDS[x % WORDS.length]);
+  }
+  return out.join(' ');
+}
+
+/** A session on the data proxy, started with the admin key: its turns are recorded. */
+async function startSession(proxy, task) {
+  const response = await fetch(`${proxy.url}/rl/start_session`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ task_id: task }),
+  });
+  if (!response.ok) throw new Error(`start_session: ${response.status} ${await response.text()}`);
+  return (await response.json()).api_key;
+}
+
+/**
+ * Runs one episode of `turns` turns as an agent does: each request resends the whole conversation
+ * (every answer as the data proxy returned it) plus one new observation. Per turn: data-proxy CPU
+ * (ns), latency (ms), prompt and cached tokens.
+ */
+async function episode(proxy, { task, turns, seed }) {
+  const key = await startSession(proxy, task);
+  const messages = [
+    {
+      role: 'system',
+      content: `You are a coding agent. Work step by step and report what you observe. ${filler(seed, 20)}`,
+    },
+    { role: 'user', content: `Task ${seed}: ${filler(seed + 1, 160)}` },
+  ];
+  const perTurn = [];
+  let failures = 0;
+  for (let turn = 0; turn < turns; turn++) {
+    if (turn > 0) messages.push({ role: 'user', content: `Observation ${turn}: ${filler(seed * 1000 + turn, 48)}` });
+    const body = JSON.stringify({ model: 'sim', messages, max_completion_tokens: 64, temperature: 1 });
+    const cpuBefore = processCpuNs(proxy.pid);
+    const started = performance.now();
+    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
+    const answer = await response.json();
+    const latencyMs = performance.now() - started;
+    const cpuNs = processCpuNs(proxy.pid) - cpuBefore;
+    if (!response.ok) {
+      failures++;
+      break;
+    }
+    const message = answer.choices[0].message;
+    // The agent sends the answer back as it got it (null fields are dropped by the data proxy).
+    messages.push(message);
+    perTurn.push({
+      cpuNs,
+      latencyMs,
+      promptTokens: answer.usage.prompt_tokens,
+      cachedTokens: answer.usage.prompt_tokens_details?.cached_tokens ?? null,
+    });
+  }
+  return { perTurn, failures };
+}
+
+const sum = (values) => values.reduce((a, b) => a + b, 0);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
+};
+
+/** Early and late windows of an episode: CPU per turn (mean), latency p50, prompt sizes. */
+function windows(perTurn, window) {
+  const early = perTurn.slice(0, window);
+  const late = perTurn.slice(-window);
+  const cpuMs = (turns) => sum(turns.map((t) => t.cpuNs)) / turns.length / 1e6;
+  return {
+    earlyCpuMs: cpuMs(early),
+    lateCpuMs: cpuMs(late),
+    ratio: cpuMs(late) / cpuMs(early),
+    earlyLatencyP50Ms: median(early.map((t) => t.latencyMs)),
+    lateLatencyP50Ms: median(late.map((t) => t.latencyMs)),
+    firstPromptTokens: perTurn[0]?.promptTokens,
+    lastPromptTokens: perTurn.at(-1)?.promptTokens,
+    lastCachedTokens: perTurn.at(-1)?.cachedTokens,
+  };
+}
+
+export async function run({ quick, report }) {
+  const turns = quick ? 24 : 128;
+  const window = quick ? 8 : 16;
+  const engine = await startService('engine-sim', [
+    '--decode-ms-per-token',
+    '0',
+    '--min-output-tokens',
+    String(ANSWER_TOKENS),
+    '--max-output-tokens',
+    String(ANSWER_TOKENS),
+  ]);
+  const result = { turns, window, modes: {} };
+  try {
+    for (const [index, mode] of ['hf', 'concat'].entries()) {
+      const proxy = await startService('data-proxy', [
+        '--admin-api-key',
+        ADMIN,
+        '--backend-addr',
+        engine.url,
+        '--chat-template-type',
+        mode,
+      ]);
+      try {
+        // A shorter episode first (other text): JIT and first-use costs stay out of the figures.
+        const warm = await episode(proxy, { task: 'warm', turns: quick ? 8 : 24, seed: 7 + index });
+        const measured = await episode(proxy, { task: 'measured', turns, seed: 1000 + index });
+        const figures = windows(measured.perTurn, window);
+        const rss = processStats(proxy.pid).rssBytes;
+        const failures = warm.failures + measured.failures;
+        result.modes[mode] = { ...figures, rssBytes: rss, failures, perTurn: measured.perTurn };
+        report.figure(
+          `${mode}: prompt tokens, turn 1 → ${turns}`,
+          `${figures.firstPromptTokens} → ${figures.lastPromptTokens} (cached by the engine at the last: ${figures.lastCachedTokens})`,
+        );
+        report.figure(
+          `${mode}: data-proxy CPU per turn, first / last ${window} turns (ms)`,
+          `${figures.earlyCpuMs.toFixed(2)} / ${figures.lateCpuMs.toFixed(2)}`,
+        );
+        report.bar(`${mode}: late / early CPU per turn`, figures.ratio, { atMost: RATIO_BAR, unit: '×' });
+        report.goal(`${mode}: late turn CPU`, figures.lateCpuMs, { atMost: LATE_GOAL_MS, unit: 'ms' });
+        report.figure(
+          `${mode}: latency p50, first / last ${window} turns (ms)`,
+          `${figures.earlyLatencyP50Ms.toFixed(1)} / ${figures.lateLatencyP50Ms.toFixed(1)}`,
+        );
+        report.figure(`${mode}: data proxy RSS after the episodes (MB)`, (rss / 1e6).toFixed(0));
+        report.check(
+          `${mode}: failed turns`,
+          failures,
+          failures === 0 && measured.perTurn.length === turns && warm.perTurn.length > 0,
+        );
+      } finally {
+        await proxy.stop();
+      }
+    }
+  } finally {
+    await engine.stop();
+  }
+  return result;
+}
