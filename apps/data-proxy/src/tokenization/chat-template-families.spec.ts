@@ -57,5 +57,7 @@ describe.each(Object.entries(families))('golden prompts: %s', (_name, family) =>
     expect(template.render(input)).toBe(golden);
     const ids = JSON.parse(readFileSync(join(dir, `${name}.ids.json`), 'utf8')) as number[];
     expect(await template.encode(input)).toEqual(ids);
+    // Rendered by the compiled template, not the interpreter.
+    expect(template.interpreterRenders).toBe(0);
   });
 });

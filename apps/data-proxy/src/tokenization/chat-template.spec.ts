@@ -23,6 +23,8 @@ describe('Qwen3 chat template', () => {
     expect(model.template.render({ messages: c.messages, tools: c.withTools ? tools : null, kwargs: c.kwargs })).toBe(
       golden(`${name}.txt`),
     );
+    // Rendered by the compiled template, not the interpreter.
+    expect(model.template.interpreterRenders).toBe(0);
   });
 
   it('tokenizes the rendered prompt without adding special tokens (Qwen ids)', async () => {

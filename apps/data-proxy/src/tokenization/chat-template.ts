@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { Template } from '@huggingface/jinja';
 import { SegmentEncodingCache, type HfTokenizer } from '@app/tokenizer';
 import { decodeToolCallArguments } from '../chat/chat-request.js';
+import { compileTemplate, type CompiledTemplate } from './jinja/compile.js';
 
 export interface RenderInput {
   messages: unknown[];
@@ -33,7 +35,16 @@ export function templateReadsArgumentObjects(source: string): boolean {
  * template already wrote them).
  */
 export class ChatTemplate {
+  private static readonly logger = new Logger('ChatTemplate');
   private readonly template: Template;
+  /**
+   * The template compiled to closures (jinja/compile.ts): the interpreter's text, many times
+   * faster. Null when the template uses something the compiler does not mirror; a render it
+   * cannot vouch for throws and is done by the interpreter.
+   */
+  private readonly compiled: CompiledTemplate | null;
+  /** Renders the interpreter did (a template or a value the compiler does not mirror). */
+  interpreterRenders = 0;
   /** Prompt pieces between special tokens, encoded once (system prompts and history repeat every turn). */
   private readonly pieces: SegmentEncodingCache;
   private readonly specialContext: Record<string, string>;
@@ -41,13 +52,25 @@ export class ChatTemplate {
   /** Whether the template knows OpenAI's `developer` role; if not, it renders developer messages as system ones. */
   private readonly rendersDeveloper: boolean;
 
+  /** `compile: false` renders with the interpreter only (the reference the compiled renders are tested against). */
   constructor(
     private readonly tokenizer: HfTokenizer,
     readonly source: string,
     private readonly adaptHistory: HistoryAdapter | null = null,
+    options: { compile?: boolean } = {},
   ) {
     this.template = new Template(source);
     this.rendersDeveloper = /["']developer["']/.test(source);
+    const compiled = options.compile === false ? null : compileTemplate(this.template.parsed);
+    if (compiled === null) this.compiled = null;
+    else if (typeof compiled === 'function') this.compiled = compiled;
+    else {
+      this.compiled = null;
+      ChatTemplate.logger.warn(
+        { unsupported: compiled.unsupported },
+        `the chat template uses ${compiled.unsupported}, which the template compiler does not mirror: it is interpreted (slower)`,
+      );
+    }
     const specials = [...tokenizer.specialIds]
       .map((id) => tokenizer.idToToken(id))
       .filter((t): t is string => t !== null);
@@ -73,6 +96,14 @@ export class ChatTemplate {
       tools: input.tools && input.tools.length > 0 ? input.tools : null,
       add_generation_prompt: true,
     };
+    if (this.compiled) {
+      try {
+        return this.compiled(context);
+      } catch {
+        // A value the compiler does not mirror, or the template's own error: the interpreter decides.
+      }
+    }
+    this.interpreterRenders++;
     return this.template.render(context);
   }
 
