@@ -52,4 +52,76 @@ describe(InteractionCache.name, () => {
     expect(deepEqual({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
     expect(deepEqual({ a: 1 }, { a: 1, b: undefined })).toBe(false);
   });
+
+  it('finds a parent whose recorded messages have their keys in another order', () => {
+    const cache = new InteractionCache();
+    cache.insert(interaction('a', [{ content: 'one', role: 'user' }], 'ans1'));
+    expect(cache.findParent([u1, { role: 'assistant', content: 'ans1' }, u2])?.id).toBe('a');
+    // A key with an undefined value is a key: deepEqual tells these apart, and so does the index.
+    expect(cache.findParent([u1, { role: 'assistant', content: 'ans1', name: undefined }, u2])).toBeNull();
+  });
+
+  it('among equally long parents, the first inserted wins; a re-inserted id keeps its place', () => {
+    const cache = new InteractionCache();
+    cache.insert(interaction('first', [u1], 'ans1'));
+    cache.insert(interaction('second', [u1], 'ans1'));
+    expect(cache.findParent([u1, a1, u2])?.id).toBe('first');
+    cache.insert(interaction('first', [u1], 'other'));
+    expect(cache.findParent([u1, a1, u2])?.id).toBe('second');
+    cache.insert(interaction('first', [u1], 'ans1'));
+    expect(cache.findParent([u1, a1, u2])?.id).toBe('first');
+  });
+
+  it('tells apart messages that share a key (same length and ends) by comparing them', () => {
+    const long = (middle: string): string => `${'a'.repeat(20)}${middle}${'z'.repeat(20)}`;
+    const cache = new InteractionCache();
+    cache.insert(interaction('a', [u1], long('x')));
+    expect(cache.findParent([u1, { content: long('y'), role: 'assistant' }, u2])).toBeNull();
+    expect(cache.findParent([u1, { content: long('x'), role: 'assistant' }, u2])?.id).toBe('a');
+  });
+
+  it('agrees with comparing against every interaction, on branching random conversations', () => {
+    // The rule itself, written out: the most input messages among the interactions whose
+    // messages plus answer are a prefix, the first inserted among equals.
+    const reference = (all: Interaction[], messages: unknown[]): string | null => {
+      let best: Interaction | null = null;
+      for (const c of all) {
+        const recorded = [...c.messages, ...c.outputMessages];
+        if (recorded.length === 0 || recorded.length > messages.length) continue;
+        if (best && c.messages.length <= best.messages.length) continue;
+        if (recorded.every((m, i) => deepEqual(m, messages[i]))) best = c;
+      }
+      return best?.id ?? null;
+    };
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed % n;
+    };
+    const cache = new InteractionCache();
+    const all: Interaction[] = [];
+    const conversations: unknown[][] = [[{ role: 'user', content: 'start' }]];
+    for (let turn = 0; turn < 400; turn++) {
+      // Continue, branch from an earlier point, or edit a message: each a request of its own.
+      const base = conversations[rand(conversations.length)];
+      let messages = base.slice(0, 1 + rand(base.length));
+      if (rand(5) === 0 && messages.length > 1) {
+        messages = [...messages];
+        messages[rand(messages.length)] = { role: 'user', content: `edit ${rand(3)}` };
+      }
+      // Long texts that differ only inside share their message keys: the comparison tells them apart.
+      const question = rand(2) === 0 ? `q ${rand(4)}` : `${'a'.repeat(30)}${rand(4)}${'b'.repeat(30)}`;
+      messages = [...messages, { role: 'user', content: question, ...(rand(3) === 0 ? { name: 'n' } : {}) }];
+      const found = cache.findParent(messages)?.id ?? null;
+      expect(found).toBe(reference(all, messages));
+      const answer = rand(2) === 0 ? `a ${rand(3)}` : `${'c'.repeat(30)}${rand(3)}${'d'.repeat(30)}`;
+      const recorded = interaction(`i${turn % 350}`, messages, answer);
+      // Ids repeat late in the run: a re-recorded id replaces the earlier one in place.
+      const at = all.findIndex((i) => i.id === recorded.id);
+      if (at >= 0) all[at] = recorded;
+      else all.push(recorded);
+      cache.insert(recorded);
+      conversations.push([...messages, { content: answer, role: 'assistant' }]);
+    }
+  });
 });

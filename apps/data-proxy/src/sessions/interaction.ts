@@ -1,3 +1,5 @@
+import { messageKey } from './message-key.js';
+
 /**
  * One recorded chat completion: what was asked, exactly which tokens were generated, their
  * log-probabilities and weight versions. Token data lives in typed arrays (4 bytes per value).
@@ -26,10 +28,22 @@ export interface Interaction {
 /**
  * The interactions of one trajectory, in insertion order, with parent detection:
  * a new interaction's parent is the interaction with the most input messages whose messages plus
- * answer are a prefix of the new one's messages.
+ * answer are a prefix of the new one's messages (the first inserted among equals).
+ *
+ * Each interaction is indexed by the length of its recorded conversation (messages plus answer)
+ * and a key of its last message (message-key.ts), so finding a parent looks up, for each
+ * length from the longest down, the key of the request's message at that place, instead of
+ * comparing against every earlier interaction; only a candidate found there is compared message
+ * for message. A 128-turn episode's last turn keys three messages and compares one conversation,
+ * not 128.
  */
 export class InteractionCache {
   private readonly byId = new Map<string, Interaction>();
+  /** Length and last message's key of messages + outputMessages → those interactions, in insertion order. */
+  private readonly byConversation = new Map<string, Interaction[]>();
+  /** Insertion order, for the tie between equally long parents. */
+  private readonly order = new Map<Interaction, number>();
+  private nextPlace = 0;
 
   get size(): number {
     return this.byId.size;
@@ -51,19 +65,58 @@ export class InteractionCache {
   }
 
   insert(interaction: Interaction): void {
+    const previous = this.byId.get(interaction.id);
+    // Like the map it indexes, a replaced interaction keeps its place in the insertion order.
+    const place = previous ? (this.order.get(previous) ?? this.nextPlace++) : this.nextPlace++;
+    if (previous) this.unindex(previous);
     this.byId.set(interaction.id, interaction);
+    this.order.set(interaction, place);
+    // A raw completion has no messages: it is never a chat turn's parent.
+    if (interaction.messages.length + interaction.outputMessages.length === 0) return;
+    const length = interaction.messages.length + interaction.outputMessages.length;
+    const last = interaction.outputMessages.at(-1) ?? interaction.messages.at(-1);
+    const key = `${length}\u0000${messageKey(last)}`;
+    const list = this.byConversation.get(key);
+    if (list) list.push(interaction);
+    else this.byConversation.set(key, [interaction]);
+  }
+
+  private unindex(interaction: Interaction): void {
+    this.order.delete(interaction);
+    for (const [key, list] of this.byConversation) {
+      const at = list.indexOf(interaction);
+      if (at < 0) continue;
+      list.splice(at, 1);
+      if (list.length === 0) this.byConversation.delete(key);
+      return;
+    }
   }
 
   findParent(messages: readonly unknown[]): Interaction | null {
     let best: Interaction | null = null;
-    for (const candidate of this.byId.values()) {
-      const prefixLength = candidate.messages.length + candidate.outputMessages.length;
-      // A raw completion has no messages: it is never a chat turn's parent.
-      if (prefixLength === 0 || prefixLength > messages.length) continue;
-      if (best && candidate.messages.length <= best.messages.length) continue;
-      if (isPrefix([...candidate.messages, ...candidate.outputMessages], messages)) best = candidate;
+    // A candidate recorded `length` messages in all, of which at most `length` are input messages:
+    // once that cannot beat the best, shorter prefixes cannot either.
+    for (let length = messages.length; length > 0; length--) {
+      if (best && length < best.messages.length) break;
+      const list = this.byConversation.get(`${length}\u0000${messageKey(messages[length - 1])}`);
+      if (!list) continue;
+      for (const candidate of list) {
+        if (candidate.messages.length + candidate.outputMessages.length !== length) continue;
+        if (best && !this.beats(candidate, best)) continue;
+        if (
+          isPrefix(candidate.messages, messages, 0) &&
+          isPrefix(candidate.outputMessages, messages, candidate.messages.length)
+        )
+          best = candidate;
+      }
     }
     return best;
+  }
+
+  /** More input messages wins; among equals, the first inserted. */
+  private beats(candidate: Interaction, best: Interaction): boolean {
+    if (candidate.messages.length !== best.messages.length) return candidate.messages.length > best.messages.length;
+    return (this.order.get(candidate) ?? 0) < (this.order.get(best) ?? 0);
   }
 
   /**
@@ -94,8 +147,9 @@ function startsWith(ids: readonly number[], part: Int32Array, at: number): boole
   return true;
 }
 
-function isPrefix(prefix: readonly unknown[], full: readonly unknown[]): boolean {
-  for (let i = 0; i < prefix.length; i++) if (!deepEqual(prefix[i], full[i])) return false;
+/** Whether `full` holds `part` at `at`, message for message. */
+function isPrefix(part: readonly unknown[], full: readonly unknown[], at: number): boolean {
+  for (let i = 0; i < part.length; i++) if (!deepEqual(part[i], full[at + i])) return false;
   return true;
 }
 
