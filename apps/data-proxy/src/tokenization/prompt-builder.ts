@@ -33,14 +33,20 @@ export async function buildConcatPrompt(
   let end = parent.outputIds.length;
   while (end > 0 && model.isStopToken(parent.outputIds[end - 1])) end--;
   const stopId = end < parent.outputIds.length ? parent.outputIds[end] : null;
-  const parentTokens = [...parent.promptIds, ...parent.outputIds.subarray(0, end), turns.closer(stopId)];
   const prefixLength = parent.messages.length + parent.outputMessages.length;
   const allMessages = [...parent.messages, ...parent.outputMessages, ...input.messages.slice(prefixLength)];
   const allTokens = await model.template.encode({ ...input, messages: allMessages });
-  const cut = turns.find(allTokens, turns.count(parentTokens));
+  // The parent's tokens, its answer closed, then the new messages' tokens, in one array built by
+  // pushing (spreading a 15k-token typed array costs more than the rest of the turn).
+  const prompt: number[] = [];
+  for (let i = 0; i < parent.promptIds.length; i++) prompt.push(parent.promptIds[i]);
+  for (let i = 0; i < end; i++) prompt.push(parent.outputIds[i]);
+  prompt.push(turns.closer(stopId));
+  const cut = turns.find(allTokens, turns.count(prompt));
   if (cut < 0 || cut === allTokens.length - 1) {
     logger.warn({ parent: parent.id }, 'cannot align the new turn with the parent tokens; starting a fresh sequence');
     return buildHfPrompt(model, input);
   }
-  return [...parentTokens, ...allTokens.slice(cut + 1)];
+  for (let i = cut + 1; i < allTokens.length; i++) prompt.push(allTokens[i]);
+  return prompt;
 }
