@@ -72,6 +72,29 @@ describe(InteractionCache.name, () => {
     expect(cache.findParent([u1, a1, u2])?.id).toBe('first');
   });
 
+  it("stores a turn once over its parent: the parent's message objects and prompt ids, the same values", () => {
+    const cache = new InteractionCache();
+    const first = { ...interaction('a', [u1], 'ans1'), promptIds: Int32Array.from([1, 2, 3]) };
+    cache.insert(first);
+    // The next request, parsed afresh: equal messages, other objects.
+    const messages = JSON.parse(JSON.stringify([u1, a1, u2])) as unknown[];
+    const parent = cache.findParent(messages);
+    expect(parent?.id).toBe('a');
+    const second = {
+      ...interaction('b', messages, 'ans2'),
+      parentId: 'a',
+      promptIds: Int32Array.from([1, 2, 3, 9, 4]),
+    };
+    cache.insert(second);
+    const stored = cache.get('b')!;
+    expect(stored.messages).toEqual([u1, a1, u2]);
+    expect(stored.messages[0]).toBe(first.messages[0]);
+    expect(stored.messages[1]).toBe(first.outputMessages[0]);
+    expect(Array.from(stored.promptIds)).toEqual([1, 2, 3, 9, 4]);
+    expect(Array.from(cache.get('a')!.promptIds)).toEqual([1, 2, 3]);
+    expect(stored.promptIds.buffer).toBe(cache.get('a')!.promptIds.buffer);
+  });
+
   it('tells apart messages that share a key (same length and ends) by comparing them', () => {
     const long = (middle: string): string => `${'a'.repeat(20)}${middle}${'z'.repeat(20)}`;
     const cache = new InteractionCache();

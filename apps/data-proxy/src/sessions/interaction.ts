@@ -1,4 +1,5 @@
 import { messageKey } from './message-key.js';
+import { PromptArena } from './prompt-arena.js';
 
 /**
  * One recorded chat completion: what was asked, exactly which tokens were generated, their
@@ -44,6 +45,13 @@ export class InteractionCache {
   /** Insertion order, for the tie between equally long parents. */
   private readonly order = new Map<Interaction, number>();
   private nextPlace = 0;
+  /**
+   * The parent `findParent` found for a message array, compared equal message for message: when
+   * that array is recorded, its prefix is the parent's own message objects, kept once.
+   */
+  private readonly foundParents = new WeakMap<readonly unknown[], Interaction>();
+  /** The prompts' ids, shared between a turn and its parent (prompt-arena.ts). */
+  private readonly prompts = new PromptArena();
 
   get size(): number {
     return this.byId.size;
@@ -69,6 +77,16 @@ export class InteractionCache {
     // Like the map it indexes, a replaced interaction keeps its place in the insertion order.
     const place = previous ? (this.order.get(previous) ?? this.nextPlace++) : this.nextPlace++;
     if (previous) this.unindex(previous);
+    const parent = interaction.parentId === null ? undefined : this.byId.get(interaction.parentId);
+    interaction.promptIds = this.prompts.store(interaction.promptIds, parent?.promptIds ?? null);
+    if (this.prompts.grew)
+      for (const earlier of this.byId.values()) earlier.promptIds = this.prompts.relocate(earlier.promptIds);
+    if (parent && this.foundParents.get(interaction.messages) === parent) {
+      // Equal to the parent's messages and answer (findParent compared them): hold those objects
+      // instead of a second copy of the conversation per turn.
+      const shared = parent.messages.length + parent.outputMessages.length;
+      interaction.messages = [...parent.messages, ...parent.outputMessages, ...interaction.messages.slice(shared)];
+    }
     this.byId.set(interaction.id, interaction);
     this.order.set(interaction, place);
     // A raw completion has no messages: it is never a chat turn's parent.
@@ -110,6 +128,7 @@ export class InteractionCache {
           best = candidate;
       }
     }
+    if (best) this.foundParents.set(messages, best);
     return best;
   }
 

@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import { PromptArena } from './prompt-arena.js';
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe(PromptArena.name, () => {
+  it('stores a continuing prompt once: the child is a view over the parent ids plus its own', () => {
+    const arena = new PromptArena();
+    const first = arena.store(range(0, 100), null);
+    const second = arena.store(range(0, 150), first);
+    const third = arena.store(range(0, 300), second);
+    expect(Array.from(first)).toEqual(range(0, 100));
+    expect(Array.from(second)).toEqual(range(0, 150));
+    expect(Array.from(third)).toEqual(range(0, 300));
+    expect(second.buffer).toBe(first.buffer);
+    expect(third.byteOffset).toBe(second.byteOffset);
+  });
+
+  it('stores a prompt that diverges from its parent whole, and never changes an earlier view', () => {
+    const arena = new PromptArena();
+    const parent = arena.store(range(0, 50), null);
+    const edited = [...range(0, 49), -1, ...range(50, 60)];
+    const child = arena.store(edited, parent);
+    const sibling = arena.store(range(0, 70), parent); // the parent is no longer the last stored
+    expect(Array.from(parent)).toEqual(range(0, 50));
+    expect(Array.from(child)).toEqual(edited);
+    expect(Array.from(sibling)).toEqual(range(0, 70));
+  });
+
+  it('keeps every view intact across buffer growth, over a long episode', () => {
+    const arena = new PromptArena();
+    const expected: number[][] = [];
+    const views: Int32Array[] = [];
+    let prompt: number[] = [];
+    for (let turn = 0; turn < 128; turn++) {
+      prompt = [...prompt, ...range(turn * 1000, turn * 1000 + 120)];
+      views.push(arena.store(prompt, views.at(-1) ?? null));
+      expected.push(prompt);
+    }
+    views.forEach((view, i) => expect(Array.from(view)).toEqual(expected[i]));
+    // Moved to the current buffer, the earlier views free the buffers they were on.
+    const moved = views.map((view) => arena.relocate(view));
+    moved.forEach((view, i) => expect(Array.from(view)).toEqual(expected[i]));
+    // One copy of the ids (and room to grow), not one per turn.
+    expect(arena.bytes).toBeLessThanOrEqual(2 * 4 * prompt.length + 4096);
+  });
+});
