@@ -145,6 +145,57 @@ describe('SessionStore with --state-dir: what a restarted data proxy recovers', 
     expect(Math.max(...sizes.slice(-10))).toBeLessThanOrEqual(sizes[0] + 16);
   });
 
+  it('a turn that continues its parent journals only what is new, and recovers exactly (also after compaction)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'episode-'));
+    const s = store(dir, ['--state-compact-bytes', '200000']);
+    const { session } = s.start('episode', null);
+    const file = join(dir, 'sessions.journal');
+    const written: number[] = [];
+    const expected: { id: string; messages: unknown[]; promptIds: number[] }[] = [];
+    let prompt: number[] = [];
+    let messages: unknown[] = [{ role: 'system', content: 'system prompt' }];
+    let parentId: string | null = null;
+    for (let turn = 0; turn < 100; turn++) {
+      messages = [...messages, { role: 'user', content: `question ${turn} ${'x'.repeat(200)}` }];
+      prompt = [...prompt, ...Array.from({ length: 120 }, (_, i) => turn * 1000 + i)];
+      const request = JSON.parse(JSON.stringify(messages)) as unknown[];
+      const parent = session.active.findParent(request);
+      expect(parent?.id ?? null).toBe(parentId);
+      const interaction = fixedInteraction(`t${turn}`, {
+        messages: request,
+        parentId,
+        promptIds: Int32Array.from(prompt),
+        outputMessages: [{ role: 'assistant', content: `answer ${turn}` }],
+      });
+      const before = statSync(file).size;
+      s.record(session, interaction);
+      written.push(statSync(file).size - before);
+      expected.push({ id: `t${turn}`, messages: [...request], promptIds: [...prompt] });
+      messages = [...messages, { role: 'assistant', content: `answer ${turn}` }];
+      prompt = [...prompt, ...Array.from(interaction.outputIds)];
+      parentId = `t${turn}`;
+    }
+    // The 100th turn writes what the 2nd does, although its conversation is 50 times longer.
+    expect(Math.max(...written.slice(-10))).toBeLessThanOrEqual(written[1] + 64);
+    const check = (recovered: SessionStore): void => {
+      const active = recovered.get(session.id)!.active;
+      for (const want of expected) {
+        const got = active.get(want.id)!;
+        expect(got.messages).toEqual(want.messages);
+        expect(Array.from(got.promptIds)).toEqual(want.promptIds);
+      }
+    };
+    check(store(dir));
+    // Compaction writes the same deltas; a store recovered from it holds the same interactions.
+    for (let i = 0; i < 400; i++) {
+      const { session: other } = s.start(`filler${i}`, null);
+      s.record(other, fixedInteraction(`f${i}`, { promptIds: Int32Array.from(new Array(200).fill(7)) }));
+      s.remove(other.id);
+    }
+    expect(statSync(file).size).toBeLessThan(400 * 1000);
+    check(store(dir));
+  });
+
   it('a torn last write after a crash is dropped; everything before it is recovered', () => {
     const dir = mkdtempSync(join(tmpdir(), 'torn-'));
     const s = store(dir);

@@ -7,7 +7,7 @@ import type { Interaction } from '../sessions/interaction.js';
  * that after a `kill -9` a restarted data proxy has every session, recorded interaction, reward
  * and ready trajectory it had answered for. docs/adr/0001-session-journal.md says why this
  * format. Token arrays inside records are base64 of their little-endian bytes. Records are events, each small and written once, so a long session costs the same per turn as a short
- * one:
+ * one (an interaction's record holds only what is new over the one it continues):
  * - `s` a session's scalars (key, seed identity, group, counters, pending reward, delivered
  *   callbacks); the last one wins;
  * - `i` an interaction appended to the session's active trajectory;
@@ -58,7 +58,14 @@ export interface RecoveredState {
   tornBytes: number;
 }
 
-/** Token data as base64 of the typed arrays' raw bytes: exact, and far cheaper to write than JSON lists. */
+/**
+ * Token data as base64 of the typed arrays' raw bytes: exact, and far cheaper to write than JSON
+ * lists. With `base`, the record holds only what is new over an interaction journaled before it
+ * in the same trajectory: its messages and prompt ids are that interaction's first `messages`
+ * recorded messages (its messages, then its answer) and first `promptIds` prompt ids, followed by
+ * the ones written here. A turn of a long episode then writes its new messages and ids, not the
+ * whole conversation again.
+ */
 interface SerializedInteraction extends Omit<
   Interaction,
   'promptIds' | 'outputIds' | 'outputLogprobs' | 'outputVersions'
@@ -67,6 +74,7 @@ interface SerializedInteraction extends Omit<
   outputIds: string;
   outputLogprobs: string;
   outputVersions: string;
+  base?: { id: string; messages: number; promptIds: number };
 }
 
 export type JournalRecord =
@@ -92,24 +100,62 @@ function arrayOf<T extends Int32Array | Float32Array>(base64: string, type: { ne
   return new type(copy);
 }
 
-export function serializeInteraction(interaction: Interaction): SerializedInteraction {
-  return {
+/**
+ * An interaction as a journal record; with `base` (an interaction journaled earlier in the same
+ * trajectory, normally its parent), only what is new over it: the messages after the recorded
+ * conversation they share, the prompt ids after the ones they share.
+ */
+export function serializeInteraction(interaction: Interaction, base: Interaction | null = null): SerializedInteraction {
+  const record: SerializedInteraction = {
     ...interaction,
     promptIds: bytesOf(interaction.promptIds),
     outputIds: bytesOf(interaction.outputIds),
     outputLogprobs: bytesOf(interaction.outputLogprobs),
     outputVersions: bytesOf(interaction.outputVersions),
   };
+  if (!base) return record;
+  const recorded = [...base.messages, ...base.outputMessages];
+  let messages = 0;
+  // Shared objects (the store keeps the parent's) compare at once; others are compared whole.
+  while (
+    messages < recorded.length &&
+    messages < interaction.messages.length &&
+    (recorded[messages] === interaction.messages[messages] ||
+      JSON.stringify(recorded[messages]) === JSON.stringify(interaction.messages[messages]))
+  )
+    messages++;
+  let promptIds = 0;
+  const limit = Math.min(base.promptIds.length, interaction.promptIds.length);
+  while (promptIds < limit && base.promptIds[promptIds] === interaction.promptIds[promptIds]) promptIds++;
+  if (messages === 0 && promptIds === 0) return record;
+  record.base = { id: base.id, messages, promptIds };
+  record.messages = interaction.messages.slice(messages);
+  record.promptIds = bytesOf(interaction.promptIds.subarray(promptIds));
+  return record;
 }
 
-function deserializeInteraction(value: SerializedInteraction): Interaction {
-  return {
-    ...value,
+/** The interaction a record describes; null when its base is not among `interactions` (never written so). */
+function deserializeInteraction(
+  value: SerializedInteraction,
+  interactions: Map<string, Interaction>,
+): Interaction | null {
+  const { base, ...fields } = value;
+  const interaction: Interaction = {
+    ...fields,
     promptIds: arrayOf(value.promptIds, Int32Array),
     outputIds: arrayOf(value.outputIds, Int32Array),
     outputLogprobs: arrayOf(value.outputLogprobs, Float32Array),
     outputVersions: arrayOf(value.outputVersions, Int32Array),
   };
+  if (!base) return interaction;
+  const from = interactions.get(base.id);
+  if (!from) return null;
+  interaction.messages = [...from.messages, ...from.outputMessages].slice(0, base.messages).concat(value.messages);
+  const promptIds = new Int32Array(base.promptIds + interaction.promptIds.length);
+  promptIds.set(from.promptIds.subarray(0, base.promptIds));
+  promptIds.set(interaction.promptIds, base.promptIds);
+  interaction.promptIds = promptIds;
+  return interaction;
 }
 
 /** The scalars of a session that has journaled none yet. */
@@ -156,10 +202,14 @@ function replay(records: JournalRecord[]): Pick<RecoveredState, 'sessions' | 'in
         sessionOf(scalars.id).scalars = scalars;
         break;
       }
-      case 'i':
-        interactions.set(record.i.id, deserializeInteraction(record.i));
+      case 'i': {
+        const interaction = deserializeInteraction(record.i, interactions);
+        // A base that is not there is a journal this code never writes: the turn is dropped, not guessed.
+        if (!interaction) break;
+        interactions.set(record.i.id, interaction);
         sessionOf(record.s).active.push(record.i.id);
         break;
+      }
       case 'w':
         if (record.reward === null) sessionOf(record.s).rewards.delete(record.id);
         else sessionOf(record.s).rewards.set(record.id, record.reward);

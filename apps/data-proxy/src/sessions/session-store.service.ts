@@ -76,11 +76,13 @@ export class SessionStore implements OnApplicationShutdown {
   /** Records a completed interaction in the session's active trajectory (journaled before the client hears of it). */
   record(session: Session, interaction: Interaction): void {
     // The one transition that is not a Session method: the interaction is journaled on its own.
+    // Its parent, when journaled in this trajectory: the record holds only what is new over it.
+    const base = interaction.parentId === null ? null : (session.active.get(interaction.parentId) ?? null);
     session.active.insert(interaction);
     session.touch();
     const journal = this.journal;
     if (!journal || this.sessions.get(session.id) !== session) return;
-    journal.append({ t: 'i', s: session.id, i: serializeInteraction(interaction) });
+    journal.append({ t: 'i', s: session.id, i: serializeInteraction(interaction, base) });
     this.viewOf(session).rewards.set(interaction.id, interaction.reward);
     this.journalScalars(session);
     if (journal.wantsCompaction) this.compact();
@@ -261,8 +263,14 @@ export class SessionStore implements OnApplicationShutdown {
       for (const session of this.sessions.values()) {
         write({ t: 's', ...this.scalarsOf(session) });
         const emit = (cache: InteractionCache): void => {
+          const written = new Set<string>();
           for (const interaction of cache.values()) {
-            write({ t: 'i', s: session.id, i: serializeInteraction(interaction) });
+            const base =
+              interaction.parentId !== null && written.has(interaction.parentId)
+                ? (cache.get(interaction.parentId) ?? null)
+                : null;
+            write({ t: 'i', s: session.id, i: serializeInteraction(interaction, base) });
+            written.add(interaction.id);
             if (interaction.reward !== null)
               write({ t: 'w', s: session.id, id: interaction.id, reward: interaction.reward });
           }
