@@ -24,7 +24,10 @@ export function messageKey(value: unknown): string {
       for (const k of keys) key += `${JSON.stringify(k)}:${shallowKey((value as Record<string, unknown>)[k])},`;
       return `${key}}`;
     }
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      // Not JSON: one key per kind, told apart by the comparison.
       return typeof value;
   }
 }
