@@ -1,5 +1,11 @@
 import type { HfTokenizer } from './hf-tokenizer.js';
 
+/** A prompt's text up to and including its last special token, and that text's ids. */
+interface ContinuationPrefix {
+  text: string;
+  ids: number[];
+}
+
 /**
  * Encodes chat prompts piece by piece with a cache of the pieces.
  *
@@ -13,12 +19,16 @@ export class SegmentEncodingCache {
   private readonly cache = new Map<string, number[]>();
   private readonly splitter: RegExp | null;
   private readonly markerIds = new Map<string, number>();
+  /** Per conversation, its last prompt up to its last special token, with those ids (least recently used first). */
+  private readonly conversations = new Map<string, ContinuationPrefix>();
+  private conversationChars = 0;
 
   constructor(
     private readonly tokenizer: HfTokenizer,
     markers: readonly string[],
     private readonly maxEntries = 8192,
     private readonly maxPieceLength = 256 * 1024,
+    private readonly maxConversationChars = 4 * 1024 * 1024,
   ) {
     for (const marker of markers) {
       const id = tokenizer.tokenToId(marker);
@@ -35,12 +45,75 @@ export class SegmentEncodingCache {
   }
 
   async encode(text: string): Promise<number[]> {
-    if (!this.splitter) return this.tokenizer.encode(text, false);
+    return (await this.encodeWithPrefix(text)).ids;
+  }
+
+  /**
+   * `encode(text)`, for the next prompt of a conversation (`conversation`: any stable key, e.g.
+   * the session): when `text` begins with everything the conversation's previous prompt held up
+   * to and including its last special token, those ids are taken from the previous answer and
+   * only the rest of `text` is split and looked up. Tokenization restarts at every special token,
+   * so this is exactly `encode(text)`; a prompt that does not begin so (a template that renders
+   * earlier turns differently, an edited history) is encoded whole. Remembers at most
+   * `maxConversationChars` characters of prompts, least recently used first out.
+   */
+  async encodeContinuing(text: string, conversation: string): Promise<number[]> {
+    const previous = this.conversations.get(conversation);
+    let result: { ids: number[]; prefix: ContinuationPrefix | null };
+    if (previous && text.startsWith(previous.text)) {
+      const rest = await this.encodeWithPrefix(text.slice(previous.text.length));
+      const ids = previous.ids.slice();
+      for (const id of rest.ids) ids.push(id);
+      const prefix = rest.prefix
+        ? {
+            text: text.slice(0, previous.text.length + rest.prefix.text.length),
+            ids: ids.slice(0, previous.ids.length + rest.prefix.ids.length),
+          }
+        : previous;
+      result = { ids, prefix };
+    } else {
+      result = await this.encodeWithPrefix(text);
+    }
+    this.remember(conversation, result.prefix);
+    return result.ids;
+  }
+
+  /** The ids of `text`, and its longest prefix that ends with a special token (with that prefix's ids). */
+  private async encodeWithPrefix(text: string): Promise<{ ids: number[]; prefix: ContinuationPrefix | null }> {
+    if (!this.splitter) return { ids: await this.tokenizer.encode(text, false), prefix: null };
     const parts = text.split(this.splitter);
     const encoded = await Promise.all(parts.map((part) => this.encodePart(part)));
     const ids: number[] = [];
-    for (const chunk of encoded) for (const id of chunk) ids.push(id);
-    return ids;
+    let prefixChars = 0;
+    let prefixIds = 0;
+    let chars = 0;
+    for (let i = 0; i < encoded.length; i++) {
+      for (const id of encoded[i]) ids.push(id);
+      chars += parts[i].length;
+      // `split` with a capturing group puts the markers at odd indexes.
+      if (i % 2 === 1) {
+        prefixChars = chars;
+        prefixIds = ids.length;
+      }
+    }
+    const prefix = prefixChars > 0 ? { text: text.slice(0, prefixChars), ids: ids.slice(0, prefixIds) } : null;
+    return { ids, prefix };
+  }
+
+  private remember(conversation: string, prefix: ContinuationPrefix | null): void {
+    const old = this.conversations.get(conversation);
+    if (old) {
+      this.conversations.delete(conversation);
+      this.conversationChars -= old.text.length;
+    }
+    if (!prefix || prefix.text.length > this.maxConversationChars) return;
+    this.conversations.set(conversation, prefix);
+    this.conversationChars += prefix.text.length;
+    for (const [key, entry] of this.conversations) {
+      if (this.conversationChars <= this.maxConversationChars) break;
+      this.conversations.delete(key);
+      this.conversationChars -= entry.text.length;
+    }
   }
 
   private async encodePart(part: string): Promise<readonly number[]> {

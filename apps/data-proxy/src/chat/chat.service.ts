@@ -100,7 +100,7 @@ export class ChatService {
       const found = session && request.store ? session.active.findParent(messages) : null;
       // An external model's answer has no tokens to continue from: such a turn starts fresh.
       parent = found && found.kind === 'tokens' ? found : null;
-      promptIds = await this.templatedPrompt(request, messages, concat ? parent : undefined);
+      promptIds = await this.templatedPrompt(request, messages, concat ? parent : undefined, session?.id);
     }
     const budget = completionBudget(promptIds.length, request, {
       engineMaxTokens: this.options['engine-max-tokens'],
@@ -142,11 +142,13 @@ export class ChatService {
     request: ChatRequest,
     messages: unknown[],
     concatParent: Interaction | null | undefined,
+    conversation?: string,
   ): Promise<number[]> {
     const promptInput = {
       messages,
       tools: request.tools,
       kwargs: request.templateKwargs,
+      conversation,
     };
     try {
       return concatParent !== undefined

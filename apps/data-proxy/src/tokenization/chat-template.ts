@@ -107,8 +107,14 @@ export class ChatTemplate {
     return this.template.render(context);
   }
 
-  async encode(input: RenderInput): Promise<number[]> {
-    return this.pieces.encode(this.render(input));
+  /**
+   * The rendered prompt's ids. `conversation` (a stable key such as the session id): the prompt is
+   * the next one of that conversation, so the ids of what it shares with the previous one up to
+   * that one's last special token are reused (SegmentEncodingCache.encodeContinuing).
+   */
+  async encode(input: RenderInput, conversation?: string): Promise<number[]> {
+    const text = this.render(input);
+    return conversation === undefined ? this.pieces.encode(text) : this.pieces.encodeContinuing(text, conversation);
   }
 
   /**

@@ -6,13 +6,15 @@ export interface PromptInput {
   messages: unknown[];
   tools: unknown[] | null;
   kwargs: Record<string, unknown>;
+  /** The conversation this prompt continues (the session id), so its shared part is not encoded again. */
+  conversation?: string;
 }
 
 const logger = new Logger('PromptBuilder');
 
 /** `hf`: the chat template over the whole conversation. */
 export function buildHfPrompt(model: DataProxyModel, input: PromptInput): Promise<number[]> {
-  return model.template.encode(input);
+  return model.template.encode(input, input.conversation);
 }
 
 /**
@@ -35,7 +37,7 @@ export async function buildConcatPrompt(
   const stopId = end < parent.outputIds.length ? parent.outputIds[end] : null;
   const prefixLength = parent.messages.length + parent.outputMessages.length;
   const allMessages = [...parent.messages, ...parent.outputMessages, ...input.messages.slice(prefixLength)];
-  const allTokens = await model.template.encode({ ...input, messages: allMessages });
+  const allTokens = await model.template.encode({ ...input, messages: allMessages }, input.conversation);
   // The parent's tokens, its answer closed, then the new messages' tokens, in one array built by
   // pushing (spreading a 15k-token typed array costs more than the rest of the turn).
   const prompt: number[] = [];
