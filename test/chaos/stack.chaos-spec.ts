@@ -1,9 +1,9 @@
 // One suite over 300 lines: chaos against one launched stack (kills, restarts, load); the cases
 // share the stack and its load generators, started once.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'undici';
-import { startSessions, steadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
+import { startSessions, steadyLoad as startSteadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
@@ -33,6 +33,25 @@ function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL if the app has not exited within `graceMs`; resolves once it has exited. */
+async function stopWithin(app: SpawnedApp, graceMs: number): Promise<void> {
+  const killer = setTimeout(() => void app.stop('SIGKILL'), graceMs);
+  try {
+    await app.stop();
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
 /**
  * Fault injection under steady load through the whole stack, launched and supervised by the
  * controller: kill -9 of each kind of process, pause/continue storms with version changes,
@@ -43,6 +62,34 @@ describe('chaos: faults under load through the full stack', () => {
   let controller: SpawnedApp;
   let gateway = '';
   let router = '';
+  /**
+   * Whatever a test runs in the background (load generators, samplers) is stopped after it,
+   * whether it passed, failed or timed out; a test that timed out keeps running in Jest, so it
+   * also stops killing processes once its end is signalled.
+   */
+  const background = new Set<() => Promise<unknown>>();
+  let testEnded = new AbortController();
+  beforeEach(() => {
+    testEnded = new AbortController();
+  });
+  afterEach(async () => {
+    testEnded.abort(new Error('the test has ended'));
+    const stops = [...background];
+    background.clear();
+    await Promise.allSettled(stops.map((stop) => stop()));
+  });
+  /** Steady load through the gateway (see steadyLoad), stopped after the test if it has not been. */
+  const steadyLoad: typeof startSteadyLoad = (...args) => {
+    const load = startSteadyLoad(...args);
+    background.add(load.stop);
+    return {
+      results: load.results,
+      stop: () => {
+        background.delete(load.stop);
+        return load.stop();
+      },
+    };
+  };
   const ctl = (method: string, path: string, body?: unknown) =>
     call(method, `${controller.url}${path}`, { body, token: ADMIN });
   const processes = async (): Promise<Proc[]> => (await ctl('GET', '/status')).json.processes as Proc[];
@@ -66,17 +113,24 @@ describe('chaos: faults under load through the full stack', () => {
 
   /** Kills a launched service with SIGKILL and waits until the controller has it running again. */
   async function killAndAwaitRestart(name: string, whileDown?: () => Promise<void>): Promise<void> {
+    testEnded.signal.throwIfAborted();
     const before = await proc(name);
     process.kill(before.pid!, 'SIGKILL');
     await whileDown?.();
+    let now = before;
     await waitFor(
       async () => {
-        const now = await proc(name);
+        now = await proc(name);
         return now.restarts === before.restarts + 1 && now.state === 'running' && now.pid !== before.pid;
       },
       20_000,
       50,
-    );
+    ).catch((err: unknown) => {
+      const seen = (p: Proc) => `pid ${p.pid}, ${p.state}, ${p.restarts} restarts`;
+      throw new Error(`${name} not running again after kill -9 (before: ${seen(before)}; last seen: ${seen(now)})`, {
+        cause: err,
+      });
+    });
   }
 
   async function healthyWorkers(): Promise<number> {
@@ -122,8 +176,14 @@ describe('chaos: faults under load through the full stack', () => {
   }, 70_000);
 
   afterAll(async () => {
-    if (controller && controller.process.exitCode === null) await controller.stop();
-  });
+    if (!controller || controller.process.exitCode !== null) return;
+    // Stopping the controller stops all it launched: nothing may outlive the suite.
+    const launched = await processes().catch(() => [] as Proc[]);
+    await stopWithin(controller, 15_000);
+    const survivors = launched.filter((p) => p.pid !== null && isAlive(p.pid));
+    for (const p of survivors) process.kill(p.pid!, 'SIGKILL');
+    expect(survivors.map((p) => p.name)).toEqual([]);
+  }, 30_000);
 
   it('kill -9 a data proxy: only its sessions fail, cleanly, while it is down; restarted, it recovers them from its journal; nothing else restarts', async () => {
     const sessions = await startSessions(gateway, ADMIN, 8, 'dp-kill');
@@ -265,6 +325,7 @@ describe('chaos: faults under load through the full stack', () => {
         }
         failed = true;
         failedAttempts++;
+        testEnded.signal.throwIfAborted();
         if (Date.now() - started > DEADLINE_MS) throw new Error(`${what} kept failing: ${outcome.detail}`);
         await sleep(50);
       }
@@ -362,20 +423,37 @@ describe('chaos: faults under load through the full stack', () => {
     const heapSamples: { cycle: number; mb: number[] }[] = [];
     let cycle = 0;
     let sampling = true;
-    const sampler = (async () => {
+    const sampled = (async () => {
       while (sampling) {
         heapSamples.push({ cycle, mb: await Promise.all(watched.map((p) => heapUsedMb(urls[p.name]))) });
         await sleep(100);
       }
     })();
+    // Settled at once, so that a failed scrape is no unhandled rejection; stopSampler reports it.
+    const sampler = sampled.then(
+      () => null,
+      (err: Error) => err,
+    );
+    const stopSampler = async () => {
+      sampling = false;
+      const failure = await sampler;
+      if (failure) throw failure;
+    };
+    background.add(stopSampler);
     const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
     for (; cycle < 10; cycle++) {
-      await killAndAwaitRestart('data-proxy-1');
-      await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
+      try {
+        await killAndAwaitRestart('data-proxy-1');
+        await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
+      } catch (err) {
+        throw new Error(`cycle ${cycle + 1} of 10: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
+      }
     }
     const results = await load.stop();
-    sampling = false;
-    await sampler;
+    background.delete(stopSampler);
+    await stopSampler();
     expectClean(results);
     const fdsAfter = watched.map((p) => openFds(p.pid!));
     const rssAfter = watched.map((p) => rssMb(p.pid!));
