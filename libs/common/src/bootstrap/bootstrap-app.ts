@@ -1,18 +1,13 @@
-// One unit over 300 lines: how a service process is built and started (options, logger, Fastify
-// adapter, request hooks for metrics and traces, Swagger, listen and shutdown); the hooks and the
-// adapter settings depend on each other.
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { AuthMessages } from '../auth/auth-messages.js';
 import { CommonModule } from '../common.module.js';
-import { trackConnections } from '../http-server/connection-tracker.js';
+import { trackConnections, type ConnectionTracker } from '../http-server/connection-tracker.js';
 import {
   ConfigError,
   unknownFlagMessage,
@@ -29,16 +24,11 @@ import { createRootLogger, PinoNestLogger } from '../logging/logger.js';
 import { processLogStyle } from './log-style.js';
 import { OtlpSpanExporter } from '../tracing/otlp-exporter.js';
 import { HttpClient } from '../http-client/http-client.js';
-import {
-  bindRequestTrace,
-  runInTrace,
-  serverSpan,
-  unbindRequestTrace,
-  type TraceContext,
-} from '../tracing/trace-context.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertAdminKeyAllowed } from './admin-key-policy.js';
-import { LISTENING_MESSAGE } from './listening-line.js';
+import { applyServerTimeouts, createFastifyAdapter, registerBodyParsers } from './fastify-server.js';
+import { exitOnCreateError, installShutdown, listenAndAnnounce } from './process-lifecycle.js';
+import { registerRequestHooks } from './request-hooks.js';
 import { setupSwagger, type SwaggerInfo } from './swagger.js';
 
 /** Everything `bootstrapApp` needs to know about one service. */
@@ -82,56 +72,39 @@ export interface CreatedApp<S extends OptionSpecs> {
   logger: PinoLogger;
 }
 
-const REQUEST_ID_PATTERN = /^[\w.:@/+=-]{1,128}$/;
-
-function requestIdOf(req: IncomingMessage): string {
-  const inbound = req.headers['x-request-id'];
-  return typeof inbound === 'string' && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
-}
-
-const START_TIME = Symbol('startTime');
-const TRACE = Symbol('trace');
+const versionOf = (definition: { version?: string }): string => definition.version ?? '0.1.0';
 
 /**
- * Creates (but does not start) a service: parses options, builds the Fastify adapter (JSON pino
- * logging with redaction, request ids, body limit, keep-alive), the Nest app with `CommonModule`,
- * metrics hooks and Swagger. Throws {@link ConfigError} for a bad option.
+ * The service's options from its command line (rewritten by `expandArgv`) and environment.
+ * Refuses the default admin key off loopback and any unknown flag ({@link ConfigError}).
  */
-export async function createApp<S extends WithCommonOptions>(
+function readOptions<S extends WithCommonOptions>(
   definition: AppDefinition<S>,
-  overrides: CreateAppOverrides = {},
-): Promise<CreatedApp<S>> {
+  overrides: CreateAppOverrides,
+): ParsedOptions<S> {
   const env = overrides.env ?? process.env;
-  const { options, unknownFlags } = parseOptions(
-    definition.options,
-    (definition.expandArgv ?? ((argv: readonly string[]) => argv))(overrides.argv ?? process.argv.slice(2)),
-    env,
-  );
+  const argv = overrides.argv ?? process.argv.slice(2);
+  const { options, unknownFlags } = parseOptions(definition.options, definition.expandArgv?.(argv) ?? argv, env);
   const base = options as unknown as BaseAppOptions;
   assertAdminKeyAllowed(base.host, base['admin-api-key'], env.AREAL_ALLOW_DEFAULT_ADMIN_KEY === '1');
-
-  const style = processLogStyle(base['log-format']);
-  const logger = createRootLogger(definition.name, base['log-level'], style.format, style.colour);
   // An unknown flag is an error, as the reference's argparse makes it: a typo such as
   // `--admin-api-ky` must not start the service with the default key.
   if (unknownFlags.length > 0)
     throw new ConfigError(unknownFlags[0], unknownFlagMessage(unknownFlags[0], Object.keys(definition.options)));
+  return options;
+}
 
-  const adapter = new FastifyAdapter({
-    loggerInstance: logger,
-    logController: new LogController({ disableRequestLogging: !base['access-log'], requestIdLogLabel: 'requestId' }),
-    bodyLimit: base['max-body-bytes'],
-    keepAliveTimeout: base['keep-alive-timeout-ms'],
-    genReqId: requestIdOf,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-  });
-
+/** The root module: `CommonModule` for this service, then the app's own module. */
+function rootModuleOf<S extends WithCommonOptions>(
+  definition: AppDefinition<S>,
+  options: ParsedOptions<S>,
+  overrides: CreateAppOverrides,
+): Type {
   @Module({
     imports: [
       CommonModule.forApp({
-        identity: { name: definition.name, version: definition.version ?? '0.1.0' },
-        options: base,
+        identity: { name: definition.name, version: versionOf(definition) },
+        options: options as unknown as BaseAppOptions,
         authMessages: definition.authMessages,
         readinessChecks: definition.readinessChecks,
         defaultLiveness: definition.defaultLiveness,
@@ -142,105 +115,70 @@ export async function createApp<S extends WithCommonOptions>(
     ],
   })
   class RootModule {}
+  return RootModule;
+}
 
-  const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
+function createNestApp(root: Type, adapter: FastifyAdapter, logger: PinoLogger): Promise<NestFastifyApplication> {
+  return NestFactory.create<NestFastifyApplication>(root, adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
-    // The JSON body parser is ours (below).
+    // The JSON body parser is ours (registerBodyParsers).
     bodyParser: false,
   });
+}
 
-  const metrics = app.get(MetricsService);
-  const fastify = app.getHttpAdapter().getInstance();
-  // Like FastAPI, accept `content-type: application/json` with an empty body (clients send it on
-  // body-less POSTs such as /grant_capacity); Fastify's own parser would answer 400. Everything
-  // else goes to Fastify's secure parser (prototype-poisoning protection included).
-  const jsonParser = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
-  if (definition.rawJsonBodies) {
-    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  } else
-    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      if (body === '' || (typeof body === 'string' && body.trim() === '')) {
-        done(null, undefined);
-        return;
-      }
-      void jsonParser(request, body as string, done);
-    });
-  // Raw bytes (tensor payloads, forwarded bodies) arrive as a Buffer for the handler to read.
-  fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
-    done(null, body),
-  );
-  const connections = trackConnections(app.getHttpServer());
-  // Connections with no request in flight go at close, including ones that never sent a request
-  // (Node's own idle-connection close keeps those, and they would hold the shutdown until the
-  // grace period ends).
+/**
+ * What closing the app must finish: connections with no request in flight go at once, including
+ * ones that never sent a request (Node's own idle-connection close keeps those, and they would
+ * hold the shutdown until the grace period ends); spans still buffered go out before the end.
+ */
+function closeConnectionsAndFlushSpansOnClose(
+  fastify: FastifyInstance,
+  connections: ConnectionTracker,
+  spans: OtlpSpanExporter | null,
+): void {
   fastify.addHook('preClose', (done) => {
     connections.closeUnused();
     done();
   });
+  if (spans) fastify.addHook('onClose', (_instance, done) => void spans.shutdown().then(() => done()));
+}
+
+/**
+ * Creates (but does not start) a service: parses options, builds the Fastify adapter (JSON pino
+ * logging with redaction, request ids, body limit, keep-alive), the Nest app with `CommonModule`,
+ * body parsers, metrics and trace hooks, shutdown hooks and Swagger. Throws {@link ConfigError}
+ * for a bad option.
+ */
+export async function createApp<S extends WithCommonOptions>(
+  definition: AppDefinition<S>,
+  overrides: CreateAppOverrides = {},
+): Promise<CreatedApp<S>> {
+  const options = readOptions(definition, overrides);
+  const base = options as unknown as BaseAppOptions;
+  const style = processLogStyle(base['log-format']);
+  const logger = createRootLogger(definition.name, base['log-level'], style.format, style.colour);
+  const app = await createNestApp(
+    rootModuleOf(definition, options, overrides),
+    createFastifyAdapter(base, logger),
+    logger,
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(fastify, definition.rawJsonBodies ?? false);
+  const connections = trackConnections(app.getHttpServer());
   const spans = base['otlp-endpoint']
     ? new OtlpSpanExporter(base['otlp-endpoint'], definition.name, app.get(HttpClient))
     : null;
-  // Spans still buffered go out before the process ends.
-  if (spans) fastify.addHook('onClose', (_instance, done) => void spans.shutdown().then(() => done()));
-  fastify.addHook('onRequest', (request, reply, done) => {
-    connections.requestStarted(request.raw.socket);
-    const timed = request as unknown as Record<symbol, unknown>;
-    timed[START_TIME] = process.hrtime.bigint();
-    const trace = serverSpan(request.headers.traceparent);
-    timed[TRACE] = trace;
-    bindRequestTrace(request.id, trace);
-    metrics.httpInFlight.inc();
-    void reply.header('x-request-id', request.id);
-    done();
+  closeConnectionsAndFlushSpansOnClose(fastify, connections, spans);
+  registerRequestHooks(fastify, {
+    metrics: app.get(MetricsService),
+    connections,
+    spans,
+    asyncTraceContext: definition.asyncTraceContext ?? false,
   });
-  // Off the per-token path, the handler (and everything it awaits or starts) also runs in the
-  // request's span (AsyncLocalStorage). Entered here, after the body is read: the body parser's
-  // stream events would lose an earlier context.
-  if (definition.asyncTraceContext)
-    fastify.addHook('preHandler', (request, _reply, done) => {
-      const trace = (request as unknown as Record<symbol, TraceContext | undefined>)[TRACE];
-      if (trace) runInTrace(trace, done);
-      else done();
-    });
-
-  fastify.addHook('onResponse', (request, reply, done) => {
-    connections.requestEnded(request.raw.socket);
-    const started = (request as unknown as Record<symbol, bigint | undefined>)[START_TIME];
-    metrics.httpInFlight.dec();
-    if (started !== undefined) {
-      const ended = process.hrtime.bigint();
-      const route = request.routeOptions.url ?? '<unmatched>';
-      metrics.observeRequest(request.method, route, reply.statusCode, Number(ended - started) / 1e9);
-      const trace = (request as unknown as Record<symbol, TraceContext | undefined>)[TRACE];
-      if (trace) unbindRequestTrace(request.id, trace);
-      if (spans && trace?.sampled) {
-        const endUnixNano = BigInt(Date.now()) * 1_000_000n;
-        spans.record({
-          context: trace,
-          name: `${request.method} ${route}`,
-          startUnixNano: endUnixNano - (ended - started),
-          endUnixNano,
-          attributes: {
-            'http.request.method': request.method,
-            'http.route': route,
-            'http.response.status_code': reply.statusCode,
-            'http.request.id': request.id,
-          },
-          error: reply.statusCode >= 500,
-        });
-      }
-    }
-    done();
-  });
-
   if (base.swagger) setupSwagger(app, definition.swagger);
   await app.init();
-  const server = app.getHttpServer();
-  // Node requires headersTimeout > keepAliveTimeout, or idle sockets race the header timer.
-  server.headersTimeout = base['keep-alive-timeout-ms'] + 1000;
-  server.requestTimeout = 0;
+  applyServerTimeouts(app.getHttpServer(), base);
   return { app, options, logger };
 }
 
@@ -260,65 +198,11 @@ export async function bootstrapApp<S extends WithCommonOptions>(
     );
     return null;
   }
-  let created: CreatedApp<S>;
-  try {
-    created = await createApp(definition, { argv });
-  } catch (err) {
-    process.stderr.write(`${definition.name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (!(err instanceof ConfigError) && !(err instanceof Error && err.message.startsWith('--'))) {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? '') : ''}\n`);
-    }
-    process.exit(2);
-  }
-  const { app, logger } = created;
-  const base = created.options as unknown as BaseAppOptions;
-
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    // A resumed stdin would keep the event loop, and so the process, alive after the close.
-    if (base['exit-with-stdin']) process.stdin.destroy();
-    const force = setTimeout(() => {
-      logger.warn({ graceMs: base['shutdown-grace-ms'] }, 'grace period over; exiting with requests in flight');
-      process.exit(0);
-    }, base['shutdown-grace-ms']);
-    force.unref();
-    app.close().then(
-      () => {
-        logger.info('stopped');
-        logger.flush();
-        process.exitCode = 0;
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  if (base['exit-with-stdin']) {
-    // The launcher holds the other end of our stdin: when it goes, however it went, so do we.
-    process.stdin.once('end', () => shutdown('stdin closed'));
-    process.stdin.once('error', () => shutdown('stdin closed'));
-    process.stdin.resume();
-  }
-
-  try {
-    await app.listen({ port: base.port, host: base.host, backlog: base['listen-backlog'] });
-  } catch (err) {
-    logger.fatal({ err }, 'cannot listen');
-    logger.flush();
-    process.exit(1);
-  }
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : base.port;
-  const host = base.host.includes(':') ? `[${base.host}]` : base.host;
-  // Whoever started us learns the port from this line, whatever the log level (AReaL 2.0's launcher
-  // passes `--log-level warning` to every service).
-  const announcer = logger.isLevelEnabled('info') ? logger : logger.child({}, { level: 'info' });
-  announcer.info({ url: `http://${host}:${port}`, port, version: definition.version ?? '0.1.0' }, LISTENING_MESSAGE);
+  const { app, logger, options } = await createApp(definition, { argv }).catch((err: unknown) =>
+    exitOnCreateError(definition.name, err),
+  );
+  const base = options as unknown as BaseAppOptions;
+  installShutdown(app, logger, base);
+  await listenAndAnnounce(app, logger, base, versionOf(definition));
   return app;
 }

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { LogController, type FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { BaseAppOptions } from '../config/app-config.js';
+
+const REQUEST_ID_PATTERN = /^[\w.:@/+=-]{1,128}$/;
+
+function requestIdOf(req: IncomingMessage): string {
+  const inbound = req.headers['x-request-id'];
+  return typeof inbound === 'string' && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
+}
+
+/**
+ * The Fastify adapter of a service: JSON pino logging (access log on demand), request ids (the
+ * caller's `x-request-id` when it is a sane one), the body limit and keep-alive from the options,
+ * and a close that answers 503 and drops idle connections.
+ */
+export function createFastifyAdapter(options: BaseAppOptions, logger: PinoLogger): FastifyAdapter {
+  return new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: !options['access-log'], requestIdLogLabel: 'requestId' }),
+    bodyLimit: options['max-body-bytes'],
+    keepAliveTimeout: options['keep-alive-timeout-ms'],
+    genReqId: requestIdOf,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+}
+
+/**
+ * The body parsers: JSON (or, with `rawJsonBodies`, the raw Buffer of a JSON body for proxies that
+ * forward the original bytes) and `application/octet-stream` as a Buffer.
+ */
+export function registerBodyParsers(fastify: FastifyInstance, rawJsonBodies: boolean): void {
+  // Like FastAPI, accept `content-type: application/json` with an empty body (clients send it on
+  // body-less POSTs such as /grant_capacity); Fastify's own parser would answer 400. Everything
+  // else goes to Fastify's secure parser (prototype-poisoning protection included).
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  if (rawJsonBodies) {
+    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  } else
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+        done(null, undefined);
+        return;
+      }
+      void jsonParser(request, body as string, done);
+    });
+  // Raw bytes (tensor payloads, forwarded bodies) arrive as a Buffer for the handler to read.
+  fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+}
+
+/** The Node server's own timers, which must agree with the keep-alive timeout. */
+export function applyServerTimeouts(server: Server, options: BaseAppOptions): void {
+  // Node requires headersTimeout > keepAliveTimeout, or idle sockets race the header timer.
+  server.headersTimeout = options['keep-alive-timeout-ms'] + 1000;
+  server.requestTimeout = 0;
+}
