@@ -1,9 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppException } from '@app/common';
 import { RouteRequestDto } from '@app/contracts';
-import { parseRouteRequest } from './routing.controller.js';
+import { startRouter, withWorker, WORKER, type TestRouter } from '../router.fixtures.js';
+import { parseRouteRequest, RoutingController } from './routing.controller.js';
 
 /** Whether the hand-written `/route` parser takes the body (it answers 422 otherwise). */
 function parserAccepts(body: Record<string, unknown>): boolean {
@@ -39,4 +40,58 @@ describe('parseRouteRequest', () => {
       expect(bodies.map(parserAccepts)).toEqual([true, false, true, true, false, false]);
     },
   );
+});
+
+describe(RoutingController.name, () => {
+  let router: TestRouter;
+  const route = (body: unknown) => router.admin('POST', '/route', body);
+
+  beforeAll(async () => {
+    router = await startRouter();
+    await withWorker(router, 1);
+    await router.admin('POST', '/register_session', {
+      session_api_key: 'key-1',
+      session_id: 'session-1',
+      worker_addr: WORKER,
+    });
+  });
+
+  afterAll(async () => {
+    await router.close();
+  });
+
+  describe('POST /route', () => {
+    it('refuses a call without the admin key', async () => {
+      expect((await router.app.request('POST', '/route', { body: { api_key: 'key-1' } })).status).toBe(401);
+    });
+
+    it("routes a session key to its session's worker", async () => {
+      expect((await route({ api_key: 'key-1' })).json).toEqual(
+        expect.objectContaining({ worker_addr: WORKER, session_id: 'session-1' }),
+      );
+    });
+
+    it("routes a session id to its session's worker", async () => {
+      expect((await route({ session_id: 'session-1' })).json.worker_addr).toBe(WORKER);
+    });
+
+    it('answers 404 UNKNOWN_API_KEY for a key no session holds', async () => {
+      const res = await route({ api_key: 'nobody' });
+      expect([res.status, res.json.code]).toEqual([404, 'UNKNOWN_API_KEY']);
+    });
+
+    it('answers 404 SESSION_NOT_FOUND for an unknown session id', async () => {
+      const res = await route({ session_id: 'nobody' });
+      expect([res.status, res.json.code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    });
+
+    it('answers 404 MODEL_NOT_FOUND for an unknown model', async () => {
+      const res = await route({ model: 'nobody' });
+      expect([res.status, res.json.code]).toEqual([404, 'MODEL_NOT_FOUND']);
+    });
+
+    it('refuses a key that is not a string with 422', async () => {
+      expect((await route({ api_key: 5 })).status).toBe(422);
+    });
+  });
 });
