@@ -42,7 +42,7 @@ export async function startAttachedController(): Promise<AttachedController> {
     '--poll-interval',
     '60',
   ]);
-  const gateway = app.upstream.get(GATEWAY);
+  const gateway = app.upstream.get<MockPool>(GATEWAY);
   const calls: { path: string; body: unknown }[] = [];
   const gatewayReplies = (path: string, status: number, reply: object, times = 1): void => {
     gateway

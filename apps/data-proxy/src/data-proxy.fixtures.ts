@@ -50,7 +50,7 @@ export async function startDataProxy(): Promise<TestDataProxy> {
     '--context-length',
     '4096',
   ]);
-  const engine = app.upstream.get(ENGINE);
+  const engine = app.upstream.get<MockPool>(ENGINE);
   engine
     .intercept({ path: '/get_server_info', method: 'GET' })
     .reply(200, { enable_memory_saver: true }, json)

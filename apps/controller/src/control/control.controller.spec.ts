@@ -1,28 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { PROXY, startAttachedController, type AttachedController } from '../controller.fixtures.js';
 import { ControllerControlController } from './control.controller.js';
 
 /** The trainer's control API, in-process in attach mode over a mocked gateway, router and data proxy. */
 describe(ControllerControlController.name, () => {
-  let controller: AttachedController;
-  const admin: AttachedController['admin'] = (...args) => controller.admin(...args);
-  const lastCall = () => controller.calls.at(-1);
-
-  beforeAll(async () => {
-    controller = await startAttachedController();
-  });
-
-  afterAll(async () => {
-    await controller.close();
-  });
+  const controller = appForSuite(startAttachedController);
+  const admin: AttachedController['admin'] = (...args) => controller().admin(...args);
+  const lastCall = () => controller().calls.at(-1);
 
   describe('GET /status', () => {
     it('refuses a call without a key', async () => {
-      expect((await controller.app.request('GET', '/status')).status).toBe(401);
+      expect((await controller().app.request('GET', '/status')).status).toBe(401);
     });
 
     it('refuses a key that is not the admin key', async () => {
-      expect((await controller.app.request('GET', '/status', { token: 'nope' })).status).toBe(403);
+      expect((await controller().app.request('GET', '/status', { token: 'nope' })).status).toBe(403);
     });
 
     it('shows the attached stack: ready, not paused, version 0, the router capacity', async () => {
@@ -46,7 +39,7 @@ describe(ControllerControlController.name, () => {
 
   describe('POST /set_version', () => {
     it('sends the version to each worker through the gateway and reports every result', async () => {
-      controller.gatewayReplies('/set_version/w-1', 200, { status: 'ok', version: 5 });
+      controller().gatewayReplies('/set_version/w-1', 200, { status: 'ok', version: 5 });
       const set = await admin('POST', '/set_version', { version: 5, strict: true });
       expect(set.json).toEqual({
         ok: true,
@@ -56,7 +49,7 @@ describe(ControllerControlController.name, () => {
     });
 
     it('is what GET /get_version answers afterwards', async () => {
-      controller.gatewayReplies('/set_version/w-1', 200, { status: 'ok', version: 6 });
+      controller().gatewayReplies('/set_version/w-1', 200, { status: 'ok', version: 6 });
       await admin('POST', '/set_version', { version: 6 });
       expect((await admin('GET', '/get_version')).json).toEqual({ version: 6 });
     });
@@ -72,7 +65,7 @@ describe(ControllerControlController.name, () => {
 
   describe('POST /pause', () => {
     it('pauses generation on each worker and shows the stack paused', async () => {
-      controller.gatewayReplies('/pause_generation/w-1', 200, { results: [{ ok: true }] });
+      controller().gatewayReplies('/pause_generation/w-1', 200, { results: [{ ok: true }] });
       expect((await admin('POST', '/pause')).json.ok).toBe(true);
       expect((await admin('GET', '/status')).json.paused).toBe(true);
     });
@@ -84,13 +77,13 @@ describe(ControllerControlController.name, () => {
 
   describe('POST /continue', () => {
     it('continues generation on each worker and shows the stack running', async () => {
-      controller.gatewayReplies('/continue_generation/w-1', 200, { results: [{ ok: true }] });
+      controller().gatewayReplies('/continue_generation/w-1', 200, { results: [{ ok: true }] });
       expect((await admin('POST', '/continue')).json.ok).toBe(true);
       expect((await admin('GET', '/status')).json.paused).toBe(false);
     });
 
     it('is also served as POST /resume', async () => {
-      controller.gatewayReplies('/continue_generation/w-1', 200, { results: [{ ok: true }] });
+      controller().gatewayReplies('/continue_generation/w-1', 200, { results: [{ ok: true }] });
       expect((await admin('POST', '/resume')).json.ok).toBe(true);
       expect(lastCall()!.path).toBe('/continue_generation/w-1');
     });
@@ -98,7 +91,7 @@ describe(ControllerControlController.name, () => {
 
   describe('POST /offload', () => {
     it('answers 502 with every worker result when one fails under strict', async () => {
-      controller.gatewayReplies('/release_memory_occupation/w-1', 200, { results: [{ ok: false, status: 409 }] });
+      controller().gatewayReplies('/release_memory_occupation/w-1', 200, { results: [{ ok: false, status: 409 }] });
       const offload = await admin('POST', '/offload', { strict: true });
       expect([offload.status, offload.json.results[0].ok]).toEqual([502, false]);
     });
@@ -106,7 +99,7 @@ describe(ControllerControlController.name, () => {
 
   describe('POST /onload', () => {
     it('forwards the tags to each worker', async () => {
-      controller.gatewayReplies('/resume_memory_occupation/w-1', 200, { results: [{ ok: true }] });
+      controller().gatewayReplies('/resume_memory_occupation/w-1', 200, { results: [{ ok: true }] });
       expect((await admin('POST', '/onload', { tags: ['weights'] })).json.ok).toBe(true);
       expect(lastCall()).toEqual({ path: '/resume_memory_occupation/w-1', body: { tags: ['weights'] } });
     });
@@ -118,7 +111,7 @@ describe(ControllerControlController.name, () => {
 
   describe('POST /register_model', () => {
     it("relays the gateway's answer", async () => {
-      controller.gatewayReplies('/register_model', 200, { status: 'ok', model: 'm', data_proxy_addrs: [PROXY] });
+      controller().gatewayReplies('/register_model', 200, { status: 'ok', model: 'm', data_proxy_addrs: [PROXY] });
       expect((await admin('POST', '/register_model', { model: 'm' })).json).toEqual({
         status: 'ok',
         model: 'm',
@@ -127,7 +120,7 @@ describe(ControllerControlController.name, () => {
     });
 
     it("sends the stack's data proxies when the body names none", async () => {
-      controller.gatewayReplies('/register_model', 200, { status: 'ok', model: 'm', data_proxy_addrs: [PROXY] });
+      controller().gatewayReplies('/register_model', 200, { status: 'ok', model: 'm', data_proxy_addrs: [PROXY] });
       await admin('POST', '/register_model', { model: 'm' });
       expect(lastCall()!.body).toEqual({ model: 'm', url: '', api_key: null, data_proxy_addrs: [PROXY] });
     });
@@ -139,7 +132,7 @@ describe(ControllerControlController.name, () => {
 
   describe('POST /grant_capacity', () => {
     it("relays the gateway's status", async () => {
-      controller.gatewayReplies('/grant_capacity', 429, { error: 'no', code: 'NO_CAPACITY' });
+      controller().gatewayReplies('/grant_capacity', 429, { error: 'no', code: 'NO_CAPACITY' });
       expect((await admin('POST', '/grant_capacity')).status).toBe(429);
     });
   });
@@ -147,24 +140,16 @@ describe(ControllerControlController.name, () => {
 
 /** The ready queue behind /callback/online_ready and its delivery through /trajectories/wait (a fresh queue). */
 describe(`${ControllerControlController.name}: ready trajectories`, () => {
-  let controller: AttachedController;
-  const admin: AttachedController['admin'] = (...args) => controller.admin(...args);
+  const controller = appForSuite(startAttachedController);
+  const admin: AttachedController['admin'] = (...args) => controller().admin(...args);
   const exportAnswers = (sessionId: string, status: number, reply: object) =>
-    controller.gateway
-      .intercept({
+    controller()
+      .gateway.intercept({
         path: '/export_trajectories',
         method: 'POST',
         body: (b) => (JSON.parse(b) as { session_id: string }).session_id === sessionId,
       })
       .reply(status, reply, { headers: { 'content-type': 'application/json' } });
-
-  beforeAll(async () => {
-    controller = await startAttachedController();
-  });
-
-  afterAll(async () => {
-    await controller.close();
-  });
 
   // The queue starts empty: the waits run first, each draining what it queued.
   describe('POST /trajectories/wait', () => {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startAttachedController, type AttachedController } from '../controller.fixtures.js';
 import { RolloutController } from './rollout.controller.js';
 
@@ -7,21 +8,13 @@ import { RolloutController } from './rollout.controller.js';
  * bad requests it refuses before starting one (episodes themselves: test/e2e/rollout).
  */
 describe(RolloutController.name, () => {
-  let controller: AttachedController;
-  const admin: AttachedController['admin'] = (...args) => controller.admin(...args);
+  const controller = appForSuite(startAttachedController);
+  const admin: AttachedController['admin'] = (...args) => controller().admin(...args);
   const AGENT = 'examples/math-agent/agent.mjs';
-
-  beforeAll(async () => {
-    controller = await startAttachedController();
-  });
-
-  afterAll(async () => {
-    await controller.close();
-  });
 
   describe('GET /rollout/status', () => {
     it('refuses a call without the admin key', async () => {
-      expect((await controller.app.request('GET', '/rollout/status')).status).toBe(401);
+      expect((await controller().app.request('GET', '/rollout/status')).status).toBe(401);
     });
 
     it('shows nothing queued, pooled or streamed before any episode', async () => {

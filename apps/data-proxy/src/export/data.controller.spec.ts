@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startDataProxy, type TestDataProxy } from '../data-proxy.fixtures.js';
 import { DataController } from './data.controller.js';
 
 /** Tensor shards, in the shapes the AReaL trainer's RTensor client reads. */
 describe(DataController.name, () => {
-  let proxy: TestDataProxy;
-  const admin: TestDataProxy['admin'] = (...args) => proxy.admin(...args);
+  const proxy = appForSuite(startDataProxy);
+  const admin: TestDataProxy['admin'] = (...args) => proxy().admin(...args);
   const tensor = {
     type: 'tensor',
     data: Buffer.from(new Int32Array([1, 2]).buffer).toString('base64'),
     shape: [2],
     dtype: 'torch.int32',
   };
-
-  beforeAll(async () => {
-    proxy = await startDataProxy();
-  }, 30_000);
-
-  afterAll(async () => {
-    await proxy.close();
-  });
 
   describe('PUT /data/:shard_id', () => {
     it('stores a shard under its id', async () => {

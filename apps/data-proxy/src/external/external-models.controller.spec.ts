@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startDataProxy, type TestDataProxy } from '../data-proxy.fixtures.js';
 import { ExternalModelsController } from './external-models.js';
 
 /** OpenAI-compatible providers registered for a model name. */
 describe(ExternalModelsController.name, () => {
-  let proxy: TestDataProxy;
-  const admin: TestDataProxy['admin'] = (...args) => proxy.admin(...args);
-
-  beforeAll(async () => {
-    proxy = await startDataProxy();
-  }, 30_000);
-
-  afterAll(async () => {
-    await proxy.close();
-  });
+  const proxy = appForSuite(startDataProxy);
+  const admin: TestDataProxy['admin'] = (...args) => proxy().admin(...args);
 
   describe('POST /register_model', () => {
     it('registers a provider under the model name', async () => {

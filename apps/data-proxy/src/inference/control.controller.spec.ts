@@ -1,41 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { ENGINE, startDataProxy, type TestDataProxy } from '../data-proxy.fixtures.js';
 import { DataProxyControlController } from './control.controller.js';
 
 /** Generation control, weight versions and memory, as the controller drives them. */
 describe(DataProxyControlController.name, () => {
-  let proxy: TestDataProxy;
-  const admin: TestDataProxy['admin'] = (...args) => proxy.admin(...args);
+  const proxy = appForSuite(startDataProxy);
+  const admin: TestDataProxy['admin'] = (...args) => proxy().admin(...args);
   const ENGINE_OK = { message: 'ok', status: 'ok' };
-
-  beforeAll(async () => {
-    proxy = await startDataProxy();
-  }, 30_000);
-
-  afterAll(async () => {
-    await proxy.close();
-  });
 
   describe('POST /pause_generation', () => {
     it('pauses the engine and says so', async () => {
-      proxy.engineReplies('/pause_generation', ENGINE_OK);
+      proxy().engineReplies('/pause_generation', ENGINE_OK);
       expect((await admin('POST', '/pause_generation', { mode: 'abort' })).json).toEqual({
         status: 'ok',
         paused: true,
       });
-      expect(proxy.engineCalls.at(-1)!.path).toBe('/pause_generation');
+      expect(proxy().engineCalls.at(-1)!.path).toBe('/pause_generation');
     });
 
     it('refuses a call without the admin key with 401', async () => {
-      expect((await proxy.app.request('POST', '/pause_generation', { body: {} })).status).toBe(401);
+      expect((await proxy().app.request('POST', '/pause_generation', { body: {} })).status).toBe(401);
     });
   });
 
   describe('POST /continue_generation', () => {
     it('continues the engine and says so', async () => {
-      proxy.engineReplies('/continue_generation', ENGINE_OK);
+      proxy().engineReplies('/continue_generation', ENGINE_OK);
       expect((await admin('POST', '/continue_generation')).json).toEqual({ status: 'ok', paused: false });
-      expect(proxy.engineCalls.at(-1)!.path).toBe('/continue_generation');
+      expect(proxy().engineCalls.at(-1)!.path).toBe('/continue_generation');
     });
   });
 
@@ -52,20 +45,20 @@ describe(DataProxyControlController.name, () => {
 
   describe('POST /release_memory_occupation', () => {
     it("releases the engine's memory", async () => {
-      proxy.engineReplies('/pause_generation', ENGINE_OK, 2);
-      proxy.engineReplies('/release_memory_occupation', null);
+      proxy().engineReplies('/pause_generation', ENGINE_OK, 2);
+      proxy().engineReplies('/release_memory_occupation', null);
       expect((await admin('POST', '/release_memory_occupation')).json).toEqual({ status: 'ok' });
-      expect(proxy.engineCalls.map((c) => c.path)).toContain('/release_memory_occupation');
+      expect(proxy().engineCalls.map((c) => c.path)).toContain('/release_memory_occupation');
     });
   });
 
   describe('POST /resume_memory_occupation', () => {
     it('forwards the tags to the engine', async () => {
-      proxy.engineReplies('/resume_memory_occupation', null);
+      proxy().engineReplies('/resume_memory_occupation', null);
       expect((await admin('POST', '/resume_memory_occupation', { tags: ['weights', 'kv_cache'] })).json).toEqual({
         status: 'ok',
       });
-      expect(proxy.engineCalls.at(-1)).toEqual({
+      expect(proxy().engineCalls.at(-1)).toEqual({
         path: '/resume_memory_occupation',
         body: expect.objectContaining({ tags: ['weights', 'kv_cache'] }),
       });

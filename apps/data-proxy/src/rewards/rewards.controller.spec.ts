@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startDataProxy, type TestDataProxy } from '../data-proxy.fixtures.js';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
+import { startDataProxy } from '../data-proxy.fixtures.js';
 import { RewardsController } from './rewards.controller.js';
 
 describe(RewardsController.name, () => {
-  let proxy: TestDataProxy;
-  const setReward = (token: string, body: unknown) => proxy.app.request('POST', '/rl/set_reward', { body, token });
-
-  beforeAll(async () => {
-    proxy = await startDataProxy();
-  }, 30_000);
-
-  afterAll(async () => {
-    await proxy.close();
-  });
+  const proxy = appForSuite(startDataProxy);
+  const setReward = (token: string, body: unknown) => proxy().app.request('POST', '/rl/set_reward', { body, token });
 
   describe('POST /rl/set_reward', () => {
     it('rewards the trajectory of the session the key belongs to and makes it ready', async () => {
-      const { key } = await proxy.oneTurnSession();
+      const { key } = await proxy().oneTurnSession();
       expect((await setReward(key, { reward: 1 })).json).toEqual(
         expect.objectContaining({ message: 'success', interaction_count: 1, trajectory_id: 0, ready_transition: true }),
       );

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startDataProxy, type TestDataProxy } from '../data-proxy.fixtures.js';
 import { DataProxySessionsController } from './sessions.controller.js';
 
 describe(DataProxySessionsController.name, () => {
-  let proxy: TestDataProxy;
-  const admin: TestDataProxy['admin'] = (...args) => proxy.admin(...args);
-
-  beforeAll(async () => {
-    proxy = await startDataProxy();
-  }, 30_000);
-
-  afterAll(async () => {
-    await proxy.close();
-  });
+  const proxy = appForSuite(startDataProxy);
+  const admin: TestDataProxy['admin'] = (...args) => proxy().admin(...args);
 
   describe('POST /rl/start_session', () => {
     it('answers 201 with the session id and its key', async () => {
@@ -32,13 +25,13 @@ describe(DataProxySessionsController.name, () => {
     });
 
     it('refuses a call without the admin key with 401', async () => {
-      expect((await proxy.app.request('POST', '/rl/start_session', { body: { task_id: 't' } })).status).toBe(401);
+      expect((await proxy().app.request('POST', '/rl/start_session', { body: { task_id: 't' } })).status).toBe(401);
     });
   });
 
   describe('GET /rl/sessions/:session_id', () => {
     it('shows each interaction with its output tokens and their log-probs', async () => {
-      const { sessionId } = await proxy.oneTurnSession([9707, 0]);
+      const { sessionId } = await proxy().oneTurnSession([9707, 0]);
       expect((await admin('GET', `/rl/sessions/${sessionId}`)).json.interactions[0]).toEqual(
         expect.objectContaining({
           output_ids: [9707, 0],

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { PROMPT_IDS, startEngineSim, type TestEngine } from '../engine-sim.fixtures.js';
 import { SglangController } from './sglang.controller.js';
 
 /** SGLang's native endpoints, in its shapes, errors included. */
 describe(SglangController.name, () => {
-  let engine: TestEngine;
-  const post: TestEngine['post'] = (...args) => engine.post(...args);
-
-  beforeAll(async () => {
-    engine = await startEngineSim();
-  }, 30_000);
-
-  afterAll(async () => {
-    await engine.close();
-  });
+  const engine = appForSuite(startEngineSim);
+  const post: TestEngine['post'] = (...args) => engine().post(...args);
 
   describe('POST /generate', () => {
     it('answers one log-prob per output token, for that token', async () => {
@@ -37,7 +30,7 @@ describe(SglangController.name, () => {
       expect((await post('/update_weight_version', { new_version: 7 })).json).toEqual(
         expect.objectContaining({ success: true, new_version: '7' }),
       );
-      expect((await engine.get('/get_weight_version')).json).toEqual({ weight_version: '7' });
+      expect((await engine().get('/get_weight_version')).json).toEqual({ weight_version: '7' });
     });
   });
 
@@ -46,7 +39,7 @@ describe(SglangController.name, () => {
       expect((await post('/update_weights_from_disk', { model_path: '/m', weight_version: 8 })).json.success).toBe(
         true,
       );
-      expect((await engine.get('/get_model_info')).json.weight_version).toBe('8');
+      expect((await engine().get('/get_model_info')).json.weight_version).toBe('8');
     });
   });
 
@@ -82,7 +75,7 @@ describe(SglangController.name, () => {
 
   describe('GET /get_server_info', () => {
     it('reports the memory saver and the context length', async () => {
-      expect((await engine.get('/get_server_info')).json).toEqual(
+      expect((await engine().get('/get_server_info')).json).toEqual(
         expect.objectContaining({ enable_memory_saver: true, context_length: 32768 }),
       );
     });

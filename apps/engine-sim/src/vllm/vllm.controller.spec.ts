@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { PROMPT_IDS, startEngineSim, type TestEngine } from '../engine-sim.fixtures.js';
 import { VllmController } from './vllm.controller.js';
 
 /** vLLM's endpoints, in its shapes, errors included. */
 describe(VllmController.name, () => {
-  let engine: TestEngine;
-  const post: TestEngine['post'] = (...args) => engine.post(...args);
-
-  beforeAll(async () => {
-    engine = await startEngineSim();
-  }, 30_000);
-
-  afterAll(async () => {
-    await engine.close();
-  });
+  const engine = appForSuite(startEngineSim);
+  const post: TestEngine['post'] = (...args) => engine().post(...args);
 
   describe('POST /v1/completions', () => {
     it('names tokens by id in log-probs when asked to', async () => {
@@ -35,24 +28,24 @@ describe(VllmController.name, () => {
   describe('POST /sleep and POST /wake_up', () => {
     it('sleeps, as GET /is_sleeping then says', async () => {
       expect((await post('/sleep')).status).toBe(200);
-      expect((await engine.get('/is_sleeping')).json).toEqual({ is_sleeping: true });
+      expect((await engine().get('/is_sleeping')).json).toEqual({ is_sleeping: true });
     });
 
     it('wakes up', async () => {
       expect((await post('/wake_up')).status).toBe(200);
-      expect((await engine.get('/is_sleeping')).json).toEqual({ is_sleeping: false });
+      expect((await engine().get('/is_sleeping')).json).toEqual({ is_sleeping: false });
     });
   });
 
   describe('POST /pause and POST /resume', () => {
     it('pauses, as GET /is_paused then says', async () => {
       expect((await post('/pause')).json).toEqual({ status: 'paused' });
-      expect((await engine.get('/is_paused')).json).toEqual({ is_paused: true });
+      expect((await engine().get('/is_paused')).json).toEqual({ is_paused: true });
     });
 
     it('resumes', async () => {
       expect((await post('/resume')).json).toEqual({ status: 'resumed' });
-      expect((await engine.get('/is_paused')).json).toEqual({ is_paused: false });
+      expect((await engine().get('/is_paused')).json).toEqual({ is_paused: false });
     });
   });
 

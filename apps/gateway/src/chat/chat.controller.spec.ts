@@ -1,33 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { json, ROUTED_TO_A, startGateway, type TestGateway } from '../gateway.fixtures.js';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
+import { json, ROUTED_TO_A, startGateway } from '../gateway.fixtures.js';
 import { GatewayChatController } from './chat.controller.js';
 
 describe(GatewayChatController.name, () => {
-  let gateway: TestGateway;
+  const gateway = appForSuite(startGateway);
   const chat = (token: string | undefined, body: unknown = { messages: [{ role: 'user', content: 'hi' }] }) =>
-    gateway.app.request('POST', '/v1/chat/completions', { body, token });
+    gateway().app.request('POST', '/v1/chat/completions', { body, token });
   const routerAnswers = (status: number, reply: object) =>
-    gateway.router.intercept({ path: '/route', method: 'POST' }).reply(status, reply, json);
-
-  beforeAll(async () => {
-    gateway = await startGateway();
-  });
-
-  afterAll(async () => {
-    await gateway.close();
-  });
+    gateway().router.intercept({ path: '/route', method: 'POST' }).reply(status, reply, json);
 
   describe('POST /v1/chat/completions', () => {
     it("routes by the session key and relays the data proxy's answer", async () => {
-      gateway.router
-        .intercept({
+      gateway()
+        .router.intercept({
           path: '/route',
           method: 'POST',
           body: (b) => (JSON.parse(b) as { api_key: string }).api_key === 'key-1',
         })
         .reply(200, ROUTED_TO_A, json);
-      gateway.proxyA
-        .intercept({ path: '/chat/completions', method: 'POST' })
+      gateway()
+        .proxyA.intercept({ path: '/chat/completions', method: 'POST' })
         .reply(200, { id: 'chatcmpl-1', object: 'chat.completion', choices: [] }, json);
       const res = await chat('key-1');
       expect([res.status, res.json.id]).toEqual([200, 'chatcmpl-1']);
@@ -54,8 +47,8 @@ describe(GatewayChatController.name, () => {
   describe('POST /rl/set_reward', () => {
     it("goes to the session's data proxy", async () => {
       routerAnswers(200, ROUTED_TO_A);
-      gateway.proxyA.intercept({ path: '/rl/set_reward', method: 'POST' }).reply(200, { message: 'success' }, json);
-      const reward = await gateway.app.request('POST', '/rl/set_reward', { body: { reward: 1 }, token: 'key-1' });
+      gateway().proxyA.intercept({ path: '/rl/set_reward', method: 'POST' }).reply(200, { message: 'success' }, json);
+      const reward = await gateway().app.request('POST', '/rl/set_reward', { body: { reward: 1 }, token: 'key-1' });
       expect([reward.status, reward.json.message]).toEqual([200, 'success']);
     });
   });

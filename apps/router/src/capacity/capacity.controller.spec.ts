@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startRouter, withWorker, WORKER, type TestRouter } from '../router.fixtures.js';
 import { CapacityController } from './capacity.controller.js';
 
 describe(CapacityController.name, () => {
-  let router: TestRouter;
-  const admin: TestRouter['admin'] = (...args) => router.admin(...args);
+  const router = appForSuite(startRouter);
+  const admin: TestRouter['admin'] = (...args) => router().admin(...args);
   const permits = async () => (await admin('GET', '/capacity')).json.capacity as number;
-
-  beforeAll(async () => {
-    router = await startRouter();
-  });
-
-  afterAll(async () => {
-    await router.close();
-  });
 
   describe('GET /capacity', () => {
     it('refuses a call without the admin key', async () => {
-      expect((await router.app.request('GET', '/capacity')).status).toBe(401);
+      expect((await router().app.request('GET', '/capacity')).status).toBe(401);
     });
 
     it('says permits are on', async () => {
@@ -46,17 +39,12 @@ describe(CapacityController.name, () => {
 });
 
 describe(`${CapacityController.name} with --areal-version 2 (no capacity permits)`, () => {
-  let router: TestRouter;
-  const admin: TestRouter['admin'] = (...args) => router.admin(...args);
-
-  beforeAll(async () => {
-    router = await startRouter(['--areal-version', '2']);
-    await withWorker(router);
+  const router = appForSuite(async () => {
+    const started = await startRouter(['--areal-version', '2']);
+    await withWorker(started);
+    return started;
   });
-
-  afterAll(async () => {
-    await router.close();
-  });
+  const admin: TestRouter['admin'] = (...args) => router().admin(...args);
 
   it('says permits are off on GET /capacity', async () => {
     expect((await admin('GET', '/capacity')).json).toEqual({ status: 'ok', capacity: 0, permits: 'off' });

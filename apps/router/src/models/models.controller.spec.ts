@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startRouter, WORKER, type TestRouter } from '../router.fixtures.js';
 import { RouterModelsController } from './models.controller.js';
 
 describe(RouterModelsController.name, () => {
-  let router: TestRouter;
-  const admin: TestRouter['admin'] = (...args) => router.admin(...args);
-
-  beforeAll(async () => {
-    router = await startRouter();
-  });
-
-  afterAll(async () => {
-    await router.close();
-  });
+  const router = appForSuite(startRouter);
+  const admin: TestRouter['admin'] = (...args) => router().admin(...args);
 
   describe('POST /register_model', () => {
     it('answers 503 NO_HEALTHY_WORKERS when it names no address and no worker is healthy', async () => {

@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { request } from 'undici';
-import { ADMIN, startRouter, withWorker, WORKER, type TestRouter } from '../router.fixtures.js';
+import { ADMIN, startRouter, withWorker, WORKER } from '../router.fixtures.js';
 import { PinsController } from './pins.controller.js';
 
 describe(PinsController.name, () => {
-  let router: TestRouter;
   let url = '';
-
-  beforeAll(async () => {
-    router = await startRouter();
-    await withWorker(router);
+  const router = appForSuite(async () => {
+    const started = await startRouter();
+    await withWorker(started);
     // A stream never ends, so it is read over a real socket rather than through inject.
-    await router.app.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = router.app.app.getHttpServer().address();
+    await started.app.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = started.app.app.getHttpServer().address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/pins/events`;
-  });
-
-  afterAll(async () => {
-    await router.close();
+    return started;
   });
 
   /** Reads the stream until `until` appears in it (or it ends), while `act` runs. */
@@ -40,7 +36,7 @@ describe(PinsController.name, () => {
 
   describe('GET /pins/events', () => {
     it('refuses a call without the admin key', async () => {
-      expect((await router.app.request('GET', '/pins/events')).status).toBe(401);
+      expect((await router().app.request('GET', '/pins/events')).status).toBe(401);
     });
 
     it('opens with a hello event carrying the sequence number', async () => {
@@ -49,13 +45,13 @@ describe(PinsController.name, () => {
 
     it('reports an unpinned session as an invalidate event', async () => {
       const text = await streamed('invalidate', async () => {
-        await router.admin('POST', '/grant_capacity');
-        await router.admin('POST', '/register_session', {
+        await router().admin('POST', '/grant_capacity');
+        await router().admin('POST', '/register_session', {
           session_api_key: 'key-3',
           session_id: 'session-3',
           worker_addr: WORKER,
         });
-        await router.admin('POST', '/remove_session', { session_id: 'session-3' });
+        await router().admin('POST', '/remove_session', { session_id: 'session-3' });
       });
       expect(text).toContain('"type":"invalidate"');
     });

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppException } from '@app/common';
 import { RouteRequestDto } from '@app/contracts';
-import { startRouter, withWorker, WORKER, type TestRouter } from '../router.fixtures.js';
+import { startRouter, withWorker, WORKER } from '../router.fixtures.js';
 import { parseRouteRequest, RoutingController } from './routing.controller.js';
 
 /** Whether the hand-written `/route` parser takes the body (it answers 422 otherwise). */
@@ -43,26 +44,21 @@ describe('parseRouteRequest', () => {
 });
 
 describe(RoutingController.name, () => {
-  let router: TestRouter;
-  const route = (body: unknown) => router.admin('POST', '/route', body);
-
-  beforeAll(async () => {
-    router = await startRouter();
-    await withWorker(router, 1);
-    await router.admin('POST', '/register_session', {
+  const router = appForSuite(async () => {
+    const started = await startRouter();
+    await withWorker(started, 1);
+    await started.admin('POST', '/register_session', {
       session_api_key: 'key-1',
       session_id: 'session-1',
       worker_addr: WORKER,
     });
+    return started;
   });
-
-  afterAll(async () => {
-    await router.close();
-  });
+  const route = (body: unknown) => router().admin('POST', '/route', body);
 
   describe('POST /route', () => {
     it('refuses a call without the admin key', async () => {
-      expect((await router.app.request('POST', '/route', { body: { api_key: 'key-1' } })).status).toBe(401);
+      expect((await router().app.request('POST', '/route', { body: { api_key: 'key-1' } })).status).toBe(401);
     });
 
     it("routes a session key to its session's worker", async () => {

@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startRouter, withWorker, WORKER, type TestRouter } from '../router.fixtures.js';
 import { RouterSessionsController } from './sessions.controller.js';
 
 describe(RouterSessionsController.name, () => {
-  let router: TestRouter;
-  const admin: TestRouter['admin'] = (...args) => router.admin(...args);
+  const router = appForSuite(async () => {
+    const started = await startRouter();
+    await withWorker(started);
+    return started;
+  });
+  const admin: TestRouter['admin'] = (...args) => router().admin(...args);
   const routeByKey = (key: string) => admin('POST', '/route', { api_key: key });
   const pin = (key: string) =>
     admin('POST', '/register_session', { session_api_key: key, session_id: `id-${key}`, worker_addr: WORKER });
-
-  beforeAll(async () => {
-    router = await startRouter();
-    await withWorker(router);
-  });
-
-  afterAll(async () => {
-    await router.close();
-  });
 
   describe('POST /register_session', () => {
     it('answers 429 without a capacity permit, and pins nothing', async () => {
@@ -65,17 +61,12 @@ describe(RouterSessionsController.name, () => {
 });
 
 describe(`${RouterSessionsController.name} with --areal-version 2 (no capacity permits)`, () => {
-  let router: TestRouter;
-  const admin: TestRouter['admin'] = (...args) => router.admin(...args);
-
-  beforeAll(async () => {
-    router = await startRouter(['--areal-version', '2']);
-    await withWorker(router);
+  const router = appForSuite(async () => {
+    const started = await startRouter(['--areal-version', '2']);
+    await withWorker(started);
+    return started;
   });
-
-  afterAll(async () => {
-    await router.close();
-  });
+  const admin: TestRouter['admin'] = (...args) => router().admin(...args);
 
   describe('POST /register_session', () => {
     it('pins a session without any permit granted', async () => {

@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { appForSuite } from '@app/common/testing';
 import { startRouter, WORKER, type TestRouter } from '../router.fixtures.js';
 import { RouterWorkersController } from './workers.controller.js';
 
 describe(RouterWorkersController.name, () => {
-  let router: TestRouter;
-  const admin: TestRouter['admin'] = (...args) => router.admin(...args);
+  const router = appForSuite(startRouter);
+  const admin: TestRouter['admin'] = (...args) => router().admin(...args);
   const addrs = async () => ((await admin('GET', '/workers')).json.workers as { addr: string }[]).map((w) => w.addr);
-
-  beforeAll(async () => {
-    router = await startRouter();
-  });
-
-  afterAll(async () => {
-    await router.close();
-  });
 
   describe('POST /register', () => {
     it('refuses a call without a key', async () => {
-      expect((await router.app.request('POST', '/register', { body: { worker_addr: WORKER } })).status).toBe(401);
+      expect((await router().app.request('POST', '/register', { body: { worker_addr: WORKER } })).status).toBe(401);
     });
 
     it('refuses a key that is not the admin key', async () => {
-      expect((await router.app.request('POST', '/register', { body: {}, token: 'nope' })).status).toBe(403);
+      expect((await router().app.request('POST', '/register', { body: {}, token: 'nope' })).status).toBe(403);
     });
 
     it('refuses an address that is not http(s) with 422 VALIDATION_FAILED', async () => {
