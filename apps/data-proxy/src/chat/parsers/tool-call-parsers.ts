@@ -231,6 +231,21 @@ function blocks(text: string, open: string, close: string): { body: string; clos
   return out;
 }
 
+/** The calls `read` finds in each closed `open`…`close` block of a section (unreadable blocks skipped). */
+function callsInClosedBlocks(
+  section: string,
+  open: string,
+  close: string,
+  read: (body: string) => ParsedCall | null,
+): ParsedCall[] {
+  const calls: ParsedCall[] = [];
+  for (const block of blocks(section, open, close)) {
+    const call = block.closed ? read(block.body) : null;
+    if (call) calls.push(call);
+  }
+  return calls;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The formats.
 
@@ -405,14 +420,10 @@ const DEEPSEEK_V3 = new SectionToolCallParser(
     starts: ['<｜tool▁calls▁begin｜>'],
     end: closedBy('<｜tool▁calls▁end｜>'),
     calls(section, tools) {
-      const calls: ParsedCall[] = [];
-      for (const block of blocks(section, '<｜tool▁call▁begin｜>', '<｜tool▁call▁end｜>')) {
-        if (!block.closed) continue;
-        const m = /^[^<]*<｜tool▁sep｜>([^\n]*)\n```json\n([\s\S]*)\n```\s*$/.exec(block.body);
-        const call = m ? namedJsonCall(m[1].trim(), m[2], tools) : null;
-        if (call) calls.push(call);
-      }
-      return calls;
+      return callsInClosedBlocks(section, '<｜tool▁call▁begin｜>', '<｜tool▁call▁end｜>', (body) => {
+        const m = /^[^<]*<｜tool▁sep｜>([^\n]*)\n```json\n([\s\S]*)\n```\s*$/.exec(body);
+        return m ? namedJsonCall(m[1].trim(), m[2], tools) : null;
+      });
     },
   },
 );
@@ -435,17 +446,10 @@ const DEEPSEEK_V31 = new SectionToolCallParser(
     starts: ['<｜tool▁calls▁begin｜>'],
     end: closedBy('<｜tool▁calls▁end｜>'),
     calls(section, tools) {
-      const calls: ParsedCall[] = [];
-      for (const block of blocks(section, '<｜tool▁call▁begin｜>', '<｜tool▁call▁end｜>')) {
-        if (!block.closed) continue;
-        const sep = block.body.indexOf(DEEPSEEK_SEP);
-        const call =
-          sep < 0
-            ? null
-            : namedJsonCall(block.body.slice(0, sep).trim(), block.body.slice(sep + DEEPSEEK_SEP.length), tools);
-        if (call) calls.push(call);
-      }
-      return calls;
+      return callsInClosedBlocks(section, '<｜tool▁call▁begin｜>', '<｜tool▁call▁end｜>', (body) => {
+        const sep = body.indexOf(DEEPSEEK_SEP);
+        return sep < 0 ? null : namedJsonCall(body.slice(0, sep).trim(), body.slice(sep + DEEPSEEK_SEP.length), tools);
+      });
     },
   },
 );
@@ -470,14 +474,10 @@ const KIMI_K2 = new SectionToolCallParser(
     starts: ['<|tool_calls_section_begin|>'],
     end: closedBy('<|tool_calls_section_end|>'),
     calls(section, tools) {
-      const calls: ParsedCall[] = [];
-      for (const block of blocks(section, '<|tool_call_begin|>', '<|tool_call_end|>')) {
-        if (!block.closed) continue;
-        const m = /^\s*((?:functions\.)?([\w.-]+):\d+)\s*<\|tool_call_argument_begin\|>([\s\S]*)$/.exec(block.body);
-        const call = m ? namedJsonCall(m[2], m[3], tools, m[1]) : null;
-        if (call) calls.push(call);
-      }
-      return calls;
+      return callsInClosedBlocks(section, '<|tool_call_begin|>', '<|tool_call_end|>', (body) => {
+        const m = /^\s*((?:functions\.)?([\w.-]+):\d+)\s*<\|tool_call_argument_begin\|>([\s\S]*)$/.exec(body);
+        return m ? namedJsonCall(m[2], m[3], tools, m[1]) : null;
+      });
     },
   },
 );
