@@ -5,27 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { HfTokenizer } from '@app/tokenizer';
+import type { RecordedInteractionDto } from '@app/contracts';
 import { call } from '../support/http.js';
 import { spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
+import type { ExportRow } from '../support/export-rows.js';
 
 const ADMIN = 'agent-apis-admin-key';
 const VERSION = 3;
 const CALL = '<tool_call>\n{"name": "calculator", "arguments": {"expression": "6 * 7"}}\n</tool_call>';
-
-interface Recorded {
-  interaction_id: string;
-  parent_id: string | null;
-  prompt_ids: number[];
-  output_ids: number[];
-}
-
-interface Row {
-  input_ids: number[];
-  loss_mask: number[];
-  logprobs: number[];
-  versions: number[];
-  reward: number;
-}
 
 /**
  * gateway → router → data proxy → engine-sim (echo mode: the answer repeats the last user turn, so
@@ -70,7 +57,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
   async function rewardAndExport(
     session: { session_id: string; api_key: string },
     rewards: Record<string, number>,
-  ): Promise<Record<string, Row>> {
+  ): Promise<Record<string, ExportRow>> {
     const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { rewards }, token: session.api_key });
     expect(reward.status).toBe(200);
     const exported = await admin('POST', '/export_trajectories', {
@@ -80,7 +67,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
       discount: 1,
     });
     expect(exported.status).toBe(200);
-    return exported.json.interactions as Record<string, Row>;
+    return exported.json.interactions as Record<string, ExportRow>;
   }
 
   /**
@@ -88,7 +75,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
    * itself at the turn's temperature: same ids, same log-probs; echo answers are near-certain at
    * temperature 1), stamped with the version set on the data proxy.
    */
-  async function expectEngineProduced(row: Row, temperature = 0): Promise<void> {
+  async function expectEngineProduced(row: ExportRow, temperature = 0): Promise<void> {
     const promptLength = row.loss_mask.indexOf(1);
     expect(promptLength).toBeGreaterThan(0);
     const prompt = row.input_ids.slice(0, promptLength);
@@ -176,7 +163,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
 
       // The recorded turns chain: each one's conversation continues the one before.
       const recorded = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
-      const interactions = recorded.json.interactions as Recorded[];
+      const interactions = recorded.json.interactions as RecordedInteractionDto[];
       expect(interactions.map((i) => i.interaction_id)).toEqual([first.id, second.id, third.id]);
       expect(interactions.map((i) => i.parent_id)).toEqual([null, first.id, second.id]);
 
@@ -289,7 +276,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
       ]);
 
       const recorded = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
-      const interactions = recorded.json.interactions as Recorded[];
+      const interactions = recorded.json.interactions as RecordedInteractionDto[];
       expect(interactions.map((i) => i.parent_id)).toEqual([null, first.id, second.id]);
 
       const rows = await rewardAndExport(session, { [third.id]: 1 });
@@ -372,7 +359,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
         };
       const expectContinued = async ({ session_id: sessionId, api_key }: { session_id: string; api_key: string }) => {
         const recorded = await call('GET', `${concat.url}/rl/sessions/${sessionId}`, { token: ADMIN });
-        const [a, b] = recorded.json.interactions as Recorded[];
+        const [a, b] = recorded.json.interactions as RecordedInteractionDto[];
         expect(b.parent_id).toBe(a.interaction_id);
         expect(b.prompt_ids.slice(0, a.prompt_ids.length + a.output_ids.length)).toEqual([
           ...a.prompt_ids,
@@ -384,7 +371,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
           body: { session_id: sessionId, style: 'concat', format: 'json' },
           token: ADMIN,
         });
-        const rows = Object.values(exported.json.interactions as Record<string, Row>);
+        const rows = Object.values(exported.json.interactions as Record<string, ExportRow>);
         expect(rows).toHaveLength(1);
         expect(rows[0].loss_mask.filter((m) => m === 1)).toHaveLength(a.output_ids.length + b.output_ids.length);
       };
@@ -432,7 +419,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
 
       // Turn 2 continues turn 1 token for token: its prompt is turn 1's prompt + output + more.
       const before = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
-      const turn1 = (before.json.interactions as Recorded[])[0];
+      const turn1 = (before.json.interactions as RecordedInteractionDto[])[0];
       expect(turn1.prompt_ids).toEqual(await tokenizer.encode('count: one two three', true));
       const tokenPrompt = [...turn1.prompt_ids, ...turn1.output_ids];
       const chunks: string[] = [];
@@ -452,7 +439,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
       expect(chunks.join('').length).toBeGreaterThan(0);
 
       const recorded = await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN });
-      const interactions = recorded.json.interactions as Recorded[];
+      const interactions = recorded.json.interactions as RecordedInteractionDto[];
       expect(interactions[1].parent_id).toBe(first.id);
 
       const rows = await rewardAndExport(session, { [first.id]: 1 });
@@ -472,7 +459,7 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
       messages: [{ role: 'user', content: 'second' }],
     });
     const recorded = (await call('GET', `${proxy.url}/rl/sessions/${session.session_id}`, { token: ADMIN })).json
-      .interactions as Recorded[];
+      .interactions as RecordedInteractionDto[];
     await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 0.5 }, token: session.api_key });
     const exported = await admin('POST', '/export_trajectories', {
       session_ids: [session.session_id],

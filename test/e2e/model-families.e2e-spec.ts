@@ -3,9 +3,11 @@
 // hf and concat mode, so the families are seen to go through one pipeline.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import type { RecordedInteractionDto } from '@app/contracts';
 import { call } from '../support/http.js';
 import { chatTemplateFile, llama31Folder, packageFolder } from '../support/model-folders.js';
 import { runApp, spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
+import type { ExportRow } from '../support/export-rows.js';
 
 const ADMIN = 'families-admin-key';
 const QUESTION = 'Weather in Paris?';
@@ -73,18 +75,6 @@ const FAMILIES: Family[] = [
     finalContent: `<think>The tool answered.</think>The tool says: ${TOOL_RESULT}`,
   },
 ];
-
-interface Recorded {
-  interaction_id: string;
-  parent_id: string | null;
-  prompt_ids: number[];
-  output_ids: number[];
-}
-
-interface Row {
-  input_ids: number[];
-  loss_mask: number[];
-}
 
 /**
  * An agent with one tool, on the official `openai` SDK: asks, runs the tool the model calls, sends
@@ -175,8 +165,9 @@ describe('model families: an agent episode per family on its own tokenizer and t
       await Promise.all([hf?.stop(), concat?.stop(), engine?.stop()]);
     });
 
-    const recorded = async (proxy: SpawnedApp, sessionId: string): Promise<Recorded[]> =>
-      (await call('GET', `${proxy.url}/rl/sessions/${sessionId}`, { token: ADMIN })).json.interactions as Recorded[];
+    const recorded = async (proxy: SpawnedApp, sessionId: string): Promise<RecordedInteractionDto[]> =>
+      (await call('GET', `${proxy.url}/rl/sessions/${sessionId}`, { token: ADMIN })).json
+        .interactions as RecordedInteractionDto[];
 
     it('auto chooses the family parsers and says so', () => {
       const log = hf.logs.join('\n');
@@ -210,7 +201,7 @@ describe('model families: an agent episode per family on its own tokenizer and t
         body: { session_id: session.session_id, trajectory_id: reward.json.trajectory_id, format: 'json' },
         token: ADMIN,
       });
-      const rows = exported.json.interactions as Record<string, Row>;
+      const rows = exported.json.interactions as Record<string, ExportRow>;
       expect(Object.keys(rows)).toHaveLength(2);
       for (const turn of [one, two]) {
         const row = rows[turn.interaction_id];

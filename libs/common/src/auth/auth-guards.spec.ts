@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Controller, HttpCode, Module, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, type AppDefinition } from '../bootstrap/bootstrap-app.js';
 import { COMMON_OPTIONS } from '../config/common-options.js';
 import { CONTROL_PLANE_OPTIONS } from '../config/forwarded-options.js';
 import { AppException } from '../errors/app.exception.js';
+import { appForSuite } from '../testing/suite-app.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { AdminOnly, ControlPlane } from './admin-key.guard.js';
 import { MISSING_BEARER, MISSING_CALLER_KEY } from './auth-messages.js';
@@ -150,12 +151,7 @@ function caller(app: () => NestFastifyApplication) {
 }
 
 describe('AdminOnly', () => {
-  let app: NestFastifyApplication;
-  const call = caller(() => app);
-  beforeAll(async () => {
-    app = await probe(['--control-allow-from', '127.0.0.1/32']);
-  });
-  afterAll(async () => app.close());
+  const call = caller(appForSuite(() => probe(['--control-allow-from', '127.0.0.1/32'])));
 
   it('admits the admin key', async () => {
     expect((await call('/admin', { token: ADMIN })).status).toBe(200);
@@ -176,12 +172,7 @@ describe('AdminOnly', () => {
 });
 
 describe('ControlPlane with --control-allow-from 127.0.0.1/32,fd00::/8', () => {
-  let app: NestFastifyApplication;
-  const call = caller(() => app);
-  beforeAll(async () => {
-    app = await probe(['--control-allow-from', '127.0.0.1/32,fd00::/8']);
-  });
-  afterAll(async () => app.close());
+  const call = caller(appForSuite(() => probe(['--control-allow-from', '127.0.0.1/32,fd00::/8'])));
 
   it.each(['127.0.0.1', '::ffff:127.0.0.1', 'fd00::7'])('admits a call without a key from %s', async (from) => {
     expect((await call('/control', { from })).status).toBe(200);
@@ -225,12 +216,7 @@ describe('ControlPlane with --control-allow-from 127.0.0.1/32,fd00::/8', () => {
 });
 
 describe('ControlPlane with --control-allow-from empty (the default)', () => {
-  let app: NestFastifyApplication;
-  const call = caller(() => app);
-  beforeAll(async () => {
-    app = await probe([]);
-  });
-  afterAll(async () => app.close());
+  const call = caller(appForSuite(() => probe([])));
 
   it('refuses a call without a key from loopback too, saying no network is allowed', async () => {
     const res = await call('/control');
@@ -246,12 +232,7 @@ describe('ControlPlane with --control-allow-from empty (the default)', () => {
 });
 
 describe('SessionKey, AnthropicKey, AdminOrSessionKey and CallerKey', () => {
-  let app: NestFastifyApplication;
-  const call = caller(() => app);
-  beforeAll(async () => {
-    app = await probe([]);
-  });
-  afterAll(async () => app.close());
+  const call = caller(appForSuite(() => probe([])));
 
   it('SessionKey hands the bearer token to the handler', async () => {
     expect((await call('/session', { token: 'any-key' })).json.key).toBe('any-key');

@@ -1,0 +1,8 @@
+/** One interaction's training row in a `format: "json"` export (`/export_trajectories` → `interactions`). */
+export interface ExportRow {
+  input_ids: number[];
+  loss_mask: number[];
+  logprobs: number[];
+  versions: number[];
+  reward: number;
+}
