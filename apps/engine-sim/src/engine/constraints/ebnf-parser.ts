@@ -1,5 +1,6 @@
 import { ConstraintError } from './constraint-error.js';
 import { g, Grammar, MAX_CODE_POINT, type GrammarExpr } from './grammar.js';
+import { SourceCursor } from './source-cursor.js';
 import { complement } from './regex-parser.js';
 
 /**
@@ -20,15 +21,12 @@ export function parseEbnf(text: string): Grammar {
   return new Grammar(rules, 'root');
 }
 
-class EbnfParser {
-  private pos = 0;
-  private readonly chars: string[];
-
+class EbnfParser extends SourceCursor {
   constructor(private readonly source: string) {
-    this.chars = [...source];
+    super(source);
   }
 
-  private error(message: string): ConstraintError {
+  protected error(message: string): ConstraintError {
     let line = 1;
     let column = 1;
     for (let i = 0; i < this.pos && i < this.chars.length; i++) {
@@ -187,11 +185,11 @@ class EbnfParser {
       case '0':
         return 0;
       case 'x':
-        return this.hex(2);
+        return this.hexEscape(2, 'invalid hexadecimal escape');
       case 'u':
-        return this.hex(4);
+        return this.hexEscape(4, 'invalid hexadecimal escape');
       case 'U':
-        return this.hex(8);
+        return this.hexEscape(8, 'invalid hexadecimal escape');
       case '\\':
       case '"':
       case "'":
@@ -204,15 +202,6 @@ class EbnfParser {
       default:
         throw this.error(`invalid escape \\${ch ?? ''}`);
     }
-  }
-
-  private hex(digits: number): number {
-    const text = this.chars.slice(this.pos, this.pos + digits).join('');
-    if (!new RegExp(`^[0-9A-Fa-f]{${digits}}$`).test(text)) throw this.error('invalid hexadecimal escape');
-    this.pos += digits;
-    const cp = parseInt(text, 16);
-    if (cp > MAX_CODE_POINT) throw this.error('escape beyond the Unicode range');
-    return cp;
   }
 
   private characterClass(): GrammarExpr {

@@ -1,5 +1,6 @@
 import { ConstraintError } from './constraint-error.js';
 import { g, Grammar, MAX_CODE_POINT, type GrammarExpr } from './grammar.js';
+import { SourceCursor } from './source-cursor.js';
 
 type Range = readonly [number, number];
 
@@ -39,13 +40,11 @@ export function regexGrammar(pattern: string): Grammar {
   return new Grammar(new Map([['root', parseRegex(pattern).expr]]), 'root');
 }
 
-class RegexParser {
-  private pos = 0;
-  private readonly chars: string[];
+class RegexParser extends SourceCursor {
   private anchoredEnd = false;
 
   constructor(private readonly pattern: string) {
-    this.chars = [...pattern];
+    super(pattern);
   }
 
   parse(): ParsedRegex {
@@ -56,7 +55,7 @@ class RegexParser {
     return { expr, anchoredStart, anchoredEnd: this.anchoredEnd };
   }
 
-  private error(message: string): ConstraintError {
+  protected error(message: string): ConstraintError {
     return new ConstraintError(`Invalid regex ${JSON.stringify(this.pattern)}: ${message} at position ${this.pos}`);
   }
 
@@ -194,11 +193,11 @@ class RegexParser {
       case '0':
         return g.literal('\0');
       case 'x':
-        return g.literal(String.fromCodePoint(this.hex(2)));
+        return g.literal(String.fromCodePoint(this.hexEscape(2, 'incomplete escape')));
       case 'u':
-        return g.literal(String.fromCodePoint(this.hex(4)));
+        return g.literal(String.fromCodePoint(this.hexEscape(4, 'incomplete escape')));
       case 'U':
-        return g.literal(String.fromCodePoint(this.hex(8)));
+        return g.literal(String.fromCodePoint(this.hexEscape(8, 'incomplete escape')));
       case 'b':
         if (inClass) return g.literal('\b');
         throw this.error('word boundaries are not supported');
@@ -207,15 +206,6 @@ class RegexParser {
         if (/[A-Za-z]/.test(ch)) throw this.error(`bad escape \\${ch}`);
         return g.literal(ch);
     }
-  }
-
-  private hex(digits: number): number {
-    const text = this.chars.slice(this.pos, this.pos + digits).join('');
-    if (!new RegExp(`^[0-9A-Fa-f]{${digits}}$`).test(text)) throw this.error('incomplete escape');
-    this.pos += digits;
-    const cp = parseInt(text, 16);
-    if (cp > MAX_CODE_POINT) throw this.error('escape beyond the Unicode range');
-    return cp;
   }
 
   private characterClass(): GrammarExpr {
