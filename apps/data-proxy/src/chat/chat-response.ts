@@ -1,3 +1,9 @@
+import type {
+  ChatCompletionChoiceDto,
+  ChatCompletionChunkChoiceDto,
+  ChatCompletionChunkDto,
+  ChatCompletionResponseDto,
+} from '@app/contracts';
 import type { ToolCall } from './output-parser.js';
 import type { CompletionMeta, TurnResult, Usage } from './turn.js';
 import type { TokenLogprob } from './token-logprobs.js';
@@ -25,16 +31,16 @@ export function chatCompletion(
   meta: CompletionMeta,
   result: TurnResult,
   options: ChatAnswerOptions = { returnTokenIds: false },
-): Record<string, unknown> {
+): ChatCompletionResponseDto {
   const { content, toolCalls } = result;
-  const choice: Record<string, unknown> = {
+  const choice: ChatCompletionChoiceDto = {
     index: 0,
     finish_reason: result.finishReason,
     logprobs: result.tokenLogprobs ? { content: result.tokenLogprobs, refusal: null } : null,
     message: { role: 'assistant', content, refusal: null, tool_calls: toolCalls.length > 0 ? toolCalls : null },
   };
   if (options.returnTokenIds) choice.token_ids = [...result.outputIds];
-  const completion: Record<string, unknown> = {
+  const completion: ChatCompletionResponseDto = {
     id: meta.id,
     object: 'chat.completion',
     created: meta.created,
@@ -61,15 +67,15 @@ export function chatChunk(
   finishReason: string | null,
   usage?: Usage,
   tokens?: ChunkTokens,
-): Record<string, unknown> {
-  const choice: Record<string, unknown> = {
+): ChatCompletionChunkDto {
+  const choice: ChatCompletionChunkChoiceDto = {
     index: 0,
     delta,
     logprobs: tokens?.logprobs ? { content: tokens.logprobs, refusal: null } : null,
     finish_reason: finishReason,
   };
   if (tokens?.ids) choice.token_ids = tokens.ids;
-  const chunk: Record<string, unknown> = {
+  const chunk: ChatCompletionChunkDto = {
     id: meta.id,
     object: 'chat.completion.chunk',
     created: meta.created,

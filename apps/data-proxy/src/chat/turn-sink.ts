@@ -75,7 +75,7 @@ export abstract class SseTurnStream implements TurnSink {
   }
 
   /** One `data:` event (and its `event:` name, for APIs that name their events). */
-  protected send(payload: Record<string, unknown>, event?: string): void {
+  protected send(payload: object, event?: string): void {
     if (!this.stream) this.start();
     this.stream?.write(
       event ? `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n` : `data: ${JSON.stringify(payload)}\n\n`,

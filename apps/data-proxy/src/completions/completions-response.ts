@@ -1,3 +1,4 @@
+import type { TextCompletionChoiceDto, TextCompletionLogprobsDto, TextCompletionResponseDto } from '@app/contracts';
 import type { CompletionMeta, TurnResult } from '../chat/turn.js';
 import type { TokenLogprob } from '../chat/token-logprobs.js';
 
@@ -6,7 +7,7 @@ import type { TokenLogprob } from '../chat/token-logprobs.js';
  * its recorded log-prob, its `k` alternatives as `{token: logprob}` (null when none were asked),
  * and where each token starts in the text (`offset` = the text before them).
  */
-export function completionLogprobs(entries: readonly TokenLogprob[], k: number, offset = 0): Record<string, unknown> {
+export function completionLogprobs(entries: readonly TokenLogprob[], k: number, offset = 0): TextCompletionLogprobsDto {
   const textOffset: number[] = [];
   let at = offset;
   for (const entry of entries) {
@@ -19,7 +20,7 @@ export function completionLogprobs(entries: readonly TokenLogprob[], k: number, 
     top_logprobs:
       k > 0 ? entries.map((e) => Object.fromEntries(e.top_logprobs.map((t) => [t.token, t.logprob]))) : null,
     text_offset: textOffset,
-  };
+  } satisfies TextCompletionLogprobsDto;
 }
 
 /** What a completion carries beyond the text, as the request asked. */
@@ -33,8 +34,8 @@ export function textCompletion(
   meta: CompletionMeta,
   result: TurnResult,
   options: CompletionAnswerOptions,
-): Record<string, unknown> {
-  const choice: Record<string, unknown> = {
+): TextCompletionResponseDto {
+  const choice: TextCompletionChoiceDto = {
     index: 0,
     text: result.content,
     logprobs:
@@ -54,7 +55,7 @@ export function textCompletion(
     model: meta.model,
     choices: [choice],
     usage: result.usage,
-  };
+  } satisfies TextCompletionResponseDto;
 }
 
 /** One streamed `text_completion` chunk. */
@@ -62,13 +63,13 @@ export function completionChunk(
   meta: CompletionMeta,
   text: string,
   finishReason: string | null,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
+  extra: Pick<TextCompletionChoiceDto, 'logprobs' | 'prompt_token_ids' | 'token_ids'> = {},
+): TextCompletionResponseDto {
   return {
     id: meta.id,
     object: 'text_completion',
     created: meta.created,
     model: meta.model,
     choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason, ...extra }],
-  };
+  } satisfies TextCompletionResponseDto;
 }

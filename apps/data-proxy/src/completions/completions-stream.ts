@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { streamErrorEvent } from '@app/contracts';
+import { streamErrorEvent, type TextCompletionResponseDto } from '@app/contracts';
 import type { CompletionMeta, TurnResult } from '../chat/turn.js';
 import type { TokenLogprob } from '../chat/token-logprobs.js';
 import { SseTurnStream, streamErrorInfo } from '../chat/turn-sink.js';
@@ -38,8 +38,8 @@ export class CompletionsStream extends SseTurnStream {
     if (this.options.logprobs !== null && logprobs) (this.pendingLogprobs ??= []).push(...logprobs);
   }
 
-  private chunk(text: string, finishReason: string | null): Record<string, unknown> {
-    const extra: Record<string, unknown> = {};
+  private chunk(text: string, finishReason: string | null): TextCompletionResponseDto {
+    const extra: Parameters<typeof completionChunk>[3] = {};
     if (this.options.promptIds) {
       if (!this.promptSent) extra.prompt_token_ids = [...this.options.promptIds];
       this.promptSent = true;

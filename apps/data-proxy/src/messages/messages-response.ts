@@ -1,10 +1,11 @@
+import type { MessageObjectDto, MessagesUsageDto } from '@app/contracts';
 import type { TurnResult } from '../chat/turn.js';
 import type { CompletionMeta, Usage } from '../chat/turn.js';
 import { splitLeadingThink } from '../chat/leading-think.js';
 import type { ToolCall } from '../chat/output-parser.js';
 
 /** Anthropic's stop reasons for a finished turn. */
-export function stopReason(result: TurnResult): { stop_reason: string; stop_sequence: string | null } {
+export function stopReason(result: TurnResult): Pick<MessageObjectDto, 'stop_reason' | 'stop_sequence'> {
   if (result.finishReason === 'tool_calls') return { stop_reason: 'tool_use', stop_sequence: null };
   if (result.finishReason === 'length') return { stop_reason: 'max_tokens', stop_sequence: null };
   if (result.matchedStop !== null) return { stop_reason: 'stop_sequence', stop_sequence: result.matchedStop };
@@ -24,14 +25,14 @@ export function toolInput(call: ToolCall): Record<string, unknown> {
 }
 
 /** Usage the Anthropic way: prefix-cache hits are `cache_read_input_tokens`, not part of `input_tokens`. */
-export function messagesUsage(promptTokens: number, usage: Usage | null): Record<string, unknown> {
+export function messagesUsage(promptTokens: number, usage: Usage | null): MessagesUsageDto {
   const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
   return {
     input_tokens: promptTokens - cached,
     output_tokens: usage?.completion_tokens ?? 0,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
-  };
+  } satisfies MessagesUsageDto;
 }
 
 /** The `message` object; `result` null for the one `message_start` carries. */
@@ -40,7 +41,7 @@ export function messageObject(
   promptTokens: number,
   result: TurnResult | null,
   content: Record<string, unknown>[],
-): Record<string, unknown> {
+): MessageObjectDto {
   return {
     id: meta.id,
     type: 'message',
@@ -49,7 +50,7 @@ export function messageObject(
     content,
     ...(result ? stopReason(result) : { stop_reason: null, stop_sequence: null }),
     usage: messagesUsage(promptTokens, result?.usage ?? null),
-  };
+  } satisfies MessageObjectDto;
 }
 
 /**

@@ -1,3 +1,12 @@
+import type {
+  ResponseFunctionCallItemDto,
+  ResponseMessageItemDto,
+  ResponseObjectDto,
+  ResponseOutputItemDto,
+  ResponseOutputTextDto,
+  ResponseReasoningItemDto,
+  ResponsesUsageDto,
+} from '@app/contracts';
 import type { TurnResult } from '../chat/turn.js';
 import type { CompletionMeta, Usage } from '../chat/turn.js';
 import { splitLeadingThink } from '../chat/leading-think.js';
@@ -12,12 +21,17 @@ export function itemIds(meta: CompletionMeta): { reasoning: string; message: str
   return { reasoning: `rs_${suffix}`, message: `msg_${suffix}`, call: (index) => `fc_${suffix}_${index}` };
 }
 
-export function reasoningItem(id: string, text: string): Record<string, unknown> {
-  return { type: 'reasoning', id, summary: [], content: [{ type: 'reasoning_text', text }] };
+export function reasoningItem(id: string, text: string): ResponseReasoningItemDto {
+  return {
+    type: 'reasoning',
+    id,
+    summary: [],
+    content: [{ type: 'reasoning_text', text }],
+  } satisfies ResponseReasoningItemDto;
 }
 
-export function outputTextPart(text: string, logprobs: readonly TokenLogprob[] = []): Record<string, unknown> {
-  return { type: 'output_text', text, annotations: [], logprobs };
+export function outputTextPart(text: string, logprobs: readonly TokenLogprob[] = []): ResponseOutputTextDto {
+  return { type: 'output_text', text, annotations: [], logprobs } satisfies ResponseOutputTextDto;
 }
 
 export function messageItem(
@@ -25,21 +39,21 @@ export function messageItem(
   text: string,
   status: 'in_progress' | 'completed',
   logprobs: readonly TokenLogprob[] = [],
-): Record<string, unknown> {
+): ResponseMessageItemDto {
   return {
     type: 'message',
     id,
     status,
     role: 'assistant',
     content: status === 'completed' ? [outputTextPart(text, logprobs)] : [],
-  };
+  } satisfies ResponseMessageItemDto;
 }
 
 export function functionCallItem(
   id: string,
   call: ToolCall,
   status: 'in_progress' | 'completed',
-): Record<string, unknown> {
+): ResponseFunctionCallItemDto {
   return {
     type: 'function_call',
     id,
@@ -47,7 +61,7 @@ export function functionCallItem(
     name: call.function.name,
     arguments: status === 'completed' ? call.function.arguments : '',
     status,
-  };
+  } satisfies ResponseFunctionCallItemDto;
 }
 
 /**
@@ -59,10 +73,10 @@ export function functionCallItem(
 export function outputItems(
   meta: CompletionMeta,
   result: Pick<TurnResult, 'content' | 'toolCalls' | 'tokenLogprobs'>,
-): Record<string, unknown>[] {
+): ResponseOutputItemDto[] {
   const ids = itemIds(meta);
   const { reasoning, text } = splitLeadingThink(result.content);
-  const items: Record<string, unknown>[] = [];
+  const items: ResponseOutputItemDto[] = [];
   if (reasoning !== null) items.push(reasoningItem(ids.reasoning, reasoning));
   if (text.length > 0 || result.toolCalls.length === 0)
     items.push(messageItem(ids.message, text, 'completed', result.tokenLogprobs ?? []));
@@ -74,7 +88,7 @@ export function outputItems(
  * The output item `itemId` of a recorded response, as it was answered (what an `item_reference`
  * stands for), or undefined when the response has no such item.
  */
-export function recordedOutputItem(interaction: Interaction, itemId: string): Record<string, unknown> | undefined {
+export function recordedOutputItem(interaction: Interaction, itemId: string): ResponseOutputItemDto | undefined {
   const answer = interaction.outputMessages[0];
   if (!answer) return undefined;
   const toolCalls = (Array.isArray(answer.tool_calls) ? answer.tool_calls : []) as ToolCall[];
@@ -92,14 +106,14 @@ export function responseIdOfItem(itemId: string): string | null {
   return `resp_${match[1] ?? match[2]}`;
 }
 
-export function responsesUsage(usage: Usage): Record<string, unknown> {
+export function responsesUsage(usage: Usage): ResponsesUsageDto {
   return {
     input_tokens: usage.prompt_tokens,
     input_tokens_details: { cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0 },
     output_tokens: usage.completion_tokens,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: usage.total_tokens,
-  };
+  } satisfies ResponsesUsageDto;
 }
 
 /** An OpenAI `response` object; `result` null while it is still being generated (streaming). */
@@ -107,8 +121,8 @@ export function responseObject(
   meta: CompletionMeta,
   echo: ResponseEcho,
   result: TurnResult | null,
-  output: Record<string, unknown>[],
-): Record<string, unknown> {
+  output: ResponseOutputItemDto[],
+): ResponseObjectDto {
   const incomplete = result?.finishReason === 'length';
   return {
     id: meta.id,
@@ -135,5 +149,5 @@ export function responseObject(
     truncation: 'disabled',
     usage: result === null ? null : responsesUsage(result.usage),
     metadata: echo.metadata,
-  };
+  } satisfies ResponseObjectDto;
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { streamErrorEvent } from '@app/contracts';
+import { streamErrorEvent, type ResponseOutputItemDto } from '@app/contracts';
 import type { TurnResult } from '../chat/turn.js';
 import type { CompletionMeta } from '../chat/turn.js';
 import { LeadingThinkSplitter } from '../chat/leading-think.js';
@@ -33,7 +33,7 @@ interface OpenItem {
  */
 export class ResponsesStream extends SseTurnStream {
   private sequence = 0;
-  private readonly output: Record<string, unknown>[] = [];
+  private readonly output: ResponseOutputItemDto[] = [];
   private open: OpenItem | null = null;
   private readonly ids: ReturnType<typeof itemIds>;
   private calls = 0;
@@ -62,7 +62,7 @@ export class ResponsesStream extends SseTurnStream {
     if (this.logprobs && logprobs) this.pendingLogprobs.push(...logprobs);
   }
 
-  private event(type: string, fields: Record<string, unknown>): void {
+  private event(type: string, fields: object): void {
     this.send({ type, sequence_number: this.sequence++, ...fields }, type);
   }
 
@@ -138,8 +138,8 @@ export class ResponsesStream extends SseTurnStream {
     this.closeItem();
     const index = this.output.length;
     const id = kind === 'reasoning' ? this.ids.reasoning : this.ids.message;
+    // Its slot in the output is filled when it closes (nothing else is added while it is open).
     this.open = { index, kind, id, text: '' };
-    this.output.push({});
     const item =
       kind === 'reasoning' ? { type: 'reasoning', id, summary: [], content: [] } : messageItem(id, '', 'in_progress');
     this.event('response.output_item.added', { output_index: index, item });
@@ -152,7 +152,7 @@ export class ResponsesStream extends SseTurnStream {
     if (!item) return;
     this.open = null;
     const at = { item_id: item.id, output_index: item.index, content_index: 0 };
-    let done: Record<string, unknown>;
+    let done: ResponseOutputItemDto;
     if (item.kind === 'reasoning') {
       this.event('response.reasoning_text.done', { ...at, text: item.text });
       this.event('response.content_part.done', { ...at, part: { type: 'reasoning_text', text: item.text } });

@@ -60,7 +60,8 @@ export class DataProxyResponsesController {
     const interaction = responseId === null ? undefined : this.sessions.resolve(token)?.findInteraction(responseId);
     const item = interaction === undefined ? undefined : recordedOutputItem(interaction, itemId);
     if (item === undefined) throw itemNotFound(itemId, where);
-    return item;
+    // The parser reads a referenced item as any input item: field by field.
+    return { ...item };
   }
 
   /** The messages and answer of a response recorded in the caller's session; 404 otherwise. */

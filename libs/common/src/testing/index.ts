@@ -94,3 +94,4 @@ export function statusOf(fn: () => unknown): number {
 export { listeningPort } from '../bootstrap/listening-line.js';
 export { freePort } from '../http-server/free-port.js';
 export { appForSuite } from './suite-app.js';
+export { undocumentedFields } from './dto-fields.js';

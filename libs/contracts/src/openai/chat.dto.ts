@@ -75,9 +75,30 @@ export class ChatCompletionRequestDto {
 }
 applyRequestSurface(ChatCompletionRequestDto, CHAT_SURFACE);
 
+export class ChatFunctionCallDto {
+  @ApiProperty({ example: 'get_weather' }) name!: string;
+  @ApiProperty({ description: 'The arguments, as JSON text', example: '{"city": "Paris"}' }) arguments!: string;
+}
+
+export class ChatToolCallDto {
+  @ApiProperty({ example: 'call_3f2a9c0d1e2b3a4c5d6e7f80' }) id!: string;
+  @ApiProperty({ enum: ['function'], example: 'function' }) type!: 'function';
+  @ApiProperty({ type: ChatFunctionCallDto }) function!: ChatFunctionCallDto;
+}
+
+/** The assistant message of an answer, every field present as the openai SDK reads it. */
+export class ChatCompletionMessageDto {
+  @ApiProperty({ enum: ['assistant'], example: 'assistant' }) role!: 'assistant';
+  @ApiProperty({ type: String, nullable: true, example: '28' }) content!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: the model never refuses here' })
+  refusal!: null;
+  @ApiProperty({ type: [ChatToolCallDto], nullable: true, description: 'The calls the tool parser read, or null' })
+  tool_calls!: readonly ChatToolCallDto[] | null;
+}
+
 export class ChatCompletionChoiceDto {
   @ApiProperty() index!: number;
-  @ApiProperty({ type: ChatMessageDto }) message!: ChatMessageDto;
+  @ApiProperty({ type: ChatCompletionMessageDto }) message!: ChatCompletionMessageDto;
   @ApiProperty({ enum: ['stop', 'length', 'tool_calls', 'abort'], example: 'stop' }) finish_reason!: string;
   @ApiPropertyOptional({
     type: 'object',
@@ -114,11 +135,36 @@ export class ChatCompletionResponseDto {
   @ApiProperty() model!: string;
   @ApiProperty({ type: [ChatCompletionChoiceDto] }) choices!: ChatCompletionChoiceDto[];
   @ApiProperty({ type: CompletionUsageDto }) usage!: CompletionUsageDto;
+  @ApiProperty({ type: String, nullable: true, description: 'Always null (no service tiers here)' })
+  service_tier!: null;
+  @ApiProperty({ type: String, nullable: true, description: 'Always null' }) system_fingerprint!: null;
   @ApiPropertyOptional({
     type: [Number],
     description: 'With `return_token_ids: true`: the prompt token ids, as recorded',
   })
   prompt_token_ids?: number[];
+}
+
+/** One choice of a streamed chunk: what arrived since the last one. */
+export class ChatCompletionChunkChoiceDto {
+  @ApiProperty({ example: 0 }) index!: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: '`{role, content}` first, then `{content}`, `{tool_calls: [...]}` or `{}` with the finish reason',
+  })
+  delta!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'With `logprobs: true`: `{"content": [...]}` for this chunk\'s tokens',
+  })
+  logprobs!: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['stop', 'length', 'tool_calls', 'abort'] })
+  finish_reason!: string | null;
+  @ApiPropertyOptional({ type: [Number], description: "With `return_token_ids: true`: this chunk's token ids" })
+  token_ids?: number[];
 }
 
 /** One `data:` event of a streamed chat completion (`data: [DONE]` ends the stream). */
@@ -127,13 +173,13 @@ export class ChatCompletionChunkDto {
   @ApiProperty({ example: 'chat.completion.chunk' }) object!: string;
   @ApiProperty() created!: number;
   @ApiProperty() model!: string;
-  @ApiProperty({
-    type: 'array',
-    items: { type: 'object', additionalProperties: true },
-    description: '`[{index, delta, finish_reason}]`',
-  })
-  choices!: Record<string, unknown>[];
+  @ApiProperty({ type: [ChatCompletionChunkChoiceDto] }) choices!: ChatCompletionChunkChoiceDto[];
   @ApiPropertyOptional({ type: CompletionUsageDto }) usage?: CompletionUsageDto;
+  @ApiPropertyOptional({
+    type: [Number],
+    description: 'With `return_token_ids: true`, on the first chunk: the prompt token ids, as recorded',
+  })
+  prompt_token_ids?: number[];
 }
 
 export class OpenAiModelDto {

@@ -36,17 +36,38 @@ export class TextCompletionRequestDto {
 }
 applyRequestSurface(TextCompletionRequestDto, COMPLETIONS_SURFACE);
 
+/** OpenAI's legacy log-probs of a text completion, one entry per token in each list. */
+export class TextCompletionLogprobsDto {
+  @ApiProperty({ type: [String], example: [' Paris', '.'] }) tokens!: string[];
+  @ApiProperty({ type: [Number], description: 'The recorded log-probs', example: [-0.01, -0.2] })
+  token_logprobs!: number[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: { type: 'number' } },
+    nullable: true,
+    description: 'With `logprobs: k` > 0: `{token: logprob}` of the k alternatives of each token, else null',
+  })
+  top_logprobs!: Record<string, number>[] | null;
+  @ApiProperty({ type: [Number], description: 'Where each token starts in the text', example: [0, 6] })
+  text_offset!: number[];
+}
+
 export class TextCompletionChoiceDto {
   @ApiProperty({ example: 0 }) index!: number;
   @ApiProperty({ example: ' Paris.' }) text!: string;
-  @ApiProperty({ enum: ['stop', 'length'] }) finish_reason!: string;
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
+  @ApiProperty({
+    type: String,
+    enum: ['stop', 'length'],
     nullable: true,
-    description: 'With `logprobs: k`: `{tokens, token_logprobs, top_logprobs, text_offset}` (the recorded log-probs)',
+    description: 'null on every streamed chunk but the last',
   })
-  logprobs?: Record<string, unknown> | null;
+  finish_reason!: string | null;
+  @ApiPropertyOptional({
+    type: TextCompletionLogprobsDto,
+    nullable: true,
+    description: 'With `logprobs: k`: the recorded log-probs of the tokens',
+  })
+  logprobs?: TextCompletionLogprobsDto | null;
   @ApiPropertyOptional({ type: [Number], description: 'With `return_token_ids: true`: the prompt ids, as recorded' })
   prompt_token_ids?: number[];
   @ApiPropertyOptional({ type: [Number], description: 'With `return_token_ids: true`: the generated ids, as recorded' })

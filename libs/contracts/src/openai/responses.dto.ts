@@ -59,7 +59,56 @@ export class ResponsesUsageDto {
   @ApiProperty({ example: 23 }) total_tokens!: number;
 }
 
-/** A `response` object. */
+export class ResponseReasoningTextDto {
+  @ApiProperty({ enum: ['reasoning_text'] }) type!: 'reasoning_text';
+  @ApiProperty({ example: 'Add the two numbers.' }) text!: string;
+}
+
+/** The reasoning (a leading think block) as an output item. */
+export class ResponseReasoningItemDto {
+  @ApiProperty({ enum: ['reasoning'] }) type!: 'reasoning';
+  @ApiProperty({ example: 'rs_3f2a9c' }) id!: string;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Always empty (no summaries here)' })
+  summary!: never[];
+  @ApiProperty({ type: [ResponseReasoningTextDto] }) content!: ResponseReasoningTextDto[];
+}
+
+export class ResponseOutputTextDto {
+  @ApiProperty({ enum: ['output_text'] }) type!: 'output_text';
+  @ApiProperty({ example: '28' }) text!: string;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Always empty' }) annotations!: never[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description:
+      'With `include: ["message.output_text.logprobs"]`: `{token, bytes, logprob, top_logprobs}` of every output token (the recorded values); else empty',
+  })
+  logprobs!: readonly object[];
+}
+
+/** The assistant's text as an output item. */
+export class ResponseMessageItemDto {
+  @ApiProperty({ enum: ['message'] }) type!: 'message';
+  @ApiProperty({ example: 'msg_3f2a9c' }) id!: string;
+  @ApiProperty({ enum: ['in_progress', 'completed'] }) status!: 'in_progress' | 'completed';
+  @ApiProperty({ enum: ['assistant'] }) role!: 'assistant';
+  @ApiProperty({ type: [ResponseOutputTextDto], description: 'Empty while in progress' })
+  content!: ResponseOutputTextDto[];
+}
+
+/** A tool call as an output item. */
+export class ResponseFunctionCallItemDto {
+  @ApiProperty({ enum: ['function_call'] }) type!: 'function_call';
+  @ApiProperty({ example: 'fc_3f2a9c_0' }) id!: string;
+  @ApiProperty({ example: 'call_3f2a9c0d1e2b3a4c5d6e7f80' }) call_id!: string;
+  @ApiProperty({ example: 'get_weather' }) name!: string;
+  @ApiProperty({ description: 'JSON text; empty while in progress', example: '{"city": "Paris"}' }) arguments!: string;
+  @ApiProperty({ enum: ['in_progress', 'completed'] }) status!: 'in_progress' | 'completed';
+}
+
+export type ResponseOutputItemDto = ResponseReasoningItemDto | ResponseMessageItemDto | ResponseFunctionCallItemDto;
+
+/** A `response` object; the request's settings are echoed as the openai SDK's `Response` carries them. */
 export class ResponseObjectDto {
   @ApiProperty({ description: 'Also the interaction id rewards and exports use', example: 'resp_3f2a9c' }) id!: string;
   @ApiProperty({ example: 'response' }) object!: string;
@@ -70,7 +119,13 @@ export class ResponseObjectDto {
   @ApiProperty({ example: 'qwen3' }) model!: string;
   @ApiProperty({
     type: 'array',
-    items: { type: 'object', additionalProperties: true },
+    items: {
+      oneOf: [
+        { $ref: getSchemaPath(ResponseReasoningItemDto) },
+        { $ref: getSchemaPath(ResponseMessageItemDto) },
+        { $ref: getSchemaPath(ResponseFunctionCallItemDto) },
+      ],
+    },
     description: 'Items: `reasoning`, `message` (output_text), `function_call`',
     example: [
       {
@@ -82,10 +137,33 @@ export class ResponseObjectDto {
       },
     ],
   })
-  output!: Record<string, unknown>[];
+  output!: ResponseOutputItemDto[];
   @ApiProperty({ type: ResponsesUsageDto, nullable: true }) usage!: ResponsesUsageDto | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) previous_response_id?: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) instructions?: string | null;
+  @ApiProperty({ nullable: true, type: String }) previous_response_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) instructions!: string | null;
+  @ApiProperty({ description: 'Always false (no background responses here)' }) background!: boolean;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Always null: a failed turn is an HTTP error',
+  })
+  error!: null;
+  @ApiProperty({ nullable: true, type: Number }) max_output_tokens!: number | null;
+  @ApiProperty() parallel_tool_calls!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { effort: null, summary: null } })
+  reasoning!: { effort: null; summary: null };
+  @ApiProperty() store!: boolean;
+  @ApiProperty({ nullable: true, type: Number }) temperature!: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { format: { type: 'text' } } })
+  text!: { format: unknown };
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }], example: 'auto' })
+  tool_choice!: unknown;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) tools!: unknown[];
+  @ApiProperty({ example: 0 }) top_logprobs!: number;
+  @ApiProperty({ nullable: true, type: Number }) top_p!: number | null;
+  @ApiProperty({ enum: ['disabled'] }) truncation!: 'disabled';
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, unknown>;
 }
 
 /** One server-sent event of a streamed response (`event:` names its `type`). */
@@ -98,7 +176,13 @@ export class ResponseStreamEventDto {
 export function ApiResponsesCreate(): MethodDecorator {
   return applyDecorators(
     ApiBody({ type: ResponsesRequestDto }),
-    ApiExtraModels(ResponseObjectDto, ResponseStreamEventDto),
+    ApiExtraModels(
+      ResponseObjectDto,
+      ResponseStreamEventDto,
+      ResponseReasoningItemDto,
+      ResponseMessageItemDto,
+      ResponseFunctionCallItemDto,
+    ),
     ApiOkResponse({
       description:
         'The response; with `stream: true` server-sent events (`response.created` … `response.completed`) of ResponseStreamEventDto',
