@@ -149,3 +149,20 @@ describe('each hot-path request parser and its DTO accept and refuse the same in
     });
   }
 });
+
+describe('the chat sampling fields: parser and DTO agree on both sides of each bound', () => {
+  const chat = APIS.find((api) => api.name === 'chat')!;
+  const fields = { ...chat.surface.fields, ...chat.surface.extensions } as Record<string, FieldHandling>;
+
+  it.each(['temperature', 'top_p', 'top_k', 'max_tokens', 'n'])('%s', (field) => {
+    const verdicts = candidates(fields[field]).map((value) => ({
+      value,
+      parser: parserRefuses(chat, field, value),
+      dto: dtoRefuses(chat, field, value),
+    }));
+    expect(verdicts.filter((v) => v.parser !== v.dto)).toEqual([]);
+    // Each field's probes include values both refuse and values both accept.
+    expect(verdicts.some((v) => v.parser)).toBe(true);
+    expect(verdicts.some((v) => !v.parser)).toBe(true);
+  });
+});
