@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ConnectionTracker } from '../http-server/connection-tracker.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { OtlpSpanExporter } from '../tracing/otlp-exporter.js';
@@ -19,8 +19,6 @@ interface TimedRequest {
   [TRACE]?: TraceContext;
 }
 
-const timed = (request: FastifyRequest): TimedRequest => request as unknown as TimedRequest;
-
 export interface RequestHookDeps {
   metrics: MetricsService;
   connections: ConnectionTracker;
@@ -39,9 +37,10 @@ export function registerRequestHooks(fastify: FastifyInstance, deps: RequestHook
   const { metrics, connections, spans } = deps;
   fastify.addHook('onRequest', (request, reply, done) => {
     connections.requestStarted(request.raw.socket);
-    timed(request)[START_TIME] = process.hrtime.bigint();
+    const timed = request as unknown as TimedRequest;
+    timed[START_TIME] = process.hrtime.bigint();
     const trace = serverSpan(request.headers.traceparent);
-    timed(request)[TRACE] = trace;
+    timed[TRACE] = trace;
     bindRequestTrace(request.id, trace);
     metrics.httpInFlight.inc();
     void reply.header('x-request-id', request.id);
@@ -52,20 +51,21 @@ export function registerRequestHooks(fastify: FastifyInstance, deps: RequestHook
   // stream events would lose an earlier context.
   if (deps.asyncTraceContext)
     fastify.addHook('preHandler', (request, _reply, done) => {
-      const trace = timed(request)[TRACE];
+      const trace = (request as unknown as TimedRequest)[TRACE];
       if (trace) runInTrace(trace, done);
       else done();
     });
 
   fastify.addHook('onResponse', (request, reply, done) => {
     connections.requestEnded(request.raw.socket);
-    const started = timed(request)[START_TIME];
+    const timed = request as unknown as TimedRequest;
+    const started = timed[START_TIME];
     metrics.httpInFlight.dec();
     if (started !== undefined) {
       const ended = process.hrtime.bigint();
       const route = request.routeOptions.url ?? '<unmatched>';
       metrics.observeRequest(request.method, route, reply.statusCode, Number(ended - started) / 1e9);
-      const trace = timed(request)[TRACE];
+      const trace = timed[TRACE];
       if (trace) unbindRequestTrace(request.id, trace);
       if (spans && trace?.sampled) {
         const endUnixNano = BigInt(Date.now()) * 1_000_000n;
