@@ -2,7 +2,8 @@
 // through the whole path gateway → router → data proxy → engine-sim (0 ms) in each agent API:
 // Chat Completions, Responses, Anthropic Messages, legacy completions. The bar: each API's CPU
 // per turn within 15 % of chat's, on the gateway and on the data proxy (docs/BENCHMARKS.md, apis).
-import { processStats, runClient, startService } from '../lib/processes.mjs';
+import { processStats, runClient } from '../lib/processes.mjs';
+import { startWholePath } from '../lib/whole-path.mjs';
 
 export const description =
   'one agent turn in each API (chat, responses, messages, completions) through gateway → router → data proxy → engine-sim; CPU per turn vs chat';
@@ -41,37 +42,8 @@ function bodies(question) {
 }
 
 export async function run({ quick, report }) {
-  const engine = await startService('engine-sim', [
-    '--decode-ms-per-token',
-    '0',
-    '--prefill-us-per-token',
-    '0',
-    '--min-output-tokens',
-    '64',
-    '--max-output-tokens',
-    '64',
-    '--max-running',
-    '1024',
-  ]);
-  const proxy = await startService('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
-  const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
-  const gateway = await startService('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+  const { engine, proxy, router, gateway, startSession, stop } = await startWholePath(ADMIN);
   try {
-    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-    await fetch(`${router.url}/register`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ worker_addr: proxy.url }),
-    });
-    // Each API gets a fresh session, so each starts with the same (empty) recorded history.
-    const startSession = async (task) => {
-      await fetch(`${router.url}/grant_capacity`, { method: 'POST', headers: admin });
-      return fetch(`${gateway.url}/rl/start_session`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ task_id: task }),
-      }).then((r) => r.json());
-    };
     const question = `Episode {{n}}: ${Array.from({ length: 14 }, () => WORDS).join(' ')}`;
     const turns = Object.entries(bodies(question));
     // Every API's code path warmed up (JIT) before any is measured, else the first one pays for it.
@@ -131,9 +103,6 @@ export async function run({ quick, report }) {
     );
     return results;
   } finally {
-    await gateway.stop();
-    await router.stop();
-    await proxy.stop();
-    await engine.stop();
+    await stop();
   }
 }

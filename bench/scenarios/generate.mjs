@@ -3,7 +3,8 @@
 // the same turn as a chat completion. The bar: /generate's CPU per request within 10 % of
 // chat's (gateway and data proxy; docs/BENCHMARKS.md, generate).
 import { HfTokenizer } from '../../dist/libs/tokenizer/src/index.js';
-import { processStats, runClient, startService } from '../lib/processes.mjs';
+import { processStats, runClient } from '../lib/processes.mjs';
+import { startWholePath } from '../lib/whole-path.mjs';
 
 export const description =
   "one turn as SGLang's /generate (token ids in and out) and as chat, through gateway → router → data proxy → engine-sim; CPU per request vs chat";
@@ -39,37 +40,8 @@ export async function run({ quick, report }) {
       },
     },
   };
-  const engine = await startService('engine-sim', [
-    '--decode-ms-per-token',
-    '0',
-    '--prefill-us-per-token',
-    '0',
-    '--min-output-tokens',
-    '64',
-    '--max-output-tokens',
-    '64',
-    '--max-running',
-    '1024',
-  ]);
-  const proxy = await startService('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
-  const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
-  const gateway = await startService('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+  const { engine, proxy, router, gateway, startSession, stop } = await startWholePath(ADMIN);
   try {
-    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-    await fetch(`${router.url}/register`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ worker_addr: proxy.url }),
-    });
-    // Each API gets a fresh session, so each starts with the same (empty) recorded history.
-    const startSession = async (task) => {
-      await fetch(`${router.url}/grant_capacity`, { method: 'POST', headers: admin });
-      return fetch(`${gateway.url}/rl/start_session`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ task_id: task }),
-      }).then((r) => r.json());
-    };
     const load = async (api, task, durationS) => {
       const session = await startSession(task);
       return runClient('http-load.mjs', {
@@ -121,9 +93,6 @@ export async function run({ quick, report }) {
     );
     return results;
   } finally {
-    await gateway.stop();
-    await router.stop();
-    await proxy.stop();
-    await engine.stop();
+    await stop();
   }
 }
