@@ -72,17 +72,25 @@ export async function run({ quick, report }) {
   gc();
   const after = process.memoryUsage();
   const heapBytes = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers);
+  const tokenArrayBytes = after.arrayBuffers - before.arrayBuffers;
   const rssBytes = after.rss - before.rss;
+  // A recorded token: one of the trajectory's tokens (the last turn's prompt and answer, which
+  // hold every earlier turn's), each with its id, and for answers a log-prob, a version and a
+  // loss-mask bit. The mask is not stored: the export derives it from prompt and answer lengths.
   const perToken = heapBytes / finalTokens;
   report.figure(
-    'sessions × turns, tokens per session at the last turn',
+    'sessions × turns, recorded tokens per session at the last turn',
     `${sessions} × ${TURNS}, ${finalTokens / sessions}`,
   );
-  report.figure('heap + array buffers per session (KB)', (heapBytes / sessions / 1024).toFixed(0));
+  report.figure('heap + array buffers per session (KB)', (heapBytes / sessions / 1024).toFixed(1));
+  report.figure(
+    'of which token arrays (ids, log-probs) per recorded token (B)',
+    (tokenArrayBytes / finalTokens).toFixed(1),
+  );
   report.figure(`RSS growth for ${sessions} sessions (MB)`, (rssBytes / 1e6).toFixed(0));
-  report.bar('heap per token of the conversation (messages, ids, log-probs, versions)', perToken, {
-    atMost: 64,
-    goal: 16,
+  report.figure(`RSS with ${sessions} sessions recorded (MB)`, (after.rss / 1e6).toFixed(0));
+  report.bar('heap per recorded token (messages, ids, log-probs, versions; the mask is derived at export)', perToken, {
+    atMost: 16,
     unit: 'B',
     digits: 1,
   });
@@ -91,5 +99,14 @@ export async function run({ quick, report }) {
     kept.reduce((n, c) => n + c.size, 0),
     kept.every((c) => c.size === TURNS),
   );
-  return { sessions, turns: TURNS, finalTokens, heapBytes, rssBytes, bytesPerToken: perToken };
+  return {
+    sessions,
+    turns: TURNS,
+    finalTokens,
+    heapBytes,
+    tokenArrayBytes,
+    rssBytes,
+    rss: after.rss,
+    bytesPerToken: perToken,
+  };
 }

@@ -1,6 +1,7 @@
 import { frameRecord, readRecords, RecordLog } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { Interaction } from '../sessions/interaction.js';
+import { VersionRuns } from '../sessions/version-runs.js';
 
 /**
  * The data proxy's crash journal, a `RecordLog` (framed, CRC-checked, torn tail cut at open), so
@@ -111,7 +112,7 @@ export function serializeInteraction(interaction: Interaction, base: Interaction
     promptIds: bytesOf(interaction.promptIds),
     outputIds: bytesOf(interaction.outputIds),
     outputLogprobs: bytesOf(interaction.outputLogprobs),
-    outputVersions: bytesOf(interaction.outputVersions),
+    outputVersions: bytesOf(VersionRuns.of(interaction.outputVersions).toInt32Array()),
   };
   if (!base) return record;
   const recorded = [...base.messages, ...base.outputMessages];

@@ -147,4 +147,35 @@ describe(InteractionCache.name, () => {
       conversations.push([...messages, { content: answer, role: 'assistant' }]);
     }
   });
+  it('stores an answer compactly with the same values: ids and log-probs on one buffer, versions as runs', () => {
+    const cache = new InteractionCache();
+    const recorded = {
+      ...interaction('a', [u1], 'ans1'),
+      outputIds: Int32Array.from([5, 6, 7]),
+      outputLogprobs: Float32Array.from([-0.5, -0.1234567, -7.25]),
+      outputVersions: Int32Array.from([2, 2, 3]),
+    };
+    cache.insert(recorded);
+    const stored = cache.get('a')!;
+    expect(Array.from(stored.outputIds)).toEqual([5, 6, 7]);
+    expect(Array.from(stored.outputLogprobs)).toEqual(Array.from(Float32Array.from([-0.5, -0.1234567, -7.25])));
+    expect([...stored.outputVersions]).toEqual([2, 2, 3]);
+    expect(stored.outputIds.buffer).toBe(stored.outputLogprobs.buffer);
+    expect(stored.outputVersions).not.toBeInstanceOf(Int32Array);
+  });
+
+  it('trim gives the prompt buffer its exact size and keeps every prompt', () => {
+    const cache = new InteractionCache();
+    cache.insert({ ...interaction('a', [u1], 'ans1'), promptIds: Int32Array.from([1, 2, 3]) });
+    cache.insert({
+      ...interaction('b', [u1, a1, u2], 'ans2'),
+      parentId: 'a',
+      promptIds: Int32Array.from([1, 2, 3, 4]),
+    });
+    cache.trim();
+    expect(Array.from(cache.get('a')!.promptIds)).toEqual([1, 2, 3]);
+    expect(Array.from(cache.get('b')!.promptIds)).toEqual([1, 2, 3, 4]);
+    expect(cache.get('b')!.promptIds.buffer.byteLength).toBe(4 * 4);
+    expect(cache.get('a')!.promptIds.buffer).toBe(cache.get('b')!.promptIds.buffer);
+  });
 });

@@ -1,9 +1,11 @@
 import { messageKey } from './message-key.js';
 import { PromptArena } from './prompt-arena.js';
+import { VersionRuns } from './version-runs.js';
 
 /**
  * One recorded chat completion: what was asked, exactly which tokens were generated, their
- * log-probabilities and weight versions. Token data lives in typed arrays (4 bytes per value).
+ * log-probabilities and weight versions. Token data lives in typed arrays (4 bytes per value);
+ * once in a cache, an answer's ids and log-probs share one buffer and its versions are runs.
  */
 export interface Interaction {
   /** The completion id (`chatcmpl-...`), also the interaction id. */
@@ -17,8 +19,13 @@ export interface Interaction {
   parentId: string | null;
   promptIds: Int32Array;
   outputIds: Int32Array;
+  /**
+   * Float32, as the engines compute them (SGLang and vLLM send float32 values widened to Python
+   * floats) and as every export encodes them.
+   */
   outputLogprobs: Float32Array;
-  outputVersions: Int32Array;
+  /** One per output token: an `Int32Array` as recorded, runs once inserted in a cache. */
+  outputVersions: Int32Array | VersionRuns;
   stopReason: 'stop' | 'length' | 'tool_calls';
   /** The assistant message as returned to the client (null fields omitted). */
   outputMessages: Record<string, unknown>[];
@@ -40,8 +47,11 @@ export interface Interaction {
  */
 export class InteractionCache {
   private readonly byId = new Map<string, Interaction>();
-  /** Length and last message's key of messages + outputMessages → those interactions, in insertion order. */
-  private readonly byConversation = new Map<string, Interaction[]>();
+  /**
+   * Length and a hash of the last message's key of messages + outputMessages → those
+   * interactions, in insertion order (an array only when several share the key).
+   */
+  private readonly byConversation = new Map<number, Interaction | Interaction[]>();
   /** Insertion order, for the tie between equally long parents. */
   private readonly order = new Map<Interaction, number>();
   private nextPlace = 0;
@@ -79,33 +89,51 @@ export class InteractionCache {
     if (previous) this.unindex(previous);
     const parent = interaction.parentId === null ? undefined : this.byId.get(interaction.parentId);
     interaction.promptIds = this.prompts.store(interaction.promptIds, parent?.promptIds ?? null);
-    if (this.prompts.grew)
-      for (const earlier of this.byId.values()) earlier.promptIds = this.prompts.relocate(earlier.promptIds);
+    if (this.prompts.grew) this.relocatePrompts();
+    storeAnswerCompactly(interaction);
     if (parent && this.foundParents.get(interaction.messages) === parent) {
       // Equal to the parent's messages and answer (findParent compared them): hold those objects
-      // instead of a second copy of the conversation per turn.
+      // instead of a second copy of the conversation per turn. `concat` allocates the exact
+      // length (a spread leaves room to grow: twice the pointers).
       const shared = parent.messages.length + parent.outputMessages.length;
-      interaction.messages = [...parent.messages, ...parent.outputMessages, ...interaction.messages.slice(shared)];
+      interaction.messages = parent.messages.concat(parent.outputMessages, interaction.messages.slice(shared));
     }
     this.byId.set(interaction.id, interaction);
     this.order.set(interaction, place);
     // A raw completion has no messages: it is never a chat turn's parent.
     if (interaction.messages.length + interaction.outputMessages.length === 0) return;
     const length = interaction.messages.length + interaction.outputMessages.length;
-    const last = interaction.outputMessages.at(-1) ?? interaction.messages.at(-1);
-    const key = `${length}\u0000${messageKey(last)}`;
-    const list = this.byConversation.get(key);
-    if (list) list.push(interaction);
-    else this.byConversation.set(key, [interaction]);
+    const key = conversationKey(length, interaction.outputMessages.at(-1) ?? interaction.messages.at(-1));
+    const listed = this.byConversation.get(key);
+    if (listed === undefined) this.byConversation.set(key, interaction);
+    else if (Array.isArray(listed)) listed.push(interaction);
+    else this.byConversation.set(key, [listed, interaction]);
+  }
+
+  /**
+   * Gives the prompt buffer's spare room back (a trajectory that is ready takes no more turns):
+   * the prompts move to a buffer of their exact size.
+   */
+  trim(): void {
+    if (this.prompts.trim()) this.relocatePrompts();
+  }
+
+  private relocatePrompts(): void {
+    for (const earlier of this.byId.values()) earlier.promptIds = this.prompts.relocate(earlier.promptIds);
   }
 
   private unindex(interaction: Interaction): void {
     this.order.delete(interaction);
-    for (const [key, list] of this.byConversation) {
-      const at = list.indexOf(interaction);
+    for (const [key, listed] of this.byConversation) {
+      if (listed === interaction) {
+        this.byConversation.delete(key);
+        return;
+      }
+      if (!Array.isArray(listed)) continue;
+      const at = listed.indexOf(interaction);
       if (at < 0) continue;
-      list.splice(at, 1);
-      if (list.length === 0) this.byConversation.delete(key);
+      listed.splice(at, 1);
+      if (listed.length === 1) this.byConversation.set(key, listed[0]);
       return;
     }
   }
@@ -116,9 +144,9 @@ export class InteractionCache {
     // once that cannot beat the best, shorter prefixes cannot either.
     for (let length = messages.length; length > 0; length--) {
       if (best && length < best.messages.length) break;
-      const list = this.byConversation.get(`${length}\u0000${messageKey(messages[length - 1])}`);
-      if (!list) continue;
-      for (const candidate of list) {
+      const listed = this.byConversation.get(conversationKey(length, messages[length - 1]));
+      if (listed === undefined) continue;
+      for (const candidate of Array.isArray(listed) ? listed : [listed]) {
         if (candidate.messages.length + candidate.outputMessages.length !== length) continue;
         if (best && !this.beats(candidate, best)) continue;
         if (
@@ -159,6 +187,38 @@ export class InteractionCache {
     }
     return best;
   }
+}
+
+/**
+ * The index key of a recorded conversation: its length (below 2^21 messages) and a 32-bit FNV-1a
+ * hash of its last message's key, as one number: a few bytes per interaction where the key text
+ * took about 80. Equal conversations get equal keys; unequal ones sharing a key are told apart by
+ * the comparison that follows every lookup.
+ */
+function conversationKey(length: number, last: unknown): number {
+  const text = messageKey(last);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return length * 0x1_0000_0000 + (hash >>> 0);
+}
+
+/**
+ * An answer's ids and log-probs as two views over one buffer, its versions as runs: one
+ * allocation per answer instead of three, and no 4 bytes per token for versions that rarely
+ * change.
+ */
+function storeAnswerCompactly(interaction: Interaction): void {
+  const ids = interaction.outputIds;
+  const logprobs = interaction.outputLogprobs;
+  interaction.outputVersions = VersionRuns.of(interaction.outputVersions);
+  if (ids.length + logprobs.length === 0 || ids.buffer === logprobs.buffer) return;
+  const buffer = new ArrayBuffer((ids.length + logprobs.length) * 4);
+  const storedIds = new Int32Array(buffer, 0, ids.length);
+  const storedLogprobs = new Float32Array(buffer, ids.length * 4, logprobs.length);
+  storedIds.set(ids);
+  storedLogprobs.set(logprobs);
+  interaction.outputIds = storedIds;
+  interaction.outputLogprobs = storedLogprobs;
 }
 
 function startsWith(ids: readonly number[], part: Int32Array, at: number): boolean {

@@ -44,4 +44,20 @@ describe(PromptArena.name, () => {
     // One copy of the ids (and room to grow), not one per turn.
     expect(arena.bytes).toBeLessThanOrEqual(2 * 4 * prompt.length + 4096);
   });
+  it('trims the room to grow: the same ids move to a buffer of their exact size, and views relocate to it', () => {
+    const arena = new PromptArena();
+    const first = arena.store(range(0, 100), null);
+    const second = arena.store(range(0, 150), first);
+    expect(arena.bytes).toBeGreaterThan(150 * 4);
+    expect(arena.trim()).toBe(true);
+    expect(arena.bytes).toBe(150 * 4);
+    const [movedFirst, movedSecond] = [arena.relocate(first), arena.relocate(second)];
+    expect(movedSecond.buffer).not.toBe(second.buffer);
+    expect(movedFirst.buffer).toBe(movedSecond.buffer);
+    expect(Array.from(movedFirst)).toEqual(range(0, 100));
+    expect(Array.from(movedSecond)).toEqual(range(0, 150));
+    expect(arena.trim()).toBe(false);
+    const third = arena.store(range(0, 200), movedSecond);
+    expect(Array.from(third)).toEqual(range(0, 200));
+  });
 });

@@ -54,6 +54,19 @@ export class PromptArena {
     return this.data.subarray(start, this.used);
   }
 
+  /**
+   * Moves the stored ids to a buffer of their exact size when the current one has room to spare;
+   * returns whether it did (the caller then relocates its views, as after a growth).
+   */
+  trim(): boolean {
+    this.moved = null;
+    if (this.used === this.data.length) return false;
+    const exact = this.data.slice(0, this.used);
+    this.moved = { buffer: this.data.buffer, from: 0, to: this.used };
+    this.data = exact;
+    return true;
+  }
+
   /** Bytes of the buffer new prompts are stored in (earlier buffers live while their views do). */
   get bytes(): number {
     return this.data.byteLength;

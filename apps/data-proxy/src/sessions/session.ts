@@ -166,6 +166,7 @@ export class Session {
       createdAt: now,
       delivered: false,
     };
+    this.activeCache.trim();
     this.readyById.set(trajectory.trajectoryId, trajectory);
     this.activeCache = new InteractionCache();
     this.pending = null;
