@@ -8,7 +8,7 @@ import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
 import type { GenerateInput, GenerateOutcome } from '../inference/generation.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
-import type { Interaction } from '../sessions/interaction.js';
+import { compactAnswer, type Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
@@ -397,9 +397,7 @@ export class ChatService {
       chatTemplateType: this.options['chat-template-type'] === 'concat' ? 'concat' : 'hf',
       parentId: chat.parent?.id ?? null,
       promptIds: Int32Array.from(chat.promptIds),
-      outputIds: Int32Array.from(outcome.outputTokens),
-      outputLogprobs: Float32Array.from(outcome.outputLogprobs),
-      outputVersions: Int32Array.from(outcome.outputVersions),
+      ...compactAnswer(outcome.outputTokens, outcome.outputLogprobs, outcome.outputVersions),
       stopReason: result.finishReason,
       // A raw prompt has no messages: its turn is found again by its tokens, never by messages.
       outputMessages: chat.request.rawPrompt ? [] : [outputMessage(result.content, result.toolCalls)],

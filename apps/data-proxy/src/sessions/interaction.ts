@@ -203,22 +203,28 @@ function conversationKey(length: number, last: unknown): number {
 }
 
 /**
- * An answer's ids and log-probs as two views over one buffer, its versions as runs: one
- * allocation per answer instead of three, and no 4 bytes per token for versions that rarely
- * change.
+ * An answer's token data as a cache holds it: ids and log-probs as two views over one buffer
+ * (one allocation per answer, not one per array), versions as runs (weights rarely change within
+ * an answer: no 4 bytes per token). The chat path records its answers in this form directly.
  */
-function storeAnswerCompactly(interaction: Interaction): void {
-  const ids = interaction.outputIds;
-  const logprobs = interaction.outputLogprobs;
-  interaction.outputVersions = VersionRuns.of(interaction.outputVersions);
-  if (ids.length + logprobs.length === 0 || ids.buffer === logprobs.buffer) return;
+export function compactAnswer(
+  ids: ArrayLike<number>,
+  logprobs: ArrayLike<number>,
+  versions: ArrayLike<number> | VersionRuns,
+): Pick<Interaction, 'outputIds' | 'outputLogprobs' | 'outputVersions'> {
   const buffer = new ArrayBuffer((ids.length + logprobs.length) * 4);
-  const storedIds = new Int32Array(buffer, 0, ids.length);
-  const storedLogprobs = new Float32Array(buffer, ids.length * 4, logprobs.length);
-  storedIds.set(ids);
-  storedLogprobs.set(logprobs);
-  interaction.outputIds = storedIds;
-  interaction.outputLogprobs = storedLogprobs;
+  const outputIds = new Int32Array(buffer, 0, ids.length);
+  const outputLogprobs = new Float32Array(buffer, ids.length * 4, logprobs.length);
+  outputIds.set(ids);
+  outputLogprobs.set(logprobs);
+  return { outputIds, outputLogprobs, outputVersions: VersionRuns.of(versions) };
+}
+
+/** An interaction recorded in another form (tests, the journal) stores its answer as `compactAnswer` does. */
+function storeAnswerCompactly(interaction: Interaction): void {
+  const { outputIds, outputLogprobs, outputVersions } = interaction;
+  if (outputIds.buffer === outputLogprobs.buffer && outputVersions instanceof VersionRuns) return;
+  Object.assign(interaction, compactAnswer(outputIds, outputLogprobs, outputVersions));
 }
 
 function startsWith(ids: readonly number[], part: Int32Array, at: number): boolean {
