@@ -18,6 +18,7 @@ export * from './anthropic/messages.dto.js';
 export * from './data-proxy/sessions.dto.js';
 export * from './data-proxy/data-proxy.dto.js';
 export * from './data-proxy/generate.dto.js';
+export * from './data-proxy/export.dto.js';
 export * from './gateway/gateway.dto.js';
 export * from './controller/control.dto.js';
 export * from './controller/rollout.dto.js';

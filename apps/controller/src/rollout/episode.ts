@@ -10,7 +10,7 @@ import { RouterClient } from '../clients/router-client.js';
 import { ReadyQueueService } from '../online/ready-queue.service.js';
 import type { AcceptPredicate } from './accept-predicate.js';
 import type { Agent } from './agent-loader.js';
-import type { EpisodeOutcomeDto, ExportFormat } from '@app/contracts';
+import type { EpisodeOutcomeDto, ExportedTrajDto, ExportFormat } from '@app/contracts';
 
 /** How one episode runs: everything a task needs besides its data. */
 export interface EpisodeSpec {
@@ -370,7 +370,9 @@ export class EpisodeRunner {
    * The last row's reward of a `traj` answer: the string form's last entry, the JSON lists, or
    * (the RPC encoding) the `rewards` shard fetched from the data proxy that holds it.
    */
-  private async lastTrajReward(traj: Record<string, unknown>): Promise<number> {
+  private async lastTrajReward(answer: ExportedTrajDto): Promise<number> {
+    // Another process's JSON: read field by field, whatever form it claims to have.
+    const traj = answer as Record<string, unknown>;
     const list = Array.isArray(traj.interactions)
       ? (traj.interactions as { reward?: unknown }[]).map((i) => i.reward)
       : Array.isArray(traj.rewards)

@@ -1,6 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
-import type { ExportFormat, ExportSchema, ExportStyle } from '@app/contracts';
+import type {
+  ExportedInteractionDto,
+  ExportedMessagesInteractionDto,
+  ExportedTensorInteractionDto,
+  ExportedTrajDto,
+  ExportFormat,
+  ExportSchema,
+  ExportStyle,
+  ExportTrajectoriesResponseDto,
+  TrajReferencesDto,
+} from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { ServingAddress } from '../serving/serving-address.js';
 import type { ReadyTrajectory } from '../sessions/session.js';
@@ -9,6 +19,7 @@ import { rtensorReference } from './rpc-encoding.js';
 import { ShardStore } from './shard-store.service.js';
 import {
   buildTraj,
+  byKey,
   ExportError,
   exportTrajectory,
   normalizeGroupRewards,
@@ -48,7 +59,7 @@ export class ExportService {
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
   ) {}
 
-  export(request: ExportRequest): { interactions: Record<string, unknown> } | { traj: Record<string, unknown> } {
+  export(request: ExportRequest): ExportTrajectoriesResponseDto {
     const schema = request.schema ?? (this.options['export-schema'] as ExportSchema);
     // AReaL 2.0's export skips what it cannot find; it has no 404 or 409.
     const lenient = request.lenient || schema === 'traj';
@@ -87,7 +98,7 @@ export class ExportService {
     }
     // Everything was built: now the trajectories leave their sessions.
     for (const { session, trajectory } of picked) this.sessions.markExported(session, trajectory.trajectoryId);
-    const answer =
+    const answer: ExportTrajectoriesResponseDto =
       schema === 'traj'
         ? {
             traj: this.trajAnswer(
@@ -111,23 +122,27 @@ export class ExportService {
     return answer;
   }
 
-  private interactionsAnswer(items: ExportedInteraction[], format: ExportFormat): Record<string, unknown> {
-    const interactions: Record<string, unknown> = {};
+  /** By interaction id: a map whose keys are data, typed by what each value is. */
+  private interactionsAnswer(
+    items: ExportedInteraction[],
+    format: ExportFormat,
+  ): Record<string, ExportedInteractionDto> {
+    const interactions: Record<string, ExportedInteractionDto> = {};
     for (const item of items)
       interactions[item.interaction.id] = format === 'json' ? toJsonEntry(item) : this.rpcEntry(item);
     return interactions;
   }
 
   /** AReaL 2.0's `traj`: one padded batch, one shard per key (rpc), or nested lists (json). */
-  private trajAnswer(items: ExportedInteraction[], format: ExportFormat): Record<string, unknown> {
+  private trajAnswer(items: ExportedInteraction[], format: ExportFormat): ExportedTrajDto {
     const traj = buildTraj(items);
     if (traj === null) return {};
-    if ('interactions' in traj) return traj as unknown as Record<string, unknown>;
+    if ('interactions' in traj) return traj;
     if (format === 'json') return trajToJson(traj);
     const nodeAddr = this.servingAddress.hostPort;
-    const out: Record<string, unknown> = {};
-    for (const key of TRAJ_KEYS) out[key] = rtensorReference(traj[key], this.shards.put(traj[key]), nodeAddr);
-    return out;
+    return byKey(TRAJ_KEYS, (key) =>
+      rtensorReference(traj[key], this.shards.put(traj[key]), nodeAddr),
+    ) satisfies TrajReferencesDto;
   }
 
   private pick(session: Session, request: ExportRequest): ReadyTrajectory | null {
@@ -150,8 +165,9 @@ export class ExportService {
   }
 
   /** The reference encoding: tensors replaced by RTensor references to shards held here. */
-  private rpcEntry(item: ExportedInteraction): Record<string, unknown> {
-    if (!item.tensors) {
+  private rpcEntry(item: ExportedInteraction): ExportedTensorInteractionDto | ExportedMessagesInteractionDto {
+    const tensors = item.tensors;
+    if (!tensors) {
       return {
         messages: item.interaction.messages,
         output_message_list: item.interaction.outputMessages,
@@ -160,11 +176,9 @@ export class ExportService {
       };
     }
     const nodeAddr = this.servingAddress.hostPort;
-    const tensorDict: Record<string, unknown> = {};
-    for (const key of TENSOR_KEYS) {
-      const tensor = item.tensors[key];
-      tensorDict[key] = rtensorReference(tensor, this.shards.put(tensor), nodeAddr);
-    }
+    const tensorDict = byKey(TENSOR_KEYS, (key) =>
+      rtensorReference(tensors[key], this.shards.put(tensors[key]), nodeAddr),
+    );
     return { tensor_dict: tensorDict, reward: item.reward, interaction_id: item.interaction.id };
   }
 }

@@ -5,6 +5,8 @@
  * "class_path", "data"}`. Keys are written in the order pydantic's `model_dump` writes them.
  */
 
+import type { RTensorReferenceDto, SerializedTensorDto } from '@app/contracts';
+
 export type TorchDtype = 'torch.int64' | 'torch.float32' | 'torch.bool' | 'torch.int32';
 
 /** A tensor held as raw little-endian bytes plus shape and dtype. */
@@ -12,19 +14,6 @@ export interface HostTensor {
   dtype: TorchDtype;
   shape: number[];
   bytes: Buffer;
-}
-
-export interface SerializedTensor {
-  type: 'tensor';
-  data: string | null;
-  shape: number[];
-  dtype: TorchDtype;
-}
-
-export interface SerializedDataclass {
-  type: 'dataclass';
-  class_path: string;
-  data: Record<string, unknown>;
 }
 
 export const RTENSOR_CLASS = 'areal.infra.rpc.rtensor.RTensor';
@@ -66,7 +55,7 @@ export function boolTensor(values: ArrayLike<boolean>, shape: number[]): HostTen
   return { dtype: 'torch.bool', shape, bytes };
 }
 
-export function serializeTensor(tensor: HostTensor, meta = false): SerializedTensor {
+export function serializeTensor(tensor: HostTensor, meta = false): SerializedTensorDto {
   return {
     type: 'tensor',
     data: meta ? null : tensor.bytes.toString('base64'),
@@ -92,16 +81,16 @@ export function deserializeTensor(value: unknown): HostTensor {
   return { dtype, shape, bytes };
 }
 
-export function dataclass(classPath: string, data: Record<string, unknown>): SerializedDataclass {
-  return { type: 'dataclass', class_path: classPath, data };
-}
-
 /** An RTensor reference: the shard's id and holder, and a shape/dtype-only (meta) placeholder. */
-export function rtensorReference(tensor: HostTensor, shardId: string, nodeAddr: string): SerializedDataclass {
-  return dataclass(RTENSOR_CLASS, {
-    shard: dataclass(SHARD_INFO_CLASS, { shard_id: shardId, node_addr: nodeAddr }),
-    data: serializeTensor(tensor, true),
-  });
+export function rtensorReference(tensor: HostTensor, shardId: string, nodeAddr: string): RTensorReferenceDto {
+  return {
+    type: 'dataclass',
+    class_path: RTENSOR_CLASS,
+    data: {
+      shard: { type: 'dataclass', class_path: SHARD_INFO_CLASS, data: { shard_id: shardId, node_addr: nodeAddr } },
+      data: serializeTensor(tensor, true),
+    },
+  };
 }
 
 /** Decodes raw tensor bytes into numbers (tests and the JSON export). */

@@ -1,7 +1,7 @@
 // One unit over 300 lines: how a recorded trajectory becomes the reference's training rows
 // (individual or concat, reward discounting, the tensor and JSON encodings of a row): one layout,
 // whose parts must agree token for token.
-import type { ExportStyle } from '@app/contracts';
+import type { ExportedJsonInteractionDto, ExportStyle, TrajJsonDto, TrajStringFormDto } from '@app/contracts';
 import type { Interaction, InteractionCache } from '../sessions/interaction.js';
 import { boolTensor, float32Tensor, int32Tensor, int64Tensor, tensorValues, type HostTensor } from './rpc-encoding.js';
 
@@ -163,8 +163,8 @@ export function exportTrajectory(
 export class ExportError extends Error {}
 
 /** The plain-JSON encoding: arrays a non-Python trainer can read directly. */
-export function toJsonEntry(item: ExportedInteraction): Record<string, unknown> {
-  const base: Record<string, unknown> = {
+export function toJsonEntry(item: ExportedInteraction): ExportedJsonInteractionDto {
+  const base: ExportedJsonInteractionDto = {
     interaction_id: item.interaction.id,
     parent_id: item.interaction.parentId,
     reward: item.reward,
@@ -195,11 +195,6 @@ export const TRAJ_KEYS = [
 
 export type TrajKey = (typeof TRAJ_KEYS)[number];
 
-/** AReaL 2.0's string form: one entry per interaction when any of them has no tokens (external models). */
-export interface TrajStringForm {
-  interactions: { request: unknown; response: string; reward: number }[];
-}
-
 /**
  * AReaL 2.0's `traj` (its `concat_padded_tensors` over every exported interaction, in order):
  * `[N, Lmax]` rows right-padded with 0 (`attention_mask` false marks padding; `versions` and
@@ -207,7 +202,9 @@ export interface TrajStringForm {
  * `original_rewards` is the reward before group normalization (the reward itself when none ran).
  * Any interaction without tokens turns the whole export into the string form; none gives `{}`.
  */
-export function buildTraj(items: readonly ExportedInteraction[]): Record<TrajKey, HostTensor> | TrajStringForm | null {
+export function buildTraj(
+  items: readonly ExportedInteraction[],
+): Record<TrajKey, HostTensor> | TrajStringFormDto | null {
   if (items.length === 0) return null;
   if (items.some((item) => item.row === null)) {
     return {
@@ -273,19 +270,29 @@ function responseText(message: unknown): string {
   return '';
 }
 
-/** `traj` as plain JSON: each key as nested lists (rows of `[N, L]`, or the `[N]` rewards). */
-export function trajToJson(traj: Record<TrajKey, HostTensor>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of TRAJ_KEYS) {
-    const tensor = traj[key];
-    const values = tensorValues(tensor);
-    const asType = tensor.dtype === 'torch.bool' ? values.map((v) => v === 1) : values;
-    if (tensor.shape.length === 1) out[key] = asType;
-    else {
-      const [rowsCount, width] = tensor.shape;
-      out[key] = Array.from({ length: rowsCount }, (_, i) => asType.slice(i * width, (i + 1) * width));
-    }
-  }
+/** `traj` as plain JSON: the `[N, L]` tensors as lists of rows, the `[N]` rewards as lists. */
+export function trajToJson(traj: Record<TrajKey, HostTensor>): TrajJsonDto {
+  const rows = (key: TrajKey): number[][] => {
+    const values = tensorValues(traj[key]);
+    const [count, width] = traj[key].shape;
+    return Array.from({ length: count }, (_, i) => values.slice(i * width, (i + 1) * width));
+  };
+  return {
+    input_ids: rows('input_ids'),
+    loss_mask: rows('loss_mask'),
+    logprobs: rows('logprobs'),
+    versions: rows('versions'),
+    turn_ids: rows('turn_ids'),
+    attention_mask: rows('attention_mask').map((row) => row.map((v) => v === 1)),
+    rewards: tensorValues(traj.rewards),
+    original_rewards: tensorValues(traj.original_rewards),
+  };
+}
+
+/** An object with one value per key, in the keys' order (a tensor dict or a `traj` batch of references). */
+export function byKey<K extends string, T>(keys: readonly K[], value: (key: K) => T): Record<K, T> {
+  const out = {} as Record<K, T>;
+  for (const key of keys) out[key] = value(key);
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ExportedTrajDto } from '../data-proxy/export.dto.js';
 import {
   ArrayMaxSize,
   IsArray,
@@ -200,7 +201,8 @@ export class ExportedTrajectoryDto extends ReadyTrajectoryRefDto {
   @ApiProperty({ description: 'false: the export failed (status and error say why)' }) ok!: boolean;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'object', additionalProperties: true } })
   interactions?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) traj?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "The data proxy's `traj` export" })
+  traj?: ExportedTrajDto;
   @ApiPropertyOptional() status?: number;
   @ApiPropertyOptional() error?: string;
 }

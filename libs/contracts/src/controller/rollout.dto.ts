@@ -2,6 +2,7 @@
 // validation rules, episode outcomes, capacity and status), which share the episode fields.
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ExportedTrajDto } from '../data-proxy/export.dto.js';
 import {
   Allow,
   ArrayMaxSize,
@@ -186,7 +187,8 @@ export class EpisodeOutcomeDto {
   @ApiPropertyOptional() group_id?: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'object', additionalProperties: true } })
   interactions!: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) traj?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "The data proxy's `traj` export" })
+  traj?: ExportedTrajDto;
   @ApiPropertyOptional({ type: [Number] }) dropped_members?: number[];
   @ApiProperty() started_at!: string;
   @ApiProperty() finished_at!: string;

@@ -130,7 +130,12 @@ export class ClearShardsResponseDto {
 /** A serialized tensor (the reference's pydantic encoding, key order kept). */
 export class SerializedTensorDto {
   @ApiProperty({ example: 'tensor' }) type!: string;
-  @ApiProperty({ description: 'base64 of the little-endian bytes' }) data!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'base64 of the little-endian bytes; null in a reference, which carries shape and dtype only',
+  })
+  data!: string | null;
   @ApiProperty({ type: [Number] }) shape!: number[];
   @ApiProperty({ example: 'torch.int64' }) dtype!: string;
 }

@@ -215,23 +215,3 @@ export class ExportTrajectoriesRequestDto {
   @IsBoolean()
   normalize_rewards?: boolean;
 }
-
-export class ExportTrajectoriesResponseDto {
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'object', additionalProperties: true },
-    description: 'Training rows by interaction id (input_ids, loss_mask, logprobs, versions, rewards…)',
-    example: {
-      'chatcmpl-3f2a': {
-        input_ids: [[151644, 872, 198, 17, 10, 17, 30, 151645, 19, 151645]],
-        loss_mask: [[0, 0, 0, 0, 0, 0, 0, 0, 1, 1]],
-        logprobs: [[0, 0, 0, 0, 0, 0, 0, 0, -0.11, -0.02]],
-        versions: [[-1, -1, -1, -1, -1, -1, -1, -1, 4, 4]],
-        rewards: [1],
-      },
-    },
-  })
-  interactions?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'schema traj: the AReaL 2.0 batch' })
-  traj?: Record<string, unknown>;
-}
