@@ -228,10 +228,13 @@ export class SessionStore implements OnApplicationShutdown {
       };
       const ready: ReadyTrajectory[] = recovered.ready.map((trajectory) => {
         view.ready.set(trajectory.trajectoryId, trajectory.ids);
+        const cache = cacheOf(trajectory.ids);
+        // Ready takes no more turns: no room to grow, as when it became ready.
+        cache.trim();
         return {
           trajectoryId: trajectory.trajectoryId,
           interactionId: trajectory.interactionId,
-          cache: cacheOf(trajectory.ids),
+          cache,
           createdAt: trajectory.createdAt,
           delivered: scalars.delivered.includes(trajectory.trajectoryId),
         };
