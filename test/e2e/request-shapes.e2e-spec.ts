@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { isAllowedValue, type FieldHandling, type RequestSurface } from '@app/contracts';
 import { CHAT, CHAT_FIELD_SAMPLES, CHAT_KIND_SAMPLES } from './surface/chat.js';
 import { COMPLETIONS, COMPLETIONS_FIELD_SAMPLES, COMPLETIONS_KIND_SAMPLES } from './surface/completions.js';
@@ -53,15 +53,7 @@ function label(field: string, entry: FieldHandling, sample: Sample | undefined):
  * in-process (so the engine request can be seen) against a real engine-sim.
  */
 describe('the request surface: every declared handling, generated from the tables', () => {
-  let stack: SurfaceStack;
-
-  beforeAll(async () => {
-    stack = await SurfaceStack.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = SurfaceStack.forSuite();
 
   describe('responses: an item_reference names a recorded item of the caller’s session, or gets a 404', () => {
     const send = (body: Record<string, unknown>): Promise<Exchange> =>

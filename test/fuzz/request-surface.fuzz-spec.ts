@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { isAllowedValue, type FieldHandling } from '@app/contracts';
 import { CHAT, CHAT_FIELD_SAMPLES } from '../e2e/surface/chat.js';
 import { COMPLETIONS, COMPLETIONS_FIELD_SAMPLES } from '../e2e/surface/completions.js';
@@ -189,15 +189,7 @@ function randomRequest(
  * valid: every one must be answered (no template error, no 5xx, no other refusal).
  */
 describe('fuzzing the request surface with valid requests', () => {
-  let stack: SurfaceStack;
-
-  beforeAll(async () => {
-    stack = await SurfaceStack.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = SurfaceStack.forSuite();
 
   it.each([
     ['chat', CHAT, CHAT_FIELD_SAMPLES],

@@ -44,3 +44,18 @@ export async function postSse(url: string, body: unknown, headers: Record<string
   })();
   return { status: res.statusCode, headers: res.headers, events, done, abort: () => controller.abort() };
 }
+
+/** The `data:` payloads of a whole event stream read as text (`[DONE]` kept as the string; a multi-line payload joined). */
+export function parseSseText(text: string): unknown[] {
+  const events: unknown[] = [];
+  for (const block of text.split('\n\n')) {
+    const data = block
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => line.slice(6))
+      .join('\n');
+    if (data.length === 0) continue;
+    events.push(data === '[DONE]' ? data : JSON.parse(data));
+  }
+  return events;
+}

@@ -3,29 +3,8 @@
 // has one obvious place to get its sample.
 import { expect } from '@jest/globals';
 import { CHAT_SURFACE } from '@app/contracts';
-import {
-  all,
-  budget,
-  CALCULATOR_CALL,
-  constrainedTo,
-  contentIs,
-  engineGot,
-  expectTokenLogprobs,
-  isJsonObject,
-  matches,
-  notRecorded,
-  promptHas,
-  SCHEMA,
-  thinkingOff,
-  validatesAgainst,
-} from './effects.js';
-import {
-  expectOpenAiRefusal,
-  type ApiUnderTest,
-  type Exchange,
-  type FieldSamples,
-  type KindSamples,
-} from './harness.js';
+import * as effect from './effects.js';
+import type { ApiUnderTest, Exchange, FieldSamples, KindSamples } from './harness.js';
 
 type Chunk = { choices: { delta: { content?: string }; logprobs?: { content: unknown[] } | null }[] };
 
@@ -43,7 +22,7 @@ export const CHAT: ApiUnderTest = {
           .map((e) => e.choices[0].delta.content ?? '')
           .join(''),
   expectRefusal: (x, field) => {
-    expectOpenAiRefusal(x, field);
+    effect.expectOpenAiRefusal(x, field);
     // The reference's detail, beside OpenAI's error.
     expect(x.json.detail).toBe(x.json.error.message);
   },
@@ -59,7 +38,7 @@ const TOOLS = [
     },
   },
 ];
-const ASKS_FOR_CALL = [{ role: 'user', content: `Compute this. ${CALCULATOR_CALL}` }];
+const ASKS_FOR_CALL = [{ role: 'user', content: `Compute this. ${effect.CALCULATOR_CALL}` }];
 const toolCalls = (x: Exchange): { function: { name: string } }[] => x.json.choices[0].message.tool_calls ?? [];
 
 const calls = (x: Exchange): void => {
@@ -76,7 +55,7 @@ const someCalls = (x: Exchange): void => {
 /** SGLang's structural tag: free text until the trigger, then the structure (at least one). */
 const STRUCTURAL_TAG = {
   type: 'structural_tag',
-  structures: [{ begin: '<answer>', schema: SCHEMA, end: '</answer>' }],
+  structures: [{ begin: '<answer>', schema: effect.SCHEMA, end: '</answer>' }],
   triggers: ['<answer>'],
   at_least_one: true,
 };
@@ -84,7 +63,7 @@ const STRUCTURAL_TAG = {
 /** Every field of the chat surface, each with the values that show its handling. */
 export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
   messages: [
-    { value: [{ role: 'user', content: [{ type: 'text', text: 'parts' }] }], check: contentIs('parts') },
+    { value: [{ role: 'user', content: [{ type: 'text', text: 'parts' }] }], check: effect.contentIs('parts') },
     {
       value: [
         { role: 'user', content: 'q' },
@@ -96,19 +75,19 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
         { role: 'tool', tool_call_id: 'c1', content: [{ type: 'text', text: '42' }] },
       ],
       with: { tools: TOOLS },
-      check: contentIs('<tool_response>\n42\n</tool_response>'),
+      check: effect.contentIs('<tool_response>\n42\n</tool_response>'),
     },
   ],
-  model: [{ value: 'my-model', check: (x) => expect(x.json.model).toBe('my-model') }],
+  ...effect.COMMON_FIELD_SAMPLES,
   audio: [{ value: { voice: 'alloy', format: 'mp3' } }],
-  frequency_penalty: [{ value: 0.5, check: engineGot('frequencyPenalty', 0.5) }],
+  frequency_penalty: [{ value: 0.5, check: effect.engineGot('frequencyPenalty', 0.5) }],
   function_call: [{ value: 'auto' }],
   functions: [{ value: [{ name: 'calculator' }] }],
   logit_bias: [{ value: { '1': 5 } }],
   logprobs: [
     {
       value: true,
-      check: (x) => expectTokenLogprobs(x.json.choices[0].logprobs.content, x, 0),
+      check: (x) => effect.expectTokenLogprobs(x.json.choices[0].logprobs.content, x, 0),
     },
     {
       value: true,
@@ -117,14 +96,18 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
         const streamed = (x.events ?? [])
           .filter((e): e is Chunk => typeof e === 'object' && Array.isArray(e.choices) && e.choices.length > 0)
           .flatMap((e) => (e.choices[0].logprobs?.content ?? []) as { token: string; logprob: number }[]);
-        expectTokenLogprobs(streamed, x, 0);
+        effect.expectTokenLogprobs(streamed, x, 0);
       },
     },
   ],
   max_completion_tokens: [
-    { value: 3, group: 'budget', check: all(budget(3), (x) => expect(x.json.usage.completion_tokens).toBe(3)) },
+    {
+      value: 3,
+      group: 'budget',
+      check: effect.all(effect.budget(3), (x) => expect(x.json.usage.completion_tokens).toBe(3)),
+    },
   ],
-  max_tokens: [{ value: 2, group: 'budget', check: budget(2) }],
+  max_tokens: [{ value: 2, group: 'budget', check: effect.budget(2) }],
   metadata: [{ value: { purpose: 'test' } }],
   modalities: [{ value: ['text'] }, { value: ['text', 'audio'] }],
   moderation: [{ value: { model: 'omni-moderation-latest' } }],
@@ -140,52 +123,37 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
     { value: false, with: { tools: TOOLS }, refused: true },
   ],
   prediction: [{ value: { type: 'content', content: 'hello there' } }],
-  presence_penalty: [{ value: 0.5, check: engineGot('presencePenalty', 0.5) }],
+  presence_penalty: [{ value: 0.5, check: effect.engineGot('presencePenalty', 0.5) }],
   prompt_cache_key: [{ value: 'prefix-7' }],
   prompt_cache_options: [{ value: {} }],
   prompt_cache_retention: [{ value: '24h' }],
-  reasoning_effort: [{ value: 'none', group: 'thinking', check: thinkingOff }],
+  reasoning_effort: [{ value: 'none', group: 'thinking', check: effect.thinkingOff }],
   response_format: [
-    { value: { type: 'text' }, check: engineGot('constraint', null) },
+    { value: { type: 'text' }, check: effect.engineGot('constraint', null) },
     {
       value: { type: 'json_object' },
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'json_object' }), isJsonObject),
+      check: effect.all(effect.constrainedTo({ kind: 'json_object' }), effect.isJsonObject),
     },
     {
-      value: { type: 'json_schema', json_schema: { name: 'distance', schema: SCHEMA, strict: true } },
+      value: { type: 'json_schema', json_schema: { name: 'distance', schema: effect.SCHEMA, strict: true } },
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'json_schema', schema: SCHEMA, strict: true }), validatesAgainst(SCHEMA)),
+      check: effect.all(
+        effect.constrainedTo({ kind: 'json_schema', schema: effect.SCHEMA, strict: true }),
+        effect.validatesAgainst(effect.SCHEMA),
+      ),
     },
   ],
   safety_identifier: [{ value: 'user-hash' }],
-  seed: [{ value: 7, check: engineGot('seed', 7) }],
   service_tier: [{ value: 'flex' }],
   stop: [
     {
       value: 'STOP',
       with: { messages: [{ role: 'user', content: 'one two STOP three' }] },
-      check: contentIs('one two '),
+      check: effect.contentIs('one two '),
     },
   ],
-  store: [{ value: false, check: notRecorded }],
-  stream: [
-    {
-      value: true,
-      check: (x, base) => {
-        expect(x.events?.at(-1)).toBe('[DONE]');
-        expect(x.content).toBe(base.content);
-      },
-    },
-  ],
-  stream_options: [
-    {
-      value: { include_usage: true },
-      with: { stream: true },
-      check: (x) => expect(x.events?.some((e) => typeof e === 'object' && e.usage)).toBe(true),
-    },
-  ],
-  temperature: [{ value: 0.5, check: engineGot('temperature', 0.5) }],
+  ...effect.OPENAI_STREAM_SAMPLES,
   tool_choice: [
     {
       value: 'none',
@@ -200,29 +168,38 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
       value: 'required',
       with: { tools: TOOLS },
       group: 'constraint',
-      check: all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), someCalls),
+      check: effect.all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), someCalls),
     },
     {
       value: { type: 'function', function: { name: 'calculator' } },
       with: { tools: TOOLS },
       group: 'constraint',
-      check: all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), calls),
+      check: effect.all((x) => expect(x.input?.sampling.constraint?.kind).toBe('ebnf'), calls),
     },
   ],
-  tools: [{ value: TOOLS, with: { messages: ASKS_FOR_CALL }, check: all(calls, promptHas('"name": "calculator"')) }],
+  tools: [
+    {
+      value: TOOLS,
+      with: { messages: ASKS_FOR_CALL },
+      check: effect.all(calls, effect.promptHas('"name": "calculator"')),
+    },
+  ],
   top_logprobs: [
     {
       value: 3,
       with: { logprobs: true },
-      check: all(engineGot('topLogprobs', 3), (x) => expectTokenLogprobs(x.json.choices[0].logprobs.content, x, 3)),
+      check: effect.all(effect.engineGot('topLogprobs', 3), (x) =>
+        effect.expectTokenLogprobs(x.json.choices[0].logprobs.content, x, 3),
+      ),
     },
   ],
-  top_p: [{ value: 0.9, check: engineGot('topP', 0.9) }],
   user: [{ value: 'user-1' }],
   verbosity: [{ value: 'low' }],
   web_search_options: [{ value: {} }],
-  chat_template_kwargs: [{ value: { enable_thinking: false }, group: 'thinking', check: thinkingOff }],
-  extra_body: [{ value: { chat_template_kwargs: { enable_thinking: false } }, group: 'thinking', check: thinkingOff }],
+  chat_template_kwargs: [{ value: { enable_thinking: false }, group: 'thinking', check: effect.thinkingOff }],
+  extra_body: [
+    { value: { chat_template_kwargs: { enable_thinking: false } }, group: 'thinking', check: effect.thinkingOff },
+  ],
   max_total_tokens: [
     {
       value: 40,
@@ -231,15 +208,12 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
       check: (x) => expect(x.input?.maxNewTokens).toBe(40 - (x.input?.promptIds.length ?? 0)),
     },
   ],
-  top_k: [{ value: 5, check: engineGot('topK', 5) }],
-  min_p: [{ value: 0.1, check: engineGot('minP', 0.1) }],
-  repetition_penalty: [{ value: 1.1, check: engineGot('repetitionPenalty', 1.1) }],
-  ignore_eos: [{ value: true, with: { max_tokens: 4 }, group: 'budget', check: engineGot('ignoreEos', true) }],
+  ignore_eos: [{ value: true, with: { max_tokens: 4 }, group: 'budget', check: effect.engineGot('ignoreEos', true) }],
   skip_special_tokens: [
     {
       value: true,
       with: { messages: [{ role: 'user', content: 'a<|vision_start|>b' }] },
-      check: contentIs('ab'),
+      check: effect.contentIs('ab'),
     },
   ],
   return_token_ids: [
@@ -264,60 +238,69 @@ export const CHAT_FIELD_SAMPLES: FieldSamples<typeof CHAT_SURFACE> = {
     {
       value: { regex: '[0-9]{1,3}' },
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'regex', pattern: '[0-9]{1,3}' }), matches(/^[0-9]{1,3}$/)),
+      check: effect.all(effect.constrainedTo({ kind: 'regex', pattern: '[0-9]{1,3}' }), effect.matches(/^[0-9]{1,3}$/)),
     },
   ],
   guided_json: [
     {
-      value: SCHEMA,
+      value: effect.SCHEMA,
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'json_schema', schema: SCHEMA, strict: true }), validatesAgainst(SCHEMA)),
+      check: effect.all(
+        effect.constrainedTo({ kind: 'json_schema', schema: effect.SCHEMA, strict: true }),
+        effect.validatesAgainst(effect.SCHEMA),
+      ),
     },
   ],
   guided_regex: [
     {
       value: '(yes|no)',
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'regex', pattern: '(yes|no)' }), matches(/^(yes|no)$/)),
+      check: effect.all(effect.constrainedTo({ kind: 'regex', pattern: '(yes|no)' }), effect.matches(/^(yes|no)$/)),
     },
   ],
   guided_grammar: [
     {
       value: 'root ::= "yes" | "no"',
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'ebnf', grammar: 'root ::= "yes" | "no"' }), matches(/^(yes|no)$/)),
+      check: effect.all(
+        effect.constrainedTo({ kind: 'ebnf', grammar: 'root ::= "yes" | "no"' }),
+        effect.matches(/^(yes|no)$/),
+      ),
     },
   ],
   guided_choice: [
     {
       value: ['left', 'right'],
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'regex', pattern: '(left|right)' }), matches(/^(left|right)$/)),
+      check: effect.all(
+        effect.constrainedTo({ kind: 'regex', pattern: '(left|right)' }),
+        effect.matches(/^(left|right)$/),
+      ),
     },
   ],
   regex: [
     {
       value: '[a-z]{2}',
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'regex', pattern: '[a-z]{2}' }), matches(/^[a-z]{2}$/)),
+      check: effect.all(effect.constrainedTo({ kind: 'regex', pattern: '[a-z]{2}' }), effect.matches(/^[a-z]{2}$/)),
     },
   ],
   ebnf: [
     {
       value: 'root ::= "ok"',
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'ebnf', grammar: 'root ::= "ok"' }), contentIs('ok')),
+      check: effect.all(effect.constrainedTo({ kind: 'ebnf', grammar: 'root ::= "ok"' }), effect.contentIs('ok')),
     },
   ],
   structural_tag: [
     {
       value: STRUCTURAL_TAG,
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'structural_tag', tag: STRUCTURAL_TAG }), (x) => {
+      check: effect.all(effect.constrainedTo({ kind: 'structural_tag', tag: STRUCTURAL_TAG }), (x) => {
         // at_least_one: the answer holds the structure, and what it wraps validates.
         const inner = /<answer>([\s\S]*?)<\/answer>/.exec(x.content)?.[1];
         expect(inner).toBeDefined();
-        validatesAgainst(SCHEMA)({ ...x, content: inner! });
+        effect.validatesAgainst(effect.SCHEMA)({ ...x, content: inner! });
       }),
     },
   ],
@@ -329,34 +312,12 @@ const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 export const CHAT_KIND_SAMPLES: KindSamples<typeof CHAT_SURFACE> = {
   'message role': {
     samples: {
-      system: {
-        body: {
-          messages: [
-            { role: 'system', content: 'Be brief.' },
-            { role: 'user', content: 'hi' },
-          ],
-        },
-        check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
-      },
-      developer: {
-        body: {
-          messages: [
-            { role: 'developer', content: 'Be brief.' },
-            { role: 'user', content: 'hi' },
-          ],
-        },
-        check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
-      },
-      user: { body: user('hi'), check: contentIs('hi') },
+      system: { body: { messages: effect.instructedAs('system') }, check: effect.systemRendered },
+      developer: { body: { messages: effect.instructedAs('developer') }, check: effect.systemRendered },
+      user: { body: user('hi'), check: effect.contentIs('hi') },
       assistant: {
-        body: {
-          messages: [
-            { role: 'user', content: 'a' },
-            { role: 'assistant', content: null, refusal: null },
-            { role: 'user', content: 'b' },
-          ],
-        },
-        check: promptHas('<|im_start|>assistant\n<|im_end|>'),
+        body: { messages: effect.aroundAssistant({ content: null, refusal: null }, 'b') },
+        check: effect.assistantRendered(''),
       },
       tool: {
         body: {
@@ -372,7 +333,7 @@ export const CHAT_KIND_SAMPLES: KindSamples<typeof CHAT_SURFACE> = {
             { role: 'tool', tool_call_id: 'c', content: '1' },
           ],
         },
-        check: contentIs('<tool_response>\n1\n</tool_response>'),
+        check: effect.contentIs('<tool_response>\n1\n</tool_response>'),
       },
       function: { body: { messages: [{ role: 'function', name: 'f', content: 'x' }] }, param: 'messages[0].role' },
     },
@@ -380,21 +341,12 @@ export const CHAT_KIND_SAMPLES: KindSamples<typeof CHAT_SURFACE> = {
   'content part type': {
     samples: {
       text: {
-        body: user([
-          { type: 'text', text: 'a' },
-          { type: 'text', text: 'b' },
-        ]),
-        check: contentIs('a\nb'),
+        body: user(effect.textParts('text', 'a', 'b')),
+        check: effect.contentIs('a\nb'),
       },
       refusal: {
-        body: {
-          messages: [
-            { role: 'user', content: 'a' },
-            { role: 'assistant', content: [{ type: 'refusal', refusal: 'no' }] },
-            { role: 'user', content: 'b' },
-          ],
-        },
-        check: promptHas('<|im_start|>assistant\nno<|im_end|>'),
+        body: { messages: effect.aroundAssistant({ content: [{ type: 'refusal', refusal: 'no' }] }, 'b') },
+        check: effect.assistantRendered('no'),
       },
       image_url: {
         body: user([{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }]),
@@ -441,11 +393,14 @@ export const CHAT_KIND_SAMPLES: KindSamples<typeof CHAT_SURFACE> = {
   },
   'response_format type': {
     samples: {
-      text: { body: { response_format: { type: 'text' }, ...user('hi') }, check: contentIs('hi') },
-      json_object: { body: { response_format: { type: 'json_object' }, ...user('hi') }, check: isJsonObject },
+      text: { body: { response_format: { type: 'text' }, ...user('hi') }, check: effect.contentIs('hi') },
+      json_object: { body: { response_format: { type: 'json_object' }, ...user('hi') }, check: effect.isJsonObject },
       json_schema: {
-        body: { response_format: { type: 'json_schema', json_schema: { name: 'd', schema: SCHEMA } }, ...user('hi') },
-        check: validatesAgainst(SCHEMA),
+        body: {
+          response_format: { type: 'json_schema', json_schema: { name: 'd', schema: effect.SCHEMA } },
+          ...user('hi'),
+        },
+        check: effect.validatesAgainst(effect.SCHEMA),
       },
     },
   },

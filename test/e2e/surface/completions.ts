@@ -1,13 +1,7 @@
 import { expect } from '@jest/globals';
 import { COMPLETIONS_SURFACE } from '@app/contracts';
-import { all, budget, contentIs, engineGot, notRecorded } from './effects.js';
-import {
-  expectOpenAiRefusal,
-  type ApiUnderTest,
-  type Exchange,
-  type FieldSamples,
-  type KindSamples,
-} from './harness.js';
+import * as effect from './effects.js';
+import type { ApiUnderTest, Exchange, FieldSamples, KindSamples } from './harness.js';
 
 export const COMPLETIONS: ApiUnderTest = {
   name: 'completions',
@@ -23,7 +17,7 @@ export const COMPLETIONS: ApiUnderTest = {
           .filter((e) => typeof e === 'object' && Array.isArray(e.choices) && e.choices.length > 0)
           .map((e) => e.choices[0].text as string)
           .join(''),
-  expectRefusal: expectOpenAiRefusal,
+  expectRefusal: effect.expectOpenAiRefusal,
 };
 
 type Logprobs = { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[] | null };
@@ -39,14 +33,14 @@ function expectCompletionLogprobs(logprobs: Logprobs, x: Exchange, k: number): v
 }
 
 export const COMPLETIONS_FIELD_SAMPLES: FieldSamples<typeof COMPLETIONS_SURFACE> = {
-  model: [{ value: 'my-model', check: (x) => expect(x.json.model).toBe('my-model') }],
+  ...effect.COMMON_FIELD_SAMPLES,
   prompt: [
     { value: 'raw text', check: (x) => expect(x.prompt).toBe('raw text') },
     { value: [[9707, 1052]], check: (x) => expect(x.input?.promptIds).toEqual([9707, 1052]) },
   ],
   best_of: [{ value: 1 }, { value: 2 }],
   echo: [{ value: false }, { value: true }],
-  frequency_penalty: [{ value: 0.5, check: engineGot('frequencyPenalty', 0.5) }],
+  frequency_penalty: [{ value: 0.5, check: effect.engineGot('frequencyPenalty', 0.5) }],
   logit_bias: [{ value: { '1': 5 } }],
   logprobs: [
     { value: 0, check: (x) => expectCompletionLogprobs(x.json.choices[0].logprobs as Logprobs, x, 0) },
@@ -61,42 +55,20 @@ export const COMPLETIONS_FIELD_SAMPLES: FieldSamples<typeof COMPLETIONS_SURFACE>
     },
     {
       value: 2,
-      check: all(engineGot('topLogprobs', 2), (x) =>
+      check: effect.all(effect.engineGot('topLogprobs', 2), (x) =>
         expectCompletionLogprobs(x.json.choices[0].logprobs as Logprobs, x, 2),
       ),
     },
   ],
-  max_tokens: [{ value: 3, group: 'budget', check: budget(3) }],
+  max_tokens: [{ value: 3, group: 'budget', check: effect.budget(3) }],
   n: [{ value: 1 }, { value: 2 }],
-  presence_penalty: [{ value: 0.5, check: engineGot('presencePenalty', 0.5) }],
-  seed: [{ value: 7, check: engineGot('seed', 7) }],
-  stop: [{ value: ' STOP', with: { prompt: 'one two STOP three' }, check: contentIs('one two') }],
-  stream: [
-    {
-      value: true,
-      check: (x, base) => {
-        expect(x.events?.at(-1)).toBe('[DONE]');
-        expect(x.content).toBe(base.content);
-      },
-    },
-  ],
-  stream_options: [
-    {
-      value: { include_usage: true },
-      with: { stream: true },
-      check: (x) => expect(x.events?.some((e) => typeof e === 'object' && e.usage)).toBe(true),
-    },
-  ],
+  presence_penalty: [{ value: 0.5, check: effect.engineGot('presencePenalty', 0.5) }],
+  stop: [{ value: ' STOP', with: { prompt: 'one two STOP three' }, check: effect.contentIs('one two') }],
+  ...effect.OPENAI_STREAM_SAMPLES,
   suffix: [{ value: '' }, { value: 'the end' }],
-  temperature: [{ value: 0.5, check: engineGot('temperature', 0.5) }],
-  top_p: [{ value: 0.9, check: engineGot('topP', 0.9) }],
   user: [{ value: 'user-1' }],
-  store: [{ value: false, check: notRecorded }],
-  top_k: [{ value: 5, check: engineGot('topK', 5) }],
-  min_p: [{ value: 0.1, check: engineGot('minP', 0.1) }],
-  repetition_penalty: [{ value: 1.1, check: engineGot('repetitionPenalty', 1.1) }],
-  ignore_eos: [{ value: true, check: engineGot('ignoreEos', true) }],
-  skip_special_tokens: [{ value: true, with: { prompt: 'a<|vision_start|>b' }, check: contentIs('ab') }],
+  ignore_eos: [{ value: true, check: effect.engineGot('ignoreEos', true) }],
+  skip_special_tokens: [{ value: true, with: { prompt: 'a<|vision_start|>b' }, check: effect.contentIs('ab') }],
   return_token_ids: [
     {
       value: true,

@@ -1,4 +1,4 @@
-import { expect, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, jest } from '@jest/globals';
 import { MockAgent } from 'undici';
 import { startInProcess, type InProcessApp } from '@app/common/testing';
 import type { RequestSurface } from '@app/contracts';
@@ -7,6 +7,7 @@ import { DATA_PROXY_APP } from '../../../apps/data-proxy/src/data-proxy.app.js';
 import type { GenerateInput } from '../../../apps/data-proxy/src/inference/generation.js';
 import { InfBridgeService } from '../../../apps/data-proxy/src/inference/inf-bridge.service.js';
 import { spawnEngineSim, type SpawnedApp } from '../../support/spawn-app.js';
+import { parseSseText } from '../../support/sse.js';
 
 const ADMIN = 'request-surface-admin';
 
@@ -93,20 +94,6 @@ export type KindSamples<S extends RequestSurface> = {
   };
 };
 
-function parseEvents(text: string): unknown[] {
-  const events: unknown[] = [];
-  for (const block of text.split('\n\n')) {
-    const data = block
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => line.slice(6))
-      .join('\n');
-    if (data.length === 0) continue;
-    events.push(data === '[DONE]' ? data : JSON.parse(data));
-  }
-  return events;
-}
-
 /**
  * engine-sim (echo mode: the answer repeats the user's last turn) as a real process, and the data
  * proxy in this process, exactly as its main.ts builds it, so every engine request it makes can
@@ -142,6 +129,18 @@ export class SurfaceStack {
     return new SurfaceStack(engine, proxy, await HfTokenizer.load(), started.json);
   }
 
+  /** One stack for the enclosing describe block: started before its tests, stopped after them. */
+  static forSuite(): Pick<SurfaceStack, 'send'> {
+    let stack: SurfaceStack | undefined;
+    beforeAll(async () => {
+      stack = await SurfaceStack.start();
+    }, 60_000);
+    afterAll(async () => {
+      await stack?.stop();
+    });
+    return { send: (api, body, inspect) => stack!.send(api, body, inspect) };
+  }
+
   async stop(): Promise<void> {
     await this.proxy.close();
     await this.engine.stop();
@@ -153,7 +152,7 @@ export class SurfaceStack {
     const res = await this.proxy.request('POST', api.path, { body, token: this.session.api_key });
     const contentType = res.headers['content-type'];
     const streamed = typeof contentType === 'string' && contentType.includes('text/event-stream');
-    const events = streamed ? parseEvents(res.text) : null;
+    const events = streamed ? parseSseText(res.text) : null;
     const json = streamed ? null : res.json;
     const input = this.inputs.length > before ? this.inputs[this.inputs.length - 1] : undefined;
     let recorded: RecordedInteraction | undefined;
@@ -178,13 +177,4 @@ export class SurfaceStack {
 export function engineRequest(x: Exchange): unknown {
   if (!x.input) return undefined;
   return { promptIds: x.input.promptIds, maxNewTokens: x.input.maxNewTokens, sampling: x.input.sampling };
-}
-
-/** OpenAI's error shape naming `field` (or a part of it) in `param`. */
-export function expectOpenAiRefusal(x: Exchange, field: string): void {
-  expect(x.status).toBeGreaterThanOrEqual(400);
-  expect(x.status).toBeLessThan(500);
-  expect(x.json.error).toEqual(expect.objectContaining({ message: expect.any(String), param: expect.any(String) }));
-  const param = x.json.error.param as string;
-  expect(param === field || param.startsWith(`${field}.`) || param.startsWith(`${field}[`)).toBe(true);
 }

@@ -1,19 +1,6 @@
 import { expect } from '@jest/globals';
 import { MESSAGES_SURFACE } from '@app/contracts';
-import {
-  all,
-  budget,
-  CALCULATOR_CALL,
-  constrainedTo,
-  contentIs,
-  engineGot,
-  notRecorded,
-  promptHas,
-  SCHEMA,
-  thinkingOff,
-  thinkingOn,
-  validatesAgainst,
-} from './effects.js';
+import * as effect from './effects.js';
 import type { ApiUnderTest, Exchange, FieldSamples, KindSamples } from './harness.js';
 
 type Block = { type: string; text?: string; name?: string; id?: string };
@@ -52,7 +39,7 @@ const TOOLS = [
     input_schema: { type: 'object', properties: { expression: { type: 'string' } } },
   },
 ];
-const ASKS_FOR_CALL = [{ role: 'user', content: `Compute this. ${CALCULATOR_CALL}` }];
+const ASKS_FOR_CALL = [{ role: 'user', content: `Compute this. ${effect.CALCULATOR_CALL}` }];
 const toolUses = (x: Exchange): Block[] => (x.json.content as Block[]).filter((b) => b.type === 'tool_use');
 const calls = (x: Exchange): void => {
   expect(toolUses(x).map((b) => b.name)).toEqual(['calculator']);
@@ -70,9 +57,11 @@ const someCalls = (x: Exchange): void => {
 };
 
 export const MESSAGES_FIELD_SAMPLES: FieldSamples<typeof MESSAGES_SURFACE> = {
-  max_tokens: [{ value: 3, check: budget(3) }],
-  messages: [{ value: [{ role: 'user', content: [{ type: 'text', text: 'blocks' }] }], check: contentIs('blocks') }],
-  model: [{ value: 'my-model', check: (x) => expect(x.json.model).toBe('my-model') }],
+  max_tokens: [{ value: 3, check: effect.budget(3) }],
+  messages: [
+    { value: [{ role: 'user', content: [{ type: 'text', text: 'blocks' }] }], check: effect.contentIs('blocks') },
+  ],
+  ...effect.COMMON_FIELD_SAMPLES,
   cache_control: [{ value: { type: 'ephemeral' } }],
   container: [{ value: 'container_1' }],
   diagnostics: [{ value: { previous_message_id: null } }],
@@ -80,9 +69,12 @@ export const MESSAGES_FIELD_SAMPLES: FieldSamples<typeof MESSAGES_SURFACE> = {
   metadata: [{ value: { user_id: 'u' } }],
   output_config: [
     {
-      value: { format: { type: 'json_schema', schema: SCHEMA } },
+      value: { format: { type: 'json_schema', schema: effect.SCHEMA } },
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'json_schema', schema: SCHEMA, strict: true }), validatesAgainst(SCHEMA)),
+      check: effect.all(
+        effect.constrainedTo({ kind: 'json_schema', schema: effect.SCHEMA, strict: true }),
+        effect.validatesAgainst(effect.SCHEMA),
+      ),
     },
     { value: { effort: 'high' }, refused: true },
   ],
@@ -108,18 +100,15 @@ export const MESSAGES_FIELD_SAMPLES: FieldSamples<typeof MESSAGES_SURFACE> = {
     },
   ],
   system: [
-    { value: 'Be brief.', check: promptHas('<|im_start|>system\nBe brief.<|im_end|>') },
+    { value: 'Be brief.', check: effect.systemRendered },
     {
-      value: [
-        { type: 'text', text: 'Be ' },
-        { type: 'text', text: 'brief.' },
-      ],
-      check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
+      value: effect.textParts('text', 'Be ', 'brief.'),
+      check: effect.systemRendered,
     },
   ],
   thinking: [
-    { value: { type: 'disabled' }, group: 'thinking', check: thinkingOff },
-    { value: { type: 'enabled', budget_tokens: 1024 }, group: 'thinking', check: thinkingOn },
+    { value: { type: 'disabled' }, group: 'thinking', check: effect.thinkingOff },
+    { value: { type: 'enabled', budget_tokens: 1024 }, group: 'thinking', check: effect.thinkingOn },
   ],
   tool_choice: [
     {
@@ -133,123 +122,71 @@ export const MESSAGES_FIELD_SAMPLES: FieldSamples<typeof MESSAGES_SURFACE> = {
       value: { type: 'tool', name: 'calculator', disable_parallel_tool_use: true },
       with: { tools: TOOLS },
       group: 'constraint',
-      check: all((x) => expect(JSON.stringify(x.input?.sampling.constraint)).toContain('calls ::= call\\n'), calls),
+      check: effect.all(
+        (x) => expect(JSON.stringify(x.input?.sampling.constraint)).toContain('calls ::= call\\n'),
+        calls,
+      ),
     },
     { value: { type: 'auto', disable_parallel_tool_use: true }, with: { tools: TOOLS }, refused: true },
   ],
   tools: [{ value: TOOLS, with: { messages: ASKS_FOR_CALL }, check: calls }],
   user_profile_id: [{ value: 'profile-1' }],
   workspace_id: [{ value: 'workspace-1' }],
-  temperature: [{ value: 0.5, check: engineGot('temperature', 0.5) }],
-  top_p: [{ value: 0.9, check: engineGot('topP', 0.9) }],
-  top_k: [{ value: 5, check: engineGot('topK', 5) }],
-  min_p: [{ value: 0.1, check: engineGot('minP', 0.1) }],
-  repetition_penalty: [{ value: 1.1, check: engineGot('repetitionPenalty', 1.1) }],
-  seed: [{ value: 7, check: engineGot('seed', 7) }],
-  store: [{ value: false, check: notRecorded }],
-  chat_template_kwargs: [{ value: { enable_thinking: false }, group: 'thinking', check: thinkingOff }],
+  chat_template_kwargs: [{ value: { enable_thinking: false }, group: 'thinking', check: effect.thinkingOff }],
 };
 
 const user = (content: unknown) => ({ messages: [{ role: 'user', content }] });
 const TOOL_USE = { type: 'tool_use', id: 'toolu_1', name: 'calculator', input: { expression: '1' } };
+/** A user turn, the assistant's calculator call, and the user's tool_result for it (`content`, and `extra` fields). */
+const afterToolUse = (content: unknown, extra: Record<string, unknown> = {}): Record<string, unknown>[] => [
+  { role: 'user', content: 'a' },
+  { role: 'assistant', content: [TOOL_USE] },
+  { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content, ...extra }] },
+];
 
 export const MESSAGES_KIND_SAMPLES: KindSamples<typeof MESSAGES_SURFACE> = {
   'message role': {
     samples: {
-      user: { body: user('hi'), check: contentIs('hi') },
-      assistant: {
-        body: {
-          messages: [
-            { role: 'user', content: 'a' },
-            { role: 'assistant', content: 'b' },
-            { role: 'user', content: 'c' },
-          ],
-        },
-        check: promptHas('<|im_start|>assistant\nb<|im_end|>'),
-      },
-      system: {
-        body: {
-          messages: [
-            { role: 'system', content: 'Be brief.' },
-            { role: 'user', content: 'hi' },
-          ],
-        },
-        check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
-      },
+      user: { body: user('hi'), check: effect.contentIs('hi') },
+      assistant: { body: { messages: effect.aroundAssistant({ content: 'b' }) }, check: effect.assistantRendered('b') },
+      system: { body: { messages: effect.instructedAs('system') }, check: effect.systemRendered },
     },
   },
   'content block type': {
     samples: {
       text: {
-        body: user([
-          { type: 'text', text: 'a' },
-          { type: 'text', text: 'b' },
-        ]),
-        check: contentIs('ab'),
+        body: user(effect.textParts('text', 'a', 'b')),
+        check: effect.contentIs('ab'),
       },
       thinking: {
         body: {
-          messages: [
-            { role: 'user', content: 'a' },
-            {
-              role: 'assistant',
-              content: [
-                { type: 'thinking', thinking: 'why', signature: '' },
-                { type: 'text', text: 'b' },
-              ],
-            },
-            { role: 'user', content: 'c' },
-          ],
+          messages: effect.aroundAssistant({
+            content: [
+              { type: 'thinking', thinking: 'why', signature: '' },
+              { type: 'text', text: 'b' },
+            ],
+          }),
         },
-        check: promptHas('<|im_start|>assistant\nb<|im_end|>'),
+        check: effect.assistantRendered('b'),
       },
       redacted_thinking: {
         body: {
-          messages: [
-            { role: 'user', content: 'a' },
-            {
-              role: 'assistant',
-              content: [
-                { type: 'redacted_thinking', data: 'xyz' },
-                { type: 'text', text: 'b' },
-              ],
-            },
-            { role: 'user', content: 'c' },
-          ],
+          messages: effect.aroundAssistant({
+            content: [
+              { type: 'redacted_thinking', data: 'xyz' },
+              { type: 'text', text: 'b' },
+            ],
+          }),
         },
-        check: promptHas('<|im_start|>assistant\nb<|im_end|>'),
+        check: effect.assistantRendered('b'),
       },
       tool_use: {
-        body: {
-          tools: TOOLS,
-          messages: [
-            { role: 'user', content: 'a' },
-            { role: 'assistant', content: [TOOL_USE] },
-            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '1' }] },
-          ],
-        },
-        check: promptHas('<tool_call>\n{"name": "calculator", "arguments": {"expression": "1"}}\n</tool_call>'),
+        body: { tools: TOOLS, messages: afterToolUse('1') },
+        check: effect.promptHas('<tool_call>\n{"name": "calculator", "arguments": {"expression": "1"}}\n</tool_call>'),
       },
       tool_result: {
-        body: {
-          tools: TOOLS,
-          messages: [
-            { role: 'user', content: 'a' },
-            { role: 'assistant', content: [TOOL_USE] },
-            {
-              role: 'user',
-              content: [
-                {
-                  type: 'tool_result',
-                  tool_use_id: 'toolu_1',
-                  content: [{ type: 'text', text: '1' }],
-                  is_error: false,
-                },
-              ],
-            },
-          ],
-        },
-        check: contentIs('<tool_response>\n1\n</tool_response>'),
+        body: { tools: TOOLS, messages: afterToolUse([{ type: 'text', text: '1' }], { is_error: false }) },
+        check: effect.contentIs('<tool_response>\n1\n</tool_response>'),
       },
     },
     refusedAs: (kind) => ({ body: user([{ type: kind }]), param: 'messages[0].content[0]' }),
@@ -257,28 +194,12 @@ export const MESSAGES_KIND_SAMPLES: KindSamples<typeof MESSAGES_SURFACE> = {
   'tool_result content type': {
     samples: {
       text: {
-        body: {
-          tools: TOOLS,
-          messages: [
-            { role: 'user', content: 'a' },
-            { role: 'assistant', content: [TOOL_USE] },
-            {
-              role: 'user',
-              content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '5' }] }],
-            },
-          ],
-        },
-        check: contentIs('<tool_response>\n5\n</tool_response>'),
+        body: { tools: TOOLS, messages: afterToolUse([{ type: 'text', text: '5' }]) },
+        check: effect.contentIs('<tool_response>\n5\n</tool_response>'),
       },
     },
     refusedAs: (kind) => ({
-      body: {
-        messages: [
-          { role: 'user', content: 'a' },
-          { role: 'assistant', content: [TOOL_USE] },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: kind }] }] },
-        ],
-      },
+      body: { messages: afterToolUse([{ type: kind }]) },
       param: 'messages[2].content[0].content[0]',
     }),
   },
@@ -299,10 +220,13 @@ export const MESSAGES_KIND_SAMPLES: KindSamples<typeof MESSAGES_SURFACE> = {
   },
   thinking: {
     samples: {
-      enabled: { body: { thinking: { type: 'enabled', budget_tokens: 1024 }, ...user('hi') }, check: thinkingOn },
-      adaptive: { body: { thinking: { type: 'adaptive' }, ...user('hi') }, check: thinkingOn },
-      between_tools: { body: { thinking: { type: 'between_tools' }, ...user('hi') }, check: thinkingOn },
-      disabled: { body: { thinking: { type: 'disabled' }, ...user('hi') }, check: thinkingOff },
+      enabled: {
+        body: { thinking: { type: 'enabled', budget_tokens: 1024 }, ...user('hi') },
+        check: effect.thinkingOn,
+      },
+      adaptive: { body: { thinking: { type: 'adaptive' }, ...user('hi') }, check: effect.thinkingOn },
+      between_tools: { body: { thinking: { type: 'between_tools' }, ...user('hi') }, check: effect.thinkingOn },
+      disabled: { body: { thinking: { type: 'disabled' }, ...user('hi') }, check: effect.thinkingOff },
     },
   },
 };

@@ -3,29 +3,8 @@
 // has one obvious place to get its sample.
 import { expect } from '@jest/globals';
 import { RESPONSES_SURFACE } from '@app/contracts';
-import {
-  all,
-  budget,
-  CALCULATOR_CALL,
-  constrainedTo,
-  contentIs,
-  engineGot,
-  expectTokenLogprobs,
-  isJsonObject,
-  notRecorded,
-  promptHas,
-  SCHEMA,
-  thinkingOff,
-  thinkingOn,
-  validatesAgainst,
-} from './effects.js';
-import {
-  expectOpenAiRefusal,
-  type ApiUnderTest,
-  type Exchange,
-  type FieldSamples,
-  type KindSamples,
-} from './harness.js';
+import * as effect from './effects.js';
+import type { ApiUnderTest, Exchange, FieldSamples, KindSamples } from './harness.js';
 
 type Item = { type: string; id?: string; content?: { type: string; text?: string; logprobs?: unknown[] }[] };
 
@@ -49,7 +28,7 @@ export const RESPONSES: ApiUnderTest = {
           .filter((e) => e?.type === 'response.output_text.delta')
           .map((e) => e.delta as string)
           .join(''),
-  expectRefusal: expectOpenAiRefusal,
+  expectRefusal: effect.expectOpenAiRefusal,
 };
 
 const TOOLS = [
@@ -60,7 +39,7 @@ const TOOLS = [
     parameters: { type: 'object', properties: { expression: { type: 'string' } } },
   },
 ];
-const ASKS_FOR_CALL = `Compute this. ${CALCULATOR_CALL}`;
+const ASKS_FOR_CALL = `Compute this. ${effect.CALCULATOR_CALL}`;
 const functionCalls = (x: Exchange): Item[] => (x.json.output as Item[]).filter((i) => i.type === 'function_call');
 const calls = (x: Exchange): void =>
   expect(functionCalls(x).map((c) => (c as unknown as { name: string }).name)).toEqual(['calculator']);
@@ -90,18 +69,20 @@ export const RESPONSES_FIELD_SAMPLES: FieldSamples<typeof RESPONSES_SURFACE> = {
   include: [
     {
       value: ['message.output_text.logprobs'],
-      check: (x) => expectTokenLogprobs(textLogprobs(x), x, 0),
+      check: (x) => effect.expectTokenLogprobs(textLogprobs(x), x, 0),
     },
     {
       value: ['reasoning.encrypted_content', 'web_search_call.results'],
       check: (x, base) => expect(x.content).toBe(base.content),
     },
   ],
-  input: [{ value: [{ role: 'user', content: [{ type: 'input_text', text: 'items' }] }], check: contentIs('items') }],
-  instructions: [{ value: 'Be brief.', check: promptHas('<|im_start|>system\nBe brief.<|im_end|>') }],
-  max_output_tokens: [{ value: 2, check: budget(2) }],
+  input: [
+    { value: [{ role: 'user', content: [{ type: 'input_text', text: 'items' }] }], check: effect.contentIs('items') },
+  ],
+  instructions: [{ value: 'Be brief.', check: effect.systemRendered }],
+  max_output_tokens: [{ value: 2, check: effect.budget(2) }],
   metadata: [{ value: { purpose: 'test' } }],
-  model: [{ value: 'my-model', check: (x) => expect(x.json.model).toBe('my-model') }],
+  ...effect.COMMON_FIELD_SAMPLES,
   moderation: [{ value: { model: 'omni-moderation-latest' } }],
   parallel_tool_calls: [
     { value: true, with: { tools: TOOLS, input: ASKS_FOR_CALL }, check: calls },
@@ -130,12 +111,11 @@ export const RESPONSES_FIELD_SAMPLES: FieldSamples<typeof RESPONSES_SURFACE> = {
   prompt_cache_options: [{ value: {} }],
   prompt_cache_retention: [{ value: '24h' }],
   reasoning: [
-    { value: { effort: 'none' }, group: 'thinking', check: thinkingOff },
-    { value: { effort: 'high', summary: 'auto' }, group: 'thinking', check: thinkingOn },
+    { value: { effort: 'none' }, group: 'thinking', check: effect.thinkingOff },
+    { value: { effort: 'high', summary: 'auto' }, group: 'thinking', check: effect.thinkingOn },
   ],
   safety_identifier: [{ value: 'user-hash' }],
   service_tier: [{ value: 'flex' }],
-  store: [{ value: false, check: notRecorded }],
   stream: [
     {
       value: true,
@@ -146,18 +126,20 @@ export const RESPONSES_FIELD_SAMPLES: FieldSamples<typeof RESPONSES_SURFACE> = {
     },
   ],
   stream_options: [{ value: { include_obfuscation: false } }],
-  temperature: [{ value: 0.5, check: engineGot('temperature', 0.5) }],
   text: [
-    { value: { format: { type: 'text' } }, check: engineGot('constraint', null) },
+    { value: { format: { type: 'text' } }, check: effect.engineGot('constraint', null) },
     {
       value: { format: { type: 'json_object' } },
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'json_object' }), isJsonObject),
+      check: effect.all(effect.constrainedTo({ kind: 'json_object' }), effect.isJsonObject),
     },
     {
-      value: { format: { type: 'json_schema', name: 'distance', schema: SCHEMA, strict: true } },
+      value: { format: { type: 'json_schema', name: 'distance', schema: effect.SCHEMA, strict: true } },
       group: 'constraint',
-      check: all(constrainedTo({ kind: 'json_schema', schema: SCHEMA, strict: true }), validatesAgainst(SCHEMA)),
+      check: effect.all(
+        effect.constrainedTo({ kind: 'json_schema', schema: effect.SCHEMA, strict: true }),
+        effect.validatesAgainst(effect.SCHEMA),
+      ),
     },
     { value: { verbosity: 'low' }, refused: true },
   ],
@@ -172,25 +154,33 @@ export const RESPONSES_FIELD_SAMPLES: FieldSamples<typeof RESPONSES_SURFACE> = {
     {
       value: 2,
       with: { include: ['message.output_text.logprobs'] },
-      check: all(engineGot('topLogprobs', 2), (x) => expectTokenLogprobs(textLogprobs(x), x, 2)),
+      check: effect.all(effect.engineGot('topLogprobs', 2), (x) => effect.expectTokenLogprobs(textLogprobs(x), x, 2)),
     },
   ],
-  top_p: [{ value: 0.9, check: engineGot('topP', 0.9) }],
   truncation: [{ value: 'disabled' }, { value: 'auto' }],
   user: [{ value: 'user-1' }],
-  chat_template_kwargs: [{ value: { enable_thinking: false }, group: 'thinking', check: thinkingOff }],
-  top_k: [{ value: 5, check: engineGot('topK', 5) }],
-  min_p: [{ value: 0.1, check: engineGot('minP', 0.1) }],
-  repetition_penalty: [{ value: 1.1, check: engineGot('repetitionPenalty', 1.1) }],
-  seed: [{ value: 7, check: engineGot('seed', 7) }],
+  chat_template_kwargs: [{ value: { enable_thinking: false }, group: 'thinking', check: effect.thinkingOff }],
 };
 
 const input = (items: unknown[]) => ({ input: items });
+/** A user turn, an earlier reasoning item (`reasoning`: its fields), the assistant's answer and the next user turn. */
+const afterReasoning = (reasoning: Record<string, unknown>): Record<string, unknown>[] => [
+  { role: 'user', content: 'a' },
+  { type: 'reasoning', ...reasoning },
+  { role: 'assistant', content: 'b' },
+  { role: 'user', content: 'c' },
+];
+/** A user turn, a calculator call with `args`, and its output. */
+const afterFunctionCall = (args: string, output: unknown): Record<string, unknown>[] => [
+  { role: 'user', content: 'a' },
+  { type: 'function_call', call_id: 'c1', name: 'calculator', arguments: args },
+  { type: 'function_call_output', call_id: 'c1', output },
+];
 
 export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
   'input item type': {
     samples: {
-      message: { body: input([{ type: 'message', role: 'user', content: 'hi' }]), check: contentIs('hi') },
+      message: { body: input([{ type: 'message', role: 'user', content: 'hi' }]), check: effect.contentIs('hi') },
       reasoning: {
         body: input([
           { role: 'user', content: 'a' },
@@ -198,29 +188,15 @@ export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
           { role: 'assistant', content: [{ type: 'output_text', text: 'ok', annotations: [] }] },
           { role: 'user', content: 'b' },
         ]),
-        check: promptHas('<|im_start|>assistant\nok<|im_end|>'),
+        check: effect.promptHas('<|im_start|>assistant\nok<|im_end|>'),
       },
       function_call: {
-        body: {
-          tools: TOOLS,
-          ...input([
-            { role: 'user', content: 'a' },
-            { type: 'function_call', call_id: 'c1', name: 'calculator', arguments: '{"expression": "1"}' },
-            { type: 'function_call_output', call_id: 'c1', output: '1' },
-          ]),
-        },
-        check: promptHas('<tool_call>\n{"name": "calculator", "arguments": {"expression": "1"}}\n</tool_call>'),
+        body: { tools: TOOLS, ...input(afterFunctionCall('{"expression": "1"}', '1')) },
+        check: effect.promptHas('<tool_call>\n{"name": "calculator", "arguments": {"expression": "1"}}\n</tool_call>'),
       },
       function_call_output: {
-        body: {
-          tools: TOOLS,
-          ...input([
-            { role: 'user', content: 'a' },
-            { type: 'function_call', call_id: 'c1', name: 'calculator', arguments: '{}' },
-            { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_text', text: '7' }] },
-          ]),
-        },
-        check: contentIs('<tool_response>\n7\n</tool_response>'),
+        body: { tools: TOOLS, ...input(afterFunctionCall('{}', [{ type: 'input_text', text: '7' }])) },
+        check: effect.contentIs('<tool_response>\n7\n</tool_response>'),
       },
       item_reference: {
         body: {},
@@ -237,36 +213,20 @@ export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
             ],
           };
         },
-        check: all(contentIs('<tool_response>\n42\n</tool_response>'), promptHas('Compute this.\n<tool_call>')),
+        check: effect.all(
+          effect.contentIs('<tool_response>\n42\n</tool_response>'),
+          effect.promptHas('Compute this.\n<tool_call>'),
+        ),
       },
     },
     refusedAs: (kind) => ({ body: input([{ type: kind, id: 'x' }]), param: 'input[0].type' }),
   },
   'message role': {
     samples: {
-      user: { body: input([{ role: 'user', content: 'hi' }]), check: contentIs('hi') },
-      system: {
-        body: input([
-          { role: 'system', content: 'Be brief.' },
-          { role: 'user', content: 'hi' },
-        ]),
-        check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
-      },
-      developer: {
-        body: input([
-          { role: 'developer', content: 'Be brief.' },
-          { role: 'user', content: 'hi' },
-        ]),
-        check: promptHas('<|im_start|>system\nBe brief.<|im_end|>'),
-      },
-      assistant: {
-        body: input([
-          { role: 'user', content: 'a' },
-          { role: 'assistant', content: 'b' },
-          { role: 'user', content: 'c' },
-        ]),
-        check: promptHas('<|im_start|>assistant\nb<|im_end|>'),
-      },
+      user: { body: input([{ role: 'user', content: 'hi' }]), check: effect.contentIs('hi') },
+      system: { body: input(effect.instructedAs('system')), check: effect.systemRendered },
+      developer: { body: input(effect.instructedAs('developer')), check: effect.systemRendered },
+      assistant: { body: input(effect.aroundAssistant({ content: 'b' })), check: effect.assistantRendered('b') },
     },
   },
   'content type': {
@@ -275,47 +235,26 @@ export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
         body: input([
           {
             role: 'user',
-            content: [
-              { type: 'input_text', text: 'a' },
-              { type: 'input_text', text: 'b' },
-            ],
+            content: effect.textParts('input_text', 'a', 'b'),
           },
         ]),
-        check: contentIs('a\nb'),
+        check: effect.contentIs('a\nb'),
       },
       output_text: {
-        body: input([
-          { role: 'user', content: 'a' },
-          { role: 'assistant', content: [{ type: 'output_text', text: 'b', annotations: [] }] },
-          { role: 'user', content: 'c' },
-        ]),
-        check: promptHas('<|im_start|>assistant\nb<|im_end|>'),
+        body: input(effect.aroundAssistant({ content: [{ type: 'output_text', text: 'b', annotations: [] }] })),
+        check: effect.assistantRendered('b'),
       },
       refusal: {
-        body: input([
-          { role: 'user', content: 'a' },
-          { role: 'assistant', content: [{ type: 'refusal', refusal: 'no' }] },
-          { role: 'user', content: 'c' },
-        ]),
-        check: promptHas('<|im_start|>assistant\nno<|im_end|>'),
+        body: input(effect.aroundAssistant({ content: [{ type: 'refusal', refusal: 'no' }] })),
+        check: effect.assistantRendered('no'),
       },
       reasoning_text: {
-        body: input([
-          { role: 'user', content: 'a' },
-          { type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: 'why' }] },
-          { role: 'assistant', content: 'b' },
-          { role: 'user', content: 'c' },
-        ]),
-        check: contentIs('c'),
+        body: input(afterReasoning({ summary: [], content: [{ type: 'reasoning_text', text: 'why' }] })),
+        check: effect.contentIs('c'),
       },
       summary_text: {
-        body: input([
-          { role: 'user', content: 'a' },
-          { type: 'reasoning', summary: [{ type: 'summary_text', text: 'why' }] },
-          { role: 'assistant', content: 'b' },
-          { role: 'user', content: 'c' },
-        ]),
-        check: contentIs('c'),
+        body: input(afterReasoning({ summary: [{ type: 'summary_text', text: 'why' }] })),
+        check: effect.contentIs('c'),
       },
     },
     refusedAs: (kind) => ({ body: input([{ role: 'user', content: [{ type: kind }] }]), param: 'input[0].content[0]' }),
@@ -323,25 +262,12 @@ export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
   'function_call_output part type': {
     samples: {
       input_text: {
-        body: {
-          tools: TOOLS,
-          ...input([
-            { role: 'user', content: 'a' },
-            { type: 'function_call', call_id: 'c1', name: 'calculator', arguments: '{}' },
-            { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_text', text: '7' }] },
-          ]),
-        },
-        check: contentIs('<tool_response>\n7\n</tool_response>'),
+        body: { tools: TOOLS, ...input(afterFunctionCall('{}', [{ type: 'input_text', text: '7' }])) },
+        check: effect.contentIs('<tool_response>\n7\n</tool_response>'),
       },
     },
     refusedAs: (kind) => ({
-      body: {
-        tools: TOOLS,
-        ...input([
-          { type: 'function_call', call_id: 'c1', name: 'calculator', arguments: '{}' },
-          { type: 'function_call_output', call_id: 'c1', output: [{ type: kind }] },
-        ]),
-      },
+      body: { tools: TOOLS, ...input(afterFunctionCall('{}', [{ type: kind }]).slice(1)) },
       param: 'input[1].output[0]',
     }),
   },
@@ -368,45 +294,29 @@ export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
     samples: {
       'message.output_text.logprobs': {
         body: { include: ['message.output_text.logprobs'], input: 'hi' },
-        check: (x) => expectTokenLogprobs(textLogprobs(x), x, 0),
+        check: (x) => effect.expectTokenLogprobs(textLogprobs(x), x, 0),
       },
-      'reasoning.encrypted_content': {
-        body: { include: ['reasoning.encrypted_content'], input: 'hi' },
-        check: contentIs('hi'),
-      },
-      'file_search_call.results': {
-        body: { include: ['file_search_call.results'], input: 'hi' },
-        check: contentIs('hi'),
-      },
-      'web_search_call.results': {
-        body: { include: ['web_search_call.results'], input: 'hi' },
-        check: contentIs('hi'),
-      },
-      'web_search_call.action.sources': {
-        body: { include: ['web_search_call.action.sources'], input: 'hi' },
-        check: contentIs('hi'),
-      },
-      'message.input_image.image_url': {
-        body: { include: ['message.input_image.image_url'], input: 'hi' },
-        check: contentIs('hi'),
-      },
-      'computer_call_output.output.image_url': {
-        body: { include: ['computer_call_output.output.image_url'], input: 'hi' },
-        check: contentIs('hi'),
-      },
-      'code_interpreter_call.outputs': {
-        body: { include: ['code_interpreter_call.outputs'], input: 'hi' },
-        check: contentIs('hi'),
-      },
+      // Accepted, with nothing of theirs to include: the answer is the plain one.
+      ...Object.fromEntries(
+        [
+          'reasoning.encrypted_content',
+          'file_search_call.results',
+          'web_search_call.results',
+          'web_search_call.action.sources',
+          'message.input_image.image_url',
+          'computer_call_output.output.image_url',
+          'code_interpreter_call.outputs',
+        ].map((value) => [value, { body: { include: [value], input: 'hi' }, check: effect.contentIs('hi') }]),
+      ),
     },
   },
   'text.format type': {
     samples: {
-      text: { body: { text: { format: { type: 'text' } }, input: 'hi' }, check: contentIs('hi') },
-      json_object: { body: { text: { format: { type: 'json_object' } }, input: 'hi' }, check: isJsonObject },
+      text: { body: { text: { format: { type: 'text' } }, input: 'hi' }, check: effect.contentIs('hi') },
+      json_object: { body: { text: { format: { type: 'json_object' } }, input: 'hi' }, check: effect.isJsonObject },
       json_schema: {
-        body: { text: { format: { type: 'json_schema', name: 'd', schema: SCHEMA } }, input: 'hi' },
-        check: validatesAgainst(SCHEMA),
+        body: { text: { format: { type: 'json_schema', name: 'd', schema: effect.SCHEMA } }, input: 'hi' },
+        check: effect.validatesAgainst(effect.SCHEMA),
       },
     },
   },
@@ -414,21 +324,24 @@ export const RESPONSES_KIND_SAMPLES: KindSamples<typeof RESPONSES_SURFACE> = {
     samples: {
       include_obfuscation: {
         body: { stream: true, stream_options: { include_obfuscation: true }, input: 'hi' },
-        check: contentIs('hi'),
+        check: effect.contentIs('hi'),
       },
     },
   },
   'text key': {
     samples: {
-      format: { body: { text: { format: { type: 'json_object' } }, input: 'hi' }, check: isJsonObject },
+      format: { body: { text: { format: { type: 'json_object' } }, input: 'hi' }, check: effect.isJsonObject },
     },
     refusedAs: (key) => ({ body: { text: { [key]: 'low' }, input: 'hi' }, param: `text.${key}` }),
   },
   'reasoning key': {
     samples: {
-      effort: { body: { reasoning: { effort: 'none' }, input: 'hi' }, check: thinkingOff },
-      summary: { body: { reasoning: { summary: 'detailed' }, input: 'hi' }, check: contentIs('hi') },
-      generate_summary: { body: { reasoning: { generate_summary: 'concise' }, input: 'hi' }, check: contentIs('hi') },
+      effort: { body: { reasoning: { effort: 'none' }, input: 'hi' }, check: effect.thinkingOff },
+      summary: { body: { reasoning: { summary: 'detailed' }, input: 'hi' }, check: effect.contentIs('hi') },
+      generate_summary: {
+        body: { reasoning: { generate_summary: 'concise' }, input: 'hi' },
+        check: effect.contentIs('hi'),
+      },
     },
     refusedAs: (key) => ({ body: { reasoning: { [key]: 'zzz' }, input: 'hi' }, param: `reasoning.${key}` }),
   },
