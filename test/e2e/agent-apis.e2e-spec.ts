@@ -7,7 +7,15 @@ import OpenAI from 'openai';
 import { HfTokenizer } from '@app/tokenizer';
 import type { RecordedInteractionDto } from '@app/contracts';
 import { call } from '../support/http.js';
-import { spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
+import type { SpawnedApp } from '../support/spawn-app.js';
+import {
+  expectReplaysOnEngine,
+  spawnDataProxy,
+  startProxySession,
+  startWholePath,
+  type Session,
+  type WholePath,
+} from '../support/whole-path.js';
 import type { ExportRow } from '../support/export-rows.js';
 
 const ADMIN = 'agent-apis-admin-key';
@@ -20,55 +28,27 @@ const CALL = '<tool_call>\n{"name": "calculator", "arguments": {"expression": "6
  * driven by the official `openai` and `@anthropic-ai/sdk` clients.
  */
 describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions', () => {
+  let stack: WholePath;
   let engine: SpawnedApp;
-  let router: SpawnedApp;
   let proxy: SpawnedApp;
   let gateway: SpawnedApp;
   let tokenizer: HfTokenizer;
 
-  const admin = (method: string, path: string, body?: unknown) =>
-    call(method, `${gateway.url}${path}`, { body, token: ADMIN });
-
   beforeAll(async () => {
     tokenizer = await HfTokenizer.load(undefined);
-    engine = await spawnEngineSim(1, ['--mode', 'echo']);
-    router = await spawnApp('router', ['--admin-api-key', ADMIN]);
-    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
-    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
-    await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
-    await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION }, token: ADMIN });
+    stack = await startWholePath(ADMIN, { decodeMs: 1, flags: ['--mode', 'echo'] }, VERSION);
+    ({ engine, proxy, gateway } = stack);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await proxy?.stop();
-    await router?.stop();
-    await engine?.stop();
+    await stack?.stop();
   });
 
-  async function startSession(task: string): Promise<{ session_id: string; api_key: string }> {
-    await admin('POST', '/grant_capacity');
-    const res = await admin('POST', '/rl/start_session', { task_id: task });
-    expect(res.status).toBe(201);
-    return res.json;
-  }
-
+  const admin = (method: string, path: string, body?: unknown) => stack.admin(method, path, body);
+  const startSession = (task: string) => stack.startSession(task);
   /** Rewards by interaction id, exports as JSON, and returns the rows by interaction id. */
-  async function rewardAndExport(
-    session: { session_id: string; api_key: string },
-    rewards: Record<string, number>,
-  ): Promise<Record<string, ExportRow>> {
-    const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { rewards }, token: session.api_key });
-    expect(reward.status).toBe(200);
-    const exported = await admin('POST', '/export_trajectories', {
-      session_id: session.session_id,
-      trajectory_id: reward.json.trajectory_id,
-      format: 'json',
-      discount: 1,
-    });
-    expect(exported.status).toBe(200);
-    return exported.json.interactions as Record<string, ExportRow>;
-  }
+  const rewardAndExport = (session: Session, rewards: Record<string, number>) =>
+    stack.rewardAndExport(session, { rewards });
 
   /**
    * Every exported output token is what engine-sim produces for that prompt (replayed on the engine
@@ -76,20 +56,8 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
    * temperature 1), stamped with the version set on the data proxy.
    */
   async function expectEngineProduced(row: ExportRow, temperature = 0): Promise<void> {
-    const promptLength = row.loss_mask.indexOf(1);
-    expect(promptLength).toBeGreaterThan(0);
-    const prompt = row.input_ids.slice(0, promptLength);
+    const promptLength = await expectReplaysOnEngine(engine.url, row, temperature);
     const outputIds = row.input_ids.slice(promptLength);
-    const replay = await call('POST', `${engine.url}/generate`, {
-      body: {
-        input_ids: prompt,
-        sampling_params: { temperature, max_new_tokens: outputIds.length },
-        return_logprob: true,
-      },
-    });
-    const produced = replay.json.meta_info.output_token_logprobs as [number, number][];
-    expect(produced.map(([, id]) => id)).toEqual(outputIds);
-    expect(row.logprobs.slice(promptLength)).toEqual(produced.map(([logprob]) => Math.fround(logprob)));
     expect(row.versions.slice(promptLength)).toEqual(outputIds.map(() => VERSION));
     expect(row.versions.slice(0, promptLength).every((v) => v === -1)).toBe(true);
   }
@@ -343,21 +311,10 @@ describe('agent APIs: OpenAI Responses, Anthropic Messages, legacy completions',
   });
 
   it('concat mode: a Responses turn (previous_response_id) and a Messages turn continue their parent token for token', async () => {
-    const concat = await spawnApp('data-proxy', [
-      '--admin-api-key',
-      ADMIN,
-      '--backend-addr',
-      engine.url,
-      '--chat-template-type',
-      'concat',
-    ]);
+    const concat = await spawnDataProxy(ADMIN, engine.url, ['--chat-template-type', 'concat']);
     try {
-      const start = async (task: string) =>
-        (await call('POST', `${concat.url}/rl/start_session`, { body: { task_id: task }, token: ADMIN })).json as {
-          session_id: string;
-          api_key: string;
-        };
-      const expectContinued = async ({ session_id: sessionId, api_key }: { session_id: string; api_key: string }) => {
+      const start = (task: string) => startProxySession(concat.url, ADMIN, task);
+      const expectContinued = async ({ session_id: sessionId, api_key }: Session) => {
         const recorded = await call('GET', `${concat.url}/rl/sessions/${sessionId}`, { token: ADMIN });
         const [a, b] = recorded.json.interactions as RecordedInteractionDto[];
         expect(b.parent_id).toBe(a.interaction_id);

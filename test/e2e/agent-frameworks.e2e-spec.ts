@@ -22,8 +22,8 @@ import { tool as langchainTool } from '@langchain/core/tools';
 import { AIMessage, HumanMessage, type BaseMessage, type ToolMessage } from '@langchain/core/messages';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createReactAgent } from '@langchain/langgraph/prebuilt';
-import { call } from '../support/http.js';
-import { spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
+import type { SpawnedApp } from '../support/spawn-app.js';
+import { expectReplaysOnEngine, startWholePath, type Session, type WholePath } from '../support/whole-path.js';
 
 const ADMIN = 'agent-frameworks-admin-key';
 const VERSION = 5;
@@ -36,14 +36,6 @@ const FINAL = '<tool_response>\n42\n</tool_response>';
 
 /** The structured-output tests' schema (the frameworks turn it into a strict JSON schema). */
 const DISTANCE = z.object({ answer: z.number().int(), unit: z.enum(['m', 'km']) });
-
-interface Row {
-  input_ids: number[];
-  loss_mask: number[];
-  logprobs: number[];
-  versions: number[];
-  reward: number;
-}
 
 const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/;
 /**
@@ -75,9 +67,8 @@ function loopbackOnlyFetch(real: typeof fetch, outside: string[]): typeof fetch 
  * LangChain's ChatAnthropic.
  */
 describe('agent frameworks run unchanged against the stack', () => {
+  let stack: WholePath;
   let engine: SpawnedApp;
-  let router: SpawnedApp;
-  let proxy: SpawnedApp;
   let gateway: SpawnedApp;
   const realFetch = globalThis.fetch;
   const outside: string[] = [];
@@ -91,34 +82,19 @@ describe('agent frameworks run unchanged against the stack', () => {
     });
     // The Agents SDK exports traces to OpenAI unless told not to.
     setTracingDisabled(true);
-    engine = await spawnEngineSim(1, ['--mode', 'echo']);
-    router = await spawnApp('router', ['--admin-api-key', ADMIN]);
-    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
-    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
-    await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
-    await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION }, token: ADMIN });
+    stack = await startWholePath(ADMIN, { decodeMs: 1, flags: ['--mode', 'echo'] }, VERSION);
+    ({ engine, gateway } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await gateway?.stop();
-    await proxy?.stop();
-    await router?.stop();
-    await engine?.stop();
+    await stack?.stop();
     globalThis.fetch = realFetch;
     jest.restoreAllMocks();
     // Nothing left the machine; the only outside origin asked for is LangChain's tokenizer tables.
     expect([...new Set(outside)].filter((origin) => origin !== TIKTOKEN_CDN)).toEqual([]);
   });
 
-  const admin = (method: string, path: string, body?: unknown) =>
-    call(method, `${gateway.url}${path}`, { body, token: ADMIN });
-
-  async function startSession(task: string): Promise<{ session_id: string; api_key: string }> {
-    await admin('POST', '/grant_capacity');
-    const res = await admin('POST', '/rl/start_session', { task_id: task });
-    expect(res.status).toBe(201);
-    return res.json;
-  }
+  const startSession = (task: string) => stack.startSession(task);
 
   /**
    * The episode's reward and export: one recorded interaction per model call, keyed by the ids
@@ -126,21 +102,8 @@ describe('agent frameworks run unchanged against the stack', () => {
    * produces for its prompt (replayed on engine-sim at the turn's temperature, 0), stamped with
    * the version the data proxy was set to.
    */
-  async function expectRecorded(
-    session: { session_id: string; api_key: string },
-    ids: string[],
-    replay = true,
-  ): Promise<void> {
-    const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 1 }, token: session.api_key });
-    expect(reward.status).toBe(200);
-    const exported = await admin('POST', '/export_trajectories', {
-      session_id: session.session_id,
-      trajectory_id: reward.json.trajectory_id,
-      format: 'json',
-      discount: 1,
-    });
-    expect(exported.status).toBe(200);
-    const rows = exported.json.interactions as Record<string, Row>;
+  async function expectRecorded(session: Session, ids: string[], replay = true): Promise<void> {
+    const rows = await stack.rewardAndExport(session, { reward: 1 });
     expect(Object.keys(rows)).toEqual(ids);
     for (const row of Object.values(rows)) {
       expect(row.reward).toBe(1);
@@ -154,16 +117,7 @@ describe('agent frameworks run unchanged against the stack', () => {
         expect(row.logprobs.slice(promptLength).every((lp) => Number.isFinite(lp) && lp <= 0)).toBe(true);
         continue;
       }
-      const replayed = await call('POST', `${engine.url}/generate`, {
-        body: {
-          input_ids: row.input_ids.slice(0, promptLength),
-          sampling_params: { temperature: 0, max_new_tokens: outputIds.length },
-          return_logprob: true,
-        },
-      });
-      const produced = replayed.json.meta_info.output_token_logprobs as [number, number][];
-      expect(produced.map(([, id]) => id)).toEqual(outputIds);
-      expect(row.logprobs.slice(promptLength)).toEqual(produced.map(([lp]) => Math.fround(lp)));
+      await expectReplaysOnEngine(engine.url, row);
     }
   }
 
@@ -191,58 +145,42 @@ describe('agent frameworks run unchanged against the stack', () => {
       return { output: result.finalOutput, ids: result.rawResponses.map((r) => r.responseId ?? '') };
     }
 
-    it.each([false, true])('Responses model (stream: %s): a tool episode, rewarded and exported', async (stream) => {
-      const session = await startSession(`agents-responses-${stream}`);
+    const API_RUNS = [
+      ['Responses', false],
+      ['Responses', true],
+      ['chat-completions', false],
+      ['chat-completions', true],
+    ] as const;
+    type Api = (typeof API_RUNS)[number][0];
+    const modelFor = (api: Api, client: OpenAI) =>
+      api === 'Responses'
+        ? new OpenAIResponsesModel(client, 'default')
+        : new OpenAIChatCompletionsModel(client, 'default');
+
+    it.each(API_RUNS)('%s model (stream: %s): a tool episode, rewarded and exported', async (api, stream) => {
+      const session = await startSession(`agents-${api === 'Responses' ? 'responses' : 'chat'}-${stream}`);
       const agent = new Agent({
         name: 'calculator agent',
         instructions: INSTRUCTIONS,
-        model: new OpenAIResponsesModel(openai(session.api_key), 'default'),
+        model: modelFor(api, openai(session.api_key)),
         modelSettings: { temperature: 0 },
         tools: [calculator],
       });
       const { output, ids } = await runAgent(agent, stream);
       expect(output).toBe(FINAL);
       expect(ids).toHaveLength(2);
-      expect(ids.every((id) => id.startsWith('resp_'))).toBe(true);
+      expect(ids.every((id) => id.startsWith(api === 'Responses' ? 'resp_' : 'chatcmpl-'))).toBe(true);
       await expectRecorded(session, ids);
     });
 
-    it.each([false, true])(
-      'chat-completions model (stream: %s): a tool episode, rewarded and exported',
-      async (stream) => {
-        const session = await startSession(`agents-chat-${stream}`);
-        const agent = new Agent({
-          name: 'calculator agent',
-          instructions: INSTRUCTIONS,
-          model: new OpenAIChatCompletionsModel(openai(session.api_key), 'default'),
-          modelSettings: { temperature: 0 },
-          tools: [calculator],
-        });
-        const { output, ids } = await runAgent(agent, stream);
-        expect(output).toBe(FINAL);
-        expect(ids).toHaveLength(2);
-        expect(ids.every((id) => id.startsWith('chatcmpl-'))).toBe(true);
-        await expectRecorded(session, ids);
-      },
-    );
-
-    it.each([
-      ['Responses', false],
-      ['Responses', true],
-      ['chat-completions', false],
-      ['chat-completions', true],
-    ])(
+    it.each(API_RUNS)(
       '%s model, structured output (stream: %s): the answer is the schema’s, as the SDK parses it',
       async (api, stream) => {
         const session = await startSession(`agents-structured-${api}-${stream}`);
-        const client = openai(session.api_key);
         const agent = new Agent({
           name: 'measuring agent',
           instructions: 'Answer with the distance.',
-          model:
-            api === 'Responses'
-              ? new OpenAIResponsesModel(client, 'default')
-              : new OpenAIChatCompletionsModel(client, 'default'),
+          model: modelFor(api, openai(session.api_key)),
           modelSettings: { temperature: 0 },
           outputType: DISTANCE,
         });
@@ -302,16 +240,20 @@ describe('agent frameworks run unchanged against the stack', () => {
       }
     }
 
-    it.each([false, true])('ChatOpenAI with bound tools (streaming: %s)', async (streaming) => {
-      const session = await startSession(`langchain-openai-${streaming}`);
-      const model = new ChatOpenAI({
+    /** LangChain's OpenAI chat model against the gateway, at temperature 0. */
+    const chatOpenAi = (apiKey: string, streaming: boolean) =>
+      new ChatOpenAI({
         model: 'default',
         temperature: 0,
         streaming,
         maxRetries: 0,
-        apiKey: session.api_key,
+        apiKey,
         configuration: { baseURL: `${gateway.url}/v1` },
       });
+
+    it.each([false, true])('ChatOpenAI with bound tools (streaming: %s)', async (streaming) => {
+      const session = await startSession(`langchain-openai-${streaming}`);
+      const model = chatOpenAi(session.api_key, streaming);
       const { final, ids } = await toolLoop(model);
       expect(final.content).toBe(FINAL);
       expect(ids).toHaveLength(2);
@@ -320,14 +262,7 @@ describe('agent frameworks run unchanged against the stack', () => {
 
     it.each([false, true])('ChatOpenAI withStructuredOutput, JSON schema (streaming: %s)', async (streaming) => {
       const session = await startSession(`langchain-structured-${streaming}`);
-      const model = new ChatOpenAI({
-        model: 'default',
-        temperature: 0,
-        streaming,
-        maxRetries: 0,
-        apiKey: session.api_key,
-        configuration: { baseURL: `${gateway.url}/v1` },
-      });
+      const model = chatOpenAi(session.api_key, streaming);
       const structured = model.withStructuredOutput(DISTANCE, { method: 'jsonSchema', strict: true, includeRaw: true });
       const { parsed, raw } = await structured.invoke([new HumanMessage('How far is it?')]);
       expect(DISTANCE.safeParse(parsed).success).toBe(true);
@@ -336,14 +271,7 @@ describe('agent frameworks run unchanged against the stack', () => {
 
     it.each([false, true])('LangGraph createReactAgent (streaming: %s)', async (streaming) => {
       const session = await startSession(`langgraph-${streaming}`);
-      const llm = new ChatOpenAI({
-        model: 'default',
-        temperature: 0,
-        streaming,
-        maxRetries: 0,
-        apiKey: session.api_key,
-        configuration: { baseURL: `${gateway.url}/v1` },
-      });
+      const llm = chatOpenAi(session.api_key, streaming);
       const agent = createReactAgent({ llm, tools: [calculator], prompt: INSTRUCTIONS });
       const state = await agent.invoke({ messages: [new HumanMessage(QUESTION)] });
       const answers = state.messages.filter((m: BaseMessage): m is AIMessage => m instanceof AIMessage);

@@ -9,6 +9,7 @@ import { postSse } from '../support/sse.js';
 import { scrapeMetric } from '../support/metrics.js';
 import { sleep } from '../support/wait.js';
 import { spawnApp, type SpawnedApp, spawnEngineSim } from '../support/spawn-app.js';
+import { spawnDataProxy, startProxySession } from '../support/whole-path.js';
 
 const ADMIN = 'dp-admin-key';
 const LONG_TEXT = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
@@ -383,18 +384,9 @@ describe('data proxy: failing engines and limits', () => {
 describe('data proxy: concat chat template', () => {
   it('continues the previous turn token for token', async () => {
     const engine = await spawnApp('engine-sim', ['--mode', 'echo', '--decode-ms-per-token', '0']);
-    const proxy = await spawnApp('data-proxy', [
-      '--admin-api-key',
-      ADMIN,
-      '--backend-addr',
-      engine.url,
-      '--chat-template-type',
-      'concat',
-    ]);
+    const proxy = await spawnDataProxy(ADMIN, engine.url, ['--chat-template-type', 'concat']);
     try {
-      const { session_id, api_key } = (
-        await call('POST', `${proxy.url}/rl/start_session`, { body: { task_id: 'concat' }, token: ADMIN })
-      ).json;
+      const { session_id, api_key } = await startProxySession(proxy.url, ADMIN, 'concat');
       const first = [{ role: 'user', content: 'First question' }];
       const one = await call('POST', `${proxy.url}/chat/completions`, { body: { messages: first }, token: api_key });
       const second = [...first, one.json.choices[0].message, { role: 'user', content: 'Second question' }];

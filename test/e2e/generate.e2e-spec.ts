@@ -5,8 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HfTokenizer } from '@app/tokenizer';
 import { call } from '../support/http.js';
-import { spawnApp, spawnEngineSim, type SpawnedApp } from '../support/spawn-app.js';
+import type { SpawnedApp } from '../support/spawn-app.js';
+import { spawnDataProxy, startWholePath, type Session, type WholePath } from '../support/whole-path.js';
 import { postSse } from '../support/sse.js';
+import { sleep } from '../support/wait.js';
 import { decodeTensor, type EncodedTensor } from '../support/tensors.js';
 
 const ADMIN = 'generate-admin-key';
@@ -33,16 +35,6 @@ interface Output {
   };
 }
 
-interface Row {
-  interaction_id: string;
-  parent_id: string | null;
-  input_ids: number[];
-  loss_mask: number[];
-  logprobs: number[];
-  versions: number[];
-  reward: number;
-}
-
 interface Recorded {
   interaction_id: string;
   parent_id: string | null;
@@ -61,40 +53,27 @@ const deferred = () => {
  * every one a real process; the client is plain HTTP, as SGLang's trainers call `/generate`.
  */
 describe("SGLang's /generate through the gateway: token in, token out, recorded like chat", () => {
+  let stack: WholePath;
   let engine: SpawnedApp;
-  let router: SpawnedApp;
   let proxy: SpawnedApp;
   let gateway: SpawnedApp;
   let tokenizer: HfTokenizer;
 
-  const admin = (method: string, path: string, body?: unknown) =>
-    call(method, `${gateway.url}${path}`, { body, token: ADMIN });
   const generate = (body: unknown, token: string | null) => call('POST', `${gateway.url}/generate`, { body, token });
 
   // Four processes and a tokenizer, one after the other: a busy machine starts them slowly.
   beforeAll(async () => {
     tokenizer = await HfTokenizer.load(undefined);
-    engine = await spawnEngineSim(5, ['--min-output-tokens', '40', '--max-output-tokens', '56']);
-    router = await spawnApp('router', ['--admin-api-key', ADMIN]);
-    proxy = await spawnApp('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url]);
-    gateway = await spawnApp('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
-    await call('POST', `${router.url}/register`, { body: { worker_addr: proxy.url }, token: ADMIN });
-    await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION }, token: ADMIN });
+    const flags = ['--min-output-tokens', '40', '--max-output-tokens', '56'];
+    stack = await startWholePath(ADMIN, { decodeMs: 5, flags }, VERSION);
+    ({ engine, proxy, gateway } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await gateway?.stop();
-    await proxy?.stop();
-    await router?.stop();
-    await engine?.stop();
+    await stack?.stop();
   });
 
-  async function startSession(task: string): Promise<{ session_id: string; api_key: string }> {
-    await admin('POST', '/grant_capacity');
-    const res = await admin('POST', '/rl/start_session', { task_id: task });
-    expect(res.status).toBe(201);
-    return res.json;
-  }
+  const startSession = (task: string) => stack.startSession(task);
 
   async function recorded(sessionId: string): Promise<Recorded[]> {
     const res = await call('GET', `${proxy.url}/rl/sessions/${sessionId}`, { token: ADMIN });
@@ -103,18 +82,7 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
   }
 
   /** Rewards the session's trajectory and exports it as JSON rows by interaction id. */
-  async function rewardAndExport(session: { session_id: string; api_key: string }): Promise<Record<string, Row>> {
-    const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 1 }, token: session.api_key });
-    expect(reward.status).toBe(200);
-    const exported = await admin('POST', '/export_trajectories', {
-      session_id: session.session_id,
-      trajectory_id: reward.json.trajectory_id,
-      format: 'json',
-      discount: 1,
-    });
-    expect(exported.status).toBe(200);
-    return exported.json.interactions as Record<string, Row>;
-  }
+  const rewardAndExport = (session: Session) => stack.rewardAndExport(session, { reward: 1 });
 
   it('answers exactly what the engine answers for the same request (ids, text, finish, log-probs), whole and streamed', async () => {
     const session = await startSession('generate-same');
@@ -186,11 +154,7 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
   });
 
   it('over a vLLM engine, streaming deltas (--incremental-streaming-output): the engine’s ids, the deltas add up to the answer', async () => {
-    const overVllm = await spawnApp('data-proxy', [
-      '--admin-api-key',
-      ADMIN,
-      '--backend-addr',
-      engine.url,
+    const overVllm = await spawnDataProxy(ADMIN, engine.url, [
       '--backend-type',
       'vllm',
       '--incremental-streaming-output',
@@ -416,7 +380,7 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     const second = [...prompt, ...one.output_ids, ...(await tokenizer.encode(' Next.'))];
     const two = (await generate(body(second), session.api_key)).json as Output;
     const reward = await call('POST', `${gateway.url}/rl/set_reward`, { body: { reward: 1 }, token: session.api_key });
-    const exported = await admin('POST', '/export_trajectories', {
+    const exported = await stack.admin('POST', '/export_trajectories', {
       session_id: session.session_id,
       trajectory_id: reward.json.trajectory_id,
       discount: 1,
@@ -485,7 +449,7 @@ describe("SGLang's /generate through the gateway: token in, token out, recorded 
     const running = Promise.all(Array.from({ length: EPISODES }, (_, e) => episode(e)));
     await underway.promise;
     expect((await call('POST', `${proxy.url}/pause_generation`, { token: ADMIN })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     await call('POST', `${proxy.url}/set_version`, { body: { version: VERSION + 1 }, token: ADMIN });
     expect((await call('POST', `${proxy.url}/continue_generation`, { token: ADMIN })).status).toBe(200);
     const episodes = await running;
