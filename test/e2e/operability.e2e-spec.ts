@@ -16,6 +16,8 @@ import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = 'operability-admin-key';
+/** `rollout up` flags for a stack on free ports with one engine-sim, as both stacks here run. */
+const ONE_SIM_STACK = ['--port', '0', '--gateway-port', '0', '--admin-api-key', ADMIN, '--backend', 'sim:d1'];
 const ARTIFACTS = join(ROOT, 'test/artifacts');
 
 interface CliResult {
@@ -76,14 +78,7 @@ describe('operability: rollout CLI, metrics and Grafana, traces, live dashboard,
         '-d',
         '--timeout',
         '90',
-        '--port',
-        '0',
-        '--gateway-port',
-        '0',
-        '--admin-api-key',
-        ADMIN,
-        '--backend',
-        'sim:d1',
+        ...ONE_SIM_STACK,
         '--engine-sim-args',
         '--mode echo --decode-ms-per-token 1',
         '--poll-interval',
@@ -349,23 +344,11 @@ describe('operability: rollout CLI, metrics and Grafana, traces, live dashboard,
     const [command, ...startArgs] = start.split(' ');
     expect([command, ...startArgs]).toEqual(['node', 'bin/rollout.mjs', 'up']);
     const home = mkdtempSync(join(tmpdir(), 'rollout-npm-start-'));
-    const child = spawn(
-      process.execPath,
-      [
-        ...startArgs,
-        '--port',
-        '0',
-        '--gateway-port',
-        '0',
-        '--admin-api-key',
-        ADMIN,
-        '--backend',
-        'sim:d1',
-        '--log-format',
-        'pretty',
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROLLOUT_HOME: home } },
-    );
+    const child = spawn(process.execPath, [...startArgs, ...ONE_SIM_STACK, '--log-format', 'pretty'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ROLLOUT_HOME: home },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
