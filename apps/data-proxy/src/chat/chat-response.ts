@@ -1,8 +1,11 @@
 import type {
+  ChatChunkDeltaDto,
   ChatCompletionChoiceDto,
   ChatCompletionChunkChoiceDto,
   ChatCompletionChunkDto,
   ChatCompletionResponseDto,
+  ChatMessageDto,
+  ChatToolCallDto,
 } from '@app/contracts';
 import type { ToolCall } from './output-parser.js';
 import type { CompletionMeta, TurnResult, Usage } from './turn.js';
@@ -10,13 +13,16 @@ import type { TokenLogprob } from './token-logprobs.js';
 
 /** The assistant message as recorded (null fields omitted). */
 export function outputMessage(content: string, toolCalls: readonly ToolCall[]): Record<string, unknown> {
-  const message: Record<string, unknown> = { content, role: 'assistant' };
+  const message: Record<string, unknown> = { content, role: 'assistant' } satisfies ChatMessageDto;
   if (toolCalls.length > 0)
-    message.tool_calls = toolCalls.map((c) => ({
-      id: c.id,
-      function: { arguments: c.function.arguments, name: c.function.name },
-      type: c.type,
-    }));
+    message.tool_calls = toolCalls.map(
+      (c) =>
+        ({
+          id: c.id,
+          function: { arguments: c.function.arguments, name: c.function.name },
+          type: c.type,
+        }) satisfies ChatToolCallDto,
+    );
   return message;
 }
 
@@ -63,7 +69,7 @@ export interface ChunkTokens {
 /** One `chat.completion.chunk` SSE payload. */
 export function chatChunk(
   meta: CompletionMeta,
-  delta: Record<string, unknown>,
+  delta: ChatChunkDeltaDto,
   finishReason: string | null,
   usage?: Usage,
   tokens?: ChunkTokens,
@@ -90,7 +96,7 @@ export function chatChunk(
  * One streamed tool call as two chunks, the way OpenAI and AReaL 2.0 stream them: id, type and
  * name with empty arguments, then the same index with the whole arguments string.
  */
-export function toolCallDeltas(call: ToolCall, index: number): Record<string, unknown>[] {
+export function toolCallDeltas(call: ToolCall, index: number): ChatChunkDeltaDto[] {
   return [
     { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] },
     { tool_calls: [{ index, function: { arguments: call.function.arguments } }] },

@@ -1,4 +1,4 @@
-import type { MessageObjectDto, MessagesUsageDto } from '@app/contracts';
+import type { MessageContentBlockDto, MessageObjectDto, MessagesUsageDto } from '@app/contracts';
 import type { TurnResult } from '../chat/turn.js';
 import type { CompletionMeta, Usage } from '../chat/turn.js';
 import { splitLeadingThink } from '../chat/leading-think.js';
@@ -40,7 +40,7 @@ export function messageObject(
   meta: CompletionMeta,
   promptTokens: number,
   result: TurnResult | null,
-  content: Record<string, unknown>[],
+  content: MessageContentBlockDto[],
 ): MessageObjectDto {
   return {
     id: meta.id,
@@ -58,9 +58,9 @@ export function messageObject(
  * comes without text), `tool_use`. Sent back as the next request's assistant message, they convert
  * to the recorded assistant message.
  */
-export function contentBlocks(result: TurnResult): Record<string, unknown>[] {
+export function contentBlocks(result: TurnResult): MessageContentBlockDto[] {
   const { reasoning, text } = splitLeadingThink(result.content);
-  const blocks: Record<string, unknown>[] = [];
+  const blocks: MessageContentBlockDto[] = [];
   if (reasoning !== null) blocks.push({ type: 'thinking', thinking: reasoning, signature: '' });
   if (text.length > 0 || result.toolCalls.length === 0) blocks.push({ type: 'text', text });
   for (const call of result.toolCalls)

@@ -31,7 +31,13 @@ export function engineErrorBody(info: ErrorBodyInfo): Record<string, unknown> {
         param: null,
         code: info.status,
       },
-    };
+    } satisfies VllmErrorResponseDto;
   }
-  return { object: 'error', message: info.message, type: phrase, param: null, code: info.status };
+  return {
+    object: 'error',
+    message: info.message,
+    type: phrase,
+    param: null,
+    code: info.status,
+  } satisfies SglangErrorResponseDto;
 }

@@ -79,6 +79,23 @@ export class MessagesUsageDto {
   cache_read_input_tokens!: number;
 }
 
+/** One block of an answer's content: `thinking` (a leading think block), `text`, or `tool_use`. */
+export class MessageContentBlockDto {
+  @ApiProperty({ enum: ['thinking', 'text', 'tool_use'], example: 'text' }) type!: 'thinking' | 'text' | 'tool_use';
+  @ApiPropertyOptional({ description: 'A thinking block: the reasoning text' }) thinking?: string;
+  @ApiPropertyOptional({ description: 'A thinking block: always empty (nothing here signs reasoning)' })
+  signature?: string;
+  @ApiPropertyOptional({ description: 'A text block: the text', example: '28' }) text?: string;
+  @ApiPropertyOptional({ description: 'A tool_use block: the call id', example: 'toolu_3f2a9c' }) id?: string;
+  @ApiPropertyOptional({ description: 'A tool_use block: the tool', example: 'calculator' }) name?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: "A tool_use block: the call's arguments (`{}` when the model wrote no JSON object)",
+  })
+  input?: Record<string, unknown>;
+}
+
 /** A `message` object. */
 export class MessageObjectDto {
   @ApiProperty({ description: 'Also the interaction id rewards and exports use', example: 'msg_3f2a9c' }) id!: string;
@@ -86,12 +103,11 @@ export class MessageObjectDto {
   @ApiProperty({ example: 'assistant' }) role!: string;
   @ApiProperty({ example: 'qwen3' }) model!: string;
   @ApiProperty({
-    type: 'array',
-    items: { type: 'object', additionalProperties: true },
+    type: [MessageContentBlockDto],
     description: 'Blocks: thinking, text, tool_use',
     example: [{ type: 'text', text: '28' }],
   })
-  content!: Record<string, unknown>[];
+  content!: MessageContentBlockDto[];
   @ApiProperty({ enum: ['end_turn', 'max_tokens', 'stop_sequence', 'tool_use'], nullable: true })
   stop_reason!: string | null;
   @ApiProperty({ nullable: true, type: String, example: null }) stop_sequence!: string | null;

@@ -9,6 +9,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { SglangMetaInfoDto, SglangSamplingParamsDto } from '../engine/sglang.dto.js';
+import type { SglangErrorResponseDto } from '../common/errors.dto.js';
 
 /**
  * SGLang's `/generate` as the gateway and the data proxy serve it to trainers that tokenize for
@@ -104,13 +105,32 @@ export class SglangValueErrorResponseDto {
   @ApiProperty({ type: SglangValueErrorDetailDto }) error!: SglangValueErrorDetailDto;
 }
 
+export class SglangStreamErrorDetailDto {
+  @ApiProperty({ example: 'The input is longer than the model’s context length.' }) message!: string;
+  @ApiProperty({ enum: ['invalid_request_error', 'server_error'] }) type!: string;
+  @ApiProperty({ example: 400, description: 'The status the request would have been answered with' }) code!: number;
+  @ApiProperty({ description: 'Whether sending the request again may succeed (server errors)' }) retryable!: boolean;
+}
+
+/** The error event a `/generate` stream ends with once it has begun: `data: {"error": {...}}` before `data: [DONE]`. */
+export class SglangStreamErrorEventDto {
+  @ApiProperty({ type: SglangStreamErrorDetailDto }) error!: SglangStreamErrorDetailDto;
+}
+
 /**
  * SGLang's error bodies: a refused request (4xx) `{"error": {"message"}}`; a server-side failure
  * (5xx) `{"object": "error", "message", "type": "<status>", "param": null, "code": <status>}`.
  */
 export function sglangErrorBody(status: number, message: string): Record<string, unknown> {
-  if (status >= 500) return { object: 'error', message, type: String(status), param: null, code: status };
-  return { error: { message } };
+  if (status >= 500)
+    return {
+      object: 'error',
+      message,
+      type: String(status),
+      param: null,
+      code: status,
+    } satisfies SglangErrorResponseDto;
+  return { error: { message } } satisfies SglangValueErrorResponseDto;
 }
 
 /**
@@ -125,7 +145,7 @@ export function sglangStreamErrorEvent(status: number, message: string): Record<
       code: status,
       retryable: status >= 500,
     },
-  };
+  } satisfies SglangStreamErrorEventDto;
 }
 
 /** The Swagger of a `/generate` operation (gateway and data proxy). */

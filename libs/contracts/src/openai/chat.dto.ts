@@ -145,15 +145,35 @@ export class ChatCompletionResponseDto {
   prompt_token_ids?: number[];
 }
 
+/** A streamed tool call's function part: its name comes first (with empty arguments), then the whole arguments. */
+export class ChatFunctionCallDeltaDto {
+  @ApiPropertyOptional({ example: 'get_weather' }) name?: string;
+  @ApiProperty({ description: 'The arguments, as JSON text ("" in the part that names the call)' }) arguments!: string;
+}
+
+/** One part of a streamed tool call: the first names it (id, type, name), the next, at the same index, carries its arguments. */
+export class ChatToolCallDeltaDto {
+  @ApiProperty({ example: 0 }) index!: number;
+  @ApiPropertyOptional({ example: 'call_3f2a9c0d1e2b3a4c5d6e7f80' }) id?: string;
+  @ApiPropertyOptional({ enum: ['function'] }) type?: 'function';
+  @ApiProperty({ type: ChatFunctionCallDeltaDto }) function!: ChatFunctionCallDeltaDto;
+}
+
+/** What a chunk adds to the message. */
+export class ChatChunkDeltaDto {
+  @ApiPropertyOptional({ enum: ['assistant'], description: 'The first chunk only' }) role?: 'assistant';
+  @ApiPropertyOptional({ example: 'Par' }) content?: string;
+  @ApiPropertyOptional({ type: [ChatToolCallDeltaDto] }) tool_calls?: ChatToolCallDeltaDto[];
+}
+
 /** One choice of a streamed chunk: what arrived since the last one. */
 export class ChatCompletionChunkChoiceDto {
   @ApiProperty({ example: 0 }) index!: number;
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    type: ChatChunkDeltaDto,
     description: '`{role, content}` first, then `{content}`, `{tool_calls: [...]}` or `{}` with the finish reason',
   })
-  delta!: Record<string, unknown>;
+  delta!: ChatChunkDeltaDto;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
