@@ -44,6 +44,51 @@ describe(GatewayChatController.name, () => {
     });
   });
 
+  describe('POST /generate', () => {
+    it("routes by the session key to the data proxy's /generate with the original bytes", async () => {
+      routerAnswers(200, ROUTED_TO_A);
+      let forwarded: unknown;
+      gateway()
+        .proxyA.intercept({ path: '/generate', method: 'POST' })
+        .reply((options) => {
+          forwarded = options.body;
+          return { statusCode: 200, data: { text: 'hi', output_ids: [1], meta_info: {} }, responseOptions: json };
+        });
+      const body = '{"input_ids": [1, 2, 3], "sampling_params": {"max_new_tokens": 4}}';
+      const res = await gateway().app.request('POST', '/generate', { body, token: 'key-1' });
+      expect([res.status, res.json.output_ids, String(forwarded)]).toEqual([200, [1], body]);
+    });
+
+    it('asks the router with the /generate path', async () => {
+      gateway()
+        .router.intercept({
+          path: '/route',
+          method: 'POST',
+          body: (b) => (JSON.parse(b) as { path: string }).path === '/generate',
+        })
+        .reply(200, ROUTED_TO_A, json);
+      gateway().proxyA.intercept({ path: '/generate', method: 'POST' }).reply(200, { output_ids: [] }, json);
+      const res = await gateway().app.request('POST', '/generate', { body: { input_ids: [1] }, token: 'key-1' });
+      expect(res.status).toBe(200);
+    });
+
+    it('refuses a call without a key with 401', async () => {
+      expect((await gateway().app.request('POST', '/generate', { body: { input_ids: [1] } })).status).toBe(401);
+    });
+  });
+
+  describe('PUT /generate', () => {
+    // The data proxy serves both verbs alike; the gateway forwards every turn by POST.
+    it("forwards to the data proxy's /generate", async () => {
+      routerAnswers(200, ROUTED_TO_A);
+      gateway()
+        .proxyA.intercept({ path: '/generate', method: 'POST' })
+        .reply(200, { output_ids: [7] }, json);
+      const res = await gateway().app.request('PUT', '/generate', { body: { input_ids: [1] }, token: 'key-1' });
+      expect([res.status, res.json.output_ids]).toEqual([200, [7]]);
+    });
+  });
+
   describe('POST /rl/set_reward', () => {
     it("goes to the session's data proxy", async () => {
       routerAnswers(200, ROUTED_TO_A);
