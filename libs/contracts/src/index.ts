@@ -6,6 +6,7 @@
 export * from './common/body-rules.js';
 export * from './common/errors.dto.js';
 export * from './common/api-dialect.js';
+export * from './common/agent-endpoint.js';
 export * from './router/models.dto.js';
 export * from './router/route.dto.js';
 export * from './router/sessions.dto.js';
@@ -28,6 +29,7 @@ export * from './engine/sglang.dto.js';
 export * from './engine/vllm.dto.js';
 export * from './engine/engine-sim.dto.js';
 export * from './common/field-handling.js';
+export * from './common/field-rules.js';
 export * from './openai/chat-fields.js';
 export * from './openai/completions-fields.js';
 export * from './openai/responses-fields.js';

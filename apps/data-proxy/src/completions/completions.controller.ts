@@ -1,8 +1,9 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, CallerKey, SessionKey } from '@app/common';
-import { ApiTextCompletion } from '@app/contracts';
+import { SessionKey } from '@app/common';
+import { AgentTurnRoute, ApiTextCompletion } from '@app/contracts';
+import { answerTurn } from '../chat/agent-turn.js';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
@@ -25,36 +26,28 @@ export class DataProxyCompletionsController {
   ) {}
 
   @Post(['completions', 'v1/completions'])
-  @HttpCode(200)
-  @SessionKey({ optional: true })
-  @ApiOperation({ summary: 'OpenAI legacy completion of a raw prompt (streaming with stream: true), recorded' })
-  @ApiTextCompletion()
-  async create(
-    @Body() body: unknown,
-    @CallerKey() key: string | null,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    const abort = abortOnClientClose(reply);
-    this.external.refuseExternal(body, '/v1/completions');
-    const parsed = parseCompletionsRequest(body, this.model.tokenizer.vocabSize);
-    const prepared = await this.chat.prepare(parsed.chat, key, 'completions');
-    const answer = await this.chat.serve(
-      prepared,
-      abort.signal,
-      request.id,
-      () =>
+  @AgentTurnRoute(
+    SessionKey({ optional: true }),
+    ApiTextCompletion(),
+    'OpenAI legacy completion of a raw prompt (streaming with stream: true), recorded',
+  )
+  create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.external.refuseExternal(request.body, '/v1/completions');
+    const parsed = parseCompletionsRequest(request.body, this.model.tokenizer.vocabSize);
+    return answerTurn(this.chat, request, reply, {
+      api: 'completions',
+      chat: parsed.chat,
+      stream: (prepared) =>
         new CompletionsStream(reply, prepared.meta, {
           includeUsage: parsed.chat.includeUsage,
           logprobs: parsed.logprobs,
           promptIds: parsed.chat.returnTokenIds ? prepared.promptIds : null,
         }),
-      (result) =>
+      answer: (prepared, result) =>
         textCompletion(prepared.meta, result, {
           logprobs: parsed.logprobs,
           returnTokenIds: parsed.chat.returnTokenIds,
         }),
-    );
-    if (answer !== null) void reply.status(200).send(answer);
+    });
   }
 }

@@ -1,8 +1,8 @@
-import { Body, Controller, HttpCode, Inject, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Inject, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, APP_OPTIONS, AppException, CallerKey, isJsonObject, SessionKey } from '@app/common';
-import { ApiGenerate, type GenerateOutputDto } from '@app/contracts';
+import { abortOnClientClose, APP_OPTIONS, AppException, callerKeyOf, isJsonObject, SessionKey } from '@app/common';
+import { AgentTurnRoute, ApiGenerate, type GenerateOutputDto } from '@app/contracts';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { parseGenerateRequest, type GenerateCall } from './generate-request.js';
@@ -25,42 +25,24 @@ export class DataProxyGenerateController {
   ) {}
 
   @Post('generate')
-  @HttpCode(200)
-  @SessionKey({ optional: true })
-  @ApiOperation({
-    summary:
-      'SGLang /generate: input_ids or text (or batches of them), sampling_params (n too); the exact ids, log-probs and per-token versions are answered and recorded',
-  })
-  @ApiGenerate()
-  async post(
-    @Body() body: unknown,
-    @CallerKey() key: string | null,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.serve(body, key, request, reply);
+  @AgentTurnRoute(
+    SessionKey({ optional: true }),
+    ApiGenerate(),
+    'SGLang /generate: input_ids or text (or batches of them), sampling_params (n too); the exact ids, log-probs and per-token versions are answered and recorded',
+  )
+  post(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.serve(request, reply);
   }
 
   @Put('generate')
-  @HttpCode(200)
-  @SessionKey({ optional: true })
-  @ApiOperation({ summary: 'SGLang /generate by PUT (SGLang takes both)' })
-  @ApiGenerate()
-  async put(
-    @Body() body: unknown,
-    @CallerKey() key: string | null,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.serve(body, key, request, reply);
+  @AgentTurnRoute(SessionKey({ optional: true }), ApiGenerate(), 'SGLang /generate by PUT (SGLang takes both)')
+  put(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.serve(request, reply);
   }
 
-  private async serve(
-    body: unknown,
-    token: string | null,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
+  private async serve(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { body } = request;
+    const token = callerKeyOf(request);
     // A client that goes away cancels its generations (and the engine requests).
     const abort = abortOnClientClose(reply);
     const tokenizer = this.model.tokenizer;

@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, AnthropicKey, CallerKey } from '@app/common';
-import { ApiMessagesCreate, CountTokensRequestDto, CountTokensResponseDto } from '@app/contracts';
+import { AnthropicKey } from '@app/common';
+import { AgentTurnRoute, ApiCountTokens, ApiMessagesCreate, type CountTokensResponseDto } from '@app/contracts';
+import { answerTurn } from '../chat/agent-turn.js';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
 import { parseMessagesRequest } from './messages-request.js';
@@ -22,37 +23,27 @@ export class DataProxyMessagesController {
   ) {}
 
   @Post('v1/messages')
-  @HttpCode(200)
-  @AnthropicKey({ optional: true })
-  @ApiOperation({ summary: 'Anthropic Messages API (streaming with stream: true), recorded like a chat turn' })
-  @ApiMessagesCreate()
-  async create(
-    @Body() body: unknown,
-    @CallerKey() key: string | null,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    const abort = abortOnClientClose(reply);
-    this.external.refuseExternal(body, '/v1/messages');
-    const chatRequest = parseMessagesRequest(body);
-    const prepared = await this.chat.prepare(chatRequest, key, 'messages');
-    const promptTokens = prepared.promptIds.length;
-    const answer = await this.chat.serve(
-      prepared,
-      abort.signal,
-      request.id,
-      () => new MessagesStream(reply, prepared.meta, promptTokens),
-      (result) => messageObject(prepared.meta, promptTokens, result, contentBlocks(result)),
-    );
-    if (answer !== null) void reply.status(200).send(answer);
+  @AgentTurnRoute(
+    AnthropicKey({ optional: true }),
+    ApiMessagesCreate(),
+    'Anthropic Messages API (streaming with stream: true), recorded like a chat turn',
+  )
+  create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.external.refuseExternal(request.body, '/v1/messages');
+    return answerTurn(this.chat, request, reply, {
+      api: 'messages',
+      chat: parseMessagesRequest(request.body),
+      stream: (prepared) => new MessagesStream(reply, prepared.meta, prepared.promptIds.length),
+      answer: (prepared, result) =>
+        messageObject(prepared.meta, prepared.promptIds.length, result, contentBlocks(result)),
+    });
   }
 
   /** The prompt's token count with the served model's own chat template and tokenizer. */
   @Post('v1/messages/count_tokens')
   @HttpCode(200)
   @ApiOperation({ summary: 'Counts the input tokens of a Messages request with the real template and tokenizer' })
-  @ApiBody({ type: CountTokensRequestDto })
-  @ApiOkResponse({ type: CountTokensResponseDto })
+  @ApiCountTokens()
   async countTokens(@Body() body: unknown): Promise<CountTokensResponseDto> {
     const request = parseMessagesRequest(body, true);
     const ids = await this.chat.templatedPrompt(request, request.messages, undefined);

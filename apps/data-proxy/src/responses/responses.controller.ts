@@ -1,8 +1,9 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { abortOnClientClose, AppException, CallerKey, ErrorCode, SessionKey } from '@app/common';
-import { ApiResponsesCreate } from '@app/contracts';
+import { AppException, callerKeyOf, ErrorCode, SessionKey } from '@app/common';
+import { AgentTurnRoute, ApiResponsesCreate } from '@app/contracts';
+import { answerTurn } from '../chat/agent-turn.js';
 import { ChatService } from '../chat/chat.service.js';
 import { ExternalModelsService } from '../external/external-models.js';
 import { SessionStore } from '../sessions/session-store.service.js';
@@ -25,17 +26,14 @@ export class DataProxyResponsesController {
   ) {}
 
   @Post(['responses', 'v1/responses'])
-  @HttpCode(200)
-  @SessionKey({ optional: true })
-  @ApiOperation({ summary: 'OpenAI Responses API (streaming with stream: true), recorded like a chat turn' })
-  @ApiResponsesCreate()
-  async create(
-    @Body() body: unknown,
-    @CallerKey() token: string | null,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    const abort = abortOnClientClose(reply);
+  @AgentTurnRoute(
+    SessionKey({ optional: true }),
+    ApiResponsesCreate(),
+    'OpenAI Responses API (streaming with stream: true), recorded like a chat turn',
+  )
+  create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { body } = request;
+    const token = callerKeyOf(request);
     this.external.refuseExternal(body, '/v1/responses');
     const previousId = previousResponseIdOf(body);
     const parsed = parseResponsesRequest(
@@ -43,15 +41,13 @@ export class DataProxyResponsesController {
       previousId === null ? [] : this.conversationOf(token, previousId),
       (id, where) => this.recordedItem(token, id, where),
     );
-    const prepared = await this.chat.prepare(parsed.chat, token, 'responses');
-    const answer = await this.chat.serve(
-      prepared,
-      abort.signal,
-      request.id,
-      () => new ResponsesStream(reply, prepared.meta, parsed.echo, parsed.chat.logprobs !== null),
-      (result) => responseObject(prepared.meta, parsed.echo, result, outputItems(prepared.meta, result)),
-    );
-    if (answer !== null) void reply.status(200).send(answer);
+    return answerTurn(this.chat, request, reply, {
+      api: 'responses',
+      chat: parsed.chat,
+      stream: (prepared) => new ResponsesStream(reply, prepared.meta, parsed.echo, parsed.chat.logprobs !== null),
+      answer: (prepared, result) =>
+        responseObject(prepared.meta, parsed.echo, result, outputItems(prepared.meta, result)),
+    });
   }
 
   /** The output item an `item_reference` names, from a response recorded in the caller's session; 404 otherwise. */

@@ -1,21 +1,21 @@
-import { Body, Controller, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ForwarderService, rawBody, readJson } from '../proxy/forwarder.service.js';
+import { ForwarderService, rawBody, readJson, type ForwardTarget } from '../proxy/forwarder.service.js';
 import { PinCacheService } from '../router-client/pin-cache.service.js';
 import { RouterClient } from '../router-client/router-client.service.js';
 import {
+  AgentTurnRoute,
   ApiChatCompletion,
   ApiGenerate,
   ApiMessagesCreate,
   ApiResponsesCreate,
   ApiTextCompletion,
-  CountTokensRequestDto,
-  CountTokensResponseDto,
+  ApiCountTokens,
   SetRewardRequestDto,
   SetRewardResponseDto,
 } from '@app/contracts';
-import { AnthropicKey, CallerKey, isJsonObject, SessionKey } from '@app/common';
+import { AnthropicKey, callerKeyOf, isJsonObject, SessionKey } from '@app/common';
 
 /**
  * What every agent turn goes through, whichever API it speaks (chat, Responses, Messages,
@@ -42,126 +42,84 @@ export class GatewayChatController {
   }
 
   @Post(['chat/completions', 'v1/chat/completions'])
-  @HttpCode(200)
-  @ApiOperation({
-    summary: 'OpenAI chat completion (streaming with stream: true), with a session key or the admin key',
-  })
-  @SessionKey()
-  @ApiChatCompletion()
-  async chat(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/chat/completions', key);
+  @AgentTurnRoute(
+    SessionKey(),
+    ApiChatCompletion(),
+    'OpenAI chat completion (streaming with stream: true), with a session key or the admin key',
+  )
+  chat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.forwardTurn(request, reply, '/chat/completions');
   }
 
   @Post(['responses', 'v1/responses'])
-  @HttpCode(200)
-  @ApiOperation({ summary: 'OpenAI Responses API (streaming with stream: true), with a session key or the admin key' })
-  @SessionKey()
-  @ApiResponsesCreate()
-  async responses(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/responses', key);
+  @AgentTurnRoute(
+    SessionKey(),
+    ApiResponsesCreate(),
+    'OpenAI Responses API (streaming with stream: true), with a session key or the admin key',
+  )
+  responses(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.forwardTurn(request, reply, '/v1/responses');
   }
 
   @Post('v1/messages')
-  @HttpCode(200)
-  @AnthropicKey()
-  @ApiOperation({
-    summary: 'Anthropic Messages API (streaming with stream: true); the key as x-api-key or a bearer token',
-  })
-  @ApiMessagesCreate()
-  async messages(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/messages', key);
+  @AgentTurnRoute(
+    AnthropicKey(),
+    ApiMessagesCreate(),
+    'Anthropic Messages API (streaming with stream: true); the key as x-api-key or a bearer token',
+  )
+  messages(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.forwardTurn(request, reply, '/v1/messages');
   }
 
   @Post('v1/messages/count_tokens')
-  @HttpCode(200)
-  @AnthropicKey()
-  @ApiOperation({ summary: 'Counts a Messages request’s input tokens with the served model’s template and tokenizer' })
-  @ApiBody({ type: CountTokensRequestDto })
-  @ApiOkResponse({ type: CountTokensResponseDto })
-  async countTokens(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/messages/count_tokens', key);
+  @AgentTurnRoute(
+    AnthropicKey(),
+    ApiCountTokens(),
+    'Counts a Messages request’s input tokens with the served model’s template and tokenizer',
+  )
+  countTokens(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.forwardTurn(request, reply, '/v1/messages/count_tokens');
   }
 
   @Post(['completions', 'v1/completions'])
-  @HttpCode(200)
-  @ApiOperation({ summary: 'OpenAI legacy completion of a raw prompt (text or token ids; never templated)' })
-  @SessionKey()
-  @ApiTextCompletion()
-  async completions(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/v1/completions', key);
+  @AgentTurnRoute(
+    SessionKey(),
+    ApiTextCompletion(),
+    'OpenAI legacy completion of a raw prompt (text or token ids; never templated)',
+  )
+  completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.forwardTurn(request, reply, '/v1/completions');
   }
 
   @Post('generate')
-  @HttpCode(200)
-  @ApiOperation({
-    summary:
-      "SGLang's /generate (token in, token out, batches and n included), with a session key or the admin key; recorded like chat",
-  })
-  @SessionKey()
-  @ApiGenerate()
-  async generate(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/generate', key);
+  @AgentTurnRoute(
+    SessionKey(),
+    ApiGenerate(),
+    "SGLang's /generate (token in, token out, batches and n included), with a session key or the admin key; recorded like chat",
+  )
+  generate(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.forwardTurn(request, reply, '/generate');
   }
 
   @Put('generate')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'SGLang /generate by PUT (SGLang takes both)' })
-  @SessionKey()
-  @ApiGenerate()
-  async generatePut(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    await this.forwardTurn(body, request, reply, '/generate', key);
+  @AgentTurnRoute(SessionKey(), ApiGenerate(), 'SGLang /generate by PUT (SGLang takes both)')
+  generatePut(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.forwardTurn(request, reply, '/generate');
   }
 
   /** One agent turn of any API: the session's data proxy gets the original bytes; the answer or stream comes back. */
-  private async forwardTurn(
-    body: unknown,
-    request: FastifyRequest,
-    reply: FastifyReply,
-    path: string,
-    token: string,
-  ): Promise<void> {
-    const { value } = readJson(body);
-    const model = isJsonObject(value) && typeof value.model === 'string' ? value.model : undefined;
-    const stream = isJsonObject(value) && value.stream === true;
-    const workerAddr = await this.workerFor(token, path, model, request.id);
-    const target = { workerAddr, path, body: rawBody(body) };
-    if (stream) await this.forwarder.stream(request, reply, target);
+  private async forwardTurn(request: FastifyRequest, reply: FastifyReply, path: string): Promise<void> {
+    const { value } = readJson(request.body);
+    const target = await this.targetOf(request, path, value);
+    if (isJsonObject(value) && value.stream === true) await this.forwarder.stream(request, reply, target);
     else await this.forwarder.relay(request, reply, target);
+  }
+
+  /** Where the caller's request goes: `path` on the data proxy of the caller's session, with the original bytes. */
+  private async targetOf(request: FastifyRequest, path: string, value: unknown): Promise<ForwardTarget> {
+    const model = isJsonObject(value) && typeof value.model === 'string' ? value.model : undefined;
+    const workerAddr = await this.workerFor(callerKeyOf(request)!, path, model, request.id);
+    return { workerAddr, path, body: rawBody(request.body) };
   }
 
   @Post(['rl/set_reward', 'v1/rl/set_reward'])
@@ -171,19 +129,8 @@ export class GatewayChatController {
   @ApiOkResponse({ type: SetRewardResponseDto })
   @ApiResponse({ status: 401, description: 'Unknown or expired session key' })
   @SessionKey()
-  async setReward(
-    @Body() body: unknown,
-    @CallerKey() key: string,
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    const { value } = readJson(body);
-    const model = isJsonObject(value) && typeof value.model === 'string' ? value.model : undefined;
-    const workerAddr = await this.workerFor(key, '/rl/set_reward', model, request.id);
-    await this.forwarder.relay(request, reply, {
-      workerAddr,
-      path: '/rl/set_reward',
-      body: rawBody(body),
-    });
+  async setReward(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const target = await this.targetOf(request, '/rl/set_reward', readJson(request.body).value);
+    await this.forwarder.relay(request, reply, target);
   }
 }

@@ -145,10 +145,13 @@ export function AdminOrSessionKey(): MethodDecorator & ClassDecorator {
  * {@link AdminOrSessionKey}): a string, or `null` on an optional route called without one. On a
  * route without one of those guards it fails loudly rather than answer "no key".
  */
-export const CallerKey = createParamDecorator((_data: unknown, context: ExecutionContext): string | null => {
-  const key = (
-    context.switchToHttp().getRequest<FastifyRequest>() as unknown as Record<symbol, string | null | undefined>
-  )[CALLER_KEY];
+export const CallerKey = createParamDecorator((_data: unknown, context: ExecutionContext): string | null =>
+  callerKeyOf(context.switchToHttp().getRequest<FastifyRequest>()),
+);
+
+/** {@link CallerKey} for code that holds the request itself (a handler that forwards it whole). */
+export function callerKeyOf(request: FastifyRequest): string | null {
+  const key = (request as unknown as Record<symbol, string | null | undefined>)[CALLER_KEY];
   if (key === undefined) throw new Error('@CallerKey() on a route without SessionKey/AnthropicKey/AdminOrSessionKey');
   return key;
-});
+}

@@ -7,20 +7,9 @@ import type {
   ToolResultBlockParam,
   ToolUnion,
 } from '@anthropic-ai/sdk/resources/messages';
-import {
-  honored,
-  ignored,
-  refused,
-  type FieldHandling,
-  type NotIn,
-  type RequestSurface,
-} from '../common/field-handling.js';
-import { MIN_P, REPETITION_PENALTY, SEED, TOP_K } from '../openai/chat-fields.js';
+import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
+import { BOOLEAN, MIN_P, OBJECT, REPETITION_PENALTY, SEED, STRING, TEXT_ONLY, TOP_K } from '../common/field-rules.js';
 
-const BOOLEAN = { type: 'boolean' } as const;
-const OBJECT = { type: 'object' } as const;
-const STRING = { type: 'string', maxLength: 4096 } as const;
-const TEXT_ONLY = 'this model takes text only';
 const SERVER_TOOL = 'Server tools are not run here: declare client tools (name, input_schema)';
 
 /** Every field of the Anthropic SDK's `MessageCreateParams`. */
@@ -67,7 +56,7 @@ const MESSAGES_EXTENSIONS = {
   seed: honored('Sent to the engine', SEED),
   store: honored('false: the turn is not recorded', BOOLEAN),
   chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking)', OBJECT),
-} satisfies Record<string, FieldHandling> & NotIn<MessageCreateParamsBase>;
+};
 
 const ROLES = {
   user: honored('Text and tool_result blocks (each tool result a tool message)'),
@@ -144,7 +133,7 @@ const THINKING = {
 } satisfies Record<ThinkingConfigParam['type'], FieldHandling>;
 
 /** `/v1/messages`: its fields, the extensions it takes, and its value tables. */
-export const MESSAGES_SURFACE = {
+export const MESSAGES_SURFACE = requestSurface<MessageCreateParamsBase>()({
   api: 'Anthropic Messages (`/v1/messages`)',
   fields: MESSAGES_FIELDS,
   extensions: MESSAGES_EXTENSIONS,
@@ -156,4 +145,4 @@ export const MESSAGES_SURFACE = {
     tool_choice: TOOL_CHOICES,
     thinking: THINKING,
   },
-} as const satisfies RequestSurface;
+});

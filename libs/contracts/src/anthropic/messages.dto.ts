@@ -1,13 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { documentAgentEndpoint, TURN_ERRORS } from '../common/agent-endpoint.js';
 import { applyRequestSurface } from '../common/field-handling.js';
 import { MESSAGES_SURFACE } from './messages-fields.js';
 
@@ -137,17 +130,19 @@ export class CountTokensResponseDto {
 
 /** The Swagger of a `/v1/messages` operation (gateway and data proxy). */
 export function ApiMessagesCreate(): MethodDecorator {
-  return applyDecorators(
-    ApiBody({ type: MessagesRequestDto }),
-    ApiExtraModels(MessageObjectDto, MessageStreamEventDto),
-    ApiOkResponse({
-      description: 'The message; with `stream: true` Anthropic’s server-sent events (MessageStreamEventDto)',
-      content: {
-        'application/json': { schema: { $ref: getSchemaPath(MessageObjectDto) } },
-        'text/event-stream': { schema: { $ref: getSchemaPath(MessageStreamEventDto) } },
-      },
-    }),
-    ApiResponse({ status: 401, description: 'Unknown or expired session key (bearer token or x-api-key)' }),
-    ApiResponse({ status: 502, description: 'The engine failed or broke its protocol; nothing was recorded' }),
-  );
+  return documentAgentEndpoint({
+    request: MessagesRequestDto,
+    answer: MessageObjectDto,
+    event: MessageStreamEventDto,
+    description: 'The message; with `stream: true` Anthropic’s server-sent events (MessageStreamEventDto)',
+    errors: [
+      { status: 401, description: 'Unknown or expired session key (bearer token or x-api-key)' },
+      TURN_ERRORS.engineFailed,
+    ],
+  });
+}
+
+/** The Swagger of a `/v1/messages/count_tokens` operation (gateway and data proxy). */
+export function ApiCountTokens(): MethodDecorator {
+  return applyDecorators(ApiBody({ type: CountTokensRequestDto }), ApiOkResponse({ type: CountTokensResponseDto }));
 }

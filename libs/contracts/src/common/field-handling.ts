@@ -86,6 +86,17 @@ export interface RequestSurface {
   readonly kinds: Readonly<Record<string, HandlingTable>>;
 }
 
+/**
+ * One API's request surface, checked against the official SDK's request type `T`: its fields table
+ * names every field of `T` (a field a new SDK version adds is a type error until someone decides
+ * what it does; the table's own `satisfies Record<keyof T, FieldHandling>` also refuses a field `T`
+ * lacks), and its extensions table redeclares none of them.
+ */
+export const requestSurface =
+  <T>() =>
+  <const S extends RequestSurface & { fields: Record<keyof T, FieldHandling>; extensions: NotIn<T> }>(surface: S): S =>
+    surface;
+
 /** The handling of a request field, or undefined for a field no table names (refused as unrecognized). */
 export function fieldHandling(surface: RequestSurface, field: string): FieldHandling | undefined {
   return Object.prototype.hasOwnProperty.call(surface.fields, field)

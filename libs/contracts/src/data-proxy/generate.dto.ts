@@ -1,13 +1,5 @@
-import { applyDecorators } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { documentAgentEndpoint, TURN_ERRORS } from '../common/agent-endpoint.js';
 import { SglangMetaInfoDto, SglangSamplingParamsDto } from '../engine/sglang.dto.js';
 import type { SglangErrorResponseDto } from '../common/errors.dto.js';
 
@@ -150,26 +142,22 @@ export function sglangStreamErrorEvent(status: number, message: string): Record<
 
 /** The Swagger of a `/generate` operation (gateway and data proxy). */
 export function ApiGenerate(): MethodDecorator {
-  return applyDecorators(
-    ApiBody({ type: GenerateRequestDto }),
-    ApiExtraModels(GenerateOutputDto, GenerateSamplingParamsDto),
-    ApiOkResponse({
-      description:
-        'One output, or a list of them for a batch or n > 1; with `stream: true` server-sent outputs (cumulative, or deltas with --incremental-streaming-output), then `data: [DONE]`',
-      content: {
-        'application/json': {
-          schema: {
-            oneOf: [
-              { $ref: getSchemaPath(GenerateOutputDto) },
-              { type: 'array', items: { $ref: getSchemaPath(GenerateOutputDto) } },
-            ],
-          },
-        },
-        'text/event-stream': { schema: { $ref: getSchemaPath(GenerateOutputDto) } },
-      },
-    }),
-    ApiResponse({ status: 400, description: 'Refused input (a stream: one error event in a 200); nothing recorded' }),
-    ApiResponse({ status: 401, description: 'Unknown or expired session key' }),
-    ApiResponse({ status: 502, description: 'The engine failed or broke its protocol; nothing was recorded' }),
-  );
+  return documentAgentEndpoint({
+    request: GenerateRequestDto,
+    answer: {
+      oneOf: [
+        { $ref: getSchemaPath(GenerateOutputDto) },
+        { type: 'array', items: { $ref: getSchemaPath(GenerateOutputDto) } },
+      ],
+    },
+    event: GenerateOutputDto,
+    extraModels: [GenerateSamplingParamsDto],
+    description:
+      'One output, or a list of them for a batch or n > 1; with `stream: true` server-sent outputs (cumulative, or deltas with --incremental-streaming-output), then `data: [DONE]`',
+    errors: [
+      { status: 400, description: 'Refused input (a stream: one error event in a 200); nothing recorded' },
+      TURN_ERRORS.unknownKey,
+      TURN_ERRORS.engineFailed,
+    ],
+  });
 }

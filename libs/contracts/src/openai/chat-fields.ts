@@ -7,33 +7,23 @@ import type {
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
 import type { ResponseFormatJSONObject, ResponseFormatJSONSchema, ResponseFormatText } from 'openai/resources/shared';
+import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
 import {
-  honored,
-  ignored,
-  refused,
-  type FieldHandling,
-  type NotIn,
-  type RequestSurface,
-} from '../common/field-handling.js';
-
-/** `temperature` here: the reference accepts any value the engines take, greedy at 0. */
-export const CHAT_TEMPERATURE = { type: 'number', min: 0, max: 100 } as const;
-export const TOP_P = { type: 'number', min: 0, max: 1 } as const;
-export const PENALTY = { type: 'number', min: -2, max: 2 } as const;
-/** `top_k`: -1 or 0 mean "no limit" (vLLM's and SGLang's spellings of it). */
-export const TOP_K = { type: 'integer', min: -1 } as const;
-export const MIN_P = { type: 'number', min: 0, max: 1 } as const;
-export const REPETITION_PENALTY = { type: 'number', min: 0.01, max: 10 } as const;
-/** Alternatives per token: OpenAI's limit. */
-export const TOP_LOGPROBS = { type: 'integer', min: 0, max: 20 } as const;
-export const AT_LEAST_ONE = { type: 'integer', min: 1 } as const;
-export const SEED = { type: 'integer', min: 0 } as const;
-const BOOLEAN = { type: 'boolean' } as const;
-const OBJECT = { type: 'object' } as const;
-const ARRAY = { type: 'array' } as const;
-const STRING = { type: 'string', maxLength: 4096 } as const;
-
-const TEXT_ONLY = 'this model takes text only';
+  ARRAY,
+  AT_LEAST_ONE,
+  BOOLEAN,
+  CHAT_TEMPERATURE,
+  MIN_P,
+  OBJECT,
+  PENALTY,
+  REPETITION_PENALTY,
+  SEED,
+  STRING,
+  TEXT_ONLY,
+  TOP_K,
+  TOP_LOGPROBS,
+  TOP_P,
+} from '../common/field-rules.js';
 
 /**
  * Every field of the openai SDK's `ChatCompletionCreateParams`, declared. The `satisfies` makes a
@@ -133,7 +123,7 @@ const CHAT_EXTENSIONS = {
   regex: honored('SGLang: a regular expression constrains decoding', { type: 'string', maxLength: 65536 }),
   ebnf: honored('SGLang: an EBNF grammar constrains decoding', { type: 'string', maxLength: 65536 }),
   structural_tag: honored('SGLang: a structural tag constrains decoding'),
-} satisfies Record<string, FieldHandling> & NotIn<ChatCompletionCreateParamsBase>;
+};
 
 /** Message roles of the SDK's `ChatCompletionMessageParam`. */
 const CHAT_ROLES = {
@@ -184,7 +174,7 @@ const CHAT_RESPONSE_FORMATS = {
 } satisfies Record<(ResponseFormatText | ResponseFormatJSONSchema | ResponseFormatJSONObject)['type'], FieldHandling>;
 
 /** `/v1/chat/completions`: its fields, the engine extensions it takes, and its value tables. */
-export const CHAT_SURFACE = {
+export const CHAT_SURFACE = requestSurface<ChatCompletionCreateParamsBase>()({
   api: 'Chat completions (`/v1/chat/completions`)',
   fields: CHAT_FIELDS,
   extensions: CHAT_EXTENSIONS,
@@ -195,4 +185,4 @@ export const CHAT_SURFACE = {
     tool_choice: CHAT_TOOL_CHOICES,
     'response_format type': CHAT_RESPONSE_FORMATS,
   },
-} as const satisfies RequestSurface;
+});

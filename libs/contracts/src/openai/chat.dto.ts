@@ -1,13 +1,5 @@
-import { applyDecorators } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { documentAgentEndpoint } from '../common/agent-endpoint.js';
 
 import { applyRequestSurface } from '../common/field-handling.js';
 import { CHAT_SURFACE } from './chat-fields.js';
@@ -223,23 +215,20 @@ export class OpenAiModelListDto {
  * completion or its server-sent events, and the errors every hop of a turn can answer.
  */
 export function ApiChatCompletion(): MethodDecorator {
-  return applyDecorators(
-    ApiBody({ type: ChatCompletionRequestDto }),
-    ApiExtraModels(ChatCompletionResponseDto, ChatCompletionChunkDto),
-    ApiOkResponse({
-      description:
-        'The completion; with `stream: true` server-sent events of ChatCompletionChunkDto, then `data: [DONE]`',
-      content: {
-        'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
-        'text/event-stream': { schema: { $ref: getSchemaPath(ChatCompletionChunkDto) } },
+  return documentAgentEndpoint({
+    request: ChatCompletionRequestDto,
+    answer: ChatCompletionResponseDto,
+    event: ChatCompletionChunkDto,
+    description:
+      'The completion; with `stream: true` server-sent events of ChatCompletionChunkDto, then `data: [DONE]`',
+    errors: [
+      { status: 401, description: 'Unknown or expired session key (UNKNOWN_API_KEY)' },
+      {
+        status: 502,
+        description:
+          'The engine (or the data proxy) failed or broke its protocol (ENGINE_PROTOCOL); nothing was recorded',
       },
-    }),
-    ApiResponse({ status: 401, description: 'Unknown or expired session key (UNKNOWN_API_KEY)' }),
-    ApiResponse({
-      status: 502,
-      description:
-        'The engine (or the data proxy) failed or broke its protocol (ENGINE_PROTOCOL); nothing was recorded',
-    }),
-    ApiResponse({ status: 504, description: 'No answer within the timeout' }),
-  );
+      { status: 504, description: 'No answer within the timeout' },
+    ],
+  });
 }

@@ -1,30 +1,23 @@
 import type { CompletionCreateParamsBase } from 'openai/resources/completions';
-import {
-  honored,
-  ignored,
-  refused,
-  type FieldHandling,
-  type NotIn,
-  type RequestSurface,
-} from '../common/field-handling.js';
+import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
 import {
   AT_LEAST_ONE,
+  BOOLEAN,
   CHAT_TEMPERATURE,
   MIN_P,
+  OBJECT,
   PENALTY,
   REPETITION_PENALTY,
   SEED,
+  STRING,
   TOP_K,
   TOP_LOGPROBS,
   TOP_P,
-} from './chat-fields.js';
-
-const BOOLEAN = { type: 'boolean' } as const;
-const OBJECT = { type: 'object' } as const;
+} from '../common/field-rules.js';
 
 /** Every field of the openai SDK's `CompletionCreateParams` (the legacy completions API). */
 const COMPLETIONS_FIELDS = {
-  model: honored('Routes the request and is echoed in the answer', { type: 'string', maxLength: 4096 }),
+  model: honored('Routes the request and is echoed in the answer', STRING),
   prompt: honored('Text (tokenized as it is, never templated) or token ids; a batch of one prompt is that prompt'),
   best_of: refused('One completion per request', [1]),
   echo: refused('The prompt is not repeated in the answer', [false]),
@@ -44,7 +37,7 @@ const COMPLETIONS_FIELDS = {
   suffix: refused('Insertion (text after the completion) is not supported', ['']),
   temperature: honored('Sent to the engine; 0 is greedy', CHAT_TEMPERATURE),
   top_p: honored('Sent to the engine', TOP_P),
-  user: ignored('Accepted and not stored', { type: 'string', maxLength: 4096 }),
+  user: ignored('Accepted and not stored', STRING),
 } satisfies Record<keyof CompletionCreateParamsBase, FieldHandling>;
 
 const COMPLETIONS_EXTENSIONS = {
@@ -58,12 +51,12 @@ const COMPLETIONS_EXTENSIONS = {
     'vLLM: the answer carries prompt_token_ids and choices[].token_ids, the recorded ids',
     BOOLEAN,
   ),
-} satisfies Record<string, FieldHandling> & NotIn<CompletionCreateParamsBase>;
+};
 
 /** `/v1/completions`: a raw prompt on the same pipeline. */
-export const COMPLETIONS_SURFACE = {
+export const COMPLETIONS_SURFACE = requestSurface<CompletionCreateParamsBase>()({
   api: 'Legacy completions (`/v1/completions`)',
   fields: COMPLETIONS_FIELDS,
   extensions: COMPLETIONS_EXTENSIONS,
   kinds: {},
-} as const satisfies RequestSurface;
+});

@@ -1,13 +1,5 @@
-import { applyDecorators } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { documentAgentEndpoint, TURN_ERRORS } from '../common/agent-endpoint.js';
 import { applyRequestSurface } from '../common/field-handling.js';
 import { CompletionUsageDto } from './chat.dto.js';
 import { COMPLETIONS_SURFACE } from './completions-fields.js';
@@ -85,17 +77,11 @@ export class TextCompletionResponseDto {
 
 /** The Swagger of a `/v1/completions` operation (gateway and data proxy). */
 export function ApiTextCompletion(): MethodDecorator {
-  return applyDecorators(
-    ApiBody({ type: TextCompletionRequestDto }),
-    ApiExtraModels(TextCompletionResponseDto),
-    ApiOkResponse({
-      description: 'The completion; with `stream: true` server-sent `text_completion` chunks, then `data: [DONE]`',
-      content: {
-        'application/json': { schema: { $ref: getSchemaPath(TextCompletionResponseDto) } },
-        'text/event-stream': { schema: { $ref: getSchemaPath(TextCompletionResponseDto) } },
-      },
-    }),
-    ApiResponse({ status: 401, description: 'Unknown or expired session key' }),
-    ApiResponse({ status: 502, description: 'The engine failed or broke its protocol; nothing was recorded' }),
-  );
+  return documentAgentEndpoint({
+    request: TextCompletionRequestDto,
+    answer: TextCompletionResponseDto,
+    event: TextCompletionResponseDto,
+    description: 'The completion; with `stream: true` server-sent `text_completion` chunks, then `data: [DONE]`',
+    errors: [TURN_ERRORS.unknownKey, TURN_ERRORS.engineFailed],
+  });
 }

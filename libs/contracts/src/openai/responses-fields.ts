@@ -14,20 +14,19 @@ import type {
   ResponseTextConfig,
 } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
+import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
 import {
-  honored,
-  ignored,
-  refused,
-  type FieldHandling,
-  type NotIn,
-  type RequestSurface,
-} from '../common/field-handling.js';
-import { MIN_P, REPETITION_PENALTY, SEED, TOP_K, TOP_LOGPROBS, TOP_P } from './chat-fields.js';
-
-const BOOLEAN = { type: 'boolean' } as const;
-const OBJECT = { type: 'object' } as const;
-const STRING = { type: 'string', maxLength: 4096 } as const;
-const TEXT_ONLY = 'this model takes text only';
+  BOOLEAN,
+  MIN_P,
+  OBJECT,
+  REPETITION_PENALTY,
+  SEED,
+  STRING,
+  TEXT_ONLY,
+  TOP_K,
+  TOP_LOGPROBS,
+  TOP_P,
+} from '../common/field-rules.js';
 
 /** Every field of the openai SDK's `ResponseCreateParams`. */
 const RESPONSES_FIELDS = {
@@ -86,7 +85,7 @@ const RESPONSES_EXTENSIONS = {
   min_p: honored('Sent to the engine', MIN_P),
   repetition_penalty: honored('Sent to the engine (1: none)', REPETITION_PENALTY),
   seed: honored('Sent to the engine', SEED),
-} satisfies Record<string, FieldHandling> & NotIn<ResponseCreateParamsBase>;
+};
 
 const INPUT_ITEMS = {
   message: honored('Input and output messages become chat messages (text parts joined)'),
@@ -238,7 +237,7 @@ const STREAM_OPTIONS = {
 } satisfies Record<keyof ResponseCreateParams.StreamOptions, FieldHandling>;
 
 /** `/v1/responses`: its fields, the engine extensions it takes, and its value tables. */
-export const RESPONSES_SURFACE = {
+export const RESPONSES_SURFACE = requestSurface<ResponseCreateParamsBase>()({
   api: 'Responses (`/v1/responses`)',
   fields: RESPONSES_FIELDS,
   extensions: RESPONSES_EXTENSIONS,
@@ -255,4 +254,4 @@ export const RESPONSES_SURFACE = {
     'reasoning key': REASONING_KEYS,
     stream_options: STREAM_OPTIONS,
   },
-} as const satisfies RequestSurface;
+});

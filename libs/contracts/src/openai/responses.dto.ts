@@ -1,13 +1,5 @@
-import { applyDecorators } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { documentAgentEndpoint, TURN_ERRORS } from '../common/agent-endpoint.js';
 
 import { applyRequestSurface } from '../common/field-handling.js';
 import { RESPONSES_SURFACE } from './responses-fields.js';
@@ -174,25 +166,17 @@ export class ResponseStreamEventDto {
 
 /** The Swagger of a `/v1/responses` operation (gateway and data proxy). */
 export function ApiResponsesCreate(): MethodDecorator {
-  return applyDecorators(
-    ApiBody({ type: ResponsesRequestDto }),
-    ApiExtraModels(
-      ResponseObjectDto,
-      ResponseStreamEventDto,
-      ResponseReasoningItemDto,
-      ResponseMessageItemDto,
-      ResponseFunctionCallItemDto,
-    ),
-    ApiOkResponse({
-      description:
-        'The response; with `stream: true` server-sent events (`response.created` … `response.completed`) of ResponseStreamEventDto',
-      content: {
-        'application/json': { schema: { $ref: getSchemaPath(ResponseObjectDto) } },
-        'text/event-stream': { schema: { $ref: getSchemaPath(ResponseStreamEventDto) } },
-      },
-    }),
-    ApiResponse({ status: 401, description: 'Unknown or expired session key' }),
-    ApiResponse({ status: 404, description: 'previous_response_id names no response of this session' }),
-    ApiResponse({ status: 502, description: 'The engine failed or broke its protocol; nothing was recorded' }),
-  );
+  return documentAgentEndpoint({
+    request: ResponsesRequestDto,
+    answer: ResponseObjectDto,
+    event: ResponseStreamEventDto,
+    extraModels: [ResponseReasoningItemDto, ResponseMessageItemDto, ResponseFunctionCallItemDto],
+    description:
+      'The response; with `stream: true` server-sent events (`response.created` … `response.completed`) of ResponseStreamEventDto',
+    errors: [
+      TURN_ERRORS.unknownKey,
+      { status: 404, description: 'previous_response_id names no response of this session' },
+      TURN_ERRORS.engineFailed,
+    ],
+  });
 }
