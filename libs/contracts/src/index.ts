@@ -29,7 +29,6 @@ export * from './engine/sglang.dto.js';
 export * from './engine/vllm.dto.js';
 export * from './engine/engine-sim.dto.js';
 export * from './common/field-handling.js';
-export * from './common/field-rules.js';
 export * from './openai/chat-fields.js';
 export * from './openai/completions-fields.js';
 export * from './openai/responses-fields.js';

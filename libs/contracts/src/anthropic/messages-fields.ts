@@ -8,7 +8,7 @@ import type {
   ToolUnion,
 } from '@anthropic-ai/sdk/resources/messages';
 import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import { BOOLEAN, MIN_P, OBJECT, REPETITION_PENALTY, SEED, STRING, TEXT_ONLY, TOP_K } from '../common/field-rules.js';
+import { BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING, TEXT_ONLY } from '../common/field-rules.js';
 
 const SERVER_TOOL = 'Server tools are not run here: declare client tools (name, input_schema)';
 
@@ -50,9 +50,7 @@ const MESSAGES_FIELDS = {
 const MESSAGES_EXTENSIONS = {
   temperature: honored('Sent to the engine (Anthropic’s range)', { type: 'number', min: 0, max: 1 }),
   top_p: honored('Sent to the engine', { type: 'number', min: 0, max: 1 }),
-  top_k: honored('Sent to the engine (-1 or 0: no limit)', TOP_K),
-  min_p: honored('Sent to the engine', MIN_P),
-  repetition_penalty: honored('Sent to the engine (1: none)', REPETITION_PENALTY),
+  ...ENGINE_SAMPLING_EXTENSIONS,
   seed: honored('Sent to the engine', SEED),
   store: honored('false: the turn is not recorded', BOOLEAN),
   chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking)', OBJECT),

@@ -8,22 +8,15 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { ResponseFormatJSONObject, ResponseFormatJSONSchema, ResponseFormatText } from 'openai/resources/shared';
 import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import {
-  ARRAY,
-  AT_LEAST_ONE,
-  BOOLEAN,
-  CHAT_TEMPERATURE,
-  MIN_P,
-  OBJECT,
-  PENALTY,
-  REPETITION_PENALTY,
-  SEED,
-  STRING,
-  TEXT_ONLY,
-  TOP_K,
-  TOP_LOGPROBS,
-  TOP_P,
-} from '../common/field-rules.js';
+import { ARRAY, BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING, TEXT_ONLY } from '../common/field-rules.js';
+
+/** `temperature` here: the reference accepts any value the engines take, greedy at 0. */
+export const CHAT_TEMPERATURE = { type: 'number', min: 0, max: 100 } as const;
+export const TOP_P = { type: 'number', min: 0, max: 1 } as const;
+export const PENALTY = { type: 'number', min: -2, max: 2 } as const;
+/** Alternatives per token: OpenAI's limit. */
+export const TOP_LOGPROBS = { type: 'integer', min: 0, max: 20 } as const;
+export const AT_LEAST_ONE = { type: 'integer', min: 1 } as const;
 
 /**
  * Every field of the openai SDK's `ChatCompletionCreateParams`, declared. The `satisfies` makes a
@@ -100,9 +93,7 @@ const CHAT_EXTENSIONS = {
     OBJECT,
   ),
   max_total_tokens: honored('AReaL: caps prompt + completion tokens', AT_LEAST_ONE),
-  top_k: honored('Sent to the engine (-1 or 0: no limit)', TOP_K),
-  min_p: honored('Sent to the engine', MIN_P),
-  repetition_penalty: honored('Sent to the engine (1: none)', REPETITION_PENALTY),
+  ...ENGINE_SAMPLING_EXTENSIONS,
   ignore_eos: honored('Sent to the engine: generation runs to the token budget', BOOLEAN),
   skip_special_tokens: honored(
     'true: special tokens are left out of the answer’s text (tokens and log-probs are recorded unchanged); default false, as the reference',

@@ -1,19 +1,7 @@
 import type { CompletionCreateParamsBase } from 'openai/resources/completions';
 import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import {
-  AT_LEAST_ONE,
-  BOOLEAN,
-  CHAT_TEMPERATURE,
-  MIN_P,
-  OBJECT,
-  PENALTY,
-  REPETITION_PENALTY,
-  SEED,
-  STRING,
-  TOP_K,
-  TOP_LOGPROBS,
-  TOP_P,
-} from '../common/field-rules.js';
+import { BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING } from '../common/field-rules.js';
+import { AT_LEAST_ONE, CHAT_TEMPERATURE, PENALTY, TOP_LOGPROBS, TOP_P } from './chat-fields.js';
 
 /** Every field of the openai SDK's `CompletionCreateParams` (the legacy completions API). */
 const COMPLETIONS_FIELDS = {
@@ -42,9 +30,7 @@ const COMPLETIONS_FIELDS = {
 
 const COMPLETIONS_EXTENSIONS = {
   store: honored('false: the turn is not recorded', BOOLEAN),
-  top_k: honored('Sent to the engine (-1 or 0: no limit)', TOP_K),
-  min_p: honored('Sent to the engine', MIN_P),
-  repetition_penalty: honored('Sent to the engine (1: none)', REPETITION_PENALTY),
+  ...ENGINE_SAMPLING_EXTENSIONS,
   ignore_eos: honored('Sent to the engine: generation runs to the token budget', BOOLEAN),
   skip_special_tokens: honored('true: special tokens are left out of the answer’s text (default false)', BOOLEAN),
   return_token_ids: honored(

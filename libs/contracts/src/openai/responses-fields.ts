@@ -15,18 +15,8 @@ import type {
 } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
 import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import {
-  BOOLEAN,
-  MIN_P,
-  OBJECT,
-  REPETITION_PENALTY,
-  SEED,
-  STRING,
-  TEXT_ONLY,
-  TOP_K,
-  TOP_LOGPROBS,
-  TOP_P,
-} from '../common/field-rules.js';
+import { BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING, TEXT_ONLY } from '../common/field-rules.js';
+import { TOP_LOGPROBS, TOP_P } from './chat-fields.js';
 
 /** Every field of the openai SDK's `ResponseCreateParams`. */
 const RESPONSES_FIELDS = {
@@ -81,9 +71,7 @@ const RESPONSES_FIELDS = {
 
 const RESPONSES_EXTENSIONS = {
   chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking)', OBJECT),
-  top_k: honored('Sent to the engine (-1 or 0: no limit)', TOP_K),
-  min_p: honored('Sent to the engine', MIN_P),
-  repetition_penalty: honored('Sent to the engine (1: none)', REPETITION_PENALTY),
+  ...ENGINE_SAMPLING_EXTENSIONS,
   seed: honored('Sent to the engine', SEED),
 };
 
