@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsIn,
   IsInt,
   IsNumber,
   IsOptional,
@@ -14,6 +13,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { OptionalOneOf } from '../common/field-validators.js';
 import { BodyRules } from '../common/body-rules.js';
 import {
   EXPORT_FORMATS,
@@ -170,19 +170,13 @@ export class WaitTrajectoriesRequestDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   discount?: number;
 
-  @ApiPropertyOptional({ enum: EXPORT_STYLES })
-  @IsOptional()
-  @IsIn(EXPORT_STYLES)
+  @OptionalOneOf(EXPORT_STYLES)
   style?: ExportStyle;
 
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' })
-  @IsOptional()
-  @IsIn(EXPORT_FORMATS)
+  @OptionalOneOf(EXPORT_FORMATS, { default: 'json' })
   format?: ExportFormat;
 
-  @ApiPropertyOptional({ enum: EXPORT_SCHEMAS })
-  @IsOptional()
-  @IsIn(EXPORT_SCHEMAS)
+  @OptionalOneOf(EXPORT_SCHEMAS)
   schema?: ExportSchema;
 }
 

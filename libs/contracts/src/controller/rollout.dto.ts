@@ -9,7 +9,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsIn,
   IsInt,
   IsNumber,
   IsObject,
@@ -20,6 +19,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { OptionalDiscount, OptionalOneOf } from '../common/field-validators.js';
 import { BodyRules } from '../common/body-rules.js';
 import {
   EXPORT_FORMATS,
@@ -90,24 +90,16 @@ export class EpisodeRequestDto {
   accept?: unknown;
 
   @ApiPropertyOptional({ minimum: 0, description: "Reward discount along a trajectory (default: the data proxy's)" })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'discount must be a non-negative number' })
-  @Min(0, { message: 'discount must be a non-negative number' })
+  @OptionalDiscount()
   discount?: number;
 
-  @ApiPropertyOptional({ enum: EXPORT_STYLES })
-  @IsOptional()
-  @IsIn(EXPORT_STYLES, { message: 'style must be "individual" or "concat"' })
+  @OptionalOneOf(EXPORT_STYLES, {}, 'style must be "individual" or "concat"')
   style?: ExportStyle;
 
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' })
-  @IsOptional()
-  @IsIn(EXPORT_FORMATS, { message: 'format must be "json" or "rpc"' })
+  @OptionalOneOf(EXPORT_FORMATS, { default: 'json' }, 'format must be "json" or "rpc"')
   format?: ExportFormat;
 
-  @ApiPropertyOptional({ enum: EXPORT_SCHEMAS, default: 'interactions' })
-  @IsOptional()
-  @IsIn(EXPORT_SCHEMAS, { message: 'schema must be "interactions" or "traj" (AReaL 2.0)' })
+  @OptionalOneOf(EXPORT_SCHEMAS, { default: 'interactions' }, 'schema must be "interactions" or "traj" (AReaL 2.0)')
   schema?: ExportSchema;
 
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_ROLLOUT_TIMEOUT_S, description: 'Per episode; 0: none' })

@@ -12,6 +12,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { OptionalString } from '../common/field-validators.js';
 import { BodyRules } from '../common/body-rules.js';
 import { RegisterModelRequestDto } from '../router/models.dto.js';
 import { HTTP_ADDRESS_OPTIONS } from '../router/workers.dto.js';
@@ -153,15 +154,11 @@ export class StoreShardResponseDto {
 @BodyRules({ invalidFieldStatus: 400 })
 export class DataProxyRegisterModelRequestDto extends PickType(RegisterModelRequestDto, ['url', 'api_key']) {
   @ApiPropertyOptional({ description: 'Model name agents send in `model` (default: `name`)', example: 'gpt-4o-mini' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   model?: string;
 
   @ApiPropertyOptional({ description: 'The model name (default: `model`)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   name?: string;
 }
 

@@ -4,16 +4,14 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsIn,
   IsInt,
-  IsNumber,
   IsOptional,
   IsString,
   Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
+import { OptionalDiscount, OptionalOneOf, OptionalString } from '../common/field-validators.js';
 import { BodyRules } from '../common/body-rules.js';
 
 /** How a multi-turn trajectory is exported: one row per turn, or turns joined into one sequence. */
@@ -39,9 +37,7 @@ export class StartSessionRequestDto {
     nullable: true,
     type: String,
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalString(1024)
   api_key?: string | null;
 
   @ApiPropertyOptional({
@@ -78,9 +74,7 @@ export class StartSessionResponseDto {
 /** One of the two is required (`session_ids` wins). */
 export class RemoveSessionsRequestDto {
   @ApiPropertyOptional({ example: 'episode-17-0' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   session_id?: string;
 
   @ApiPropertyOptional({ type: [String] })
@@ -161,9 +155,7 @@ export class SetRewardResponseDto {
 @BodyRules({ invalidFieldStatus: 400 })
 export class ExportTrajectoriesRequestDto {
   @ApiPropertyOptional({ description: 'The session (the reference form)', example: 'episode-17-0' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   session_id?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Several sessions (a group; later upstream form)' })
@@ -185,14 +177,10 @@ export class ExportTrajectoriesRequestDto {
   trajectory_id?: number | null;
 
   @ApiPropertyOptional({ default: 1, minimum: 0, description: 'Turn discount for reward propagation' })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'discount must be a non-negative number' })
-  @Min(0, { message: 'discount must be a non-negative number' })
+  @OptionalDiscount()
   discount?: number;
 
-  @ApiPropertyOptional({ enum: EXPORT_STYLES, default: 'individual' })
-  @IsOptional()
-  @IsIn(EXPORT_STYLES, { message: 'Invalid export interactions style' })
+  @OptionalOneOf(EXPORT_STYLES, { default: 'individual' }, 'Invalid export interactions style')
   style?: ExportStyle;
 
   @ApiPropertyOptional({ description: 'Default false with session_id, true with session_ids' })
@@ -200,14 +188,18 @@ export class ExportTrajectoriesRequestDto {
   @IsBoolean()
   remove_session?: boolean;
 
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'rpc', description: 'rpc: the reference tensor encoding' })
-  @IsOptional()
-  @IsIn(EXPORT_FORMATS, { message: 'format must be "rpc" (the reference encoding) or "json"' })
+  @OptionalOneOf(
+    EXPORT_FORMATS,
+    { default: 'rpc', description: 'rpc: the reference tensor encoding' },
+    'format must be "rpc" (the reference encoding) or "json"',
+  )
   format?: ExportFormat;
 
-  @ApiPropertyOptional({ enum: EXPORT_SCHEMAS, nullable: true, description: 'traj: AReaL 2.0 batches' })
-  @IsOptional()
-  @IsIn(EXPORT_SCHEMAS, { message: 'schema must be "interactions" or "traj" (AReaL 2.0)' })
+  @OptionalOneOf(
+    EXPORT_SCHEMAS,
+    { nullable: true, description: 'traj: AReaL 2.0 batches' },
+    'schema must be "interactions" or "traj" (AReaL 2.0)',
+  )
   schema?: ExportSchema | null;
 
   @ApiPropertyOptional({ default: false, description: 'Group reward normalization across the listed sessions' })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { OptionalString } from '../common/field-validators.js';
 import { HTTP_ADDRESS_OPTIONS } from './workers.dto.js';
 
 export class RegisterModelRequestDto {
@@ -21,9 +22,7 @@ export class RegisterModelRequestDto {
   url?: string;
 
   @ApiPropertyOptional({ description: 'Provider API key (external models)', nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
+  @OptionalString(4096)
   api_key?: string | null;
 
   @ApiPropertyOptional({

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { OptionalString } from '../common/field-validators.js';
 
 export class RouteRequestDto {
   @ApiPropertyOptional({
@@ -7,9 +7,7 @@ export class RouteRequestDto {
     nullable: true,
     type: String,
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalString(1024)
   api_key?: string | null;
 
   @ApiPropertyOptional({
@@ -17,21 +15,15 @@ export class RouteRequestDto {
     nullable: true,
     type: String,
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalString(1024)
   path?: string | null;
 
   @ApiPropertyOptional({ description: 'Route to the worker holding this session', nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   session_id?: string | null;
 
   @ApiPropertyOptional({ description: 'Model name; unknown names are 404', nullable: true, type: String })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   model?: string | null;
 }
 

@@ -12,6 +12,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { OptionalString } from '../common/field-validators.js';
 
 /** The session id of the admin key's persistent human-in-the-loop session: on every data proxy, and in the router's pins. */
 export const HITL_SESSION_ID = '__hitl__';
@@ -70,15 +71,11 @@ export class RegisterSessionResponseDto {
 
 export class RemoveSessionRequestDto {
   @ApiPropertyOptional({ description: 'Remove one session (the HITL session is never removed)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   session_id?: string;
 
   @ApiPropertyOptional({ description: 'Remove every session of a group' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalString(512)
   group_id?: string;
 
   @ApiPropertyOptional({

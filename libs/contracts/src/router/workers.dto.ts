@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUrl, MaxLength, Min } from 'class-validator';
+import { OptionalString } from '../common/field-validators.js';
 
 export const HTTP_ADDRESS_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -34,15 +35,11 @@ export class RegisterWorkerResponseDto {
 
 export class UnregisterWorkerRequestDto {
   @ApiPropertyOptional({ description: 'Takes precedence over worker_addr; unknown id → 404', nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
+  @OptionalString(256)
   worker_id?: string | null;
 
   @ApiPropertyOptional({ description: 'Exact address; unknown address is a no-op', nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
+  @OptionalString(2048)
   worker_addr?: string | null;
 }
 
