@@ -2,60 +2,25 @@
 // simulated latency, three ways in one run: engine-sim direct, data proxy → engine, and the whole
 // path gateway → router → data proxy → engine with a session key (docs/BENCHMARKS.md, full).
 // CPU time per request of every process on the whole path.
-import { processStats, runClient, startService } from '../lib/processes.mjs';
+import { processStats, runClient } from '../lib/processes.mjs';
+import { BENCH_ADMIN_KEY, chatTurn, QUESTION, startWholePath } from '../lib/whole-path.mjs';
 
 export const description =
   'gateway → router → data proxy → engine-sim (0 ms), and data proxy → engine, vs engine direct; 200-token prompt, 32-token answer';
 
-const ADMIN = 'bench-admin-key';
-
-const PROMPT_WORDS = 'reinforcement learning agents run many episodes while a trainer updates weights underneath them';
-
 const PATH = ['gateway', 'router', 'proxy', 'engine'];
 
 export async function run({ quick, report }) {
-  const engine = await startService('engine-sim', [
-    '--decode-ms-per-token',
-    '0',
-    '--prefill-us-per-token',
-    '0',
-    '--min-output-tokens',
-    '64',
-    '--max-output-tokens',
-    '64',
-    '--max-running',
-    '1024',
-  ]);
   // BENCH_DATA_PROXY_ARGS adds data-proxy flags (e.g. "--state-dir /tmp/x" to measure the journal).
-  const extra = (process.env.BENCH_DATA_PROXY_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const proxy = await startService('data-proxy', ['--admin-api-key', ADMIN, '--backend-addr', engine.url, ...extra]);
-  const router = await startService('router', ['--admin-api-key', ADMIN, '--poll-interval', '60']);
-  const gateway = await startService('gateway', ['--admin-api-key', ADMIN, '--router-addr', router.url]);
+  const proxyArgs = (process.env.BENCH_DATA_PROXY_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const path = await startWholePath(BENCH_ADMIN_KEY, { proxyArgs });
+  const { engine, proxy, router, gateway } = path;
   try {
-    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-    await fetch(`${router.url}/register`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ worker_addr: proxy.url }),
-    });
-    await fetch(`${router.url}/grant_capacity`, { method: 'POST', headers: admin });
-    const session = await fetch(`${gateway.url}/rl/start_session`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ task_id: 'bench' }),
-    }).then((r) => r.json());
-    const content = Array.from({ length: 14 }, () => PROMPT_WORDS).join(' ');
+    const session = await path.startSession('bench');
+    const content = QUESTION;
     // Each request's user turn is new ({{n}} varies), so nothing about it is cached; the system
     // prompt repeats, as it does across an RL batch.
-    const chatBody = {
-      model: 'sim',
-      messages: [
-        { role: 'system', content: 'You are a helpful assistant.' },
-        { role: 'user', content: `Episode {{n}}: ${content}` },
-      ],
-      max_completion_tokens: 32,
-      temperature: 1,
-    };
+    const chatBody = { ...chatTurn(`Episode {{n}}: ${content}`).body, temperature: 1 };
     // The same prompt as ids, for the engine-direct baseline.
     const prompt = await fetch(`${engine.url}/generate`, {
       method: 'POST',
@@ -134,9 +99,6 @@ export async function run({ quick, report }) {
       wholePathCpuUsPerRequest: Object.fromEntries(PATH.map((n) => [n, perRequest(n)])),
     };
   } finally {
-    await gateway.stop();
-    await router.stop();
-    await proxy.stop();
-    await engine.stop();
+    await path.stop();
   }
 }

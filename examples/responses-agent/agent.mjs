@@ -7,21 +7,10 @@
 // answer by exact match.
 import OpenAI from 'openai';
 import { finalNumber } from '../math-agent/agent.mjs';
-import { calculate } from '../tool-agent/agent.mjs';
+import { calculate, TOOLS as CHAT_TOOLS } from '../tool-agent/agent.mjs';
 
-const TOOLS = [
-  {
-    type: 'function',
-    name: 'calculator',
-    description: 'Evaluate an arithmetic expression with + - * / and parentheses.',
-    parameters: {
-      type: 'object',
-      properties: { expression: { type: 'string', description: 'for example "(3 + 4) * 2"' } },
-      required: ['expression'],
-    },
-    strict: false,
-  },
-];
+// The Responses API declares a function tool flat: name, description and parameters beside its type.
+const TOOLS = CHAT_TOOLS.map(({ function: tool }) => ({ type: 'function', ...tool, strict: false }));
 const INSTRUCTIONS = 'Use the calculator tool for arithmetic, then give the final number.';
 
 export async function run(data, ctx) {

@@ -6,7 +6,8 @@
 import OpenAI from 'openai';
 import { finalNumber } from '../math-agent/agent.mjs';
 
-const TOOLS = [
+/** The calculator tool in the chat API's shape (the Responses example sends the same one, flattened). */
+export const TOOLS = [
   {
     type: 'function',
     function: {

@@ -8,6 +8,7 @@ import { EngineService, type SubmitInput } from '../engine/engine.service.js';
 import type { GenerationRequest, RequestRejection } from '../engine/generation-request.js';
 import { contextLengthError } from '../engine/limits.js';
 import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
+import { streamListener } from '../engine/stream-listener.js';
 import { toSglangOutput, type SglangGenerateRequest } from './sglang-protocol.js';
 
 /**
@@ -78,26 +79,18 @@ export class SglangGenerationService {
       endEventStream(stream);
       return;
     }
-    let sentTokens = 0;
-    let sentText = 0;
-    let lastHadFinish = false;
-    const emit = (g: GenerationRequest): void => {
-      const text = incremental ? g.text.slice(sentText) : g.text;
-      writeEvent(stream, toSglangOutput(g, this.outputOptions(request, text, incremental ? sentTokens : 0)));
-      sentTokens = g.outputIds.length;
-      sentText = g.text.length;
-      lastHadFinish = g.finished;
-    };
     generation = this.engine.submit({
       ...input,
-      listener: {
-        onToken: (g) => emit(g),
-        onFinish: (g) => {
-          if (!lastHadFinish) emit(g);
+      listener: streamListener(
+        (g, sent) => {
+          const text = incremental ? g.text.slice(sent.text) : g.text;
+          writeEvent(stream, toSglangOutput(g, this.outputOptions(request, text, incremental ? sent.tokens : 0)));
+        },
+        (g) => {
           endEventStream(stream);
           this.abortLater(g.rid);
         },
-      },
+      ),
     });
   }
 

@@ -9,6 +9,7 @@ import { EngineService, type SubmitInput } from '../engine/engine.service.js';
 import type { GenerationRequest } from '../engine/generation-request.js';
 import { checkContextLength } from '../engine/limits.js';
 import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
+import { streamListener, type StreamedSoFar } from '../engine/stream-listener.js';
 import { vllmFinish, vllmLogprobs, type VllmCompletionRequest } from './vllm-protocol.js';
 
 /** vLLM's `finish_reason: "error"` becomes this failure (non-streaming 500; an error chunk when streaming). */
@@ -102,41 +103,30 @@ export class VllmCompletionService {
       endEventStream(stream);
       return;
     }
-    let sentTokens = 0;
-    let sentText = 0;
-    let lastHadFinish = false;
-    const emit = (g: GenerationRequest): void => {
+    const emit = (g: GenerationRequest, sent: StreamedSoFar): void => {
       const refused = g.finished ? refusalOf(g) : null;
       if (refused || (g.finished && vllmFinish(g).finish_reason === 'error')) {
         writeEvent(stream, refused ? badRequestBody(refused) : { error: VLLM_INTERNAL_ERROR });
-        lastHadFinish = true;
         return;
       }
       const choice = {
         index: 0,
-        text: g.text.slice(sentText),
+        text: g.text.slice(sent.text),
         logprobs:
           request.logprobs === null
             ? null
-            : vllmLogprobs(g, tokenizer, sentTokens, g.outputIds.length, request.tokensAsIds, sentText),
+            : vllmLogprobs(g, tokenizer, sent.tokens, g.outputIds.length, request.tokensAsIds, sent.text),
         ...vllmFinish(g),
       };
       writeEvent(stream, { ...response.base, choices: [choice] });
-      sentTokens = g.outputIds.length;
-      sentText = g.text.length;
-      lastHadFinish = g.finished;
     };
     generation = this.engine.submit({
       ...input,
-      listener: {
-        onToken: (g) => emit(g),
-        onFinish: (g) => {
-          if (!lastHadFinish) emit(g);
-          if (request.includeUsage && !refusalOf(g))
-            writeEvent(stream, { ...response.base, choices: [], usage: response.usage(g) });
-          endEventStream(stream);
-        },
-      },
+      listener: streamListener(emit, (g) => {
+        if (request.includeUsage && !refusalOf(g))
+          writeEvent(stream, { ...response.base, choices: [], usage: response.usage(g) });
+        endEventStream(stream);
+      }),
     });
   }
 }
