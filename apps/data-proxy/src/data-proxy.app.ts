@@ -1,13 +1,9 @@
 import {
-  AnthropicErrorResponseDto,
   apiDialectOf,
-  ChatErrorResponseDto,
+  DIALECT_ERROR_BODIES,
   dialectErrorBody,
   dialectErrorDto,
   ErrorResponseDto,
-  OpenAiErrorResponseDto,
-  SglangErrorResponseDto,
-  SglangValueErrorResponseDto,
   ShardErrorResponseDto,
 } from '@app/contracts';
 import type { AppDefinition, ErrorBodyInfo } from '@app/common';
@@ -44,13 +40,6 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
       const dialect = apiDialectOf(path);
       return dialect ? dialectErrorDto(dialect, status) : ErrorResponseDto;
     },
-    errorBodies: [
-      ShardErrorResponseDto,
-      OpenAiErrorResponseDto,
-      ChatErrorResponseDto,
-      AnthropicErrorResponseDto,
-      SglangValueErrorResponseDto,
-      SglangErrorResponseDto,
-    ],
+    errorBodies: [ShardErrorResponseDto, ...DIALECT_ERROR_BODIES],
   },
 };

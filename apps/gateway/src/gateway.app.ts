@@ -1,15 +1,11 @@
 import { MISSING_BEARER, type AppDefinition, type ErrorBodyInfo } from '@app/common';
 import {
-  AnthropicErrorResponseDto,
   apiDialectOf,
-  ChatErrorResponseDto,
+  DIALECT_ERROR_BODIES,
   dialectErrorBody,
   dialectErrorDto,
   ErrorResponseDto,
   GatewayErrorResponseDto,
-  OpenAiErrorResponseDto,
-  SglangErrorResponseDto,
-  SglangValueErrorResponseDto,
 } from '@app/contracts';
 import { GatewayAppModule } from './app.module.js';
 import { GATEWAY_OPTIONS } from './config/gateway-options.js';
@@ -53,13 +49,6 @@ export const GATEWAY_APP: AppDefinition<typeof GATEWAY_OPTIONS> = {
       if (dialect) return dialectErrorDto(dialect, status);
       return status === 401 || status === 403 ? ErrorResponseDto : GatewayErrorResponseDto;
     },
-    errorBodies: [
-      GatewayErrorResponseDto,
-      OpenAiErrorResponseDto,
-      ChatErrorResponseDto,
-      AnthropicErrorResponseDto,
-      SglangValueErrorResponseDto,
-      SglangErrorResponseDto,
-    ],
+    errorBodies: [GatewayErrorResponseDto, ...DIALECT_ERROR_BODIES],
   },
 };

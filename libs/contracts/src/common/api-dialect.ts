@@ -101,6 +101,15 @@ export function dialectErrorDto(
       : OpenAiErrorResponseDto;
 }
 
+/** Every DTO `dialectErrorDto` answers: the error bodies an app serving the agent APIs documents. */
+export const DIALECT_ERROR_BODIES = [
+  OpenAiErrorResponseDto,
+  ChatErrorResponseDto,
+  AnthropicErrorResponseDto,
+  SglangValueErrorResponseDto,
+  SglangErrorResponseDto,
+] as const;
+
 /** How a stream reports an error after it began: chat and completions, Responses, Messages, or SGLang's `/generate`. */
 export type StreamDialect = 'chat' | 'responses' | 'anthropic' | 'sglang';
 
