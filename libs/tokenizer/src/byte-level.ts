@@ -31,3 +31,10 @@ export function byteLevelTokenBytes(token: string): Buffer | null {
   }
   return Buffer.from(bytes);
 }
+
+/** Byte → the printable character a byte-level vocabulary writes it as (the forward table). */
+export const BYTE_TO_UNICODE: readonly string[] = (() => {
+  const chars = new Array<string>(256);
+  for (const [codePoint, byte] of UNICODE_TO_BYTE) chars[byte] = String.fromCodePoint(codePoint);
+  return chars;
+})();

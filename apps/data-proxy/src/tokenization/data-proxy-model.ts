@@ -103,6 +103,7 @@ export class DataProxyModel {
     DataProxyModel.logger.log(
       {
         tokenizer: tokenizer.path,
+        encoder: tokenizer.encoder,
         family,
         template: folder.chatTemplate.origin,
         templatePath: folder.chatTemplate.path,
