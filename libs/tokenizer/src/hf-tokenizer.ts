@@ -126,6 +126,10 @@ export class HfTokenizer {
 
   /** Loads a tokenizer folder; throws a readable error when a file is missing or unreadable. */
   static async load(path: string = defaultTokenizerPath()): Promise<HfTokenizer> {
+    // Started first: its native half runs on the thread pool while this thread reads and parses.
+    const unassignedClass = nativeUnassignedClass();
+    // Awaited below; until then a failure must not count as unhandled (a missing file throws first).
+    unassignedClass.catch(() => undefined);
     let tokenizerText: string;
     let config: TokenizerConfigJson;
     try {
@@ -144,7 +148,7 @@ export class HfTokenizer {
       native,
       JSON.parse(tokenizerText) as { added_tokens?: AddedTokenJson[] },
       config,
-      await nativeUnassignedClass(),
+      await unassignedClass,
     );
   }
 
