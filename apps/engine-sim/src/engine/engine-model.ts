@@ -56,7 +56,13 @@ export class EngineModel {
         : null;
     const endIds = new Set([eosId, ...endOfGenerationIds(tokenizer, folder)]);
     EngineModel.logger.log(
-      { tokenizer: tokenizer.path, encoder: tokenizer.encoder, family, template: folder.chatTemplate?.origin ?? null, endIds: [...endIds] },
+      {
+        tokenizer: tokenizer.path,
+        encoder: tokenizer.encoder,
+        family,
+        template: folder.chatTemplate?.origin ?? null,
+        endIds: [...endIds],
+      },
       'model loaded',
     );
     return new EngineModel(tokenizer, corpusIds, pool, eosId, endIds, markers, family, speakerFor(family));
