@@ -155,7 +155,7 @@ describe("formatting /generate answers as SGLang's", () => {
   let tokenizer: HfTokenizer;
   beforeAll(async () => {
     tokenizer = await HfTokenizer.load(undefined);
-  });
+  }, 60_000);
 
   const answerOf = async (text: string, versions: number[], options: Partial<GenerateAnswer['options']> = {}) => {
     const tokens = await tokenizer.encode(text);
