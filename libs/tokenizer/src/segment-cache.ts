@@ -1,7 +1,7 @@
 import type { HfTokenizer } from './hf-tokenizer.js';
 
 /** A prompt's text up to and including its last special token, and that text's ids. */
-interface ContinuationPrefix {
+export interface ContinuationPrefix {
   text: string;
   ids: number[];
 }
@@ -78,8 +78,11 @@ export class SegmentEncodingCache {
     return result.ids;
   }
 
-  /** The ids of `text`, and its longest prefix that ends with a special token (with that prefix's ids). */
-  private async encodeWithPrefix(text: string): Promise<{ ids: number[]; prefix: ContinuationPrefix | null }> {
+  /**
+   * The ids of `text`, and its longest prefix that ends with a special token (with that prefix's
+   * ids): what follows that prefix tokenizes the same whatever comes after it.
+   */
+  async encodeWithPrefix(text: string): Promise<{ ids: number[]; prefix: ContinuationPrefix | null }> {
     if (!this.splitter) return { ids: await this.tokenizer.encode(text, false), prefix: null };
     const parts = text.split(this.splitter);
     // The built-in encoder is synchronous: no promise per piece where the tokenizer has it.

@@ -12,6 +12,7 @@ import { compactAnswer, type Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
 import { buildConcatPrompt, buildHfPrompt } from '../tokenization/prompt-builder.js';
+import type { RenderContinuation } from '../tokenization/prompt-continuations.js';
 import { completionBudget, type ChatRequest } from './chat-request.js';
 import { outputMessage } from './chat-response.js';
 import { ToolSet, type ToolCall } from './output-parser.js';
@@ -89,6 +90,7 @@ export class ChatService {
     // Already normalised by the request parser: what is templated, recorded and compared.
     const messages: unknown[] = request.messages;
     const concat = this.options['chat-template-type'] === 'concat';
+    const id = `${ID_PREFIX[api]}${randomUUID().replace(/-/g, '').slice(0, 29)}`;
     let parent: Interaction | null;
     let promptIds: number[];
     if (request.rawPrompt) {
@@ -100,7 +102,9 @@ export class ChatService {
       const found = session && request.store ? session.active.findParent(messages) : null;
       // An external model's answer has no tokens to continue from: such a turn starts fresh.
       parent = found && found.kind === 'tokens' ? found : null;
-      promptIds = await this.templatedPrompt(request, messages, concat ? parent : undefined, session?.id);
+      // A recorded turn's prompt is kept for the turns that continue it (incremental templating).
+      const continuation = session && request.store ? { from: parent?.id ?? null, as: id } : undefined;
+      promptIds = await this.templatedPrompt(request, messages, concat ? parent : undefined, session?.id, continuation);
     }
     const budget = completionBudget(promptIds.length, request, {
       engineMaxTokens: this.options['engine-max-tokens'],
@@ -127,7 +131,7 @@ export class ChatService {
       stopTokenIds: request.stopTokenIds ?? this.model.stopTokenIds,
     };
     const meta: CompletionMeta = {
-      id: `${ID_PREFIX[api]}${randomUUID().replace(/-/g, '').slice(0, 29)}`,
+      id,
       created: Math.floor(Date.now() / 1000),
       model: request.model ?? 'None',
     };
@@ -143,12 +147,14 @@ export class ChatService {
     messages: unknown[],
     concatParent: Interaction | null | undefined,
     conversation?: string,
+    continuation?: RenderContinuation,
   ): Promise<number[]> {
     const promptInput = {
       messages,
       tools: request.tools,
       kwargs: request.templateKwargs,
       conversation,
+      continuation,
     };
     try {
       return concatParent !== undefined

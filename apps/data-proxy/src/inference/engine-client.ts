@@ -14,6 +14,7 @@ import {
   type SegmentTokens,
 } from './engine-backend.js';
 import type { GenerateInput } from './generation.js';
+import { engineRequestJson } from './prompt-ids-json.js';
 import { SglangBackend } from './sglang-backend.js';
 import { VllmBackend, type VllmPauseApi } from './vllm-backend.js';
 
@@ -94,7 +95,7 @@ export class EngineClient {
       method: 'POST' as const,
       url,
       headers: this.headers(false),
-      body: JSON.stringify(this.backend.buildRequest(request)),
+      body: engineRequestJson(this.backend.buildRequest(request), request.promptIds),
       signal: input.signal,
       requestId: input.requestId,
       upstreamName: `engine ${this.addr}`,

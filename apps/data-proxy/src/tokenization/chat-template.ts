@@ -3,6 +3,7 @@ import { Template } from '@huggingface/jinja';
 import { SegmentEncodingCache, type HfTokenizer } from '@app/tokenizer';
 import { decodeToolCallArguments } from '../chat/chat-request.js';
 import { compileTemplate, type CompiledTemplate } from './jinja/compile.js';
+import { PromptContinuations, type RenderContinuation } from './prompt-continuations.js';
 
 export interface RenderInput {
   messages: unknown[];
@@ -51,6 +52,8 @@ export class ChatTemplate {
   readonly decodesArguments: boolean;
   /** Whether the template knows OpenAI's `developer` role; if not, it renders developer messages as system ones. */
   private readonly rendersDeveloper: boolean;
+  /** Incremental templating of a conversation's next prompt (prompt-continuations.ts). */
+  readonly continuations: PromptContinuations;
 
   /** `compile: false` renders with the interpreter only (the reference the compiled renders are tested against). */
   constructor(
@@ -82,9 +85,14 @@ export class ChatTemplate {
     if (pad !== null) this.specialContext.pad_token = pad;
     if (unk !== null) this.specialContext.unk_token = unk;
     this.decodesArguments = templateReadsArgumentObjects(source);
+    this.continuations = new PromptContinuations(
+      (messages, inputs, addGenerationPrompt) => this.render({ ...inputs, messages }, addGenerationPrompt),
+      this.pieces,
+    );
   }
 
-  render(input: RenderInput): string {
+  /** `addGenerationPrompt: false` renders the conversation as history (what a next prompt begins with). */
+  render(input: RenderInput, addGenerationPrompt = true): string {
     let messages = this.decodesArguments ? decodeToolCallArguments(input.messages) : input.messages;
     if (this.adaptHistory) messages = this.adaptHistory(messages);
     if (!this.rendersDeveloper) messages = developerAsSystem(messages);
@@ -94,7 +102,7 @@ export class ChatTemplate {
       messages,
       // transformers passes tools=None when there are none: `tools is not none` must be false then.
       tools: input.tools && input.tools.length > 0 ? input.tools : null,
-      add_generation_prompt: true,
+      add_generation_prompt: addGenerationPrompt,
     };
     if (this.compiled) {
       try {
@@ -111,10 +119,16 @@ export class ChatTemplate {
    * The rendered prompt's ids. `conversation` (a stable key such as the session id): the prompt is
    * the next one of that conversation, so the ids of what it shares with the previous one up to
    * that one's last special token are reused (SegmentEncodingCache.encodeContinuing).
+   * `continuation`: the prompt continues the one kept under `continuation.from` (its messages
+   * begin with that one's), so only its new messages are rendered and encoded where the template
+   * was found prefix-stable for them (PromptContinuations); the ids are the same either way.
    */
-  async encode(input: RenderInput, conversation?: string): Promise<number[]> {
-    const text = this.render(input);
-    return conversation === undefined ? this.pieces.encode(text) : this.pieces.encodeContinuing(text, conversation);
+  async encode(input: RenderInput, conversation?: string, continuation?: RenderContinuation): Promise<number[]> {
+    const full = async (): Promise<number[]> => {
+      const text = this.render(input);
+      return conversation === undefined ? this.pieces.encode(text) : this.pieces.encodeContinuing(text, conversation);
+    };
+    return continuation === undefined ? full() : this.continuations.encode(input.messages, input, continuation, full);
   }
 
   /**

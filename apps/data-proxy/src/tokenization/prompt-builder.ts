@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Interaction } from '../sessions/interaction.js';
 import type { DataProxyModel } from './data-proxy-model.js';
+import type { RenderContinuation } from './prompt-continuations.js';
 
 export interface PromptInput {
   messages: unknown[];
@@ -8,13 +9,15 @@ export interface PromptInput {
   kwargs: Record<string, unknown>;
   /** The conversation this prompt continues (the session id), so its shared part is not encoded again. */
   conversation?: string;
+  /** The prompt this one continues and the key to keep it under, for incremental templating (ChatTemplate.encode). */
+  continuation?: RenderContinuation;
 }
 
 const logger = new Logger('PromptBuilder');
 
 /** `hf`: the chat template over the whole conversation. */
 export function buildHfPrompt(model: DataProxyModel, input: PromptInput): Promise<number[]> {
-  return model.template.encode(input, input.conversation);
+  return model.template.encode(input, input.conversation, input.continuation);
 }
 
 /**
@@ -37,7 +40,11 @@ export async function buildConcatPrompt(
   const stopId = end < parent.outputIds.length ? parent.outputIds[end] : null;
   const prefixLength = parent.messages.length + parent.outputMessages.length;
   const allMessages = [...parent.messages, ...parent.outputMessages, ...input.messages.slice(prefixLength)];
-  const allTokens = await model.template.encode({ ...input, messages: allMessages }, input.conversation);
+  const allTokens = await model.template.encode(
+    { ...input, messages: allMessages },
+    input.conversation,
+    input.continuation,
+  );
   // The parent's tokens, its answer closed, then the new messages' tokens, in one array built by
   // pushing (spreading a 15k-token typed array costs more than the rest of the turn).
   const prompt: number[] = [];

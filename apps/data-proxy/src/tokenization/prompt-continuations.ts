@@ -1,0 +1,309 @@
+import type { SegmentEncodingCache } from '@app/tokenizer';
+import { notePromptIdsJson } from '../inference/prompt-ids-json.js';
+
+/** What a template renders besides the messages: `chat_template_kwargs` and tools. */
+export interface TemplateInputs {
+  tools: unknown[] | null;
+  kwargs: Record<string, unknown>;
+}
+
+/** The template over `messages` (with the generation prompt or without), as a full render does. */
+export type MessagesRenderer = (messages: unknown[], inputs: TemplateInputs, addGenerationPrompt: boolean) => string;
+
+/** Where a prompt continues one the template rendered before. */
+export interface RenderContinuation {
+  /**
+   * The key the previous prompt was kept under (its interaction id), whose messages the new
+   * prompt's begin with, compared equal by the caller (parent matching); null: none.
+   */
+  from: string | null;
+  /** The key to keep this prompt under, for the prompts that continue it. */
+  as: string;
+}
+
+/** A kept prompt whose continuation has not been asked for yet: its messages only. */
+interface PendingPrefix {
+  rendered: null;
+  messages: unknown[];
+  inputsKey: string;
+}
+
+/** A kept prompt, rendered without the generation prompt and encoded, for its continuations. */
+interface RenderedPrefix {
+  rendered: true;
+  messageCount: number;
+  /** The first message of each kind (role, and whether it calls tools) and where it is in M. */
+  firsts: Map<string, { at: number; message: unknown }>;
+  /** Index of M's last user message (0 when it has none), and M's messages from there on. */
+  lastUser: number;
+  recent: unknown[];
+  inputsKey: string;
+  /** The render's ids up to and including its last special token, and their JSON (joined by commas). */
+  ids: number[];
+  idsJson: string;
+  /** The render's text after that special token. */
+  tail: string;
+}
+
+type KeptPrefix = PendingPrefix | RenderedPrefix;
+
+/**
+ * Incremental templating: a conversation's next prompt rendered from what is new in it.
+ *
+ * A prompt that continues a kept one (its messages begin with that one's messages M and go on
+ * with the new ones N) is `render(M) + D`, where `render(M)` (without generation prompt) is
+ * kept, encoded up to its last special token, and D is what the template writes for N after a
+ * short stand-in S of M: D = render(S + N) minus render(S). S holds the messages a template's
+ * state may carry over into N: M's first message, the first message of each kind (templates
+ * with once-only flags, DeepSeek V3's first tool output), and from M's last user message on
+ * (all of them when N holds a new user message, else that one and M's last two). Only S + N is
+ * rendered and only the kept tail plus D is encoded, so a turn costs what is new, not the whole
+ * conversation.
+ *
+ * That holds only where the template is prefix-stable for that kind of extension: rendering M
+ * alone gives a prefix of rendering M + N, and N renders the same after S as after M (Qwen3's
+ * template, for one, keeps or drops earlier reasoning depending on where the last user message
+ * is). It is checked, not assumed: per shape of the extension (the inputs, the roles, fields and
+ * kinds of content of S and N), the first such turn is also rendered in full and its ids
+ * compared; a shape that differs is remembered as unstable and always rendered in full. Every
+ * turn also checks that render(S) is a prefix of both renders of S + N.
+ */
+export class PromptContinuations {
+  private readonly kept = new Map<string, KeptPrefix>();
+  private keptSize = 0;
+  private readonly verdicts = new Map<string, boolean>();
+  /** Prompts rendered from their new messages, in full, and shapes found unstable (for tests and diagnostics). */
+  readonly counts = { incremental: 0, full: 0, unstable: 0 };
+
+  constructor(
+    private readonly render: MessagesRenderer,
+    private readonly pieces: SegmentEncodingCache,
+    /** Bound on what is kept, in ids plus messages. */
+    private readonly maxKeptSize = 4_000_000,
+    private readonly maxVerdicts = 4096,
+  ) {}
+
+  /**
+   * The prompt's ids, exactly as `fullEncode` would give them; `fullEncode` (render the whole
+   * conversation and encode it) is what runs where the prompt cannot be built from a kept one.
+   */
+  async encode(
+    messages: unknown[],
+    inputs: TemplateInputs,
+    continuation: RenderContinuation,
+    fullEncode: () => Promise<number[]>,
+  ): Promise<number[]> {
+    const inputsKey = JSON.stringify([inputs.kwargs, inputs.tools && inputs.tools.length > 0 ? inputs.tools : null]);
+    let previous = continuation.from === null ? undefined : this.kept.get(continuation.from);
+    if (previous && (previous.inputsKey !== inputsKey || previousLength(previous) >= messages.length))
+      previous = undefined;
+    if (previous && previous.rendered === null) {
+      previous = await this.renderPrefix(previous.messages, inputs, inputsKey);
+      this.keep(continuation.from!, previous);
+    }
+    if (previous) {
+      const added = messages.slice(previous.messageCount);
+      const standIn = this.standIn(previous, added);
+      const shape = `${inputsKey}\u0000${standIn.shape}\u0000${added.map(messageShape).join('|')}`;
+      if (this.verdicts.get(shape) !== false) {
+        let step: Awaited<ReturnType<PromptContinuations['extend']>> | undefined;
+        try {
+          step = await this.extend(previous, added, standIn.messages, inputs);
+        } catch {
+          // The template refuses these messages: the full render says so (the caller's 400).
+          step = undefined;
+        }
+        if (step !== undefined) {
+          let stable = step !== null;
+          if (step && !this.verdicts.has(shape)) {
+            stable = await this.matchesFull(step, messages, inputs, inputsKey, fullEncode);
+            this.verdict(shape, stable);
+          } else if (!step) this.verdict(shape, false);
+          if (step && stable) {
+            this.counts.incremental++;
+            this.keep(continuation.as, step.next);
+            notePromptIdsJson(step.ids, step.idsJson);
+            return step.ids;
+          }
+        }
+      }
+    }
+    this.counts.full++;
+    const ids = await fullEncode();
+    this.keep(continuation.as, { rendered: null, messages, inputsKey });
+    return ids;
+  }
+
+  /** `render(M)` of a pending prefix, encoded: the start of a chain of incremental prompts. */
+  private async renderPrefix(messages: unknown[], inputs: TemplateInputs, inputsKey: string): Promise<RenderedPrefix> {
+    const text = this.render(messages, inputs, false);
+    const encoded = await this.pieces.encodeWithPrefix(text);
+    const ids = encoded.prefix ? encoded.prefix.ids : [];
+    const firsts = new Map<string, { at: number; message: unknown }>();
+    noteFirsts(firsts, messages, 0);
+    const lastUser = Math.max(0, lastUserIndex(messages));
+    return {
+      rendered: true,
+      messageCount: messages.length,
+      firsts,
+      lastUser,
+      recent: messages.slice(lastUser),
+      inputsKey,
+      ids,
+      idsJson: ids.join(','),
+      tail: encoded.prefix ? text.slice(encoded.prefix.text.length) : text,
+    };
+  }
+
+  /**
+   * The stand-in of M for `added`: M's first message, the first of each kind, and from its last
+   * user message on: all of them when `added` holds a user message (templates such as Qwen3's
+   * render what follows the last user message differently once another comes), else that user
+   * message and M's last two. With the shape of the extension (`…` where it skips messages).
+   */
+  private standIn(previous: RenderedPrefix, added: unknown[]): { messages: unknown[]; shape: string } {
+    const picked = new Map<number, unknown>();
+    for (const { at, message } of previous.firsts.values()) picked.set(at, message);
+    const recent = previous.recent;
+    const newQuery = lastUserIndex(added) >= 0;
+    for (let i = 0; i < recent.length; i++)
+      if (newQuery || i === 0 || i >= recent.length - 2) picked.set(previous.lastUser + i, recent[i]);
+    const indexes = [...picked.keys()].sort((a, b) => a - b);
+    const messages = indexes.map((i) => picked.get(i));
+    const shape = messages
+      .map((m, at) => (at > 0 && indexes[at] > indexes[at - 1] + 1 ? '…' : '') + messageShape(m))
+      .join('|');
+    return { messages, shape };
+  }
+
+  /** The prompt after `previous` with `added`, and the prefix to keep for its own continuations; null if the stand-in is not prefix-stable. */
+  private async extend(
+    previous: RenderedPrefix,
+    added: unknown[],
+    standIn: unknown[],
+    inputs: TemplateInputs,
+  ): Promise<{ ids: number[]; idsJson: string; next: RenderedPrefix } | null> {
+    const extended = [...standIn, ...added];
+    const base = this.render(standIn, inputs, false);
+    const prompt = this.render(extended, inputs, true);
+    const history = this.render(extended, inputs, false);
+    if (!prompt.startsWith(base) || !history.startsWith(base)) return null;
+    const promptRest = await this.pieces.encodeWithPrefix(previous.tail + prompt.slice(base.length));
+    const ids = previous.ids.concat(promptRest.ids);
+    const idsJson = joinJson(previous.idsJson, promptRest.ids);
+    const historyText = previous.tail + history.slice(base.length);
+    const historyRest = await this.pieces.encodeWithPrefix(historyText);
+    const prefix = historyRest.prefix;
+    const firsts = new Map(previous.firsts);
+    noteFirsts(firsts, added, previous.messageCount);
+    const lastUser = lastUserIndex(added);
+    const next: RenderedPrefix = {
+      rendered: true,
+      messageCount: previous.messageCount + added.length,
+      firsts,
+      lastUser: lastUser >= 0 ? previous.messageCount + lastUser : previous.lastUser,
+      recent: lastUser >= 0 ? added.slice(lastUser) : previous.recent.concat(added),
+      inputsKey: previous.inputsKey,
+      ids: prefix ? previous.ids.concat(prefix.ids) : previous.ids,
+      idsJson: prefix ? joinJson(previous.idsJson, prefix.ids) : previous.idsJson,
+      tail: prefix ? historyText.slice(prefix.text.length) : historyText,
+    };
+    return { ids, idsJson, next };
+  }
+
+  /**
+   * The first turn of a shape: the incremental prompt, and the kept prefix the next turn builds
+   * on, against the full renders' ids.
+   */
+  private async matchesFull(
+    step: { ids: number[]; next: RenderedPrefix },
+    messages: unknown[],
+    inputs: TemplateInputs,
+    inputsKey: string,
+    fullEncode: () => Promise<number[]>,
+  ): Promise<boolean> {
+    if (!sameIds(step.ids, await fullEncode())) return false;
+    const full = await this.renderPrefix(messages, inputs, inputsKey);
+    return sameIds(full.ids, step.next.ids) && full.tail === step.next.tail;
+  }
+
+  private verdict(shape: string, stable: boolean): void {
+    if (!stable) this.counts.unstable++;
+    if (this.verdicts.size >= this.maxVerdicts) this.verdicts.clear();
+    this.verdicts.set(shape, stable);
+  }
+
+  /** Keeps `prefix` under `key`, least recently kept out first past the bound. */
+  private keep(key: string, prefix: KeptPrefix): void {
+    const old = this.kept.get(key);
+    if (old) {
+      this.kept.delete(key);
+      this.keptSize -= sizeOf(old);
+    }
+    this.kept.set(key, prefix);
+    this.keptSize += sizeOf(prefix);
+    for (const [k, entry] of this.kept) {
+      if (this.keptSize <= this.maxKeptSize) break;
+      this.kept.delete(k);
+      this.keptSize -= sizeOf(entry);
+    }
+  }
+}
+
+function previousLength(prefix: KeptPrefix): number {
+  return prefix.rendered === null ? prefix.messages.length : prefix.messageCount;
+}
+
+function sizeOf(prefix: KeptPrefix): number {
+  return prefix.rendered === null
+    ? prefix.messages.length
+    : prefix.ids.length + prefix.tail.length + prefix.recent.length;
+}
+
+/** Notes the first message of each kind in `messages` (whose first is at `offset` in M). */
+function noteFirsts(firsts: Map<string, { at: number; message: unknown }>, messages: unknown[], offset: number): void {
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as { role?: unknown; tool_calls?: unknown } | null;
+    const kind = `${String(message?.role)}${Array.isArray(message?.tool_calls) ? '+calls' : ''}`;
+    if (!firsts.has(kind)) firsts.set(kind, { at: offset + i, message });
+  }
+}
+
+function lastUserIndex(messages: unknown[]): number {
+  for (let i = messages.length - 1; i >= 0; i--)
+    if ((messages[i] as { role?: unknown } | null)?.role === 'user') return i;
+  return -1;
+}
+
+/**
+ * What a template may branch on in a message, without its text: role, fields, the kind of each
+ * field, and the marks templates look for in content (a think block, a leading tag).
+ */
+function messageShape(message: unknown): string {
+  if (typeof message !== 'object' || message === null) return typeof message;
+  const record = message as Record<string, unknown>;
+  let shape = String(record.role);
+  for (const key of Object.keys(record).sort()) {
+    if (key === 'role') continue;
+    const value = record[key];
+    shape += `,${key}:`;
+    if (typeof value === 'string') {
+      shape += value.length === 0 ? 'e' : 's';
+      if (value.includes('</think>')) shape += 't';
+      if (value.startsWith('<')) shape += '<';
+    } else if (Array.isArray(value)) shape += `a${value.length}`;
+    else shape += value === null ? 'n' : typeof value;
+  }
+  return shape;
+}
+
+function joinJson(json: string, ids: readonly number[]): string {
+  if (ids.length === 0) return json;
+  return json.length === 0 ? ids.join(',') : `${json},${ids.join(',')}`;
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
