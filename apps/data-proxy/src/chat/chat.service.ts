@@ -8,6 +8,7 @@ import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
 import type { GenerateInput, GenerateOutcome } from '../inference/generation.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
+import { carryPromptIdsJson } from '../inference/prompt-ids-json.js';
 import { compactAnswer, type Interaction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
@@ -396,7 +397,7 @@ export class ChatService {
       );
       return;
     }
-    this.sessions.record(session, {
+    const interaction: Interaction = {
       id: chat.meta.id,
       kind: 'tokens',
       messages: chat.messages,
@@ -409,7 +410,10 @@ export class ChatService {
       outputMessages: chat.request.rawPrompt ? [] : [outputMessage(result.content, result.toolCalls)],
       reward: null,
       createdAt: Date.now(),
-    });
+    };
+    // A concat prompt that continues this one writes its ids' JSON from this one's (prompt-builder.ts).
+    carryPromptIdsJson(chat.promptIds, interaction);
+    this.sessions.record(session, interaction);
   }
 }
 

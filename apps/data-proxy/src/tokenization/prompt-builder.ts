@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { notePromptIdsJson, promptIdsJsonOf } from '../inference/prompt-ids-json.js';
 import type { Interaction } from '../sessions/interaction.js';
 import type { DataProxyModel } from './data-proxy-model.js';
 import type { RenderContinuation } from './prompt-continuations.js';
@@ -49,6 +50,7 @@ export async function buildConcatPrompt(
   // pushing (spreading a 15k-token typed array costs more than the rest of the turn).
   const prompt: number[] = [];
   for (let i = 0; i < parent.promptIds.length; i++) prompt.push(parent.promptIds[i]);
+  const parentLength = prompt.length;
   for (let i = 0; i < end; i++) prompt.push(parent.outputIds[i]);
   prompt.push(turns.closer(stopId));
   const cut = turns.find(allTokens, turns.count(prompt));
@@ -57,5 +59,10 @@ export async function buildConcatPrompt(
     return buildHfPrompt(model, input);
   }
   for (let i = cut + 1; i < allTokens.length; i++) prompt.push(allTokens[i]);
+  // The engine request writes the parent's part from the parent's JSON text (serialized here once
+  // per chain of turns), and only the new ids.
+  const parentJson = promptIdsJsonOf(parent, parentLength) ?? parent.promptIds.join(',');
+  const added = prompt.slice(parentLength).join(',');
+  notePromptIdsJson(prompt, parentJson.length === 0 ? added : `${parentJson},${added}`);
   return prompt;
 }
