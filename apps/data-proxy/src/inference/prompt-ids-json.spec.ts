@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { engineRequestJson, notePromptIdsJson } from './prompt-ids-json.js';
+import { carryPromptIdsJson, engineRequestJson, notePromptIdsJson, takePromptIdsJsonOf } from './prompt-ids-json.js';
 
 describe('engineRequestJson', () => {
   it('writes registered prompt ids from their text, and the body means the same as JSON.stringify', () => {
@@ -25,5 +25,20 @@ describe('engineRequestJson', () => {
     const ids = [9];
     notePromptIdsJson(ids, '9');
     expect(engineRequestJson({ prompt: ids }, ids)).toBe('{"prompt":[9]}');
+  });
+
+  it("carries a prompt's JSON to the interaction that holds it, for the one turn that continues it", () => {
+    const ids = [4, 5, 6];
+    const interaction = {};
+    carryPromptIdsJson(ids, interaction);
+    // Nothing registered for those ids: nothing carried.
+    expect(takePromptIdsJsonOf(interaction, 3)).toBeUndefined();
+    notePromptIdsJson(ids, '4,5,6');
+    carryPromptIdsJson(ids, interaction);
+    // The wrong length (another prompt) gets nothing; taking forgets it either way.
+    expect(takePromptIdsJsonOf(interaction, 2)).toBeUndefined();
+    carryPromptIdsJson(ids, interaction);
+    expect(takePromptIdsJsonOf(interaction, 3)).toBe('4,5,6');
+    expect(takePromptIdsJsonOf(interaction, 3)).toBeUndefined();
   });
 });

@@ -78,8 +78,8 @@ export class PromptContinuations {
   constructor(
     private readonly render: MessagesRenderer,
     private readonly pieces: SegmentEncodingCache,
-    /** Bound on what is kept, in ids plus messages. */
-    private readonly maxKeptSize = 4_000_000,
+    /** Bound on what is kept, in bytes (sizeOf): about 400 conversations of 15k tokens. */
+    private readonly maxKeptSize = 128 * 1024 * 1024,
     private readonly maxVerdicts = 4096,
   ) {}
 
@@ -121,6 +121,8 @@ export class PromptContinuations {
           } else if (!step) this.verdict(shape, false);
           if (step && stable) {
             this.counts.incremental++;
+            // A turn is continued once, as a rule: its child holds what the next turn needs.
+            this.forget(continuation.from!);
             this.keep(continuation.as, step.next);
             notePromptIdsJson(step.ids, step.idsJson);
             return step.ids;
@@ -233,13 +235,16 @@ export class PromptContinuations {
     this.verdicts.set(shape, stable);
   }
 
+  private forget(key: string): void {
+    const old = this.kept.get(key);
+    if (!old) return;
+    this.kept.delete(key);
+    this.keptSize -= sizeOf(old);
+  }
+
   /** Keeps `prefix` under `key`, least recently kept out first past the bound. */
   private keep(key: string, prefix: KeptPrefix): void {
-    const old = this.kept.get(key);
-    if (old) {
-      this.kept.delete(key);
-      this.keptSize -= sizeOf(old);
-    }
+    this.forget(key);
     this.kept.set(key, prefix);
     this.keptSize += sizeOf(prefix);
     for (const [k, entry] of this.kept) {
@@ -254,10 +259,10 @@ function previousLength(prefix: KeptPrefix): number {
   return prefix.rendered === null ? prefix.messages.length : prefix.messageCount;
 }
 
+/** About the bytes a kept prompt holds beyond the messages (8 per array slot, 2 per character). */
 function sizeOf(prefix: KeptPrefix): number {
-  return prefix.rendered === null
-    ? prefix.messages.length
-    : prefix.ids.length + prefix.tail.length + prefix.recent.length;
+  if (prefix.rendered === null) return 8 * prefix.messages.length;
+  return 8 * (prefix.ids.length + prefix.recent.length) + 2 * (prefix.idsJson.length + prefix.tail.length);
 }
 
 /** Notes the first message of each kind in `messages` (whose first is at `offset` in M). */
