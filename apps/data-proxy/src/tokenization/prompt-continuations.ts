@@ -1,3 +1,6 @@
+// One unit over 300 lines: what is kept of a rendered conversation, how its stand-in is chosen,
+// how a continuation is built from it and how that is checked against a full render must agree
+// on the same kept state, message for message and token for token.
 import type { SegmentEncodingCache } from '@app/tokenizer';
 import { notePromptIdsJson } from '../inference/prompt-ids-json.js';
 
@@ -98,8 +101,13 @@ export class PromptContinuations {
     if (previous && (previous.inputsKey !== inputsKey || previousLength(previous) >= messages.length))
       previous = undefined;
     if (previous && previous.rendered === null) {
-      previous = await this.renderPrefix(previous.messages, inputs, inputsKey);
-      this.keep(continuation.from!, previous);
+      try {
+        previous = await this.renderPrefix(previous.messages, inputs, inputsKey);
+        this.keep(continuation.from!, previous);
+      } catch {
+        // The template refuses the earlier messages as history: this prompt is rendered in full.
+        previous = undefined;
+      }
     }
     if (previous) {
       const added = messages.slice(previous.messageCount);
