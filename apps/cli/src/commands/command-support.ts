@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
@@ -6,7 +7,7 @@ import { DEFAULT_ADMIN_API_KEY } from '@app/common/lite';
 import type { CliEnvironment } from '../config/cli-environment.js';
 import { CliError, ControllerClient } from '../controller-client.js';
 import type { Output } from '../output.js';
-import { StackState } from '../stack-state.js';
+import { isAlive, StackState } from '../stack-state.js';
 
 /** What every command file gets from main.ts: the global flags, where to write, how to finish. */
 export interface CommandContext {
@@ -67,4 +68,42 @@ export function tail(file: string, count: number): string[] {
   const lines = readFileSync(file, 'utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines.slice(-count);
+}
+
+/** Starts a built app (`main`, a path under APPS) in the background, its output appended to `logFile`. */
+export function spawnLogged(main: string, args: string[], logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [main, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  child.unref();
+  return child;
+}
+
+/** How `awaitStartup` watches an app that `spawnLogged` started. */
+export interface StartupWatch<T> {
+  child: ChildProcess;
+  logFile: string;
+  /** How many of the log's last lines an early exit shows. */
+  logLines: number;
+  timeoutS: number;
+  intervalMs: number;
+  /** The app's answer once it is up; null while it is not yet. */
+  probe: () => T | null | Promise<T | null>;
+  /** The error for an app that exited before it was up, given its log's last lines. */
+  exited: (logTail: string) => CliError;
+  timedOut: () => CliError;
+}
+
+/** Polls a started app until its probe answers; fails when the app has exited unanswered or the time runs out. */
+export async function awaitStartup<T>(watch: StartupWatch<T>): Promise<T> {
+  const deadline = Date.now() + watch.timeoutS * 1000;
+  let exited = false;
+  watch.child.once('exit', () => (exited = true));
+  for (;;) {
+    const answer = await watch.probe();
+    if (answer !== null) return answer;
+    if (exited || !isAlive(watch.child.pid!)) throw watch.exited(tail(watch.logFile, watch.logLines).join('\n'));
+    if (Date.now() > deadline) throw watch.timedOut();
+    await sleep(watch.intervalMs);
+  }
 }

@@ -1,17 +1,16 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { listeningPort } from '@app/common/lite';
 import { CliError } from '../controller-client.js';
-import { isAlive, StackState } from '../stack-state.js';
+import { StackState } from '../stack-state.js';
 import {
   adminKeyOf,
   APPS,
+  awaitStartup,
   connect,
   nonNegativeInteger,
-  sleep,
-  tail,
+  spawnLogged,
   type CommandContext,
   type GlobalOptions,
 } from './command-support.js';
@@ -54,47 +53,35 @@ async function register(global: GlobalOptions, options: RegisterOptions, { out, 
   mkdirSync(logDir, { recursive: true });
   // Only what this start writes counts: the log may hold an earlier run's listening line.
   const startOffset = existsSync(file) ? statSync(file).size : 0;
-  const fd = openSync(file, 'a');
   const adminKey = adminKeyOf(global, env, state.read()?.admin_api_key);
-  const child = spawn(
-    process.execPath,
-    [
-      join(APPS, 'data-proxy', 'main.js'),
-      '--port',
-      '0',
-      '--backend-addr',
-      options.engine!,
-      '--router-addr',
-      router,
-      '--admin-api-key',
-      adminKey,
-    ],
-    { detached: true, stdio: ['ignore', fd, fd] },
+  const child = spawnLogged(
+    join(APPS, 'data-proxy', 'main.js'),
+    ['--port', '0', '--backend-addr', options.engine!, '--router-addr', router, '--admin-api-key', adminKey],
+    file,
   );
-  closeSync(fd);
-  child.unref();
-  const deadline = Date.now() + Number(options.timeout) * 1000;
-  for (;;) {
-    const port = readFileSync(file, 'utf8')
-      .slice(startOffset)
-      .split('\n')
-      .map(listeningPort)
-      .find((p) => p !== null);
-    if (port) {
-      const record = state.read();
-      if (record)
-        state.write({
-          ...record,
-          started_proxies: [...(record.started_proxies ?? []), { addr: `http://127.0.0.1:${port}`, pid: child.pid! }],
-        });
-      out.line(
-        `started data proxy http://127.0.0.1:${port} (pid ${child.pid}) for engine ${options.engine}; it registers itself with the router; log: ${file}`,
-      );
-      return 0;
-    }
-    if (!isAlive(child.pid!)) throw new CliError(`the data proxy exited; its log:\n${tail(file, 20).join('\n')}`);
-    if (Date.now() > deadline)
-      throw new CliError(`the data proxy is not listening after ${options.timeout} s (see ${file})`);
-    await sleep(100);
-  }
+  const port = await awaitStartup({
+    child,
+    logFile: file,
+    logLines: 20,
+    timeoutS: Number(options.timeout),
+    intervalMs: 100,
+    probe: () =>
+      readFileSync(file, 'utf8')
+        .slice(startOffset)
+        .split('\n')
+        .map(listeningPort)
+        .find((p) => p !== null) ?? null,
+    exited: (log) => new CliError(`the data proxy exited; its log:\n${log}`),
+    timedOut: () => new CliError(`the data proxy is not listening after ${options.timeout} s (see ${file})`),
+  });
+  const record = state.read();
+  if (record)
+    state.write({
+      ...record,
+      started_proxies: [...(record.started_proxies ?? []), { addr: `http://127.0.0.1:${port}`, pid: child.pid! }],
+    });
+  out.line(
+    `started data proxy http://127.0.0.1:${port} (pid ${child.pid}) for engine ${options.engine}; it registers itself with the router; log: ${file}`,
+  );
+  return 0;
 }

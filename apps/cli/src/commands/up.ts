@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { freePort } from '@app/common/lite';
@@ -9,9 +9,9 @@ import { isAlive, StackState, type StackRecord } from '../stack-state.js';
 import {
   adminKeyOf,
   APPS,
+  awaitStartup,
   nonNegativeInteger,
-  sleep,
-  tail,
+  spawnLogged,
   type CommandContext,
   type GlobalOptions,
 } from './command-support.js';
@@ -112,36 +112,35 @@ async function up(global: GlobalOptions, options: UpOptions, controllerFlags: st
   }
 
   const logFile = join(logDir, 'controller.log');
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [main, ...flags], { detached: true, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  child.unref();
+  const child = spawnLogged(main, flags, logFile);
   state.write(record(child.pid!));
   const client = new ControllerClient(url, adminKey);
-  const deadline = Date.now() + Number(options.timeout) * 1000;
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? 1));
-  for (;;) {
-    if (exited !== null || !isAlive(child.pid!)) {
-      state.clear();
-      throw new CliError(`the controller exited during startup; its log:\n${tail(logFile, 30).join('\n')}`);
-    }
-    const status = await client.status().catch(() => null);
-    if (status) {
+  await awaitStartup({
+    child,
+    logFile,
+    logLines: 30,
+    timeoutS: Number(options.timeout),
+    intervalMs: 200,
+    probe: async () => {
+      const status = await client.status().catch(() => null);
+      if (!status) return null;
       const running = status.processes.filter((p) => p.state === 'running').length;
       out.progress(progressLine('services up', running, Math.max(status.processes.length, running)));
-      if (status.state === 'ready') break;
       if (status.state === 'failed') {
         out.progressDone();
         throw new CliError(`the stack failed to start: ${status.error ?? 'unknown error'} (rollout logs controller)`);
       }
-    }
-    if (Date.now() > deadline) {
+      return status.state === 'ready' ? status : null;
+    },
+    exited: (log) => {
+      state.clear();
+      return new CliError(`the controller exited during startup; its log:\n${log}`);
+    },
+    timedOut: () => {
       out.progressDone();
-      throw new CliError(`the stack is not ready after ${options.timeout} s (rollout logs controller; rollout down)`);
-    }
-    await sleep(200);
-  }
+      return new CliError(`the stack is not ready after ${options.timeout} s (rollout logs controller; rollout down)`);
+    },
+  });
   out.progressDone();
   const status = await client.status();
   out.line(`stack up: controller ${url} (pid ${child.pid}), gateway ${status.gateway.addr}`);
