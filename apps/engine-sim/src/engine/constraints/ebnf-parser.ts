@@ -85,14 +85,10 @@ class EbnfParser extends SourceCursor {
   }
 
   private alternation(): GrammarExpr {
-    const options = [this.sequence()];
-    for (;;) {
-      this.skipSpace(false);
-      if (this.chars[this.pos] !== '|') break;
-      this.pos++;
-      options.push(this.sequence());
-    }
-    return g.choice(options);
+    return this.alternatives(
+      () => this.sequence(),
+      () => this.skipSpace(false),
+    );
   }
 
   private sequence(): GrammarExpr {

@@ -64,12 +64,7 @@ class RegexParser extends SourceCursor {
   }
 
   private alternation(): GrammarExpr {
-    const options = [this.sequence()];
-    while (this.peek() === '|') {
-      this.pos++;
-      options.push(this.sequence());
-    }
-    return g.choice(options);
+    return this.alternatives(() => this.sequence());
   }
 
   private sequence(): GrammarExpr {

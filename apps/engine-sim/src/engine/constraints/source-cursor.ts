@@ -1,5 +1,5 @@
 import type { ConstraintError } from './constraint-error.js';
-import { MAX_CODE_POINT } from './grammar.js';
+import { g, MAX_CODE_POINT, type GrammarExpr } from './grammar.js';
 
 /** A parser's position in its source, read by code point, and what both constraint parsers read alike. */
 export abstract class SourceCursor {
@@ -21,5 +21,20 @@ export abstract class SourceCursor {
     const cp = parseInt(text, 16);
     if (cp > MAX_CODE_POINT) throw this.error('escape beyond the Unicode range');
     return cp;
+  }
+
+  /**
+   * `a | b | …`: a sequence, then one more after each `|`, in both grammars. `beforeBar` skips what
+   * the grammar allows before a `|` (EBNF: spaces; a regex: nothing, a space is a literal there).
+   */
+  protected alternatives(sequence: () => GrammarExpr, beforeBar?: () => void): GrammarExpr {
+    const options = [sequence()];
+    for (;;) {
+      beforeBar?.();
+      if (this.chars[this.pos] !== '|') break;
+      this.pos++;
+      options.push(sequence());
+    }
+    return g.choice(options);
   }
 }
