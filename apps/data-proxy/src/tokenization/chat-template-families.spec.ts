@@ -1,11 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { HfTokenizer, readModelFolder } from '@app/tokenizer';
-import { harmonyHistory } from '../chat/parsers/harmony-parser.js';
-import { llama31Folder, packageFolder } from '../../../../test/support/model-folders.js';
-import { ChatTemplate } from './chat-template.js';
+import type { HfTokenizer } from '@app/tokenizer';
+import type { ChatTemplate } from './chat-template.js';
+import { GOLDEN, GOLDEN_FAMILIES, loadFamilyTemplate } from './golden-families.fixtures.js';
 
 /**
  * Golden prompts per family: `scripts/golden-prompts.py` renders each case with Python's jinja2 as
@@ -13,35 +11,21 @@ import { ChatTemplate } from './chat-template.js';
  * the plain tokenizer gives that text (`UPDATE_GOLDEN=1` here). We render and encode the same case
  * through our pipeline (the piece cache included) and must get the same text and the same ids.
  */
-const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-interface Family {
-  dir: string;
-  tokenizer: string;
-  llama31Names?: boolean;
-  template: string | null;
-  decodeArguments: boolean;
-  history: 'harmony' | null;
-}
 interface Cases {
   tools: unknown[];
   cases: Record<string, { messages: unknown[]; kwargs: Record<string, unknown>; withTools?: boolean }>;
 }
 
-const families = JSON.parse(readFileSync(join(GOLDEN, 'families.json'), 'utf8')) as Record<string, Family>;
-
-describe.each(Object.entries(families))('golden prompts: %s', (_name, family) => {
+describe.each(Object.entries(GOLDEN_FAMILIES))('golden prompts: %s', (_name, family) => {
   const dir = join(GOLDEN, family.dir);
   const spec = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Cases;
   let tokenizer: HfTokenizer;
   let template: ChatTemplate;
 
   beforeAll(async () => {
-    tokenizer = await HfTokenizer.load(family.llama31Names ? llama31Folder() : packageFolder(family.tokenizer));
-    const folder = await readModelFolder(tokenizer, family.template ? join(ROOT, family.template) : undefined);
-    template = new ChatTemplate(tokenizer, folder.chatTemplate!.source, family.history ? harmonyHistory : null);
+    ({ tokenizer, template } = await loadFamilyTemplate(family));
     // gpt-oss's tokenizer.json is 27 MB: seconds to load on a busy machine.
   }, 60_000);
 
