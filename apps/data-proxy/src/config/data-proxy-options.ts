@@ -58,6 +58,12 @@ export const DATA_PROXY_OPTIONS = {
     min: 1,
     description: 'completion budget when a request gives none',
   },
+  'incremental-templating': {
+    type: 'boolean',
+    default: true,
+    description:
+      'a turn that continues a recorded one renders and encodes only its new messages where the chat template was checked prefix-stable for them (same ids as a full render); --no-incremental-templating renders every prompt in full',
+  },
   'incremental-streaming-output': {
     type: 'boolean',
     default: false,

@@ -54,14 +54,20 @@ export class ChatTemplate {
   private readonly rendersDeveloper: boolean;
   /** Incremental templating of a conversation's next prompt (prompt-continuations.ts). */
   readonly continuations: PromptContinuations;
+  private readonly incremental: boolean;
 
   /** `compile: false` renders with the interpreter only (the reference the compiled renders are tested against). */
   constructor(
     private readonly tokenizer: HfTokenizer,
     readonly source: string,
     private readonly adaptHistory: HistoryAdapter | null = null,
-    options: { compile?: boolean } = {},
+    /**
+     * `compile: false`: always the interpreter. `incremental: false`: every prompt rendered in
+     * full, never continued from a kept one (`--no-incremental-templating`).
+     */
+    options: { compile?: boolean; incremental?: boolean } = {},
   ) {
+    this.incremental = options.incremental !== false;
     this.template = new Template(source);
     this.rendersDeveloper = /["']developer["']/.test(source);
     const compiled = options.compile === false ? null : compileTemplate(this.template.parsed);
@@ -128,7 +134,9 @@ export class ChatTemplate {
       const text = this.render(input);
       return conversation === undefined ? this.pieces.encode(text) : this.pieces.encodeContinuing(text, conversation);
     };
-    return continuation === undefined ? full() : this.continuations.encode(input.messages, input, continuation, full);
+    return continuation === undefined || !this.incremental
+      ? full()
+      : this.continuations.encode(input.messages, input, continuation, full);
   }
 
   /**

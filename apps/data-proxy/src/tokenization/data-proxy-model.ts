@@ -17,6 +17,8 @@ export interface ModelSettings {
   chatTemplate?: string;
   toolCallParser: ToolCallParserName;
   reasoningParser: ReasoningParserName;
+  /** `--incremental-templating` (default on): false renders every prompt in full. */
+  incrementalTemplating?: boolean;
 }
 
 /** The parsers each family's answers need (to warn when the flags disagree with the folder). */
@@ -99,7 +101,9 @@ export class DataProxyModel {
         `the tokenizer is ${family}, but the parsers are ${tools}/${reasoning}: answers may keep their markup (--tool-call-parser auto --reasoning-parser auto choose from the folder)`,
       );
     const output = outputParserFor(tools, reasoning);
-    const template = new ChatTemplate(tokenizer, folder.chatTemplate.source, output.historyAdapter);
+    const template = new ChatTemplate(tokenizer, folder.chatTemplate.source, output.historyAdapter, {
+      incremental: s.incrementalTemplating !== false,
+    });
     DataProxyModel.logger.log(
       {
         tokenizer: tokenizer.path,

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { HfTokenizer, readModelFolder } from '@app/tokenizer';
-import { harmonyHistory } from '../chat/parsers/harmony-parser.js';
+import { HfTokenizer } from '@app/tokenizer';
+import { packageFolder } from '../../../../test/support/model-folders.js';
 import { Conversation, Random } from '../../../../test/support/conversations.js';
-import { llama31Folder, packageFolder } from '../../../../test/support/model-folders.js';
 import { ChatTemplate } from './chat-template.js';
+import { GOLDEN_FAMILIES, loadFamilyTemplate } from './golden-families.fixtures.js';
 
 /**
  * Incremental templating (PromptContinuations) gives exactly the ids of a full render + encode,
@@ -14,17 +11,6 @@ import { ChatTemplate } from './chat-template.js';
  * and as `reasoning_content`), for every model family we ship a template for; where a template
  * is not prefix-stable for an extension, the full render is taken.
  */
-const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
-
-interface Family {
-  tokenizer: string;
-  llama31Names?: boolean;
-  template: string | null;
-  history: 'harmony' | null;
-}
-
-const families = JSON.parse(readFileSync(join(GOLDEN, 'families.json'), 'utf8')) as Record<string, Family>;
 
 /** The full render's ids, or the template's refusal (Llama 3.1: several tool calls in one turn). */
 async function fullIds(
@@ -51,14 +37,12 @@ async function incrementalIds(
   }
 }
 
-describe.each(Object.entries(families))('incremental templating: %s', (name, family) => {
+describe.each(Object.entries(GOLDEN_FAMILIES))('incremental templating: %s', (name, family) => {
   let tokenizer: HfTokenizer;
   let template: ChatTemplate;
 
   beforeAll(async () => {
-    tokenizer = await HfTokenizer.load(family.llama31Names ? llama31Folder() : packageFolder(family.tokenizer));
-    const folder = await readModelFolder(tokenizer, family.template ? join(ROOT, family.template) : undefined);
-    template = new ChatTemplate(tokenizer, folder.chatTemplate!.source, family.history ? harmonyHistory : null);
+    ({ tokenizer, template } = await loadFamilyTemplate(family));
     // gpt-oss's tokenizer.json is 27 MB: seconds to load on a busy machine.
   }, 60_000);
 
@@ -166,5 +150,21 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     }
     // The first turn has no kept prompt; each later one is built from the one before (the first of its shape also checked in full).
     expect(template.continuations.counts).toEqual({ incremental: 11, full: 1, unstable: 0 });
+  });
+
+  it('with incremental templating off (--no-incremental-templating) every prompt is rendered in full', async () => {
+    const template = new ChatTemplate(tokenizer, tokenizer.chatTemplate!, null, { incremental: false });
+    const messages: Record<string, unknown>[] = [{ role: 'user', content: 'fix the test' }];
+    let from: string | null = null;
+    for (let turn = 0; turn < 4; turn++) {
+      const input = { messages: messages.slice(), tools: null, kwargs: {} };
+      const as = `t${turn}`;
+      expect(await template.encode(input, as, { from, as })).toEqual(
+        await tokenizer.encode(template.render(input), false),
+      );
+      from = as;
+      messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
+    }
+    expect(template.continuations.counts).toEqual({ incremental: 0, full: 0, unstable: 0 });
   });
 });

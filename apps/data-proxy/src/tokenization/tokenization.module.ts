@@ -17,6 +17,7 @@ import { DataProxyModel } from './data-proxy-model.js';
           // Both are refused at start unless they are among the declared choices.
           toolCallParser: o['tool-call-parser'] as ToolCallParserName,
           reasoningParser: o['reasoning-parser'] as ReasoningParserName,
+          incrementalTemplating: o['incremental-templating'],
         }),
     },
   ],
