@@ -9,6 +9,7 @@ import {
 import type { AppDefinition, ErrorBodyInfo } from '@app/common';
 import { DataProxyAppModule } from './app.module.js';
 import { DATA_PROXY_OPTIONS } from './config/data-proxy-options.js';
+import { ConversationBodies } from './chat/conversation-bodies.js';
 import { InfBridgeService } from './inference/inf-bridge.service.js';
 
 /** How the data proxy boots; shared by `main.ts` and tests. */
@@ -16,6 +17,8 @@ export const DATA_PROXY_APP: AppDefinition<typeof DATA_PROXY_OPTIONS> = {
   name: 'data-proxy',
   options: DATA_PROXY_OPTIONS,
   module: () => DataProxyAppModule,
+  // A turn's body is parsed from what is new in it (chat/conversation-bodies.ts).
+  jsonBodyReuse: (app) => app.get(ConversationBodies),
   readinessChecks: [
     // `GET /v1/models` neither generates nor waits behind a pause (SGLang's /health does both).
     async (indicators, modules) => {

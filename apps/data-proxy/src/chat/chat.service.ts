@@ -403,7 +403,7 @@ export class ChatService {
       messages: chat.messages,
       chatTemplateType: this.options['chat-template-type'] === 'concat' ? 'concat' : 'hf',
       parentId: chat.parent?.id ?? null,
-      promptIds: Int32Array.from(chat.promptIds),
+      promptIds: int32Copy(chat.promptIds),
       ...compactAnswer(outcome.outputTokens, outcome.outputLogprobs, outcome.outputVersions),
       stopReason: result.finishReason,
       // A raw prompt has no messages: its turn is found again by its tokens, never by messages.
@@ -411,10 +411,18 @@ export class ChatService {
       reward: null,
       createdAt: Date.now(),
     };
-    // A concat prompt that continues this one writes its ids' JSON from this one's (prompt-builder.ts).
-    carryPromptIdsJson(chat.promptIds, interaction);
+    // A concat prompt that continues this one writes its ids' JSON from this one's (prompt-builder.ts);
+    // hf prompts continue the kept render instead (prompt-continuations.ts), so nothing is carried.
+    if (interaction.chatTemplateType === 'concat') carryPromptIdsJson(chat.promptIds, interaction);
     this.sessions.record(session, interaction);
   }
+}
+
+/** `ids` as an Int32Array: `set` copies a packed array in one pass (`Int32Array.from` iterates it, three times slower at 15k ids). */
+function int32Copy(ids: readonly number[]): Int32Array {
+  const copy = new Int32Array(ids.length);
+  copy.set(ids);
+  return copy;
 }
 
 /** The request's tools for the tool-call parser; null when its calls are not parsed (no tools, tool_choice none). */

@@ -64,6 +64,13 @@ export const DATA_PROXY_OPTIONS = {
     description:
       'a turn that continues a recorded one renders and encodes only its new messages where the chat template was checked prefix-stable for them (same ids as a full render); --no-incremental-templating renders every prompt in full',
   },
+  'conversation-body-cache-mb': {
+    type: 'int',
+    default: 32,
+    min: 0,
+    description:
+      "memory for callers' last large chat/messages bodies, so that a turn's body is parsed from what is new in it (the same value as a full parse); 0 parses every body in full",
+  },
   'incremental-streaming-output': {
     type: 'boolean',
     default: false,

@@ -54,6 +54,8 @@ export class InteractionCache {
   private readonly byConversation = new Map<number, Interaction | Interaction[]>();
   /** Insertion order, for the tie between equally long parents. */
   private readonly order = new Map<Interaction, number>();
+  /** Request messages already found equal to a recorded one (messages are never changed once parsed). */
+  private readonly equalRecorded = new WeakMap<object, object>();
   private nextPlace = 0;
   /**
    * The parent `findParent` found for a message array, compared equal message for message: when
@@ -150,14 +152,31 @@ export class InteractionCache {
         if (candidate.messages.length + candidate.outputMessages.length !== length) continue;
         if (best && !this.beats(candidate, best)) continue;
         if (
-          isPrefix(candidate.messages, messages, 0) &&
-          isPrefix(candidate.outputMessages, messages, candidate.messages.length)
+          this.isPrefix(candidate.messages, messages, 0) &&
+          this.isPrefix(candidate.outputMessages, messages, candidate.messages.length)
         )
           best = candidate;
       }
     }
     if (best) this.foundParents.set(messages, best);
     return best;
+  }
+
+  /**
+   * Whether `full` holds `part` at `at`, message for message. A request message found equal to a
+   * recorded one is remembered: the agent resends the same objects turn after turn
+   * (`ConversationBodies`), so a late turn compares pointers, not its whole history.
+   */
+  private isPrefix(part: readonly unknown[], full: readonly unknown[], at: number): boolean {
+    for (let i = 0; i < part.length; i++) {
+      const recorded = part[i];
+      const given = full[at + i];
+      const isObject = typeof given === 'object' && given !== null;
+      if (recorded === given || (isObject && this.equalRecorded.get(given) === recorded)) continue;
+      if (!deepEqual(recorded, given)) return false;
+      if (isObject && typeof recorded === 'object' && recorded !== null) this.equalRecorded.set(given, recorded);
+    }
+    return true;
   }
 
   /** More input messages wins; among equals, the first inserted. */
@@ -229,12 +248,6 @@ function storeAnswerCompactly(interaction: Interaction): void {
 
 function startsWith(ids: readonly number[], part: Int32Array, at: number): boolean {
   for (let i = 0; i < part.length; i++) if (ids[at + i] !== part[i]) return false;
-  return true;
-}
-
-/** Whether `full` holds `part` at `at`, message for message. */
-function isPrefix(part: readonly unknown[], full: readonly unknown[], at: number): boolean {
-  for (let i = 0; i < part.length; i++) if (!deepEqual(part[i], full[at + i])) return false;
   return true;
 }
 

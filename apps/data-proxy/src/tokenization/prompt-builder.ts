@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { notePromptIdsJson, takePromptIdsJsonOf } from '../inference/prompt-ids-json.js';
+import { appendIdsJson, idsJsonBytes, notePromptIdsJson, takePromptIdsJsonOf } from '../inference/prompt-ids-json.js';
 import type { Interaction } from '../sessions/interaction.js';
 import type { DataProxyModel } from './data-proxy-model.js';
 import type { RenderContinuation } from './prompt-continuations.js';
@@ -59,10 +59,9 @@ export async function buildConcatPrompt(
     return buildHfPrompt(model, input);
   }
   for (let i = cut + 1; i < allTokens.length; i++) prompt.push(allTokens[i]);
-  // The engine request writes the parent's part from the parent's JSON text (serialized here once
+  // The engine request writes the parent's part from the parent's JSON bytes (serialized here once
   // per chain of turns), and only the new ids.
-  const parentJson = takePromptIdsJsonOf(parent, parentLength) ?? parent.promptIds.join(',');
-  const added = prompt.slice(parentLength).join(',');
-  notePromptIdsJson(prompt, parentJson.length === 0 ? added : `${parentJson},${added}`);
+  const parentJson = takePromptIdsJsonOf(parent, parentLength) ?? idsJsonBytes(parent.promptIds);
+  notePromptIdsJson(prompt, appendIdsJson(parentJson, prompt.slice(parentLength)));
   return prompt;
 }

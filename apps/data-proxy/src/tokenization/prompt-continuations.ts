@@ -2,7 +2,7 @@
 // how a continuation is built from it and how that is checked against a full render must agree
 // on the same kept state, message for message and token for token.
 import type { SegmentEncodingCache } from '@app/tokenizer';
-import { notePromptIdsJson } from '../inference/prompt-ids-json.js';
+import { appendIdsJson, idsJsonBytes, notePromptIdsJson } from '../inference/prompt-ids-json.js';
 
 /** What a template renders besides the messages: `chat_template_kwargs` and tools. */
 export interface TemplateInputs {
@@ -41,9 +41,9 @@ interface RenderedPrefix {
   lastUser: number;
   recent: unknown[];
   inputsKey: string;
-  /** The render's ids up to and including its last special token, and their JSON (joined by commas). */
+  /** The render's ids up to and including its last special token, and their JSON bytes (joined by commas). */
   ids: number[];
-  idsJson: string;
+  idsJson: Buffer;
   /** The render's text after that special token. */
   tail: string;
 }
@@ -160,7 +160,7 @@ export class PromptContinuations {
       recent: messages.slice(lastUser),
       inputsKey,
       ids,
-      idsJson: ids.join(','),
+      idsJson: idsJsonBytes(ids),
       tail: encoded.prefix ? text.slice(encoded.prefix.text.length) : text,
     };
   }
@@ -192,7 +192,7 @@ export class PromptContinuations {
     added: unknown[],
     standIn: unknown[],
     inputs: TemplateInputs,
-  ): Promise<{ ids: number[]; idsJson: string; next: RenderedPrefix } | null> {
+  ): Promise<{ ids: number[]; idsJson: Buffer; next: RenderedPrefix } | null> {
     const extended = [...standIn, ...added];
     const base = this.render(standIn, inputs, false);
     const prompt = this.render(extended, inputs, true);
@@ -200,7 +200,7 @@ export class PromptContinuations {
     if (!prompt.startsWith(base) || !history.startsWith(base)) return null;
     const promptRest = await this.pieces.encodeWithPrefix(previous.tail + prompt.slice(base.length));
     const ids = previous.ids.concat(promptRest.ids);
-    const idsJson = joinJson(previous.idsJson, promptRest.ids);
+    const idsJson = appendIdsJson(previous.idsJson, promptRest.ids);
     const historyText = previous.tail + history.slice(base.length);
     const historyRest = await this.pieces.encodeWithPrefix(historyText);
     const prefix = historyRest.prefix;
@@ -215,7 +215,7 @@ export class PromptContinuations {
       recent: lastUser >= 0 ? added.slice(lastUser) : previous.recent.concat(added),
       inputsKey: previous.inputsKey,
       ids: prefix ? previous.ids.concat(prefix.ids) : previous.ids,
-      idsJson: prefix ? joinJson(previous.idsJson, prefix.ids) : previous.idsJson,
+      idsJson: prefix ? appendIdsJson(previous.idsJson, prefix.ids) : previous.idsJson,
       tail: prefix ? historyText.slice(prefix.text.length) : historyText,
     };
     return { ids, idsJson, next };
@@ -270,7 +270,7 @@ function previousLength(prefix: KeptPrefix): number {
 /** About the bytes a kept prompt holds beyond the messages (8 per array slot, 2 per character). */
 function sizeOf(prefix: KeptPrefix): number {
   if (prefix.rendered === null) return 8 * prefix.messages.length;
-  return 8 * (prefix.ids.length + prefix.recent.length) + 2 * (prefix.idsJson.length + prefix.tail.length);
+  return 8 * (prefix.ids.length + prefix.recent.length) + prefix.idsJson.length + 2 * prefix.tail.length;
 }
 
 /** Notes the first message of each kind in `messages` (whose first is at `offset` in M). */
@@ -308,11 +308,6 @@ function messageShape(message: unknown): string {
     else shape += value === null ? 'n' : typeof value;
   }
   return shape;
-}
-
-function joinJson(json: string, ids: readonly number[]): string {
-  if (ids.length === 0) return json;
-  return json.length === 0 ? ids.join(',') : `${json},${ids.join(',')}`;
 }
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {

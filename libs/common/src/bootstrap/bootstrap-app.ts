@@ -26,7 +26,12 @@ import { OtlpSpanExporter } from '../tracing/otlp-exporter.js';
 import { HttpClient } from '../http-client/http-client.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertAdminKeyAllowed } from './admin-key-policy.js';
-import { applyServerTimeouts, createFastifyAdapter, registerBodyParsers } from './fastify-server.js';
+import {
+  applyServerTimeouts,
+  createFastifyAdapter,
+  registerBodyParsers,
+  type JsonBodyReuse,
+} from './fastify-server.js';
 import { exitOnCreateError, installShutdown, listenAndAnnounce } from './process-lifecycle.js';
 import { registerRequestHooks } from './request-hooks.js';
 import { setupSwagger, type SwaggerInfo } from './swagger.js';
@@ -54,6 +59,8 @@ export interface AppDefinition<S extends WithCommonOptions> {
    * forward the original bytes and read only a field or two.
    */
   rawJsonBodies?: boolean;
+  /** The app's shortcut for JSON bodies that repeat an earlier one (the data proxy's conversations), from its providers. */
+  jsonBodyReuse?: (app: NestFastifyApplication) => JsonBodyReuse | null;
   /** Rewrites the command line before it is parsed (the controller expands `--config FILE`). */
   expandArgv?: (argv: readonly string[]) => string[];
   swagger: SwaggerInfo;
@@ -164,7 +171,7 @@ export async function createApp<S extends WithCommonOptions>(
     logger,
   );
   const fastify = app.getHttpAdapter().getInstance();
-  registerBodyParsers(fastify, definition.rawJsonBodies ?? false);
+  registerBodyParsers(fastify, definition.rawJsonBodies ?? false, definition.jsonBodyReuse?.(app) ?? null);
   const connections = trackConnections(app.getHttpServer());
   const spans = base['otlp-endpoint']
     ? new OtlpSpanExporter(base['otlp-endpoint'], definition.name, app.get(HttpClient))

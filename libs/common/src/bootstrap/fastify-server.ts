@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { LogController, type FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { BaseAppOptions } from '../config/app-config.js';
 
@@ -30,10 +30,34 @@ export function createFastifyAdapter(options: BaseAppOptions, logger: PinoLogger
 }
 
 /**
- * The body parsers: JSON (or, with `rawJsonBodies`, the raw Buffer of a JSON body for proxies that
- * forward the original bytes) and `application/octet-stream` as a Buffer.
+ * A shortcut an app gives the JSON body parser for bodies that repeat most of one it parsed before
+ * (an agent resending its conversation each turn): a shorter text to parse, and how to complete
+ * its value into the whole body's, which must equal what parsing the whole text gives.
  */
-export function registerBodyParsers(fastify: FastifyInstance, rawJsonBodies: boolean): void {
+export interface JsonBodyReuse {
+  /** The plan for `text`, or null: `text` is parsed as it is (then `parsedInFull`). */
+  plan(text: string, request: FastifyRequest): JsonBodyPlan | null;
+  /** `text` was parsed in full into `value`: what a later body of the same caller may reuse. */
+  parsedInFull(text: string, value: unknown, request: FastifyRequest): void;
+}
+
+export interface JsonBodyPlan {
+  /** What is parsed instead of the body, through the same secure parser (prototype-poisoning checks included). */
+  text: string;
+  /** The body's value from `text`'s; undefined when the plan does not hold (the body is then parsed in full). */
+  complete(parsed: unknown): unknown;
+}
+
+/**
+ * The body parsers: JSON (or, with `rawJsonBodies`, the raw Buffer of a JSON body for proxies that
+ * forward the original bytes; with `reuse`, a body that continues an earlier one is parsed from
+ * what is new in it) and `application/octet-stream` as a Buffer.
+ */
+export function registerBodyParsers(
+  fastify: FastifyInstance,
+  rawJsonBodies: boolean,
+  reuse: JsonBodyReuse | null = null,
+): void {
   // Like FastAPI, accept `content-type: application/json` with an empty body (clients send it on
   // body-less POSTs such as /grant_capacity); Fastify's own parser would answer 400. Everything
   // else goes to Fastify's secure parser (prototype-poisoning protection included).
@@ -47,7 +71,24 @@ export function registerBodyParsers(fastify: FastifyInstance, rawJsonBodies: boo
         done(null, undefined);
         return;
       }
-      void jsonParser(request, body as string, done);
+      const text = body as string;
+      const plan = reuse?.plan(text, request) ?? null;
+      if (plan !== null) {
+        // Fastify's JSON parser answers synchronously; a plan whose text fails, or whose value does
+        // not complete, falls through to the whole body (which gives the error, if any).
+        let completed: unknown;
+        void jsonParser(request, plan.text, (err, value) => {
+          if (err === null) completed = plan.complete(value);
+        });
+        if (completed !== undefined) {
+          done(null, completed);
+          return;
+        }
+      }
+      void jsonParser(request, text, (err, value) => {
+        if (err === null && reuse !== null) reuse.parsedInFull(text, value, request);
+        done(err, value);
+      });
     });
   // Raw bytes (tensor payloads, forwarded bodies) arrive as a Buffer for the handler to read.
   fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>

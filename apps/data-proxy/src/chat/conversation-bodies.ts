@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_OPTIONS, extractCallerKey, type JsonBodyPlan, type JsonBodyReuse } from '@app/common';
+import type { FastifyRequest } from 'fastify';
+import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import { continueOutline, outlineMessages, type MessagesOutline } from './json-outline.js';
+
+/** The agent APIs whose bodies carry the conversation as `messages`. */
+const CONVERSATION_PATHS = new Set(['/v1/chat/completions', '/chat/completions', '/v1/messages']);
+
+/** Below this size a body parses in tens of microseconds: nothing is kept for it (nor held in memory). */
+const MIN_KEPT_CHARS = 32 * 1024;
+
+/** A caller's last large body: its text, where its messages are, and their parsed values. */
+interface KeptBody {
+  text: string;
+  outline: MessagesOutline;
+  messages: unknown[];
+}
+
+/**
+ * Parses a conversation's next request from what is new in it. An agent resends its whole
+ * conversation each turn, so a late turn's body (60–100 KB at 15k tokens) is the previous body's
+ * text up to its last message, then the answer and the new message. For each caller key and API
+ * path the last large body is kept (text, messages outline, parsed messages); a body whose text
+ * begins with the kept one's up to its last message is parsed without those messages (the
+ * prototype-poisoning checks run on that text as on any body) and gets the kept message values in
+ * front of its own. The value equals `JSON.parse` of the whole text; any body that does not
+ * continue exactly that way is parsed in full. The reused message objects are the same objects
+ * from turn to turn, which makes matching a turn to its parent a pointer comparison
+ * (`InteractionCache`). Bounded by `--conversation-body-cache-mb` (least recently used first out).
+ */
+@Injectable()
+export class ConversationBodies implements JsonBodyReuse {
+  private readonly kept = new Map<string, KeptBody>();
+  private keptChars = 0;
+  private readonly maxChars: number;
+  /** Bodies parsed from what was new in them, and large ones parsed in full (for tests and diagnostics). */
+  readonly counts = { continued: 0, full: 0 };
+
+  constructor(@Inject(APP_OPTIONS) options: DataProxyOptions) {
+    // Characters of one-byte text: about a byte each, and the parsed messages as much again.
+    this.maxChars = (options['conversation-body-cache-mb'] * 1024 * 1024) / 2;
+  }
+
+  plan(text: string, request: FastifyRequest): JsonBodyPlan | null {
+    if (text.length < MIN_KEPT_CHARS || this.maxChars === 0) return null;
+    const key = keyOf(request);
+    if (key === null) return null;
+    const kept = this.kept.get(key);
+    if (kept === undefined) return null;
+    const last = kept.outline.ends.at(-1);
+    // The kept messages, in the same text up to the end of the last of them.
+    if (last === undefined || text.length <= last || text.slice(0, last) !== kept.text.slice(0, last)) return null;
+    const outline = continueOutline(text, kept.outline);
+    if (outline === null) return null;
+    const open = kept.outline.open;
+    // Without the kept messages (and the comma after them when more follow): `[` then the new ones.
+    const delimiter = text.indexOf(outline.ends.length > kept.messages.length ? ',' : ']', last);
+    const rest = text.slice(text.charCodeAt(delimiter) === 0x2c ? delimiter + 1 : delimiter);
+    const added = outline.ends.length - kept.messages.length;
+    return {
+      text: text.slice(0, open + 1) + rest,
+      complete: (parsed) => {
+        const body = parsed as { messages?: unknown } | null;
+        if (!Array.isArray(body?.messages) || body.messages.length !== added) return undefined;
+        const messages = kept.messages.concat(body.messages);
+        body.messages = messages;
+        this.counts.continued++;
+        this.keep(key, { text, outline, messages });
+        return body;
+      },
+    };
+  }
+
+  parsedInFull(text: string, value: unknown, request: FastifyRequest): void {
+    const key = keyOf(request);
+    if (key === null) return;
+    if (text.length < MIN_KEPT_CHARS || this.maxChars === 0) {
+      this.forget(key);
+      return;
+    }
+    this.counts.full++;
+    const outline = outlineMessages(text);
+    const messages = (value as { messages?: unknown } | null)?.messages;
+    if (outline === null || !Array.isArray(messages) || messages.length !== outline.ends.length) this.forget(key);
+    else this.keep(key, { text, outline, messages });
+  }
+
+  private keep(key: string, body: KeptBody): void {
+    this.forget(key);
+    if (body.text.length > this.maxChars) return;
+    this.kept.set(key, body);
+    this.keptChars += body.text.length;
+    for (const [oldest, old] of this.kept) {
+      if (this.keptChars <= this.maxChars) break;
+      this.kept.delete(oldest);
+      this.keptChars -= old.text.length;
+    }
+  }
+
+  private forget(key: string): void {
+    const old = this.kept.get(key);
+    if (old === undefined) return;
+    this.kept.delete(key);
+    this.keptChars -= old.text.length;
+  }
+}
+
+/** One conversation per caller key and API path (a key's bodies on another path never continue these). */
+function keyOf(request: FastifyRequest): string | null {
+  const query = request.url.indexOf('?');
+  const path = query < 0 ? request.url : request.url.slice(0, query);
+  if (!CONVERSATION_PATHS.has(path)) return null;
+  const callerKey = extractCallerKey(request.headers);
+  return callerKey === null || callerKey.length === 0 ? null : `${path}\u0000${callerKey}`;
+}
