@@ -68,6 +68,11 @@ export function runClient(script, input) {
   });
 }
 
+/** CPU time of a process's main thread (the event loop), nanoseconds, from /proc. */
+export function mainThreadCpuNs(pid) {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
 /**
  * CPU time of every thread of a process, in nanoseconds (`/proc/<pid>/task/<tid>/schedstat`):
  * nanosecond resolution where `/proc/<pid>/stat` counts 10 ms ticks, so a few turns of a few

@@ -27,6 +27,14 @@ describe('normalizeChatMessages: what the engines’ OpenAI servers do before te
     expect(normalizeChatMessages(messages)).toBe(messages);
   });
 
+  it('gives a message sent again (the same object) the same normal form, object for object', () => {
+    const sentBack = { role: 'assistant', content: 'a', refusal: null, tool_calls: [] };
+    const first = normalizeChatMessages([{ role: 'user', content: 'u' }, sentBack]);
+    const again = normalizeChatMessages([{ role: 'user', content: 'u' }, sentBack, { role: 'user', content: 'v' }]);
+    expect(first[1]).toEqual({ role: 'assistant', content: 'a' });
+    expect(again[1]).toBe(first[1]);
+  });
+
   it('joins text parts with "\\n" (vLLM), null or absent content as "", keeps name', () => {
     expect(
       normalizeChatMessages([

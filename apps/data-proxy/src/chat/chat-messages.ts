@@ -20,12 +20,24 @@ export function normalizeChatMessages(messages: unknown): Record<string, unknown
   let out: Record<string, unknown>[] | null = null;
   for (let i = 0; i < messages.length; i++) {
     const message: unknown = messages[i];
-    const normal = normalizeMessage(message, i);
+    let normal = typeof message === 'object' && message !== null ? normalizedBefore.get(message) : undefined;
+    if (normal === undefined) {
+      normal = normalizeMessage(message, i);
+      if (normal !== message) normalizedBefore.set(message as object, normal);
+    }
     if (normal !== message && out === null) out = (messages as Record<string, unknown>[]).slice(0, i);
     out?.push(normal);
   }
   return out ?? (messages as Record<string, unknown>[]);
 }
+
+/**
+ * The normal form of messages that were not normal as sent (an SDK's null fields, content parts).
+ * An agent's resent messages are the same objects turn after turn (`ConversationBodies`), and
+ * messages are never changed once parsed: each gets one normal form, the same object every turn,
+ * which parent matching then compares by pointer.
+ */
+const normalizedBefore = new WeakMap<object, Record<string, unknown>>();
 
 /** Keys a normalised message may have, per role (anything else is dropped, as the engines drop it). */
 const KEPT: Record<string, ReadonlySet<string>> = {

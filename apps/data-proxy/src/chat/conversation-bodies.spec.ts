@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerBodyParsers } from '@app/common';
+import { MetricsService, registerBodyParsers } from '@app/common';
 import { seeded, type Random } from '../../../../test/support/seeded-random.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { ConversationBodies } from './conversation-bodies.js';
@@ -20,8 +20,10 @@ async function server(bodies: ConversationBodies): Promise<{ app: FastifyInstanc
   return { app, parsed };
 }
 
-const bodiesWith = (mb: number): ConversationBodies =>
-  new ConversationBodies({ 'conversation-body-cache-mb': mb } as DataProxyOptions);
+const bodiesWith = (
+  mb: number,
+  metrics = new MetricsService({ name: 'data-proxy', version: 'test' }),
+): ConversationBodies => new ConversationBodies({ 'conversation-body-cache-mb': mb } as DataProxyOptions, metrics);
 
 /** A long message text (the conversation passes the 32 KB bound after a few turns). */
 function text(random: Random, words: number): string {
@@ -236,6 +238,16 @@ describe('ConversationBodies: a turn’s body parsed from what is new in it', ()
         base = edited;
     }
     expect(bodies.counts.continued).toBeGreaterThan(10);
+  });
+
+  it('counts the bodies it parsed either way on /metrics', async () => {
+    const metrics = new MetricsService({ name: 'data-proxy', version: 'test' });
+    const counted = bodiesWith(32, metrics);
+    counted.counts.continued = 3;
+    counted.counts.full = 1;
+    const text = await metrics.registry.getSingleMetricAsString('data_proxy_conversation_bodies_total');
+    expect(text).toContain('data_proxy_conversation_bodies_total{parsed="continued",app="data-proxy"} 3');
+    expect(text).toContain('data_proxy_conversation_bodies_total{parsed="full",app="data-proxy"} 1');
   });
 
   it('keeps nothing for small bodies, and nothing at all with --conversation-body-cache-mb 0', async () => {

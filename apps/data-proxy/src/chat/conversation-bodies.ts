@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_OPTIONS, extractCallerKey, type JsonBodyPlan, type JsonBodyReuse } from '@app/common';
+import { APP_OPTIONS, extractCallerKey, MetricsService, type JsonBodyPlan, type JsonBodyReuse } from '@app/common';
 import type { FastifyRequest } from 'fastify';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import { mirroredCounters } from '../metrics/data-proxy-metrics.js';
 import { continueOutline, outlineMessages, type MessagesOutline } from './json-outline.js';
 
 /** The agent APIs whose bodies carry the conversation as `messages`. */
@@ -37,9 +38,16 @@ export class ConversationBodies implements JsonBodyReuse {
   /** Bodies parsed from what was new in them, and large ones parsed in full (for tests and diagnostics). */
   readonly counts = { continued: 0, full: 0 };
 
-  constructor(@Inject(APP_OPTIONS) options: DataProxyOptions) {
+  constructor(@Inject(APP_OPTIONS) options: DataProxyOptions, metrics: MetricsService) {
     // Characters of one-byte text: about a byte each, and the parsed messages as much again.
     this.maxChars = (options['conversation-body-cache-mb'] * 1024 * 1024) / 2;
+    mirroredCounters(
+      metrics,
+      'data_proxy_conversation_bodies_total',
+      "Large chat/messages bodies, by how they were parsed: `continued` (only what is new since the caller's previous body) or `full`",
+      'parsed',
+      () => this.counts,
+    );
   }
 
   plan(text: string, request: FastifyRequest): JsonBodyPlan | null {

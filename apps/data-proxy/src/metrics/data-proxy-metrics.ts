@@ -45,6 +45,30 @@ function mirroredCounter(metrics: MetricsService, name: string, help: string, re
   });
 }
 
+/** Counters that mirror numbers the app keeps, one per value of `label` (the keys of what `read` gives). */
+export function mirroredCounters<K extends string>(
+  metrics: MetricsService,
+  name: string,
+  help: string,
+  label: string,
+  read: () => Readonly<Record<K, number>>,
+): void {
+  const seen = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [metrics.registry],
+    collect() {
+      for (const [value, now] of Object.entries<number>(read())) {
+        const before = seen.get(value) ?? 0;
+        this.inc({ [label]: value }, now - before);
+        seen.set(value, now);
+      }
+    },
+  });
+}
+
 /**
  * The data proxy's metrics, named after the OpenTelemetry GenAI semantic conventions where they
  * apply (`gen_ai.server.request.duration`, `gen_ai.server.time_to_first_token`,
