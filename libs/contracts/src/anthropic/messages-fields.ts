@@ -8,9 +8,23 @@ import type {
   ToolUnion,
 } from '@anthropic-ai/sdk/resources/messages';
 import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import { BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING, TEXT_ONLY } from '../common/field-rules.js';
+import {
+  BOOLEAN,
+  ENGINE_SAMPLING_EXTENSIONS,
+  OBJECT,
+  SHARED_FIELDS,
+  SHARED_VALUES,
+  STRING,
+} from '../common/field-rules.js';
 
 const SERVER_TOOL = 'Server tools are not run here: declare client tools (name, input_schema)';
+
+/** The blocks that carry something other than text, refused alike in messages and in tool results. */
+const NON_TEXT_BLOCKS = {
+  image: SHARED_VALUES.image,
+  document: SHARED_VALUES.document,
+  search_result: refused('Search result blocks are not supported: send their text'),
+};
 
 /** Every field of the Anthropic SDK's `MessageCreateParams`. */
 const MESSAGES_FIELDS = {
@@ -26,7 +40,7 @@ const MESSAGES_FIELDS = {
   inference_geo: ignored('One place here', STRING),
   metadata: ignored('Accepted and not stored', OBJECT),
   output_config: honored('format json_schema constrains decoding to the schema; effort is refused', OBJECT),
-  service_tier: ignored('One tier here'),
+  service_tier: SHARED_FIELDS.service_tier,
   speed: ignored('Changes latency only, never the output'),
   stop_sequences: honored('Stop strings (at most 16); stop_reason "stop_sequence" names the matched one', {
     type: 'array',
@@ -42,18 +56,18 @@ const MESSAGES_FIELDS = {
     OBJECT,
   ),
   tools: honored('Client tools (name, description, input_schema); server tools are refused', { type: 'array' }),
-  user_profile_id: ignored('Accepted and not stored', STRING),
+  user_profile_id: SHARED_FIELDS.caller_id,
   workspace_id: ignored('One workspace here', STRING),
 } satisfies Record<keyof MessageCreateParamsBase, FieldHandling>;
 
 /** Sampling fields earlier Anthropic SDKs declare (LangChain’s still sends them), and the engines’ extensions. */
 const MESSAGES_EXTENSIONS = {
   temperature: honored('Sent to the engine (Anthropic’s range)', { type: 'number', min: 0, max: 1 }),
-  top_p: honored('Sent to the engine', { type: 'number', min: 0, max: 1 }),
+  top_p: SHARED_FIELDS.top_p,
   ...ENGINE_SAMPLING_EXTENSIONS,
-  seed: honored('Sent to the engine', SEED),
+  seed: SHARED_FIELDS.seed,
   store: honored('false: the turn is not recorded', BOOLEAN),
-  chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking)', OBJECT),
+  chat_template_kwargs: SHARED_FIELDS.chat_template_kwargs,
 };
 
 const ROLES = {
@@ -63,14 +77,12 @@ const ROLES = {
 } satisfies Record<MessageParam['role'], FieldHandling>;
 
 const CONTENT_BLOCKS = {
-  text: honored('Joined into the message text'),
+  text: SHARED_VALUES.text,
   thinking: honored('The leading think block of the assistant message'),
   redacted_thinking: ignored('Encrypted thinking of another model: never produced here, dropped'),
   tool_use: honored('A tool call of the assistant message'),
   tool_result: honored('A tool message (text blocks joined; is_error accepted without effect)'),
-  image: refused(`Images are not supported: ${TEXT_ONLY}`),
-  document: refused(`Documents are not supported: ${TEXT_ONLY}`),
-  search_result: refused('Search result blocks are not supported: send their text'),
+  ...NON_TEXT_BLOCKS,
   container_upload: refused('No code execution containers here'),
   server_tool_use: refused(SERVER_TOOL),
   web_search_tool_result: refused(SERVER_TOOL),
@@ -82,10 +94,8 @@ const CONTENT_BLOCKS = {
 } satisfies Record<ContentBlockParam['type'], FieldHandling>;
 
 const TOOL_RESULT_CONTENT = {
-  text: honored('Joined into the tool message'),
-  image: refused(`Images are not supported: ${TEXT_ONLY}`),
-  document: refused(`Documents are not supported: ${TEXT_ONLY}`),
-  search_result: refused('Search result blocks are not supported: send their text'),
+  text: SHARED_VALUES.tool_result_text,
+  ...NON_TEXT_BLOCKS,
   tool_reference: refused('Deferred tools are not supported'),
   browser_state: refused(SERVER_TOOL),
 } satisfies Record<Exclude<NonNullable<ToolResultBlockParam['content']>, string>[number]['type'], FieldHandling>;
@@ -117,16 +127,18 @@ const TOOL_TYPES = {
 } satisfies Record<NonNullable<ToolUnion['type']>, FieldHandling>;
 
 const TOOL_CHOICES = {
-  auto: honored('The model decides'),
-  any: honored('Decoding constrained to one or more calls of the given tools'),
+  auto: SHARED_VALUES.auto_tool_choice,
+  any: SHARED_VALUES.one_or_more_calls,
   tool: honored('Decoding constrained to one call of the named tool'),
-  none: honored('No tool calls parsed'),
+  none: SHARED_VALUES.no_tool_choice,
 } satisfies Record<ToolChoice['type'], FieldHandling>;
+
+const THINKING_ON = honored('Thinking on in the chat template');
 
 const THINKING = {
   enabled: honored('Thinking on in the chat template (budget_tokens not enforced)'),
-  adaptive: honored('Thinking on in the chat template'),
-  between_tools: honored('Thinking on in the chat template'),
+  adaptive: THINKING_ON,
+  between_tools: THINKING_ON,
   disabled: honored('Thinking off in the chat template'),
 } satisfies Record<ThinkingConfigParam['type'], FieldHandling>;
 

@@ -1,9 +1,12 @@
-import { honored } from './field-handling.js';
+import { honored, ignored, refused } from './field-handling.js';
 
 /**
  * What the agent APIs' handling tables share: the value rules of fields that mean the same in
- * every API, the engine sampling parameters every API takes beside its SDK's own, and the note a
- * refused non-text input gives. (OpenAI's own ranges stay beside the chat table, which defines them.)
+ * every API, the entries that several APIs declare with the same meaning (each table takes them
+ * from here, so that one wording and one rule serve every API that has them) and the engine
+ * sampling parameters every API takes beside its SDK's own. Entries that read alike but mean
+ * something else in each API stay in their own table. (OpenAI's own ranges stay beside the chat
+ * table, which defines them.)
  */
 
 export const BOOLEAN = { type: 'boolean' } as const;
@@ -12,8 +15,62 @@ export const ARRAY = { type: 'array' } as const;
 /** A name or identifier field (model, user, metadata values). */
 export const STRING = { type: 'string', maxLength: 4096 } as const;
 export const SEED = { type: 'integer', min: 0 } as const;
+/** Nucleus sampling's probability mass, in every API that takes it. */
+export const TOP_P = { type: 'number', min: 0, max: 1 } as const;
 
 export const TEXT_ONLY = 'this model takes text only';
+
+/**
+ * Fields that several APIs declare and that mean the same in each: a table takes the ones it has
+ * (`caller_id` under the name each API gives its caller's identifier).
+ */
+export const SHARED_FIELDS = {
+  top_p: honored('Sent to the engine', TOP_P),
+  seed: honored('Sent to the engine', SEED),
+  /** `user`, `safety_identifier`, `user_profile_id`. */
+  caller_id: ignored('Accepted and not stored', STRING),
+  service_tier: ignored('One tier here'),
+  chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking)', OBJECT),
+};
+
+/** OpenAI's prompt caching fields (Chat and Responses): the engine's prefix cache needs none of them. */
+export const PROMPT_CACHE_FIELDS = {
+  prompt_cache_key: ignored('The engine’s prefix cache needs no key', { type: 'string', maxLength: 1024 }),
+  prompt_cache_options: ignored('The engine’s prefix cache needs no options'),
+  prompt_cache_retention: ignored('The engine’s prefix cache keeps what fits'),
+};
+
+/**
+ * Values of the kinds tables (content types, roles, tool types and choices) that mean the same in
+ * several APIs, whatever each calls them.
+ */
+export const SHARED_VALUES = {
+  /** Text content, joined into the text of the message (or tool message) that carries it. */
+  text: honored('Joined into the message text'),
+  tool_result_text: honored('Joined into the tool message'),
+  /** Non-text input, refused alike in every API. */
+  image: refused(`Images are not supported: ${TEXT_ONLY}`),
+  document: refused(`Documents are not supported: ${TEXT_ONLY}`),
+  file: refused(`Files are not supported: ${TEXT_ONLY}`),
+  audio: refused(`Audio is not supported: ${TEXT_ONLY}`),
+  /** OpenAI's system and user roles (Chat and Responses). */
+  templated_role: honored('Rendered by the chat template'),
+  /** A function tool (Chat and Responses). */
+  function_tool: honored('Rendered by the chat template; calls parsed from the model’s tool-call format'),
+  /** Tool choices of Messages and Responses; `one_or_more_calls` is Anthropic's `any`, OpenAI's `required`. */
+  auto_tool_choice: honored('The model decides'),
+  no_tool_choice: honored('No tool calls parsed'),
+  one_or_more_calls: honored('Decoding constrained to one or more calls of the given tools'),
+  /** OpenAI's tool choices (Chat and Responses). */
+  allowed_tools: refused('Not supported: send the allowed tools as tools'),
+  custom_tool_choice: refused('Custom tools are not supported'),
+};
+
+/** The output formats that mean the same in Chat's `response_format` and Responses' `text.format` (json_schema differs). */
+export const TEXT_AND_JSON_OBJECT_FORMATS = {
+  text: honored('The default'),
+  json_object: honored('Decoding constrained to a JSON object'),
+};
 
 /** SGLang's and vLLM's sampling parameters that no official SDK declares; every agent API takes them. */
 export const ENGINE_SAMPLING_EXTENSIONS = {

@@ -8,11 +8,23 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { ResponseFormatJSONObject, ResponseFormatJSONSchema, ResponseFormatText } from 'openai/resources/shared';
 import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import { ARRAY, BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING, TEXT_ONLY } from '../common/field-rules.js';
+import {
+  ARRAY,
+  BOOLEAN,
+  ENGINE_SAMPLING_EXTENSIONS,
+  OBJECT,
+  PROMPT_CACHE_FIELDS,
+  SEED,
+  SHARED_FIELDS,
+  SHARED_VALUES,
+  STRING,
+  TEXT_AND_JSON_OBJECT_FORMATS,
+  TEXT_ONLY,
+  TOP_P,
+} from '../common/field-rules.js';
 
 /** `temperature` here: the reference accepts any value the engines take, greedy at 0. */
 export const CHAT_TEMPERATURE = { type: 'number', min: 0, max: 100 } as const;
-export const TOP_P = { type: 'number', min: 0, max: 1 } as const;
 export const PENALTY = { type: 'number', min: -2, max: 2 } as const;
 /** Alternatives per token: OpenAI's limit. */
 export const TOP_LOGPROBS = { type: 'integer', min: 0, max: 20 } as const;
@@ -52,9 +64,7 @@ const CHAT_FIELDS = {
   ),
   prediction: ignored('Predicted outputs only change latency on OpenAI, never the output; nothing to speed up here'),
   presence_penalty: honored('Sent to the engine', PENALTY),
-  prompt_cache_key: ignored('The engine’s prefix cache needs no key', { type: 'string', maxLength: 1024 }),
-  prompt_cache_options: ignored('The engine’s prefix cache needs no options'),
-  prompt_cache_retention: ignored('The engine’s prefix cache keeps what fits'),
+  ...PROMPT_CACHE_FIELDS,
   reasoning_effort: honored(
     '"none" turns thinking off in the chat template (enable_thinking: false), any other effort on; low, medium and high also set reasoning_effort for templates that read it (gpt-oss)',
     STRING,
@@ -63,9 +73,9 @@ const CHAT_FIELDS = {
     'json_object and json_schema (strict or not) constrain decoding on the engine; text is the default',
     OBJECT,
   ),
-  safety_identifier: ignored('Accepted and not stored', STRING),
+  safety_identifier: SHARED_FIELDS.caller_id,
   seed: honored('Sent to the engine (SGLang sampling_seed, vLLM seed)', SEED),
-  service_tier: ignored('One tier here'),
+  service_tier: SHARED_FIELDS.service_tier,
   stop: honored('Stop strings (at most 16); the answer is cut before the matched one'),
   store: honored('false: the turn is not recorded (nothing to reward or export, nothing to continue from)', BOOLEAN),
   stream: honored('Server-sent events as tokens arrive', BOOLEAN),
@@ -80,7 +90,7 @@ const CHAT_FIELDS = {
     TOP_LOGPROBS,
   ),
   top_p: honored('Sent to the engine (0 means 1.0, as the reference)', TOP_P),
-  user: ignored('Accepted and not stored', STRING),
+  user: SHARED_FIELDS.caller_id,
   verbosity: refused('Not supported: nothing here sets the length of the answer'),
   web_search_options: refused('No web search here'),
 } satisfies Record<keyof ChatCompletionCreateParamsBase, FieldHandling>;
@@ -118,11 +128,11 @@ const CHAT_EXTENSIONS = {
 
 /** Message roles of the SDK's `ChatCompletionMessageParam`. */
 const CHAT_ROLES = {
-  system: honored('Rendered by the chat template'),
+  system: SHARED_VALUES.templated_role,
   developer: honored(
     'Rendered as a system message when the chat template has no developer role (OpenAI’s meaning of it)',
   ),
-  user: honored('Rendered by the chat template'),
+  user: SHARED_VALUES.templated_role,
   assistant: honored(
     'Earlier answers: content (null as ""), tool_calls (arguments decoded for the template), reasoning_content; refusal and audio: null are dropped',
   ),
@@ -134,13 +144,13 @@ const CHAT_ROLES = {
 const CHAT_CONTENT_PARTS = {
   text: honored('Joined with "\\n" into the message text, as vLLM does'),
   refusal: honored('Assistant messages: joined into the text, as vLLM does'),
-  image_url: refused(`Images are not supported: ${TEXT_ONLY}`),
-  input_audio: refused(`Audio is not supported: ${TEXT_ONLY}`),
-  file: refused(`Files are not supported: ${TEXT_ONLY}`),
+  image_url: SHARED_VALUES.image,
+  input_audio: SHARED_VALUES.audio,
+  file: SHARED_VALUES.file,
 } satisfies Record<ChatCompletionContentPart['type'] | ChatCompletionContentPartRefusal['type'], FieldHandling>;
 
 const CHAT_TOOL_TYPES = {
-  function: honored('Rendered by the chat template; calls parsed from the model’s tool-call format'),
+  function: SHARED_VALUES.function_tool,
   custom: refused('Custom (free-form) tools are not supported: use function tools'),
 } satisfies Record<ChatCompletionTool['type'], FieldHandling>;
 
@@ -152,13 +162,12 @@ const CHAT_TOOL_CHOICES = {
   auto: honored('The model decides; its calls are parsed'),
   required: honored('Decoding is constrained to one or more calls of the given tools in the model’s tool-call format'),
   function: honored('Decoding is constrained to one call of the named function'),
-  allowed_tools: refused('Not supported: send the allowed tools as tools'),
-  custom: refused('Custom tools are not supported'),
+  allowed_tools: SHARED_VALUES.allowed_tools,
+  custom: SHARED_VALUES.custom_tool_choice,
 } satisfies Record<ToolChoiceKind, FieldHandling>;
 
 const CHAT_RESPONSE_FORMATS = {
-  text: honored('The default'),
-  json_object: honored('Decoding constrained to a JSON object'),
+  ...TEXT_AND_JSON_OBJECT_FORMATS,
   json_schema: honored(
     'Decoding constrained to the schema (strict or not); the answer parses and validates against it',
   ),

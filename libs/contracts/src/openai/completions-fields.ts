@@ -1,7 +1,7 @@
 import type { CompletionCreateParamsBase } from 'openai/resources/completions';
-import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import { BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING } from '../common/field-rules.js';
-import { AT_LEAST_ONE, CHAT_TEMPERATURE, PENALTY, TOP_LOGPROBS, TOP_P } from './chat-fields.js';
+import { honored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
+import { BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SHARED_FIELDS, STRING } from '../common/field-rules.js';
+import { AT_LEAST_ONE, CHAT_TEMPERATURE, PENALTY, TOP_LOGPROBS } from './chat-fields.js';
 
 /** Every field of the openai SDK's `CompletionCreateParams` (the legacy completions API). */
 const COMPLETIONS_FIELDS = {
@@ -18,14 +18,14 @@ const COMPLETIONS_FIELDS = {
   max_tokens: honored('Caps the generated tokens (default 16, as OpenAI)', AT_LEAST_ONE),
   n: refused('One completion per request: send n requests', [1]),
   presence_penalty: honored('Sent to the engine', PENALTY),
-  seed: honored('Sent to the engine', SEED),
+  seed: SHARED_FIELDS.seed,
   stop: honored('Stop strings (at most 16); the answer is cut before the matched one'),
   stream: honored('Server-sent events as tokens arrive', BOOLEAN),
   stream_options: honored('include_usage adds the usage chunk', OBJECT),
   suffix: refused('Insertion (text after the completion) is not supported', ['']),
   temperature: honored('Sent to the engine; 0 is greedy', CHAT_TEMPERATURE),
-  top_p: honored('Sent to the engine', TOP_P),
-  user: ignored('Accepted and not stored', STRING),
+  top_p: SHARED_FIELDS.top_p,
+  user: SHARED_FIELDS.caller_id,
 } satisfies Record<keyof CompletionCreateParamsBase, FieldHandling>;
 
 const COMPLETIONS_EXTENSIONS = {

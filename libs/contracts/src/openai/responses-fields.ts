@@ -15,13 +15,36 @@ import type {
 } from 'openai/resources/responses/responses';
 import type { Reasoning } from 'openai/resources/shared';
 import { honored, ignored, refused, requestSurface, type FieldHandling } from '../common/field-handling.js';
-import { BOOLEAN, ENGINE_SAMPLING_EXTENSIONS, OBJECT, SEED, STRING, TEXT_ONLY } from '../common/field-rules.js';
-import { TOP_LOGPROBS, TOP_P } from './chat-fields.js';
+import {
+  BOOLEAN,
+  ENGINE_SAMPLING_EXTENSIONS,
+  OBJECT,
+  PROMPT_CACHE_FIELDS,
+  SHARED_FIELDS,
+  SHARED_VALUES,
+  STRING,
+  TEXT_AND_JSON_OBJECT_FORMATS,
+} from '../common/field-rules.js';
+import { TOP_LOGPROBS } from './chat-fields.js';
+
+// Refusals that several of Responses' tables give alike.
+const HOSTED_TOOL = refused('Hosted tools are not run here');
+const FUNCTION_TOOLS_ONLY = refused('Only function tools are supported');
+const MCP_SERVER = refused('MCP servers are not run here');
+const PROGRAMMATIC_TOOL_CALLING = refused('Programmatic tool calling is not supported');
+const NO_COMPACTION = refused('No server-side context compaction here');
+const CUSTOM_TOOL = refused('Custom tools are not supported: use function tools');
+
+/** The parts that carry something other than text, refused alike in messages and in function call outputs. */
+const NON_TEXT_PARTS = {
+  input_image: SHARED_VALUES.image,
+  input_file: SHARED_VALUES.file,
+};
 
 /** Every field of the openai SDK's `ResponseCreateParams`. */
 const RESPONSES_FIELDS = {
   background: refused('Responses run in the request here (no background mode)', [false]),
-  context_management: refused('No server-side context compaction here'),
+  context_management: NO_COMPACTION,
   conversation: refused('The Conversations API is not served: continue with previous_response_id'),
   include: honored(
     '"message.output_text.logprobs" adds the recorded log-probs to output_text parts; the other includables name outputs of hosted tools (never run here) or encrypted reasoning (reasoning is returned as text), accepted without effect',
@@ -42,15 +65,13 @@ const RESPONSES_FIELDS = {
     { type: 'string', maxLength: 256 },
   ),
   prompt: refused('Stored prompt templates are not served'),
-  prompt_cache_key: ignored('The engine’s prefix cache needs no key', { type: 'string', maxLength: 1024 }),
-  prompt_cache_options: ignored('The engine’s prefix cache needs no options'),
-  prompt_cache_retention: ignored('The engine’s prefix cache keeps what fits'),
+  ...PROMPT_CACHE_FIELDS,
   reasoning: honored(
     'effort "none" turns thinking off in the chat template, any other effort on (low, medium and high also reach gpt-oss\'s reasoning_effort); summary is accepted without effect (reasoning comes back as reasoning_text)',
     OBJECT,
   ),
-  safety_identifier: ignored('Accepted and not stored', STRING),
-  service_tier: ignored('One tier here'),
+  safety_identifier: SHARED_FIELDS.caller_id,
+  service_tier: SHARED_FIELDS.service_tier,
   store: honored('false: the response is not recorded (nor resumable, nor referable)', BOOLEAN),
   stream: honored('Server-sent events in OpenAI’s order', BOOLEAN),
   stream_options: ignored('Only include_obfuscation, which changes no content'),
@@ -64,15 +85,15 @@ const RESPONSES_FIELDS = {
   ),
   tools: honored('Function tools; hosted tools (search, computer, code, MCP …) are refused', { type: 'array' }),
   top_logprobs: honored('Alternatives per token in output_text logprobs (with the include above)', TOP_LOGPROBS),
-  top_p: honored('Sent to the engine', TOP_P),
+  top_p: SHARED_FIELDS.top_p,
   truncation: refused('No automatic truncation: a prompt that does not fit is a 400', ['disabled']),
-  user: ignored('Accepted and not stored', STRING),
+  user: SHARED_FIELDS.caller_id,
 } satisfies Record<keyof ResponseCreateParamsBase, FieldHandling>;
 
 const RESPONSES_EXTENSIONS = {
-  chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking)', OBJECT),
+  chat_template_kwargs: SHARED_FIELDS.chat_template_kwargs,
   ...ENGINE_SAMPLING_EXTENSIONS,
-  seed: honored('Sent to the engine', SEED),
+  seed: SHARED_FIELDS.seed,
 };
 
 const INPUT_ITEMS = {
@@ -83,46 +104,45 @@ const INPUT_ITEMS = {
   item_reference: honored(
     'An item of a response recorded in the caller’s session, as it was answered (404 if unknown)',
   ),
-  file_search_call: refused('Hosted tools are not run here'),
-  computer_call: refused('Hosted tools are not run here'),
-  computer_call_output: refused('Hosted tools are not run here'),
-  web_search_call: refused('Hosted tools are not run here'),
-  tool_search_call: refused('Hosted tools are not run here'),
-  tool_search_output: refused('Hosted tools are not run here'),
+  file_search_call: HOSTED_TOOL,
+  computer_call: HOSTED_TOOL,
+  computer_call_output: HOSTED_TOOL,
+  web_search_call: HOSTED_TOOL,
+  tool_search_call: HOSTED_TOOL,
+  tool_search_output: HOSTED_TOOL,
   additional_tools: refused('Tools are declared in tools'),
-  compaction: refused('No server-side context compaction here'),
-  compaction_trigger: refused('No server-side context compaction here'),
-  image_generation_call: refused('Hosted tools are not run here'),
-  code_interpreter_call: refused('Hosted tools are not run here'),
-  local_shell_call: refused('Only function tools are supported'),
-  local_shell_call_output: refused('Only function tools are supported'),
-  shell_call: refused('Only function tools are supported'),
-  shell_call_output: refused('Only function tools are supported'),
-  apply_patch_call: refused('Only function tools are supported'),
-  apply_patch_call_output: refused('Only function tools are supported'),
-  mcp_list_tools: refused('MCP servers are not run here'),
-  mcp_approval_request: refused('MCP servers are not run here'),
-  mcp_approval_response: refused('MCP servers are not run here'),
-  mcp_call: refused('MCP servers are not run here'),
-  custom_tool_call: refused('Custom tools are not supported: use function tools'),
-  custom_tool_call_output: refused('Custom tools are not supported: use function tools'),
-  program: refused('Programmatic tool calling is not supported'),
-  program_output: refused('Programmatic tool calling is not supported'),
+  compaction: NO_COMPACTION,
+  compaction_trigger: NO_COMPACTION,
+  image_generation_call: HOSTED_TOOL,
+  code_interpreter_call: HOSTED_TOOL,
+  local_shell_call: FUNCTION_TOOLS_ONLY,
+  local_shell_call_output: FUNCTION_TOOLS_ONLY,
+  shell_call: FUNCTION_TOOLS_ONLY,
+  shell_call_output: FUNCTION_TOOLS_ONLY,
+  apply_patch_call: FUNCTION_TOOLS_ONLY,
+  apply_patch_call_output: FUNCTION_TOOLS_ONLY,
+  mcp_list_tools: MCP_SERVER,
+  mcp_approval_request: MCP_SERVER,
+  mcp_approval_response: MCP_SERVER,
+  mcp_call: MCP_SERVER,
+  custom_tool_call: CUSTOM_TOOL,
+  custom_tool_call_output: CUSTOM_TOOL,
+  program: PROGRAMMATIC_TOOL_CALLING,
+  program_output: PROGRAMMATIC_TOOL_CALLING,
 } satisfies Record<NonNullable<ResponseInputItem['type']>, FieldHandling>;
 
 const MESSAGE_ROLES = {
-  user: honored('Rendered by the chat template'),
-  system: honored('Rendered by the chat template'),
+  user: SHARED_VALUES.templated_role,
+  system: SHARED_VALUES.templated_role,
   developer: honored('As chat: a system message unless the template has a developer role'),
   assistant: honored('Earlier answers (with the reasoning and function calls around them, one assistant turn)'),
 } satisfies Record<EasyInputMessage['role'] | ResponseOutputMessage['role'], FieldHandling>;
 
 const CONTENT_TYPES = {
-  input_text: honored('Joined into the message text'),
-  output_text: honored('Joined into the message text'),
-  refusal: honored('Joined into the message text'),
-  input_image: refused(`Images are not supported: ${TEXT_ONLY}`),
-  input_file: refused(`Files are not supported: ${TEXT_ONLY}`),
+  input_text: SHARED_VALUES.text,
+  output_text: SHARED_VALUES.text,
+  refusal: SHARED_VALUES.text,
+  ...NON_TEXT_PARTS,
   reasoning_text: honored('A reasoning item’s text'),
   summary_text: honored('A reasoning item’s summary, used when it has no reasoning_text'),
 } satisfies Record<
@@ -134,53 +154,52 @@ const CONTENT_TYPES = {
 >;
 
 const OUTPUT_PARTS = {
-  input_text: honored('Joined into the tool message'),
-  input_image: refused(`Images are not supported: ${TEXT_ONLY}`),
-  input_file: refused(`Files are not supported: ${TEXT_ONLY}`),
+  input_text: SHARED_VALUES.tool_result_text,
+  ...NON_TEXT_PARTS,
 } satisfies Record<ResponseFunctionCallOutputItem['type'], FieldHandling>;
 
 const TOOL_TYPES = {
-  function: honored('Rendered by the chat template; calls parsed from the model’s tool-call format'),
-  file_search: refused('Hosted tools are not run here'),
-  computer: refused('Hosted tools are not run here'),
-  computer_use_preview: refused('Hosted tools are not run here'),
-  web_search: refused('Hosted tools are not run here'),
-  web_search_2025_08_26: refused('Hosted tools are not run here'),
-  web_search_preview: refused('Hosted tools are not run here'),
-  web_search_preview_2025_03_11: refused('Hosted tools are not run here'),
-  mcp: refused('MCP servers are not run here'),
-  code_interpreter: refused('Hosted tools are not run here'),
-  programmatic_tool_calling: refused('Programmatic tool calling is not supported'),
-  image_generation: refused('Hosted tools are not run here'),
-  local_shell: refused('Only function tools are supported'),
-  shell: refused('Only function tools are supported'),
-  custom: refused('Custom tools are not supported: use function tools'),
+  function: SHARED_VALUES.function_tool,
+  file_search: HOSTED_TOOL,
+  computer: HOSTED_TOOL,
+  computer_use_preview: HOSTED_TOOL,
+  web_search: HOSTED_TOOL,
+  web_search_2025_08_26: HOSTED_TOOL,
+  web_search_preview: HOSTED_TOOL,
+  web_search_preview_2025_03_11: HOSTED_TOOL,
+  mcp: MCP_SERVER,
+  code_interpreter: HOSTED_TOOL,
+  programmatic_tool_calling: PROGRAMMATIC_TOOL_CALLING,
+  image_generation: HOSTED_TOOL,
+  local_shell: FUNCTION_TOOLS_ONLY,
+  shell: FUNCTION_TOOLS_ONLY,
+  custom: CUSTOM_TOOL,
   namespace: refused('Tool namespaces are not supported: declare function tools'),
-  tool_search: refused('Hosted tools are not run here'),
-  apply_patch: refused('Only function tools are supported'),
+  tool_search: HOSTED_TOOL,
+  apply_patch: FUNCTION_TOOLS_ONLY,
 } satisfies Record<Tool['type'], FieldHandling>;
 
 type ToolChoiceKind = ToolChoiceOptions | Exclude<NonNullable<ResponseCreateParamsBase['tool_choice']>, string>['type'];
 
 const TOOL_CHOICES = {
-  none: honored('No tool calls parsed'),
-  auto: honored('The model decides'),
-  required: honored('Decoding constrained to one or more calls of the given tools'),
+  none: SHARED_VALUES.no_tool_choice,
+  auto: SHARED_VALUES.auto_tool_choice,
+  required: SHARED_VALUES.one_or_more_calls,
   function: honored('Decoding constrained to one call of the named function'),
-  allowed_tools: refused('Not supported: send the allowed tools as tools'),
-  file_search: refused('Hosted tools are not run here'),
-  web_search_preview: refused('Hosted tools are not run here'),
-  computer: refused('Hosted tools are not run here'),
-  computer_use_preview: refused('Hosted tools are not run here'),
-  computer_use: refused('Hosted tools are not run here'),
-  web_search_preview_2025_03_11: refused('Hosted tools are not run here'),
-  image_generation: refused('Hosted tools are not run here'),
-  code_interpreter: refused('Hosted tools are not run here'),
-  mcp: refused('MCP servers are not run here'),
-  custom: refused('Custom tools are not supported'),
-  programmatic_tool_calling: refused('Programmatic tool calling is not supported'),
-  apply_patch: refused('Only function tools are supported'),
-  shell: refused('Only function tools are supported'),
+  allowed_tools: SHARED_VALUES.allowed_tools,
+  file_search: HOSTED_TOOL,
+  web_search_preview: HOSTED_TOOL,
+  computer: HOSTED_TOOL,
+  computer_use_preview: HOSTED_TOOL,
+  computer_use: HOSTED_TOOL,
+  web_search_preview_2025_03_11: HOSTED_TOOL,
+  image_generation: HOSTED_TOOL,
+  code_interpreter: HOSTED_TOOL,
+  mcp: MCP_SERVER,
+  custom: SHARED_VALUES.custom_tool_choice,
+  programmatic_tool_calling: PROGRAMMATIC_TOOL_CALLING,
+  apply_patch: FUNCTION_TOOLS_ONLY,
+  shell: FUNCTION_TOOLS_ONLY,
 } satisfies Record<ToolChoiceKind, FieldHandling>;
 
 const INCLUDABLES = {
@@ -197,8 +216,7 @@ const INCLUDABLES = {
 } satisfies Record<ResponseIncludable, FieldHandling>;
 
 const TEXT_FORMATS = {
-  text: honored('The default'),
-  json_object: honored('Decoding constrained to a JSON object'),
+  ...TEXT_AND_JSON_OBJECT_FORMATS,
   json_schema: honored('Decoding constrained to the schema (strict or not)'),
 } satisfies Record<ResponseFormatTextConfig['type'], FieldHandling>;
 
