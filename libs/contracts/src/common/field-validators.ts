@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsIn, IsNumber, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 
 // Validator stacks that several DTOs declare for fields with the same meaning, written once so the
 // same field is refused the same way on every endpoint that takes it.
@@ -8,6 +8,11 @@ import { IsIn, IsNumber, IsOptional, IsString, MaxLength, Min } from 'class-vali
 /** An optional string of at most `maxLength` characters (absent or null: not given). */
 export function OptionalString(maxLength: number): PropertyDecorator {
   return applyDecorators(IsOptional(), IsString(), MaxLength(maxLength));
+}
+
+/** An optional flag: true or false (absent or null: the endpoint's default). */
+export function OptionalBoolean(): PropertyDecorator {
+  return applyDecorators(IsOptional(), IsBoolean());
 }
 
 const DISCOUNT_REFUSAL = 'discount must be a non-negative number';

@@ -3,7 +3,6 @@ import type { ExportedTrajDto } from '../data-proxy/export.dto.js';
 import {
   ArrayMaxSize,
   IsArray,
-  IsBoolean,
   IsInt,
   IsNumber,
   IsOptional,
@@ -13,16 +12,9 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { OptionalOneOf } from '../common/field-validators.js';
+import { OptionalBoolean } from '../common/field-validators.js';
 import { BodyRules } from '../common/body-rules.js';
-import {
-  EXPORT_FORMATS,
-  EXPORT_SCHEMAS,
-  EXPORT_STYLES,
-  type ExportFormat,
-  type ExportSchema,
-  type ExportStyle,
-} from '../data-proxy/sessions.dto.js';
+import { ExportOption, type ExportFormat, type ExportSchema, type ExportStyle } from '../data-proxy/sessions.dto.js';
 
 /**
  * The controller's control bodies answer a bad field with 400 naming it (the trainer-facing API
@@ -33,8 +25,7 @@ export class StrictRequestDto {
   @ApiPropertyOptional({
     description: 'Fail (502) unless every data proxy succeeded; default: at least one (or --strict-broadcast)',
   })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   strict?: boolean;
 }
 
@@ -170,13 +161,13 @@ export class WaitTrajectoriesRequestDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   discount?: number;
 
-  @OptionalOneOf(EXPORT_STYLES)
+  @ExportOption()
   style?: ExportStyle;
 
-  @OptionalOneOf(EXPORT_FORMATS, { default: 'json' })
+  @ExportOption({ default: 'json' })
   format?: ExportFormat;
 
-  @OptionalOneOf(EXPORT_SCHEMAS)
+  @ExportOption()
   schema?: ExportSchema;
 }
 

@@ -8,7 +8,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
   IsInt,
   IsNumber,
   IsObject,
@@ -19,16 +18,9 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { OptionalDiscount, OptionalOneOf } from '../common/field-validators.js';
+import { OptionalBoolean, OptionalDiscount } from '../common/field-validators.js';
 import { BodyRules } from '../common/body-rules.js';
-import {
-  EXPORT_FORMATS,
-  EXPORT_SCHEMAS,
-  EXPORT_STYLES,
-  type ExportFormat,
-  type ExportSchema,
-  type ExportStyle,
-} from '../data-proxy/sessions.dto.js';
+import { ExportOption, type ExportFormat, type ExportSchema, type ExportStyle } from '../data-proxy/sessions.dto.js';
 
 /** The most episodes one batch, wait or prepare_batch call may name. */
 export const MAX_BATCH_ITEMS = 4096;
@@ -93,13 +85,13 @@ export class EpisodeRequestDto {
   @OptionalDiscount()
   discount?: number;
 
-  @OptionalOneOf(EXPORT_STYLES, {}, 'style must be "individual" or "concat"')
+  @ExportOption({}, 'style must be "individual" or "concat"')
   style?: ExportStyle;
 
-  @OptionalOneOf(EXPORT_FORMATS, { default: 'json' }, 'format must be "json" or "rpc"')
+  @ExportOption({ default: 'json' }, 'format must be "json" or "rpc"')
   format?: ExportFormat;
 
-  @OptionalOneOf(EXPORT_SCHEMAS, { default: 'interactions' }, 'schema must be "interactions" or "traj" (AReaL 2.0)')
+  @ExportOption({ default: 'interactions' }, 'schema must be "interactions" or "traj" (AReaL 2.0)')
   schema?: ExportSchema;
 
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_ROLLOUT_TIMEOUT_S, description: 'Per episode; 0: none' })
@@ -107,23 +99,19 @@ export class EpisodeRequestDto {
   episode_timeout_s?: number;
 
   @ApiPropertyOptional({ default: false, description: "AReaL 2.0's derived per-session seeds" })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   deterministic_sampling?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Run group members one after another' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   serialize_group_samples?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Normalize rewards within each group (agent episodes only)' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   reward_normalization?: boolean;
 
   @ApiPropertyOptional({ default: true, description: 'Reject a group whole when a member failed' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   drop_incomplete_group?: boolean;
 }
 
@@ -252,13 +240,11 @@ export class PrepareBatchRequestDto extends EpisodeRequestDto {
   batch_size!: number;
 
   @ApiPropertyOptional({ default: false, description: 'Count rejected episodes towards the batch' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   dynamic_bs?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Start the stream over from the first item' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   reset?: boolean;
 
   @ApiPropertyOptional({ default: 3600 }) @TimeoutSeconds() timeout_s?: number;

@@ -1,9 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -11,7 +10,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { OptionalDiscount, OptionalOneOf, OptionalString } from '../common/field-validators.js';
+import { OptionalBoolean, OptionalDiscount, OptionalOneOf, OptionalString } from '../common/field-validators.js';
 import { BodyRules } from '../common/body-rules.js';
 
 /** How a multi-turn trajectory is exported: one row per turn, or turns joined into one sequence. */
@@ -23,6 +22,21 @@ export type ExportSchema = (typeof EXPORT_SCHEMAS)[number];
 /** `rpc`: the reference's tensor references fetched from `/data`; `json`: plain arrays. */
 export const EXPORT_FORMATS = ['rpc', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The options of a trajectory export, by field name, with their values. */
+const EXPORT_OPTIONS = { style: EXPORT_STYLES, format: EXPORT_FORMATS, schema: EXPORT_SCHEMAS } as const;
+type ExportOptionName = keyof typeof EXPORT_OPTIONS;
+
+/**
+ * A field of a request that exports trajectories (the data proxy's export, the controller's
+ * requests that return exported episodes) naming an export option: `style`, `format` or `schema`,
+ * the property's own name. It takes one of that option's values (absent: the endpoint's default),
+ * documented with `doc` and refused as `refusal` words it.
+ */
+export function ExportOption(doc: Omit<ApiPropertyOptions, 'enum'> = {}, refusal?: string) {
+  return (target: object, property: ExportOptionName): void =>
+    OptionalOneOf(EXPORT_OPTIONS[property], doc, refusal)(target, property);
+}
 
 /** `POST /rl/start_session` (gateway and data proxy). */
 export class StartSessionRequestDto {
@@ -53,8 +67,7 @@ export class StartSessionRequestDto {
   group_size?: number | null;
 
   @ApiPropertyOptional({ description: "AReaL 2.0's derived sampling seeds for this session", nullable: true })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   deterministic_sampling?: boolean | null;
 }
 
@@ -180,30 +193,26 @@ export class ExportTrajectoriesRequestDto {
   @OptionalDiscount()
   discount?: number;
 
-  @OptionalOneOf(EXPORT_STYLES, { default: 'individual' }, 'Invalid export interactions style')
+  @ExportOption({ default: 'individual' }, 'Invalid export interactions style')
   style?: ExportStyle;
 
   @ApiPropertyOptional({ description: 'Default false with session_id, true with session_ids' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   remove_session?: boolean;
 
-  @OptionalOneOf(
-    EXPORT_FORMATS,
+  @ExportOption(
     { default: 'rpc', description: 'rpc: the reference tensor encoding' },
     'format must be "rpc" (the reference encoding) or "json"',
   )
   format?: ExportFormat;
 
-  @OptionalOneOf(
-    EXPORT_SCHEMAS,
+  @ExportOption(
     { nullable: true, description: 'traj: AReaL 2.0 batches' },
     'schema must be "interactions" or "traj" (AReaL 2.0)',
   )
   schema?: ExportSchema | null;
 
   @ApiPropertyOptional({ default: false, description: 'Group reward normalization across the listed sessions' })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   normalize_rewards?: boolean;
 }

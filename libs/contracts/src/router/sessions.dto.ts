@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
   IsOptional,
   IsString,
   MaxLength,
@@ -12,7 +11,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { OptionalString } from '../common/field-validators.js';
+import { OptionalBoolean, OptionalString } from '../common/field-validators.js';
 
 /** The session id of the admin key's persistent human-in-the-loop session: on every data proxy, and in the router's pins. */
 export const HITL_SESSION_ID = '__hitl__';
@@ -81,8 +80,7 @@ export class RemoveSessionRequestDto {
   @ApiPropertyOptional({
     description: 'Return one capacity permit per removed session (the session was rejected downstream)',
   })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   release_capacity?: boolean;
 }
 
@@ -126,8 +124,7 @@ export class RestoreSessionsRequestDto {
   @ApiPropertyOptional({
     description: "The worker holds the admin key's HITL session: pin it there unless it is pinned elsewhere",
   })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalBoolean()
   hitl?: boolean;
 }
 
