@@ -33,7 +33,7 @@ const MESSAGES_FIELDS = {
     'User and assistant turns (content blocks become chat messages), templated with the model’s own chat template',
     { type: 'array' },
   ),
-  model: honored('Routes the request and is echoed in the answer', STRING),
+  model: SHARED_FIELDS.model,
   cache_control: ignored('The engine’s prefix cache works without breakpoints', OBJECT),
   container: refused('No code execution containers here'),
   diagnostics: ignored('Accepted and not reported', OBJECT),
@@ -66,7 +66,7 @@ const MESSAGES_EXTENSIONS = {
   top_p: SHARED_FIELDS.top_p,
   ...ENGINE_SAMPLING_EXTENSIONS,
   seed: SHARED_FIELDS.seed,
-  store: honored('false: the turn is not recorded', BOOLEAN),
+  store: SHARED_FIELDS.store,
   chat_template_kwargs: SHARED_FIELDS.chat_template_kwargs,
 };
 

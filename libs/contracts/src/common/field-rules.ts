@@ -5,8 +5,8 @@ import { honored, ignored, refused } from './field-handling.js';
  * every API, the entries that several APIs declare with the same meaning (each table takes them
  * from here, so that one wording and one rule serve every API that has them) and the engine
  * sampling parameters every API takes beside its SDK's own. Entries that read alike but mean
- * something else in each API stay in their own table. (OpenAI's own ranges stay beside the chat
- * table, which defines them.)
+ * something else in each API stay in their own table. (The ranges only Chat and the APIs modelled
+ * on it use stay beside the chat table, which defines them.)
  */
 
 export const BOOLEAN = { type: 'boolean' } as const;
@@ -17,6 +17,8 @@ export const STRING = { type: 'string', maxLength: 4096 } as const;
 export const SEED = { type: 'integer', min: 0 } as const;
 /** Nucleus sampling's probability mass, in every API that takes it. */
 export const TOP_P = { type: 'number', min: 0, max: 1 } as const;
+/** OpenAI's frequency and presence penalties. */
+export const PENALTY = { type: 'number', min: -2, max: 2 } as const;
 
 export const TEXT_ONLY = 'this model takes text only';
 
@@ -25,11 +27,28 @@ export const TEXT_ONLY = 'this model takes text only';
  * (`caller_id` under the name each API gives its caller's identifier).
  */
 export const SHARED_FIELDS = {
+  /** Messages and legacy completions. */
+  model: honored('Routes the request and is echoed in the answer', STRING),
   top_p: honored('Sent to the engine', TOP_P),
   seed: honored('Sent to the engine', SEED),
+  /** Chat and legacy completions. */
+  frequency_penalty: honored('Sent to the engine', PENALTY),
+  presence_penalty: honored('Sent to the engine', PENALTY),
+  logit_bias: refused('Not supported: the engine request carries no logit bias'),
+  stop: honored('Stop strings (at most 16); the answer is cut before the matched one'),
+  stream: honored('Server-sent events as tokens arrive', BOOLEAN),
+  return_token_ids: honored(
+    'vLLM: the answer carries prompt_token_ids and choices[].token_ids, the recorded ids',
+    BOOLEAN,
+  ),
+  /** Messages and legacy completions (Chat and Responses say what else it stops). */
+  store: honored('false: the turn is not recorded', BOOLEAN),
   /** `user`, `safety_identifier`, `user_profile_id`. */
   caller_id: ignored('Accepted and not stored', STRING),
   service_tier: ignored('One tier here'),
+  /** Chat and Responses. */
+  moderation: refused('No moderation runs here'),
+  /** Messages and Responses (Chat's note adds the engines that take it). */
   chat_template_kwargs: honored('Passed to the chat template (e.g. enable_thinking)', OBJECT),
 };
 
@@ -78,4 +97,10 @@ export const ENGINE_SAMPLING_EXTENSIONS = {
   top_k: honored('Sent to the engine (-1 or 0: no limit)', { type: 'integer', min: -1 }),
   min_p: honored('Sent to the engine', { type: 'number', min: 0, max: 1 }),
   repetition_penalty: honored('Sent to the engine (1: none)', { type: 'number', min: 0.01, max: 10 }),
+};
+
+/** The engine parameters Chat and legacy completions take: the sampling extensions, and ignore_eos. */
+export const ENGINE_GENERATION_EXTENSIONS = {
+  ...ENGINE_SAMPLING_EXTENSIONS,
+  ignore_eos: honored('Sent to the engine: generation runs to the token budget', BOOLEAN),
 };

@@ -11,7 +11,7 @@ import { honored, ignored, refused, requestSurface, type FieldHandling } from '.
 import {
   ARRAY,
   BOOLEAN,
-  ENGINE_SAMPLING_EXTENSIONS,
+  ENGINE_GENERATION_EXTENSIONS,
   OBJECT,
   PROMPT_CACHE_FIELDS,
   SEED,
@@ -25,7 +25,6 @@ import {
 
 /** `temperature` here: the reference accepts any value the engines take, greedy at 0. */
 export const CHAT_TEMPERATURE = { type: 'number', min: 0, max: 100 } as const;
-export const PENALTY = { type: 'number', min: -2, max: 2 } as const;
 /** Alternatives per token: OpenAI's limit. */
 export const TOP_LOGPROBS = { type: 'integer', min: 0, max: 20 } as const;
 export const AT_LEAST_ONE = { type: 'integer', min: 1 } as const;
@@ -44,10 +43,10 @@ const CHAT_FIELDS = {
     STRING,
   ),
   audio: refused(`Audio output is not supported: ${TEXT_ONLY}`),
-  frequency_penalty: honored('Sent to the engine', PENALTY),
+  frequency_penalty: SHARED_FIELDS.frequency_penalty,
   function_call: refused('Deprecated by OpenAI and not supported: use tool_choice'),
   functions: refused('Deprecated by OpenAI and not supported: use tools'),
-  logit_bias: refused('Not supported: the engine request carries no logit bias'),
+  logit_bias: SHARED_FIELDS.logit_bias,
   logprobs: honored(
     'The answer carries `choices[].logprobs.content` (the recorded log-probs, streamed too); always recorded either way',
     BOOLEAN,
@@ -56,14 +55,14 @@ const CHAT_FIELDS = {
   max_tokens: honored('Legacy alias of max_completion_tokens (not both)', AT_LEAST_ONE),
   metadata: ignored('Accepted and not stored: it cannot change what is generated', OBJECT),
   modalities: refused(`Only text output: ${TEXT_ONLY}`, ['text']),
-  moderation: refused('No moderation runs here'),
+  moderation: SHARED_FIELDS.moderation,
   n: refused('One completion per request: send n requests (each is one recorded interaction)', [1]),
   parallel_tool_calls: honored(
     'true (the default): the model may call several tools in one turn; false: honoured when tool_choice forces a call (one call), refused otherwise',
     BOOLEAN,
   ),
   prediction: ignored('Predicted outputs only change latency on OpenAI, never the output; nothing to speed up here'),
-  presence_penalty: honored('Sent to the engine', PENALTY),
+  presence_penalty: SHARED_FIELDS.presence_penalty,
   ...PROMPT_CACHE_FIELDS,
   reasoning_effort: honored(
     '"none" turns thinking off in the chat template (enable_thinking: false), any other effort on; low, medium and high also set reasoning_effort for templates that read it (gpt-oss)',
@@ -76,9 +75,9 @@ const CHAT_FIELDS = {
   safety_identifier: SHARED_FIELDS.caller_id,
   seed: honored('Sent to the engine (SGLang sampling_seed, vLLM seed)', SEED),
   service_tier: SHARED_FIELDS.service_tier,
-  stop: honored('Stop strings (at most 16); the answer is cut before the matched one'),
+  stop: SHARED_FIELDS.stop,
   store: honored('false: the turn is not recorded (nothing to reward or export, nothing to continue from)', BOOLEAN),
-  stream: honored('Server-sent events as tokens arrive', BOOLEAN),
+  stream: SHARED_FIELDS.stream,
   stream_options: honored('include_usage adds the usage chunk; include_obfuscation is accepted without effect', OBJECT),
   temperature: honored('Sent to the engine; 0 is greedy (absent or null: 1.0, as the reference)', CHAT_TEMPERATURE),
   tool_choice: honored(
@@ -103,16 +102,12 @@ const CHAT_EXTENSIONS = {
     OBJECT,
   ),
   max_total_tokens: honored('AReaL: caps prompt + completion tokens', AT_LEAST_ONE),
-  ...ENGINE_SAMPLING_EXTENSIONS,
-  ignore_eos: honored('Sent to the engine: generation runs to the token budget', BOOLEAN),
+  ...ENGINE_GENERATION_EXTENSIONS,
   skip_special_tokens: honored(
     'true: special tokens are left out of the answer’s text (tokens and log-probs are recorded unchanged); default false, as the reference',
     BOOLEAN,
   ),
-  return_token_ids: honored(
-    'vLLM: the answer carries prompt_token_ids and choices[].token_ids, the recorded ids',
-    BOOLEAN,
-  ),
+  return_token_ids: SHARED_FIELDS.return_token_ids,
   structured_outputs: honored(
     'vLLM: json, regex, grammar (EBNF), choice, json_object or structural_tag constrain decoding',
     OBJECT,

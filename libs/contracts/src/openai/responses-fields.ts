@@ -58,7 +58,7 @@ const RESPONSES_FIELDS = {
   max_output_tokens: honored('Caps the generated tokens', { type: 'integer', min: 1 }),
   metadata: ignored('Echoed in the response, not stored', OBJECT),
   model: honored('Routes the request and is echoed in the response', STRING),
-  moderation: refused('No moderation runs here'),
+  moderation: SHARED_FIELDS.moderation,
   parallel_tool_calls: honored('As chat: false is honoured when tool_choice forces a call, refused otherwise', BOOLEAN),
   previous_response_id: honored(
     'A response recorded in the caller’s session: its conversation continues (404 otherwise)',
