@@ -81,12 +81,10 @@ export class ConversationBodies implements JsonBodyReuse {
   }
 
   parsedInFull(text: string, value: unknown, request: FastifyRequest): void {
+    // A small body keeps nothing (a large one kept before stays until the bound pushes it out).
+    if (text.length < MIN_KEPT_CHARS || this.maxChars === 0) return;
     const key = keyOf(request);
     if (key === null) return;
-    if (text.length < MIN_KEPT_CHARS || this.maxChars === 0) {
-      this.forget(key);
-      return;
-    }
     this.counts.full++;
     const outline = outlineMessages(text);
     const messages = (value as { messages?: unknown } | null)?.messages;
