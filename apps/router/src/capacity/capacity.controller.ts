@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { CapacityResponseDto, CapacityStatusResponseDto } from '@app/contracts';
 import { AdminOnly } from '@app/common';
+import { RouterGet, RouterPost } from '../router-operation.js';
 import { RouterState } from '../router-state.js';
 
 @ApiTags('capacity')
@@ -10,25 +11,26 @@ import { RouterState } from '../router-state.js';
 export class CapacityController {
   constructor(private readonly state: RouterState) {}
 
-  @Post('grant_capacity')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Add one staleness permit (one episode may start)' })
-  @ApiOkResponse({ type: CapacityResponseDto })
+  @RouterPost('grant_capacity', {
+    summary: 'Add one staleness permit (one episode may start)',
+    answer: CapacityResponseDto,
+  })
   grant(): CapacityResponseDto {
     return { status: 'ok', capacity: this.state.capacity.grant() };
   }
 
-  @Post('release_capacity')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Return one permit (a session that will not run)' })
-  @ApiOkResponse({ type: CapacityResponseDto })
+  @RouterPost('release_capacity', {
+    summary: 'Return one permit (a session that will not run)',
+    answer: CapacityResponseDto,
+  })
   release(): CapacityResponseDto {
     return { status: 'ok', capacity: this.state.capacity.release() };
   }
 
-  @Get('capacity')
-  @ApiOperation({ summary: 'Permits available now, and whether session starts take them' })
-  @ApiOkResponse({ type: CapacityStatusResponseDto })
+  @RouterGet('capacity', {
+    summary: 'Permits available now, and whether session starts take them',
+    answer: CapacityStatusResponseDto,
+  })
   current(): CapacityStatusResponseDto {
     const { capacity, enforced } = this.state.capacity;
     return { status: 'ok', capacity, permits: enforced ? 'on' : 'off' };

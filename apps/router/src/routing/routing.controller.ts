@@ -1,14 +1,8 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { AdminOnly, maxLengthsOf, validationFailed, type ValidationIssue } from '@app/common';
 import { RouteRequestDto, RouteResponseDto } from '@app/contracts';
+import { RouterPost } from '../router-operation.js';
 import { RouteService } from './route.service.js';
 
 @ApiTags('routing')
@@ -17,13 +11,12 @@ import { RouteService } from './route.service.js';
 export class RoutingController {
   constructor(private readonly routes: RouteService) {}
 
-  @Post('route')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Which worker serves this request (by session id, session key, admin key or model)' })
-  @ApiOkResponse({ type: RouteResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown API key, session or model' })
-  @ApiServiceUnavailableResponse({ description: 'No healthy workers, or the pinned worker is unhealthy' })
-  @ApiBody({ type: RouteRequestDto })
+  @RouterPost('route', {
+    summary: 'Which worker serves this request (by session id, session key, admin key or model)',
+    answer: RouteResponseDto,
+    body: RouteRequestDto,
+    errors: { 404: 'Unknown API key, session or model', 503: 'No healthy workers, or the pinned worker is unhealthy' },
+  })
   route(@Body() body: unknown): RouteResponseDto {
     return this.routes.route(parseRouteRequest(body));
   }

@@ -1,12 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { Body, Controller } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@app/common';
 import {
   RegisterSessionRequestDto,
@@ -16,6 +9,7 @@ import {
   RestoreSessionsRequestDto,
   RestoreSessionsResponseDto,
 } from '@app/contracts';
+import { RouterPost } from '../router-operation.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
@@ -24,38 +18,34 @@ import { SessionsService } from './sessions.service.js';
 export class RouterSessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
-  @Post('register_session')
-  @HttpCode(200)
-  @ApiOperation({
+  @RouterPost('register_session', {
     summary:
       'Pin a session (or a group of sessions) to a worker; takes one capacity permit per session (none with --capacity-permits off)',
+    answer: RegisterSessionResponseDto,
+    errors: {
+      404: 'worker_addr is not a registered worker',
+      409: 'group_id already registered',
+      429: 'No capacity permit left; nothing registered',
+    },
   })
-  @ApiOkResponse({ type: RegisterSessionResponseDto })
-  @ApiNotFoundResponse({ description: 'worker_addr is not a registered worker' })
-  @ApiConflictResponse({ description: 'group_id already registered' })
-  @ApiTooManyRequestsResponse({ description: 'No capacity permit left; nothing registered' })
   register(@Body() body: RegisterSessionRequestDto): RegisterSessionResponseDto {
     return this.sessions.register(body);
   }
 
-  @Post('restore_sessions')
-  @HttpCode(200)
-  @ApiOperation({
+  @RouterPost('restore_sessions', {
     summary:
       "A data proxy's live sessions, announced after a router restart: pinned again with their groups (and the HITL pin), without capacity permits",
+    answer: RestoreSessionsResponseDto,
+    errors: { 404: 'worker_addr is not a registered worker' },
   })
-  @ApiOkResponse({ type: RestoreSessionsResponseDto })
-  @ApiNotFoundResponse({ description: 'worker_addr is not a registered worker' })
   restore(@Body() body: RestoreSessionsRequestDto): RestoreSessionsResponseDto {
     return this.sessions.restore(body);
   }
 
-  @Post('remove_session')
-  @HttpCode(200)
-  @ApiOperation({
+  @RouterPost('remove_session', {
     summary: 'Unpin a session (by session_id) or a whole group (by group_id); the HITL session persists',
+    answer: RemoveSessionResponseDto,
   })
-  @ApiOkResponse({ type: RemoveSessionResponseDto })
   remove(@Body() body: RemoveSessionRequestDto): RemoveSessionResponseDto {
     return this.sessions.remove(body);
   }

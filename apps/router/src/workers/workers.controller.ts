@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Param } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@app/common';
 import {
   RegisterWorkerRequestDto,
@@ -9,6 +9,7 @@ import {
   UnregisterWorkerResponseDto,
   WorkersResponseDto,
 } from '@app/contracts';
+import { RouterGet, RouterPost } from '../router-operation.js';
 import { WorkersService } from './workers.service.js';
 
 @ApiTags('workers')
@@ -17,10 +18,10 @@ import { WorkersService } from './workers.service.js';
 export class RouterWorkersController {
   constructor(private readonly workers: WorkersService) {}
 
-  @Post('register')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Register a data proxy, or heartbeat an already registered one (idempotent)' })
-  @ApiOkResponse({ type: RegisterWorkerResponseDto })
+  @RouterPost('register', {
+    summary: 'Register a data proxy, or heartbeat an already registered one (idempotent)',
+    answer: RegisterWorkerResponseDto,
+  })
   register(@Body() body: RegisterWorkerRequestDto): RegisterWorkerResponseDto {
     return {
       status: 'ok',
@@ -29,11 +30,11 @@ export class RouterWorkersController {
     };
   }
 
-  @Post('unregister')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Remove a worker by id (precedence) or address, with its sessions' })
-  @ApiOkResponse({ type: UnregisterWorkerResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown worker_id' })
+  @RouterPost('unregister', {
+    summary: 'Remove a worker by id (precedence) or address, with its sessions',
+    answer: UnregisterWorkerResponseDto,
+    errors: { 404: 'Unknown worker_id' },
+  })
   unregister(@Body() body: UnregisterWorkerRequestDto): UnregisterWorkerResponseDto {
     return {
       status: 'ok',
@@ -41,17 +42,19 @@ export class RouterWorkersController {
     };
   }
 
-  @Get('workers')
-  @ApiOperation({ summary: 'Every registered worker with its health, in registration order' })
-  @ApiOkResponse({ type: WorkersResponseDto })
+  @RouterGet('workers', {
+    summary: 'Every registered worker with its health, in registration order',
+    answer: WorkersResponseDto,
+  })
   list(): WorkersResponseDto {
     return { workers: this.workers.list() };
   }
 
-  @Get('resolve_worker/:worker_id')
-  @ApiOperation({ summary: 'Worker id → address (health ignored)' })
-  @ApiOkResponse({ type: ResolveWorkerResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown worker id' })
+  @RouterGet('resolve_worker/:worker_id', {
+    summary: 'Worker id → address (health ignored)',
+    answer: ResolveWorkerResponseDto,
+    errors: { 404: 'Unknown worker id' },
+  })
   resolve(@Param('worker_id') workerId: string): ResolveWorkerResponseDto {
     return { worker_id: workerId, worker_addr: this.workers.resolve(workerId) };
   }
