@@ -14,7 +14,9 @@ const OPERATION: Record<AgentApi, string> = {
   generate: 'text_completion',
 };
 
-type TurnLabels = 'gen_ai_operation_name' | 'gen_ai_response_model' | 'api';
+/** The labels of every per-turn metric. */
+const TURN_LABELS = ['gen_ai_operation_name', 'gen_ai_response_model', 'api'] as const;
+type TurnLabels = (typeof TURN_LABELS)[number];
 
 /** One (api, model)'s histograms. */
 interface TurnSeries {
@@ -29,6 +31,11 @@ interface TurnSeries {
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const PER_TOKEN_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const TOKENS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144];
+
+/** A histogram of agent turns, labelled as every per-turn metric is. */
+function turnHistogram(metrics: MetricsService, name: string, help: string, buckets: number[]): Histogram<TurnLabels> {
+  return metrics.histogram(name, help, TURN_LABELS, buckets);
+}
 
 /** A counter that mirrors a number the app already keeps (read at scrape time, never decreasing). */
 function mirroredCounter(metrics: MetricsService, name: string, help: string, read: () => number): void {
@@ -92,29 +99,28 @@ export class DataProxyMetrics {
     private readonly bridge: InfBridgeService,
     sessions: SessionStore,
   ) {
-    const labels = ['gen_ai_operation_name', 'gen_ai_response_model', 'api'] as const;
-    this.requestDuration = metrics.histogram(
+    this.requestDuration = turnHistogram(
+      metrics,
       'gen_ai_server_request_duration_seconds',
       'GenAI server request duration: one agent turn, request received to answer finished',
-      labels,
       SECONDS,
     );
-    this.timeToFirstToken = metrics.histogram(
+    this.timeToFirstToken = turnHistogram(
+      metrics,
       'gen_ai_server_time_to_first_token_seconds',
       'Time to the first generated token of a streamed turn',
-      labels,
       SECONDS,
     );
-    this.timePerOutputToken = metrics.histogram(
+    this.timePerOutputToken = turnHistogram(
+      metrics,
       'gen_ai_server_time_per_output_token_seconds',
       'Time per output token after the first, of a streamed turn',
-      labels,
       PER_TOKEN_SECONDS,
     );
     this.tokenUsage = metrics.histogram(
       'gen_ai_client_token_usage',
       'Tokens per turn by type (input: the prompt, output: generated), as the data proxy asked the engine',
-      [...labels, 'gen_ai_token_type'],
+      [...TURN_LABELS, 'gen_ai_token_type'],
       TOKENS,
     );
     mirroredCounter(
