@@ -1,14 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
-import type { EngineSimOptions } from '../config/engine-sim-options.js';
-import { ConstraintError } from '../engine/constraints/constraint-error.js';
+import { AppException, ErrorCode } from '@app/common';
 import type { CompiledConstraint } from '../engine/constraints/constraint.js';
-import { EngineService, type SubmitInput } from '../engine/engine.service.js';
-import type { GenerationRequest, RequestRejection } from '../engine/generation-request.js';
+import type { SubmitInput } from '../engine/engine.service.js';
+import { GenerationEndpoint } from '../engine/generation-endpoint.js';
+import type { RequestRejection } from '../engine/generation-request.js';
 import { contextLengthError } from '../engine/limits.js';
-import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
-import { streamListener } from '../engine/stream-listener.js';
+import { generateForClient } from '../engine/sse.js';
 import { toSglangOutput, type SglangGenerateRequest } from './sglang-protocol.js';
 
 /**
@@ -18,12 +16,7 @@ import { toSglangOutput, type SglangGenerateRequest } from './sglang-protocol.js
  * or streamed cumulatively (or incrementally with `--incremental-streaming-output`).
  */
 @Injectable()
-export class SglangGenerationService {
-  constructor(
-    private readonly engine: EngineService,
-    @Inject(APP_OPTIONS) private readonly options: EngineSimOptions,
-  ) {}
-
+export class SglangGenerationService extends GenerationEndpoint {
   async serve(request: SglangGenerateRequest, promptIds: number[], reply: FastifyReply): Promise<void> {
     const tokenizerError =
       request.valueError ??
@@ -32,12 +25,10 @@ export class SglangGenerationService {
     let constraint: CompiledConstraint | null = null;
     let rejection: RequestRejection | null = null;
     if (request.constraint && !tokenizerError) {
-      try {
-        constraint = this.engine.constraints.compile(request.constraint);
-      } catch (err) {
-        if (!(err instanceof ConstraintError)) throw err;
-        rejection = { statusCode: 400, message: `Invalid grammar request: ${err.message}` };
-      }
+      const compiled = this.compileConstraint(request.constraint);
+      constraint = compiled.constraint;
+      if (compiled.invalid !== null)
+        rejection = { statusCode: 400, message: `Invalid grammar request: ${compiled.invalid}` };
     }
     const input: Omit<SubmitInput, 'listener'> = {
       rid: request.rid,
@@ -66,31 +57,15 @@ export class SglangGenerationService {
     reply: FastifyReply,
   ): void {
     const incremental = this.options['incremental-streaming-output'];
-    let generation: GenerationRequest | null = null;
-    const stream = openEventStream(reply, () => {
-      if (!generation) return;
-      this.engine.cancel(generation);
-      this.abortLater(generation.rid);
-    });
-    if (tokenizerError) {
-      writeEvent(stream, {
-        error: { message: tokenizerError, type: 'invalid_request_error', code: 400, retryable: false },
-      });
-      endEventStream(stream);
-      return;
-    }
-    generation = this.engine.submit({
-      ...input,
-      listener: streamListener(
-        (g, sent) => {
-          const text = incremental ? g.text.slice(sent.text) : g.text;
-          writeEvent(stream, toSglangOutput(g, this.outputOptions(request, text, incremental ? sent.tokens : 0)));
-        },
-        (g) => {
-          endEventStream(stream);
-          this.abortLater(g.rid);
-        },
-      ),
+    this.streamGeneration(reply, input, {
+      refusal: tokenizerError
+        ? { error: { message: tokenizerError, type: 'invalid_request_error', code: 400, retryable: false } }
+        : null,
+      event: (g, sent) => {
+        const text = incremental ? g.text.slice(sent.text) : g.text;
+        return toSglangOutput(g, this.outputOptions(request, text, incremental ? sent.tokens : 0));
+      },
+      over: (g) => this.abortLater(g.rid),
     });
   }
 

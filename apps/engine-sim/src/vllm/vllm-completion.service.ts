@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
+import { AppException, ErrorCode } from '@app/common';
 import type { EngineSimOptions } from '../config/engine-sim-options.js';
-import { ConstraintError } from '../engine/constraints/constraint-error.js';
-import type { CompiledConstraint } from '../engine/constraints/constraint.js';
-import { EngineService, type SubmitInput } from '../engine/engine.service.js';
+import type { SubmitInput } from '../engine/engine.service.js';
+import { GenerationEndpoint } from '../engine/generation-endpoint.js';
 import type { GenerationRequest } from '../engine/generation-request.js';
 import { checkContextLength } from '../engine/limits.js';
-import { endEventStream, generateForClient, openEventStream, writeEvent } from '../engine/sse.js';
-import { streamListener, type StreamedSoFar } from '../engine/stream-listener.js';
+import { generateForClient } from '../engine/sse.js';
 import { vllmFinish, vllmLogprobs, type VllmCompletionRequest } from './vllm-protocol.js';
 
 /** vLLM's `finish_reason: "error"` becomes this failure (non-streaming 500; an error chunk when streaming). */
@@ -27,24 +25,12 @@ function badRequestBody(message: string) {
  * error chunk in a 200 stream.
  */
 @Injectable()
-export class VllmCompletionService {
-  constructor(
-    private readonly engine: EngineService,
-    @Inject(APP_OPTIONS) private readonly options: EngineSimOptions,
-  ) {}
-
+export class VllmCompletionService extends GenerationEndpoint {
   async serve(request: VllmCompletionRequest, promptIds: number[], reply: FastifyReply): Promise<void> {
     checkContextLength(promptIds.length, request.params.maxNewTokens, this.options['context-length']);
-    let constraint: CompiledConstraint | null = null;
-    let refusal: string | null = null;
-    if (request.constraint) {
-      try {
-        constraint = this.engine.constraints.compile(request.constraint);
-      } catch (err) {
-        if (!(err instanceof ConstraintError)) throw err;
-        refusal = err.message;
-      }
-    }
+    const { constraint, invalid: refusal } = request.constraint
+      ? this.compileConstraint(request.constraint)
+      : { constraint: null, invalid: null };
     const input: Omit<SubmitInput, 'listener'> = {
       promptIds,
       params: request.params,
@@ -96,37 +82,25 @@ export class VllmCompletionService {
     reply: FastifyReply,
   ): void {
     const tokenizer = this.engine.model.tokenizer;
-    let generation: GenerationRequest | null = null;
-    const stream = openEventStream(reply, () => generation && this.engine.cancel(generation));
-    if (refusal) {
-      writeEvent(stream, badRequestBody(refusal));
-      endEventStream(stream);
-      return;
-    }
-    const emit = (g: GenerationRequest, sent: StreamedSoFar): void => {
-      const refused = g.finished ? refusalOf(g) : null;
-      if (refused || (g.finished && vllmFinish(g).finish_reason === 'error')) {
-        writeEvent(stream, refused ? badRequestBody(refused) : { error: VLLM_INTERNAL_ERROR });
-        return;
-      }
-      const choice = {
-        index: 0,
-        text: g.text.slice(sent.text),
-        logprobs:
-          request.logprobs === null
-            ? null
-            : vllmLogprobs(g, tokenizer, sent.tokens, g.outputIds.length, request.tokensAsIds, sent.text),
-        ...vllmFinish(g),
-      };
-      writeEvent(stream, { ...response.base, choices: [choice] });
-    };
-    generation = this.engine.submit({
-      ...input,
-      listener: streamListener(emit, (g) => {
-        if (request.includeUsage && !refusalOf(g))
-          writeEvent(stream, { ...response.base, choices: [], usage: response.usage(g) });
-        endEventStream(stream);
-      }),
+    this.streamGeneration(reply, input, {
+      refusal: refusal ? badRequestBody(refusal) : null,
+      event: (g, sent) => {
+        const refused = g.finished ? refusalOf(g) : null;
+        if (refused) return badRequestBody(refused);
+        if (g.finished && vllmFinish(g).finish_reason === 'error') return { error: VLLM_INTERNAL_ERROR };
+        const choice = {
+          index: 0,
+          text: g.text.slice(sent.text),
+          logprobs:
+            request.logprobs === null
+              ? null
+              : vllmLogprobs(g, tokenizer, sent.tokens, g.outputIds.length, request.tokensAsIds, sent.text),
+          ...vllmFinish(g),
+        };
+        return { ...response.base, choices: [choice] };
+      },
+      closing: (g) =>
+        request.includeUsage && !refusalOf(g) ? { ...response.base, choices: [], usage: response.usage(g) } : null,
     });
   }
 }
