@@ -6,6 +6,7 @@ import type { RouterOptions } from './config/router-options.js';
 import { ModelRegistry } from './models/model-registry.js';
 import { PinEvents } from './pins/pin-events.js';
 import { createRoutingStrategy, type RoutingStrategy } from './routing/routing-strategies.js';
+import { HitlSession } from './sessions/hitl-session.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { WorkerRegistry } from './workers/worker-registry.js';
 
@@ -17,6 +18,7 @@ import { WorkerRegistry } from './workers/worker-registry.js';
 export class RouterState {
   readonly workers = new WorkerRegistry();
   readonly sessions = new SessionRegistry();
+  readonly hitl: HitlSession;
   readonly models = new ModelRegistry();
   readonly capacity: CapacityManager;
   readonly pins = new PinEvents();
@@ -30,6 +32,7 @@ export class RouterState {
   constructor(@Inject(APP_OPTIONS) options: RouterOptions) {
     this.strategy = createRoutingStrategy(options['routing-strategy']);
     this.capacity = new CapacityManager(options['capacity-permits']);
+    this.hitl = new HitlSession(this.sessions, options['admin-api-key']);
     this.sessions.onKeysChanged = (keys) => this.pins.invalidate(keys);
     // A health flip changes what every pin to that worker answers (200 or 503): drop them all.
     this.workers.onWorkerChanged = () => this.pins.flush();

@@ -10,7 +10,7 @@ const ADMIN = 'admin-key';
 function setup(argv: string[] = []) {
   const { options } = parseOptions(ROUTER_OPTIONS, ['--admin-api-key', ADMIN, ...argv], {});
   const state = new RouterState(options);
-  return { state, routes: new RouteService(state, options), sessions: new SessionsService(state, options) };
+  return { state, routes: new RouteService(state, options), sessions: new SessionsService(state) };
 }
 
 function failure(fn: () => unknown): { status: number; detail: unknown } {

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
+import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { RouterOptions } from '../config/router-options.js';
 import type { ModelEntry } from '../models/model-registry.js';
 import { RouterState } from '../router-state.js';
 import type { WorkerRecord } from '../workers/worker-registry.js';
-import { HITL_SESSION_ID, type RouteRequestDto, type RouteResponseDto } from '@app/contracts';
+import type { RouteRequestDto, RouteResponseDto } from '@app/contracts';
 
 /** The gateway path whose admin-key routes create a session, and so must be spread, not pinned. */
 export const START_SESSION_PATH = '/rl/start_session';
@@ -44,7 +44,7 @@ export class RouteService {
       return this.answer(worker.addr, worker, model);
     }
 
-    const isAdmin = constantTimeEquals(apiKey, this.options['admin-api-key']);
+    const isAdmin = this.state.hitl.isKey(apiKey);
     if (isAdmin && request.path === START_SESSION_PATH) {
       // A new session: spread it like any other placement, never onto the HITL pin.
       const worker = this.pick(candidateAddrs, `sessions:${model?.name ?? ''}`);
@@ -63,7 +63,7 @@ export class RouteService {
     if (isAdmin) {
       // First admin-key chat: pin the persistent HITL session to one worker; later ones stay there.
       const worker = this.pick(candidateAddrs, `hitl:${model?.name ?? ''}`);
-      this.state.sessions.register(apiKey, HITL_SESSION_ID, worker.addr);
+      this.state.hitl.pin(worker.addr);
       return this.answer(worker.addr, worker);
     }
 

@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_OPTIONS, AppException, constantTimeEquals, ErrorCode } from '@app/common';
-import type { RouterOptions } from '../config/router-options.js';
+import { Injectable } from '@nestjs/common';
+import { AppException, ErrorCode } from '@app/common';
 import { RouterState } from '../router-state.js';
 import {
   HITL_SESSION_ID,
@@ -18,10 +17,7 @@ function badRequest(message: string): AppException {
 
 @Injectable()
 export class SessionsService {
-  constructor(
-    private readonly state: RouterState,
-    @Inject(APP_OPTIONS) private readonly options: RouterOptions,
-  ) {}
+  constructor(private readonly state: RouterState) {}
 
   /**
    * Pins session(s) to a worker, taking one capacity permit per session (none when permits are
@@ -40,7 +36,7 @@ export class SessionsService {
       ids.add(session.id);
       keys.add(session.key);
       if (session.id === HITL_SESSION_ID) throw badRequest(`session_id '${HITL_SESSION_ID}' is reserved`);
-      if (constantTimeEquals(session.key, this.options['admin-api-key'])) {
+      if (this.state.hitl.isKey(session.key)) {
         throw badRequest('session_api_key must not be the admin key');
       }
     }
@@ -81,12 +77,11 @@ export class SessionsService {
     if (!this.state.workers.getByAddr(addr)) {
       throw new AppException(404, ErrorCode.WORKER_NOT_FOUND, `Worker ${addr} is not registered`);
     }
-    const adminKey = this.options['admin-api-key'];
     const conflicts: string[] = [];
     const groups = new Map<string, string[]>();
     let restored = 0;
     for (const s of body.sessions) {
-      if (s.session_id === HITL_SESSION_ID || constantTimeEquals(s.session_api_key, adminKey)) {
+      if (s.session_id === HITL_SESSION_ID || this.state.hitl.isKey(s.session_api_key)) {
         conflicts.push(s.session_id);
         continue;
       }
@@ -111,9 +106,9 @@ export class SessionsService {
         createdAt: known?.createdAt ?? Date.now(),
       });
     }
-    let hitl = this.state.sessions.lookupByKey(adminKey) === addr;
-    if (body.hitl === true && this.state.sessions.lookupByKey(adminKey) === null) {
-      this.state.sessions.register(adminKey, HITL_SESSION_ID, addr);
+    let hitl = this.state.hitl.workerAddr === addr;
+    if (body.hitl === true && this.state.hitl.workerAddr === null) {
+      this.state.hitl.pin(addr);
       hitl = true;
     }
     return { status: 'ok', restored, conflicts, hitl };
@@ -129,7 +124,7 @@ export class SessionsService {
     }
     if (body.session_id === undefined) throw badRequest("Either 'session_id' or 'group_id' must be provided");
     const key = this.state.sessions.keyForId(body.session_id);
-    if (key !== null && constantTimeEquals(key, this.options['admin-api-key'])) {
+    if (key !== null && this.state.hitl.isKey(key)) {
       return { status: 'ok', removed: false, persistent: true };
     }
     const removed = this.state.sessions.revokeSession(body.session_id);
