@@ -3,7 +3,7 @@
 // recorded and shown.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_OPTIONS, AppException, ErrorCode, MetricsService } from '@app/common';
+import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
 import type { GenerateInput, GenerateOutcome } from '../inference/generation.js';
@@ -50,30 +50,23 @@ export class ChatService {
     private readonly bridge: InfBridgeService,
     private readonly sessions: SessionStore,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
-    private readonly metrics: MetricsService,
     private readonly turnMetrics: DataProxyMetrics,
   ) {}
 
-  private readonly promptTokens = this.metrics.counter(
-    'data_proxy_prompt_tokens_total',
-    'Prompt tokens sent to the engine (first segment of each generation)',
-  );
-  /** Divided by data_proxy_prompt_tokens_total: the engine's prefix-cache hit rate. */
-  private readonly cachedPromptTokens = this.metrics.counter(
-    'data_proxy_cached_prompt_tokens_total',
-    'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
-  );
-
-  /** Prompt tokens of turns whose engine reported its cache hits, and those hits (the hit rate on /health). */
-  readonly cache = { promptTokens: 0, cachedTokens: 0 };
+  /** The turn's latency and token metrics; `firstTokenAt` when its first token arrived (streaming), else null. */
+  private observeTurn(chat: PreparedChat, outcome: GenerateOutcome, firstTokenAt: number | null): void {
+    this.turnMetrics.observeTurn(
+      chat.api,
+      chat.startedAt,
+      firstTokenAt,
+      chat.promptIds.length,
+      outcome.outputTokens.length,
+    );
+  }
 
   /** Prefix-cache accounting for one finished generation (only when the engine reports its cache hits). */
   private countCache(chat: PreparedChat, outcome: GenerateOutcome): void {
-    if (outcome.cachedTokens === null) return;
-    this.promptTokens.inc(chat.promptIds.length);
-    this.cachedPromptTokens.inc(outcome.cachedTokens);
-    this.cache.promptTokens += chat.promptIds.length;
-    this.cache.cachedTokens += outcome.cachedTokens;
+    if (outcome.cachedTokens !== null) this.turnMetrics.observeCache(chat.promptIds.length, outcome.cachedTokens);
   }
 
   /** Resolves the session, builds the prompt and the sampling settings for a turn of `api`. */
@@ -203,13 +196,7 @@ export class ChatService {
 
   /** Non-streaming: generates the whole turn, records it and returns it for the API to format. */
   async complete(chat: PreparedChat, signal: AbortSignal, requestId: string): Promise<TurnResult> {
-    const outcome = await this.bridge.generate({
-      promptIds: chat.promptIds,
-      maxNewTokens: chat.budget,
-      sampling: chat.sampling,
-      signal,
-      requestId,
-    });
+    const outcome = await this.bridge.generate(generateInput(chat, signal, requestId));
     this.countCache(chat, outcome);
     const text = this.answerText(outcome, chat.request.skipSpecialTokens);
     // A raw prompt's completion is the text as generated; a chat answer is read by the model's parsers.
@@ -218,7 +205,7 @@ export class ChatService {
       : this.model.output.parse(text, toolSetOf(chat.request), this.model.opensReasoning(chat.promptIds));
     const result = turnResult(chat, outcome, parsed.content, parsed.toolCalls, this.answerLogprobs(chat, outcome));
     this.record(chat, outcome, result);
-    this.turnMetrics.observeTurn(chat.api, chat.startedAt, null, chat.promptIds.length, outcome.outputTokens.length);
+    this.observeTurn(chat, outcome, null);
     return result;
   }
 
@@ -270,13 +257,8 @@ export class ChatService {
 
     let outcome: GenerateOutcome;
     try {
-      outcome = await this.bridge.generate({
-        promptIds: chat.promptIds,
-        maxNewTokens: chat.budget,
-        sampling: chat.sampling,
-        signal,
-        requestId,
-        onTokens: (tokens, logprobs, _versions, top) => {
+      outcome = await this.bridge.generate(
+        generateInput(chat, signal, requestId, (tokens, logprobs, _versions, top) => {
           firstTokenAt ??= performance.now();
           sink.start();
           if (reportsTokens)
@@ -290,8 +272,8 @@ export class ChatService {
             for (const stopId of heldStopTokens.splice(0)) pushText(decoder.push(stopId));
             pushText(decoder.push(id));
           }
-        },
-      });
+        }),
+      );
     } catch (err) {
       if (signal.aborted) return sink.abandon();
       if (!sink.started) throw err;
@@ -311,13 +293,7 @@ export class ChatService {
     const result = turnResult(chat, outcome, sent, calls, this.answerLogprobs(chat, outcome));
     this.record(chat, outcome, result);
     sink.finish(result);
-    this.turnMetrics.observeTurn(
-      chat.api,
-      chat.startedAt,
-      firstTokenAt,
-      chat.promptIds.length,
-      outcome.outputTokens.length,
-    );
+    this.observeTurn(chat, outcome, firstTokenAt);
   }
 
   /**
@@ -331,29 +307,22 @@ export class ChatService {
     onTokens?: GenerateInput['onTokens'],
   ): Promise<GenerateOutcome> {
     let firstTokenAt: number | null = null;
-    const outcome = await this.bridge.generate({
-      promptIds: chat.promptIds,
-      maxNewTokens: chat.budget,
-      sampling: chat.sampling,
-      signal,
-      requestId,
-      onTokens:
+    const outcome = await this.bridge.generate(
+      generateInput(
+        chat,
+        signal,
+        requestId,
         onTokens &&
-        ((...arrived) => {
-          firstTokenAt ??= performance.now();
-          onTokens(...arrived);
-        }),
-    });
+          ((...arrived) => {
+            firstTokenAt ??= performance.now();
+            onTokens(...arrived);
+          }),
+      ),
+    );
     this.countCache(chat, outcome);
     // An answer without tokens (max_new_tokens 0: a prefill) has nothing to train on.
     if (outcome.outputTokens.length > 0) this.record(chat, outcome, turnResult(chat, outcome, '', [], null));
-    this.turnMetrics.observeTurn(
-      chat.api,
-      chat.startedAt,
-      firstTokenAt,
-      chat.promptIds.length,
-      outcome.outputTokens.length,
-    );
+    this.observeTurn(chat, outcome, firstTokenAt);
     return outcome;
   }
 
@@ -416,6 +385,16 @@ export class ChatService {
     if (interaction.chatTemplateType === 'concat') carryPromptIdsJson(chat.promptIds, interaction);
     this.sessions.record(session, interaction);
   }
+}
+
+/** What the engine is asked for a prepared turn; `onTokens` gets the tokens as they arrive (streaming). */
+function generateInput(
+  chat: PreparedChat,
+  signal: AbortSignal,
+  requestId: string,
+  onTokens?: GenerateInput['onTokens'],
+): GenerateInput {
+  return { promptIds: chat.promptIds, maxNewTokens: chat.budget, sampling: chat.sampling, signal, requestId, onTokens };
 }
 
 /** `ids` as an Int32Array: `set` copies a packed array in one pass (`Int32Array.from` iterates it, three times slower at 15k ids). */

@@ -1,7 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { APP_OPTIONS, RecentErrors } from '@app/common';
-import { ChatService } from '../chat/chat.service.js';
 import { DataProxyMetrics } from '../metrics/data-proxy-metrics.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
@@ -20,7 +19,6 @@ export class DataProxyHealthController {
     private readonly sessions: SessionStore,
     @Inject(APP_OPTIONS) private readonly options: DataProxyOptions,
     private readonly turns: DataProxyMetrics,
-    private readonly chat: ChatService,
     private readonly errors: RecentErrors,
   ) {}
 
@@ -42,7 +40,7 @@ export class DataProxyHealthController {
       prompt_tokens: this.turns.totals.promptTokens,
       output_tokens: this.turns.totals.outputTokens,
       cache_hit_rate:
-        this.chat.cache.promptTokens > 0 ? this.chat.cache.cachedTokens / this.chat.cache.promptTokens : null,
+        this.turns.cache.promptTokens > 0 ? this.turns.cache.cachedTokens / this.turns.cache.promptTokens : null,
       recent_errors: this.errors.list(),
     };
   }

@@ -32,6 +32,19 @@ describe(DataProxyMetrics.name, () => {
     jest.restoreAllMocks();
   });
 
+  it('counts prompt tokens and the engine prefix-cache hits of turns whose engine reported them', async () => {
+    const { dataProxy, scrape } = setup();
+    dataProxy.observeCache(1000, 900);
+    dataProxy.observeCache(500, 0);
+    expect(dataProxy.cache).toEqual({ promptTokens: 1500, cachedTokens: 900 });
+    expect(await scrape()).toEqual(
+      expect.arrayContaining([
+        'data_proxy_prompt_tokens_total{app="data-proxy"} 1500',
+        'data_proxy_cached_prompt_tokens_total{app="data-proxy"} 900',
+      ]),
+    );
+  });
+
   it('records a streamed turn in every turn histogram, labelled by operation, model and API', async () => {
     const { dataProxy, scrape } = setup();
     // Started at 0 s, first token at 0.2 s, finished at 1.2 s: 11 output tokens, 0.1 s each after the first.

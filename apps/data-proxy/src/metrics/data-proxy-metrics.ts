@@ -88,6 +88,8 @@ export function mirroredCounters<K extends string>(
 export class DataProxyMetrics {
   /** Running totals since start, for `/health` (the controller's dashboard rates them). */
   readonly totals = { turns: 0, promptTokens: 0, outputTokens: 0 };
+  /** Prompt tokens of turns whose engine reported its cache hits, and those hits (the hit rate on /health). */
+  readonly cache = { promptTokens: 0, cachedTokens: 0 };
 
   private readonly requestDuration: Histogram<TurnLabels>;
   private readonly timeToFirstToken: Histogram<TurnLabels>;
@@ -122,6 +124,19 @@ export class DataProxyMetrics {
       'Tokens per turn by type (input: the prompt, output: generated), as the data proxy asked the engine',
       [...TURN_LABELS, 'gen_ai_token_type'],
       TOKENS,
+    );
+    mirroredCounter(
+      metrics,
+      'data_proxy_prompt_tokens_total',
+      'Prompt tokens sent to the engine (first segment of each generation)',
+      () => this.cache.promptTokens,
+    );
+    // Divided by data_proxy_prompt_tokens_total: the engine's prefix-cache hit rate.
+    mirroredCounter(
+      metrics,
+      'data_proxy_cached_prompt_tokens_total',
+      'Prompt tokens the engine served from its prefix cache, as it reports them; / data_proxy_prompt_tokens_total = hit rate',
+      () => this.cache.cachedTokens,
     );
     mirroredCounter(
       metrics,
@@ -160,6 +175,12 @@ export class DataProxyMetrics {
    * One finished turn. `firstTokenAt` is when its first token arrived (streaming), else null;
    * times are `performance.now()` milliseconds.
    */
+  /** Prefix-cache accounting for one generation whose engine reported its cache hits. */
+  observeCache(promptTokens: number, cachedTokens: number): void {
+    this.cache.promptTokens += promptTokens;
+    this.cache.cachedTokens += cachedTokens;
+  }
+
   observeTurn(
     api: AgentApi,
     startedAt: number,
