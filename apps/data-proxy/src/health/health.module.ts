@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ChatModule } from '../chat/chat.module.js';
 import { InferenceModule } from '../inference/inference.module.js';
 import { DataProxyMetricsModule } from '../metrics/metrics.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -7,7 +6,7 @@ import { DataProxyHealthController } from './data-proxy-health.controller.js';
 
 /** `GET /health`: engine, sessions, turns, prefix cache, recent errors. */
 @Module({
-  imports: [ChatModule, InferenceModule, DataProxyMetricsModule, SessionsModule],
+  imports: [InferenceModule, DataProxyMetricsModule, SessionsModule],
   controllers: [DataProxyHealthController],
 })
 export class DataProxyHealthModule {}
