@@ -8,6 +8,7 @@ export * from './bootstrap/admin-key-policy.js';
 export * from './bootstrap/listening-line.js';
 export * from './http-server/free-port.js';
 export * from './bootstrap/bootstrap-app.js';
+export { SizedLruMap } from './collections/sized-lru-map.js';
 export { registerBodyParsers, type JsonBodyPlan, type JsonBodyReuse } from './bootstrap/fastify-server.js';
 export * from './common.module.js';
 export * from './config/app-config.js';

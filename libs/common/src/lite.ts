@@ -6,3 +6,4 @@
 export { DEFAULT_ADMIN_API_KEY } from './config/default-admin-key.js';
 export { freePort } from './http-server/free-port.js';
 export { LISTENING_MESSAGE, listeningPort } from './bootstrap/listening-line.js';
+export { SizedLruMap } from './collections/sized-lru-map.js';

@@ -1,3 +1,4 @@
+import { SizedLruMap } from '@app/common/lite';
 import type { HfTokenizer } from './hf-tokenizer.js';
 
 /** A prompt's text up to and including its last special token, and that text's ids. */
@@ -20,16 +21,16 @@ export class SegmentEncodingCache {
   private readonly splitter: RegExp | null;
   private readonly markerIds = new Map<string, number>();
   /** Per conversation, its last prompt up to its last special token, with those ids (least recently used first). */
-  private readonly conversations = new Map<string, ContinuationPrefix>();
-  private conversationChars = 0;
+  private readonly conversations: SizedLruMap<string, ContinuationPrefix>;
 
   constructor(
     private readonly tokenizer: HfTokenizer,
     markers: readonly string[],
     private readonly maxEntries = 8192,
     private readonly maxPieceLength = 256 * 1024,
-    private readonly maxConversationChars = 4 * 1024 * 1024,
+    maxConversationChars = 4 * 1024 * 1024,
   ) {
+    this.conversations = new SizedLruMap(maxConversationChars, (prefix) => prefix.text.length);
     for (const marker of markers) {
       const id = tokenizer.tokenToId(marker);
       if (id !== null) this.markerIds.set(marker, id);
@@ -62,8 +63,8 @@ export class SegmentEncodingCache {
     let result: { ids: number[]; prefix: ContinuationPrefix | null };
     if (previous && text.startsWith(previous.text)) {
       const rest = await this.encodeWithPrefix(text.slice(previous.text.length));
-      const ids = previous.ids.slice();
-      for (const id of rest.ids) ids.push(id);
+      // One copy: pushing onto a copy of 15k ids regrows it (several times slower).
+      const ids = previous.ids.concat(rest.ids);
       const prefix = rest.prefix
         ? {
             text: text.slice(0, previous.text.length + rest.prefix.text.length),
@@ -111,19 +112,8 @@ export class SegmentEncodingCache {
   }
 
   private remember(conversation: string, prefix: ContinuationPrefix | null): void {
-    const old = this.conversations.get(conversation);
-    if (old) {
-      this.conversations.delete(conversation);
-      this.conversationChars -= old.text.length;
-    }
-    if (!prefix || prefix.text.length > this.maxConversationChars) return;
-    this.conversations.set(conversation, prefix);
-    this.conversationChars += prefix.text.length;
-    for (const [key, entry] of this.conversations) {
-      if (this.conversationChars <= this.maxConversationChars) break;
-      this.conversations.delete(key);
-      this.conversationChars -= entry.text.length;
-    }
+    if (prefix) this.conversations.set(conversation, prefix);
+    else this.conversations.delete(conversation);
   }
 
   /** A piece's ids when they need no encoding: empty, a marker, or in the cache. */

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_OPTIONS, extractCallerKey, MetricsService, type JsonBodyPlan, type JsonBodyReuse } from '@app/common';
+import {
+  APP_OPTIONS,
+  extractCallerKey,
+  MetricsService,
+  SizedLruMap,
+  type JsonBodyPlan,
+  type JsonBodyReuse,
+} from '@app/common';
 import type { FastifyRequest } from 'fastify';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { mirroredCounters } from '../metrics/data-proxy-metrics.js';
@@ -32,8 +39,7 @@ interface KeptBody {
  */
 @Injectable()
 export class ConversationBodies implements JsonBodyReuse {
-  private readonly kept = new Map<string, KeptBody>();
-  private keptChars = 0;
+  private readonly kept: SizedLruMap<string, KeptBody>;
   private readonly maxChars: number;
   /** Bodies parsed from what was new in them, and large ones parsed in full (for tests and diagnostics). */
   readonly counts = { continued: 0, full: 0 };
@@ -41,6 +47,7 @@ export class ConversationBodies implements JsonBodyReuse {
   constructor(@Inject(APP_OPTIONS) options: DataProxyOptions, metrics: MetricsService) {
     // Characters of one-byte text: about a byte each, and the parsed messages as much again.
     this.maxChars = (options['conversation-body-cache-mb'] * 1024 * 1024) / 2;
+    this.kept = new SizedLruMap(this.maxChars, (body) => body.text.length);
     mirroredCounters(
       metrics,
       'data_proxy_conversation_bodies_total',
@@ -74,7 +81,7 @@ export class ConversationBodies implements JsonBodyReuse {
         const messages = kept.messages.concat(body.messages);
         body.messages = messages;
         this.counts.continued++;
-        this.keep(key, { text, outline, messages });
+        this.kept.set(key, { text, outline, messages });
         return body;
       },
     };
@@ -88,27 +95,8 @@ export class ConversationBodies implements JsonBodyReuse {
     this.counts.full++;
     const outline = outlineMessages(text);
     const messages = (value as { messages?: unknown } | null)?.messages;
-    if (outline === null || !Array.isArray(messages) || messages.length !== outline.ends.length) this.forget(key);
-    else this.keep(key, { text, outline, messages });
-  }
-
-  private keep(key: string, body: KeptBody): void {
-    this.forget(key);
-    if (body.text.length > this.maxChars) return;
-    this.kept.set(key, body);
-    this.keptChars += body.text.length;
-    for (const [oldest, old] of this.kept) {
-      if (this.keptChars <= this.maxChars) break;
-      this.kept.delete(oldest);
-      this.keptChars -= old.text.length;
-    }
-  }
-
-  private forget(key: string): void {
-    const old = this.kept.get(key);
-    if (old === undefined) return;
-    this.kept.delete(key);
-    this.keptChars -= old.text.length;
+    if (outline === null || !Array.isArray(messages) || messages.length !== outline.ends.length) this.kept.delete(key);
+    else this.kept.set(key, { text, outline, messages });
   }
 }
 

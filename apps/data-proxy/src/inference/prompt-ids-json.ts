@@ -1,3 +1,5 @@
+import { SizedLruMap } from '@app/common/lite';
+
 /**
  * The JSON bytes of prompt id arrays whose builder already has them (a conversation's next prompt:
  * the bytes of the ids it shares with the previous one, kept, plus the new ids'), so the engine
@@ -34,31 +36,22 @@ export function appendIdsJson(bytes: Buffer, added: readonly number[]): Buffer {
  * Recorded interactions' prompt JSON (carryPromptIdsJson), taken by the turn that continues one;
  * bounded, least recently carried out first, so turns nobody continues do not hold it for long.
  */
-const carried = new Map<object, { length: number; bytes: Buffer }>();
-let carriedBytes = 0;
-const MAX_CARRIED_BYTES = 32 * 1024 * 1024;
+const carried = new SizedLruMap<object, { length: number; bytes: Buffer }>(
+  32 * 1024 * 1024,
+  (entry) => entry.bytes.length,
+);
 
 /** Makes the JSON registered for `ids` that of `owner` (a recorded interaction holding a copy of them) too. */
 export function carryPromptIdsJson(ids: readonly number[], owner: object): void {
   const entry = known.get(ids);
   if (entry === undefined || entry.length !== ids.length) return;
-  takePromptIdsJsonOf(owner, -1);
   carried.set(owner, entry);
-  carriedBytes += entry.bytes.length;
-  for (const [key, old] of carried) {
-    if (carriedBytes <= MAX_CARRIED_BYTES) break;
-    carried.delete(key);
-    carriedBytes -= old.bytes.length;
-  }
 }
 
 /** The JSON bytes (ids joined by commas) carried for `owner`, if they are those of `length` ids; forgotten either way. */
 export function takePromptIdsJsonOf(owner: object, length: number): Buffer | undefined {
-  const entry = carried.get(owner);
-  if (entry === undefined) return undefined;
-  carried.delete(owner);
-  carriedBytes -= entry.bytes.length;
-  return entry.length === length ? entry.bytes : undefined;
+  const entry = carried.delete(owner);
+  return entry !== undefined && entry.length === length ? entry.bytes : undefined;
 }
 
 /**

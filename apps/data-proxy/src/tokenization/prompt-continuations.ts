@@ -1,6 +1,7 @@
 // One unit over 300 lines: what is kept of a rendered conversation, how its stand-in is chosen,
 // how a continuation is built from it and how that is checked against a full render must agree
 // on the same kept state, message for message and token for token.
+import { SizedLruMap } from '@app/common/lite';
 import type { SegmentEncodingCache } from '@app/tokenizer';
 import { appendIdsJson, idsJsonBytes, notePromptIdsJson } from '../inference/prompt-ids-json.js';
 
@@ -72,8 +73,7 @@ type KeptPrefix = PendingPrefix | RenderedPrefix;
  * turn also checks that render(S) is a prefix of both renders of S + N.
  */
 export class PromptContinuations {
-  private readonly kept = new Map<string, KeptPrefix>();
-  private keptSize = 0;
+  private readonly kept: SizedLruMap<string, KeptPrefix>;
   private readonly verdicts = new Map<string, boolean>();
   /** Prompts rendered from their new messages, in full, and shapes found unstable (for tests and diagnostics). */
   readonly counts = { incremental: 0, full: 0, unstable: 0 };
@@ -82,9 +82,11 @@ export class PromptContinuations {
     private readonly render: MessagesRenderer,
     private readonly pieces: SegmentEncodingCache,
     /** Bound on what is kept, in bytes (sizeOf): about 400 conversations of 15k tokens. */
-    private readonly maxKeptSize = 128 * 1024 * 1024,
+    maxKeptSize = 128 * 1024 * 1024,
     private readonly maxVerdicts = 4096,
-  ) {}
+  ) {
+    this.kept = new SizedLruMap(maxKeptSize, sizeOf);
+  }
 
   /**
    * The prompt's ids, exactly as `fullEncode` would give them; `fullEncode` (render the whole
@@ -103,7 +105,7 @@ export class PromptContinuations {
     if (previous && previous.rendered === null) {
       try {
         previous = await this.renderPrefix(previous.messages, inputs, inputsKey);
-        this.keep(continuation.from!, previous);
+        this.kept.set(continuation.from!, previous);
       } catch {
         // The template refuses the earlier messages as history: this prompt is rendered in full.
         previous = undefined;
@@ -130,8 +132,8 @@ export class PromptContinuations {
           if (step && stable) {
             this.counts.incremental++;
             // A turn is continued once, as a rule: its child holds what the next turn needs.
-            this.forget(continuation.from!);
-            this.keep(continuation.as, step.next);
+            this.kept.delete(continuation.from!);
+            this.kept.set(continuation.as, step.next);
             notePromptIdsJson(step.ids, step.idsJson);
             return step.ids;
           }
@@ -140,7 +142,7 @@ export class PromptContinuations {
     }
     this.counts.full++;
     const ids = await fullEncode();
-    this.keep(continuation.as, { rendered: null, messages, inputsKey });
+    this.kept.set(continuation.as, { rendered: null, messages, inputsKey });
     return ids;
   }
 
@@ -241,25 +243,6 @@ export class PromptContinuations {
     if (!stable) this.counts.unstable++;
     if (this.verdicts.size >= this.maxVerdicts) this.verdicts.clear();
     this.verdicts.set(shape, stable);
-  }
-
-  private forget(key: string): void {
-    const old = this.kept.get(key);
-    if (!old) return;
-    this.kept.delete(key);
-    this.keptSize -= sizeOf(old);
-  }
-
-  /** Keeps `prefix` under `key`, least recently kept out first past the bound. */
-  private keep(key: string, prefix: KeptPrefix): void {
-    this.forget(key);
-    this.kept.set(key, prefix);
-    this.keptSize += sizeOf(prefix);
-    for (const [k, entry] of this.kept) {
-      if (this.keptSize <= this.maxKeptSize) break;
-      this.kept.delete(k);
-      this.keptSize -= sizeOf(entry);
-    }
   }
 }
 
