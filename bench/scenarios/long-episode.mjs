@@ -2,8 +2,9 @@
 // prefill charged for what its prefix cache does not hold), in both template modes. The prompt
 // grows from ≈ 220 to ≈ 15.5k tokens; a turn must cost what is new, not what came before
 // (docs/BENCHMARKS.md, long-episode). Data-proxy CPU per turn over the first and the last 16
-// turns (every thread, nanoseconds from /proc; the median of three episodes after six warm-up
-// ones), their ratio, latency and RSS.
+// turns (every thread, nanoseconds from /proc; the median of five episodes after three warm-up
+// ones as long), their ratio, latency and RSS; and a short turn's CPU, the floor a late turn has
+// over it.
 import { mainThreadCpuNs, processCpuNs, processStats, startService } from '../lib/processes.mjs';
 
 export const description =
@@ -17,18 +18,28 @@ const RATIO_BAR = 1.3;
 /** Goal: data-proxy CPU per turn at ≈ 15k tokens of context. */
 const LATE_GOAL_MS = 2;
 /**
- * Warm-up episodes (other text) before the measured one: a data proxy in service has run thousands
+ * Warm-up episodes (other text) before the measured ones: a data proxy in service has run thousands
  * of turns, so its code is compiled. One 24-turn episode left V8 still compiling the turn's code
  * (TurboFan on the worker threads, and unoptimised code on the main thread) through the measured
- * episode: early turns then cost more than in service, and the late/early ratio said little.
+ * episode: early turns then cost more than in service, and the late/early ratio said little. The
+ * warm-up episodes are as long as the measured ones: after 64-turn warm-ups, the measured late
+ * turns were the first bodies over 64 KB the process read (several socket chunks), and V8
+ * deoptimised and recompiled the stream code on that path during the late window (`--trace-deopt`).
  */
-const WARM_EPISODES = 6;
-const WARM_TURNS = 64;
+const WARM_EPISODES = 3;
+const WARM_TURNS = 128;
 /**
  * Measured episodes per mode (other text each): the figures are their medians, window by window.
- * On a shared 2-core machine one episode's late window moved by ±0.5 ms from run to run.
+ * On a shared 2-core machine one episode's window moved by ±0.5 ms (and up to 2× in a burst of
+ * load from other work) from episode to episode.
  */
-const MEASURED_EPISODES = 3;
+const MEASURED_EPISODES = 5;
+/**
+ * Short turns measured after the episodes: the same system and task messages and one observation,
+ * a new conversation each turn (≈ 280 prompt tokens), one at a time as the episode's turns are.
+ * What a turn costs with no history is the floor a late turn is compared with.
+ */
+const SHORT_TURNS = 64;
 
 const WORDS = (
   'the agent reads a file runs the tests edits a function and checks the output again while the trainer ' +
@@ -107,6 +118,33 @@ async function episode(proxy, { task, turns, seed }) {
   return { perTurn, failures };
 }
 
+/** Data-proxy CPU (ms) of `turns` short turns, each a new three-message conversation of one session. */
+async function shortTurns(proxy, turns, seed) {
+  const key = await startSession(proxy, 'short-turns');
+  const cpuMs = [];
+  for (let turn = 0; turn < turns; turn++) {
+    const messages = [
+      {
+        role: 'system',
+        content: `You are a coding agent. Work step by step and report what you observe. ${filler(seed, 20)}`,
+      },
+      { role: 'user', content: `Task ${seed}: ${filler(seed + 1, 160)}` },
+      { role: 'user', content: `Observation ${turn}: ${filler(seed * 1000 + turn, 48)}` },
+    ];
+    const body = JSON.stringify({ model: 'sim', messages, max_completion_tokens: 64, temperature: 1 });
+    const cpuBefore = processCpuNs(proxy.pid);
+    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
+    await response.arrayBuffer();
+    if (!response.ok) return null;
+    cpuMs.push((processCpuNs(proxy.pid) - cpuBefore) / 1e6);
+  }
+  return cpuMs;
+}
+
 const sum = (values) => values.reduce((a, b) => a + b, 0);
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -180,9 +218,22 @@ export async function run({ quick, report }) {
           measured.push(await episode(proxy, { task: `measured-${m}`, turns, seed: 1000 + 10 * index + m }));
         const each = measured.map((run) => windows(run.perTurn, window));
         const figures = medianWindows(each);
+        const short = await shortTurns(proxy, quick ? window : SHORT_TURNS, 500 + index);
+        // As the episodes' windows: the mean of each `window` turns, then the median of those.
+        const shortWindows = [];
+        for (let at = 0; short !== null && at + window <= short.length; at += window)
+          shortWindows.push(sum(short.slice(at, at + window)) / window);
+        const shortMs = median(shortWindows);
         const rss = processStats(proxy.pid).rssBytes;
-        const failures = warmFailures + measured.reduce((n, run) => n + run.failures, 0);
-        result.modes[mode] = { ...figures, each, rssBytes: rss, failures, perTurn: measured[0].perTurn };
+        const failures = warmFailures + measured.reduce((n, run) => n + run.failures, 0) + (short === null ? 1 : 0);
+        result.modes[mode] = {
+          ...figures,
+          each,
+          shortTurnCpuMs: shortMs,
+          rssBytes: rss,
+          failures,
+          perTurn: measured[0].perTurn,
+        };
         report.figure(
           `${mode}: prompt tokens, turn 1 → ${turns}`,
           `${figures.firstPromptTokens} → ${figures.lastPromptTokens} (cached by the engine at the last: ${figures.lastCachedTokens})`,
@@ -198,6 +249,10 @@ export async function run({ quick, report }) {
         report.figure(
           `${mode}: late turn CPU, main thread / other threads (GC, JIT) (ms)`,
           `${figures.lateMainMs.toFixed(2)} / ${(figures.lateCpuMs - figures.lateMainMs).toFixed(2)}`,
+        );
+        report.figure(
+          `${mode}: a short turn (3 messages, no history), ${short?.length ?? 0} turns (ms)`,
+          `${shortMs.toFixed(2)} (late turn minus this: ${(figures.lateCpuMs - shortMs).toFixed(2)})`,
         );
         report.figure(
           `${mode}: latency p50, first / last ${window} turns (ms)`,

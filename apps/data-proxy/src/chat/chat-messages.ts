@@ -23,7 +23,7 @@ export function normalizeChatMessages(messages: unknown): Record<string, unknown
     let normal = typeof message === 'object' && message !== null ? normalizedBefore.get(message) : undefined;
     if (normal === undefined) {
       normal = normalizeMessage(message, i);
-      if (normal !== message) normalizedBefore.set(message as object, normal);
+      normalizedBefore.set(message as object, normal);
     }
     if (normal !== message && out === null) out = (messages as Record<string, unknown>[]).slice(0, i);
     out?.push(normal);
@@ -32,10 +32,11 @@ export function normalizeChatMessages(messages: unknown): Record<string, unknown
 }
 
 /**
- * The normal form of messages that were not normal as sent (an SDK's null fields, content parts).
- * An agent's resent messages are the same objects turn after turn (`ConversationBodies`), and
- * messages are never changed once parsed: each gets one normal form, the same object every turn,
- * which parent matching then compares by pointer.
+ * The normal form of each message seen (the message itself when it was normal as sent; a new
+ * object for an SDK's null fields or content parts). An agent's resent messages are the same
+ * objects turn after turn (`ConversationBodies`), and messages are never changed once parsed: each
+ * is checked once and gets one normal form, the same object every turn, which parent matching then
+ * compares by pointer. A late turn of a long episode so checks its new messages only, not 256.
  */
 const normalizedBefore = new WeakMap<object, Record<string, unknown>>();
 

@@ -3,12 +3,15 @@ import {
   appendIdsJson,
   carryPromptIdsJson,
   engineRequestJson,
-  idsJsonBytes,
+  idsJson,
+  idsJsonText,
   notePromptIdsJson,
   takePromptIdsJsonOf,
+  type IdsJson,
 } from './prompt-ids-json.js';
 
-const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
+/** JSON given as text (any text: it shows which text a request was written from). */
+const bytes = (text: string): IdsJson => ({ chunks: [Buffer.from(text, 'latin1')], byteLength: text.length });
 
 describe('engineRequestJson', () => {
   it('writes registered prompt ids from their text, and the body means the same as JSON.stringify', () => {
@@ -47,14 +50,35 @@ describe('engineRequestJson', () => {
     // The wrong length (another prompt) gets nothing; taking forgets it either way.
     expect(takePromptIdsJsonOf(interaction, 2)).toBeUndefined();
     carryPromptIdsJson(ids, interaction);
-    expect(takePromptIdsJsonOf(interaction, 3)?.toString()).toBe('4,5,6');
+    expect(idsJsonText(takePromptIdsJsonOf(interaction, 3)!)).toBe('4,5,6');
     expect(takePromptIdsJsonOf(interaction, 3)).toBeUndefined();
   });
 
-  it('appends new ids to kept bytes, as joining them all would', () => {
-    expect(appendIdsJson(idsJsonBytes([1, 2]), [30, 4]).toString()).toBe('1,2,30,4');
-    expect(appendIdsJson(idsJsonBytes([]), [7]).toString()).toBe('7');
-    const kept = idsJsonBytes(Int32Array.from([5]));
+  it('appends new ids to kept JSON, as joining them all would', () => {
+    expect(idsJsonText(appendIdsJson(idsJson([1, 2]), [30, 4]))).toBe('1,2,30,4');
+    expect(idsJsonText(appendIdsJson(idsJson([]), [7]))).toBe('7');
+    const kept = idsJson(Int32Array.from([5]));
     expect(appendIdsJson(kept, [])).toBe(kept);
+  });
+
+  it('shares the kept chunks instead of copying them, joins them past 64, and writes them all into the request', () => {
+    const all = [3];
+    let json = idsJson(all);
+    const first = json;
+    for (let turn = 1; turn <= 100; turn++) {
+      const added = [turn, 1000 + turn];
+      all.push(...added);
+      json = appendIdsJson(json, added);
+      if (turn === 1) expect(json.chunks[0]).toBe(first.chunks[0]);
+      expect(json.chunks.length).toBeLessThanOrEqual(64);
+      expect(json.byteLength).toBe(all.join(',').length);
+    }
+    expect(idsJsonText(json)).toBe(all.join(','));
+    // Each chunk has a buffer of its own: a kept chunk never holds one of Node's shared pool slabs.
+    for (const chunk of json.chunks) expect(chunk.buffer.byteLength).toBe(chunk.length);
+    const prompt = all.slice();
+    notePromptIdsJson(prompt, json);
+    const body = { input_ids: prompt, sampling_params: { max_new_tokens: 4 } };
+    expect(engineRequestJson(body, prompt).toString()).toBe(JSON.stringify(body));
   });
 });

@@ -1,6 +1,25 @@
 import { SizedLruMap } from '@app/common/lite';
 
 /**
+ * The JSON text of an id array (the ids joined by commas, no brackets), as the chunks it was built
+ * from: concatenated, the chunks are the text. A conversation's next prompt is the kept prompt's
+ * ids plus the new ones, so its JSON is the kept chunks plus one new chunk: nothing of the 90 KB a
+ * 15k-token prompt takes is copied until the engine request copies it, once, into its body.
+ */
+export interface IdsJson {
+  readonly chunks: readonly Buffer[];
+  /** The text's length in bytes (the chunks' lengths summed). */
+  readonly byteLength: number;
+}
+
+/**
+ * At this many chunks an append joins them into one first, so a request copies a bounded number
+ * of chunks (one join every 64 turns of a conversation: what it copies stays proportional to what
+ * is new, on average).
+ */
+const MAX_CHUNKS = 64;
+
+/**
  * The JSON bytes of prompt id arrays whose builder already has them (a conversation's next prompt:
  * the bytes of the ids it shares with the previous one, kept, plus the new ids'), so the engine
  * request neither serializes a 15k-token prompt again each turn nor encodes 90 KB of text to UTF-8
@@ -8,27 +27,53 @@ import { SizedLruMap } from '@app/common/lite';
  * the array itself; an array nobody registered, or one whose length changed since, is serialized
  * as usual.
  */
-const known = new WeakMap<readonly number[], { length: number; bytes: Buffer }>();
+const known = new WeakMap<readonly number[], { length: number; json: IdsJson }>();
 
-/** Records `bytes`, the ids of `ids` joined by commas (no brackets), as that array's JSON. */
-export function notePromptIdsJson(ids: readonly number[], bytes: Buffer): void {
-  known.set(ids, { length: ids.length, bytes });
+/** Records `json` as the JSON of `ids`. */
+export function notePromptIdsJson(ids: readonly number[], json: IdsJson): void {
+  known.set(ids, { length: ids.length, json });
 }
 
-/** The JSON bytes of `ids` (joined by commas, no brackets). */
-export function idsJsonBytes(ids: ArrayLike<number>): Buffer {
-  return Buffer.from(Array.prototype.join.call(ids, ','), 'latin1');
+/** The JSON of `ids`, in one chunk. */
+export function idsJson(ids: ArrayLike<number>): IdsJson {
+  return oneChunk(Array.prototype.join.call(ids, ','));
 }
 
-/** `bytes` (ids joined by commas) followed by `added`'s ids: one copy of `bytes`. */
-export function appendIdsJson(bytes: Buffer, added: readonly number[]): Buffer {
-  if (added.length === 0) return bytes;
+/** `json` followed by `added`'s ids: one new chunk (the kept ones are shared, not copied). */
+export function appendIdsJson(json: IdsJson, added: readonly number[]): IdsJson {
+  if (added.length === 0) return json;
   const text = added.join(',');
-  if (bytes.length === 0) return Buffer.from(text, 'latin1');
-  const out = Buffer.allocUnsafe(bytes.length + 1 + text.length);
-  bytes.copy(out, 0);
-  out[bytes.length] = 0x2c;
-  out.write(text, bytes.length + 1, 'latin1');
+  if (json.byteLength === 0) return oneChunk(text);
+  const chunk = unpooled(`,${text}`);
+  const chunks = json.chunks.length >= MAX_CHUNKS ? [joined(json), chunk] : [...json.chunks, chunk];
+  return { chunks, byteLength: json.byteLength + chunk.length };
+}
+
+/** The JSON's text in one buffer (for tests and diagnostics; requests copy the chunks into their body). */
+export function idsJsonText(json: IdsJson): string {
+  return joined(json).toString('latin1');
+}
+
+function oneChunk(text: string): IdsJson {
+  const chunk = unpooled(text);
+  return { chunks: [chunk], byteLength: chunk.length };
+}
+
+function joined(json: IdsJson): Buffer {
+  if (json.chunks.length === 1) return json.chunks[0];
+  const out = Buffer.allocUnsafeSlow(json.byteLength);
+  let at = 0;
+  for (const chunk of json.chunks) at += chunk.copy(out, at);
+  return out;
+}
+
+/**
+ * A buffer of its own for `text` (ids and commas: one byte a character). Not a slice of Node's
+ * shared 8 KB pool: a kept 1 KB chunk would hold a whole pool slab for as long as it is kept.
+ */
+function unpooled(text: string): Buffer {
+  const out = Buffer.allocUnsafeSlow(text.length);
+  out.write(text, 0, 'latin1');
   return out;
 }
 
@@ -36,9 +81,9 @@ export function appendIdsJson(bytes: Buffer, added: readonly number[]): Buffer {
  * Recorded interactions' prompt JSON (carryPromptIdsJson), taken by the turn that continues one;
  * bounded, least recently carried out first, so turns nobody continues do not hold it for long.
  */
-const carried = new SizedLruMap<object, { length: number; bytes: Buffer }>(
+const carried = new SizedLruMap<object, { length: number; json: IdsJson }>(
   32 * 1024 * 1024,
-  (entry) => entry.bytes.length,
+  (entry) => entry.json.byteLength,
 );
 
 /** Makes the JSON registered for `ids` that of `owner` (a recorded interaction holding a copy of them) too. */
@@ -48,10 +93,10 @@ export function carryPromptIdsJson(ids: readonly number[], owner: object): void 
   carried.set(owner, entry);
 }
 
-/** The JSON bytes (ids joined by commas) carried for `owner`, if they are those of `length` ids; forgotten either way. */
-export function takePromptIdsJsonOf(owner: object, length: number): Buffer | undefined {
+/** The JSON carried for `owner`, if it is that of `length` ids; forgotten either way. */
+export function takePromptIdsJsonOf(owner: object, length: number): IdsJson | undefined {
   const entry = carried.delete(owner);
-  return entry !== undefined && entry.length === length ? entry.bytes : undefined;
+  return entry !== undefined && entry.length === length ? entry.json : undefined;
 }
 
 /**
@@ -68,7 +113,7 @@ export function engineRequestJson(body: object, promptIds: readonly number[]): s
     const rest = JSON.stringify({ ...body, [key]: undefined });
     const head = Buffer.from(`{${JSON.stringify(key)}:[`);
     const tail = Buffer.from(`]${rest.length > 2 ? ',' : ''}${rest.slice(1)}`);
-    return Buffer.concat([head, entry.bytes, tail], head.length + entry.bytes.length + tail.length);
+    return Buffer.concat([head, ...entry.json.chunks, tail], head.length + entry.json.byteLength + tail.length);
   }
   return JSON.stringify(body);
 }

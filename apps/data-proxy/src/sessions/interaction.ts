@@ -34,6 +34,13 @@ export interface Interaction {
 }
 
 /**
+ * An interaction as it is recorded, before a cache holds it: its prompt ids in any array. The cache
+ * keeps what is new of them in its prompt arena (a turn's prompt shares its parent's ids there), so
+ * the recorder does not copy a 15k-id prompt into a typed array of its own first.
+ */
+export type NewInteraction = Omit<Interaction, 'promptIds'> & { promptIds: ArrayLike<number> };
+
+/**
  * The interactions of one trajectory, in insertion order, with parent detection:
  * a new interaction's parent is the interaction with the most input messages whose messages plus
  * answer are a prefix of the new one's messages (the first inserted among equals).
@@ -84,13 +91,15 @@ export class InteractionCache {
     return last;
   }
 
-  insert(interaction: Interaction): void {
+  /** Stores `recorded` (the same object, its prompt now a view of the arena) and returns it. */
+  insert(recorded: NewInteraction): Interaction {
+    const interaction = recorded as Interaction;
     const previous = this.byId.get(interaction.id);
     // Like the map it indexes, a replaced interaction keeps its place in the insertion order.
     const place = previous ? (this.order.get(previous) ?? this.nextPlace++) : this.nextPlace++;
     if (previous) this.unindex(previous);
     const parent = interaction.parentId === null ? undefined : this.byId.get(interaction.parentId);
-    interaction.promptIds = this.prompts.store(interaction.promptIds, parent?.promptIds ?? null);
+    interaction.promptIds = this.prompts.store(recorded.promptIds, parent?.promptIds ?? null);
     if (this.prompts.grew) this.relocatePrompts();
     storeAnswerCompactly(interaction);
     if (parent && this.foundParents.get(interaction.messages) === parent) {
@@ -103,13 +112,14 @@ export class InteractionCache {
     this.byId.set(interaction.id, interaction);
     this.order.set(interaction, place);
     // A raw completion has no messages: it is never a chat turn's parent.
-    if (interaction.messages.length + interaction.outputMessages.length === 0) return;
+    if (interaction.messages.length + interaction.outputMessages.length === 0) return interaction;
     const length = interaction.messages.length + interaction.outputMessages.length;
     const key = conversationKey(length, interaction.outputMessages.at(-1) ?? interaction.messages.at(-1));
     const listed = this.byConversation.get(key);
     if (listed === undefined) this.byConversation.set(key, interaction);
     else if (Array.isArray(listed)) listed.push(interaction);
     else this.byConversation.set(key, [listed, interaction]);
+    return interaction;
   }
 
   /**

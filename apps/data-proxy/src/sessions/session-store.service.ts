@@ -23,7 +23,7 @@ interface JournaledView {
   /** Ready trajectories journaled, with their interaction ids. */
   ready: Map<number, string[]>;
 }
-import { InteractionCache, type Interaction } from './interaction.js';
+import { InteractionCache, type Interaction, type NewInteraction } from './interaction.js';
 import { Session, type ReadyTrajectory, type SessionSettings } from './session.js';
 
 export { Session } from './session.js';
@@ -74,11 +74,11 @@ export class SessionStore implements OnApplicationShutdown {
   }
 
   /** Records a completed interaction in the session's active trajectory (journaled before the client hears of it). */
-  record(session: Session, interaction: Interaction): void {
+  record(session: Session, recorded: NewInteraction): void {
     // The one transition that is not a Session method: the interaction is journaled on its own.
     // Its parent, when journaled in this trajectory: the record holds only what is new over it.
-    const base = interaction.parentId === null ? null : (session.active.get(interaction.parentId) ?? null);
-    session.active.insert(interaction);
+    const base = recorded.parentId === null ? null : (session.active.get(recorded.parentId) ?? null);
+    const interaction = session.active.insert(recorded);
     session.touch();
     const journal = this.journal;
     if (!journal || this.sessions.get(session.id) !== session) return;

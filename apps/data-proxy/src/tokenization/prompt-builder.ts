@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { appendIdsJson, idsJsonBytes, notePromptIdsJson, takePromptIdsJsonOf } from '../inference/prompt-ids-json.js';
+import { appendIdsJson, idsJson, notePromptIdsJson, takePromptIdsJsonOf } from '../inference/prompt-ids-json.js';
 import type { Interaction } from '../sessions/interaction.js';
 import type { DataProxyModel } from './data-proxy-model.js';
 import type { RenderContinuation } from './prompt-continuations.js';
@@ -62,7 +62,7 @@ export async function buildConcatPrompt(
   const prompt = closed.concat(allTokens.slice(cut + 1));
   // The engine request writes the parent's part from the parent's JSON bytes (serialized here once
   // per chain of turns), and only the new ids.
-  const parentJson = takePromptIdsJsonOf(parent, parentLength) ?? idsJsonBytes(parent.promptIds);
+  const parentJson = takePromptIdsJsonOf(parent, parentLength) ?? idsJson(parent.promptIds);
   notePromptIdsJson(prompt, appendIdsJson(parentJson, prompt.slice(parentLength)));
   return prompt;
 }

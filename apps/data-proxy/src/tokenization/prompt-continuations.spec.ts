@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { HfTokenizer } from '@app/tokenizer';
 import { packageFolder } from '../../../../test/support/model-folders.js';
 import { Conversation, Random } from '../../../../test/support/conversations.js';
+import { engineRequestJson } from '../inference/prompt-ids-json.js';
 import { ChatTemplate } from './chat-template.js';
 import { GOLDEN_FAMILIES, loadFamilyTemplate } from './golden-families.fixtures.js';
 
@@ -150,6 +151,26 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     }
     // The first turn has no kept prompt; each later one is built from the one before (the first of its shape also checked in full).
     expect(template.continuations.counts).toEqual({ incremental: 11, full: 1, unstable: 0 });
+  });
+
+  it('past 64 turns (the kept ids and their JSON join their chunks) the ids and the engine JSON stay those of a full render', async () => {
+    const template = new ChatTemplate(tokenizer, tokenizer.chatTemplate!);
+    const messages: Record<string, unknown>[] = [{ role: 'user', content: 'fix the test' }];
+    let from: string | null = null;
+    for (let turn = 0; turn < 150; turn++) {
+      const input = { messages: messages.slice(), tools: null, kwargs: {} };
+      const as = `t${turn}`;
+      const ids = await template.encode(input, as, { from, as });
+      expect(ids).toEqual(await tokenizer.encode(template.render(input), false));
+      // The engine request is written from the JSON kept with the ids.
+      const body = { input_ids: ids, sampling_params: { max_new_tokens: 8 } };
+      const written = engineRequestJson(body, ids);
+      if (turn > 0) expect(Buffer.isBuffer(written)).toBe(true);
+      expect(written.toString()).toBe(JSON.stringify(body));
+      from = as;
+      messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
+    }
+    expect(template.continuations.counts).toEqual({ incremental: 149, full: 1, unstable: 0 });
   });
 
   it('with incremental templating off (--no-incremental-templating) every prompt is rendered in full', async () => {

@@ -3,7 +3,7 @@
 // on the same kept state, message for message and token for token.
 import { SizedLruMap } from '@app/common/lite';
 import type { SegmentEncodingCache } from '@app/tokenizer';
-import { appendIdsJson, idsJsonBytes, notePromptIdsJson } from '../inference/prompt-ids-json.js';
+import { appendIdsJson, idsJson, notePromptIdsJson, type IdsJson } from '../inference/prompt-ids-json.js';
 
 /** What a template renders besides the messages: `chat_template_kwargs` and tools. */
 export interface TemplateInputs {
@@ -42,9 +42,14 @@ interface RenderedPrefix {
   lastUser: number;
   recent: unknown[];
   inputsKey: string;
-  /** The render's ids up to and including its last special token, and their JSON bytes (joined by commas). */
-  ids: number[];
-  idsJson: Buffer;
+  /**
+   * The render's ids up to and including its last special token, as the chunks each turn added
+   * (concatenated, they are the ids: a turn adds its chunk instead of copying the 15k ids before
+   * it), their count, and their JSON.
+   */
+  idChunks: readonly (readonly number[])[];
+  idCount: number;
+  idsJson: IdsJson;
   /** The render's text after that special token. */
   tail: string;
 }
@@ -161,8 +166,9 @@ export class PromptContinuations {
       lastUser,
       recent: messages.slice(lastUser),
       inputsKey,
-      ids,
-      idsJson: idsJsonBytes(ids),
+      idChunks: [ids],
+      idCount: ids.length,
+      idsJson: idsJson(ids),
       tail: encoded.prefix ? text.slice(encoded.prefix.text.length) : text,
     };
   }
@@ -194,14 +200,15 @@ export class PromptContinuations {
     added: unknown[],
     standIn: unknown[],
     inputs: TemplateInputs,
-  ): Promise<{ ids: number[]; idsJson: Buffer; next: RenderedPrefix } | null> {
+  ): Promise<{ ids: number[]; idsJson: IdsJson; next: RenderedPrefix } | null> {
     const extended = [...standIn, ...added];
     const base = this.render(standIn, inputs, false);
     const prompt = this.render(extended, inputs, true);
     const history = this.render(extended, inputs, false);
     if (!prompt.startsWith(base) || !history.startsWith(base)) return null;
     const promptRest = await this.pieces.encodeWithPrefix(previous.tail + prompt.slice(base.length));
-    const ids = previous.ids.concat(promptRest.ids);
+    // The one copy of the kept ids a turn makes: the prompt the pipeline records and sends.
+    const ids = ([] as number[]).concat(...previous.idChunks, promptRest.ids);
     const idsJson = appendIdsJson(previous.idsJson, promptRest.ids);
     const historyText = previous.tail + history.slice(base.length);
     const historyRest = await this.pieces.encodeWithPrefix(historyText);
@@ -216,7 +223,8 @@ export class PromptContinuations {
       lastUser: lastUser >= 0 ? previous.messageCount + lastUser : previous.lastUser,
       recent: lastUser >= 0 ? added.slice(lastUser) : previous.recent.concat(added),
       inputsKey: previous.inputsKey,
-      ids: prefix ? previous.ids.concat(prefix.ids) : previous.ids,
+      idChunks: prefix ? appendIdChunk(previous.idChunks, prefix.ids) : previous.idChunks,
+      idCount: previous.idCount + (prefix ? prefix.ids.length : 0),
       idsJson: prefix ? appendIdsJson(previous.idsJson, prefix.ids) : previous.idsJson,
       tail: prefix ? historyText.slice(prefix.text.length) : historyText,
     };
@@ -236,7 +244,7 @@ export class PromptContinuations {
   ): Promise<boolean> {
     if (!sameIds(step.ids, await fullEncode())) return false;
     const full = await this.renderPrefix(messages, inputs, inputsKey);
-    return sameIds(full.ids, step.next.ids) && full.tail === step.next.tail;
+    return sameIds(full.idChunks[0], ([] as number[]).concat(...step.next.idChunks)) && full.tail === step.next.tail;
   }
 
   private verdict(shape: string, stable: boolean): void {
@@ -253,7 +261,19 @@ function previousLength(prefix: KeptPrefix): number {
 /** About the bytes a kept prompt holds beyond the messages (8 per array slot, 2 per character). */
 function sizeOf(prefix: KeptPrefix): number {
   if (prefix.rendered === null) return 8 * prefix.messages.length;
-  return 8 * (prefix.ids.length + prefix.recent.length) + prefix.idsJson.length + 2 * prefix.tail.length;
+  return 8 * (prefix.idCount + prefix.recent.length) + prefix.idsJson.byteLength + 2 * prefix.tail.length;
+}
+
+/**
+ * `chunks` followed by `added` (not empty): shared, not copied, up to 64 chunks, which are then
+ * joined into one first (a join every 64 turns of a conversation).
+ */
+function appendIdChunk(
+  chunks: readonly (readonly number[])[],
+  added: readonly number[],
+): readonly (readonly number[])[] {
+  if (chunks.length < 64) return [...chunks, added];
+  return [([] as number[]).concat(...chunks), added];
 }
 
 /** Notes the first message of each kind in `messages` (whose first is at `offset` in M). */
