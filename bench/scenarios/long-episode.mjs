@@ -2,9 +2,8 @@
 // prefill charged for what its prefix cache does not hold), in both template modes. The prompt
 // grows from ≈ 220 to ≈ 15.5k tokens; a turn must cost what is new, not what came before
 // (docs/BENCHMARKS.md, long-episode). Data-proxy CPU per turn over the first and the last 16
-// turns (every thread, nanoseconds from /proc; the median of five episodes after three warm-up
-// ones as long), their ratio, latency and RSS; and a short turn's CPU, the floor a late turn has
-// over it.
+// turns (every thread, nanoseconds from /proc; the median of five episodes, after about 4,000
+// warm-up turns), their ratio, latency and RSS; and a short turn's CPU, the floor under a late turn.
 import { mainThreadCpuNs, processCpuNs, processStats, startService } from '../lib/processes.mjs';
 
 export const description =
@@ -19,14 +18,19 @@ const RATIO_BAR = 1.3;
 const LATE_GOAL_MS = 2;
 /**
  * Warm-up episodes (other text) before the measured ones: a data proxy in service has run thousands
- * of turns, so its code is compiled. One 24-turn episode left V8 still compiling the turn's code
- * (TurboFan on the worker threads, and unoptimised code on the main thread) through the measured
- * episode: early turns then cost more than in service, and the late/early ratio said little. The
- * warm-up episodes are as long as the measured ones: after 64-turn warm-ups, the measured late
- * turns were the first bodies over 64 KB the process read (several socket chunks), and V8
- * deoptimised and recompiled the stream code on that path during the late window (`--trace-deopt`).
+ * of turns, so its code is compiled. The measured figures are that steady state's, not V8's
+ * tier-up: TurboFan compiles a function once it has run enough, and the functions a turn calls once
+ * or twice (the HTTP client's and the streams' among them) took thousands of turns to get there.
+ * After 384 warm-up turns, V8 still compiled 19 functions during a measured episode (≈ 0.5 ms of
+ * worker-thread CPU per turn, `--trace-opt`); after about 4,500, one. So the warm-up runs rounds of
+ * agents in parallel (the turns come faster), each episode as long as the measured ones: after
+ * shorter warm-ups, the measured late turns were the first bodies over 64 KB the process read
+ * (several socket chunks), and V8 deoptimised and recompiled the stream code on that path during
+ * the late window (`--trace-deopt`). Every episode ends as a trainer ends it (reward, then export
+ * with the session removed), so the sessions of the warm-up do not stay in the heap.
  */
-const WARM_EPISODES = 3;
+const WARM_ROUNDS = 4;
+const WARM_AGENTS = 8;
 const WARM_TURNS = 128;
 /**
  * Measured episodes per mode (other text each): the figures are their medians, window by window.
@@ -58,15 +62,50 @@ function filler(seed, words) {
   return out.join(' ');
 }
 
+/** POST `body` as JSON with `key`; the answer's JSON (throws on a non-2xx). */
+async function post(proxy, path, key, body) {
+  const response = await fetch(`${proxy.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
 /** A session on the data proxy, started with the admin key: its turns are recorded. */
 async function startSession(proxy, task) {
-  const response = await fetch(`${proxy.url}/rl/start_session`, {
-    method: 'POST',
+  const started = await post(proxy, '/rl/start_session', ADMIN, { task_id: task });
+  return { key: started.api_key, id: started.session_id };
+}
+
+/** Every `shard_id` in an export's answer (its tensors are shards the data proxy holds until fetched). */
+function shardIds(value, into = []) {
+  if (Array.isArray(value)) for (const item of value) shardIds(item, into);
+  else if (value !== null && typeof value === 'object')
+    for (const [key, item] of Object.entries(value)) {
+      if (key === 'shard_id' && typeof item === 'string') into.push(item);
+      else shardIds(item, into);
+    }
+  return into;
+}
+
+/**
+ * Ends a session as a trainer does: a reward, its trajectories exported with the session removed,
+ * and their tensor shards dropped once taken (otherwise the data proxy holds them, up to
+ * `--shard-store-bytes`: 30 MB an episode here).
+ */
+async function endSession(proxy, session) {
+  await post(proxy, '/rl/set_reward', session.key, { reward: 1 });
+  const exported = await post(proxy, '/export_trajectories', ADMIN, { session_id: session.id, remove_session: true });
+  const response = await fetch(`${proxy.url}/data/clear`, {
+    method: 'DELETE',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ task_id: task }),
+    body: JSON.stringify({ shard_ids: shardIds(exported) }),
   });
-  if (!response.ok) throw new Error(`start_session: ${response.status} ${await response.text()}`);
-  return (await response.json()).api_key;
+  const cleared = await response.text();
+  if (!response.ok) throw new Error(`/data/clear: ${response.status} ${cleared}`);
 }
 
 /**
@@ -75,7 +114,8 @@ async function startSession(proxy, task) {
  * (ns), latency (ms), prompt and cached tokens.
  */
 async function episode(proxy, { task, turns, seed }) {
-  const key = await startSession(proxy, task);
+  const session = await startSession(proxy, task);
+  const key = session.key;
   const messages = [
     {
       role: 'system',
@@ -115,12 +155,14 @@ async function episode(proxy, { task, turns, seed }) {
       cachedTokens: answer.usage.prompt_tokens_details?.cached_tokens ?? null,
     });
   }
+  if (failures === 0) await endSession(proxy, session);
   return { perTurn, failures };
 }
 
 /** Data-proxy CPU (ms) of `turns` short turns, each a new three-message conversation of one session. */
 async function shortTurns(proxy, turns, seed) {
-  const key = await startSession(proxy, 'short-turns');
+  const session = await startSession(proxy, 'short-turns');
+  const key = session.key;
   const cpuMs = [];
   for (let turn = 0; turn < turns; turn++) {
     const messages = [
@@ -142,6 +184,7 @@ async function shortTurns(proxy, turns, seed) {
     if (!response.ok) return null;
     cpuMs.push((processCpuNs(proxy.pid) - cpuBefore) / 1e6);
   }
+  await endSession(proxy, session);
   return cpuMs;
 }
 
@@ -160,6 +203,9 @@ function windows(perTurn, window) {
     earlyCpuMs: cpuMs(early),
     lateCpuMs: cpuMs(late),
     lateMainMs: sum(late.map((t) => t.mainNs)) / late.length / 1e6,
+    // The window's median turn: what a late turn costs without the bursts of load from other work
+    // on a shared machine (and without the periodic full GCs, which the mean carries).
+    lateMedianTurnMs: median(late.map((t) => t.cpuNs)) / 1e6,
     ratio: cpuMs(late) / cpuMs(early),
     earlyLatencyP50Ms: median(early.map((t) => t.latencyMs)),
     lateLatencyP50Ms: median(late.map((t) => t.latencyMs)),
@@ -172,7 +218,14 @@ function windows(perTurn, window) {
 /** The median of each window figure over several episodes (the ratio from the median windows). */
 function medianWindows(each) {
   const out = { ...each[0] };
-  for (const key of ['earlyCpuMs', 'lateCpuMs', 'lateMainMs', 'earlyLatencyP50Ms', 'lateLatencyP50Ms'])
+  for (const key of [
+    'earlyCpuMs',
+    'lateCpuMs',
+    'lateMainMs',
+    'lateMedianTurnMs',
+    'earlyLatencyP50Ms',
+    'lateLatencyP50Ms',
+  ])
     out[key] = median(each.map((w) => w[key]));
   out.ratio = out.lateCpuMs / out.earlyCpuMs;
   return out;
@@ -204,14 +257,19 @@ export async function run({ quick, report }) {
         // Warm-up episodes first (other text): JIT and first-use costs stay out of the figures.
         let warmFailures = 0;
         let warmTurns = 0;
-        for (let w = 0; w < (quick ? 1 : WARM_EPISODES); w++) {
-          const warm = await episode(proxy, {
-            task: `warm-${w}`,
-            turns: quick ? 8 : WARM_TURNS,
-            seed: 7 + 10 * index + w,
-          });
-          warmFailures += warm.failures;
-          warmTurns += warm.perTurn.length;
+        const agents = quick ? 2 : WARM_AGENTS;
+        for (let round = 0; round < (quick ? 1 : WARM_ROUNDS); round++) {
+          const warm = await Promise.all(
+            Array.from({ length: agents }, (_, agent) =>
+              episode(proxy, {
+                task: `warm-${round}-${agent}`,
+                turns: quick ? 8 : WARM_TURNS,
+                seed: 7 + 100 * index + agents * round + agent,
+              }),
+            ),
+          );
+          warmFailures += sum(warm.map((run) => run.failures));
+          warmTurns += sum(warm.map((run) => run.perTurn.length));
         }
         const measured = [];
         for (let m = 0; m < (quick ? 1 : MEASURED_EPISODES); m++)
@@ -249,6 +307,10 @@ export async function run({ quick, report }) {
         report.figure(
           `${mode}: late turn CPU, main thread / other threads (GC, JIT) (ms)`,
           `${figures.lateMainMs.toFixed(2)} / ${(figures.lateCpuMs - figures.lateMainMs).toFixed(2)}`,
+        );
+        report.figure(
+          `${mode}: late turn CPU, the median turn of the window (ms)`,
+          figures.lateMedianTurnMs.toFixed(2),
         );
         report.figure(
           `${mode}: a short turn (3 messages, no history), ${short?.length ?? 0} turns (ms)`,
