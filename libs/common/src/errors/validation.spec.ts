@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ArgumentMetadata } from '@nestjs/common';
-import { IsBoolean, IsInt, IsOptional, Min } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { BodyRules } from '@app/contracts';
 import { AppException } from './app.exception.js';
 import { BodyValidationPipe } from './validation.js';
@@ -17,6 +18,14 @@ class OptionalBody {
 @BodyRules({ invalidFieldStatus: 400, unknownFields: 'reject' })
 class StrictKeysBody {
   @IsOptional() @IsInt() size?: number;
+}
+
+/** Rules stacked by `applyDecorators` register in list order, not bottom-up. */
+@BodyRules({ optional: true, invalidFieldStatus: 400 })
+class StackedRulesBody {
+  @applyDecorators(IsOptional(), IsString(), MaxLength(8)) name?: string;
+  @applyDecorators(IsOptional(), IsNumber({ allowNaN: false }), Min(0), Max(60)) timeout?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(10) count?: number;
 }
 
 /** A subclass inherits its parent's rules. */
@@ -52,6 +61,17 @@ describe(BodyValidationPipe.name, () => {
     expect(await pipe.transform(undefined, body(OptionalBody))).toEqual(new OptionalBody());
     expect(await pipe.transform(Buffer.alloc(0), body(InheritedOptionalBody))).toEqual(new InheritedOptionalBody());
     for (const value of [[1], 'text', 5]) expect((await failure(value, OptionalBody)).getStatus()).toBe(422);
+  });
+
+  it('a value of the wrong type hears of its type, however the rules were stacked; a value out of range hears of the range', async () => {
+    expect((await failure({ name: 5 }, StackedRulesBody)).message).toBe('name must be a string');
+    expect((await failure({ timeout: 'abc' }, StackedRulesBody)).message).toMatch(/^timeout must be a number/);
+    expect((await failure({ count: 'x' }, StackedRulesBody)).message).toBe('count must be an integer number');
+    expect((await failure({ name: 'a much longer name' }, StackedRulesBody)).message).toBe(
+      'name must be shorter than or equal to 8 characters',
+    );
+    expect((await failure({ timeout: 61 }, StackedRulesBody)).message).toBe('timeout must not be greater than 60');
+    expect((await failure({ count: 11 }, StackedRulesBody)).message).toBe('count must not be greater than 10');
   });
 
   it('answers 400 naming the field where the class asks for it, and refuses unknown fields where it says so', async () => {

@@ -8,6 +8,22 @@ import { ErrorCode } from './error-codes.js';
  * otherwise the first rule it breaks in declaration order (class-validator records decorators
  * bottom-up, so its list is reversed). Values are never echoed (they may be keys).
  */
+/**
+ * The rules that say what type a field has. A value of the wrong type also breaks the field's other
+ * rules (a length, a range), and the type is what its caller must hear: "must be a string", not
+ * "must be shorter than 1024 characters" for a number.
+ */
+const TYPE_RULES = new Set(['isString', 'isNumber', 'isInt', 'isBoolean', 'isArray', 'isObject']);
+
+/**
+ * The one broken rule a field's issue reports: its type rule when that is broken, else the rule
+ * declared first above the property (decorators apply bottom-up, so that one registers last). Not
+ * the order alone: a stack built with `applyDecorators` registers its rules in list order.
+ */
+function reportedRule(broken: [string, string][]): [string, string] {
+  return broken.find(([rule]) => TYPE_RULES.has(rule)) ?? broken[broken.length - 1];
+}
+
 function flattenIssues(errors: ValidationError[], path: (string | number)[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
@@ -17,7 +33,7 @@ function flattenIssues(errors: ValidationError[], path: (string | number)[]): Va
       if (error.value === undefined && broken[0][0] !== 'whitelistValidation') {
         issues.push({ loc, msg: 'Field required', type: 'missing' });
       } else {
-        const [type, msg] = broken[broken.length - 1];
+        const [type, msg] = reportedRule(broken);
         issues.push({ loc, msg, type });
       }
     }
