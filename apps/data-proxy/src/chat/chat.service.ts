@@ -382,7 +382,7 @@ export class ChatService {
     };
     // A concat prompt that continues this one writes its ids' JSON from this one's (prompt-builder.ts);
     // hf prompts continue the kept render instead (prompt-continuations.ts), so nothing is carried.
-    if (interaction.chatTemplateType === 'concat') carryPromptIdsJson(chat.promptIds, interaction);
+    if (interaction.chatTemplateType === 'concat') carryPromptIdsJson(chat.promptIds, interaction.id);
     this.sessions.record(session, interaction);
   }
 }

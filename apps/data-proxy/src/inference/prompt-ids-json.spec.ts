@@ -41,17 +41,17 @@ describe('engineRequestJson', () => {
 
   it("carries a prompt's JSON to the interaction that holds it, for the one turn that continues it", () => {
     const ids = [4, 5, 6];
-    const interaction = {};
-    carryPromptIdsJson(ids, interaction);
+    const interactionId = 'chatcmpl-carried';
+    carryPromptIdsJson(ids, interactionId);
     // Nothing registered for those ids: nothing carried.
-    expect(takePromptIdsJsonOf(interaction, 3)).toBeUndefined();
+    expect(takePromptIdsJsonOf(interactionId, 3)).toBeUndefined();
     notePromptIdsJson(ids, bytes('4,5,6'));
-    carryPromptIdsJson(ids, interaction);
+    carryPromptIdsJson(ids, interactionId);
     // The wrong length (another prompt) gets nothing; taking forgets it either way.
-    expect(takePromptIdsJsonOf(interaction, 2)).toBeUndefined();
-    carryPromptIdsJson(ids, interaction);
-    expect(idsJsonText(takePromptIdsJsonOf(interaction, 3)!)).toBe('4,5,6');
-    expect(takePromptIdsJsonOf(interaction, 3)).toBeUndefined();
+    expect(takePromptIdsJsonOf(interactionId, 2)).toBeUndefined();
+    carryPromptIdsJson(ids, interactionId);
+    expect(idsJsonText(takePromptIdsJsonOf(interactionId, 3)!)).toBe('4,5,6');
+    expect(takePromptIdsJsonOf(interactionId, 3)).toBeUndefined();
   });
 
   it('appends new ids to kept JSON, as joining them all would', () => {

@@ -78,24 +78,26 @@ function unpooled(text: string): Buffer {
 }
 
 /**
- * Recorded interactions' prompt JSON (carryPromptIdsJson), taken by the turn that continues one;
- * bounded, least recently carried out first, so turns nobody continues do not hold it for long.
+ * Recorded interactions' prompt JSON (carryPromptIdsJson), by interaction id, taken by the turn
+ * that continues one; bounded, least recently carried out first, so turns nobody continues do not
+ * hold it for long. Keyed by the id, not the interaction: an entry of a session that ended must not
+ * hold its interaction (with its messages and prompt buffer) until the bound pushes it out.
  */
-const carried = new SizedLruMap<object, { length: number; json: IdsJson }>(
+const carried = new SizedLruMap<string, { length: number; json: IdsJson }>(
   32 * 1024 * 1024,
   (entry) => entry.json.byteLength,
 );
 
-/** Makes the JSON registered for `ids` that of `owner` (a recorded interaction holding a copy of them) too. */
-export function carryPromptIdsJson(ids: readonly number[], owner: object): void {
+/** Makes the JSON registered for `ids` that of interaction `interactionId` (recorded with a copy of them) too. */
+export function carryPromptIdsJson(ids: readonly number[], interactionId: string): void {
   const entry = known.get(ids);
   if (entry === undefined || entry.length !== ids.length) return;
-  carried.set(owner, entry);
+  carried.set(interactionId, entry);
 }
 
-/** The JSON carried for `owner`, if it is that of `length` ids; forgotten either way. */
-export function takePromptIdsJsonOf(owner: object, length: number): IdsJson | undefined {
-  const entry = carried.delete(owner);
+/** The JSON carried for interaction `interactionId`, if it is that of `length` ids; forgotten either way. */
+export function takePromptIdsJsonOf(interactionId: string, length: number): IdsJson | undefined {
+  const entry = carried.delete(interactionId);
   return entry !== undefined && entry.length === length ? entry.json : undefined;
 }
 

@@ -62,7 +62,7 @@ export async function buildConcatPrompt(
   const prompt = closed.concat(allTokens.slice(cut + 1));
   // The engine request writes the parent's part from the parent's JSON bytes (serialized here once
   // per chain of turns), and only the new ids.
-  const parentJson = takePromptIdsJsonOf(parent, parentLength) ?? idsJson(parent.promptIds);
+  const parentJson = takePromptIdsJsonOf(parent.id, parentLength) ?? idsJson(parent.promptIds);
   notePromptIdsJson(prompt, appendIdsJson(parentJson, prompt.slice(parentLength)));
   return prompt;
 }
