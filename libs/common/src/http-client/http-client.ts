@@ -162,7 +162,24 @@ function requestOptions(options: RawRequestOptions, signal: AbortSignal | undefi
   };
 }
 
+/**
+ * URLs parsed before: a service calls the same few URLs (its engine's `/generate`, a worker's
+ * chat path) on every request, and parsing one costs more than the lookup. Bounded: cleared when
+ * full (URLs with per-request parts, such as a session id in the path, must not grow it).
+ */
+const splitUrls = new Map<string, { origin: string; path: string }>();
+const MAX_SPLIT_URLS = 1024;
+
 function splitUrl(url: string): { origin: string; path: string } {
+  const known = splitUrls.get(url);
+  if (known !== undefined) return known;
+  const split = parseUrl(url);
+  if (splitUrls.size >= MAX_SPLIT_URLS) splitUrls.clear();
+  splitUrls.set(url, split);
+  return split;
+}
+
+function parseUrl(url: string): { origin: string; path: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
