@@ -62,10 +62,10 @@ function filler(seed, words) {
   return out.join(' ');
 }
 
-/** POST `body` as JSON with `key`; the answer's JSON (throws on a non-2xx). */
-async function post(proxy, path, key, body) {
+/** `method` `path` with `body` as JSON and `key`; the answer's JSON (throws on a non-2xx). */
+async function call(proxy, method, path, key, body) {
   const response = await fetch(`${proxy.url}${path}`, {
-    method: 'POST',
+    method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
@@ -74,9 +74,35 @@ async function post(proxy, path, key, body) {
   return JSON.parse(text);
 }
 
+/** Sends one chat turn's body (already JSON) with the session key; the response, body unread. */
+function sendChat(proxy, key, body) {
+  return fetch(`${proxy.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body,
+  });
+}
+
+/** The conversation an agent starts with: a system prompt and its task (≈ 220 tokens). */
+function openingMessages(seed) {
+  return [
+    {
+      role: 'system',
+      content: `You are a coding agent. Work step by step and report what you observe. ${filler(seed, 20)}`,
+    },
+    { role: 'user', content: `Task ${seed}: ${filler(seed + 1, 160)}` },
+  ];
+}
+
+/** An observation the agent adds to its conversation after `turn`. */
+const observation = (seed, turn) => ({
+  role: 'user',
+  content: `Observation ${turn}: ${filler(seed * 1000 + turn, 48)}`,
+});
+
 /** A session on the data proxy, started with the admin key: its turns are recorded. */
 async function startSession(proxy, task) {
-  const started = await post(proxy, '/rl/start_session', ADMIN, { task_id: task });
+  const started = await call(proxy, 'POST', '/rl/start_session', ADMIN, { task_id: task });
   return { key: started.api_key, id: started.session_id };
 }
 
@@ -97,15 +123,12 @@ function shardIds(value, into = []) {
  * `--shard-store-bytes`: 30 MB an episode here).
  */
 async function endSession(proxy, session) {
-  await post(proxy, '/rl/set_reward', session.key, { reward: 1 });
-  const exported = await post(proxy, '/export_trajectories', ADMIN, { session_id: session.id, remove_session: true });
-  const response = await fetch(`${proxy.url}/data/clear`, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ shard_ids: shardIds(exported) }),
+  await call(proxy, 'POST', '/rl/set_reward', session.key, { reward: 1 });
+  const exported = await call(proxy, 'POST', '/export_trajectories', ADMIN, {
+    session_id: session.id,
+    remove_session: true,
   });
-  const cleared = await response.text();
-  if (!response.ok) throw new Error(`/data/clear: ${response.status} ${cleared}`);
+  await call(proxy, 'DELETE', '/data/clear', ADMIN, { shard_ids: shardIds(exported) });
 }
 
 /**
@@ -116,26 +139,16 @@ async function endSession(proxy, session) {
 async function episode(proxy, { task, turns, seed }) {
   const session = await startSession(proxy, task);
   const key = session.key;
-  const messages = [
-    {
-      role: 'system',
-      content: `You are a coding agent. Work step by step and report what you observe. ${filler(seed, 20)}`,
-    },
-    { role: 'user', content: `Task ${seed}: ${filler(seed + 1, 160)}` },
-  ];
+  const messages = openingMessages(seed);
   const perTurn = [];
   let failures = 0;
   for (let turn = 0; turn < turns; turn++) {
-    if (turn > 0) messages.push({ role: 'user', content: `Observation ${turn}: ${filler(seed * 1000 + turn, 48)}` });
+    if (turn > 0) messages.push(observation(seed, turn));
     const body = JSON.stringify({ model: 'sim', messages, max_completion_tokens: 64, temperature: 1 });
     const cpuBefore = processCpuNs(proxy.pid);
     const mainBefore = mainThreadCpuNs(proxy.pid);
     const started = performance.now();
-    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body,
-    });
+    const response = await sendChat(proxy, key, body);
     const answer = await response.json();
     const latencyMs = performance.now() - started;
     const cpuNs = processCpuNs(proxy.pid) - cpuBefore;
@@ -165,21 +178,10 @@ async function shortTurns(proxy, turns, seed) {
   const key = session.key;
   const cpuMs = [];
   for (let turn = 0; turn < turns; turn++) {
-    const messages = [
-      {
-        role: 'system',
-        content: `You are a coding agent. Work step by step and report what you observe. ${filler(seed, 20)}`,
-      },
-      { role: 'user', content: `Task ${seed}: ${filler(seed + 1, 160)}` },
-      { role: 'user', content: `Observation ${turn}: ${filler(seed * 1000 + turn, 48)}` },
-    ];
+    const messages = [...openingMessages(seed), observation(seed, turn)];
     const body = JSON.stringify({ model: 'sim', messages, max_completion_tokens: 64, temperature: 1 });
     const cpuBefore = processCpuNs(proxy.pid);
-    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body,
-    });
+    const response = await sendChat(proxy, key, body);
     await response.arrayBuffer();
     if (!response.ok) return null;
     cpuMs.push((processCpuNs(proxy.pid) - cpuBefore) / 1e6);

@@ -208,7 +208,7 @@ export class PromptContinuations {
     if (!prompt.startsWith(base) || !history.startsWith(base)) return null;
     const promptRest = await this.pieces.encodeWithPrefix(previous.tail + prompt.slice(base.length));
     // The one copy of the kept ids a turn makes: the prompt the pipeline records and sends.
-    const ids = ([] as number[]).concat(...previous.idChunks, promptRest.ids);
+    const ids = joinIds([...previous.idChunks, promptRest.ids]);
     const idsJson = appendIdsJson(previous.idsJson, promptRest.ids);
     const historyText = previous.tail + history.slice(base.length);
     const historyRest = await this.pieces.encodeWithPrefix(historyText);
@@ -244,7 +244,7 @@ export class PromptContinuations {
   ): Promise<boolean> {
     if (!sameIds(step.ids, await fullEncode())) return false;
     const full = await this.renderPrefix(messages, inputs, inputsKey);
-    return sameIds(full.idChunks[0], ([] as number[]).concat(...step.next.idChunks)) && full.tail === step.next.tail;
+    return sameIds(joinIds(full.idChunks), joinIds(step.next.idChunks)) && full.tail === step.next.tail;
   }
 
   private verdict(shape: string, stable: boolean): void {
@@ -273,7 +273,12 @@ function appendIdChunk(
   added: readonly number[],
 ): readonly (readonly number[])[] {
   if (chunks.length < 64) return [...chunks, added];
-  return [([] as number[]).concat(...chunks), added];
+  return [joinIds(chunks), added];
+}
+
+/** The ids of `chunks`, in one new array (one allocation of the exact length). */
+function joinIds(chunks: readonly (readonly number[])[]): number[] {
+  return ([] as number[]).concat(...chunks);
 }
 
 /** Notes the first message of each kind in `messages` (whose first is at `offset` in M). */
