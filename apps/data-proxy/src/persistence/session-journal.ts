@@ -107,14 +107,23 @@ function arrayOf<T extends Int32Array | Float32Array>(base64: string, type: { ne
  * conversation they share, the prompt ids after the ones they share.
  */
 export function serializeInteraction(interaction: Interaction, base: Interaction | null = null): SerializedInteraction {
+  const shared = base ? sharedWith(interaction, base) : { messages: 0, promptIds: 0 };
   const record: SerializedInteraction = {
     ...interaction,
-    promptIds: bytesOf(interaction.promptIds),
+    // Only the ids after the shared ones are encoded: a late turn's 15k-id prompt is not.
+    promptIds: bytesOf(interaction.promptIds.subarray(shared.promptIds)),
     outputIds: bytesOf(interaction.outputIds),
     outputLogprobs: bytesOf(interaction.outputLogprobs),
     outputVersions: bytesOf(VersionRuns.of(interaction.outputVersions).toInt32Array()),
   };
-  if (!base) return record;
+  if (!base || (shared.messages === 0 && shared.promptIds === 0)) return record;
+  record.base = { id: base.id, ...shared };
+  record.messages = interaction.messages.slice(shared.messages);
+  return record;
+}
+
+/** How many messages and prompt ids `interaction` begins with that are `base`'s. */
+function sharedWith(interaction: Interaction, base: Interaction): { messages: number; promptIds: number } {
   const recorded = [...base.messages, ...base.outputMessages];
   let messages = 0;
   // Shared objects (the store keeps the parent's) compare at once; others are compared whole.
@@ -125,14 +134,14 @@ export function serializeInteraction(interaction: Interaction, base: Interaction
       JSON.stringify(recorded[messages]) === JSON.stringify(interaction.messages[messages]))
   )
     messages++;
-  let promptIds = 0;
   const limit = Math.min(base.promptIds.length, interaction.promptIds.length);
+  // A prompt the arena stored after its parent's is a view of the same ids (prompt-arena.ts).
+  const sameIds =
+    base.promptIds.buffer === interaction.promptIds.buffer &&
+    base.promptIds.byteOffset === interaction.promptIds.byteOffset;
+  let promptIds = sameIds ? limit : 0;
   while (promptIds < limit && base.promptIds[promptIds] === interaction.promptIds[promptIds]) promptIds++;
-  if (messages === 0 && promptIds === 0) return record;
-  record.base = { id: base.id, messages, promptIds };
-  record.messages = interaction.messages.slice(messages);
-  record.promptIds = bytesOf(interaction.promptIds.subarray(promptIds));
-  return record;
+  return { messages, promptIds };
 }
 
 /** The interaction a record describes; null when its base is not among `interactions` (never written so). */

@@ -1,5 +1,6 @@
 import { messageKey } from './message-key.js';
 import { PromptArena } from './prompt-arena.js';
+import { knownParentPrefix } from './prompt-provenance.js';
 import { VersionRuns } from './version-runs.js';
 
 /**
@@ -99,7 +100,11 @@ export class InteractionCache {
     const place = previous ? (this.order.get(previous) ?? this.nextPlace++) : this.nextPlace++;
     if (previous) this.unindex(previous);
     const parent = interaction.parentId === null ? undefined : this.byId.get(interaction.parentId);
-    interaction.promptIds = this.prompts.store(recorded.promptIds, parent?.promptIds ?? null);
+    interaction.promptIds = this.prompts.store(
+      recorded.promptIds,
+      parent?.promptIds ?? null,
+      parent ? knownParentPrefix(recorded.promptIds, parent) : 0,
+    );
     if (this.prompts.grew) this.relocatePrompts();
     storeAnswerCompactly(interaction);
     if (parent && this.foundParents.get(interaction.messages) === parent) {

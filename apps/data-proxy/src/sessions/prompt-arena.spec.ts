@@ -27,6 +27,29 @@ describe(PromptArena.name, () => {
     expect(Array.from(sibling)).toEqual(range(0, 70));
   });
 
+  it('compares only the parent ids its builder does not vouch for', () => {
+    const arena = new PromptArena();
+    const parent = arena.store(range(0, 100), null);
+    // The first 90 are vouched for: the prompt is read from 90 on (a proxy counts the reads).
+    let reads = 0;
+    const prompt = new Proxy(range(0, 120), {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const child = arena.store(prompt, parent, 90);
+    expect(child.buffer).toBe(parent.buffer);
+    expect(child.byteOffset).toBe(parent.byteOffset);
+    expect(reads).toBe(10 + 20);
+    // What is not vouched for is still compared: a change after the vouched ids stores the prompt whole.
+    const edited = [...range(0, 95), -1, ...range(96, 130)];
+    const branch = arena.store(edited, child, 90);
+    expect(branch.byteOffset).toBe(child.byteOffset + child.byteLength);
+    expect(Array.from(branch)).toEqual(edited);
+    expect(Array.from(child)).toEqual(range(0, 120));
+  });
+
   it('keeps every view intact across buffer growth, over a long episode', () => {
     const arena = new PromptArena();
     const expected: number[][] = [];

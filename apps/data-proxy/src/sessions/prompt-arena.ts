@@ -32,10 +32,15 @@ export class PromptArena {
     return this.data.subarray(from - moved.from, from - moved.from + view.length);
   }
 
-  /** Stores `prompt` (continuing `parent`'s prompt when it can) and returns the view that holds it. */
-  store(prompt: ArrayLike<number>, parent: Int32Array | null): Int32Array {
+  /**
+   * Stores `prompt` (continuing `parent`'s prompt when it can) and returns the view that holds it.
+   * `knownEqual`: how many of `prompt`'s first ids its builder knows to be `parent`'s
+   * (prompt-provenance.ts); only the parent's ids after those are compared.
+   */
+  store(prompt: ArrayLike<number>, parent: Int32Array | null, knownEqual = 0): Int32Array {
     let start = this.used;
-    if (parent !== null && this.continues(prompt, parent)) start = parent.byteOffset / Int32Array.BYTES_PER_ELEMENT;
+    if (parent !== null && this.continues(prompt, parent, knownEqual))
+      start = parent.byteOffset / Int32Array.BYTES_PER_ELEMENT;
     const kept = this.used - start;
     const needed = prompt.length - kept;
     this.moved = null;
@@ -72,11 +77,14 @@ export class PromptArena {
     return this.data.byteLength;
   }
 
-  /** Whether `parent` is a view of the current buffer ending where the stored ids end, and `prompt` begins with it. */
-  private continues(prompt: ArrayLike<number>, parent: Int32Array): boolean {
+  /**
+   * Whether `parent` is a view of the current buffer ending where the stored ids end, and `prompt`
+   * begins with it (its first `knownEqual` ids are, as the caller knows).
+   */
+  private continues(prompt: ArrayLike<number>, parent: Int32Array, knownEqual: number): boolean {
     if (parent.buffer !== this.data.buffer || parent.length === 0 || prompt.length < parent.length) return false;
     if (parent.byteOffset / Int32Array.BYTES_PER_ELEMENT + parent.length !== this.used) return false;
-    for (let i = 0; i < parent.length; i++) if (prompt[i] !== parent[i]) return false;
+    for (let i = knownEqual; i < parent.length; i++) if (prompt[i] !== parent[i]) return false;
     return true;
   }
 }

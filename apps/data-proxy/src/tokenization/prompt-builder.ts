@@ -1,8 +1,10 @@
+import { SizedLruMap } from '@app/common/lite';
 import { Logger } from '@nestjs/common';
 import { appendIdsJson, idsJson, notePromptIdsJson, takePromptIdsJsonOf } from '../inference/prompt-ids-json.js';
 import type { Interaction } from '../sessions/interaction.js';
+import { noteParentPrefix } from '../sessions/prompt-provenance.js';
 import type { DataProxyModel } from './data-proxy-model.js';
-import type { RenderContinuation } from './prompt-continuations.js';
+import { keptPrefixLength, type RenderContinuation } from './prompt-continuations.js';
 
 export interface PromptInput {
   messages: unknown[];
@@ -16,9 +18,34 @@ export interface PromptInput {
 
 const logger = new Logger('PromptBuilder');
 
-/** `hf`: the chat template over the whole conversation. */
-export function buildHfPrompt(model: DataProxyModel, input: PromptInput): Promise<number[]> {
+/**
+ * What a `concat` turn leaves for the turn that continues it (by its interaction id), so that turn
+ * scans only what is new for turn ends: its prompt's length, the turn ends at positions whose
+ * `isBoundary` is settled within it (all but the last `lookahead`), and where in the template's ids
+ * of its conversation the turn it continued ended (the `cutIndex`-th turn end, at `cut`). Tiny;
+ * bounded by count, least recently used out first.
+ */
+interface ConcatTurn {
+  promptLength: number;
+  settledEnds: number;
+  cut: number;
+  cutIndex: number;
+}
+const concatTurns = new SizedLruMap<string, ConcatTurn>(64 * 1024, () => 1);
+
+/** The chat template's ids for the conversation (continuing a kept prompt where it can). */
+function templateIds(model: DataProxyModel, input: PromptInput): Promise<number[]> {
   return model.template.encode(input, input.conversation, input.continuation);
+}
+
+/** `hf`: the chat template over the whole conversation. */
+export async function buildHfPrompt(model: DataProxyModel, input: PromptInput): Promise<number[]> {
+  const ids = await templateIds(model, input);
+  // In `hf` mode a turn's recorded prompt is what the template returned for it, so the ids the
+  // template knows it shares with its parent's are the parent's recorded ones.
+  const parentId = input.continuation?.from;
+  if (parentId) noteParentPrefix(ids, parentId, keptPrefixLength(ids, parentId));
+  return ids;
 }
 
 /**
@@ -28,6 +55,10 @@ export function buildHfPrompt(model: DataProxyModel, input: PromptInput): Promis
  * tokens for the new messages only, so what the model saw last turn is what it sees again. If the
  * template's rendering cannot be aligned with the parent, the turn starts a fresh sequence
  * (logged) instead of failing.
+ *
+ * A late turn's work is what is new: the parent's turn ends are counted from what the parent's
+ * turn left (`ConcatTurn`), the template's ids are searched from where the parent's turn was cut
+ * when the template knows they begin with the same ids, and the parent's ids are copied once.
  */
 export async function buildConcatPrompt(
   model: DataProxyModel,
@@ -35,34 +66,55 @@ export async function buildConcatPrompt(
   parent: Interaction | null,
 ): Promise<number[]> {
   const turns = model.turnBoundaries;
-  if (!parent || !turns) return buildHfPrompt(model, input);
+  if (!parent || !turns) return templateIds(model, input);
   let end = parent.outputIds.length;
   while (end > 0 && model.isStopToken(parent.outputIds[end - 1])) end--;
   const stopId = end < parent.outputIds.length ? parent.outputIds[end] : null;
   const prefixLength = parent.messages.length + parent.outputMessages.length;
   const allMessages = [...parent.messages, ...parent.outputMessages, ...input.messages.slice(prefixLength)];
-  const allTokens = await model.template.encode(
-    { ...input, messages: allMessages },
-    input.conversation,
-    input.continuation,
-  );
-  // The parent's tokens and its answer closed, copied into an array of their exact length (pushing
-  // 15k ids one by one regrows the array a dozen times: eight times slower), then the new messages'
-  // tokens.
-  const parentLength = parent.promptIds.length;
-  const closed = new Array<number>(parentLength + end + 1);
-  for (let i = 0; i < parentLength; i++) closed[i] = parent.promptIds[i];
-  for (let i = 0; i < end; i++) closed[parentLength + i] = parent.outputIds[i];
-  closed[parentLength + end] = turns.closer(stopId);
-  const cut = turns.find(allTokens, turns.count(closed));
+  const allTokens = await templateIds(model, { ...input, messages: allMessages });
+  const parentIds = parent.promptIds;
+  const parentLength = parentIds.length;
+  const closer = turns.closer(stopId);
+  const closedLength = parentLength + end + 1;
+  // The turn ends of the closed parent (its prompt, its answer, the closer): the ones its turn
+  // settled, then those of the ids after them.
+  const left = concatTurns.get(parent.id);
+  const settledFrom = left?.promptLength === parentLength ? Math.max(0, parentLength - turns.lookahead) : 0;
+  const rest: number[] = Array.from(parentIds.subarray(settledFrom));
+  for (let i = 0; i < end; i++) rest.push(parent.outputIds[i]);
+  rest.push(closer);
+  const settledInRest = Math.max(0, rest.length - turns.lookahead);
+  const closedSettled = (settledFrom > 0 ? left!.settledEnds : 0) + turns.count(rest, 0, settledInRest);
+  const closedEnds = closedSettled + turns.count(rest, settledInRest);
+  // The template's ids begin with those of the parent's conversation up to `shared`: turn ends
+  // before the parent's cut (and the ids its test reads) are where they were.
+  const shared = left && input.continuation ? keptPrefixLength(allTokens, parent.id) : 0;
+  const resume = left && left.cut + turns.lookahead < shared && left.cutIndex < closedEnds;
+  const cut = resume
+    ? turns.find(allTokens, closedEnds, left.cut + 1, left.cutIndex)
+    : turns.find(allTokens, closedEnds);
   if (cut < 0 || cut === allTokens.length - 1) {
     logger.warn({ parent: parent.id }, 'cannot align the new turn with the parent tokens; starting a fresh sequence');
-    return buildHfPrompt(model, input);
+    return templateIds(model, input);
   }
-  const prompt = closed.concat(allTokens.slice(cut + 1));
+  // One array of the exact length (pushing 15k ids one by one regrows it a dozen times).
+  const added = allTokens.length - cut - 1;
+  const prompt = new Array<number>(closedLength + added);
+  for (let i = 0; i < parentLength; i++) prompt[i] = parentIds[i];
+  for (let i = 0; i < end; i++) prompt[parentLength + i] = parent.outputIds[i];
+  prompt[closedLength - 1] = closer;
+  for (let i = 0; i < added; i++) prompt[closedLength + i] = allTokens[cut + 1 + i];
+  noteParentPrefix(prompt, parent.id, parentLength);
+  if (input.continuation) {
+    const settledEnds =
+      closedSettled +
+      turns.count(prompt, Math.max(0, closedLength - turns.lookahead), Math.max(0, prompt.length - turns.lookahead));
+    concatTurns.set(input.continuation.as, { promptLength: prompt.length, settledEnds, cut, cutIndex: closedEnds });
+  }
   // The engine request writes the parent's part from the parent's JSON bytes (serialized here once
   // per chain of turns), and only the new ids.
-  const parentJson = takePromptIdsJsonOf(parent.id, parentLength) ?? idsJson(parent.promptIds);
+  const parentJson = takePromptIdsJsonOf(parent.id, parentLength) ?? idsJson(parentIds);
   notePromptIdsJson(prompt, appendIdsJson(parentJson, prompt.slice(parentLength)));
   return prompt;
 }

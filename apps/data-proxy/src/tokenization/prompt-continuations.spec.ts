@@ -4,6 +4,7 @@ import { packageFolder } from '../../../../test/support/model-folders.js';
 import { Conversation, Random } from '../../../../test/support/conversations.js';
 import { engineRequestJson } from '../inference/prompt-ids-json.js';
 import { ChatTemplate } from './chat-template.js';
+import { keptPrefixLength } from './prompt-continuations.js';
 import { GOLDEN_FAMILIES, loadFamilyTemplate } from './golden-families.fixtures.js';
 
 /**
@@ -57,10 +58,12 @@ describe.each(Object.entries(GOLDEN_FAMILIES))('incremental templating: %s', (na
       const random = new Random(name.length * 977 + options.tools.toString().length * 31 + (options.reasoning ? 7 : 0));
       const before = { ...template.continuations.counts };
       let compared = 0;
+      let knownShared = 0;
       for (let c = 0; c < 6; c++) {
         const kwargs = random.chance(0.3) ? { enable_thinking: false } : {};
         const conversation = new Conversation(random, { ...options, kwargs });
         let from: string | null = null;
+        let previous: number[] | Error | null = null;
         for (let turn = 0; turn < 24; turn++) {
           const input = { messages: conversation.messages.slice(), tools: conversation.tools, kwargs };
           const as = `${name}-${c}-${turn}`;
@@ -71,13 +74,23 @@ describe.each(Object.entries(GOLDEN_FAMILIES))('incremental templating: %s', (na
             expect(got).toEqual(expected);
             expect(got).toEqual(await tokenizer.encode(template.render(input), false));
             compared++;
+            // What the prompt is said to share with the previous one (the arena then skips comparing it), it does.
+            const shared = from === null ? 0 : keptPrefixLength(got as number[], from);
+            if (shared > 0) {
+              expect(Array.isArray(previous)).toBe(true);
+              expect(shared).toBeLessThanOrEqual((previous as number[]).length);
+              expect((got as number[]).slice(0, shared)).toEqual((previous as number[]).slice(0, shared));
+            }
+            knownShared += shared;
           }
+          previous = got;
           from = as;
           conversation.answer();
           conversation.followUp();
         }
       }
       expect(compared).toBeGreaterThan(60);
+      expect(knownShared).toBeGreaterThan(0);
       // The incremental path was taken (each template is prefix-stable for some of these extensions).
       expect(template.continuations.counts.incremental).toBeGreaterThan(before.incremental);
     },
@@ -157,11 +170,20 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     const template = new ChatTemplate(tokenizer, tokenizer.chatTemplate!);
     const messages: Record<string, unknown>[] = [{ role: 'user', content: 'fix the test' }];
     let from: string | null = null;
+    let previous: number[] = [];
     for (let turn = 0; turn < 150; turn++) {
       const input = { messages: messages.slice(), tools: null, kwargs: {} };
       const as = `t${turn}`;
       const ids = await template.encode(input, as, { from, as });
       expect(ids).toEqual(await tokenizer.encode(template.render(input), false));
+      if (turn >= 2) {
+        // Known to be shared with the previous prompt: all of it but its generation prompt and the
+        // ids around it (the arena compares only those).
+        const shared = keptPrefixLength(ids, from!);
+        expect(shared).toBeGreaterThan(previous.length - 8);
+        expect(ids.slice(0, shared)).toEqual(previous.slice(0, shared));
+      }
+      previous = ids;
       // The engine request is written from the JSON kept with the ids.
       const body = { input_ids: ids, sampling_params: { max_new_tokens: 8 } };
       const written = engineRequestJson(body, ids);

@@ -50,11 +50,31 @@ interface RenderedPrefix {
   idChunks: readonly (readonly number[])[];
   idCount: number;
   idsJson: IdsJson;
+  /**
+   * How many of those ids are known to begin the prompt returned with this prefix (the one kept
+   * under the same key): a continuation's prompt begins with them too (keptPrefixLength).
+   */
+  inPrompt: number;
   /** The render's text after that special token. */
   tail: string;
 }
 
 type KeptPrefix = PendingPrefix | RenderedPrefix;
+
+/**
+ * For a prompt `encode` built from a kept one: the key it continued (`from`) and how many of its
+ * first ids are known, by construction, to be those of the prompt `encode` returned for that key.
+ */
+const sharedWithKept = new WeakMap<readonly number[], { from: string; length: number }>();
+
+/**
+ * How many of `ids`' first ids are, by construction, those of the prompt `encode` returned for the
+ * key `from` (0: nothing known). Callers skip comparing them.
+ */
+export function keptPrefixLength(ids: readonly number[], from: string): number {
+  const entry = sharedWithKept.get(ids);
+  return entry !== undefined && entry.from === from ? Math.min(entry.length, ids.length) : 0;
+}
 
 /**
  * Incremental templating: a conversation's next prompt rendered from what is new in it.
@@ -140,6 +160,8 @@ export class PromptContinuations {
             this.kept.delete(continuation.from!);
             this.kept.set(continuation.as, step.next);
             notePromptIdsJson(step.ids, step.idsJson);
+            if (previous.inPrompt > 0)
+              sharedWithKept.set(step.ids, { from: continuation.from!, length: previous.inPrompt });
             return step.ids;
           }
         }
@@ -169,6 +191,8 @@ export class PromptContinuations {
       idChunks: [ids],
       idCount: ids.length,
       idsJson: idsJson(ids),
+      // The prompt kept with it was rendered in full: what the two share is not known.
+      inPrompt: 0,
       tail: encoded.prefix ? text.slice(encoded.prefix.text.length) : text,
     };
   }
@@ -226,6 +250,9 @@ export class PromptContinuations {
       idChunks: prefix ? appendIdChunk(previous.idChunks, prefix.ids) : previous.idChunks,
       idCount: previous.idCount + (prefix ? prefix.ids.length : 0),
       idsJson: prefix ? appendIdsJson(previous.idsJson, prefix.ids) : previous.idsJson,
+      // `ids` begins with the previous chunks, and so do these; then the two renders' new ids
+      // agree up to where the generation prompt begins (compared: only what is new).
+      inPrompt: previous.idCount + (prefix ? sharedLength(promptRest.ids, prefix.ids) : 0),
       tail: prefix ? historyText.slice(prefix.text.length) : historyText,
     };
     return { ids, idsJson, next };
@@ -316,6 +343,14 @@ function messageShape(message: unknown): string {
     else shape += value === null ? 'n' : typeof value;
   }
   return shape;
+}
+
+/** How many first ids `a` and `b` have in common. */
+function sharedLength(a: readonly number[], b: readonly number[]): number {
+  const limit = Math.min(a.length, b.length);
+  let n = 0;
+  while (n < limit && a[n] === b[n]) n++;
+  return n;
 }
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {

@@ -69,16 +69,27 @@ export class TurnBoundaries {
     return !(ids[i + 1] === this.continuation[0] && ids[i + 2] === this.continuation[1]);
   }
 
-  count(ids: ArrayLike<number>): number {
+  /**
+   * How many ids after a turn end `isBoundary` also reads (Harmony looks for another message of the
+   * same turn): whether an id is a turn end is settled once these follow it.
+   */
+  get lookahead(): number {
+    return this.continuation ? 2 : 0;
+  }
+
+  /** Turn ends at positions `from` to `to` (excluded) of `ids`. */
+  count(ids: ArrayLike<number>, from = 0, to = ids.length): number {
     let n = 0;
-    for (let i = 0; i < ids.length; i++) if (this.isBoundary(ids, i)) n++;
+    for (let i = from; i < to; i++) if (this.isBoundary(ids, i)) n++;
     return n;
   }
 
-  /** Index of the `k`-th turn end (1-based) in `ids`, or -1. */
-  find(ids: ArrayLike<number>, k: number): number {
-    let seen = 0;
-    for (let i = 0; i < ids.length; i++) if (this.isBoundary(ids, i) && ++seen === k) return i;
+  /**
+   * Index of the `k`-th turn end (1-based) in `ids`, or -1; scanning from `from`, where `seen` turn
+   * ends come before it.
+   */
+  find(ids: ArrayLike<number>, k: number, from = 0, seen = 0): number {
+    for (let i = from; i < ids.length; i++) if (this.isBoundary(ids, i) && ++seen === k) return i;
     return -1;
   }
 }
