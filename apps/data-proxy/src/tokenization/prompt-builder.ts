@@ -23,7 +23,7 @@ const logger = new Logger('PromptBuilder');
  * scans only what is new for turn ends: its prompt's length, the turn ends at positions whose
  * `isBoundary` is settled within it (all but the last `lookahead`), and where in the template's ids
  * of its conversation the turn it continued ended (the `cutIndex`-th turn end, at `cut`). Tiny;
- * bounded by count, least recently used out first.
+ * bounded by count, least recently used out first; a turn whose parent left nothing counts all.
  */
 interface ConcatTurn {
   promptLength: number;
@@ -80,12 +80,14 @@ export async function buildConcatPrompt(
   // The turn ends of the closed parent (its prompt, its answer, the closer): the ones its turn
   // settled, then those of the ids after them.
   const left = concatTurns.get(parent.id);
-  const settledFrom = left?.promptLength === parentLength ? Math.max(0, parentLength - turns.lookahead) : 0;
-  const rest: number[] = Array.from(parentIds.subarray(settledFrom));
-  for (let i = 0; i < end; i++) rest.push(parent.outputIds[i]);
-  rest.push(closer);
+  const fromLeft = left !== undefined && left.promptLength === parentLength ? left : undefined;
+  const settledFrom = fromLeft ? Math.max(0, parentLength - turns.lookahead) : 0;
+  const rest = new Array<number>(closedLength - settledFrom);
+  for (let i = settledFrom; i < parentLength; i++) rest[i - settledFrom] = parentIds[i];
+  for (let i = 0; i < end; i++) rest[parentLength - settledFrom + i] = parent.outputIds[i];
+  rest[rest.length - 1] = closer;
   const settledInRest = Math.max(0, rest.length - turns.lookahead);
-  const closedSettled = (settledFrom > 0 ? left!.settledEnds : 0) + turns.count(rest, 0, settledInRest);
+  const closedSettled = (fromLeft?.settledEnds ?? 0) + turns.count(rest, 0, settledInRest);
   const closedEnds = closedSettled + turns.count(rest, settledInRest);
   // The template's ids begin with those of the parent's conversation up to `shared`: turn ends
   // before the parent's cut (and the ids its test reads) are where they were.
@@ -98,13 +100,11 @@ export async function buildConcatPrompt(
     logger.warn({ parent: parent.id }, 'cannot align the new turn with the parent tokens; starting a fresh sequence');
     return templateIds(model, input);
   }
+  const added = rest.slice(parentLength - settledFrom).concat(allTokens.slice(cut + 1));
   // One array of the exact length (pushing 15k ids one by one regrows it a dozen times).
-  const added = allTokens.length - cut - 1;
-  const prompt = new Array<number>(closedLength + added);
+  const prompt = new Array<number>(parentLength + added.length);
   for (let i = 0; i < parentLength; i++) prompt[i] = parentIds[i];
-  for (let i = 0; i < end; i++) prompt[parentLength + i] = parent.outputIds[i];
-  prompt[closedLength - 1] = closer;
-  for (let i = 0; i < added; i++) prompt[closedLength + i] = allTokens[cut + 1 + i];
+  for (let i = 0; i < added.length; i++) prompt[parentLength + i] = added[i];
   noteParentPrefix(prompt, parent.id, parentLength);
   if (input.continuation) {
     const settledEnds =
@@ -115,6 +115,6 @@ export async function buildConcatPrompt(
   // The engine request writes the parent's part from the parent's JSON bytes (serialized here once
   // per chain of turns), and only the new ids.
   const parentJson = takePromptIdsJsonOf(parent.id, parentLength) ?? idsJson(parentIds);
-  notePromptIdsJson(prompt, appendIdsJson(parentJson, prompt.slice(parentLength)));
+  notePromptIdsJson(prompt, appendIdsJson(parentJson, added));
   return prompt;
 }
