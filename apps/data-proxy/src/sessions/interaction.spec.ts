@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { deepEqual, InteractionCache, type Interaction } from './interaction.js';
+import { noteParentPrefix } from './prompt-provenance.js';
 
 function interaction(id: string, messages: unknown[], answer: string): Interaction {
   return {
@@ -32,6 +33,42 @@ describe(InteractionCache.name, () => {
     expect(
       cache.findParent([u1, a1, u2, { content: 'ans2', role: 'assistant' }, { role: 'user', content: 'three' }])?.id,
     ).toBe('b');
+  });
+
+  it("stores a child's prompt after its parent's, reading only the ids its builder did not vouch for", () => {
+    const cache = new InteractionCache();
+    const parentPrompt = Array.from({ length: 1000 }, (_, i) => i);
+    const parent = cache.insert({ ...interaction('a', [u1], 'ans1'), promptIds: parentPrompt });
+    const ids = Array.from({ length: 1100 }, (_, i) => i);
+    let reads = 0;
+    const childPrompt = new Proxy(ids, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    // Vouched for under another parent: not trusted here.
+    noteParentPrefix(childPrompt, 'someone-else', 1000);
+    const other = cache.insert({ ...interaction('b0', [u1, a1, u2], 'ans2'), parentId: 'a', promptIds: childPrompt });
+    expect(reads).toBe(1000 + 100);
+    noteParentPrefix(childPrompt, 'a', 990);
+    reads = 0;
+    // A sibling: `b0` is now the last prompt stored, so `a`'s is not continued (stored whole).
+    const child = cache.insert({ ...interaction('b', [u1, a1, u2], 'ans2'), parentId: 'a', promptIds: childPrompt });
+    expect(Array.from(child.promptIds)).toEqual(ids);
+    expect(Array.from(other.promptIds)).toEqual(ids);
+    expect(Array.from(parent.promptIds)).toEqual(parentPrompt);
+    // Continuing the last stored prompt: only its ids after the vouched 990 are compared, then the new ones copied.
+    const grandchildIds = [...ids, 7, 8, 9];
+    noteParentPrefix(grandchildIds, 'b', 990);
+    const grandchild = cache.insert({
+      ...interaction('c', [u1, a1, u2, { content: 'ans2', role: 'assistant' }], 'ans3'),
+      parentId: 'b',
+      promptIds: grandchildIds,
+    });
+    expect(grandchild.promptIds.buffer).toBe(child.promptIds.buffer);
+    expect(grandchild.promptIds.byteOffset).toBe(child.promptIds.byteOffset);
+    expect(Array.from(grandchild.promptIds)).toEqual(grandchildIds);
   });
 
   it('finds no parent for edited history', () => {

@@ -3,7 +3,7 @@ import { Template } from '@huggingface/jinja';
 import { SegmentEncodingCache, type HfTokenizer } from '@app/tokenizer';
 import { decodeToolCallArguments } from '../chat/chat-request.js';
 import { compileTemplate, type CompiledTemplate } from './jinja/compile.js';
-import { PromptContinuations, type RenderContinuation } from './prompt-continuations.js';
+import { PromptContinuations, type IdChunks, type RenderContinuation } from './prompt-continuations.js';
 
 export interface RenderInput {
   messages: unknown[];
@@ -130,13 +130,30 @@ export class ChatTemplate {
    * was found prefix-stable for them (PromptContinuations); the ids are the same either way.
    */
   async encode(input: RenderInput, conversation?: string, continuation?: RenderContinuation): Promise<number[]> {
-    const full = async (): Promise<number[]> => {
-      const text = this.render(input);
-      return conversation === undefined ? this.pieces.encode(text) : this.pieces.encodeContinuing(text, conversation);
-    };
+    const full = this.fullEncode(input, conversation);
     return continuation === undefined || !this.incremental
       ? full()
       : this.continuations.encode(input.messages, input, continuation, full);
+  }
+
+  /**
+   * `encode`'s ids as the chunks a continued prompt is built from, not joined: for a caller that
+   * reads only the end of a long prompt (`concat` looks there for the new messages' ids).
+   */
+  async encodeParts(input: RenderInput, conversation?: string, continuation?: RenderContinuation): Promise<IdChunks> {
+    const full = this.fullEncode(input, conversation);
+    if (continuation !== undefined && this.incremental)
+      return this.continuations.encodeParts(input.messages, input, continuation, full);
+    const ids = await full();
+    return { chunks: [ids], length: ids.length };
+  }
+
+  /** Render the whole conversation and encode it (continuing `conversation`'s pieces when given). */
+  private fullEncode(input: RenderInput, conversation: string | undefined): () => Promise<number[]> {
+    return async () => {
+      const text = this.render(input);
+      return conversation === undefined ? this.pieces.encode(text) : this.pieces.encodeContinuing(text, conversation);
+    };
   }
 
   /**

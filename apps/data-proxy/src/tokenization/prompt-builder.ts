@@ -4,7 +4,7 @@ import { appendIdsJson, idsJson, notePromptIdsJson, takePromptIdsJsonOf } from '
 import type { Interaction } from '../sessions/interaction.js';
 import { noteParentPrefix } from '../sessions/prompt-provenance.js';
 import type { DataProxyModel } from './data-proxy-model.js';
-import { keptPrefixLength, type RenderContinuation } from './prompt-continuations.js';
+import { idsFrom, keptPrefixLength, type RenderContinuation } from './prompt-continuations.js';
 
 export interface PromptInput {
   messages: unknown[];
@@ -72,7 +72,12 @@ export async function buildConcatPrompt(
   const stopId = end < parent.outputIds.length ? parent.outputIds[end] : null;
   const prefixLength = parent.messages.length + parent.outputMessages.length;
   const allMessages = [...parent.messages, ...parent.outputMessages, ...input.messages.slice(prefixLength)];
-  const allTokens = await templateIds(model, { ...input, messages: allMessages });
+  // The template's ids of the whole conversation, as chunks: only their end is read.
+  const allParts = await model.template.encodeParts(
+    { ...input, messages: allMessages },
+    input.conversation,
+    input.continuation,
+  );
   const parentIds = parent.promptIds;
   const parentLength = parentIds.length;
   const closer = turns.closer(stopId);
@@ -90,17 +95,19 @@ export async function buildConcatPrompt(
   const closedSettled = (fromLeft?.settledEnds ?? 0) + turns.count(rest, 0, settledInRest);
   const closedEnds = closedSettled + turns.count(rest, settledInRest);
   // The template's ids begin with those of the parent's conversation up to `shared`: turn ends
-  // before the parent's cut (and the ids its test reads) are where they were.
-  const shared = left && input.continuation ? keptPrefixLength(allTokens, parent.id) : 0;
+  // before the parent's cut (and the ids its test reads) are where they were, so the search goes
+  // on from there, over the ids after it only.
+  const shared = left && input.continuation ? keptPrefixLength(allParts, parent.id) : 0;
   const resume = left && left.cut + turns.lookahead < shared && left.cutIndex < closedEnds;
-  const cut = resume
-    ? turns.find(allTokens, closedEnds, left.cut + 1, left.cutIndex)
-    : turns.find(allTokens, closedEnds);
-  if (cut < 0 || cut === allTokens.length - 1) {
+  const tailStart = resume ? left.cut + 1 : 0;
+  const tail = tailStart === 0 && allParts.chunks.length === 1 ? allParts.chunks[0] : idsFrom(allParts, tailStart);
+  const found = turns.find(tail, closedEnds, 0, resume ? left.cutIndex : 0);
+  const cut = found < 0 ? -1 : tailStart + found;
+  if (cut < 0 || cut === allParts.length - 1) {
     logger.warn({ parent: parent.id }, 'cannot align the new turn with the parent tokens; starting a fresh sequence');
     return templateIds(model, input);
   }
-  const added = rest.slice(parentLength - settledFrom).concat(allTokens.slice(cut + 1));
+  const added = rest.slice(parentLength - settledFrom).concat(tail.slice(found + 1));
   // One array of the exact length (pushing 15k ids one by one regrows it a dozen times).
   const prompt = new Array<number>(parentLength + added.length);
   for (let i = 0; i < parentLength; i++) prompt[i] = parentIds[i];

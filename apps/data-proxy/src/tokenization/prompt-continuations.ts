@@ -62,18 +62,41 @@ interface RenderedPrefix {
 type KeptPrefix = PendingPrefix | RenderedPrefix;
 
 /**
- * For a prompt `encode` built from a kept one: the key it continued (`from`) and how many of its
- * first ids are known, by construction, to be those of the prompt `encode` returned for that key.
+ * A prompt's ids as the chunks they were built from (concatenated, they are the ids): a caller that
+ * needs only the end of a 15k-id prompt does not join it (`concat` prompts).
  */
-const sharedWithKept = new WeakMap<readonly number[], { from: string; length: number }>();
+export interface IdChunks {
+  readonly chunks: readonly (readonly number[])[];
+  readonly length: number;
+}
 
 /**
- * How many of `ids`' first ids are, by construction, those of the prompt `encode` returned for the
- * key `from` (0: nothing known). Callers skip comparing them.
+ * For a prompt built from a kept one (its ids, or its `IdChunks`): the key it continued (`from`)
+ * and how many of its first ids are known, by construction, to be those of the prompt returned for
+ * that key.
  */
-export function keptPrefixLength(ids: readonly number[], from: string): number {
+const sharedWithKept = new WeakMap<object, { from: string; length: number }>();
+
+/**
+ * How many of the first ids of `ids` (an array or `IdChunks` the continuations returned) are, by
+ * construction, those of the prompt returned for the key `from` (0: nothing known). Callers skip
+ * comparing them.
+ */
+export function keptPrefixLength(ids: readonly number[] | IdChunks, from: string): number {
   const entry = sharedWithKept.get(ids);
   return entry !== undefined && entry.from === from ? Math.min(entry.length, ids.length) : 0;
+}
+
+/** The ids of `parts` from index `start` on, in one new array. */
+export function idsFrom(parts: IdChunks, start: number): number[] {
+  const out = new Array<number>(Math.max(0, parts.length - start));
+  let at = 0;
+  for (const chunk of parts.chunks) {
+    const from = Math.max(0, start - at);
+    for (let i = from; i < chunk.length; i++) out[at + i - start] = chunk[i];
+    at += chunk.length;
+  }
+  return out;
 }
 
 /**
@@ -123,6 +146,33 @@ export class PromptContinuations {
     continuation: RenderContinuation,
     fullEncode: () => Promise<number[]>,
   ): Promise<number[]> {
+    const built = await this.build(messages, inputs, continuation, fullEncode);
+    if (built.idsJson === null) return built.parts.chunks[0] as number[];
+    // The one copy of the kept ids a turn makes: the prompt the pipeline records and sends.
+    const ids = joinIds(built.parts.chunks);
+    notePromptIdsJson(ids, built.idsJson);
+    const shared = sharedWithKept.get(built.parts);
+    if (shared !== undefined) sharedWithKept.set(ids, shared);
+    return ids;
+  }
+
+  /** `encode`'s ids, as their chunks (not joined; no JSON noted for them). */
+  async encodeParts(
+    messages: unknown[],
+    inputs: TemplateInputs,
+    continuation: RenderContinuation,
+    fullEncode: () => Promise<number[]>,
+  ): Promise<IdChunks> {
+    return (await this.build(messages, inputs, continuation, fullEncode)).parts;
+  }
+
+  /** The prompt's chunks, and their JSON where they continue a kept prompt (null: encoded in full, one chunk). */
+  private async build(
+    messages: unknown[],
+    inputs: TemplateInputs,
+    continuation: RenderContinuation,
+    fullEncode: () => Promise<number[]>,
+  ): Promise<{ parts: IdChunks; idsJson: IdsJson | null }> {
     const inputsKey = JSON.stringify([inputs.kwargs, inputs.tools && inputs.tools.length > 0 ? inputs.tools : null]);
     let previous = continuation.from === null ? undefined : this.kept.get(continuation.from);
     if (previous && (previous.inputsKey !== inputsKey || previousLength(previous) >= messages.length))
@@ -159,10 +209,9 @@ export class PromptContinuations {
             // A turn is continued once, as a rule: its child holds what the next turn needs.
             this.kept.delete(continuation.from!);
             this.kept.set(continuation.as, step.next);
-            notePromptIdsJson(step.ids, step.idsJson);
             if (previous.inPrompt > 0)
-              sharedWithKept.set(step.ids, { from: continuation.from!, length: previous.inPrompt });
-            return step.ids;
+              sharedWithKept.set(step.parts, { from: continuation.from!, length: previous.inPrompt });
+            return { parts: step.parts, idsJson: step.idsJson };
           }
         }
       }
@@ -170,7 +219,7 @@ export class PromptContinuations {
     this.counts.full++;
     const ids = await fullEncode();
     this.kept.set(continuation.as, { rendered: null, messages, inputsKey });
-    return ids;
+    return { parts: { chunks: [ids], length: ids.length }, idsJson: null };
   }
 
   /** `render(M)` of a pending prefix, encoded: the start of a chain of incremental prompts. */
@@ -224,15 +273,17 @@ export class PromptContinuations {
     added: unknown[],
     standIn: unknown[],
     inputs: TemplateInputs,
-  ): Promise<{ ids: number[]; idsJson: IdsJson; next: RenderedPrefix } | null> {
+  ): Promise<{ parts: IdChunks; idsJson: IdsJson; next: RenderedPrefix } | null> {
     const extended = [...standIn, ...added];
     const base = this.render(standIn, inputs, false);
     const prompt = this.render(extended, inputs, true);
     const history = this.render(extended, inputs, false);
     if (!prompt.startsWith(base) || !history.startsWith(base)) return null;
     const promptRest = await this.pieces.encodeWithPrefix(previous.tail + prompt.slice(base.length));
-    // The one copy of the kept ids a turn makes: the prompt the pipeline records and sends.
-    const ids = joinIds([...previous.idChunks, promptRest.ids]);
+    const parts: IdChunks = {
+      chunks: [...previous.idChunks, promptRest.ids],
+      length: previous.idCount + promptRest.ids.length,
+    };
     const idsJson = appendIdsJson(previous.idsJson, promptRest.ids);
     const historyText = previous.tail + history.slice(base.length);
     const historyRest = await this.pieces.encodeWithPrefix(historyText);
@@ -255,7 +306,7 @@ export class PromptContinuations {
       inPrompt: previous.idCount + (prefix ? sharedLength(promptRest.ids, prefix.ids) : 0),
       tail: prefix ? historyText.slice(prefix.text.length) : historyText,
     };
-    return { ids, idsJson, next };
+    return { parts, idsJson, next };
   }
 
   /**
@@ -263,13 +314,13 @@ export class PromptContinuations {
    * on, against the full renders' ids.
    */
   private async matchesFull(
-    step: { ids: number[]; next: RenderedPrefix },
+    step: { parts: IdChunks; next: RenderedPrefix },
     messages: unknown[],
     inputs: TemplateInputs,
     inputsKey: string,
     fullEncode: () => Promise<number[]>,
   ): Promise<boolean> {
-    if (!sameIds(step.ids, await fullEncode())) return false;
+    if (!sameIds(joinIds(step.parts.chunks), await fullEncode())) return false;
     const full = await this.renderPrefix(messages, inputs, inputsKey);
     return sameIds(joinIds(full.idChunks), joinIds(step.next.idChunks)) && full.tail === step.next.tail;
   }
