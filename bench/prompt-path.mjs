@@ -9,6 +9,7 @@
 // Example: node bench/prompt-path.mjs /tmp/base concat; node bench/prompt-path.mjs . concat
 import { resolve } from 'node:path';
 import { parseCommandLine } from '../scripts/lib/command-line.mjs';
+import { filler, observation, openingMessages } from './lib/agent-conversation.mjs';
 
 const { flags, positionals } = parseCommandLine(
   {
@@ -43,34 +44,17 @@ const { Logger } = await import('@nestjs/common');
 Logger.overrideLogger(false);
 const model = await DataProxyModel.load(undefined);
 
-const WORDS =
-  'the agent reads a file runs the tests edits a function and checks the output again while the trainer updates weights underneath every token keeps the version'.split(
-    ' ',
-  );
-/** Deterministic filler text: `words` words from a stream seeded by `seed`. */
-function filler(seed, words) {
-  let x = seed >>> 0 || 1;
-  const out = [];
-  for (let i = 0; i < words; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out.push(WORDS[x % WORDS.length]);
-  }
-  return out.join(' ');
-}
 const answerIds = await model.tokenizer.encode(filler(99, 50));
 const outputIds = Int32Array.from([...answerIds, model.stopTokenIds[0]]);
 
 /** One episode as `long-episode` grows it (a system prompt, a task, an observation per turn); µs of CPU per turn. */
 async function episode(seed) {
   const cache = new InteractionCache();
-  const messages = [
-    { role: 'system', content: `You are a coding agent. ${filler(seed, 20)}` },
-    { role: 'user', content: `Task ${seed}: ${filler(seed + 1, 160)}` },
-  ];
+  const messages = openingMessages(seed);
   let parent = null;
   const cpu = [];
   for (let turn = 0; turn < TURNS; turn++) {
-    if (turn > 0) messages.push({ role: 'user', content: `Observation ${turn}: ${filler(seed * 1000 + turn, 48)}` });
+    if (turn > 0) messages.push(observation(seed, turn));
     const id = `e${seed}-${turn}`;
     const input = {
       messages: messages.slice(),

@@ -4,6 +4,7 @@
 // (docs/BENCHMARKS.md, long-episode). Data-proxy CPU per turn over the first and the last 16
 // turns (every thread, nanoseconds from /proc; the median of five episodes, after about 4,000
 // warm-up turns), their ratio, latency and RSS; and a short turn's CPU, the floor under a late turn.
+import { observation, openingMessages } from '../lib/agent-conversation.mjs';
 import { mainThreadCpuNs, processCpuNs, processStats, startService } from '../lib/processes.mjs';
 
 export const description =
@@ -45,23 +46,6 @@ const MEASURED_EPISODES = 5;
  */
 const SHORT_TURNS = 64;
 
-const WORDS = (
-  'the agent reads a file runs the tests edits a function and checks the output again while the trainer ' +
-  'updates weights underneath every token keeps the version that produced it parsers split tool calls ' +
-  'from reasoning and the episode goes on until the task is solved or the budget ends with a reward'
-).split(' ');
-
-/** Deterministic filler text: `words` words from a stream seeded by `seed` (new text per turn and per run). */
-function filler(seed, words) {
-  let x = seed >>> 0 || 1;
-  const out = [];
-  for (let i = 0; i < words; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out.push(WORDS[x % WORDS.length]);
-  }
-  return out.join(' ');
-}
-
 /** `method` `path` with `body` as JSON and `key`; the answer's JSON (throws on a non-2xx). */
 async function call(proxy, method, path, key, body) {
   const response = await fetch(`${proxy.url}${path}`, {
@@ -82,23 +66,6 @@ function sendChat(proxy, key, body) {
     body,
   });
 }
-
-/** The conversation an agent starts with: a system prompt and its task (≈ 220 tokens). */
-function openingMessages(seed) {
-  return [
-    {
-      role: 'system',
-      content: `You are a coding agent. Work step by step and report what you observe. ${filler(seed, 20)}`,
-    },
-    { role: 'user', content: `Task ${seed}: ${filler(seed + 1, 160)}` },
-  ];
-}
-
-/** An observation the agent adds to its conversation after `turn`. */
-const observation = (seed, turn) => ({
-  role: 'user',
-  content: `Observation ${turn}: ${filler(seed * 1000 + turn, 48)}`,
-});
 
 /** A session on the data proxy, started with the admin key: its turns are recorded. */
 async function startSession(proxy, task) {
