@@ -171,16 +171,16 @@ export class DataProxyMetrics {
     metrics.gauge('data_proxy_sessions', 'Sessions held by this data proxy', () => sessions.count);
   }
 
-  /**
-   * One finished turn. `firstTokenAt` is when its first token arrived (streaming), else null;
-   * times are `performance.now()` milliseconds.
-   */
   /** Prefix-cache accounting for one generation whose engine reported its cache hits. */
   observeCache(promptTokens: number, cachedTokens: number): void {
     this.cache.promptTokens += promptTokens;
     this.cache.cachedTokens += cachedTokens;
   }
 
+  /**
+   * One finished turn. `firstTokenAt` is when its first token arrived (streaming), else null;
+   * times are `performance.now()` milliseconds.
+   */
   observeTurn(
     api: AgentApi,
     startedAt: number,
