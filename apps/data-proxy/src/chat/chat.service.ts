@@ -98,7 +98,12 @@ export class ChatService {
       parent = found && found.kind === 'tokens' ? found : null;
       // A recorded turn's prompt is kept for the turns that continue it (incremental templating).
       const continuation = session && request.store ? { from: parent?.id ?? null, as: id } : undefined;
-      promptIds = await this.templatedPrompt(request, messages, concat ? parent : undefined, session?.id, continuation);
+      promptIds = await this.templatedPrompt(request, messages, {
+        parent,
+        concat,
+        conversation: session?.id,
+        continuation,
+      });
     }
     const budget = completionBudget(promptIds.length, request, {
       engineMaxTokens: this.options['engine-max-tokens'],
@@ -133,27 +138,32 @@ export class ChatService {
   }
 
   /**
-   * The chat template's tokens for the (normalised) messages; `concat`: continuing `concatParent`'s
-   * exact tokens when given. A template that cannot render the messages is the caller's 400.
+   * The chat template's tokens for the (normalised) messages; a turn's (`turn`): continuing the
+   * kept prompt of its conversation, and in `concat` mode its parent's exact tokens. A template
+   * that cannot render the messages is the caller's 400.
    */
   async templatedPrompt(
     request: ChatRequest,
     messages: unknown[],
-    concatParent: Interaction | null | undefined,
-    conversation?: string,
-    continuation?: RenderContinuation,
+    turn?: {
+      /** The recorded turn this one continues (null: none). */
+      parent: Interaction | null;
+      concat: boolean;
+      conversation?: string;
+      continuation?: RenderContinuation;
+    },
   ): Promise<number[]> {
     const promptInput = {
       messages,
       tools: request.tools,
       kwargs: request.templateKwargs,
-      conversation,
-      continuation,
+      conversation: turn?.conversation,
+      continuation: turn?.continuation,
     };
     try {
-      return concatParent !== undefined
-        ? await buildConcatPrompt(this.model, promptInput, concatParent)
-        : await buildHfPrompt(this.model, promptInput);
+      return turn?.concat
+        ? await buildConcatPrompt(this.model, promptInput, turn.parent)
+        : await buildHfPrompt(this.model, promptInput, turn?.parent ?? null);
     } catch (err) {
       if (err instanceof AppException) throw err;
       throw new AppException(

@@ -46,7 +46,7 @@ export class DataProxyMessagesController {
   @ApiCountTokens()
   async countTokens(@Body() body: unknown): Promise<CountTokensResponseDto> {
     const request = parseMessagesRequest(body, true);
-    const ids = await this.chat.templatedPrompt(request, request.messages, undefined);
+    const ids = await this.chat.templatedPrompt(request, request.messages);
     return { input_tokens: ids.length };
   }
 }

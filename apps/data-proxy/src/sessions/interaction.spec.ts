@@ -48,10 +48,10 @@ describe(InteractionCache.name, () => {
       },
     });
     // Vouched for under another parent: not trusted here.
-    noteParentPrefix(childPrompt, 'someone-else', 1000);
+    noteParentPrefix(childPrompt, interaction('a', [u1], 'ans1'), 1000);
     const other = cache.insert({ ...interaction('b0', [u1, a1, u2], 'ans2'), parentId: 'a', promptIds: childPrompt });
     expect(reads).toBe(1000 + 100);
-    noteParentPrefix(childPrompt, 'a', 990);
+    noteParentPrefix(childPrompt, parent, 990);
     reads = 0;
     // A sibling: `b0` is now the last prompt stored, so `a`'s is not continued (stored whole).
     const child = cache.insert({ ...interaction('b', [u1, a1, u2], 'ans2'), parentId: 'a', promptIds: childPrompt });
@@ -60,7 +60,7 @@ describe(InteractionCache.name, () => {
     expect(Array.from(parent.promptIds)).toEqual(parentPrompt);
     // Continuing the last stored prompt: only its ids after the vouched 990 are compared, then the new ones copied.
     const grandchildIds = [...ids, 7, 8, 9];
-    noteParentPrefix(grandchildIds, 'b', 990);
+    noteParentPrefix(grandchildIds, child, 990);
     const grandchild = cache.insert({
       ...interaction('c', [u1, a1, u2, { content: 'ans2', role: 'assistant' }], 'ans3'),
       parentId: 'b',
@@ -69,6 +69,17 @@ describe(InteractionCache.name, () => {
     expect(grandchild.promptIds.buffer).toBe(child.promptIds.buffer);
     expect(grandchild.promptIds.byteOffset).toBe(child.promptIds.byteOffset);
     expect(Array.from(grandchild.promptIds)).toEqual(grandchildIds);
+  });
+
+  it('does not trust what was vouched for a parent that was replaced since (recorded again under its id)', () => {
+    const cache = new InteractionCache();
+    const original = cache.insert({ ...interaction('p', [u1], 'ans1'), promptIds: [10, 11, 12, 13, 14] });
+    const childIds = [10, 11, 12, 13, 14, 20, 21, 22];
+    noteParentPrefix(childIds, original, 5);
+    // A raw turn recorded under the same id (a `/generate` rid) between the child's prompt and its record.
+    cache.insert({ ...interaction('p', [], ''), outputMessages: [], promptIds: [99, 98, 97] });
+    const child = cache.insert({ ...interaction('c', [u1, a1, u2], 'ans2'), parentId: 'p', promptIds: childIds });
+    expect(Array.from(child.promptIds)).toEqual(childIds);
   });
 
   it('finds no parent for edited history', () => {

@@ -38,13 +38,18 @@ function templateIds(model: DataProxyModel, input: PromptInput): Promise<number[
   return model.template.encode(input, input.conversation, input.continuation);
 }
 
-/** `hf`: the chat template over the whole conversation. */
-export async function buildHfPrompt(model: DataProxyModel, input: PromptInput): Promise<number[]> {
+/**
+ * `hf`: the chat template over the whole conversation. `parent`: the recorded turn it continues
+ * (`input.continuation.from`), whose prompt is what the template returned for that turn, so the ids
+ * the template vouches it shares with that prompt are the parent's recorded ones.
+ */
+export async function buildHfPrompt(
+  model: DataProxyModel,
+  input: PromptInput,
+  parent: Interaction | null = null,
+): Promise<number[]> {
   const ids = await templateIds(model, input);
-  // In `hf` mode a turn's recorded prompt is what the template returned for it, so the ids the
-  // template knows it shares with its parent's are the parent's recorded ones.
-  const parentId = input.continuation?.from;
-  if (parentId) noteParentPrefix(ids, parentId, keptPrefixLength(ids, parentId));
+  if (parent && parent.id === input.continuation?.from) noteParentPrefix(ids, parent, keptPrefixLength(ids, parent.id));
   return ids;
 }
 
@@ -112,7 +117,7 @@ export async function buildConcatPrompt(
   const prompt = new Array<number>(parentLength + added.length);
   for (let i = 0; i < parentLength; i++) prompt[i] = parentIds[i];
   for (let i = 0; i < added.length; i++) prompt[parentLength + i] = added[i];
-  noteParentPrefix(prompt, parent.id, parentLength);
+  noteParentPrefix(prompt, parent, parentLength);
   if (input.continuation) {
     const settledEnds =
       closedSettled +
