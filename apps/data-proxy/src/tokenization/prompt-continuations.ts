@@ -301,8 +301,8 @@ export class PromptContinuations {
       idChunks: prefix ? appendIdChunk(previous.idChunks, prefix.ids) : previous.idChunks,
       idCount: previous.idCount + (prefix ? prefix.ids.length : 0),
       idsJson: prefix ? appendIdsJson(previous.idsJson, prefix.ids) : previous.idsJson,
-      // `ids` begins with the previous chunks, and so do these; then the two renders' new ids
-      // agree up to where the generation prompt begins (compared: only what is new).
+      // The prompt (`parts`) begins with the previous chunks, and so do these; then the two
+      // renders' new ids agree up to where the generation prompt begins (compared: only what is new).
       inPrompt: previous.idCount + (prefix ? sharedLength(promptRest.ids, prefix.ids) : 0),
       tail: prefix ? historyText.slice(prefix.text.length) : historyText,
     };
@@ -405,7 +405,5 @@ function sharedLength(a: readonly number[], b: readonly number[]): number {
 }
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a.length === b.length && sharedLength(a, b) === a.length;
 }
