@@ -2,12 +2,14 @@
 // share the stack and its load generators, started once.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { startSessions, steadyLoad as startSteadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
-import { heapUsedMb } from '../support/metrics.js';
+import { heapSample } from '../support/metrics.js';
 
 const ADMIN = 'chaos-admin-key';
 /** The data proxy → engine and gateway → data proxy timeouts: no request may hang past them. */
@@ -158,18 +160,25 @@ describe('chaos: faults under load through the full stack', () => {
   }
 
   beforeAll(async () => {
-    controller = await spawnLocalStack(ADMIN, [
-      '--backend',
-      'sim:d2',
-      '--request-timeout',
-      String(TIMEOUT_S),
-      '--gateway-forward-timeout',
-      String(TIMEOUT_S),
-      '--restart-backoff-max',
-      '0.5',
-      '--engine-sim-args',
-      '--decode-ms-per-token 1',
-    ]);
+    controller = await spawnLocalStack(
+      ADMIN,
+      [
+        '--backend',
+        'sim:d2',
+        '--request-timeout',
+        String(TIMEOUT_S),
+        '--gateway-forward-timeout',
+        String(TIMEOUT_S),
+        '--restart-backoff-max',
+        '0.5',
+        '--engine-sim-args',
+        '--decode-ms-per-token 1',
+      ],
+      // SIGUSR2 makes each process collect its garbage in full, for the leak check.
+      {
+        NODE_OPTIONS: `--expose-gc --import ${pathToFileURL(resolve('test/support/collect-garbage-on-signal.js')).href}`,
+      },
+    );
     const status = (await ctl('GET', '/status')).json;
     gateway = status.gateway.addr;
     router = status.router.addr;
@@ -418,30 +427,21 @@ describe('chaos: faults under load through the full stack', () => {
     const watched = await Promise.all(Object.keys(urls).map(proc));
     const fdsBefore = watched.map((p) => openFds(p.pid!));
     const rssBefore = watched.map((p) => rssMb(p.pid!));
-    // Heap in use, sampled all along: its minima (right after collections) are the live data.
-    // A leak makes the late minima climb above the early ones; garbage not yet collected does not.
-    const heapSamples: { cycle: number; mb: number[] }[] = [];
-    let cycle = 0;
-    let sampling = true;
-    const sampled = (async () => {
-      while (sampling) {
-        heapSamples.push({ cycle, mb: await Promise.all(watched.map((p) => heapUsedMb(urls[p.name]))) });
-        await sleep(100);
-      }
-    })();
-    // Settled at once, so that a failed scrape is no unhandled rejection; stopSampler reports it.
-    const sampler = sampled.then(
-      () => null,
-      (err: Error) => err,
-    );
-    const stopSampler = async () => {
-      sampling = false;
-      const failure = await sampler;
-      if (failure) throw failure;
-    };
-    background.add(stopSampler);
+    // The live heap of each: what a full collection leaves. Heap in use sampled without one is
+    // mostly garbage V8 had no reason to collect yet (it nearly doubled in some runs).
+    const liveHeapMb = () =>
+      Promise.all(
+        watched.map(async (p) => {
+          const before = (await heapSample(urls[p.name])).fullCollections;
+          process.kill(p.pid!, 'SIGUSR2');
+          let after = await heapSample(urls[p.name]);
+          await waitFor(async () => (after = await heapSample(urls[p.name])).fullCollections > before, 5_000, 20);
+          return after.usedMb;
+        }),
+      );
+    const heapBefore = await liveHeapMb();
     const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
-    for (; cycle < 10; cycle++) {
+    for (let cycle = 0; cycle < 10; cycle++) {
       try {
         await killAndAwaitRestart('data-proxy-1');
         await waitFor(async () => (await healthyWorkers()) === 2, 10_000, 50);
@@ -452,16 +452,13 @@ describe('chaos: faults under load through the full stack', () => {
       }
     }
     const results = await load.stop();
-    background.delete(stopSampler);
-    await stopSampler();
     expectClean(results);
     const fdsAfter = watched.map((p) => openFds(p.pid!));
     const rssAfter = watched.map((p) => rssMb(p.pid!));
+    const heapAfter = await liveHeapMb();
     const problems: string[] = [];
     for (let i = 0; i < watched.length; i++) {
-      const min = (from: number, to: number) =>
-        Math.min(...heapSamples.filter((s) => s.cycle >= from && s.cycle <= to).map((s) => s.mb[i]));
-      const [early, late] = [min(0, 2), min(7, 9)];
+      const [early, late] = [heapBefore[i], heapAfter[i]];
       const name = watched[i].name;
       // The surviving data proxy keeps every chat of its sessions until they are rewarded and
       // exported (by design: the load never exports), so its heap grows with the data; its

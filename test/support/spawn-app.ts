@@ -113,20 +113,28 @@ export function spawnAttachedController(
 /**
  * A controller in local mode with everything it launches (engine-sim engines, router, data
  * proxies, gateway), on free ports, logging into a temporary folder; resolves once the whole
- * stack is ready.
+ * stack is ready. `env` is added to the environment the controller and all it launches inherit.
  */
-export async function spawnLocalStack(adminKey: string, args: string[] = []): Promise<SpawnedApp> {
-  const controller = await spawnApp('controller', [
-    '--admin-api-key',
-    adminKey,
-    '--gateway-port',
-    '0',
-    '--poll-interval',
-    '0.2',
-    '--log-dir',
-    mkdtempSync(join(tmpdir(), 'stack-')),
-    ...args,
-  ]);
+export async function spawnLocalStack(
+  adminKey: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<SpawnedApp> {
+  const controller = await spawnApp(
+    'controller',
+    [
+      '--admin-api-key',
+      adminKey,
+      '--gateway-port',
+      '0',
+      '--poll-interval',
+      '0.2',
+      '--log-dir',
+      mkdtempSync(join(tmpdir(), 'stack-')),
+      ...args,
+    ],
+    { env },
+  );
   const deadline = Date.now() + 60_000;
   for (;;) {
     const res = await request(`${controller.url}/health/ready`).catch(() => null);
