@@ -2,8 +2,9 @@
 // prefill charged for what its prefix cache does not hold), in both template modes. The prompt
 // grows from ≈ 220 to ≈ 15.5k tokens; a turn must cost what is new, not what came before
 // (docs/BENCHMARKS.md, long-episode). Data-proxy CPU per turn over the first and the last 16
-// turns (every thread, nanoseconds from /proc; the median of five episodes, after about 4,000
-// warm-up turns), their ratio, latency and RSS; and a short turn's CPU, the floor under a late turn.
+// turns (every thread, nanoseconds from /proc; an episode's first turns interleaved with the
+// previous one's last, the median of five such pairs, after about 4,000 warm-up turns), their
+// ratio, latency and RSS; and a short turn's CPU, the floor under a late turn.
 import { observation, openingMessages } from '../lib/agent-conversation.mjs';
 import { mainThreadCpuNs, processCpuNs, processStats, startService } from '../lib/processes.mjs';
 
@@ -34,9 +35,9 @@ const WARM_ROUNDS = 4;
 const WARM_AGENTS = 8;
 const WARM_TURNS = 128;
 /**
- * Measured episodes per mode (other text each): the figures are their medians, window by window.
- * On a shared 2-core machine one episode's window moved by ±0.5 ms (and up to 2× in a burst of
- * load from other work) from episode to episode.
+ * Measured pairs of windows per mode (other text each; pairedWindows): the figures are their
+ * medians, window by window. On a shared 2-core machine one episode's window moved by ±0.5 ms (and
+ * up to 2× in a burst of load from other work) from episode to episode.
  */
 const MEASURED_EPISODES = 5;
 /**
@@ -99,44 +100,100 @@ async function endSession(proxy, session) {
 }
 
 /**
- * Runs one episode of `turns` turns as an agent does: each request resends the whole conversation
- * (every answer as the data proxy returned it) plus one new observation. Per turn: data-proxy CPU
- * (ns), latency (ms), prompt and cached tokens.
+ * An episode of an agent, turn by turn: each request resends the whole conversation (every answer
+ * as the data proxy returned it) plus one new observation. `turn()` runs the next turn and notes
+ * its data-proxy CPU (ns), latency (ms), prompt and cached tokens; after a failed turn it does
+ * nothing. `end()` ends the session as a trainer does.
  */
-async function episode(proxy, { task, turns, seed }) {
+async function openEpisode(proxy, { task, seed }) {
   const session = await startSession(proxy, task);
   const key = session.key;
   const messages = openingMessages(seed);
   const perTurn = [];
   let failures = 0;
-  for (let turn = 0; turn < turns; turn++) {
-    if (turn > 0) messages.push(observation(seed, turn));
-    const body = JSON.stringify({ model: 'sim', messages, max_completion_tokens: 64, temperature: 1 });
-    const cpuBefore = processCpuNs(proxy.pid);
-    const mainBefore = mainThreadCpuNs(proxy.pid);
-    const started = performance.now();
-    const response = await sendChat(proxy, key, body);
-    const answer = await response.json();
-    const latencyMs = performance.now() - started;
-    const cpuNs = processCpuNs(proxy.pid) - cpuBefore;
-    const mainNs = mainThreadCpuNs(proxy.pid) - mainBefore;
-    if (!response.ok) {
-      failures++;
-      break;
-    }
-    const message = answer.choices[0].message;
-    // The agent sends the answer back as it got it (null fields are dropped by the data proxy).
-    messages.push(message);
-    perTurn.push({
-      cpuNs,
-      mainNs,
-      latencyMs,
-      promptTokens: answer.usage.prompt_tokens,
-      cachedTokens: answer.usage.prompt_tokens_details?.cached_tokens ?? null,
+  return {
+    perTurn,
+    get failures() {
+      return failures;
+    },
+    async turn() {
+      if (failures > 0) return;
+      const turn = perTurn.length;
+      if (turn > 0) messages.push(observation(seed, turn));
+      const body = JSON.stringify({ model: 'sim', messages, max_completion_tokens: 64, temperature: 1 });
+      const cpuBefore = processCpuNs(proxy.pid);
+      const mainBefore = mainThreadCpuNs(proxy.pid);
+      const started = performance.now();
+      const response = await sendChat(proxy, key, body);
+      const answer = await response.json();
+      const latencyMs = performance.now() - started;
+      const cpuNs = processCpuNs(proxy.pid) - cpuBefore;
+      const mainNs = mainThreadCpuNs(proxy.pid) - mainBefore;
+      if (!response.ok) {
+        failures++;
+        return;
+      }
+      const message = answer.choices[0].message;
+      // The agent sends the answer back as it got it (null fields are dropped by the data proxy).
+      messages.push(message);
+      perTurn.push({
+        cpuNs,
+        mainNs,
+        latencyMs,
+        promptTokens: answer.usage.prompt_tokens,
+        cachedTokens: answer.usage.prompt_tokens_details?.cached_tokens ?? null,
+      });
+    },
+    async end() {
+      if (failures === 0) await endSession(proxy, session);
+    },
+  };
+}
+
+/** One whole episode of `turns` turns. */
+async function episode(proxy, { task, turns, seed }) {
+  const run = await openEpisode(proxy, { task, seed });
+  for (let turn = 0; turn < turns; turn++) await run.turn();
+  await run.end();
+  return { perTurn: run.perTurn, failures: run.failures };
+}
+
+/**
+ * `count` pairs of windows, early and late, each measured at the same time: the measured episodes
+ * run in a chain, and each one's first `window` turns alternate, turn by turn, with the last
+ * `window` turns of the one before it. The load of a shared machine drifts over seconds (a short
+ * turn cost 1.1 ms in one run and 2.3 ms in another); windows measured seconds apart carried that
+ * drift into their ratio, and the 1.3× bar failed or passed by it. Interleaved, both windows see
+ * the same machine. `count + 1` episodes run: the first one's early window and the last one's
+ * later turns are not measured.
+ */
+async function pairedWindows(proxy, { count, turns, window, seed }) {
+  const pairs = [];
+  let failures = 0;
+  let previous = await openEpisode(proxy, { task: 'measured-0', seed });
+  for (let turn = 0; turn < turns - window; turn++) await previous.turn();
+  for (let m = 1; m <= count; m++) {
+    const next = await openEpisode(proxy, { task: `measured-${m}`, seed: seed + m });
+    // Either order every other turn, so neither window always runs right after the other.
+    for (let turn = 0; turn < window; turn++)
+      for (const run of turn % 2 === 0 ? [previous, next] : [next, previous]) await run.turn();
+    await previous.end();
+    failures += previous.failures;
+    const complete = previous.perTurn.length === turns && next.perTurn.length === window;
+    pairs.push({
+      early: next.perTurn.slice(0, window),
+      late: previous.perTurn.slice(-window),
+      whole: previous,
+      complete,
     });
+    if (m < count) for (let turn = window; turn < turns - window; turn++) await next.turn();
+    else {
+      await next.end();
+      failures += next.failures;
+    }
+    previous = next;
   }
-  if (failures === 0) await endSession(proxy, session);
-  return { perTurn, failures };
+  return { pairs, failures };
 }
 
 /** Data-proxy CPU (ms) of `turns` short turns, each a new three-message conversation of one session. */
@@ -163,10 +220,8 @@ const median = (values) => {
   return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
 };
 
-/** Early and late windows of an episode: CPU per turn (mean), latency p50, prompt sizes. */
-function windows(perTurn, window) {
-  const early = perTurn.slice(0, window);
-  const late = perTurn.slice(-window);
+/** A pair of windows (early and late turns, measured at the same time): CPU per turn (mean), latency p50, prompt sizes. */
+function windows({ early, late, whole }) {
   const cpuMs = (turns) => sum(turns.map((t) => t.cpuNs)) / turns.length / 1e6;
   return {
     earlyCpuMs: cpuMs(early),
@@ -178,9 +233,9 @@ function windows(perTurn, window) {
     ratio: cpuMs(late) / cpuMs(early),
     earlyLatencyP50Ms: median(early.map((t) => t.latencyMs)),
     lateLatencyP50Ms: median(late.map((t) => t.latencyMs)),
-    firstPromptTokens: perTurn[0]?.promptTokens,
-    lastPromptTokens: perTurn.at(-1)?.promptTokens,
-    lastCachedTokens: perTurn.at(-1)?.cachedTokens,
+    firstPromptTokens: whole.perTurn[0]?.promptTokens,
+    lastPromptTokens: whole.perTurn.at(-1)?.promptTokens,
+    lastCachedTokens: whole.perTurn.at(-1)?.cachedTokens,
   };
 }
 
@@ -240,10 +295,13 @@ export async function run({ quick, report }) {
           warmFailures += sum(warm.map((run) => run.failures));
           warmTurns += sum(warm.map((run) => run.perTurn.length));
         }
-        const measured = [];
-        for (let m = 0; m < (quick ? 1 : MEASURED_EPISODES); m++)
-          measured.push(await episode(proxy, { task: `measured-${m}`, turns, seed: 1000 + 10 * index + m }));
-        const each = measured.map((run) => windows(run.perTurn, window));
+        const measured = await pairedWindows(proxy, {
+          count: quick ? 1 : MEASURED_EPISODES,
+          turns,
+          window,
+          seed: 1000 + 10 * index,
+        });
+        const each = measured.pairs.map(windows);
         const figures = medianWindows(each);
         const short = await shortTurns(proxy, quick ? window : SHORT_TURNS, 500 + index);
         // As the episodes' windows: the mean of each `window` turns, then the median of those.
@@ -252,21 +310,21 @@ export async function run({ quick, report }) {
           shortWindows.push(sum(short.slice(at, at + window)) / window);
         const shortMs = median(shortWindows);
         const rss = processStats(proxy.pid).rssBytes;
-        const failures = warmFailures + measured.reduce((n, run) => n + run.failures, 0) + (short === null ? 1 : 0);
+        const failures = warmFailures + measured.failures + (short === null ? 1 : 0);
         result.modes[mode] = {
           ...figures,
           each,
           shortTurnCpuMs: shortMs,
           rssBytes: rss,
           failures,
-          perTurn: measured[0].perTurn,
+          perTurn: measured.pairs[0].whole.perTurn,
         };
         report.figure(
           `${mode}: prompt tokens, turn 1 → ${turns}`,
           `${figures.firstPromptTokens} → ${figures.lastPromptTokens} (cached by the engine at the last: ${figures.lastCachedTokens})`,
         );
         report.figure(
-          `${mode}: data-proxy CPU per turn, first / last ${window} turns (ms), median of ${each.length}`,
+          `${mode}: data-proxy CPU per turn, first / last ${window} turns (ms), median of ${each.length} interleaved pairs`,
           `${figures.earlyCpuMs.toFixed(2)} / ${figures.lateCpuMs.toFixed(2)} (each: ${each
             .map((w) => `${w.earlyCpuMs.toFixed(2)} / ${w.lateCpuMs.toFixed(2)}`)
             .join(', ')})`,
@@ -293,7 +351,7 @@ export async function run({ quick, report }) {
         report.check(
           `${mode}: failed turns`,
           failures,
-          failures === 0 && measured.every((run) => run.perTurn.length === turns) && warmTurns > 0,
+          failures === 0 && measured.pairs.every((pair) => pair.complete) && warmTurns > 0,
         );
       } finally {
         await proxy.stop();
