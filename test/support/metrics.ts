@@ -22,15 +22,3 @@ export async function scrapeMetric(url: string, name: string, labels: Record<str
 export async function heapUsedMb(url: string): Promise<number> {
   return (await scrapeMetric(url, 'nodejs_heap_size_used_bytes')) / 1024 / 1024;
 }
-
-/**
- * A service's V8 heap in use (MiB) and the number of full (mark-compact) collections it has run,
- * from one `/metrics` scrape. Heap in use right after a full collection is its live data.
- */
-export async function heapSample(url: string): Promise<{ usedMb: number; fullCollections: number }> {
-  const text = (await call('GET', `${url}/metrics`)).text;
-  return {
-    usedMb: metricValue(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024,
-    fullCollections: metricValue(text, 'nodejs_gc_duration_seconds_count', { kind: 'major' }),
-  };
-}
