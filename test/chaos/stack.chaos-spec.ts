@@ -2,14 +2,12 @@
 // share the stack and its load generators, started once.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { startSessions, steadyLoad as startSteadyLoad, type ChatResult, type Session } from '../support/chat-load.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { call } from '../support/http.js';
 import { spawnLocalStack, type SpawnedApp } from '../support/spawn-app.js';
-import { heapUsedMb } from '../support/metrics.js';
+import { COLLECT_GARBAGE_ON_SIGNAL, liveHeapMb } from '../support/metrics.js';
 
 const ADMIN = 'chaos-admin-key';
 /** The data proxy → engine and gateway → data proxy timeouts: no request may hang past them. */
@@ -175,9 +173,7 @@ describe('chaos: faults under load through the full stack', () => {
         '--decode-ms-per-token 1',
       ],
       // SIGUSR2 makes each process collect its garbage in full, for the leak check.
-      {
-        NODE_OPTIONS: `--expose-gc --import ${pathToFileURL(resolve('test/support/collect-garbage-on-signal.js')).href}`,
-      },
+      COLLECT_GARBAGE_ON_SIGNAL,
     );
     const status = (await ctl('GET', '/status')).json;
     gateway = status.gateway.addr;
@@ -427,21 +423,8 @@ describe('chaos: faults under load through the full stack', () => {
     const watched = await Promise.all(Object.keys(urls).map(proc));
     const fdsBefore = watched.map((p) => openFds(p.pid!));
     const rssBefore = watched.map((p) => rssMb(p.pid!));
-    // The live heap of each: what a full collection leaves. Heap in use sampled without one is
-    // mostly garbage V8 had no reason to collect yet (it nearly doubled in some runs). The
-    // collection runs in the process's SIGUSR2 handler; the heap is read once it had time to run,
-    // twice, keeping the lower (prom-client's GC counter cannot confirm it: it counts only the first
-    // collection of each batch its observer gets).
-    const liveHeapMb = async () => {
-      const rounds: number[][] = [];
-      for (let round = 0; round < 2; round++) {
-        for (const p of watched) process.kill(p.pid!, 'SIGUSR2');
-        await sleep(500);
-        rounds.push(await Promise.all(watched.map((p) => heapUsedMb(urls[p.name]))));
-      }
-      return watched.map((_, i) => Math.min(...rounds.map((mb) => mb[i])));
-    };
-    const heapBefore = await liveHeapMb();
+    const heapOf = () => liveHeapMb(watched.map((p) => ({ pid: p.pid!, url: urls[p.name] })));
+    const heapBefore = await heapOf();
     const load = steadyLoad(gateway, sessions, { deadlineMs: CLIENT_DEADLINE_MS });
     for (let cycle = 0; cycle < 10; cycle++) {
       try {
@@ -457,7 +440,7 @@ describe('chaos: faults under load through the full stack', () => {
     expectClean(results);
     const fdsAfter = watched.map((p) => openFds(p.pid!));
     const rssAfter = watched.map((p) => rssMb(p.pid!));
-    const heapAfter = await liveHeapMb();
+    const heapAfter = await heapOf();
     const problems: string[] = [];
     for (let i = 0; i < watched.length; i++) {
       const [early, late] = [heapBefore[i], heapAfter[i]];

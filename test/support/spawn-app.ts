@@ -95,19 +95,24 @@ export function runApp(
 export function spawnAttachedController(
   adminKey: string,
   services: { gateway: SpawnedApp; router: SpawnedApp; dataProxies: SpawnedApp[] },
+  options: SpawnOptions = {},
 ): Promise<SpawnedApp> {
-  return spawnApp('controller', [
-    '--admin-api-key',
-    adminKey,
-    '--mode',
-    'attach',
-    '--gateway-addr',
-    services.gateway.url,
-    '--router-addr',
-    services.router.url,
-    '--data-proxy-addrs',
-    services.dataProxies.map((p) => p.url).join(','),
-  ]);
+  return spawnApp(
+    'controller',
+    [
+      '--admin-api-key',
+      adminKey,
+      '--mode',
+      'attach',
+      '--gateway-addr',
+      services.gateway.url,
+      '--router-addr',
+      services.router.url,
+      '--data-proxy-addrs',
+      services.dataProxies.map((p) => p.url).join(','),
+    ],
+    options,
+  );
 }
 
 /**
