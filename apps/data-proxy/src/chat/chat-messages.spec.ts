@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppException } from '@app/common';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
+import { continuedListOf, noteContinuedList } from '../sessions/continued-messages.js';
 import { normalizeChatMessages } from './chat-messages.js';
 import { outputMessage } from './chat-response.js';
 
@@ -33,6 +34,56 @@ describe('normalizeChatMessages: what the engines’ OpenAI servers do before te
     const again = normalizeChatMessages([{ role: 'user', content: 'u' }, sentBack, { role: 'user', content: 'v' }]);
     expect(first[1]).toEqual({ role: 'assistant', content: 'a' });
     expect(again[1]).toBe(first[1]);
+  });
+
+  it('normalises a list that continues a normalised one by its new messages only, to the same values', () => {
+    // An agent's turn 1 (its answer sent back as the SDK returns it: not normal), then turn 2, which
+    // resends those objects (ConversationBodies) and adds two.
+    const first: unknown[] = [
+      { role: 'user', content: 'u' },
+      { role: 'assistant', content: 'a', refusal: null },
+    ];
+    const firstNormal = normalizeChatMessages(first);
+    const added = [
+      { role: 'user', content: [{ type: 'text', text: 'v' }] },
+      { role: 'user', content: 'w' },
+    ];
+    const reads = new Set<number>();
+    const second = new Proxy(first.concat(added), {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads.add(Number(key));
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    noteContinuedList(second, first, first.length);
+    const secondNormal = normalizeChatMessages(second);
+    expect([...reads].sort()).toEqual([2, 3]);
+    expect(secondNormal).toEqual(normalizeChatMessages(JSON.parse(JSON.stringify(first.concat(added)))));
+    expect(secondNormal[1]).toBe(firstNormal[1]);
+    // The normal form continues the earlier normal form, for parent matching.
+    expect(continuedListOf(secondNormal)).toEqual({ of: firstNormal, length: 2 });
+    // A list that continues an all-normal one and adds normal messages is returned itself.
+    const normal: unknown[] = [{ role: 'user', content: 'u' }];
+    normalizeChatMessages(normal);
+    const next = normal.concat([{ role: 'user', content: 'x' }]);
+    noteContinuedList(next, normal, 1);
+    expect(normalizeChatMessages(next)).toBe(next);
+  });
+
+  it('checks the new messages of a continued list as any (a 400 names the message by its place)', () => {
+    const first: unknown[] = [{ role: 'user', content: 'u' }];
+    normalizeChatMessages(first);
+    const next = first.concat([
+      { role: 'user', content: 'v' },
+      { role: 'wizard', content: 'x' },
+    ]);
+    noteContinuedList(next, first, 1);
+    expect(refusal(next).param).toBe('messages[2].role');
+    // A list noted to continue one never normalised (nothing to reuse) is checked in full.
+    const unseen: unknown[] = [{ role: 'wizard', content: 'x' }];
+    const after = unseen.concat([{ role: 'user', content: 'v' }]);
+    noteContinuedList(after, unseen, 1);
+    expect(refusal(after).param).toBe('messages[0].role');
   });
 
   it('joins text parts with "\\n" (vLLM), null or absent content as "", keeps name', () => {

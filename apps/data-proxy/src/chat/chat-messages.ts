@@ -1,5 +1,6 @@
 import { isJsonObject } from '@app/common';
 import { CHAT_SURFACE } from '@app/contracts';
+import { continuedListOf, noteContinuedList } from '../sessions/continued-messages.js';
 import { badRequest, checkKind } from './request-surface.js';
 
 const { 'message role': ROLES, 'content part type': PARTS, 'tool type': TOOL_TYPES } = CHAT_SURFACE.kinds;
@@ -17,8 +18,14 @@ const { 'message role': ROLES, 'content part type': PARTS, 'tool type': TOOL_TYP
 export function normalizeChatMessages(messages: unknown): Record<string, unknown>[] {
   if (!Array.isArray(messages)) throw badRequest('messages is required and must be a list', 'messages');
   if (messages.length === 0) throw badRequest('messages cannot be empty', 'messages');
-  let out: Record<string, unknown>[] | null = null;
-  for (let i = 0; i < messages.length; i++) {
+  // A conversation's next body continues the previous one's list (ConversationBodies): the normal
+  // form of those messages is the previous normal form's, so only the new ones are looked at.
+  const continued = continuedListOf(messages);
+  const before = continued === undefined ? undefined : normalFormOf.get(continued.of);
+  const start = before === undefined ? 0 : continued!.length;
+  let out: Record<string, unknown>[] | null =
+    before === undefined || before === continued!.of ? null : before.slice(0, start);
+  for (let i = start; i < messages.length; i++) {
     const message: unknown = messages[i];
     let normal = typeof message === 'object' && message !== null ? normalizedBefore.get(message) : undefined;
     if (normal === undefined) {
@@ -28,8 +35,20 @@ export function normalizeChatMessages(messages: unknown): Record<string, unknown
     if (normal !== message && out === null) out = (messages as Record<string, unknown>[]).slice(0, i);
     out?.push(normal);
   }
-  return out ?? (messages as Record<string, unknown>[]);
+  if (out === null) {
+    normalFormOf.set(messages, messages);
+    return messages as Record<string, unknown>[];
+  }
+  normalFormOf.set(messages, out);
+  if (before !== undefined) noteContinuedList(out, before, start);
+  return out;
 }
+
+/**
+ * The normal form returned for each message list (the list itself when all of it was normal), for
+ * the list that continues it. Keyed by the list; the normal form of a list is never changed.
+ */
+const normalFormOf = new WeakMap<readonly unknown[], readonly Record<string, unknown>[]>();
 
 /**
  * The normal form of each message seen (the message itself when it was normal as sent; a new

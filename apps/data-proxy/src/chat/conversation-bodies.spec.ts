@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { MetricsService, registerBodyParsers } from '@app/common';
 import { seeded, type Random } from '../../../../test/support/seeded-random.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
+import { continuedListOf } from '../sessions/continued-messages.js';
 import { ConversationBodies } from './conversation-bodies.js';
 import { continueOutline, outlineMessages } from './json-outline.js';
 
@@ -116,6 +117,10 @@ describe('ConversationBodies: a turn’s body parsed from what is new in it', ()
     const [first, second, third] = parsed as { messages: unknown[] }[];
     expect(second.messages[0]).toBe(first.messages[0]);
     expect(third.messages[1]).toBe(second.messages[1]);
+    // And says so: each list continues the one before it (normalising and parent matching then
+    // look at the new messages only).
+    expect(continuedListOf(second.messages)?.of).toBe(first.messages);
+    expect(continuedListOf(third.messages)).toEqual({ of: second.messages, length: 3 });
   });
 
   it('parses in full a body whose history was edited, and one sent by another key or to another API', async () => {

@@ -10,6 +10,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { mirroredCounters } from '../metrics/data-proxy-metrics.js';
+import { noteContinuedList } from '../sessions/continued-messages.js';
 import { continueOutline, outlineMessages, type MessagesOutline } from './json-outline.js';
 
 /** The agent APIs whose bodies carry the conversation as `messages`. */
@@ -79,6 +80,7 @@ export class ConversationBodies implements JsonBodyReuse {
         const body = parsed as { messages?: unknown } | null;
         if (!Array.isArray(body?.messages) || body.messages.length !== added) return undefined;
         const messages = kept.messages.concat(body.messages);
+        noteContinuedList(messages, kept.messages, kept.messages.length);
         body.messages = messages;
         this.counts.continued++;
         this.kept.set(key, { text, outline, messages });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { noteContinuedList } from './continued-messages.js';
 import { deepEqual, InteractionCache, type Interaction } from './interaction.js';
 import { noteParentPrefix } from './prompt-provenance.js';
 
@@ -141,6 +142,59 @@ describe(InteractionCache.name, () => {
     expect(Array.from(stored.promptIds)).toEqual([1, 2, 3, 9, 4]);
     expect(Array.from(cache.get('a')!.promptIds)).toEqual([1, 2, 3]);
     expect(stored.promptIds.buffer).toBe(cache.get('a')!.promptIds.buffer);
+  });
+
+  /** `list` behind a proxy that counts reads of its elements, by index. */
+  function counted(list: unknown[]): { list: unknown[]; reads: Map<number, number> } {
+    const reads = new Map<number, number>();
+    const proxy = new Proxy(list, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads.set(Number(key), (reads.get(Number(key)) ?? 0) + 1);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    return { list: proxy, reads };
+  }
+
+  it('matches a request that continues the list a turn was recorded from by its new messages only', () => {
+    const cache = new InteractionCache();
+    // Turn 1's request list, recorded as is (no parent).
+    const first: unknown[] = [u1];
+    cache.insert(interaction('a', first, 'ans1'));
+    // Turn 2 resends turn 1's list (the same objects) and adds the answer, parsed afresh, and u2.
+    const second = counted(first.concat(JSON.parse(JSON.stringify([a1, u2])) as unknown[]));
+    noteContinuedList(second.list, first, first.length);
+    expect(cache.findParent(second.list)?.id).toBe('a');
+    // Read once, for the index lookup at length 1 (the key of a conversation's last message), not compared.
+    expect(second.reads.get(0)).toBe(1);
+    // Recorded over its parent (the parent's objects, not the request's): turn 3 still continues it.
+    cache.insert({ ...interaction('b', second.list, 'ans2'), parentId: 'a' });
+    expect(cache.get('b')!.messages).not.toBe(second.list);
+    const third = counted(
+      second.list.concat([
+        { content: 'ans2', role: 'assistant' },
+        { role: 'user', content: '3' },
+      ]),
+    );
+    noteContinuedList(third.list, second.list, 3);
+    expect(cache.findParent(third.list)?.id).toBe('b');
+    // 2 is read for the index lookup at length 3 only.
+    expect([0, 1, 2].map((i) => third.reads.get(i))).toEqual([undefined, undefined, 1]);
+  });
+
+  it('compares in full a request that continues a list no candidate was recorded from', () => {
+    const cache = new InteractionCache();
+    cache.insert(interaction('a', [u1], 'ans1'));
+    // The same objects as a recorded turn's messages would be, but another list: nothing known.
+    const other: unknown[] = [{ role: 'user', content: 'not one' }];
+    const request = counted(other.concat([a1, u2]));
+    noteContinuedList(request.list, other, 1);
+    expect(cache.findParent(request.list)).toBeNull();
+    const equal = counted([u1, a1, u2]);
+    noteContinuedList(equal.list, [u1], 1);
+    expect(cache.findParent(equal.list)?.id).toBe('a');
+    // The index lookup at length 1, then the comparison.
+    expect(equal.reads.get(0)).toBe(2);
   });
 
   it('tells apart messages that share a key (same length and ends) by comparing them', () => {

@@ -1,3 +1,4 @@
+import { continuedListOf, type ContinuedList } from './continued-messages.js';
 import { messageKey } from './message-key.js';
 import { PromptArena } from './prompt-arena.js';
 import { knownParentPrefix } from './prompt-provenance.js';
@@ -70,6 +71,12 @@ export class InteractionCache {
    * that array is recorded, its prefix is the parent's own message objects, kept once.
    */
   private readonly foundParents = new WeakMap<readonly unknown[], Interaction>();
+  /**
+   * A recorded interaction's message list → the request's list it was recorded from, equal message
+   * for message (`insert` holds the parent's objects instead): a request that continues that list
+   * (continued-messages.ts) is known to begin with the interaction's messages.
+   */
+  private readonly recordedFrom = new WeakMap<readonly unknown[], readonly unknown[]>();
   /** The prompts' ids, shared between a turn and its parent (prompt-arena.ts). */
   private readonly prompts = new PromptArena();
 
@@ -107,12 +114,14 @@ export class InteractionCache {
     );
     if (this.prompts.grew) this.relocatePrompts();
     storeAnswerCompactly(interaction);
+    const requestMessages = interaction.messages;
     if (parent && this.foundParents.get(interaction.messages) === parent) {
       // Equal to the parent's messages and answer (findParent compared them): hold those objects
       // instead of a second copy of the conversation per turn. `concat` allocates the exact
       // length (a spread leaves room to grow: twice the pointers).
       const shared = parent.messages.length + parent.outputMessages.length;
       interaction.messages = parent.messages.concat(parent.outputMessages, interaction.messages.slice(shared));
+      this.recordedFrom.set(interaction.messages, requestMessages);
     }
     this.byId.set(interaction.id, interaction);
     this.order.set(interaction, place);
@@ -157,6 +166,7 @@ export class InteractionCache {
 
   findParent(messages: readonly unknown[]): Interaction | null {
     let best: Interaction | null = null;
+    const continued = continuedListOf(messages);
     // A candidate recorded `length` messages in all, of which at most `length` are input messages:
     // once that cannot beat the best, shorter prefixes cannot either.
     for (let length = messages.length; length > 0; length--) {
@@ -167,7 +177,7 @@ export class InteractionCache {
         if (candidate.messages.length + candidate.outputMessages.length !== length) continue;
         if (best && !this.beats(candidate, best)) continue;
         if (
-          this.isPrefix(candidate.messages, messages, 0) &&
+          this.isPrefix(candidate.messages, messages, 0, this.knownEqual(candidate, continued)) &&
           this.isPrefix(candidate.outputMessages, messages, candidate.messages.length)
         )
           best = candidate;
@@ -182,8 +192,8 @@ export class InteractionCache {
    * recorded one is remembered: the agent resends the same objects turn after turn
    * (`ConversationBodies`), so a late turn compares pointers, not its whole history.
    */
-  private isPrefix(part: readonly unknown[], full: readonly unknown[], at: number): boolean {
-    for (let i = 0; i < part.length; i++) {
+  private isPrefix(part: readonly unknown[], full: readonly unknown[], at: number, from = 0): boolean {
+    for (let i = from; i < part.length; i++) {
       const recorded = part[i];
       const given = full[at + i];
       const isObject = typeof given === 'object' && given !== null;
@@ -192,6 +202,19 @@ export class InteractionCache {
       if (isObject && typeof recorded === 'object' && recorded !== null) this.equalRecorded.set(given, recorded);
     }
     return true;
+  }
+
+  /**
+   * How many of `candidate`'s first messages are known to equal a request's without comparing: the
+   * request continues (`continued`) the very list `candidate` was recorded from, a turn's usual
+   * parent. The agent resends its conversation each turn, so this is all but the newest messages.
+   */
+  private knownEqual(candidate: Interaction, continued: ContinuedList | undefined): number {
+    if (continued === undefined) return 0;
+    const source = this.recordedFrom.get(candidate.messages) ?? candidate.messages;
+    return source === continued.of && source.length === candidate.messages.length
+      ? Math.min(continued.length, source.length)
+      : 0;
   }
 
   /** More input messages wins; among equals, the first inserted. */
