@@ -5,7 +5,7 @@ import { seeded, type Random } from '../../../../test/support/seeded-random.js';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import { continuedListOf } from '../sessions/continued-messages.js';
 import { ConversationBodies } from './conversation-bodies.js';
-import { continueOutline, outlineMessages } from './json-outline.js';
+import { continueOutline, outlineMessages, type MessagesOutline } from './json-outline.js';
 
 /** A Fastify server with the services' body parsers and this reuse, answering with what it parsed. */
 async function server(bodies: ConversationBodies): Promise<{ app: FastifyInstance; parsed: unknown[] }> {
@@ -80,7 +80,7 @@ describe('ConversationBodies: a turn’s body parsed from what is new in it', ()
         temperature: 0.5,
         tools: [{ type: 'function', function: { name: 'f' } }],
       });
-      if (body.length >= 32 * 1024) large++;
+      if (Buffer.byteLength(body) >= 32 * 1024) large++;
       const res = await post(body);
       expect(res.statusCode).toBe(200);
       expect(parsed.at(-1)).toEqual(JSON.parse(body));
@@ -301,9 +301,24 @@ describe('ConversationBodies: a turn’s body parsed from what is new in it', ()
 });
 
 describe('outlineMessages / continueOutline', () => {
+  // The scanner reads a body's bytes; its offsets are byte offsets (the same as string indexes for ASCII).
+  const outlineOf = (body: string) => outlineMessages(Buffer.from(body));
+  const continuedOutline = (body: string, earlier: MessagesOutline) => continueOutline(Buffer.from(body), earlier);
+
+  it('gives byte offsets in a body with multi-byte characters, and reads no byte of them as a delimiter', () => {
+    const body = '{"model":"naïve 🙂","messages":[{"content":"é\\"] 🙂,"},"∑"],"x":"ü"}';
+    const bytes = Buffer.from(body);
+    const outline = outlineMessages(bytes)!;
+    expect(bytes[outline.open]).toBe(0x5b);
+    expect(outline.ends.map((end) => String.fromCharCode(bytes[end]))).toEqual([',', ']']);
+    expect(JSON.parse(`[${bytes.toString('utf8', outline.open + 1, outline.ends[1])}]`)).toEqual(
+      JSON.parse(body).messages,
+    );
+  });
+
   it('finds the top-level messages array and the delimiter after each element', () => {
     const body = '{ "model" : "m", "tools":[{"a":"],}"}], "messages" : [ {"c":"x\\"]"} , [1,2], "s", 3 ] , "n": null }';
-    const outline = outlineMessages(body)!;
+    const outline = outlineOf(body)!;
     expect(body[outline.open]).toBe('[');
     expect(outline.ends.map((end) => body.slice(end).trimStart()[0])).toEqual([',', ',', ',', ']']);
     expect(body.slice(0, outline.ends[1]).endsWith('[1,2]')).toBe(true);
@@ -311,26 +326,26 @@ describe('outlineMessages / continueOutline', () => {
   });
 
   it('has no outline for a key spelled with escapes, a duplicate messages, or no object', () => {
-    expect(outlineMessages('{"mess\\u0061ges":[1]}')).toBeNull();
-    expect(outlineMessages('{"messages":[1],"messages":[2]}')).toBeNull();
-    expect(outlineMessages('[{"messages":[1]}]')).toBeNull();
-    expect(outlineMessages('{"messages":{"a":1}}')).toBeNull();
-    expect(outlineMessages('{"messages":[1]} {}')).toBeNull();
+    expect(outlineOf('{"mess\\u0061ges":[1]}')).toBeNull();
+    expect(outlineOf('{"messages":[1],"messages":[2]}')).toBeNull();
+    expect(outlineOf('[{"messages":[1]}]')).toBeNull();
+    expect(outlineOf('{"messages":{"a":1}}')).toBeNull();
+    expect(outlineOf('{"messages":[1]} {}')).toBeNull();
   });
 
   it('continues an outline over the new elements, and refuses what does not continue it', () => {
     const first = '{"messages":[{"a":1},{"b":"\\\\"}],"x":1}';
-    const outline = outlineMessages(first)!;
+    const outline = outlineOf(first)!;
     const next = '{"messages":[{"a":1},{"b":"\\\\"},{"c":[]}],"x":1}';
-    expect(continueOutline(next, outline)!.ends.map((end) => next[end])).toEqual([',', ',', ']']);
+    expect(continuedOutline(next, outline)!.ends.map((end) => next[end])).toEqual([',', ',', ']']);
     const spaced = '{"messages":[{"a":1},{"b":"\\\\"}\n ,\n {"c":[]}\n],"x":1}';
-    expect(continueOutline(spaced, outline)!.ends.map((end) => spaced.slice(end).trimStart()[0])).toEqual([
+    expect(continuedOutline(spaced, outline)!.ends.map((end) => spaced.slice(end).trimStart()[0])).toEqual([
       ',',
       ',',
       ']',
     ]);
-    expect(continueOutline('{"messages":[{"a":1},{"b":"\\\\"}],"x":1}', outline)!.ends).toEqual(outline.ends);
-    expect(continueOutline('{"messages":[{"a":1},{"b":"\\\\"},],"x":1}', outline)).toBeNull();
-    expect(continueOutline('{"messages":[{"a":1},{"b":"\\\\"}],"messages":[]}', outline)).toBeNull();
+    expect(continuedOutline('{"messages":[{"a":1},{"b":"\\\\"}],"x":1}', outline)!.ends).toEqual(outline.ends);
+    expect(continuedOutline('{"messages":[{"a":1},{"b":"\\\\"},],"x":1}', outline)).toBeNull();
+    expect(continuedOutline('{"messages":[{"a":1},{"b":"\\\\"}],"messages":[]}', outline)).toBeNull();
   });
 });

@@ -56,6 +56,56 @@ describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s
     jest.restoreAllMocks();
   });
 
+  it("builds two children of one parent (a fork) from the parent's ids, each the whole-array rule's", async () => {
+    const random = new Random(name.length * 7 + 1);
+    const conversation = new Conversation(random, { tools: false, reasoning: false, kwargs: {} });
+    const inputOf = (as: string, from: string | null): PromptInput => ({
+      messages: conversation.messages.slice(),
+      tools: null,
+      kwargs: {},
+      conversation: `${name}-fork`,
+      continuation: { from, as: `${name}-fork-${as}` },
+    });
+    /** The turn of `input` as recorded, with `prompt`, answered by the conversation. */
+    const recorded = async (input: PromptInput, prompt: number[], parentId: string | null): Promise<Interaction> => {
+      const answer = conversation.answer();
+      const outputIds = [...(await model.tokenizer.encode(String(answer.content) || 'ok')), model.stopTokenIds[0]];
+      conversation.followUp();
+      return {
+        id: input.continuation!.as,
+        kind: 'tokens',
+        messages: input.messages,
+        chatTemplateType: 'concat',
+        parentId,
+        promptIds: Int32Array.from(prompt),
+        outputIds: Int32Array.from(outputIds),
+        outputLogprobs: new Float32Array(outputIds.length),
+        outputVersions: new Int32Array(outputIds.length),
+        stopReason: 'stop',
+        outputMessages: [answer],
+        reward: null,
+        createdAt: 0,
+      };
+    };
+    const input0 = inputOf('0', null);
+    const turn0 = await recorded(input0, await buildConcatPrompt(model, input0, null), null);
+    // Turn 1 continues turn 0: its prompt array is kept for the turn that continues it.
+    const input1 = inputOf('1', turn0.id);
+    const prompt1 = await buildConcatPrompt(model, input1, turn0);
+    const turn1 = await recorded(input1, prompt1, turn0.id);
+    const child = async (as: string, parent: Interaction): Promise<void> => {
+      const input = inputOf(as, parent.id);
+      expect(await buildConcatPrompt(model, input, parent)).toEqual(await wholeConcatPrompt(model, input, parent));
+    };
+    // The first child continues that array; the second (the array taken) copies the recorded ids.
+    await child('a', turn1);
+    await child('b', turn1);
+    // A parent recorded with other ids than its turn built (that array kept again) is not trusted.
+    await buildConcatPrompt(model, input1, turn0);
+    const [word] = await model.tokenizer.encode('hello');
+    await child('c', { ...turn1, promptIds: Int32Array.from([word, ...prompt1]) });
+  });
+
   // Plain chat is prefix-stable in every family: each turn's template ids continue the kept ones,
   // so each turn scans only what is new. With reasoning, some extensions are rendered in full
   // (Qwen3 drops earlier reasoning once a new user message comes), and those turns scan it all.

@@ -35,10 +35,13 @@ export function createFastifyAdapter(options: BaseAppOptions, logger: PinoLogger
  * its value into the whole body's, which must equal what parsing the whole text gives.
  */
 export interface JsonBodyReuse {
-  /** The plan for `text`, or null: `text` is parsed as it is (then `parsedInFull`). */
-  plan(text: string, request: FastifyRequest): JsonBodyPlan | null;
-  /** `text` was parsed in full into `value`: what a later body of the same caller may reuse. */
-  parsedInFull(text: string, value: unknown, request: FastifyRequest): void;
+  /**
+   * The plan for a body's bytes (not decoded: a plan decodes only what it parses), or null: the
+   * body is decoded and parsed as it is (then `parsedInFull`).
+   */
+  plan(bytes: Buffer, request: FastifyRequest): JsonBodyPlan | null;
+  /** The body `bytes` was parsed in full into `value`: what a later body of the same caller may reuse. */
+  parsedInFull(bytes: Buffer, value: unknown, request: FastifyRequest): void;
 }
 
 export interface JsonBodyPlan {
@@ -62,17 +65,23 @@ export function registerBodyParsers(
   // body-less POSTs such as /grant_capacity); Fastify's own parser would answer 400. Everything
   // else goes to Fastify's secure parser (prototype-poisoning protection included).
   const jsonParser = fastify.getDefaultJsonParser('error', 'error');
+  const parseText = (request: FastifyRequest, text: string, done: (err: Error | null, value: unknown) => void) => {
+    if (text.trim() === '') done(null, undefined);
+    else void jsonParser(request, text, done);
+  };
   fastify.removeContentTypeParser('application/json');
   if (rawJsonBodies) {
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  } else if (reuse === null) {
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+      parseText(request, body as string, done),
+    );
   } else
-    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      if (body === '' || (typeof body === 'string' && body.trim() === '')) {
-        done(null, undefined);
-        return;
-      }
-      const text = body as string;
-      const plan = reuse?.plan(text, request) ?? null;
+    // As bytes: a body that continues an earlier one is compared as bytes and only its new part
+    // decoded (a late agent turn's 65 KB body is not turned into a string each turn).
+    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const bytes = body as Buffer;
+      const plan = reuse.plan(bytes, request);
       if (plan !== null) {
         // Fastify's JSON parser answers synchronously; a plan whose text fails, or whose value does
         // not complete, falls through to the whole body (which gives the error, if any).
@@ -85,8 +94,9 @@ export function registerBodyParsers(
           return;
         }
       }
-      void jsonParser(request, text, (err, value) => {
-        if (err === null && reuse !== null) reuse.parsedInFull(text, value, request);
+      // Decoded as Fastify decodes a body it reads as a string.
+      parseText(request, bytes.toString('utf8'), (err, value) => {
+        if (err === null && value !== undefined) reuse.parsedInFull(bytes, value, request);
         done(err, value);
       });
     });
