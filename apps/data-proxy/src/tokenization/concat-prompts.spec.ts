@@ -38,6 +38,42 @@ async function wholeConcatPrompt(model: DataProxyModel, input: PromptInput, pare
   return [...closed, ...all.slice(cut + 1)];
 }
 
+/** The conversation's next answer as the model's ids: its text (or "ok"), then the stop its family ends it with. */
+async function nextAnswer(
+  model: DataProxyModel,
+  conversation: Conversation,
+): Promise<{ answer: ReturnType<Conversation['answer']>; outputIds: number[] }> {
+  const answer = conversation.answer();
+  const text = typeof answer.content === 'string' && answer.content.length > 0 ? answer.content : 'ok';
+  const callId = model.tokenizer.tokenToId('<|call|>');
+  const stop = Array.isArray(answer.tool_calls) && callId !== null ? callId : model.stopTokenIds[0];
+  return { answer, outputIds: [...(await model.tokenizer.encode(text)), stop] };
+}
+
+/** The turn of `input` as a session records it, with `prompt` and the answer. */
+function recordedTurn(
+  input: PromptInput,
+  prompt: number[],
+  { answer, outputIds }: Awaited<ReturnType<typeof nextAnswer>>,
+  parentId: string | null,
+): Interaction {
+  return {
+    id: input.continuation!.as,
+    kind: 'tokens',
+    messages: input.messages,
+    chatTemplateType: 'concat',
+    parentId,
+    promptIds: Int32Array.from(prompt),
+    outputIds: Int32Array.from(outputIds),
+    outputLogprobs: new Float32Array(outputIds.length),
+    outputVersions: new Int32Array(outputIds.length),
+    stopReason: 'stop',
+    outputMessages: [answer],
+    reward: null,
+    createdAt: 0,
+  };
+}
+
 describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s', (name) => {
   let model: DataProxyModel;
   const family = GOLDEN_FAMILIES[name];
@@ -68,24 +104,9 @@ describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s
     });
     /** The turn of `input` as recorded, with `prompt`, answered by the conversation. */
     const recorded = async (input: PromptInput, prompt: number[], parentId: string | null): Promise<Interaction> => {
-      const answer = conversation.answer();
-      const outputIds = [...(await model.tokenizer.encode(String(answer.content) || 'ok')), model.stopTokenIds[0]];
+      const answered = await nextAnswer(model, conversation);
       conversation.followUp();
-      return {
-        id: input.continuation!.as,
-        kind: 'tokens',
-        messages: input.messages,
-        chatTemplateType: 'concat',
-        parentId,
-        promptIds: Int32Array.from(prompt),
-        outputIds: Int32Array.from(outputIds),
-        outputLogprobs: new Float32Array(outputIds.length),
-        outputVersions: new Int32Array(outputIds.length),
-        stopReason: 'stop',
-        outputMessages: [answer],
-        reward: null,
-        createdAt: 0,
-      };
+      return recordedTurn(input, prompt, answered, parentId);
     };
     const input0 = inputOf('0', null);
     const turn0 = await recorded(input0, await buildConcatPrompt(model, input0, null), null);
@@ -116,7 +137,6 @@ describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s
     '%s: every turn the same ids as the whole-array rule',
     async (_case, options, onlyNew) => {
       const isBoundary = jest.spyOn(TurnBoundaries.prototype, 'isBoundary');
-      const callId = model.tokenizer.tokenToId('<|call|>');
       const random = new Random(name.length * 131 + (options.tools ? 17 : 3));
       const conversation = new Conversation(random, { ...options, kwargs: {} });
       let parent = null as Interaction | null;
@@ -148,25 +168,7 @@ describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s
           }
           lateTurns++;
         }
-        const answer = conversation.answer();
-        const text = typeof answer.content === 'string' && answer.content.length > 0 ? answer.content : 'ok';
-        const stop = Array.isArray(answer.tool_calls) && callId !== null ? callId : model.stopTokenIds[0];
-        const outputIds = [...(await model.tokenizer.encode(text)), stop];
-        parent = {
-          id: input.continuation!.as,
-          kind: 'tokens',
-          messages: input.messages,
-          chatTemplateType: 'concat',
-          parentId,
-          promptIds: Int32Array.from(prompt),
-          outputIds: Int32Array.from(outputIds),
-          outputLogprobs: new Float32Array(outputIds.length),
-          outputVersions: new Int32Array(outputIds.length),
-          stopReason: 'stop',
-          outputMessages: [answer],
-          reward: null,
-          createdAt: 0,
-        };
+        parent = recordedTurn(input, prompt, await nextAnswer(model, conversation), parentId);
         conversation.followUp();
       }
       expect(lateTurns).toBe(39);
