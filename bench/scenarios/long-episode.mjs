@@ -3,8 +3,9 @@
 // grows from ≈ 220 to ≈ 15.5k tokens; a turn must cost what is new, not what came before
 // (docs/BENCHMARKS.md, long-episode). Data-proxy CPU per turn over the first and the last 16
 // turns (every thread, nanoseconds from /proc; an episode's first turns interleaved with the
-// previous one's last, the median of five such pairs, after about 4,000 warm-up turns), their
-// ratio, latency and RSS; and a short turn's CPU, the floor under a late turn.
+// previous one's last, the median of five such pairs, after 384 short warm-up episodes and about
+// 4,000 warm-up turns), their ratio, latency and RSS; and a short turn's CPU, the floor under a
+// late turn.
 import { observation, openingMessages } from '../lib/agent-conversation.mjs';
 import { mainThreadCpuNs, processCpuNs, processStats, startService } from '../lib/processes.mjs';
 
