@@ -39,7 +39,7 @@ const src = `${root}/dist/apps/data-proxy/src`;
 const { DataProxyModel } = await import(`${src}/tokenization/data-proxy-model.js`);
 const { buildConcatPrompt, buildHfPrompt } = await import(`${src}/tokenization/prompt-builder.js`);
 const { InteractionCache } = await import(`${src}/sessions/interaction.js`);
-const { carryPromptIdsJson } = await import(`${src}/inference/prompt-ids-json.js`);
+const { carryPrompt } = await import(`${src}/inference/prompt-ids-json.js`);
 const { Logger } = await import('@nestjs/common');
 Logger.overrideLogger(false);
 const model = await DataProxyModel.load(undefined);
@@ -82,7 +82,7 @@ async function episode(seed) {
       reward: null,
       createdAt: 0,
     });
-    if (mode === 'concat') carryPromptIdsJson(prompt, id);
+    if (mode === 'concat') carryPrompt(prompt, id);
     const used = process.cpuUsage(started);
     cpu.push(used.user + used.system);
     parent = recorded;

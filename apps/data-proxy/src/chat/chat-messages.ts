@@ -21,10 +21,10 @@ export function normalizeChatMessages(messages: unknown): Record<string, unknown
   // A conversation's next body continues the previous one's list (ConversationBodies): the normal
   // form of those messages is the previous normal form's, so only the new ones are looked at.
   const continued = continuedListOf(messages);
-  const before = continued === undefined ? undefined : normalFormOf.get(continued.of);
-  const start = before === undefined ? 0 : continued!.length;
+  const before = continued && normalFormOf.get(continued.of);
+  const start = continued && before ? continued.length : 0;
   let out: Record<string, unknown>[] | null =
-    before === undefined || before === continued!.of ? null : before.slice(0, start);
+    before === undefined || before === continued?.of ? null : before.slice(0, start);
   for (let i = start; i < messages.length; i++) {
     const message: unknown = messages[i];
     let normal = typeof message === 'object' && message !== null ? normalizedBefore.get(message) : undefined;

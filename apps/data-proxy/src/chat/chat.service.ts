@@ -8,7 +8,7 @@ import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
 import type { GenerateInput, GenerateOutcome } from '../inference/generation.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
-import { carryPromptIdsJson } from '../inference/prompt-ids-json.js';
+import { carryPrompt } from '../inference/prompt-ids-json.js';
 import { compactAnswer, type Interaction, type NewInteraction } from '../sessions/interaction.js';
 import { SessionStore, type Session } from '../sessions/session-store.service.js';
 import { DataProxyModel } from '../tokenization/data-proxy-model.js';
@@ -390,9 +390,10 @@ export class ChatService {
       reward: null,
       createdAt: Date.now(),
     };
-    // A concat prompt that continues this one writes its ids' JSON from this one's (prompt-builder.ts);
-    // hf prompts continue the kept render instead (prompt-continuations.ts), so nothing is carried.
-    if (interaction.chatTemplateType === 'concat') carryPromptIdsJson(chat.promptIds, interaction.id);
+    // A concat prompt that continues this one begins with this one's ids and writes their JSON from
+    // this one's (prompt-builder.ts); hf prompts continue the kept render instead
+    // (prompt-continuations.ts), so nothing is carried.
+    if (interaction.chatTemplateType === 'concat') carryPrompt(chat.promptIds, interaction.id);
     this.sessions.record(session, interaction);
   }
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   appendIdsJson,
-  carryPromptIdsJson,
+  carryPrompt,
   engineRequestJson,
   idsJson,
   idsJsonText,
   notePromptIdsJson,
-  takePromptIdsJsonOf,
+  takeCarriedPrompt,
   type IdsJson,
 } from './prompt-ids-json.js';
 
@@ -39,19 +39,21 @@ describe('engineRequestJson', () => {
     expect(engineRequestJson({ prompt: ids }, ids).toString()).toBe('{"prompt":[9]}');
   });
 
-  it("carries a prompt's JSON to the interaction that holds it, for the one turn that continues it", () => {
+  it('carries a prompt (its ids and JSON) to the interaction that holds it, for the one turn that continues it', () => {
     const ids = [4, 5, 6];
     const interactionId = 'chatcmpl-carried';
-    carryPromptIdsJson(ids, interactionId);
+    carryPrompt(ids, interactionId);
     // Nothing registered for those ids: nothing carried.
-    expect(takePromptIdsJsonOf(interactionId, 3)).toBeUndefined();
+    expect(takeCarriedPrompt(interactionId, 3)).toBeUndefined();
     notePromptIdsJson(ids, bytes('4,5,6'));
-    carryPromptIdsJson(ids, interactionId);
+    carryPrompt(ids, interactionId);
     // The wrong length (another prompt) gets nothing; taking forgets it either way.
-    expect(takePromptIdsJsonOf(interactionId, 2)).toBeUndefined();
-    carryPromptIdsJson(ids, interactionId);
-    expect(idsJsonText(takePromptIdsJsonOf(interactionId, 3)!)).toBe('4,5,6');
-    expect(takePromptIdsJsonOf(interactionId, 3)).toBeUndefined();
+    expect(takeCarriedPrompt(interactionId, 2)).toBeUndefined();
+    carryPrompt(ids, interactionId);
+    const taken = takeCarriedPrompt(interactionId, 3)!;
+    expect(taken.ids).toBe(ids);
+    expect(idsJsonText(taken.json)).toBe('4,5,6');
+    expect(takeCarriedPrompt(interactionId, 3)).toBeUndefined();
   });
 
   it('appends new ids to kept JSON, as joining them all would', () => {

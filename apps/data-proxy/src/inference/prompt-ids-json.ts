@@ -78,27 +78,39 @@ function unpooled(text: string): Buffer {
 }
 
 /**
- * Recorded interactions' prompt JSON (carryPromptIdsJson), by interaction id, taken by the turn
- * that continues one; bounded, least recently carried out first, so turns nobody continues do not
- * hold it for long. Keyed by the id, not the interaction: an entry of a session that ended must not
- * hold its interaction (with its messages and prompt buffer) until the bound pushes it out.
+ * A recorded `concat` turn's prompt, carried to the turn that continues it, whose prompt begins
+ * with all of it: the ids as the turn built them (a JS array: the child copies it with one
+ * `Array#concat`, where reading the recorded `Int32Array` view back is a loop, ≈ 40 µs at 15k ids)
+ * and their JSON (the child's engine request writes them from it).
  */
-const carried = new SizedLruMap<string, { length: number; json: IdsJson }>(
-  32 * 1024 * 1024,
-  (entry) => entry.json.byteLength,
-);
-
-/** Makes the JSON registered for `ids` that of interaction `interactionId` (recorded with a copy of them) too. */
-export function carryPromptIdsJson(ids: readonly number[], interactionId: string): void {
-  const entry = known.get(ids);
-  if (entry === undefined || entry.length !== ids.length) return;
-  carried.set(interactionId, entry);
+export interface CarriedPrompt {
+  readonly ids: readonly number[];
+  readonly json: IdsJson;
 }
 
-/** The JSON carried for interaction `interactionId`, if it is that of `length` ids; forgotten either way. */
-export function takePromptIdsJsonOf(interactionId: string, length: number): IdsJson | undefined {
+/**
+ * Carried prompts (carryPrompt), by interaction id, taken by the turn that continues one; bounded
+ * (about 300 conversations of 15k tokens), least recently carried out first, so turns nobody
+ * continues do not hold theirs for long. Keyed by the id, not the interaction: an entry of a
+ * session that ended must not hold its interaction (with its messages and prompt buffer) until the
+ * bound pushes it out.
+ */
+const carried = new SizedLruMap<string, CarriedPrompt>(
+  64 * 1024 * 1024,
+  (entry) => entry.json.byteLength + 8 * entry.ids.length,
+);
+
+/** Carries `ids` (a prompt with registered JSON, recorded with a copy of them) to the turn that continues interaction `interactionId`. */
+export function carryPrompt(ids: readonly number[], interactionId: string): void {
+  const entry = known.get(ids);
+  if (entry === undefined || entry.length !== ids.length) return;
+  carried.set(interactionId, { ids, json: entry.json });
+}
+
+/** The prompt carried for interaction `interactionId`, if it is `length` ids long; forgotten either way. */
+export function takeCarriedPrompt(interactionId: string, length: number): CarriedPrompt | undefined {
   const entry = carried.delete(interactionId);
-  return entry !== undefined && entry.length === length ? entry.json : undefined;
+  return entry !== undefined && entry.ids.length === length ? entry : undefined;
 }
 
 /**

@@ -211,10 +211,9 @@ export class InteractionCache {
    */
   private knownEqual(candidate: Interaction, continued: ContinuedList | undefined): number {
     if (continued === undefined) return 0;
+    // `recordedFrom` holds a list of the same length as the interaction's, equal message for message.
     const source = this.recordedFrom.get(candidate.messages) ?? candidate.messages;
-    return source === continued.of && source.length === candidate.messages.length
-      ? Math.min(continued.length, source.length)
-      : 0;
+    return source === continued.of ? Math.min(continued.length, source.length) : 0;
   }
 
   /** More input messages wins; among equals, the first inserted. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { llama31Folder, packageFolder } from '../../../../test/support/model-folders.js';
 import { Conversation, Random } from '../../../../test/support/conversations.js';
+import { carryPrompt } from '../inference/prompt-ids-json.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { knownParentPrefix } from '../sessions/prompt-provenance.js';
 import { DataProxyModel } from './data-proxy-model.js';
@@ -102,15 +103,16 @@ describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s
       conversation: `${name}-fork`,
       continuation: { from, as: `${name}-fork-${as}` },
     });
-    /** The turn of `input` as recorded, with `prompt`, answered by the conversation. */
+    /** The turn of `input` as recorded (and carried, as the chat service does), with `prompt`, answered by the conversation. */
     const recorded = async (input: PromptInput, prompt: number[], parentId: string | null): Promise<Interaction> => {
       const answered = await nextAnswer(model, conversation);
       conversation.followUp();
+      carryPrompt(prompt, input.continuation!.as);
       return recordedTurn(input, prompt, answered, parentId);
     };
     const input0 = inputOf('0', null);
     const turn0 = await recorded(input0, await buildConcatPrompt(model, input0, null), null);
-    // Turn 1 continues turn 0: its prompt array is kept for the turn that continues it.
+    // Turn 1 continues turn 0: its prompt (ids and JSON) is carried to the turn that continues it.
     const input1 = inputOf('1', turn0.id);
     const prompt1 = await buildConcatPrompt(model, input1, turn0);
     const turn1 = await recorded(input1, prompt1, turn0.id);
@@ -121,8 +123,8 @@ describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s
     // The first child continues that array; the second (the array taken) copies the recorded ids.
     await child('a', turn1);
     await child('b', turn1);
-    // A parent recorded with other ids than its turn built (that array kept again) is not trusted.
-    await buildConcatPrompt(model, input1, turn0);
+    // A parent recorded with other ids than its turn carried is not trusted.
+    carryPrompt(prompt1, turn1.id);
     const [word] = await model.tokenizer.encode('hello');
     await child('c', { ...turn1, promptIds: Int32Array.from([word, ...prompt1]) });
   });
@@ -169,6 +171,8 @@ describe.each(['qwen3', 'gpt-oss'])('concat prompts over a long conversation: %s
           lateTurns++;
         }
         parent = recordedTurn(input, prompt, await nextAnswer(model, conversation), parentId);
+        // As the chat service records a concat turn: the next turn continues its ids and JSON.
+        carryPrompt(prompt, parent.id);
         conversation.followUp();
       }
       expect(lateTurns).toBe(39);

@@ -1,6 +1,6 @@
 import { SizedLruMap } from '@app/common/lite';
 import { Logger } from '@nestjs/common';
-import { appendIdsJson, idsJson, notePromptIdsJson, takePromptIdsJsonOf } from '../inference/prompt-ids-json.js';
+import { appendIdsJson, idsJson, notePromptIdsJson, takeCarriedPrompt } from '../inference/prompt-ids-json.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { noteParentPrefix } from '../sessions/prompt-provenance.js';
 import type { DataProxyModel } from './data-proxy-model.js';
@@ -32,16 +32,6 @@ interface ConcatTurn {
   cutIndex: number;
 }
 const concatTurns = new SizedLruMap<string, ConcatTurn>(64 * 1024, () => 1);
-
-/**
- * A `concat` turn's prompt as built (a JS array), by its interaction id, for the turn that
- * continues it, whose prompt begins with all of it: copying a JS array of small integers is a
- * `memcpy`, where reading the recorded prompt (an `Int32Array` view) back into one is a loop,
- * ≈ 40 µs at 15k ids. Taken (removed) by that turn; bounded in bytes (about 270 conversations of
- * 15k tokens), least recently used out first; a turn whose parent's array is gone copies the
- * recorded ids.
- */
-const concatPrompts = new SizedLruMap<string, readonly number[]>(32 * 1024 * 1024, (ids) => 8 * ids.length);
 
 /** The chat template's ids for the conversation (continuing a kept prompt where it can). */
 function templateIds(model: DataProxyModel, input: PromptInput): Promise<number[]> {
@@ -123,30 +113,24 @@ export async function buildConcatPrompt(
     return templateIds(model, input);
   }
   const added = rest.slice(parentLength - settledFrom).concat(tail.slice(found + 1));
-  const prompt = parentPrompt(parent.id, parentIds).concat(added);
+  // What the parent's turn carried (chat.service: carryPrompt), when it is that prompt.
+  const parentPrompt = takeCarriedPrompt(parent.id, parentLength);
+  const prompt = (parentPrompt?.ids ?? copyOf(parentIds)).concat(added);
   noteParentPrefix(prompt, parent, parentLength);
   if (input.continuation) {
     const settledEnds =
       closedSettled +
       turns.count(prompt, Math.max(0, closedLength - turns.lookahead), Math.max(0, prompt.length - turns.lookahead));
     concatTurns.set(input.continuation.as, { promptLength: prompt.length, settledEnds, cut, cutIndex: closedEnds });
-    concatPrompts.set(input.continuation.as, prompt);
   }
   // The engine request writes the parent's part from the parent's JSON bytes (serialized here once
   // per chain of turns), and only the new ids.
-  const parentJson = takePromptIdsJsonOf(parent.id, parentLength) ?? idsJson(parentIds);
-  notePromptIdsJson(prompt, appendIdsJson(parentJson, added));
+  notePromptIdsJson(prompt, appendIdsJson(parentPrompt?.json ?? idsJson(parentIds), added));
   return prompt;
 }
 
-/**
- * The recorded prompt `ids` of interaction `id` as a JS array: the one its turn built, when it is
- * still kept and as long (taken: a second child of the same parent copies), else a copy.
- */
-function parentPrompt(id: string, ids: ArrayLike<number>): readonly number[] {
-  const kept = concatPrompts.delete(id);
-  if (kept !== undefined && kept.length === ids.length) return kept;
-  // One array of the exact length (pushing 15k ids one by one regrows it a dozen times).
+/** `ids` in a JS array of the exact length (pushing 15k ids one by one regrows it a dozen times). */
+function copyOf(ids: ArrayLike<number>): number[] {
   const copy = new Array<number>(ids.length);
   for (let i = 0; i < ids.length; i++) copy[i] = ids[i];
   return copy;
