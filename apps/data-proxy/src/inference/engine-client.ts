@@ -91,11 +91,13 @@ export class EngineClient {
   ): Promise<SegmentFinish> {
     const url = `${this.addr}${this.backend.generatePath}`;
     const timeoutMs = this.options.ms['request-timeout'];
+    // The prompt's bytes may be written around a shared run of ids text: held until this settles.
+    const requestJson = engineRequestJson(this.backend.buildRequest(request), request.promptIds);
     const common = {
       method: 'POST' as const,
       url,
       headers: this.headers(false),
-      body: engineRequestJson(this.backend.buildRequest(request), request.promptIds),
+      body: requestJson.json,
       signal: input.signal,
       requestId: input.requestId,
       upstreamName: `engine ${this.addr}`,
@@ -154,6 +156,7 @@ export class EngineClient {
       throw err;
     } finally {
       input.signal?.removeEventListener('abort', onAbort);
+      requestJson.release();
     }
   }
 

@@ -5,6 +5,7 @@ import { MockAgent } from 'undici';
 import { AppException, HttpClient, parseOptions } from '@app/common';
 import { DATA_PROXY_OPTIONS } from '../config/data-proxy-options.js';
 import { NEUTRAL_SAMPLING, type EngineSampling } from './engine-backend.js';
+import { appendIdsJson, idsJson, notePromptIdsJson } from './prompt-ids-json.js';
 import { InfBridgeService } from './inf-bridge.service.js';
 
 const ENGINE = 'http://engine.test';
@@ -245,6 +246,25 @@ describe(InfBridgeService.name, () => {
     expect(await statusFor(200, { text: 'no meta' })).toBe(502);
     expect(await statusFor(500, 'boom')).toBe(502);
     expect(await statusFor(200, 'not json')).toBe(502);
+  });
+
+  it("writes a conversation's prompt around its ids run, and frees the run once the engine answered or failed", async () => {
+    const { bridge: b, bodies } = bridge();
+    const first = idsJson([1, 2, 3]);
+    const promptIds = [1, 2, 3];
+    notePromptIdsJson(promptIds, first);
+    replies('/generate', bodies, [sglangReply([100], 'stop')]);
+    await b.generate({ promptIds, maxNewTokens: 5, sampling: SAMPLING });
+    expect(bodies[0].input_ids).toEqual([1, 2, 3]);
+    // Answered: the next turn grows the same run (a request still holding it would make that a copy).
+    const next = appendIdsJson(first, [100, 4]);
+    expect(next.run).toBe(first.run);
+    const nextIds = [1, 2, 3, 100, 4];
+    notePromptIdsJson(nextIds, next);
+    agent.get(ENGINE).intercept({ path: '/generate', method: 'POST' }).reply(500, 'boom');
+    const failure = await b.generate({ promptIds: nextIds, maxNewTokens: 5, sampling: SAMPLING }).catch((e) => e);
+    expect((failure as AppException).getStatus()).toBe(502);
+    expect(appendIdsJson(next, [5]).run).toBe(first.run);
   });
 
   it('streams SGLang events (cumulative) to onTokens as they arrive', async () => {

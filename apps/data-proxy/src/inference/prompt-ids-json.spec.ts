@@ -7,36 +7,58 @@ import {
   idsJsonText,
   notePromptIdsJson,
   takeCarriedPrompt,
+  withIdsAfter,
   type IdsJson,
 } from './prompt-ids-json.js';
 
-/** JSON given as text (any text: it shows which text a request was written from). */
-const bytes = (text: string): IdsJson => ({ chunks: [Buffer.from(text, 'latin1')], byteLength: text.length });
+/** `ids` registered with `json` as their JSON; an engine body (SGLang's shape) that sends them. */
+function registered(ids: number[], json: IdsJson): { input_ids: number[]; sampling_params: object; stop: string[] } {
+  notePromptIdsJson(ids, json);
+  return { input_ids: ids, sampling_params: { max_new_tokens: 4 }, stop: ['é'] };
+}
+
+/** The request's JSON as text. */
+const text = (json: string | Buffer): string => json.toString();
+
+/** The memory a request's JSON (bytes) is written in. */
+const memoryOf = (json: string | Buffer): ArrayBufferLike => (json as Buffer).buffer;
 
 describe('engineRequestJson', () => {
   it('writes registered prompt ids from their text, and the body means the same as JSON.stringify', () => {
     const ids = [1, 22, 333];
-    // Text that differs from what serializing would give shows that the registered text is used.
-    notePromptIdsJson(ids, bytes('1,22,333'));
-    const body = { rid: 'r', input_ids: ids, sampling_params: { max_new_tokens: 4 }, stream: false, stop: ['é'] };
-    const json = engineRequestJson(body, ids).toString();
-    expect(json.startsWith('{"input_ids":[1,22,333],')).toBe(true);
-    expect(JSON.parse(json)).toEqual(body);
+    const body = { rid: 'r', ...registered(ids, appendIdsJson(idsJson([1]), [22, 333])), stream: false };
+    const request = engineRequestJson(body, ids);
+    expect(text(request.json).startsWith('{"input_ids":[1,22,333],')).toBe(true);
+    expect(JSON.parse(text(request.json))).toEqual(body);
+    request.release();
   });
 
   it('serializes as usual an array nobody registered, or one that changed since', () => {
     const ids = [5, 6];
     const body = { prompt: ids, max_tokens: 3 };
-    expect(engineRequestJson(body, ids)).toBe(JSON.stringify(body));
-    notePromptIdsJson(ids, bytes('5,6'));
+    expect(engineRequestJson(body, ids).json).toBe(JSON.stringify(body));
+    notePromptIdsJson(ids, idsJson(ids));
     ids.push(7);
-    expect(engineRequestJson(body, ids)).toBe(JSON.stringify(body));
+    expect(engineRequestJson(body, ids).json).toBe(JSON.stringify(body));
   });
 
   it('a body whose only field is the prompt', () => {
     const ids = [9];
-    notePromptIdsJson(ids, bytes('9'));
-    expect(engineRequestJson({ prompt: ids }, ids).toString()).toBe('{"prompt":[9]}');
+    notePromptIdsJson(ids, idsJson(ids));
+    expect(text(engineRequestJson({ prompt: ids }, ids).json)).toBe('{"prompt":[9]}');
+  });
+
+  it('a field name too long for the room before the ids: the request is copied, and right', () => {
+    const ids = [3, 4];
+    notePromptIdsJson(ids, idsJson(ids));
+    const body = { ['k'.repeat(80)]: ids, n: 1 };
+    const request = engineRequestJson(body, ids);
+    expect(JSON.parse(text(request.json))).toEqual(body);
+    // Copied, so nothing is held: the same prompt is written in place by the next request.
+    const inPlace = engineRequestJson({ prompt: ids }, ids);
+    expect(memoryOf(inPlace.json)).not.toBe(memoryOf(request.json));
+    expect(text(inPlace.json)).toBe('{"prompt":[3,4]}');
+    inPlace.release();
   });
 
   it('carries a prompt (its ids and JSON) to the interaction that holds it, for the one turn that continues it', () => {
@@ -45,7 +67,7 @@ describe('engineRequestJson', () => {
     carryPrompt(ids, interactionId);
     // Nothing registered for those ids: nothing carried.
     expect(takeCarriedPrompt(interactionId, 3)).toBeUndefined();
-    notePromptIdsJson(ids, bytes('4,5,6'));
+    notePromptIdsJson(ids, idsJson(ids));
     carryPrompt(ids, interactionId);
     // The wrong length (another prompt) gets nothing; taking forgets it either way.
     expect(takeCarriedPrompt(interactionId, 2)).toBeUndefined();
@@ -55,32 +77,111 @@ describe('engineRequestJson', () => {
     expect(idsJsonText(taken.json)).toBe('4,5,6');
     expect(takeCarriedPrompt(interactionId, 3)).toBeUndefined();
   });
+});
 
+describe('ids JSON runs', () => {
   it('appends new ids to kept JSON, as joining them all would', () => {
     expect(idsJsonText(appendIdsJson(idsJson([1, 2]), [30, 4]))).toBe('1,2,30,4');
     expect(idsJsonText(appendIdsJson(idsJson([]), [7]))).toBe('7');
     const kept = idsJson(Int32Array.from([5]));
     expect(appendIdsJson(kept, [])).toBe(kept);
+    expect(withIdsAfter(kept, [])).toBe(kept);
+    expect(idsJsonText(withIdsAfter(idsJson([]), [8, 9]))).toBe('8,9');
   });
 
-  it('shares the kept chunks instead of copying them, joins them past 64, and writes them all into the request', () => {
+  it("grows a conversation's run in place, turn after turn, and writes each turn's request around it", () => {
     const all = [3];
     let json = idsJson(all);
-    const first = json;
-    for (let turn = 1; turn <= 100; turn++) {
+    const run = json.run;
+    const bodies = new Set<ArrayBufferLike>();
+    for (let turn = 1; turn <= 200; turn++) {
       const added = [turn, 1000 + turn];
       all.push(...added);
       json = appendIdsJson(json, added);
-      if (turn === 1) expect(json.chunks[0]).toBe(first.chunks[0]);
-      expect(json.chunks.length).toBeLessThanOrEqual(64);
+      expect(json.run).toBe(run);
       expect(json.byteLength).toBe(all.join(',').length);
+      const prompt = all.slice();
+      const body = registered(prompt, json);
+      const request = engineRequestJson(body, prompt);
+      expect(text(request.json)).toBe(JSON.stringify(body));
+      bodies.add(memoryOf(request.json));
+      request.release();
     }
     expect(idsJsonText(json)).toBe(all.join(','));
-    // Each chunk has a buffer of its own: a kept chunk never holds one of Node's shared pool slabs.
-    for (const chunk of json.chunks) expect(chunk.buffer.byteLength).toBe(chunk.length);
-    const prompt = all.slice();
-    notePromptIdsJson(prompt, json);
-    const body = { input_ids: prompt, sampling_params: { max_new_tokens: 4 } };
-    expect(engineRequestJson(body, prompt).toString()).toBe(JSON.stringify(body));
+    // Written around the run's own bytes, whose buffer doubles when full: a handful of buffers for 200 turns.
+    expect(bodies.size).toBeGreaterThan(1);
+    expect(bodies.size).toBeLessThanOrEqual(6);
+  });
+
+  it('while a request holds the end of a run, another request and an append are copies, and its bytes do not change', () => {
+    const json = idsJson([1, 2, 3]);
+    const prompt = [1, 2, 3];
+    const body = registered(prompt, json);
+    const first = engineRequestJson(body, prompt);
+    const sent = text(first.json);
+    // The same prompt again (a client that retries): copied, not written over the first one's tail.
+    const again = engineRequestJson({ ...body, sampling_params: { max_new_tokens: 99 } }, prompt);
+    expect(memoryOf(again.json)).not.toBe(memoryOf(first.json));
+    expect(JSON.parse(text(again.json))).toEqual({ ...body, sampling_params: { max_new_tokens: 99 } });
+    // The conversation goes on while the request is in flight: a run of its own.
+    const next = appendIdsJson(json, [4, 5]);
+    expect(next.run).not.toBe(json.run);
+    expect(idsJsonText(next)).toBe('1,2,3,4,5');
+    expect(text(first.json)).toBe(sent);
+    // Released twice, or by a request that held nothing: the next holder keeps its bytes.
+    again.release();
+    first.release();
+    const third = engineRequestJson(body, prompt);
+    expect(memoryOf(third.json)).toBe(memoryOf(first.json));
+    first.release();
+    expect(appendIdsJson(json, [6]).run).not.toBe(json.run);
+    third.release();
+    // Released: the run grows in place again, over where the requests' tails were.
+    const grown = appendIdsJson(json, [7]);
+    expect(grown.run).toBe(json.run);
+    expect(idsJsonText(grown)).toBe('1,2,3,7');
+    expect(idsJsonText(json)).toBe('1,2,3');
+  });
+
+  it('a fork from an earlier turn gets a run of its own, and the conversation it left keeps its text', () => {
+    const first = idsJson([1]);
+    const second = appendIdsJson(first, [2]);
+    const fork = appendIdsJson(first, [9, 9]);
+    expect(fork.run).not.toBe(first.run);
+    expect(idsJsonText(fork)).toBe('1,9,9');
+    const third = appendIdsJson(second, [3]);
+    expect(third.run).toBe(first.run);
+    expect(idsJsonText(third)).toBe('1,2,3');
+    expect(idsJsonText(fork)).toBe('1,9,9');
+  });
+
+  it("a prompt's own last ids (withIdsAfter) go into its request, not into the run its continuations grow", () => {
+    const kept = appendIdsJson(idsJson([1, 2]), [3]);
+    const promptIds = [1, 2, 3, 77, 78];
+    const prompt = withIdsAfter(kept, [77, 78]);
+    expect(prompt.run).toBe(kept.run);
+    expect(idsJsonText(prompt)).toBe('1,2,3,77,78');
+    const body = registered(promptIds, prompt);
+    const request = engineRequestJson(body, promptIds);
+    expect(text(request.json)).toBe(JSON.stringify(body));
+    // In flight: the kept prefix's next turn copies; settled: it grows in place over the request.
+    expect(appendIdsJson(kept, [4]).run).not.toBe(kept.run);
+    request.release();
+    const next = appendIdsJson(kept, [4]);
+    expect(next.run).toBe(kept.run);
+    expect(idsJsonText(next)).toBe('1,2,3,4');
+    // A prompt with ids after its run's text is not where the run can grow: appending to it copies.
+    const after = appendIdsJson(withIdsAfter(next, [5]), [6]);
+    expect(after.run).not.toBe(next.run);
+    expect(idsJsonText(after)).toBe('1,2,3,4,5,6');
+  });
+
+  it("a run that moves to a bigger buffer keeps every earlier turn's text", () => {
+    const first = idsJson([1]);
+    let grown = first;
+    for (let i = 0; i < 5000; i++) grown = appendIdsJson(grown, [i]);
+    expect(grown.run).toBe(first.run);
+    expect(idsJsonText(first)).toBe('1');
+    expect(idsJsonText(grown)).toBe(['1', ...Array.from({ length: 5000 }, (_, i) => i)].join(','));
   });
 });

@@ -1,23 +1,147 @@
 import { SizedLruMap } from '@app/common/lite';
 
 /**
- * The JSON text of an id array (the ids joined by commas, no brackets), as the chunks it was built
- * from: concatenated, the chunks are the text. A conversation's next prompt is the kept prompt's
- * ids plus the new ones, so its JSON is the kept chunks plus one new chunk: nothing of the 90 KB a
- * 15k-token prompt takes is copied until the engine request copies it, once, into its body.
+ * The JSON text of an id array (the ids joined by commas, no brackets): the first `runBytes` bytes
+ * of an append-only run, then `more`. A conversation's next prompt is the kept prompt's ids plus
+ * the new ones, so its JSON is the same run, grown in place by the new ids' text: nothing of the
+ * 90 KB a 15k-token prompt takes is copied, and the engine request is written around it, in place
+ * too (`engineRequestJson`).
  */
 export interface IdsJson {
-  readonly chunks: readonly Buffer[];
-  /** The text's length in bytes (the chunks' lengths summed). */
+  readonly run: IdsRun;
+  /** How many of the run's bytes begin this text (the run may have grown past them since). */
+  readonly runBytes: number;
+  /** The text after those bytes ('' or ids, comma first unless `runBytes` is 0): a prompt's few last ids. */
+  readonly more: string;
+  /** The text's length in bytes (`runBytes` plus `more`'s). */
   readonly byteLength: number;
 }
 
 /**
- * At this many chunks an append joins them into one first, so a request copies a bounded number
- * of chunks (one join every 64 turns of a conversation: what it copies stays proportional to what
- * is new, on average).
+ * Room before a run's text for an engine request's head (`{"input_ids":[`), written there when the
+ * request is written in place.
  */
-const MAX_CHUNKS = 64;
+const HEAD_ROOM = 64;
+
+/**
+ * Ids text that only grows at its end: the text of a chain of prompts (each turn's is the previous
+ * one's plus its new ids), in one buffer. The bytes past `end` are free, except while a request
+ * written in place holds them (`leasedBy`: its tail is there); the buffer doubles when it is full
+ * (a copy per doubling: what a turn copies stays proportional to what is new, on average).
+ */
+export class IdsRun {
+  /** `[HEAD_ROOM, HEAD_ROOM + end)`: the text. */
+  private bytes: Buffer;
+  private end = 0;
+  /** The request written in place that holds the bytes around the text until it settles. */
+  private leasedBy: Buffer | null = null;
+
+  private constructor(capacity: number) {
+    // A buffer of its own, not a slice of Node's shared 8 KB pool: a kept run would hold a whole
+    // pool slab for as long as it is kept.
+    this.bytes = Buffer.allocUnsafeSlow(HEAD_ROOM + capacity);
+  }
+
+  /** An empty run with room for `capacity` bytes of text. */
+  static empty(capacity: number): IdsRun {
+    return new IdsRun(capacity);
+  }
+
+  /** A run of its own that begins with `json`'s text, with room for `more` bytes after it. */
+  static copyOf(json: IdsJson, more: number): IdsRun {
+    const run = new IdsRun(json.byteLength + more);
+    json.run.bytes.copy(run.bytes, HEAD_ROOM, HEAD_ROOM, HEAD_ROOM + json.runBytes);
+    run.end = json.runBytes;
+    run.appendText(json.more);
+    return run;
+  }
+
+  /** Whether `json` ends where this run does, so its text can grow in place. */
+  endsWith(json: IdsJson): boolean {
+    return json.run === this && json.runBytes === this.end && json.more === '' && this.leasedBy === null;
+  }
+
+  /** Appends `text` (ids and commas: one byte a character); its new end. */
+  appendText(text: string): number {
+    this.reserve(text.length);
+    this.end += this.bytes.write(text, HEAD_ROOM + this.end, 'latin1');
+    return this.end;
+  }
+
+  /** The run's first `runBytes` bytes of text (a view: for requests not written in place, tests, diagnostics). */
+  text(runBytes: number): Buffer {
+    return this.bytes.subarray(HEAD_ROOM, HEAD_ROOM + runBytes);
+  }
+
+  /**
+   * The request `head` + the text + `tail`, written around the text in this run's own buffer (no
+   * copy of the text), if `json` ends where the run does and no other request holds it; null
+   * otherwise. The request holds the bytes past the text (its tail) until it calls `release`:
+   * until then, the run grows nowhere but in a copy (`endsWith` says no) and no other request is
+   * written around it. It must not release them before the request is sent: an append would
+   * overwrite its tail. Once the engine has answered, it was sent; a request that failed is not
+   * sent on.
+   */
+  writeAround(json: IdsJson, head: string, tail: string): Buffer | null {
+    if (json.run !== this || json.runBytes !== this.end || this.leasedBy !== null) return null;
+    const headBytes = Buffer.byteLength(head);
+    if (headBytes > HEAD_ROOM) return null;
+    this.reserve(Buffer.byteLength(tail));
+    const start = HEAD_ROOM - headBytes;
+    this.bytes.write(head, start, 'utf8');
+    const stop = HEAD_ROOM + this.end + this.bytes.write(tail, HEAD_ROOM + this.end, 'utf8');
+    const body = this.bytes.subarray(start, stop);
+    this.leasedBy = body;
+    return body;
+  }
+
+  /** `body` (from `writeAround`) is done with the run's bytes; a stale or repeated release changes nothing. */
+  release(body: Buffer): void {
+    if (this.leasedBy === body) this.leasedBy = null;
+  }
+
+  private reserve(more: number): void {
+    const needed = HEAD_ROOM + this.end + more;
+    if (needed <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.bytes.length));
+    this.bytes.copy(grown, HEAD_ROOM, HEAD_ROOM, HEAD_ROOM + this.end);
+    this.bytes = grown;
+  }
+}
+
+/** The JSON of `ids`: a run of its own. */
+export function idsJson(ids: ArrayLike<number>): IdsJson {
+  const text = Array.prototype.join.call(ids, ',');
+  return ofRun(IdsRun.empty(text.length), text);
+}
+
+/**
+ * `json` followed by `added`'s ids: the same run, grown in place, where `json` ends it (a
+ * conversation's next turn); else a run of its own, beginning with a copy of `json`'s text (a
+ * conversation that forks from an earlier turn, or whose request is still in flight).
+ */
+export function appendIdsJson(json: IdsJson, added: readonly number[]): IdsJson {
+  if (added.length === 0) return json;
+  const text = `${json.byteLength === 0 ? '' : ','}${added.join(',')}`;
+  return ofRun(json.run.endsWith(json) ? json.run : IdsRun.copyOf(json, text.length), text);
+}
+
+/** `json` followed by `added`'s ids, kept apart from its run (a prompt's few last ids, which its continuations do not share). */
+export function withIdsAfter(json: IdsJson, added: readonly number[]): IdsJson {
+  if (added.length === 0) return json;
+  const more = `${json.more}${json.byteLength === 0 ? '' : ','}${added.join(',')}`;
+  return { run: json.run, runBytes: json.runBytes, more, byteLength: json.runBytes + more.length };
+}
+
+/** The JSON's text (for tests and diagnostics; requests are written around the run's bytes). */
+export function idsJsonText(json: IdsJson): string {
+  return json.run.text(json.runBytes).toString('latin1') + json.more;
+}
+
+function ofRun(run: IdsRun, text: string): IdsJson {
+  const end = run.appendText(text);
+  return { run, runBytes: end, more: '', byteLength: end };
+}
 
 /**
  * The JSON bytes of prompt id arrays whose builder already has them (a conversation's next prompt:
@@ -32,49 +156,6 @@ const known = new WeakMap<readonly number[], { length: number; json: IdsJson }>(
 /** Records `json` as the JSON of `ids`. */
 export function notePromptIdsJson(ids: readonly number[], json: IdsJson): void {
   known.set(ids, { length: ids.length, json });
-}
-
-/** The JSON of `ids`, in one chunk. */
-export function idsJson(ids: ArrayLike<number>): IdsJson {
-  return oneChunk(Array.prototype.join.call(ids, ','));
-}
-
-/** `json` followed by `added`'s ids: one new chunk (the kept ones are shared, not copied). */
-export function appendIdsJson(json: IdsJson, added: readonly number[]): IdsJson {
-  if (added.length === 0) return json;
-  const text = added.join(',');
-  if (json.byteLength === 0) return oneChunk(text);
-  const chunk = unpooled(`,${text}`);
-  const chunks = json.chunks.length >= MAX_CHUNKS ? [joined(json), chunk] : [...json.chunks, chunk];
-  return { chunks, byteLength: json.byteLength + chunk.length };
-}
-
-/** The JSON's text in one buffer (for tests and diagnostics; requests copy the chunks into their body). */
-export function idsJsonText(json: IdsJson): string {
-  return joined(json).toString('latin1');
-}
-
-function oneChunk(text: string): IdsJson {
-  const chunk = unpooled(text);
-  return { chunks: [chunk], byteLength: chunk.length };
-}
-
-function joined(json: IdsJson): Buffer {
-  if (json.chunks.length === 1) return json.chunks[0];
-  const out = Buffer.allocUnsafeSlow(json.byteLength);
-  let at = 0;
-  for (const chunk of json.chunks) at += chunk.copy(out, at);
-  return out;
-}
-
-/**
- * A buffer of its own for `text` (ids and commas: one byte a character). Not a slice of Node's
- * shared 8 KB pool: a kept 1 KB chunk would hold a whole pool slab for as long as it is kept.
- */
-function unpooled(text: string): Buffer {
-  const out = Buffer.allocUnsafeSlow(text.length);
-  out.write(text, 0, 'latin1');
-  return out;
 }
 
 /**
@@ -113,21 +194,36 @@ export function takeCarriedPrompt(interactionId: string, length: number): Carrie
   return entry !== undefined && entry.ids.length === length ? entry : undefined;
 }
 
+/** An engine request's JSON, and what to call once the request has settled. */
+export interface EngineRequestJson {
+  readonly json: string | Buffer;
+  /** The request is done with `json` (it holds bytes of a run until then: `IdsRun.writeAround`). */
+  release(): void;
+}
+
+const NOTHING_HELD = (): void => {};
+
 /**
  * `JSON.stringify(body)`, or, when `promptIds` has registered bytes, the same JSON as bytes with
  * the top-level field that holds `promptIds` written from them (that field first; engines read
- * JSON objects by name).
+ * JSON objects by name): around the run's own bytes where the prompt ends its run (a
+ * conversation's latest turn), else copied with them into a buffer of its own.
  */
-export function engineRequestJson(body: object, promptIds: readonly number[]): string | Buffer {
+export function engineRequestJson(body: object, promptIds: readonly number[]): EngineRequestJson {
   const entry = known.get(promptIds);
-  if (entry === undefined || entry.length !== promptIds.length) return JSON.stringify(body);
+  if (entry === undefined || entry.length !== promptIds.length)
+    return { json: JSON.stringify(body), release: NOTHING_HELD };
   for (const [key, value] of Object.entries(body)) {
     if (value !== promptIds) continue;
     // `undefined` drops the field from the rest.
     const rest = JSON.stringify({ ...body, [key]: undefined });
-    const head = Buffer.from(`{${JSON.stringify(key)}:[`);
-    const tail = Buffer.from(`]${rest.length > 2 ? ',' : ''}${rest.slice(1)}`);
-    return Buffer.concat([head, ...entry.json.chunks, tail], head.length + entry.json.byteLength + tail.length);
+    const head = `{${JSON.stringify(key)}:[`;
+    const tail = `${entry.json.more}]${rest.length > 2 ? ',' : ''}${rest.slice(1)}`;
+    const run = entry.json.run;
+    const inPlace = run.writeAround(entry.json, head, tail);
+    if (inPlace !== null) return { json: inPlace, release: () => run.release(inPlace) };
+    const json = Buffer.concat([Buffer.from(head), run.text(entry.json.runBytes), Buffer.from(tail)]);
+    return { json, release: NOTHING_HELD };
   }
-  return JSON.stringify(body);
+  return { json: JSON.stringify(body), release: NOTHING_HELD };
 }

@@ -3,7 +3,7 @@
 // on the same kept state, message for message and token for token.
 import { SizedLruMap } from '@app/common/lite';
 import type { SegmentEncodingCache } from '@app/tokenizer';
-import { appendIdsJson, idsJson, notePromptIdsJson, type IdsJson } from '../inference/prompt-ids-json.js';
+import { appendIdsJson, idsJson, notePromptIdsJson, withIdsAfter, type IdsJson } from '../inference/prompt-ids-json.js';
 
 /** What a template renders besides the messages: `chat_template_kwargs` and tools. */
 export interface TemplateInputs {
@@ -284,10 +284,19 @@ export class PromptContinuations {
       chunks: [...previous.idChunks, promptRest.ids],
       length: previous.idCount + promptRest.ids.length,
     };
-    const idsJson = appendIdsJson(previous.idsJson, promptRest.ids);
     const historyText = previous.tail + history.slice(base.length);
     const historyRest = await this.pieces.encodeWithPrefix(historyText);
     const prefix = historyRest.prefix;
+    const keptIds = prefix ? prefix.ids : [];
+    // The two renders' new ids agree up to where the generation prompt begins (compared: only what is new).
+    const shared = sharedLength(promptRest.ids, keptIds);
+    // The kept prefix's JSON grows the previous one's run in place; the prompt's is that, then its
+    // own last ids (the generation prompt), unless it parts from the kept ids before their end.
+    const keptJson = appendIdsJson(previous.idsJson, keptIds);
+    const idsJson =
+      shared === keptIds.length
+        ? withIdsAfter(keptJson, promptRest.ids.slice(shared))
+        : appendIdsJson(previous.idsJson, promptRest.ids);
     const firsts = new Map(previous.firsts);
     noteFirsts(firsts, added, previous.messageCount);
     const lastUser = lastUserIndex(added);
@@ -300,10 +309,9 @@ export class PromptContinuations {
       inputsKey: previous.inputsKey,
       idChunks: prefix ? appendIdChunk(previous.idChunks, prefix.ids) : previous.idChunks,
       idCount: previous.idCount + (prefix ? prefix.ids.length : 0),
-      idsJson: prefix ? appendIdsJson(previous.idsJson, prefix.ids) : previous.idsJson,
-      // The prompt (`parts`) begins with the previous chunks, and so do these; then the two
-      // renders' new ids agree up to where the generation prompt begins (compared: only what is new).
-      inPrompt: previous.idCount + (prefix ? sharedLength(promptRest.ids, prefix.ids) : 0),
+      idsJson: keptJson,
+      // The prompt (`parts`) begins with the previous chunks, and so do these, then `shared` more.
+      inPrompt: previous.idCount + shared,
       tail: prefix ? historyText.slice(prefix.text.length) : historyText,
     };
     return { parts, idsJson, next };
