@@ -201,6 +201,30 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     expect(memories.size).toBeLessThanOrEqual(8);
   });
 
+  it("a prompt whose new ids part from the kept prefix's before its end: its engine JSON is still its own", async () => {
+    // Marks the last message when it asks for an answer: the history (kept) renders it unmarked, so
+    // the prompt's new ids and the kept prefix's part inside the last message, not at the
+    // generation prompt. Still prefix-stable: the mark is always on a new message.
+    const MARKING =
+      '{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}{% if loop.last and add_generation_prompt %} (answer this){% endif %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}';
+    const template = new ChatTemplate(tokenizer, MARKING);
+    const messages: Record<string, unknown>[] = [{ role: 'user', content: 'fix the test' }];
+    let from: string | null = null;
+    for (let turn = 0; turn < 8; turn++) {
+      const input = { messages: messages.slice(), tools: null, kwargs: {} };
+      const as = `t${turn}`;
+      const ids = await template.encode(input, as, { from, as });
+      expect(ids).toEqual(await tokenizer.encode(template.render(input), false));
+      const body = { input_ids: ids, sampling_params: { max_new_tokens: 8 } };
+      const written = engineRequestJson(body, ids);
+      expect(written.json.toString()).toBe(JSON.stringify(body));
+      written.release();
+      from = as;
+      messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
+    }
+    expect(template.continuations.counts).toEqual({ incremental: 7, full: 1, unstable: 0 });
+  });
+
   it('with incremental templating off (--no-incremental-templating) every prompt is rendered in full', async () => {
     const template = new ChatTemplate(tokenizer, tokenizer.chatTemplate!, null, { incremental: false });
     const messages: Record<string, unknown>[] = [{ role: 'user', content: 'fix the test' }];
