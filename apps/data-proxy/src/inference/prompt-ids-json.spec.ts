@@ -4,6 +4,7 @@ import {
   carryPrompt,
   engineRequestJson,
   idsJson,
+  idsJsonBytes,
   idsJsonText,
   notePromptIdsJson,
   takeCarriedPrompt,
@@ -99,7 +100,7 @@ describe('ids JSON runs', () => {
       all.push(...added);
       json = appendIdsJson(json, added);
       expect(json.run).toBe(run);
-      expect(json.byteLength).toBe(all.join(',').length);
+      expect(idsJsonBytes(json)).toBe(all.join(',').length);
       const prompt = all.slice();
       const body = registered(prompt, json);
       const request = engineRequestJson(body, prompt);

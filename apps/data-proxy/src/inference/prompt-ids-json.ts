@@ -13,8 +13,11 @@ export interface IdsJson {
   readonly runBytes: number;
   /** The text after those bytes ('' or ids, comma first unless `runBytes` is 0): a prompt's few last ids. */
   readonly more: string;
-  /** The text's length in bytes (`runBytes` plus `more`'s). */
-  readonly byteLength: number;
+}
+
+/** The length of `json`'s text in bytes (ids and commas: one byte a character). */
+export function idsJsonBytes(json: IdsJson): number {
+  return json.runBytes + json.more.length;
 }
 
 /**
@@ -49,7 +52,7 @@ export class IdsRun {
 
   /** A run of its own that begins with `json`'s text, with room for `more` bytes after it. */
   static copyOf(json: IdsJson, more: number): IdsRun {
-    const run = new IdsRun(json.byteLength + more);
+    const run = new IdsRun(idsJsonBytes(json) + more);
     json.run.bytes.copy(run.bytes, HEAD_ROOM, HEAD_ROOM, HEAD_ROOM + json.runBytes);
     run.end = json.runBytes;
     run.appendText(json.more);
@@ -58,7 +61,7 @@ export class IdsRun {
 
   /** Whether `json` ends where this run does, so its text can grow in place. */
   endsWith(json: IdsJson): boolean {
-    return json.run === this && json.runBytes === this.end && json.more === '' && this.leasedBy === null;
+    return json.more === '' && this.isFreeAt(json);
   }
 
   /** Appends `text` (ids and commas: one byte a character); its new end. */
@@ -83,7 +86,7 @@ export class IdsRun {
    * sent on.
    */
   writeAround(json: IdsJson, head: string, tail: string): Buffer | null {
-    if (json.run !== this || json.runBytes !== this.end || this.leasedBy !== null) return null;
+    if (!this.isFreeAt(json)) return null;
     const headBytes = Buffer.byteLength(head);
     if (headBytes > HEAD_ROOM) return null;
     this.reserve(Buffer.byteLength(tail));
@@ -98,6 +101,11 @@ export class IdsRun {
   /** `body` (from `writeAround`) is done with the run's bytes; a stale or repeated release changes nothing. */
   release(body: Buffer): void {
     if (this.leasedBy === body) this.leasedBy = null;
+  }
+
+  /** `json`'s bytes in this run reach its end, and no request holds what follows them. */
+  private isFreeAt(json: IdsJson): boolean {
+    return json.run === this && json.runBytes === this.end && this.leasedBy === null;
   }
 
   private reserve(more: number): void {
@@ -122,15 +130,15 @@ export function idsJson(ids: ArrayLike<number>): IdsJson {
  */
 export function appendIdsJson(json: IdsJson, added: readonly number[]): IdsJson {
   if (added.length === 0) return json;
-  const text = `${json.byteLength === 0 ? '' : ','}${added.join(',')}`;
+  const text = `${idsJsonBytes(json) === 0 ? '' : ','}${added.join(',')}`;
   return ofRun(json.run.endsWith(json) ? json.run : IdsRun.copyOf(json, text.length), text);
 }
 
 /** `json` followed by `added`'s ids, kept apart from its run (a prompt's few last ids, which its continuations do not share). */
 export function withIdsAfter(json: IdsJson, added: readonly number[]): IdsJson {
   if (added.length === 0) return json;
-  const more = `${json.more}${json.byteLength === 0 ? '' : ','}${added.join(',')}`;
-  return { run: json.run, runBytes: json.runBytes, more, byteLength: json.runBytes + more.length };
+  const more = `${json.more}${idsJsonBytes(json) === 0 ? '' : ','}${added.join(',')}`;
+  return { run: json.run, runBytes: json.runBytes, more };
 }
 
 /** The JSON's text (for tests and diagnostics; requests are written around the run's bytes). */
@@ -140,7 +148,7 @@ export function idsJsonText(json: IdsJson): string {
 
 function ofRun(run: IdsRun, text: string): IdsJson {
   const end = run.appendText(text);
-  return { run, runBytes: end, more: '', byteLength: end };
+  return { run, runBytes: end, more: '' };
 }
 
 /**
@@ -178,7 +186,7 @@ export interface CarriedPrompt {
  */
 const carried = new SizedLruMap<string, CarriedPrompt>(
   64 * 1024 * 1024,
-  (entry) => entry.json.byteLength + 8 * entry.ids.length,
+  (entry) => idsJsonBytes(entry.json) + 8 * entry.ids.length,
 );
 
 /** Carries `ids` (a prompt with registered JSON, recorded with a copy of them) to the turn that continues interaction `interactionId`. */

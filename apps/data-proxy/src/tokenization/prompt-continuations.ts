@@ -3,7 +3,14 @@
 // on the same kept state, message for message and token for token.
 import { SizedLruMap } from '@app/common/lite';
 import type { SegmentEncodingCache } from '@app/tokenizer';
-import { appendIdsJson, idsJson, notePromptIdsJson, withIdsAfter, type IdsJson } from '../inference/prompt-ids-json.js';
+import {
+  appendIdsJson,
+  idsJson,
+  idsJsonBytes,
+  notePromptIdsJson,
+  withIdsAfter,
+  type IdsJson,
+} from '../inference/prompt-ids-json.js';
 
 /** What a template renders besides the messages: `chat_template_kwargs` and tools. */
 export interface TemplateInputs {
@@ -307,8 +314,8 @@ export class PromptContinuations {
       lastUser: lastUser >= 0 ? previous.messageCount + lastUser : previous.lastUser,
       recent: lastUser >= 0 ? added.slice(lastUser) : previous.recent.concat(added),
       inputsKey: previous.inputsKey,
-      idChunks: prefix ? appendIdChunk(previous.idChunks, prefix.ids) : previous.idChunks,
-      idCount: previous.idCount + (prefix ? prefix.ids.length : 0),
+      idChunks: keptIds.length > 0 ? appendIdChunk(previous.idChunks, keptIds) : previous.idChunks,
+      idCount: previous.idCount + keptIds.length,
       idsJson: keptJson,
       // The prompt (`parts`) begins with the previous chunks, and so do these, then `shared` more.
       inPrompt: previous.idCount + shared,
@@ -347,7 +354,7 @@ function previousLength(prefix: KeptPrefix): number {
 /** About the bytes a kept prompt holds beyond the messages (8 per array slot, 2 per character). */
 function sizeOf(prefix: KeptPrefix): number {
   if (prefix.rendered === null) return 8 * prefix.messages.length;
-  return 8 * (prefix.idCount + prefix.recent.length) + prefix.idsJson.byteLength + 2 * prefix.tail.length;
+  return 8 * (prefix.idCount + prefix.recent.length) + idsJsonBytes(prefix.idsJson) + 2 * prefix.tail.length;
 }
 
 /**
