@@ -167,7 +167,7 @@ export class SurfaceStack {
       events,
       content: res.status === 200 ? api.content({ json, events }) : '',
       input,
-      prompt: input ? this.tokenizer.decode(input.promptIds) : '',
+      prompt: input ? this.tokenizer.decode(Array.from(input.promptIds)) : '',
       recorded,
     };
   }

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { streamErrorEvent } from '@app/contracts';
+import type { PromptIds } from '../inference/generation.js';
 import type { CompletionMeta, TurnResult } from './turn.js';
 import { chatChunk, toolCallDeltas, type ChunkTokens } from './chat-response.js';
 import type { ToolCall } from './output-parser.js';
@@ -11,7 +12,7 @@ export interface ChatStreamOptions {
   /** `logprobs: true`: each chunk carries the log-probs of the tokens that arrived since the last one. */
   logprobs: boolean;
   /** `return_token_ids`: the prompt's ids on the first chunk, each chunk's output ids on it (vLLM's shape). */
-  promptIds: readonly number[] | null;
+  promptIds: PromptIds | null;
 }
 
 /**

@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_OPTIONS, AppException, ErrorCode } from '@app/common';
 import type { DataProxyOptions } from '../config/data-proxy-options.js';
 import type { EngineSampling } from '../inference/engine-backend.js';
-import type { GenerateInput, GenerateOutcome } from '../inference/generation.js';
+import type { GenerateInput, GenerateOutcome, PromptIds } from '../inference/generation.js';
 import { InfBridgeService } from '../inference/inf-bridge.service.js';
 import { carryPrompt } from '../inference/prompt-ids-json.js';
 import { compactAnswer, type Interaction, type NewInteraction } from '../sessions/interaction.js';
@@ -86,7 +86,7 @@ export class ChatService {
     const concat = this.options['chat-template-type'] === 'concat';
     const id = `${ID_PREFIX[api]}${randomUUID().replace(/-/g, '').slice(0, 29)}`;
     let parent: Interaction | null;
-    let promptIds: number[];
+    let promptIds: PromptIds;
     if (request.rawPrompt) {
       promptIds =
         'ids' in request.rawPrompt ? request.rawPrompt.ids : await this.model.encodeRawPrompt(request.rawPrompt.text);
@@ -152,7 +152,7 @@ export class ChatService {
       conversation?: string;
       continuation?: RenderContinuation;
     },
-  ): Promise<number[]> {
+  ): Promise<PromptIds> {
     const promptInput = {
       messages,
       tools: request.tools,

@@ -1,5 +1,6 @@
 import type { CompletionUsageDto } from '@app/contracts';
 import type { EngineSampling } from '../inference/engine-backend.js';
+import type { PromptIds } from '../inference/generation.js';
 import type { AgentApi } from '../metrics/data-proxy-metrics.js';
 import type { Interaction } from '../sessions/interaction.js';
 import type { Session } from '../sessions/session.js';
@@ -24,7 +25,7 @@ export interface PreparedChat {
   session: Session | undefined;
   messages: unknown[];
   parent: Interaction | null;
-  promptIds: number[];
+  promptIds: PromptIds;
   budget: number;
   sampling: EngineSampling;
   meta: CompletionMeta;
@@ -46,7 +47,7 @@ export interface TurnResult {
   outputIds: readonly number[];
   outputLogprobs: readonly number[];
   /** The prompt's token ids, as recorded. */
-  promptIds: readonly number[];
+  promptIds: PromptIds;
   /** Every output token's log-prob and alternatives, when the request asked for them in the answer. */
   tokenLogprobs: TokenLogprob[] | null;
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { streamErrorEvent, type TextCompletionResponseDto } from '@app/contracts';
+import type { PromptIds } from '../inference/generation.js';
 import type { CompletionMeta, TurnResult } from '../chat/turn.js';
 import type { TokenLogprob } from '../chat/token-logprobs.js';
 import { SseTurnStream, streamErrorInfo } from '../chat/turn-sink.js';
@@ -10,7 +11,7 @@ export interface CompletionsStreamOptions {
   includeUsage: boolean;
   logprobs: number | null;
   /** `return_token_ids`: the prompt's ids on the first chunk, each chunk's output ids on it. */
-  promptIds: readonly number[] | null;
+  promptIds: PromptIds | null;
 }
 
 /**

@@ -5,6 +5,7 @@ import type {
   VllmCompletionRequestDto,
 } from '@app/contracts';
 import { isJsonObject } from '@app/common';
+import type { PromptIds } from './generation.js';
 
 /** Sampling settings the data proxy sends to the engine for one generation. */
 export interface EngineSampling {
@@ -62,7 +63,8 @@ export type SegmentStop = 'stop' | 'length' | 'abort';
 /** One engine request: the prompt so far and the remaining budget. */
 export interface SegmentRequest {
   rid: string;
-  promptIds: readonly number[];
+  /** Written into the request by `engineRequestJson`, which finds it by identity (see `wireIds`). */
+  promptIds: PromptIds;
   maxNewTokens: number;
   sampling: EngineSampling;
   stream: boolean;

@@ -7,6 +7,7 @@ import {
   type GenerationConstraint,
   type SegmentRequest,
 } from './engine-backend.js';
+import { appendIdsJson, engineRequestJson, idsJson, notePromptIdsJson } from './prompt-ids-json.js';
 import { SglangBackend } from './sglang-backend.js';
 import { VllmBackend } from './vllm-backend.js';
 
@@ -434,4 +435,27 @@ describe(`${VllmBackend.name}: penalties, structured outputs and top log-probs`,
     expect(backend.parseResponse(withTop([5], 'garbage'), 0).tokens).toEqual([5]);
     expect(backend.createStreamParser(0)(withTop([5], 'garbage')).tokens?.topLogprobs).toBeUndefined();
   });
+});
+
+describe("a typed prompt (a conversation's next turn) in either engine's request", () => {
+  for (const [backend, field] of [
+    [new SglangBackend(), 'input_ids'],
+    [new VllmBackend(), 'prompt'],
+  ] as const) {
+    it(`${backend.constructor.name}: a JSON list in \`${field}\`, with its kept JSON or without`, () => {
+      const asList = JSON.parse(JSON.stringify(backend.buildRequest({ ...REQUEST, promptIds: [1, 22, 333] })));
+      // Nothing registered (built where no JSON was kept): serialized, as a list, not as an object.
+      const unregistered = Int32Array.from([1, 22, 333]);
+      const plain = engineRequestJson(backend.buildRequest({ ...REQUEST, promptIds: unregistered }), unregistered);
+      expect(JSON.parse(plain.json.toString())).toEqual(asList);
+      plain.release();
+      // Registered: written from its JSON, that field first.
+      const typed = Int32Array.from([1, 22, 333]);
+      notePromptIdsJson(typed, appendIdsJson(idsJson([1]), typed.subarray(1)));
+      const written = engineRequestJson(backend.buildRequest({ ...REQUEST, promptIds: typed }), typed);
+      expect(written.json.toString().startsWith(`{"${field}":[1,22,333],`)).toBe(true);
+      expect(JSON.parse(written.json.toString())).toEqual(asList);
+      written.release();
+    });
+  }
 });

@@ -12,9 +12,18 @@ export type OnTokens = (
   topLogprobs: readonly (readonly TopLogprob[])[] | null,
 ) => void;
 
+/**
+ * A prompt's ids: a JS array (as the tokenizer gave them, or a request sent them), or an
+ * `Int32Array` (a conversation's next prompt, built by copying the ids it keeps from the previous
+ * one). The late turns of a long episode build the latter, 15k ids each turn: a typed array's ids
+ * live outside V8's heap, so the scavenges that find a prompt alive copy a header, not 124 KB of
+ * array elements twice over (semi-space, then old space).
+ */
+export type PromptIds = readonly number[] | Int32Array;
+
 /** One generation as the turn pipeline asks InfBridge for it. */
 export interface GenerateInput {
-  promptIds: readonly number[];
+  promptIds: PromptIds;
   /** Completion budget across every resubmitted segment. */
   maxNewTokens: number;
   sampling: EngineSampling;

@@ -62,7 +62,7 @@ describe('engineRequestJson', () => {
     inPlace.release();
   });
 
-  it('carries a prompt (its ids and JSON) to the interaction that holds it, for the one turn that continues it', () => {
+  it('carries a prompt (its length and JSON) to the interaction that holds it, for the one turn that continues it', () => {
     const ids = [4, 5, 6];
     const interactionId = 'chatcmpl-carried';
     carryPrompt(ids, interactionId);
@@ -74,7 +74,7 @@ describe('engineRequestJson', () => {
     expect(takeCarriedPrompt(interactionId, 2)).toBeUndefined();
     carryPrompt(ids, interactionId);
     const taken = takeCarriedPrompt(interactionId, 3)!;
-    expect(taken.ids).toBe(ids);
+    expect(taken.length).toBe(3);
     expect(idsJsonText(taken.json)).toBe('4,5,6');
     expect(takeCarriedPrompt(interactionId, 3)).toBeUndefined();
   });

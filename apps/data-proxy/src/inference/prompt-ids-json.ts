@@ -1,4 +1,5 @@
 import { SizedLruMap } from '@app/common/lite';
+import type { PromptIds } from './generation.js';
 
 /**
  * The JSON text of an id array (the ids joined by commas, no brackets): the first `runBytes` bytes
@@ -128,14 +129,14 @@ export function idsJson(ids: ArrayLike<number>): IdsJson {
  * conversation's next turn); else a run of its own, beginning with a copy of `json`'s text (a
  * conversation that forks from an earlier turn, or whose request is still in flight).
  */
-export function appendIdsJson(json: IdsJson, added: readonly number[]): IdsJson {
+export function appendIdsJson(json: IdsJson, added: PromptIds): IdsJson {
   if (added.length === 0) return json;
   const text = `${idsJsonBytes(json) === 0 ? '' : ','}${added.join(',')}`;
   return ofRun(json.run.endsWith(json) ? json.run : IdsRun.copyOf(json, text.length), text);
 }
 
 /** `json` followed by `added`'s ids, kept apart from its run (a prompt's few last ids, which its continuations do not share). */
-export function withIdsAfter(json: IdsJson, added: readonly number[]): IdsJson {
+export function withIdsAfter(json: IdsJson, added: PromptIds): IdsJson {
   if (added.length === 0) return json;
   const more = `${json.more}${idsJsonBytes(json) === 0 ? '' : ','}${added.join(',')}`;
   return { run: json.run, runBytes: json.runBytes, more };
@@ -159,21 +160,20 @@ function ofRun(run: IdsRun, text: string): IdsJson {
  * the array itself; an array nobody registered, or one whose length changed since, is serialized
  * as usual.
  */
-const known = new WeakMap<readonly number[], { length: number; json: IdsJson }>();
+const known = new WeakMap<PromptIds, { length: number; json: IdsJson }>();
 
 /** Records `json` as the JSON of `ids`. */
-export function notePromptIdsJson(ids: readonly number[], json: IdsJson): void {
+export function notePromptIdsJson(ids: PromptIds, json: IdsJson): void {
   known.set(ids, { length: ids.length, json });
 }
 
 /**
  * A recorded `concat` turn's prompt, carried to the turn that continues it, whose prompt begins
- * with all of it: the ids as the turn built them (a JS array: the child copies it with one
- * `Array#concat`, where reading the recorded `Int32Array` view back is a loop, ≈ 40 µs at 15k ids)
- * and their JSON (the child's engine request writes them from it).
+ * with all of it: its length and its JSON (the child's engine request writes them from it). The
+ * ids themselves the child copies from the recorded turn (`Int32Array#set`, a memcpy).
  */
 export interface CarriedPrompt {
-  readonly ids: readonly number[];
+  readonly length: number;
   readonly json: IdsJson;
 }
 
@@ -184,22 +184,19 @@ export interface CarriedPrompt {
  * session that ended must not hold its interaction (with its messages and prompt buffer) until the
  * bound pushes it out.
  */
-const carried = new SizedLruMap<string, CarriedPrompt>(
-  64 * 1024 * 1024,
-  (entry) => idsJsonBytes(entry.json) + 8 * entry.ids.length,
-);
+const carried = new SizedLruMap<string, CarriedPrompt>(64 * 1024 * 1024, (entry) => idsJsonBytes(entry.json));
 
-/** Carries `ids` (a prompt with registered JSON, recorded with a copy of them) to the turn that continues interaction `interactionId`. */
-export function carryPrompt(ids: readonly number[], interactionId: string): void {
+/** Carries the JSON of `ids` (a prompt with registered JSON, recorded with a copy of them) to the turn that continues interaction `interactionId`. */
+export function carryPrompt(ids: PromptIds, interactionId: string): void {
   const entry = known.get(ids);
   if (entry === undefined || entry.length !== ids.length) return;
-  carried.set(interactionId, { ids, json: entry.json });
+  carried.set(interactionId, { length: ids.length, json: entry.json });
 }
 
 /** The prompt carried for interaction `interactionId`, if it is `length` ids long; forgotten either way. */
 export function takeCarriedPrompt(interactionId: string, length: number): CarriedPrompt | undefined {
   const entry = carried.delete(interactionId);
-  return entry !== undefined && entry.ids.length === length ? entry : undefined;
+  return entry !== undefined && entry.length === length ? entry : undefined;
 }
 
 /** An engine request's JSON, and what to call once the request has settled. */
@@ -217,10 +214,10 @@ const NOTHING_HELD = (): void => {};
  * JSON objects by name): around the run's own bytes where the prompt ends its run (a
  * conversation's latest turn), else copied with them into a buffer of its own.
  */
-export function engineRequestJson(body: object, promptIds: readonly number[]): EngineRequestJson {
+export function engineRequestJson(body: object, promptIds: PromptIds): EngineRequestJson {
   const entry = known.get(promptIds);
   if (entry === undefined || entry.length !== promptIds.length)
-    return { json: JSON.stringify(body), release: NOTHING_HELD };
+    return { json: plainJson(body, promptIds), release: NOTHING_HELD };
   for (const [key, value] of Object.entries(body)) {
     if (value !== promptIds) continue;
     // `undefined` drops the field from the rest.
@@ -233,5 +230,25 @@ export function engineRequestJson(body: object, promptIds: readonly number[]): E
     const json = Buffer.concat([Buffer.from(head), run.text(entry.json.runBytes), Buffer.from(tail)]);
     return { json, release: NOTHING_HELD };
   }
-  return { json: JSON.stringify(body), release: NOTHING_HELD };
+  return { json: plainJson(body, promptIds), release: NOTHING_HELD };
+}
+
+/**
+ * `ids` in a request DTO's field for prompt ids (`input_ids`, `prompt`): the same object, so that
+ * `engineRequestJson` finds the field by identity and writes it as the JSON list it is on the
+ * wire. An engine request body is serialized there and nowhere else.
+ */
+export function wireIds(ids: PromptIds): readonly number[] {
+  return ids as readonly number[];
+}
+
+/**
+ * `JSON.stringify(body)`, where a typed `promptIds` (which `JSON.stringify` writes as an object of
+ * indexes) is written as the list it is on the wire.
+ */
+function plainJson(body: object, promptIds: PromptIds): string {
+  if (!(promptIds instanceof Int32Array)) return JSON.stringify(body);
+  const out: Record<string, unknown> = { ...body };
+  for (const key of Object.keys(out)) if (out[key] === promptIds) out[key] = Array.from(promptIds);
+  return JSON.stringify(out);
 }

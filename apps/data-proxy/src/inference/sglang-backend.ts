@@ -24,6 +24,7 @@ import type {
   SglangSamplingParamsDto,
 } from '@app/contracts';
 import { isJsonObject } from '@app/common';
+import { wireIds } from './prompt-ids-json.js';
 
 /**
  * How an SGLang output ended. An abort that carries a `status_code` is a request error
@@ -182,7 +183,7 @@ export class SglangBackend implements EngineBackend {
     if (sampling.constraint) Object.assign(params, constraintFields(sampling.constraint));
     const body: SglangGenerateRequestDto = {
       rid: request.rid,
-      input_ids: request.promptIds,
+      input_ids: wireIds(request.promptIds),
       image_data: null,
       sampling_params: params,
       return_logprob: true,

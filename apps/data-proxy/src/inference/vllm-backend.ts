@@ -17,6 +17,7 @@ import {
 } from './engine-backend.js';
 import type { VllmCompletionRequestDto, VllmStructuredOutputsDto } from '@app/contracts';
 import { isJsonObject } from '@app/common';
+import { wireIds } from './prompt-ids-json.js';
 
 /** vLLM's clamp for a log-prob it could not compute: never real sampling evidence. */
 const VLLM_LOGPROB_SENTINEL = -9999.0;
@@ -200,7 +201,7 @@ export class VllmBackend implements EngineBackend {
       logprobs: sampling.topLogprobs,
       use_beam_search: false,
       stream: request.stream,
-      prompt: request.promptIds,
+      prompt: wireIds(request.promptIds),
     };
     // The final usage chunk is the only place a stream reports cached prompt tokens.
     if (request.stream) body.stream_options = { include_usage: true };

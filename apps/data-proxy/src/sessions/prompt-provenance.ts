@@ -11,7 +11,7 @@
 const known = new WeakMap<object, { parent: object; length: number }>();
 
 /** Records that the first `length` ids of `prompt` are those of the recorded interaction `parent`'s prompt. */
-export function noteParentPrefix(prompt: readonly number[], parent: object, length: number): void {
+export function noteParentPrefix(prompt: ArrayLike<number>, parent: object, length: number): void {
   if (length > 0) known.set(prompt, { parent, length });
 }
 

@@ -54,7 +54,7 @@ describe('Qwen3 chat template', () => {
 
     it('continues the parent token for token and appends only the new turn', async () => {
       const first = [{ role: 'user', content: 'Hello' }];
-      const parentPrompt = await buildHfPrompt(model, { messages: first, tools: null, kwargs: {} });
+      const parentPrompt = Array.from(await buildHfPrompt(model, { messages: first, tools: null, kwargs: {} }));
       const answerIds = await model.tokenizer.encode('Hi! How can I help?');
       const parent = parentOf(parentPrompt, [...answerIds, 151645], first, 'Hi! How can I help?');
       const second = [
@@ -62,7 +62,7 @@ describe('Qwen3 chat template', () => {
         { content: 'Hi! How can I help?', role: 'assistant' },
         { role: 'user', content: 'Tell me a joke' },
       ];
-      const prompt = await buildConcatPrompt(model, { messages: second, tools: null, kwargs: {} }, parent);
+      const prompt = Array.from(await buildConcatPrompt(model, { messages: second, tools: null, kwargs: {} }, parent));
       expect(prompt.slice(0, parentPrompt.length + answerIds.length + 1)).toEqual([
         ...parentPrompt,
         ...answerIds,
@@ -75,12 +75,12 @@ describe('Qwen3 chat template', () => {
 
     it('keeps the exact generated ids even where re-tokenizing the text would differ', async () => {
       const first = [{ role: 'user', content: 'Hello' }];
-      const parentPrompt = await buildHfPrompt(model, { messages: first, tools: null, kwargs: {} });
+      const parentPrompt = Array.from(await buildHfPrompt(model, { messages: first, tools: null, kwargs: {} }));
       // " wor" + "ld" is not how the tokenizer would split " world": concat keeps it anyway.
       const odd = [...(await model.tokenizer.encode(' wor')), ...(await model.tokenizer.encode('ld'))];
       const parent = parentOf(parentPrompt, [...odd, 151645], first, ' world');
       const second = [...first, { content: ' world', role: 'assistant' }, { role: 'user', content: 'ok' }];
-      const prompt = await buildConcatPrompt(model, { messages: second, tools: null, kwargs: {} }, parent);
+      const prompt = Array.from(await buildConcatPrompt(model, { messages: second, tools: null, kwargs: {} }, parent));
       expect(prompt.slice(parentPrompt.length, parentPrompt.length + odd.length)).toEqual(odd);
     });
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Template } from '@huggingface/jinja';
 import { SegmentEncodingCache, type HfTokenizer } from '@app/tokenizer';
 import { decodeToolCallArguments } from '../chat/chat-request.js';
+import type { PromptIds } from '../inference/generation.js';
 import { compileTemplate, type CompiledTemplate } from './jinja/compile.js';
 import { PromptContinuations, type IdChunks, type RenderContinuation } from './prompt-continuations.js';
 
@@ -129,7 +130,7 @@ export class ChatTemplate {
    * begin with that one's), so only its new messages are rendered and encoded where the template
    * was found prefix-stable for them (PromptContinuations); the ids are the same either way.
    */
-  async encode(input: RenderInput, conversation?: string, continuation?: RenderContinuation): Promise<number[]> {
+  async encode(input: RenderInput, conversation?: string, continuation?: RenderContinuation): Promise<PromptIds> {
     const full = this.fullEncode(input, conversation);
     return continuation === undefined || !this.incremental
       ? full()

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { endOfGenerationIds, HfTokenizer, readModelFolder, tokenFamilyOf, type TokenFamily } from '@app/tokenizer';
+import type { PromptIds } from '../inference/generation.js';
 import type { OutputParser } from '../chat/output-parser.js';
 import {
   autoReasoningParser,
@@ -148,11 +149,11 @@ export class DataProxyModel {
    * after the assistant header, as DeepSeek-R1's and V3.1's thinking templates do): the answer
    * then starts with reasoning. Whitespace after the marker counts as inside.
    */
-  opensReasoning(promptIds: readonly number[]): boolean {
+  opensReasoning(promptIds: PromptIds): boolean {
     const opener = this.reasoningOpener;
     if (!opener || promptIds.length === 0) return false;
     // The marker, and a little whitespace the template may write after it.
-    const tail = promptIds.slice(Math.max(0, promptIds.length - opener.tokens - 2));
+    const tail = Array.from(promptIds.slice(Math.max(0, promptIds.length - opener.tokens - 2)));
     let text: string;
     try {
       text = this.tokenizer.decode(tail);

@@ -1,6 +1,7 @@
 import { SizedLruMap } from '@app/common/lite';
 import { Logger } from '@nestjs/common';
 import { appendIdsJson, idsJson, notePromptIdsJson, takeCarriedPrompt } from '../inference/prompt-ids-json.js';
+import type { PromptIds } from '../inference/generation.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { noteParentPrefix } from '../sessions/prompt-provenance.js';
 import type { DataProxyModel } from './data-proxy-model.js';
@@ -34,7 +35,7 @@ interface ConcatTurn {
 const concatTurns = new SizedLruMap<string, ConcatTurn>(64 * 1024, () => 1);
 
 /** The chat template's ids for the conversation (continuing a kept prompt where it can). */
-function templateIds(model: DataProxyModel, input: PromptInput): Promise<number[]> {
+function templateIds(model: DataProxyModel, input: PromptInput): Promise<PromptIds> {
   return model.template.encode(input, input.conversation, input.continuation);
 }
 
@@ -47,7 +48,7 @@ export async function buildHfPrompt(
   model: DataProxyModel,
   input: PromptInput,
   parent: Interaction | null = null,
-): Promise<number[]> {
+): Promise<PromptIds> {
   const ids = await templateIds(model, input);
   if (parent && parent.id === input.continuation?.from) noteParentPrefix(ids, parent, keptPrefixLength(ids, parent.id));
   return ids;
@@ -69,7 +70,7 @@ export async function buildConcatPrompt(
   model: DataProxyModel,
   input: PromptInput,
   parent: Interaction | null,
-): Promise<number[]> {
+): Promise<PromptIds> {
   const turns = model.turnBoundaries;
   if (!parent || !turns) return templateIds(model, input);
   let end = parent.outputIds.length;
@@ -112,10 +113,14 @@ export async function buildConcatPrompt(
     logger.warn({ parent: parent.id }, 'cannot align the new turn with the parent tokens; starting a fresh sequence');
     return templateIds(model, input);
   }
-  const added = rest.slice(parentLength - settledFrom).concat(tail.slice(found + 1));
-  // What the parent's turn carried (chat.service: carryPrompt), when it is that prompt.
-  const parentPrompt = takeCarriedPrompt(parent.id, parentLength);
-  const prompt = (parentPrompt?.ids ?? copyOf(parentIds)).concat(added);
+  // The parent's ids copied once (a memcpy out of the recorded Int32Array), then the new ones: the
+  // parent's closed answer and the template's ids for the new messages.
+  const closedAnswer = end + 1;
+  const prompt = new Int32Array(parentLength + closedAnswer + tail.length - (found + 1));
+  prompt.set(parentIds);
+  for (let i = 0; i < closedAnswer; i++) prompt[parentLength + i] = rest[parentLength - settledFrom + i];
+  for (let i = found + 1, at = parentLength + closedAnswer; i < tail.length; i++, at++) prompt[at] = tail[i];
+  const added = prompt.subarray(parentLength);
   noteParentPrefix(prompt, parent, parentLength);
   if (input.continuation) {
     const settledEnds =
@@ -123,15 +128,9 @@ export async function buildConcatPrompt(
       turns.count(prompt, Math.max(0, closedLength - turns.lookahead), Math.max(0, prompt.length - turns.lookahead));
     concatTurns.set(input.continuation.as, { promptLength: prompt.length, settledEnds, cut, cutIndex: closedEnds });
   }
-  // The engine request writes the parent's part from the parent's JSON bytes (serialized here once
-  // per chain of turns), and only the new ids.
-  notePromptIdsJson(prompt, appendIdsJson(parentPrompt?.json ?? idsJson(parentIds), added));
+  // The engine request writes the parent's part from the parent's JSON bytes (what the parent's turn
+  // carried, chat.service: carryPrompt; serialized here once per chain of turns), and only the new ids.
+  const parentJson = takeCarriedPrompt(parent.id, parentLength)?.json;
+  notePromptIdsJson(prompt, appendIdsJson(parentJson ?? idsJson(parentIds), added));
   return prompt;
-}
-
-/** `ids` in a JS array of the exact length (pushing 15k ids one by one regrows it a dozen times). */
-function copyOf(ids: ArrayLike<number>): number[] {
-  const copy = new Array<number>(ids.length);
-  for (let i = 0; i < ids.length; i++) copy[i] = ids[i];
-  return copy;
 }

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { HfTokenizer } from '@app/tokenizer';
 import { packageFolder } from '../../../../test/support/model-folders.js';
 import { Conversation, Random } from '../../../../test/support/conversations.js';
+import type { PromptIds } from '../inference/generation.js';
 import { engineRequestJson } from '../inference/prompt-ids-json.js';
 import { ChatTemplate } from './chat-template.js';
-import { keptPrefixLength } from './prompt-continuations.js';
+import { KeptIdRun, keptPrefixLength } from './prompt-continuations.js';
 import { GOLDEN_FAMILIES, loadFamilyTemplate } from './golden-families.fixtures.js';
 
 /**
@@ -20,7 +21,7 @@ async function fullIds(
   input: Parameters<ChatTemplate['encode']>[0],
 ): Promise<number[] | Error> {
   try {
-    return await template.encode(input);
+    return Array.from(await template.encode(input));
   } catch (err) {
     return err as Error;
   }
@@ -31,7 +32,7 @@ async function incrementalIds(
   input: Parameters<ChatTemplate['encode']>[0],
   from: string | null,
   as: string,
-): Promise<number[] | Error> {
+): Promise<PromptIds | Error> {
   try {
     return await template.encode(input, as, { from, as });
   } catch (err) {
@@ -71,19 +72,21 @@ describe.each(Object.entries(GOLDEN_FAMILIES))('incremental templating: %s', (na
           const got = await incrementalIds(template, input, from, as);
           if (expected instanceof Error) expect(got).toBeInstanceOf(Error);
           else {
-            expect(got).toEqual(expected);
-            expect(got).toEqual(await tokenizer.encode(template.render(input), false));
+            const ids = Array.from(got as PromptIds);
+            expect(ids).toEqual(expected);
+            expect(ids).toEqual(await tokenizer.encode(template.render(input), false));
             compared++;
             // What the prompt is said to share with the previous one (the arena then skips comparing it), it does.
-            const shared = from === null ? 0 : keptPrefixLength(got as number[], from);
+            const shared = from === null ? 0 : keptPrefixLength(got as PromptIds, from);
             if (shared > 0) {
               expect(Array.isArray(previous)).toBe(true);
               expect(shared).toBeLessThanOrEqual((previous as number[]).length);
-              expect((got as number[]).slice(0, shared)).toEqual((previous as number[]).slice(0, shared));
+              expect(ids.slice(0, shared)).toEqual((previous as number[]).slice(0, shared));
             }
             knownShared += shared;
+            previous = ids;
           }
-          previous = got;
+          if (expected instanceof Error) previous = expected;
           from = as;
           conversation.answer();
           conversation.followUp();
@@ -133,7 +136,7 @@ describe('incremental templating: a template that is not prefix-stable', () => {
       const input = { messages: messages.slice(), tools: null, kwargs: {} };
       const as = `t${turn}`;
       const expected = await tokenizer.encode(template.render(input), false);
-      expect(await template.encode(input, as, { from, as })).toEqual(expected);
+      expect(Array.from(await template.encode(input, as, { from, as }))).toEqual(expected);
       from = as;
       messages.push({ role: 'assistant', content: `<think>step ${turn}</think>done ${turn}` });
       // A tool result keeps the answer after the last user message; a user message moves it before.
@@ -155,7 +158,7 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     for (let turn = 0; turn < 12; turn++) {
       const input = { messages: messages.slice(), tools: null, kwargs: {} };
       const as = `t${turn}`;
-      expect(await template.encode(input, as, { from, as })).toEqual(
+      expect(Array.from(await template.encode(input, as, { from, as }))).toEqual(
         await tokenizer.encode(template.render(input), false),
       );
       from = as;
@@ -166,7 +169,7 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     expect(template.continuations.counts).toEqual({ incremental: 11, full: 1, unstable: 0 });
   });
 
-  it('past 64 turns (the kept ids join their chunks) the ids and the engine JSON stay those of a full render', async () => {
+  it('over 150 turns (the kept ids grown in place, moved to bigger buffers) the ids and the engine JSON stay those of a full render', async () => {
     const template = new ChatTemplate(tokenizer, tokenizer.chatTemplate!);
     const messages: Record<string, unknown>[] = [{ role: 'user', content: 'fix the test' }];
     // The memory each turn's engine request is written in (bytes: the kept JSON's run, grown in place).
@@ -176,21 +179,24 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     for (let turn = 0; turn < 150; turn++) {
       const input = { messages: messages.slice(), tools: null, kwargs: {} };
       const as = `t${turn}`;
-      const ids = await template.encode(input, as, { from, as });
+      const prompt = await template.encode(input, as, { from, as });
+      // A prompt built from the kept one is an Int32Array (its ids outside V8's heap); a full render's, the encoder's array.
+      expect(prompt).toBeInstanceOf(turn === 0 ? Array : Int32Array);
+      const ids = Array.from(prompt);
       expect(ids).toEqual(await tokenizer.encode(template.render(input), false));
       if (turn >= 2) {
         // Known to be shared with the previous prompt: all of it but its generation prompt and the
         // ids around it (the arena compares only those).
-        const shared = keptPrefixLength(ids, from!);
+        const shared = keptPrefixLength(prompt, from!);
         expect(shared).toBeGreaterThan(previous.length - 8);
         expect(ids.slice(0, shared)).toEqual(previous.slice(0, shared));
       }
       previous = ids;
       // The engine request is written from the JSON kept with the ids.
-      const body = { input_ids: ids, sampling_params: { max_new_tokens: 8 } };
-      const written = engineRequestJson(body, ids);
+      const body = { input_ids: prompt, sampling_params: { max_new_tokens: 8 } };
+      const written = engineRequestJson(body, prompt);
       if (turn > 0) memories.add((written.json as Buffer).buffer);
-      expect(written.json.toString()).toBe(JSON.stringify(body));
+      expect(written.json.toString()).toBe(JSON.stringify({ ...body, input_ids: ids }));
       written.release();
       from = as;
       messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
@@ -213,11 +219,12 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     for (let turn = 0; turn < 8; turn++) {
       const input = { messages: messages.slice(), tools: null, kwargs: {} };
       const as = `t${turn}`;
-      const ids = await template.encode(input, as, { from, as });
+      const prompt = await template.encode(input, as, { from, as });
+      const ids = Array.from(prompt);
       expect(ids).toEqual(await tokenizer.encode(template.render(input), false));
-      const body = { input_ids: ids, sampling_params: { max_new_tokens: 8 } };
-      const written = engineRequestJson(body, ids);
-      expect(written.json.toString()).toBe(JSON.stringify(body));
+      const body = { input_ids: prompt, sampling_params: { max_new_tokens: 8 } };
+      const written = engineRequestJson(body, prompt);
+      expect(written.json.toString()).toBe(JSON.stringify({ ...body, input_ids: ids }));
       written.release();
       from = as;
       messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
@@ -232,12 +239,53 @@ describe('incremental templating: a template that is not prefix-stable', () => {
     for (let turn = 0; turn < 4; turn++) {
       const input = { messages: messages.slice(), tools: null, kwargs: {} };
       const as = `t${turn}`;
-      expect(await template.encode(input, as, { from, as })).toEqual(
+      expect(Array.from(await template.encode(input, as, { from, as }))).toEqual(
         await tokenizer.encode(template.render(input), false),
       );
       from = as;
       messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
     }
     expect(template.continuations.counts).toEqual({ incremental: 0, full: 0, unstable: 0 });
+  });
+});
+
+describe(KeptIdRun.name, () => {
+  const ids = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
+
+  it("grows in place turn after turn, and each prefix's view keeps its ids as the run moves to bigger buffers", () => {
+    const run = KeptIdRun.of(ids(3));
+    const prefixes: { run: KeptIdRun; count: number; view: Int32Array }[] = [];
+    let count = 3;
+    for (let turn = 0; turn < 300; turn++) {
+      const next = run.append(count, ids(7, count));
+      // The conversation's next turn: the same run.
+      expect(next).toBe(run);
+      count += 7;
+      prefixes.push({ run, count, view: run.first(count) });
+    }
+    const buffers = new Set(prefixes.map((p) => p.view.buffer));
+    expect(buffers.size).toBeGreaterThan(1);
+    expect(buffers.size).toBeLessThan(6);
+    for (const prefix of prefixes) {
+      expect(Array.from(prefix.view)).toEqual(ids(prefix.count));
+      expect(Array.from(prefix.run.first(prefix.count))).toEqual(ids(prefix.count));
+    }
+  });
+
+  it('a continuation from an earlier prefix gets a run of its own; the ids after that prefix do not change', () => {
+    const run = KeptIdRun.of([1, 2]);
+    expect(run.append(2, [3, 4])).toBe(run);
+    const later = run.first(4);
+    // A second continuation of the 2-id prefix (a fork, or a retry after a discarded step).
+    const fork = run.append(2, [9]);
+    expect(fork).not.toBe(run);
+    expect(Array.from(fork.first(3))).toEqual([1, 2, 9]);
+    expect(Array.from(later)).toEqual([1, 2, 3, 4]);
+    // The first chain goes on in place.
+    expect(run.append(4, [5])).toBe(run);
+    expect(Array.from(run.first(5))).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(fork.first(3))).toEqual([1, 2, 9]);
+    // Nothing added: the same run, nothing written.
+    expect(run.append(5, [])).toBe(run);
   });
 });

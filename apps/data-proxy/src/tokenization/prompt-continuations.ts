@@ -3,6 +3,7 @@
 // on the same kept state, message for message and token for token.
 import { SizedLruMap } from '@app/common/lite';
 import type { SegmentEncodingCache } from '@app/tokenizer';
+import type { PromptIds } from '../inference/generation.js';
 import {
   appendIdsJson,
   idsJson,
@@ -50,11 +51,11 @@ interface RenderedPrefix {
   recent: unknown[];
   inputsKey: string;
   /**
-   * The render's ids up to and including its last special token, as the chunks each turn added
-   * (concatenated, they are the ids: a turn adds its chunk instead of copying the 15k ids before
-   * it), their count, and their JSON.
+   * The render's ids up to and including its last special token: the first `idCount` of `ids` (a
+   * run the conversation's kept prefixes share, each turn's new ids appended: none copies the 15k
+   * before it), and their JSON.
    */
-  idChunks: readonly (readonly number[])[];
+  ids: KeptIdRun;
   idCount: number;
   idsJson: IdsJson;
   /**
@@ -73,7 +74,7 @@ type KeptPrefix = PendingPrefix | RenderedPrefix;
  * needs only the end of a 15k-id prompt does not join it (`concat` prompts).
  */
 export interface IdChunks {
-  readonly chunks: readonly (readonly number[])[];
+  readonly chunks: readonly PromptIds[];
   readonly length: number;
 }
 
@@ -89,7 +90,7 @@ const sharedWithKept = new WeakMap<object, { from: string; length: number }>();
  * construction, those of the prompt returned for the key `from` (0: nothing known). Callers skip
  * comparing them.
  */
-export function keptPrefixLength(ids: readonly number[] | IdChunks, from: string): number {
+export function keptPrefixLength(ids: PromptIds | IdChunks, from: string): number {
   const entry = sharedWithKept.get(ids);
   return entry !== undefined && entry.from === from ? Math.min(entry.length, ids.length) : 0;
 }
@@ -152,11 +153,11 @@ export class PromptContinuations {
     inputs: TemplateInputs,
     continuation: RenderContinuation,
     fullEncode: () => Promise<number[]>,
-  ): Promise<number[]> {
+  ): Promise<PromptIds> {
     const built = await this.build(messages, inputs, continuation, fullEncode);
-    if (built.idsJson === null) return built.parts.chunks[0] as number[];
+    if (built.idsJson === null) return built.parts.chunks[0];
     // The one copy of the kept ids a turn makes: the prompt the pipeline records and sends.
-    const ids = joinIds(built.parts.chunks);
+    const ids = joinIds(built.parts.chunks, built.parts.length);
     notePromptIdsJson(ids, built.idsJson);
     const shared = sharedWithKept.get(built.parts);
     if (shared !== undefined) sharedWithKept.set(ids, shared);
@@ -244,7 +245,7 @@ export class PromptContinuations {
       lastUser,
       recent: messages.slice(lastUser),
       inputsKey,
-      idChunks: [ids],
+      ids: KeptIdRun.of(ids),
       idCount: ids.length,
       idsJson: idsJson(ids),
       // The prompt kept with it was rendered in full: what the two share is not known.
@@ -288,7 +289,7 @@ export class PromptContinuations {
     if (!prompt.startsWith(base) || !history.startsWith(base)) return null;
     const promptRest = await this.pieces.encodeWithPrefix(previous.tail + prompt.slice(base.length));
     const parts: IdChunks = {
-      chunks: [...previous.idChunks, promptRest.ids],
+      chunks: [previous.ids.first(previous.idCount), promptRest.ids],
       length: previous.idCount + promptRest.ids.length,
     };
     const historyText = previous.tail + history.slice(base.length);
@@ -314,7 +315,7 @@ export class PromptContinuations {
       lastUser: lastUser >= 0 ? previous.messageCount + lastUser : previous.lastUser,
       recent: lastUser >= 0 ? added.slice(lastUser) : previous.recent.concat(added),
       inputsKey: previous.inputsKey,
-      idChunks: keptIds.length > 0 ? appendIdChunk(previous.idChunks, keptIds) : previous.idChunks,
+      ids: previous.ids.append(previous.idCount, keptIds),
       idCount: previous.idCount + keptIds.length,
       idsJson: keptJson,
       // The prompt (`parts`) begins with the previous chunks, and so do these, then `shared` more.
@@ -335,9 +336,11 @@ export class PromptContinuations {
     inputsKey: string,
     fullEncode: () => Promise<number[]>,
   ): Promise<boolean> {
-    if (!sameIds(joinIds(step.parts.chunks), await fullEncode())) return false;
+    if (!sameIds(joinIds(step.parts.chunks, step.parts.length), await fullEncode())) return false;
     const full = await this.renderPrefix(messages, inputs, inputsKey);
-    return sameIds(joinIds(full.idChunks), joinIds(step.next.idChunks)) && full.tail === step.next.tail;
+    return (
+      sameIds(full.ids.first(full.idCount), step.next.ids.first(step.next.idCount)) && full.tail === step.next.tail
+    );
   }
 
   private verdict(shape: string, stable: boolean): void {
@@ -351,27 +354,70 @@ function previousLength(prefix: KeptPrefix): number {
   return prefix.rendered === null ? prefix.messages.length : prefix.messageCount;
 }
 
-/** About the bytes a kept prompt holds beyond the messages (8 per array slot, 2 per character). */
+/** About the bytes a kept prompt holds beyond the messages (4 per kept id, 8 per array slot, 2 per character). */
 function sizeOf(prefix: KeptPrefix): number {
   if (prefix.rendered === null) return 8 * prefix.messages.length;
-  return 8 * (prefix.idCount + prefix.recent.length) + idsJsonBytes(prefix.idsJson) + 2 * prefix.tail.length;
+  return 4 * prefix.idCount + 8 * prefix.recent.length + idsJsonBytes(prefix.idsJson) + 2 * prefix.tail.length;
 }
 
 /**
- * `chunks` followed by `added` (not empty): shared, not copied, up to 64 chunks, which are then
- * joined into one first (a join every 64 turns of a conversation).
+ * The kept ids of a conversation's chain of prefixes, append-only: a prefix is the run's first
+ * `count` ids, and the next turn's kept ids are written after them in place where that prefix ends
+ * what was written (the conversation's next turn); a fork from an earlier turn copies its prefix
+ * into a run of its own. Ids once written never change, so a prefix's `first` view stays its ids. A
+ * turn's prompt copies them with one memcpy (`joinIds`).
  */
-function appendIdChunk(
-  chunks: readonly (readonly number[])[],
-  added: readonly number[],
-): readonly (readonly number[])[] {
-  if (chunks.length < 64) return [...chunks, added];
-  return [joinIds(chunks), added];
+export class KeptIdRun {
+  private constructor(
+    private data: Int32Array,
+    private used: number,
+  ) {}
+
+  /** A run of `ids`, with room for about as many again. */
+  static of(ids: ArrayLike<number>): KeptIdRun {
+    const data = new Int32Array(Math.max(1024, 2 * ids.length));
+    data.set(ids);
+    return new KeptIdRun(data, ids.length);
+  }
+
+  /** The first `count` ids (a view; the buffer it is in is never written there again). */
+  first(count: number): Int32Array {
+    return this.data.subarray(0, count);
+  }
+
+  /** The run holding this run's first `count` ids and then `added`: this one, grown, where `count` ends it. */
+  append(count: number, added: readonly number[]): KeptIdRun {
+    if (added.length === 0) return this;
+    const needed = count + added.length;
+    if (count !== this.used) {
+      const fork = new KeptIdRun(new Int32Array(Math.max(1024, 2 * needed)), count);
+      fork.data.set(this.first(count));
+      return fork.append(count, added);
+    }
+    if (needed > this.data.length) {
+      // A bigger buffer; earlier views keep the old one, whose ids do not change.
+      const grown = new Int32Array(2 * needed);
+      grown.set(this.first(count));
+      this.data = grown;
+    }
+    this.data.set(added, count);
+    this.used = needed;
+    return this;
+  }
 }
 
-/** The ids of `chunks`, in one new array (one allocation of the exact length). */
-function joinIds(chunks: readonly (readonly number[])[]): number[] {
-  return ([] as number[]).concat(...chunks);
+/**
+ * The `count` ids of `chunks`, in one new `Int32Array`: a memcpy for the kept ids (a view of their
+ * run), a conversion for the few new ones.
+ */
+function joinIds(chunks: readonly PromptIds[], count: number): Int32Array {
+  const ids = new Int32Array(count);
+  let at = 0;
+  for (const chunk of chunks) {
+    ids.set(chunk, at);
+    at += chunk.length;
+  }
+  return ids;
 }
 
 /** Notes the first message of each kind in `messages` (whose first is at `offset` in M). */
@@ -412,13 +458,13 @@ function messageShape(message: unknown): string {
 }
 
 /** How many first ids `a` and `b` have in common. */
-function sharedLength(a: readonly number[], b: readonly number[]): number {
+function sharedLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const limit = Math.min(a.length, b.length);
   let n = 0;
   while (n < limit && a[n] === b[n]) n++;
   return n;
 }
 
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
+function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return a.length === b.length && sharedLength(a, b) === a.length;
 }
