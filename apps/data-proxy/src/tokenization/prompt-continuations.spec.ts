@@ -263,6 +263,9 @@ describe(KeptIdRun.name, () => {
       count += 7;
       prefixes.push({ run, count, view: run.first(count) });
     }
+    // What the kept prompts' bound counts: the buffer written in now, at most twice the ids it holds past the first.
+    expect(run.bytes).toBeGreaterThanOrEqual(4 * count);
+    expect(run.bytes).toBeLessThanOrEqual(2 * 4 * count);
     const buffers = new Set(prefixes.map((p) => p.view.buffer));
     expect(buffers.size).toBeGreaterThan(1);
     expect(buffers.size).toBeLessThan(6);

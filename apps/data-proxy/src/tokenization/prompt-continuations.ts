@@ -354,10 +354,10 @@ function previousLength(prefix: KeptPrefix): number {
   return prefix.rendered === null ? prefix.messages.length : prefix.messageCount;
 }
 
-/** About the bytes a kept prompt holds beyond the messages (4 per kept id, 8 per array slot, 2 per character). */
+/** About the bytes a kept prompt holds beyond the messages (its ids' run, 8 per array slot, 2 per character). */
 function sizeOf(prefix: KeptPrefix): number {
   if (prefix.rendered === null) return 8 * prefix.messages.length;
-  return 4 * prefix.idCount + 8 * prefix.recent.length + idsJsonBytes(prefix.idsJson) + 2 * prefix.tail.length;
+  return prefix.ids.bytes + 8 * prefix.recent.length + idsJsonBytes(prefix.idsJson) + 2 * prefix.tail.length;
 }
 
 /**
@@ -378,6 +378,11 @@ export class KeptIdRun {
     const data = new Int32Array(Math.max(1024, 2 * ids.length));
     data.set(ids);
     return new KeptIdRun(data, ids.length);
+  }
+
+  /** Bytes of the buffer the run writes in now (room to grow included). */
+  get bytes(): number {
+    return this.data.byteLength;
   }
 
   /** The first `count` ids (a view; the buffer it is in is never written there again). */
