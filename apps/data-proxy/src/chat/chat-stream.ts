@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { streamErrorEvent } from '@app/contracts';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import type { CompletionMeta, TurnResult } from './turn.js';
 import { chatChunk, toolCallDeltas, type ChunkTokens } from './chat-response.js';
 import type { ToolCall } from './output-parser.js';

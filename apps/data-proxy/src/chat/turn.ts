@@ -1,6 +1,6 @@
 import type { CompletionUsageDto } from '@app/contracts';
 import type { EngineSampling } from '../inference/engine-backend.js';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import type { AgentApi } from '../metrics/data-proxy-metrics.js';
 import type { Interaction } from '../sessions/interaction.js';
 import type { Session } from '../sessions/session.js';

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { streamErrorEvent, type TextCompletionResponseDto } from '@app/contracts';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import type { CompletionMeta, TurnResult } from '../chat/turn.js';
 import type { TokenLogprob } from '../chat/token-logprobs.js';
 import { SseTurnStream, streamErrorInfo } from '../chat/turn-sink.js';

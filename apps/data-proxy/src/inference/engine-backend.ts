@@ -5,7 +5,15 @@ import type {
   VllmCompletionRequestDto,
 } from '@app/contracts';
 import { isJsonObject } from '@app/common';
-import type { PromptIds } from './generation.js';
+
+/**
+ * A prompt's ids: a JS array (as the tokenizer gave them, or a request sent them), or an
+ * `Int32Array` (a conversation's next prompt, built by copying the ids it keeps from the previous
+ * one). The late turns of a long episode build the latter, 15k ids each turn: a typed array's ids
+ * live outside V8's heap, so the scavenges that find a prompt alive copy a header, not 124 KB of
+ * array elements twice over (semi-space, then old space).
+ */
+export type PromptIds = readonly number[] | Int32Array;
 
 /** Sampling settings the data proxy sends to the engine for one generation. */
 export interface EngineSampling {

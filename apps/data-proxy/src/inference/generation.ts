@@ -1,4 +1,4 @@
-import type { EngineSampling, TopLogprob } from './engine-backend.js';
+import type { EngineSampling, PromptIds, TopLogprob } from './engine-backend.js';
 
 /**
  * Tokens as they arrive, with their log-probs and versions; `topLogprobs` holds each token's
@@ -11,15 +11,6 @@ export type OnTokens = (
   versions: readonly number[],
   topLogprobs: readonly (readonly TopLogprob[])[] | null,
 ) => void;
-
-/**
- * A prompt's ids: a JS array (as the tokenizer gave them, or a request sent them), or an
- * `Int32Array` (a conversation's next prompt, built by copying the ids it keeps from the previous
- * one). The late turns of a long episode build the latter, 15k ids each turn: a typed array's ids
- * live outside V8's heap, so the scavenges that find a prompt alive copy a header, not 124 KB of
- * array elements twice over (semi-space, then old space).
- */
-export type PromptIds = readonly number[] | Int32Array;
 
 /** One generation as the turn pipeline asks InfBridge for it. */
 export interface GenerateInput {

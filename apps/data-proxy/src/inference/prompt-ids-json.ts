@@ -1,5 +1,5 @@
 import { SizedLruMap } from '@app/common/lite';
-import type { PromptIds } from './generation.js';
+import type { PromptIds } from './engine-backend.js';
 
 /**
  * The JSON text of an id array (the ids joined by commas, no brackets): the first `runBytes` bytes

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Template } from '@huggingface/jinja';
 import { SegmentEncodingCache, type HfTokenizer } from '@app/tokenizer';
 import { decodeToolCallArguments } from '../chat/chat-request.js';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import { compileTemplate, type CompiledTemplate } from './jinja/compile.js';
 import { PromptContinuations, type IdChunks, type RenderContinuation } from './prompt-continuations.js';
 

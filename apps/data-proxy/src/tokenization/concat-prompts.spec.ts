@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { llama31Folder, packageFolder } from '../../../../test/support/model-folders.js';
 import { Conversation, Random } from '../../../../test/support/conversations.js';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import { carryPrompt } from '../inference/prompt-ids-json.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { knownParentPrefix } from '../sessions/prompt-provenance.js';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { endOfGenerationIds, HfTokenizer, readModelFolder, tokenFamilyOf, type TokenFamily } from '@app/tokenizer';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import type { OutputParser } from '../chat/output-parser.js';
 import {
   autoReasoningParser,

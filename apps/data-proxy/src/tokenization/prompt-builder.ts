@@ -1,7 +1,7 @@
 import { SizedLruMap } from '@app/common/lite';
 import { Logger } from '@nestjs/common';
 import { appendIdsJson, idsJson, notePromptIdsJson, takeCarriedPrompt } from '../inference/prompt-ids-json.js';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import type { Interaction } from '../sessions/interaction.js';
 import { noteParentPrefix } from '../sessions/prompt-provenance.js';
 import type { DataProxyModel } from './data-proxy-model.js';

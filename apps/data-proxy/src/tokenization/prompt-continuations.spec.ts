@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { HfTokenizer } from '@app/tokenizer';
 import { packageFolder } from '../../../../test/support/model-folders.js';
 import { Conversation, Random } from '../../../../test/support/conversations.js';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import { engineRequestJson } from '../inference/prompt-ids-json.js';
 import { ChatTemplate } from './chat-template.js';
 import { KeptIdRun, keptPrefixLength } from './prompt-continuations.js';

@@ -3,7 +3,7 @@
 // on the same kept state, message for message and token for token.
 import { SizedLruMap } from '@app/common/lite';
 import type { SegmentEncodingCache } from '@app/tokenizer';
-import type { PromptIds } from '../inference/generation.js';
+import type { PromptIds } from '../inference/engine-backend.js';
 import {
   appendIdsJson,
   idsJson,
