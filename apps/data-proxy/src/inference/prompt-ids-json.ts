@@ -160,7 +160,7 @@ function ofRun(run: IdsRun, text: string): IdsJson {
  * the array itself; an array nobody registered, or one whose length changed since, is serialized
  * as usual.
  */
-const known = new WeakMap<PromptIds, { length: number; json: IdsJson }>();
+const known = new WeakMap<PromptIds, CarriedPrompt>();
 
 /** Records `json` as the JSON of `ids`. */
 export function notePromptIdsJson(ids: PromptIds, json: IdsJson): void {
@@ -168,9 +168,10 @@ export function notePromptIdsJson(ids: PromptIds, json: IdsJson): void {
 }
 
 /**
- * A recorded `concat` turn's prompt, carried to the turn that continues it, whose prompt begins
- * with all of it: its length and its JSON (the child's engine request writes them from it). The
- * ids themselves the child copies from the recorded turn (`Int32Array#set`, a memcpy).
+ * A prompt's registered JSON and the length it was registered at; also what a recorded `concat`
+ * turn carries to the turn that continues it, whose prompt begins with all of it (the child's
+ * engine request writes them from it). The ids themselves the child copies from the recorded turn
+ * (`Int32Array#set`, a memcpy).
  */
 export interface CarriedPrompt {
   readonly length: number;
@@ -190,7 +191,7 @@ const carried = new SizedLruMap<string, CarriedPrompt>(64 * 1024 * 1024, (entry)
 export function carryPrompt(ids: PromptIds, interactionId: string): void {
   const entry = known.get(ids);
   if (entry === undefined || entry.length !== ids.length) return;
-  carried.set(interactionId, { length: ids.length, json: entry.json });
+  carried.set(interactionId, entry);
 }
 
 /** The prompt carried for interaction `interactionId`, if it is `length` ids long; forgotten either way. */
