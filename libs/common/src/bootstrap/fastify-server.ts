@@ -4,6 +4,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { BaseAppOptions } from '../config/app-config.js';
+import { requestLoggerFactory } from '../logging/request-logger.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:@/+=-]{1,128}$/;
 
@@ -13,14 +14,15 @@ function requestIdOf(req: IncomingMessage): string {
 }
 
 /**
- * The Fastify adapter of a service: JSON pino logging (access log on demand), request ids (the
- * caller's `x-request-id` when it is a sane one), the body limit and keep-alive from the options,
- * and a close that answers 503 and drops idle connections.
+ * The Fastify adapter of a service: JSON pino logging (access log on demand; `request.log` made
+ * when first written), request ids (the caller's `x-request-id` when it is a sane one), the body
+ * limit and keep-alive from the options, and a close that answers 503 and drops idle connections.
  */
 export function createFastifyAdapter(options: BaseAppOptions, logger: PinoLogger): FastifyAdapter {
   return new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: !options['access-log'], requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: options['max-body-bytes'],
     keepAliveTimeout: options['keep-alive-timeout-ms'],
     genReqId: requestIdOf,
