@@ -109,10 +109,14 @@ async function childrenOnceRunning(child: ChildProcess, marker: string, timeoutM
   return descendantsOf(child.pid!);
 }
 
-/** After the script is gone: its children are gone, and nothing it started since it began runs. */
+/**
+ * After the script is gone: its children are gone, and nothing it started since it began runs.
+ * What it left behind was re-parented to init when it died; the processes of the test files Jest
+ * runs beside this one (in ROOT too) are the descendants of Jest's runner, this worker's parent.
+ */
 async function expectNothingLeft(scriptStart: number, children: number[], timeoutMs: number): Promise<void> {
   await expectAllGone(children, timeoutMs);
-  await expectAllGone(runningSince(scriptStart, ROOT, [process.pid]), timeoutMs);
+  await expectAllGone(runningSince(scriptStart, ROOT, [process.pid, ...descendantsOf(process.ppid)]), timeoutMs);
 }
 
 describe('what a script starts dies with it', () => {
