@@ -71,7 +71,7 @@ export type SegmentStop = 'stop' | 'length' | 'abort';
 /** One engine request: the prompt so far and the remaining budget. */
 export interface SegmentRequest {
   rid: string;
-  /** Written into the request by `engineRequestJson`, which finds it by identity (see `wireIds`). */
+  /** Written into the engine request's prompt field by `engineRequestJson` (see `EngineRequestParts`). */
   promptIds: PromptIds;
   maxNewTokens: number;
   sampling: EngineSampling;
@@ -127,6 +127,16 @@ export class EngineRequestError extends Error {
 /** Consumes one stream event; returns the new tokens and, on the last event, how it finished. */
 export type StreamEventParser = (event: unknown) => { tokens?: SegmentTokens; finish?: SegmentFinish };
 
+/**
+ * An engine request as its backend builds it: every field of the protocol's DTO but the prompt's
+ * ids, and the name of the field they go in. `engineRequestJson` writes them there, first in the
+ * object, from their kept JSON bytes where there are some: a 15k-token prompt is not serialised
+ * again each turn, and a typed prompt (`Int32Array`) is written as the JSON list it is on the wire.
+ */
+export type EngineRequestParts =
+  | { promptField: 'input_ids'; rest: Omit<SglangGenerateRequestDto, 'input_ids'> }
+  | { promptField: 'prompt'; rest: Omit<VllmCompletionRequestDto, 'prompt'> };
+
 /** An engine HTTP call with no streaming answer: where, and the JSON body to send. */
 export interface EngineCall {
   method: 'GET' | 'POST';
@@ -141,7 +151,7 @@ export interface EngineCall {
 export interface EngineBackend {
   readonly name: 'sglang' | 'vllm';
   readonly generatePath: string;
-  buildRequest(request: SegmentRequest): SglangGenerateRequestDto | VllmCompletionRequestDto;
+  buildRequest(request: SegmentRequest): EngineRequestParts;
   /** `topLogprobs`: the alternatives per token the request asked for (0: none are read). */
   parseResponse(body: unknown, topLogprobs: number): SegmentResult;
   createStreamParser(topLogprobs: number): StreamEventParser;

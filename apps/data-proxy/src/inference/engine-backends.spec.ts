@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { SglangGenerateRequestDto, VllmCompletionRequestDto } from '@app/contracts';
 import {
   EngineProtocolError,
   EngineRequestError,
@@ -86,11 +87,25 @@ function vllm(ids: number[], finish: string, logprobs: unknown[] = ids.map(() =>
   };
 }
 
+/** What SGLang's backend sends for `request` besides the prompt's ids. */
+function sglangFields(request: SegmentRequest): Omit<SglangGenerateRequestDto, 'input_ids'> {
+  const parts = new SglangBackend().buildRequest(request);
+  if (parts.promptField !== 'input_ids') throw new Error(`SGLang's prompt field is ${parts.promptField}`);
+  return parts.rest;
+}
+
+/** What vLLM's backend sends for `request` besides the prompt's ids. */
+function vllmFields(request: SegmentRequest): Omit<VllmCompletionRequestDto, 'prompt'> {
+  const parts = new VllmBackend().buildRequest(request);
+  if (parts.promptField !== 'prompt') throw new Error(`vLLM's prompt field is ${parts.promptField}`);
+  return parts.rest;
+}
+
 describe(SglangBackend.name, () => {
   const backend = new SglangBackend();
 
   it('sends the seed as sampling_params.sampling_seed', () => {
-    expect((backend.buildRequest(REQUEST).sampling_params as Record<string, unknown>).sampling_seed).toBe(42);
+    expect((sglangFields(REQUEST).sampling_params as Record<string, unknown>).sampling_seed).toBe(42);
   });
 
   it('an abort with a status_code is a request error; one without is an ordinary abort', () => {
@@ -197,43 +212,41 @@ describe(`${SglangBackend.name}: penalties, constraints and top log-probs`, () =
   const backend = new SglangBackend();
 
   it('sends min_p, presence_penalty and repetition_penalty in sampling_params when set; neutral ones not at all', () => {
-    const params = backend.buildRequest(
-      asking({ minP: 0.1, presencePenalty: 0.5, repetitionPenalty: 1.2 }),
-    ).sampling_params;
+    const params = sglangFields(asking({ minP: 0.1, presencePenalty: 0.5, repetitionPenalty: 1.2 })).sampling_params;
     expect(params).toEqual(expect.objectContaining({ min_p: 0.1, presence_penalty: 0.5, repetition_penalty: 1.2 }));
-    expect(backend.buildRequest(asking({ presencePenalty: -0.5 })).sampling_params).toEqual(
+    expect(sglangFields(asking({ presencePenalty: -0.5 })).sampling_params).toEqual(
       expect.objectContaining({ presence_penalty: -0.5 }),
     );
     // 1 is no repetition penalty; 0 and 2 are real ones.
-    expect(backend.buildRequest(asking({ repetitionPenalty: 0.8 })).sampling_params?.repetition_penalty).toBe(0.8);
-    const neutral = backend.buildRequest(REQUEST).sampling_params ?? {};
+    expect(sglangFields(asking({ repetitionPenalty: 0.8 })).sampling_params?.repetition_penalty).toBe(0.8);
+    const neutral = sglangFields(REQUEST).sampling_params ?? {};
     expect(['min_p', 'presence_penalty', 'repetition_penalty'].filter((k) => k in neutral)).toEqual([]);
   });
 
-  it('an unconstrained request without the new fields is byte for byte the one sent before them', () => {
-    expect(JSON.stringify(backend.buildRequest(REQUEST))).toBe(
-      '{"rid":"r","input_ids":[1,2],"image_data":null,"sampling_params":{"top_p":1,"top_k":-1,"temperature":1,' +
+  it('an unconstrained request without the new fields sends the fields and values it sent before them, the prompt first', () => {
+    expect(engineRequestJson(backend.buildRequest(REQUEST), REQUEST.promptIds).json).toBe(
+      '{"input_ids":[1,2],"rid":"r","image_data":null,"sampling_params":{"top_p":1,"top_k":-1,"temperature":1,' +
         '"stop_token_ids":[],"ignore_eos":false,"skip_special_tokens":true,"max_new_tokens":8,' +
         '"frequency_penalty":0,"sampling_seed":42},"return_logprob":true,"stream":false}',
     );
   });
 
   it.each(CONSTRAINTS)('sends %j in its own sampling_params field', (constraint, fields) => {
-    const params = backend.buildRequest(asking({ constraint })).sampling_params as Record<string, unknown>;
+    const params = sglangFields(asking({ constraint })).sampling_params as Record<string, unknown>;
     expect(params).toEqual(expect.objectContaining(fields));
     const sent = ['json_schema', 'regex', 'ebnf', 'structural_tag'].filter((k) => params[k] !== undefined);
     expect(sent).toEqual(Object.keys(fields));
   });
 
   it('sends no constraint field and no top_logprobs_num when none is asked for', () => {
-    const body = backend.buildRequest(REQUEST);
+    const body = sglangFields(REQUEST);
     expect(body.top_logprobs_num).toBeUndefined();
     expect(
       Object.keys(body.sampling_params ?? {}).filter((k) =>
         ['json_schema', 'regex', 'ebnf', 'structural_tag'].includes(k),
       ),
     ).toEqual([]);
-    expect(backend.buildRequest(asking({ topLogprobs: 5 })).top_logprobs_num).toBe(5);
+    expect(sglangFields(asking({ topLogprobs: 5 })).top_logprobs_num).toBe(5);
   });
 
   it('reads meta_info.output_top_logprobs: the alternatives of every token, at most the number asked for', () => {
@@ -312,9 +325,8 @@ describe(`${SglangBackend.name}: penalties, constraints and top log-probs`, () =
 
 describe(VllmBackend.name, () => {
   it('sends the seed top level and asks streams for the usage chunk', () => {
-    const backend = new VllmBackend();
-    expect(backend.buildRequest(REQUEST).seed).toBe(42);
-    expect(backend.buildRequest({ ...REQUEST, stream: true }).stream_options).toEqual({ include_usage: true });
+    expect(vllmFields(REQUEST).seed).toBe(42);
+    expect(vllmFields({ ...REQUEST, stream: true }).stream_options).toEqual({ include_usage: true });
   });
 
   it('pauses through AReaL’s entrypoint or stock vLLM', () => {
@@ -357,29 +369,29 @@ describe(`${VllmBackend.name}: penalties, structured outputs and top log-probs`,
   };
 
   it('sends min_p, presence_penalty and repetition_penalty at the top level when set; neutral ones not at all', () => {
-    expect(backend.buildRequest(asking({ minP: 0.05, presencePenalty: -1, repetitionPenalty: 1.1 }))).toEqual(
+    expect(vllmFields(asking({ minP: 0.05, presencePenalty: -1, repetitionPenalty: 1.1 }))).toEqual(
       expect.objectContaining({ min_p: 0.05, presence_penalty: -1, repetition_penalty: 1.1 }),
     );
-    const neutral = backend.buildRequest(REQUEST);
+    const neutral = vllmFields(REQUEST);
     expect(['min_p', 'presence_penalty', 'repetition_penalty'].filter((k) => k in neutral)).toEqual([]);
   });
 
-  it('an unconstrained request without the new fields is byte for byte the one sent before them', () => {
-    expect(JSON.stringify(backend.buildRequest({ ...REQUEST, stream: true }))).toBe(
-      '{"top_p":1,"top_k":-1,"temperature":1,"stop_token_ids":[],"ignore_eos":false,"skip_special_tokens":true,' +
+  it('an unconstrained request without the new fields sends the fields and values it sent before them, the prompt first', () => {
+    expect(engineRequestJson(backend.buildRequest({ ...REQUEST, stream: true }), REQUEST.promptIds).json).toBe(
+      '{"prompt":[1,2],"top_p":1,"top_k":-1,"temperature":1,"stop_token_ids":[],"ignore_eos":false,"skip_special_tokens":true,' +
         '"max_tokens":8,"return_tokens_as_token_ids":true,"logprobs":0,"use_beam_search":false,"stream":true,' +
-        '"prompt":[1,2],"stream_options":{"include_usage":true},"seed":42}',
+        '"stream_options":{"include_usage":true},"seed":42}',
     );
   });
 
   it.each(CONSTRAINTS)('sends %j as structured_outputs', (constraint, _sglang, fields) => {
-    expect(backend.buildRequest(asking({ constraint })).structured_outputs).toEqual(fields);
-    expect(backend.buildRequest(REQUEST).structured_outputs).toBeUndefined();
+    expect(vllmFields(asking({ constraint })).structured_outputs).toEqual(fields);
+    expect(vllmFields(REQUEST).structured_outputs).toBeUndefined();
   });
 
   it('asks for logprobs: k, and 0 (the sampled token only) when no alternatives are wanted', () => {
-    expect(backend.buildRequest(REQUEST).logprobs).toBe(0);
-    expect(backend.buildRequest(asking({ topLogprobs: 4 })).logprobs).toBe(4);
+    expect(vllmFields(REQUEST).logprobs).toBe(0);
+    expect(vllmFields(asking({ topLogprobs: 4 })).logprobs).toBe(4);
   });
 
   it('reads top_logprobs: most likely first, the sampled token dropped when it is not among the k', () => {
@@ -443,7 +455,11 @@ describe("a typed prompt (a conversation's next turn) in either engine's request
     [new VllmBackend(), 'prompt'],
   ] as const) {
     it(`${backend.constructor.name}: a JSON list in \`${field}\`, with its kept JSON or without`, () => {
-      const asList = JSON.parse(JSON.stringify(backend.buildRequest({ ...REQUEST, promptIds: [1, 22, 333] })));
+      const listed = [1, 22, 333];
+      const asList = JSON.parse(
+        engineRequestJson(backend.buildRequest({ ...REQUEST, promptIds: listed }), listed).json.toString(),
+      );
+      expect(asList[field]).toEqual(listed);
       // Nothing registered (built where no JSON was kept): serialized, as a list, not as an object.
       const unregistered = Int32Array.from([1, 22, 333]);
       const plain = engineRequestJson(backend.buildRequest({ ...REQUEST, promptIds: unregistered }), unregistered);

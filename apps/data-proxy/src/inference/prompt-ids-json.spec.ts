@@ -9,14 +9,24 @@ import {
   notePromptIdsJson,
   takeCarriedPrompt,
   withIdsAfter,
+  type EngineRequestFields,
   type IdsJson,
 } from './prompt-ids-json.js';
 
-/** `ids` registered with `json` as their JSON; an engine body (SGLang's shape) that sends them. */
-function registered(ids: number[], json: IdsJson): { input_ids: number[]; sampling_params: object; stop: string[] } {
-  notePromptIdsJson(ids, json);
-  return { input_ids: ids, sampling_params: { max_new_tokens: 4 }, stop: ['é'] };
+/** An engine request in SGLang's shape: the prompt's field, and the fields after it. */
+function sglangRequest(rest: object = { sampling_params: { max_new_tokens: 4 }, stop: ['é'] }): EngineRequestFields {
+  return { promptField: 'input_ids', rest };
 }
+
+/** `ids` registered with `json` as their JSON; an engine request (SGLang's shape) that sends them. */
+function registered(ids: number[], json: IdsJson): EngineRequestFields {
+  notePromptIdsJson(ids, json);
+  return sglangRequest();
+}
+
+/** The JSON that `request` for `ids` means: the prompt's field first, then the rest, as `JSON.stringify` writes them. */
+const expectedJson = (request: EngineRequestFields, ids: ArrayLike<number>): string =>
+  JSON.stringify({ [request.promptField]: Array.from(ids), ...request.rest });
 
 /** The request's JSON as text. */
 const text = (json: string | Buffer): string => json.toString();
@@ -27,36 +37,41 @@ const memoryOf = (json: string | Buffer): ArrayBufferLike => (json as Buffer).bu
 describe('engineRequestJson', () => {
   it('writes registered prompt ids from their text, and the body means the same as JSON.stringify', () => {
     const ids = [1, 22, 333];
-    const body = { rid: 'r', ...registered(ids, appendIdsJson(idsJson([1]), [22, 333])), stream: false };
+    notePromptIdsJson(ids, appendIdsJson(idsJson([1]), [22, 333]));
+    const body = sglangRequest({ rid: 'r', sampling_params: { max_new_tokens: 4 }, stop: ['é'], stream: false });
     const request = engineRequestJson(body, ids);
     expect(text(request.json).startsWith('{"input_ids":[1,22,333],')).toBe(true);
-    expect(JSON.parse(text(request.json))).toEqual(body);
+    expect(JSON.parse(text(request.json))).toEqual({ input_ids: ids, ...body.rest });
+    expect(text(request.json)).toBe(expectedJson(body, ids));
     request.release();
   });
 
   it('serializes as usual an array nobody registered, or one that changed since', () => {
     const ids = [5, 6];
-    const body = { prompt: ids, max_tokens: 3 };
-    expect(engineRequestJson(body, ids).json).toBe(JSON.stringify(body));
+    const body = { promptField: 'prompt', rest: { max_tokens: 3 } };
+    expect(engineRequestJson(body, ids).json).toBe('{"prompt":[5,6],"max_tokens":3}');
     notePromptIdsJson(ids, idsJson(ids));
     ids.push(7);
-    expect(engineRequestJson(body, ids).json).toBe(JSON.stringify(body));
+    expect(engineRequestJson(body, ids).json).toBe('{"prompt":[5,6,7],"max_tokens":3}');
+    // A typed prompt nobody registered: the JSON list it is on the wire, not an object of indexes.
+    expect(engineRequestJson(body, Int32Array.from([8, -1])).json).toBe('{"prompt":[8,-1],"max_tokens":3}');
   });
 
   it('a body whose only field is the prompt', () => {
     const ids = [9];
     notePromptIdsJson(ids, idsJson(ids));
-    expect(text(engineRequestJson({ prompt: ids }, ids).json)).toBe('{"prompt":[9]}');
+    expect(text(engineRequestJson({ promptField: 'prompt', rest: {} }, ids).json)).toBe('{"prompt":[9]}');
+    expect(engineRequestJson({ promptField: 'prompt', rest: {} }, [10, 11]).json).toBe('{"prompt":[10,11]}');
   });
 
   it('a field name too long for the room before the ids: the request is copied, and right', () => {
     const ids = [3, 4];
     notePromptIdsJson(ids, idsJson(ids));
-    const body = { ['k'.repeat(80)]: ids, n: 1 };
+    const body = { promptField: 'k'.repeat(80), rest: { n: 1 } };
     const request = engineRequestJson(body, ids);
-    expect(JSON.parse(text(request.json))).toEqual(body);
+    expect(text(request.json)).toBe(expectedJson(body, ids));
     // Copied, so nothing is held: the same prompt is written in place by the next request.
-    const inPlace = engineRequestJson({ prompt: ids }, ids);
+    const inPlace = engineRequestJson({ promptField: 'prompt', rest: {} }, ids);
     expect(memoryOf(inPlace.json)).not.toBe(memoryOf(request.json));
     expect(text(inPlace.json)).toBe('{"prompt":[3,4]}');
     inPlace.release();
@@ -104,7 +119,7 @@ describe('ids JSON runs', () => {
       const prompt = all.slice();
       const body = registered(prompt, json);
       const request = engineRequestJson(body, prompt);
-      expect(text(request.json)).toBe(JSON.stringify(body));
+      expect(text(request.json)).toBe(expectedJson(body, prompt));
       bodies.add(memoryOf(request.json));
       request.release();
     }
@@ -121,9 +136,10 @@ describe('ids JSON runs', () => {
     const first = engineRequestJson(body, prompt);
     const sent = text(first.json);
     // The same prompt again (a client that retries): copied, not written over the first one's tail.
-    const again = engineRequestJson({ ...body, sampling_params: { max_new_tokens: 99 } }, prompt);
+    const retried = sglangRequest({ sampling_params: { max_new_tokens: 99 } });
+    const again = engineRequestJson(retried, prompt);
     expect(memoryOf(again.json)).not.toBe(memoryOf(first.json));
-    expect(JSON.parse(text(again.json))).toEqual({ ...body, sampling_params: { max_new_tokens: 99 } });
+    expect(text(again.json)).toBe(expectedJson(retried, prompt));
     // The conversation goes on while the request is in flight: a run of its own.
     const next = appendIdsJson(json, [4, 5]);
     expect(next.run).not.toBe(json.run);
@@ -164,7 +180,7 @@ describe('ids JSON runs', () => {
     expect(idsJsonText(prompt)).toBe('1,2,3,77,78');
     const body = registered(promptIds, prompt);
     const request = engineRequestJson(body, promptIds);
-    expect(text(request.json)).toBe(JSON.stringify(body));
+    expect(text(request.json)).toBe(expectedJson(body, promptIds));
     // In flight: the kept prefix's next turn copies; settled: it grows in place over the request.
     expect(appendIdsJson(kept, [4]).run).not.toBe(kept.run);
     request.release();

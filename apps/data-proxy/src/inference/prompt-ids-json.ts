@@ -209,47 +209,39 @@ export interface EngineRequestJson {
 
 const NOTHING_HELD = (): void => {};
 
+/** An engine request's fields but its prompt, and the field the prompt goes in (a backend's `EngineRequestParts`). */
+export interface EngineRequestFields {
+  readonly promptField: string;
+  readonly rest: object;
+}
+
 /**
- * `JSON.stringify(body)`, or, when `promptIds` has registered bytes, the same JSON as bytes with
- * the top-level field that holds `promptIds` written from them (that field first; engines read
- * JSON objects by name): around the run's own bytes where the prompt ends its run (a
- * conversation's latest turn), else copied with them into a buffer of its own.
+ * The engine request's JSON: `parts.rest` with the prompt's ids in `parts.promptField`, first in
+ * the object (engines read JSON objects by name). Ids with registered bytes are written from them:
+ * around the run's own bytes where the prompt ends its run (a conversation's latest turn), else
+ * copied with them into a buffer of its own. Other ids are serialised here, a typed prompt as the
+ * list it is on the wire (`JSON.stringify` writes an `Int32Array` as an object of indexes).
  */
-export function engineRequestJson(body: object, promptIds: PromptIds): EngineRequestJson {
+export function engineRequestJson(parts: EngineRequestFields, promptIds: PromptIds): EngineRequestJson {
   const entry = known.get(promptIds);
-  if (entry === undefined || entry.length !== promptIds.length)
-    return { json: plainJson(body, promptIds), release: NOTHING_HELD };
-  for (const [key, value] of Object.entries(body)) {
-    if (value !== promptIds) continue;
-    // `undefined` drops the field from the rest.
-    const rest = JSON.stringify({ ...body, [key]: undefined });
-    const head = `{${JSON.stringify(key)}:[`;
-    const tail = `${entry.json.more}]${rest.length > 2 ? ',' : ''}${rest.slice(1)}`;
-    const run = entry.json.run;
-    const inPlace = run.writeAround(entry.json, head, tail);
-    if (inPlace !== null) return { json: inPlace, release: () => run.release(inPlace) };
-    const json = Buffer.concat([Buffer.from(head), run.text(entry.json.runBytes), Buffer.from(tail)]);
+  if (entry === undefined || entry.length !== promptIds.length) {
+    // A plain array (a new chat's prompt) in one `JSON.stringify`, the fastest way for a short one.
+    if (!(promptIds instanceof Int32Array))
+      return { json: JSON.stringify({ [parts.promptField]: promptIds, ...parts.rest }), release: NOTHING_HELD };
+    const json = `{${JSON.stringify(parts.promptField)}:[${promptIds.join(',')}]${afterPrompt(parts.rest)}`;
     return { json, release: NOTHING_HELD };
   }
-  return { json: plainJson(body, promptIds), release: NOTHING_HELD };
+  const head = `{${JSON.stringify(parts.promptField)}:[`;
+  const tail = `${entry.json.more}]${afterPrompt(parts.rest)}`;
+  const run = entry.json.run;
+  const inPlace = run.writeAround(entry.json, head, tail);
+  if (inPlace !== null) return { json: inPlace, release: () => run.release(inPlace) };
+  const json = Buffer.concat([Buffer.from(head), run.text(entry.json.runBytes), Buffer.from(tail)]);
+  return { json, release: NOTHING_HELD };
 }
 
-/**
- * `ids` in a request DTO's field for prompt ids (`input_ids`, `prompt`): the same object, so that
- * `engineRequestJson` finds the field by identity and writes it as the JSON list it is on the
- * wire. An engine request body is serialized there and nowhere else.
- */
-export function wireIds(ids: PromptIds): readonly number[] {
-  return ids as readonly number[];
-}
-
-/**
- * `JSON.stringify(body)`, where a typed `promptIds` (which `JSON.stringify` writes as an object of
- * indexes) is written as the list it is on the wire.
- */
-function plainJson(body: object, promptIds: PromptIds): string {
-  if (!(promptIds instanceof Int32Array)) return JSON.stringify(body);
-  const out: Record<string, unknown> = { ...body };
-  for (const key of Object.keys(out)) if (out[key] === promptIds) out[key] = Array.from(promptIds);
-  return JSON.stringify(out);
+/** The JSON after a request's prompt list: its other fields (a comma first) and the closing brace. */
+function afterPrompt(rest: object): string {
+  const json = JSON.stringify(rest);
+  return json.length > 2 ? `,${json.slice(1)}` : '}';
 }

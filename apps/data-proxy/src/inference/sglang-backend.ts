@@ -10,6 +10,7 @@ import {
   type EngineBackend,
   type EngineCall,
   type SegmentFinish,
+  type EngineRequestParts,
   type SegmentRequest,
   type SegmentResult,
   type SegmentTokens,
@@ -24,7 +25,6 @@ import type {
   SglangSamplingParamsDto,
 } from '@app/contracts';
 import { isJsonObject } from '@app/common';
-import { wireIds } from './prompt-ids-json.js';
 
 /**
  * How an SGLang output ended. An abort that carries a `status_code` is a request error
@@ -172,7 +172,7 @@ export class SglangBackend implements EngineBackend {
     };
   }
 
-  buildRequest(request: SegmentRequest): SglangGenerateRequestDto {
+  buildRequest(request: SegmentRequest): EngineRequestParts {
     const { sampling } = request;
     const params: SglangSamplingParamsDto = {
       ...sharedSamplingFields(sampling),
@@ -181,16 +181,15 @@ export class SglangBackend implements EngineBackend {
     };
     if (sampling.seed !== null) params.sampling_seed = sampling.seed;
     if (sampling.constraint) Object.assign(params, constraintFields(sampling.constraint));
-    const body: SglangGenerateRequestDto = {
+    const rest: Omit<SglangGenerateRequestDto, 'input_ids'> = {
       rid: request.rid,
-      input_ids: wireIds(request.promptIds),
       image_data: null,
       sampling_params: params,
       return_logprob: true,
       stream: request.stream,
     };
-    if (sampling.topLogprobs > 0) body.top_logprobs_num = sampling.topLogprobs;
-    return body;
+    if (sampling.topLogprobs > 0) rest.top_logprobs_num = sampling.topLogprobs;
+    return { promptField: 'input_ids', rest };
   }
 
   parseResponse(body: unknown, topLogprobs: number): SegmentResult {

@@ -8,6 +8,7 @@ import {
   type EngineBackend,
   type EngineCall,
   type SegmentFinish,
+  type EngineRequestParts,
   type SegmentRequest,
   type SegmentResult,
   type StreamEventParser,
@@ -17,7 +18,6 @@ import {
 } from './engine-backend.js';
 import type { VllmCompletionRequestDto, VllmStructuredOutputsDto } from '@app/contracts';
 import { isJsonObject } from '@app/common';
-import { wireIds } from './prompt-ids-json.js';
 
 /** vLLM's clamp for a log-prob it could not compute: never real sampling evidence. */
 const VLLM_LOGPROB_SENTINEL = -9999.0;
@@ -192,16 +192,15 @@ export class VllmBackend implements EngineBackend {
     };
   }
 
-  buildRequest(request: SegmentRequest): VllmCompletionRequestDto {
+  buildRequest(request: SegmentRequest): EngineRequestParts {
     const { sampling } = request;
-    const body: VllmCompletionRequestDto = {
+    const body: Omit<VllmCompletionRequestDto, 'prompt'> = {
       ...sharedSamplingFields(sampling),
       max_tokens: request.maxNewTokens,
       return_tokens_as_token_ids: true,
       logprobs: sampling.topLogprobs,
       use_beam_search: false,
       stream: request.stream,
-      prompt: wireIds(request.promptIds),
     };
     // The final usage chunk is the only place a stream reports cached prompt tokens.
     if (request.stream) body.stream_options = { include_usage: true };
@@ -209,7 +208,7 @@ export class VllmBackend implements EngineBackend {
     if (sampling.frequencyPenalty !== 0) body.frequency_penalty = sampling.frequencyPenalty;
     if (sampling.seed !== null) body.seed = sampling.seed;
     if (sampling.constraint) body.structured_outputs = structuredOutputs(sampling.constraint);
-    return body;
+    return { promptField: 'prompt', rest: body };
   }
 
   parseResponse(body: unknown, topLogprobs: number): SegmentResult {

@@ -193,10 +193,10 @@ describe('incremental templating: a template that is not prefix-stable', () => {
       }
       previous = ids;
       // The engine request is written from the JSON kept with the ids.
-      const body = { input_ids: prompt, sampling_params: { max_new_tokens: 8 } };
+      const body = { promptField: 'input_ids', rest: { sampling_params: { max_new_tokens: 8 } } };
       const written = engineRequestJson(body, prompt);
       if (turn > 0) memories.add((written.json as Buffer).buffer);
-      expect(written.json.toString()).toBe(JSON.stringify({ ...body, input_ids: ids }));
+      expect(written.json.toString()).toBe(JSON.stringify({ input_ids: ids, ...body.rest }));
       written.release();
       from = as;
       messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
@@ -222,9 +222,9 @@ describe('incremental templating: a template that is not prefix-stable', () => {
       const prompt = await template.encode(input, as, { from, as });
       const ids = Array.from(prompt);
       expect(ids).toEqual(await tokenizer.encode(template.render(input), false));
-      const body = { input_ids: prompt, sampling_params: { max_new_tokens: 8 } };
+      const body = { promptField: 'input_ids', rest: { sampling_params: { max_new_tokens: 8 } } };
       const written = engineRequestJson(body, prompt);
-      expect(written.json.toString()).toBe(JSON.stringify({ ...body, input_ids: ids }));
+      expect(written.json.toString()).toBe(JSON.stringify({ input_ids: ids, ...body.rest }));
       written.release();
       from = as;
       messages.push({ role: 'assistant', content: `done ${turn}` }, { role: 'user', content: `and now ${turn}` });
