@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:http';
+import { getEventListeners } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, MockAgent } from 'undici';
 import { AppException } from '../errors/app.exception.js';
@@ -149,5 +150,111 @@ describe(HttpClient.name, () => {
   it('maps an invalid URL to 502 without a network call', async () => {
     const error = await client.requestJson({ url: 'not a url' }).catch((e: unknown) => e);
     expect((error as AppException).getStatus()).toBe(502);
+  });
+
+  describe('a whole answer read over a real socket', () => {
+    let server: Server;
+    let dispatcher: Agent;
+    let real: HttpClient;
+    let base: string;
+    let requests = 0;
+    let connections = 0;
+    let handle: (req: IncomingMessage, res: ServerResponse) => void;
+
+    beforeEach(async () => {
+      requests = 0;
+      connections = 0;
+      server = createServer((req, res) => {
+        requests++;
+        handle(req, res);
+      });
+      server.on('connection', () => connections++);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      dispatcher = new Agent();
+      real = new HttpClient(dispatcher);
+    });
+
+    afterEach(async () => {
+      server.closeAllConnections();
+      server.close();
+      await dispatcher.close();
+    });
+
+    /** Answers the headers and a first chunk, then nothing. */
+    const stall = (_req: IncomingMessage, res: ServerResponse): void => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"partial":');
+    };
+
+    it('gathers a body sent in many chunks, and reuses its connections for calls one after another', async () => {
+      handle = (req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes' });
+        for (let i = 0; i < 20; i++) res.write(`${i},`);
+        res.end('20');
+      };
+      for (let call = 0; call < 10; call++) {
+        const response = await real.request({ method: 'POST', url: `${base}/generate`, body: '{}' });
+        expect(response.status).toBe(200);
+        expect(response.headers['x-upstream']).toBe('yes');
+        expect(response.body.toString()).toBe(Array.from({ length: 21 }, (_, i) => i).join(','));
+      }
+      expect(requests).toBe(10);
+      // Reused, not one per call (undici may open a second one while it finishes reading the first
+      // answer; undici's own request() does the same here).
+      expect(connections).toBeLessThanOrEqual(2);
+    });
+
+    it('times a whole call out while its body is still coming (504), and leaves no listener on the signal', async () => {
+      handle = stall;
+      const controller = new AbortController();
+      const error = await real
+        .request({ url: `${base}/slow`, timeoutMs: 50, signal: controller.signal })
+        .catch((e: unknown) => e);
+      expect((error as AppException).getStatus()).toBe(504);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+
+    it('stops a call whose caller aborts while its body is coming (499)', async () => {
+      handle = stall;
+      const controller = new AbortController();
+      const pending = real.request({ url: `${base}/slow`, signal: controller.signal }).catch((e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      controller.abort();
+      const error = await pending;
+      expect((error as AppException).getStatus()).toBe(499);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+
+    it('does not send a call whose caller has already gone (499)', async () => {
+      handle = (_req, res) => res.end('{}');
+      const controller = new AbortController();
+      controller.abort();
+      const error = await real.request({ url: `${base}/x`, signal: controller.signal }).catch((e: unknown) => e);
+      expect((error as AppException).getStatus()).toBe(499);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(requests).toBe(0);
+    });
+
+    it('drops an answer over the byte limit (502), and the next call goes through', async () => {
+      handle = (req, res) => {
+        req.resume();
+        res.end(req.url === '/big' ? 'x'.repeat(64 * 1024) : 'ok');
+      };
+      const error = await real.request({ url: `${base}/big`, maxResponseBytes: 1000 }).catch((e: unknown) => e);
+      expect((error as AppException).getStatus()).toBe(502);
+      expect((error as AppException).code).toBe('UPSTREAM_BAD_RESPONSE');
+      const next = await real.request({ url: `${base}/small`, maxResponseBytes: 1000 });
+      expect(next.body.toString()).toBe('ok');
+    });
+
+    it('leaves no listener on the signal of a call that succeeded', async () => {
+      handle = (_req, res) => res.end('{}');
+      const controller = new AbortController();
+      const response = await real.request({ url: `${base}/x`, signal: controller.signal, timeoutMs: 5000 });
+      expect(response.body.toString()).toBe('{}');
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
   });
 });
