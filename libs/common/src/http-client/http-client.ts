@@ -109,7 +109,8 @@ export class HttpClient {
    * `dispatch` with a handler that gathers the body ({@link BufferedCall}): undici's `request()`
    * would build a readable stream, an async resource and an abort-signal listener for a body read
    * whole, and `AbortSignal.timeout()` a signal with its own timer. On the data proxy's engine
-   * call that is ≈ 60 µs of CPU in 220 (docs/BENCHMARKS.md, the engine call's client).
+   * call that was ≈ 60 µs of CPU in 220 (docs/BENCHMARKS.md, "The tokenizer's table and the engine
+   * call's client").
    */
   request(options: RawRequestOptions): Promise<RawResponse> {
     return new Promise((resolve, reject) => {

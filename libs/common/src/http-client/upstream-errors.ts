@@ -36,7 +36,7 @@ function errorCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether `err` is a timeout: undici's own, or an `AbortSignal.timeout()` abort. */
+/** Whether `err` is a timeout: undici's own, or a deadline's `TimeoutError` (`AbortSignal.timeout()`, or HttpClient's own timer). */
 export function isTimeoutError(err: unknown): boolean {
   const code = errorCodeOf(err);
   if (code && TIMEOUT_CODES.has(code)) return true;
