@@ -10,5 +10,6 @@ export default {
     '<rootDir>/test/chaos/**/*.chaos-spec.ts',
   ],
   globalSetup: '<rootDir>/test/support/global-setup.js',
-  testTimeout: 30000,
+  // A hook that starts services waits for each up to START_TIMEOUT_MS (test/support/spawn-app.ts).
+  testTimeout: 60000,
 };

@@ -29,6 +29,13 @@ export interface SpawnOptions {
  * Starts `node dist/apps/<app>/main.js --port 0 [args]` as a real process and resolves once it
  * logs its `listening` line (which carries the port it bound).
  */
+/**
+ * How long a service may take to listen. Alone it takes 3–4 s (most of it loading its tokenizer);
+ * at the start of `test/e2e`, two Jest workers compile their suites and start several services each
+ * on two cores, and a data proxy once took more than 15 s (CI, 2026-12-08).
+ */
+const START_TIMEOUT_MS = 30_000;
+
 export function spawnApp(app: string, args: string[] = [], options: SpawnOptions = {}): Promise<SpawnedApp> {
   const child = spawn(process.execPath, [`dist/apps/${app}/main.js`, '--port', '0', ...args], {
     cwd: ROOT,
@@ -40,8 +47,8 @@ export function spawnApp(app: string, args: string[] = [], options: SpawnOptions
   return new Promise<SpawnedApp>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${app} did not start within ${options.timeoutMs ?? 15000} ms:\n${logs.join('\n')}`));
-    }, options.timeoutMs ?? 15000);
+      reject(new Error(`${app} did not start within ${options.timeoutMs ?? START_TIMEOUT_MS} ms:\n${logs.join('\n')}`));
+    }, options.timeoutMs ?? START_TIMEOUT_MS);
     const onLine = (line: string): void => {
       logs.push(line);
       const port = listeningPort(line);
