@@ -134,7 +134,7 @@ export class HttpClient {
     const upstream = upstreamOf(options);
     const signal = combineSignals(options.signal, options.timeoutMs);
     try {
-      const response = await this.dispatcher.request({ ...requestOptions(options), signal });
+      const response = await this.dispatcher.request(requestOptions(options, signal));
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (err) {
       throw mapUpstreamError(err, upstream);
@@ -169,8 +169,7 @@ class BufferedCall implements Dispatcher.DispatchHandler {
   private deadline: NodeJS.Timeout | null = null;
   private settled = false;
   private readonly limit: number;
-  private readonly onCallerAbort = (): void =>
-    this.abort(this.options.signal?.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+  private readonly onCallerAbort = (): void => this.abort(callerAbortReason(this.options.signal));
 
   constructor(
     private readonly options: RawRequestOptions,
@@ -184,8 +183,7 @@ class BufferedCall implements Dispatcher.DispatchHandler {
   started(): boolean {
     const { signal, timeoutMs } = this.options;
     if (signal?.aborted) {
-      this.onCallerAbort();
-      this.fail(this.abortReason);
+      this.fail(callerAbortReason(signal));
       return false;
     }
     signal?.addEventListener('abort', this.onCallerAbort, { once: true });
@@ -254,17 +252,23 @@ class BufferedCall implements Dispatcher.DispatchHandler {
   }
 }
 
+/** Why the caller's signal aborted: its reason, as undici's `request()` passes it on. */
+function callerAbortReason(signal: AbortSignal | undefined): unknown {
+  return signal?.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
 /** The upstream's name in error messages: the caller's, else the URL's origin. */
 function upstreamOf(options: HttpRequestOptions): string {
   return options.upstreamName ?? safeOrigin(options.url);
 }
 
-function requestOptions(options: RawRequestOptions): Dispatcher.DispatchOptions {
+function requestOptions(options: RawRequestOptions, signal?: AbortSignal): Dispatcher.RequestOptions {
   return {
     ...splitUrl(options.url),
     method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
     headers: withRequestId(options.headers, options.requestId),
     body: options.body,
+    signal,
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
   };
